@@ -1,0 +1,30 @@
+"""bptt-trace: watch Backpropagation Through Time on a vanilla RNN, step by step.
+
+The Python API, for notebooks and for checking your own BPTT code::
+
+    from bptt_trace import Config, trace_sentence, render
+    events = list(trace_sentence("I like NLP", Config(lr=0.001)))
+    render(events)                      # the same tables as the command line
+    grads = events[-4]                  # or pick any event: each has .to_json()
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = ["Config", "__version__", "render", "run", "trace_sentence"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that `bptt-trace --help` does not load NumPy.
+    if name in ("Config", "run", "trace_sentence"):
+        from . import trace
+
+        return getattr(trace, name)
+    if name == "render":
+        from .renderer import render
+
+        return render
+    raise AttributeError(name)

@@ -1,0 +1,107 @@
+"""Save and load a model: the parameters, the vocabulary and the configuration, as .npz.
+
+Saving is atomic (a temporary file in the same folder, then a rename), and loading never
+unpickles: every array is numeric or a fixed-width string, read with allow_pickle=False.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .model import NAMES, Params
+from .tokenize import InputError
+
+FORMAT = "bptt-trace-model"
+FORMAT_VERSION = 1
+
+
+def save_model(path: Path, params: Params, vocab: list[str], config: dict[str, Any]) -> None:
+    """Write ``path`` atomically: readers see the old file or the new one, never half."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(
+                handle,
+                format=np.array(FORMAT),
+                format_version=np.array(FORMAT_VERSION),
+                vocab=np.array(vocab, dtype=str),
+                config=np.array(json.dumps(config)),
+                **params.as_dict(),
+            )
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_model(path: Path) -> tuple[Params, list[str], dict[str, Any]]:
+    """The parameters, vocabulary and configuration saved in ``path``, checked."""
+    where = f"--load {path}"
+    if not path.exists():
+        raise InputError(f"{where}: no such file; give the path of a model saved with --save")
+    if path.is_dir():
+        raise InputError(f"{where}: is a folder; give the path of a model saved with --save")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except ValueError as err:
+        if "pickle" in str(err):
+            raise InputError(
+                f"{where}: holds a pickled object, which is never loaded; "
+                "save the model again with --save"
+            ) from None
+        raise InputError(f"{where}: not a model saved by bptt-trace ({err})") from None
+    except (OSError, zipfile.BadZipFile, EOFError, KeyError) as err:
+        raise InputError(
+            f"{where}: not a readable model file, perhaps truncated ({err}); "
+            "save it again with --save"
+        ) from None
+    if arrays.get("format") is None or str(arrays["format"]) != FORMAT:
+        raise InputError(f"{where}: not a model saved by bptt-trace; save one with --save")
+    if int(arrays["format_version"]) != FORMAT_VERSION:
+        raise InputError(
+            f"{where}: model format {int(arrays['format_version'])} is not "
+            f"supported (this version reads {FORMAT_VERSION})"
+        )
+    missing = [name for name in (*NAMES, "vocab", "config") if name not in arrays]
+    if missing:
+        raise InputError(f"{where}: the model lacks {', '.join(missing)}; save it again")
+    vocab = [str(token) for token in arrays["vocab"].tolist()]
+    config = json.loads(str(arrays["config"]))
+    params = Params(**{name: np.asarray(arrays[name]) for name in NAMES})
+    check_shapes(params, len(vocab), where)
+    return params, vocab, config
+
+
+def check_shapes(params: Params, vocab_size: int, where: str) -> None:
+    """Refuse parameters whose shapes do not fit each other and the vocabulary."""
+    H = params.W_h.shape[0] if params.W_h.ndim == 2 else -1
+    expected = {
+        "W": (vocab_size, H),
+        "W_h": (H, H),
+        "b": (H,),
+        "V": (H, vocab_size),
+        "b_output": (vocab_size,),
+    }
+    for name, shape in expected.items():
+        array = getattr(params, name)
+        if array.shape != shape or array.dtype.kind != "f":
+            raise InputError(
+                f"{where}: {name} has shape {array.shape} ({array.dtype}), "
+                f"expected {shape} floats; the file is not a model of this tool"
+            )
+        if not np.isfinite(array).all():
+            raise InputError(
+                f"{where}: {name} holds NaN or infinite values; "
+                "load a model saved before training diverged"
+            )

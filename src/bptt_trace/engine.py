@@ -1,0 +1,203 @@
+"""Forward pass, loss and Backpropagation Through Time, one equation a line.
+
+Row vectors, as the seed writes them. For a batch of B sentences padded to T tokens:
+
+    a_t = x_t·W + h_{t-1}·W_h + b          h_0 = 0
+    h_t = f(a_t)
+    o_t = h_t·V + b_output                  (at the output steps only)
+    ŷ_t = softmax(o_t),  L_t = −log ŷ_t[y_t]
+    L   = (1/B) Σ_sentences Σ_output-steps L_t
+
+x_t is one-hot, so x_t·W is the row of W at x_t's token: inputs stay token indices and
+no one-hot array is built. Arrays indexed by time have T+1 rows so that index t is the
+seed's time step t (row 0 of ``h`` is h_0; row 0 of ``a``, ``dh``, ``da`` is unused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import Activation, Params
+
+
+@dataclass(frozen=True)
+class Batch:
+    """B sentences as padded token indices.
+
+    x:    (B, T) int   token index of x_t at column t-1 (0 past the end)
+    mask: (B, T) bool  True where the sentence has a token at t
+    out:  (B, T) bool  True where there is an output o_t and a loss L_t
+    y:    (B, T) int   index of the target y_t where ``out`` is True
+    """
+
+    x: np.ndarray
+    mask: np.ndarray
+    out: np.ndarray
+    y: np.ndarray
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.mask.sum(axis=1)
+
+
+def make_batch(sentences: list[list[int]], target: int, loss: str) -> Batch:
+    """Pad sentences of token indices into a Batch.
+
+    ``loss="last"`` (many-to-one): one output, at each sentence's last step, target ``target``.
+    ``loss="every"`` (many-to-many): an output at every step, target the next token, and
+    ``target`` after the last token.
+    """
+    B, T = len(sentences), max(len(s) for s in sentences)
+    x = np.zeros((B, T), dtype=np.intp)
+    mask = np.zeros((B, T), dtype=bool)
+    out = np.zeros((B, T), dtype=bool)
+    y = np.zeros((B, T), dtype=np.intp)
+    for i, tokens in enumerate(sentences):
+        n = len(tokens)
+        x[i, :n] = tokens
+        mask[i, :n] = True
+        y[i, : n - 1] = tokens[1:]
+        y[i, n - 1] = target
+        if loss == "every":
+            out[i, :n] = True
+        else:
+            out[i, n - 1] = True
+    return Batch(x=x, mask=mask, out=out, y=y)
+
+
+@dataclass(frozen=True)
+class Forward:
+    """a: (B, T+1, H) pre-activations; h: (B, T+1, H) hidden states, h[:, 0] = h_0 = 0."""
+
+    a: np.ndarray
+    h: np.ndarray
+
+
+def forward(p: Params, batch: Batch, act: Activation) -> Forward:
+    """Run the recurrence a_t = x_t·W + h_{t-1}·W_h + b, h_t = f(a_t) for t = 1 … T."""
+    B, T = batch.x.shape
+    a = np.zeros((B, T + 1, p.hidden))
+    h = np.zeros((B, T + 1, p.hidden))
+    for t in range(1, T + 1):
+        x_t = batch.x[:, t - 1]
+        a[:, t] = p.W[x_t] + h[:, t - 1] @ p.W_h + p.b  # x_t·W is a row lookup
+        h[:, t] = act.f(a[:, t])
+    return Forward(a=a, h=h)
+
+
+def log_softmax(o: np.ndarray) -> np.ndarray:
+    """log ŷ for logits o of shape (..., |vocab|), computed stably."""
+    shifted = o - o.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def logits(p: Params, h_t: np.ndarray) -> np.ndarray:
+    """o_t = h_t·V + b_output."""
+    return h_t @ p.V + p.b_output
+
+
+@dataclass(frozen=True)
+class Backward:
+    """The loss, its gradients and the per-step quantities of BPTT.
+
+    loss:           L, the mean over sentences of each sentence's summed losses
+    sentence_loss:  (B,) each sentence's own Σ_t L_t
+    grads:          ∂L/∂θ for the five parameters, shapes as the parameters
+    dh_from_output: (B, T+1, H) the part of ∂L/∂h_t that comes from the output at t
+    dh_from_next:   (B, T+1, H) the part that comes from step t+1 through W_h
+    da:             (B, T+1, H) ∂L/∂a_t
+    f_prime:        (B, T+1, H) f′(a_t)
+    cut:            (B, T+1) True where a truncated flow was cut before reaching h_{t-1}
+    """
+
+    loss: float
+    sentence_loss: np.ndarray
+    grads: dict[str, np.ndarray]
+    dh_from_output: np.ndarray
+    dh_from_next: np.ndarray
+    da: np.ndarray
+    f_prime: np.ndarray
+    cut: np.ndarray
+
+
+def backward(
+    p: Params, batch: Batch, fw: Forward, act: Activation, truncate: int | None = None
+) -> Backward:
+    """Backpropagation Through Time from t = T down to t = 1.
+
+    The outputs are computed here, a time step at a time, so that no (T, |vocab|) array of
+    logits is ever held. With ``truncate=K`` the gradient of each loss L_s flows back
+    through at most K steps (to h_s … h_{s-K+1}); ``None`` is full BPTT.
+    """
+    B, T = batch.x.shape
+    H = p.hidden
+    scale = 1.0 / B  # L is the mean over sentences
+    h, a = fw.h, fw.a
+    dV = np.zeros_like(p.V)
+    db_output = np.zeros_like(p.b_output)
+    dh_from_output = np.zeros((B, T + 1, H))
+    dh_from_next = np.zeros((B, T + 1, H))
+    da = np.zeros((B, T + 1, H))
+    f_prime = np.zeros((B, T + 1, H))
+    cut = np.zeros((B, T + 1), dtype=bool)
+    sentence_loss = np.zeros(B)
+    K = 1 if truncate is None else min(truncate, T)
+    # flow[:, j] is the part of ∂L/∂h_t that comes from the loss at step t + j;
+    # with full BPTT every age shares one slot.
+    flow = np.zeros((B, K, H))
+    for t in range(T, 0, -1):
+        rows = np.flatnonzero(batch.out[:, t - 1])
+        if rows.size:
+            o_t = logits(p, h[rows, t])  # o_t = h_t·V + b_output
+            log_y_hat = log_softmax(o_t)  # log ŷ_t
+            y_t = batch.y[rows, t - 1]
+            sentence_loss[rows] -= log_y_hat[np.arange(rows.size), y_t]  # L_t = −log ŷ_t[y_t]
+            do = np.exp(log_y_hat)  # ŷ_t
+            do[np.arange(rows.size), y_t] -= 1.0  # ∂L_t/∂o_t = ŷ_t − y_t
+            do *= scale  # mean over sentences
+            dV += h[rows, t].T @ do  # ∂L/∂V += h_tᵀ(ŷ_t − y_t)
+            db_output += do.sum(axis=0)  # ∂L/∂b_output += ŷ_t − y_t
+            dh_from_output[rows, t] = do @ p.V.T  # ∂L_t/∂h_t = (ŷ_t − y_t)·Vᵀ
+        f_prime[:, t] = act.f_prime(a[:, t], h[:, t])  # f′(a_t)
+        flow[:, 0] += dh_from_output[:, t]  # the loss at t enters the flow with age 0
+        dh_t = flow.sum(axis=1)  # ∂L/∂h_t, total over the losses that reach h_t
+        dh_from_next[:, t] = dh_t - dh_from_output[:, t]
+        da[:, t] = dh_t * f_prime[:, t]  # backprop through f: ∂L/∂a_t = ∂L/∂h_t ⊙ f′(a_t)
+        flow_a = flow * f_prime[:, t, None, :]  # each loss's part of ∂L/∂a_t
+        if truncate is None:
+            flow = flow_a @ p.W_h.T  # backprop through W_h: ∂L/∂h_{t-1} = ∂L/∂a_t·W_hᵀ
+        else:
+            cut[:, t] = np.any(flow_a[:, K - 1] != 0.0, axis=1) & (t > 1)  # age K stops here
+            flow = np.concatenate([np.zeros((B, 1, H)), flow_a[:, : K - 1] @ p.W_h.T], axis=1)
+    mask = batch.mask
+    x_rows = batch.x[mask]
+    da_real = da[:, 1:][mask]  # (n_tokens, H), only real tokens
+    dW = np.zeros_like(p.W)
+    np.add.at(dW, x_rows, da_real)  # ∂L/∂W += x_tᵀ·∂L/∂a_t: an indexed add into row x_t
+    dW_h = h[:, :-1][mask].T @ da_real  # ∂L/∂W_h = Σ_t h_{t-1}ᵀ·∂L/∂a_t
+    db = da_real.sum(axis=0)  # ∂L/∂b = Σ_t ∂L/∂a_t
+    grads = {"W": dW, "W_h": dW_h, "b": db, "V": dV, "b_output": db_output}
+    return Backward(
+        loss=float(sentence_loss.sum() * scale),
+        sentence_loss=sentence_loss,
+        grads=grads,
+        dh_from_output=dh_from_output,
+        dh_from_next=dh_from_next,
+        da=da,
+        f_prime=f_prime,
+        cut=cut,
+    )
+
+
+def loss_only(p: Params, batch: Batch, act: Activation) -> float:
+    """L for the given parameters, without gradients (for finite differences)."""
+    fw = forward(p, batch, act)
+    total = 0.0
+    for t in range(1, batch.x.shape[1] + 1):
+        rows = np.flatnonzero(batch.out[:, t - 1])
+        if rows.size:
+            log_y_hat = log_softmax(logits(p, fw.h[rows, t]))
+            total -= log_y_hat[np.arange(rows.size), batch.y[rows, t - 1]].sum()
+    return total / batch.x.shape[0]

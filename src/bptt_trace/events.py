@@ -1,0 +1,235 @@
+"""The event stream: every event type, defined once, with its JSON form.
+
+Each event is a frozen dataclass whose fields are its JSON fields (``docs/schema.md``
+describes them). Arrays are NumPy arrays when the engine makes an event and nested lists
+when a trace is read back; readers call ``np.asarray`` on them either way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import numpy as np
+
+SCHEMA = 1
+
+
+def to_plain(value: Any) -> Any:
+    """NumPy arrays and scalars to lists and Python numbers, recursively."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {key: to_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(item) for item in value]
+    return value
+
+
+def all_finite(value: Any) -> bool:
+    """True when no number inside ``value`` is NaN or infinite."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind not in "fc" or bool(np.isfinite(value).all())
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(all_finite(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(all_finite(item) for item in value)
+    return True
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every event; ``kind`` is the value of the JSON "event" field."""
+
+    kind: ClassVar[str] = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"event": self.kind}
+        for field in fields(self):
+            data[field.name] = to_plain(getattr(self, field.name))
+        return data
+
+
+@dataclass(frozen=True)
+class RunEvent(Event):
+    kind: ClassVar[str] = "run"
+    schema: int
+    version: str
+    vocab: list[str]
+    sentences: list[list[str]]
+    config: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ParamsEvent(Event):
+    """The parameters before the update of step ``step`` + 1 (step 0: the initial ones)."""
+
+    kind: ClassVar[str] = "params"
+    step: int
+    W: Any
+    W_h: Any
+    b: Any
+    V: Any
+    b_output: Any
+
+
+@dataclass(frozen=True)
+class ForwardEvent(Event):
+    """a_t = x_W + h_prev_W_h + b and h = f(a) for one time step of one sentence."""
+
+    kind: ClassVar[str] = "forward"
+    step: int
+    sentence: int
+    t: int
+    token: str
+    token_index: int
+    x_W: Any
+    h_prev_W_h: Any
+    b: Any
+    a: Any
+    h: Any
+
+
+@dataclass(frozen=True)
+class OutputEvent(Event):
+    """o_t, ŷ_t, the target, L_t = −log ŷ_t[target] and ∂L_t/∂o_t = ŷ_t − y_t."""
+
+    kind: ClassVar[str] = "output"
+    step: int
+    sentence: int
+    t: int
+    o: Any
+    y_hat: Any
+    target: str
+    target_index: int
+    loss: float
+    dL_do: Any
+
+
+@dataclass(frozen=True)
+class BackwardEvent(Event):
+    """One BPTT step: where ∂L/∂h_t comes from, ∂L/∂a_t, the contributions, running sums.
+
+    Step t contributes ∂L/∂a_t to row ``token_index`` of ∂L/∂W and to ∂L/∂b, and
+    ``dW_h`` = h_{t-1}ᵀ·∂L/∂a_t to ∂L/∂W_h. ``sum_*`` are the running sums after this step.
+    """
+
+    kind: ClassVar[str] = "backward"
+    step: int
+    sentence: int
+    t: int
+    token: str
+    token_index: int
+    dh_from_output: Any
+    dh_from_next: Any
+    dh: Any
+    f_prime: Any
+    da: Any
+    h_prev: Any
+    dW_h: Any
+    sum_W: Any
+    sum_W_h: Any
+    sum_b: Any
+    cut: bool
+
+
+@dataclass(frozen=True)
+class GradientsEvent(Event):
+    """∂L/∂θ of the step, before any update (and before any clipping)."""
+
+    kind: ClassVar[str] = "gradients"
+    step: int
+    loss: float
+    W: Any
+    W_h: Any
+    b: Any
+    V: Any
+    b_output: Any
+
+
+@dataclass(frozen=True)
+class UpdateEvent(Event):
+    """θ ← θ − lr·scale·∂L/∂θ: the old values, the gradients applied and the new values."""
+
+    kind: ClassVar[str] = "update"
+    step: int
+    lr: float
+    grad_norm: float
+    scale: float
+    old: dict[str, Any]
+    applied: dict[str, Any]
+    new: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TrainStepEvent(Event):
+    kind: ClassVar[str] = "train_step"
+    step: int
+    loss: float
+    grad_norm: float
+
+
+@dataclass(frozen=True)
+class PredictionsEvent(Event):
+    """For one sentence: the top tokens of softmax(h_t·V + b_output) at every t."""
+
+    kind: ClassVar[str] = "predictions"
+    step: int
+    sentence: int
+    tokens: list[str]
+    top: list[list[list[Any]]]
+    targets: list[str | None]
+
+
+@dataclass(frozen=True)
+class EndEvent(Event):
+    kind: ClassVar[str] = "end"
+    step: int
+    loss: float
+
+
+@dataclass(frozen=True)
+class DivergedEvent(Event):
+    kind: ClassVar[str] = "diverged"
+    step: int
+    quantity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class InterruptedEvent(Event):
+    kind: ClassVar[str] = "interrupted"
+    step: int
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        RunEvent,
+        ParamsEvent,
+        ForwardEvent,
+        OutputEvent,
+        BackwardEvent,
+        GradientsEvent,
+        UpdateEvent,
+        TrainStepEvent,
+        PredictionsEvent,
+        EndEvent,
+        DivergedEvent,
+        InterruptedEvent,
+    )
+}
+
+CLOSING = ("end", "diverged", "interrupted")
+"""The events that close a trace; a trace without one was cut off."""
+
+
+def from_json(data: dict[str, Any]) -> Event:
+    """The event that ``to_json`` made ``data`` from (arrays stay nested lists)."""
+    cls = EVENT_TYPES[data["event"]]
+    return cls(**{field.name: data[field.name] for field in fields(cls)})

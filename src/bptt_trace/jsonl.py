@@ -1,0 +1,31 @@
+"""The JSON Lines reader of the event stream: one object a line, written whole and flushed.
+
+Floats are written with Python's shortest round-trip repr, so they read back bit for bit.
+NaN and Infinity are never written: the training loop stops before they reach an event,
+and ``allow_nan=False`` makes any that slipped through an error instead of bad JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from .events import Event
+
+
+def dumps(event: Event) -> str:
+    """One event as one line of JSON (without the newline)."""
+    return json.dumps(event.to_json(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class JsonlWriter:
+    """Writes each event as one line to every stream it holds, flushing after each."""
+
+    def __init__(self, *streams: TextIO) -> None:
+        self.streams = streams
+
+    def write(self, event: Event) -> None:
+        line = dumps(event) + "\n"
+        for stream in self.streams:
+            stream.write(line)
+            stream.flush()

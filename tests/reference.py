@@ -1,0 +1,85 @@
+"""An independent, deliberately naive RNN: dense one-hot vectors, one sentence at a time.
+
+It shares no code with bptt_trace beyond the Params container, so that the engine's
+numbers can be checked against it and against central finite differences of its loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bptt_trace.model import Params
+
+F = {
+    "tanh": np.tanh,
+    "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
+    "relu": lambda a: np.maximum(a, 0.0),
+}
+
+
+def one_hot(i: int, n: int) -> np.ndarray:
+    x = np.zeros(n)
+    x[i] = 1.0
+    return x
+
+
+def hidden_states(p: Params, ids: list[int], f: str, h0: np.ndarray | None = None) -> list:
+    h = [np.zeros(p.W_h.shape[0]) if h0 is None else h0]
+    for i in ids:
+        x = one_hot(i, p.W.shape[0])
+        h.append(F[f](x @ p.W + h[-1] @ p.W_h + p.b))
+    return h
+
+
+def step_loss(p: Params, h_t: np.ndarray, y: int) -> float:
+    o = h_t @ p.V + p.b_output
+    o = o - o.max()
+    return float(-(o[y] - np.log(np.exp(o).sum())))
+
+
+def losses(p: Params, ids: list[int], target: int, mode: str, f: str) -> list[tuple]:
+    """(t, L_t) for every output step of one sentence."""
+    h = hidden_states(p, ids, f)
+    ys = [*ids[1:], target]
+    steps = range(1, len(ids) + 1) if mode == "every" else [len(ids)]
+    return [(t, step_loss(p, h[t], ys[t - 1])) for t in steps]
+
+
+def corpus_loss(p: Params, corpus: list[list[int]], target: int, mode: str, f: str) -> float:
+    """The mean over sentences of each sentence's summed losses."""
+    return sum(sum(L for _, L in losses(p, s, target, mode, f)) for s in corpus) / len(corpus)
+
+
+def numeric_gradients(loss, p: Params, eps: float = 3e-3) -> dict[str, np.ndarray]:
+    """Central finite differences of ``loss(params)`` for every entry of every parameter.
+
+    The five-point central stencil (f(x−2ε) − 8f(x−ε) + 8f(x+ε) − f(x+2ε)) / 12ε has an
+    error of order ε⁴, so that a step of 3e-3 keeps float64 round-off (about 1e-16/ε) and
+    truncation error both near 1e-13: small enough to test a relative error of 1e-7.
+    """
+    grads = {}
+    arrays = p.as_dict()
+
+    def shifted(name: str, idx: tuple, delta: float) -> float:
+        moved = {k: v.copy() for k, v in arrays.items()}
+        moved[name][idx] += delta
+        return loss(Params(**moved))
+
+    for name, value in arrays.items():
+        g = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            far = shifted(name, idx, -2 * eps) - shifted(name, idx, 2 * eps)
+            near = shifted(name, idx, eps) - shifted(name, idx, -eps)
+            g[idx] = (far + 8 * near) / (12 * eps)
+        grads[name] = g
+    return grads
+
+
+def max_relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """max |a − b| / max(|a| + |b|, 1e-6), entrywise.
+
+    The floor keeps entries that are (nearly) zero, such as the gradient reaching the first
+    word of a long sentence, from dividing finite-difference noise (about 1e-13) by zero:
+    below 1e-6 an entry must agree to 1e-13 absolutely for a relative error of 1e-7.
+    """
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-6)))
