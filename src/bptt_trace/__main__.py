@@ -1,0 +1,5 @@
+"""python -m bptt_trace"""
+
+from .cli import run
+
+run()

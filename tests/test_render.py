@@ -1,0 +1,97 @@
+"""What the tables show for the seed's sentence, checked against independent numbers."""
+
+import io
+
+import numpy as np
+from reference import hidden_states
+
+from bptt_trace.model import NAMES, Params
+from bptt_trace.renderer import make_console, render
+from bptt_trace.trace import Config, trace_sentence
+
+
+def rendered(sentence: str = "I like NLP", width: int = 100, **config) -> str:
+    buffer = io.StringIO()
+    render(trace_sentence(sentence, Config(**config)), make_console(file=buffer, width=width))
+    return buffer.getvalue()
+
+
+def seed_numbers():
+    events = list(trace_sentence("I like NLP", Config(lr=0.001)))
+    p = Params(**{n: np.asarray(getattr(events[1], n)) for n in NAMES})
+    h = hidden_states(p, [0, 1, 2], "tanh")
+    o = h[3] @ p.V + p.b_output
+    y_hat = np.exp(o) / np.exp(o).sum()
+    return p, h, y_hat
+
+
+def vec(values) -> str:
+    return "[" + " ".join(f"{v:+.4f}" for v in values) + "]"
+
+
+def lines_with(text: str, needle: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if needle in line]
+
+
+def test_the_seed_sentence_shows_every_part_of_one_round() -> None:
+    text = rendered(lr=0.001)
+    for title in (
+        "Vocabulary and one-hot inputs xₜ",
+        "Forward pass · step 1 · sentence 1",
+        "Output and loss · step 1 · sentence 1 · t = 3",
+        "Backward pass (BPTT) · step 1 · sentence 1 · ŷ → o → h₃ → h₂ → h₁",
+        "Contributions of each step and running sums",
+        "W ← W − α·∂L/∂W   (α = 0.001)",
+        "Wʰ ← Wʰ − α·∂L/∂Wʰ",
+        "b_output ← b_output − α·∂L/∂b_output",
+    ):
+        assert title in text, title
+    assert "The seed writes “L = ŷ − y”: ŷ − y is ∂L/∂o" in text
+
+
+def test_forward_table_shows_the_hidden_states() -> None:
+    _, h, _ = seed_numbers()
+    text = rendered(lr=0.001)
+    row = lines_with(text, "= a₃")[0]
+    assert row.endswith(vec(h[3]))
+
+
+def test_output_shows_the_loss_and_its_gradient_wrt_the_logits() -> None:
+    _, _, y_hat = seed_numbers()
+    text = rendered(lr=0.001)
+    loss = -np.log(y_hat[3])
+    assert f"L = −log ŷ[<eos>] = −log {y_hat[3]:.4f} = {loss:.4f}" in text
+    eos = lines_with(text, "<eos>   ")[-1].split()
+    assert eos == ["<eos>", eos[1], f"{y_hat[3]:+.4f}", "1", f"{y_hat[3] - 1:+.4f}"]
+
+
+def test_backward_table_starts_from_the_output_at_t_equals_T() -> None:
+    p, h, y_hat = seed_numbers()
+    dh3 = (y_hat - np.eye(4)[3]) @ p.V.T  # ∂L/∂h₃ = (ŷ − y)·Vᵀ
+    da3 = dh3 * (1 - h[3] ** 2)
+    text = rendered(lr=0.001)
+    assert lines_with(text, "= ∂L/∂h₃ (total)")[0].endswith(vec(dh3))
+    assert lines_with(text, "= ∂L/∂a₃")[0].endswith(vec(da3))
+    assert lines_with(text, "+ step 3 through Wʰ: ∂L/∂a₃·Wʰᵀ")[0].endswith(vec(da3 @ p.W_h.T))
+    assert lines_with(text, "+ step 4 through Wʰ")[0].endswith("— none")
+
+
+def test_tiny_updates_are_explained_not_hidden() -> None:
+    assert "below the 4 decimals shown" in rendered(lr=0.00001)
+    assert "below the" not in rendered(lr=0.1)
+
+
+def test_plain_text_when_not_a_terminal() -> None:
+    assert "\x1b[" not in rendered()
+
+
+def test_colour_when_forced() -> None:
+    buffer = io.StringIO()
+    console = make_console(file=buffer, width=100, force_terminal=True, color_system="standard")
+    render(trace_sentence("I like NLP", Config()), console)
+    assert "\x1b[" in buffer.getvalue()
+
+
+def test_fits_a_100_column_terminal() -> None:
+    text = rendered(lr=0.001)
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 100
