@@ -101,7 +101,11 @@ def test_a_closed_pipe_ends_quietly() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     proc = subprocess.run(
         f'{sys.executable} -m bptt_trace "I like NLP" --json --steps 300 | head -1',
-        shell=True, capture_output=True, text=True, env=env, check=False,
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
         executable="/bin/bash",
     )
     assert json.loads(proc.stdout)["event"] == "run"

@@ -95,8 +95,10 @@ def run(
     yield from predictions(0, p, batch, vocab, act)
     loss = float("nan")
     for step in range(1, config.steps + 1):
-        fw = forward(p, batch, act)
-        bw = backward(p, batch, fw, act, config.truncate)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            # overflow is looked for below, and reported as divergence
+            fw = forward(p, batch, act)
+            bw = backward(p, batch, fw, act, config.truncate)
         loss = bw.loss
         problem = divergence("the loss", {"L": np.asarray(loss)})
         problem = problem or divergence("the gradient of", bw.grads)
@@ -107,7 +109,8 @@ def run(
         if problem is None and config.clip is not None and norm > config.clip:
             scale = config.clip / norm
         old = p.as_dict()
-        new = {name: old[name] - config.lr * scale * bw.grads[name] for name in NAMES}
+        with np.errstate(over="ignore", invalid="ignore"):
+            new = {name: old[name] - config.lr * scale * bw.grads[name] for name in NAMES}
         problem = problem or divergence("the updated", new)
         if problem is not None:
             yield DivergedEvent(step, problem, diverged_message(step, problem, config.lr))
