@@ -101,7 +101,7 @@ def test_saving_is_atomic_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     )
     save_model(target, p, ["a", "<eos>"], {"hidden": 1, "activation": "tanh"})
     assert [f.name for f in tmp_path.iterdir()] == ["m.npz"]
-    loaded, vocab, config = load_model(target)
+    _, vocab, config = load_model(target)
     assert vocab == ["a", "<eos>"] and config["hidden"] == 1
 
 
