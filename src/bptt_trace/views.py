@@ -19,23 +19,24 @@ from .theme import fmt, matrix, subscript, vector
 ONE_HOT_MAX = 12
 """Up to this vocabulary size the one-hot vectors are drawn in full."""
 
+VECTOR_MAX = 6
+"""Up to this vocabulary size a |vocab|-long vector is printed in a table row."""
+
 ACT_DERIVATIVE = {"tanh": "1 − hₜ²", "sigmoid": "hₜ·(1 − hₜ)", "relu": "1 if aₜ > 0 else 0"}
 ACT_FORMULA = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu"}
 
 
 def _table(title: str, *columns: str, caption: str | None = None) -> Table:
     table = Table(
-        title=title,
-        title_style="title",
+        title=Text(title, "title"),
         title_justify="left",
-        caption=caption,
-        caption_style="note",
+        caption=Text(caption, "note") if caption else None,
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
     for column in columns:
-        table.add_column(column)
+        table.add_column(Text(column, "bold"))  # Text: brackets such as ŷ[y] are not markup
     return table
 
 
@@ -135,26 +136,23 @@ def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: 
         "to the logits o, where the backward pass starts; the loss itself is −log ŷ[y]."
     )
     if len(events) > 1:
-        table = _table(
-            f"Outputs and losses · {where}",
-            "t",
-            "target yₜ",
-            "ŷₜ[yₜ]",
-            "Lₜ = −log ŷₜ[yₜ]",
-            "ŷₜ − yₜ = ∂Lₜ/∂oₜ",
-        )
+        wide = len(vocab) <= VECTOR_MAX
+        columns = ["t", "target yₜ", "ŷₜ[yₜ]", "Lₜ = −log ŷₜ[yₜ]"]
+        table = _table(f"Outputs and losses · {where}", *columns, *(["ŷₜ − yₜ = ∂Lₜ/∂oₜ"] * wide))
         for e in events:
             y_hat = np.asarray(e.y_hat)
-            table.add_row(
+            cells = [
                 str(e.t),
                 Text(e.target, "token"),
-                fmt(y_hat[e.target_index], precision),
-                fmt(e.loss, precision),
-                vector(e.dL_do, precision),
-            )
+                fmt(y_hat[e.target_index], precision)[1:],
+                fmt(e.loss, precision)[1:],
+            ]
+            table.add_row(*cells, *([vector(e.dL_do, precision)] * wide))
         total = sum(e.loss for e in events)
         table.add_section()
-        table.add_row("", "", "", Text(f"Σ = {fmt(total, precision)}", "bold"), "")
+        table.add_row("", "", "", Text(f"Σ = {fmt(total, precision)[1:]}", "bold"), *[""] * wide)
+        if not wide:
+            note += f" The {len(vocab)} entries of each ŷₜ − yₜ are in the JSON trace."
         return Group(table, Text(note, "note"))
     e = first
     T = subscript(e.t)
@@ -402,8 +400,9 @@ def predictions_table(before: Sequence[Any], after: Sequence[Any], precision: in
 
 
 def _top(top: Sequence[Sequence[Any]], target: str | None, precision: int) -> Text:
+    width = max(len(tok) for tok, _ in top)
     parts = [
-        Text(f"{tok} {fmt(prob, precision)[1:]}", "bold" if tok == target else "")
+        Text(f"{tok:<{width}} {fmt(prob, precision)[1:]}", "bold" if tok == target else "")
         for tok, prob in top
     ]
-    return Text(", ").join(parts)
+    return Text("\n").join(parts)
