@@ -123,6 +123,14 @@ def trace_command(
     ] = None,
     load: Annotated[Path | None, typer.Option(help="Start from a model saved with --save.")] = None,
     precision: Annotated[int, typer.Option(help="Decimals shown in the tables.")] = 4,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Check the gradients against finite differences; "
+            "exit 1 if any relative error is above 1e-6.",
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -154,6 +162,7 @@ def trace_command(
         save=save,
         load=load,
         precision=precision,
+        check=check,
     )
     raise typer.Exit(execute(request))
 

@@ -139,6 +139,67 @@ class BackwardEvent(Event):
 
 
 @dataclass(frozen=True)
+class BlameEvent(Event):
+    """‖∂Lₛ/∂hₖ‖ for each loss s (``losses``) and k = 1 … T, and each step's share.
+
+    ``matrix`` has a row per loss s in ``losses`` (s = 1 … T under ``every``, s = T under
+    ``last``) and a column per k = 1 … T, 0 where k > s or past a truncation. ``shares``
+    maps each parameter to the norm of each time step's contribution to its gradient.
+    """
+
+    kind: ClassVar[str] = "blame"
+    step: int
+    sentence: int
+    losses: list[int]
+    matrix: Any
+    shares: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JacobiansEvent(Event):
+    """‖∂h_T/∂hₖ‖₂ for k = 1 … T, Wʰ's σ_max and spectral radius, and a verdict."""
+
+    kind: ClassVar[str] = "jacobians"
+    step: int
+    sentence: int
+    norms: Any
+    sigma_max: float
+    spectral_radius: float
+    verdict: str
+    end_to_end: float
+    rate: float
+
+
+@dataclass(frozen=True)
+class LossGradientsEvent(Event):
+    """Under ``--loss every``: the gradient of each loss Lₛ alone (``losses``: the s)."""
+
+    kind: ClassVar[str] = "loss_gradients"
+    step: int
+    sentence: int
+    losses: list[int]
+    W: Any
+    W_h: Any
+    b: Any
+    V: Any
+    b_output: Any
+
+
+@dataclass(frozen=True)
+class CheckEvent(Event):
+    """The gradient check: per parameter, entries checked of total and max relative error."""
+
+    kind: ClassVar[str] = "check"
+    step: int
+    tolerance: float
+    checked: dict[str, int]
+    total: dict[str, int]
+    max_error: dict[str, float]
+    truncation_error: dict[str, float] | None
+    passed: bool
+
+
+@dataclass(frozen=True)
 class GradientsEvent(Event):
     """∂L/∂θ of the step, before any update (and before any clipping)."""
 
@@ -215,6 +276,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ForwardEvent,
         OutputEvent,
         BackwardEvent,
+        BlameEvent,
+        JacobiansEvent,
+        LossGradientsEvent,
+        CheckEvent,
         GradientsEvent,
         UpdateEvent,
         TrainStepEvent,

@@ -14,6 +14,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from .events import Event, PredictionsEvent, RunEvent
+from .flowviews import blame_view, check_view, jacobians_view, loss_gradients_view
 from .plot import LossCurve
 from .theme import THEME, fmt
 from .views import (
@@ -89,6 +90,18 @@ class TraceRenderer:
     def _on_run(self, event: RunEvent) -> list[RenderableType]:
         self.run = event
         return [run_header(event)]
+
+    def _on_blame(self, event: Any) -> list[RenderableType]:
+        return [blame_view(event)]
+
+    def _on_jacobians(self, event: Any) -> list[RenderableType]:
+        return [jacobians_view(event)]
+
+    def _on_loss_gradients(self, event: Any) -> list[RenderableType]:
+        return [loss_gradients_view(event)]
+
+    def _on_check(self, event: Any) -> list[RenderableType]:
+        return [check_view(event)]
 
     def _on_gradients(self, event: Any) -> list[RenderableType]:
         return [

@@ -34,6 +34,7 @@ class Request:
     save: Path | None
     load: Path | None
     precision: int
+    check: bool = False
 
 
 class StopFlag:
@@ -131,6 +132,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
         trace_every=req.trace_every,
         truncate=req.truncate,
         clip=req.clip,
+        check=req.check,
     )
     return corpus, config, params, vocab
 
@@ -177,6 +179,8 @@ def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> i
                     code = 1
                 elif event.kind == "interrupted":
                     code = 130
+                elif event.kind == "check" and not event.passed:  # type: ignore[attr-defined]
+                    code = 1
         except KeyboardInterrupt:
             event = InterruptedEvent(last_step)
             writer.write(event)

@@ -12,27 +12,22 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import __version__
-from .engine import Backward, Batch, Forward, backward, forward, log_softmax, logits, make_batch
+from .engine import Batch, backward, forward, make_batch
 from .events import (
     SCHEMA,
-    BackwardEvent,
+    CheckEvent,
     DivergedEvent,
     EndEvent,
     Event,
-    ForwardEvent,
-    GradientsEvent,
     InterruptedEvent,
-    OutputEvent,
     ParamsEvent,
-    PredictionsEvent,
     RunEvent,
     TrainStepEvent,
     UpdateEvent,
 )
 from .model import ACTIVATIONS, NAMES, SYMBOLS, Activation, Params, init_params
+from .steps import predictions, step_events
 from .tokenize import EOS, InputError, build_vocab, tokenize
-
-TOP_K = 3
 
 
 @dataclass(frozen=True)
@@ -49,6 +44,7 @@ class Config:
     trace_every: int | None = None
     truncate: int | None = None
     clip: float | None = None
+    check: bool = False
 
     def traced(self, step: int) -> bool:
         every = self.trace_every
@@ -118,7 +114,9 @@ def run(
         if config.traced(step):
             if step > 1:
                 yield ParamsEvent(step - 1, **old)
-            yield from step_events(step, p, batch, fw, bw, vocab)
+            yield from step_events(step, p, batch, fw, bw, vocab, config.truncate)
+            if config.check and step == 1:
+                yield check_event(step, p, batch, act, config)
             applied = {name: scale * bw.grads[name] for name in NAMES}
             yield UpdateEvent(step, config.lr, norm, scale, old, applied, new)
         yield TrainStepEvent(step, loss, norm)
@@ -148,69 +146,17 @@ def diverged_message(step: int, problem: str, lr: float) -> str:
     )
 
 
-def step_events(
-    step: int, p: Params, batch: Batch, fw: Forward, bw: Backward, vocab: list[str]
-) -> Iterator[Event]:
-    """The full trace of one step: per sentence forward, output and backward events."""
-    sums = {"W": np.zeros_like(p.W), "W_h": np.zeros_like(p.W_h), "b": np.zeros_like(p.b)}
-    for s, length in enumerate(batch.lengths.tolist()):
-        x = batch.x[s]
-        for t in range(1, length + 1):
-            i = int(x[t - 1])
-            h_prev_W_h = fw.h[s, t - 1] @ p.W_h
-            yield ForwardEvent(
-                step, s, t, vocab[i], i, p.W[i], h_prev_W_h, p.b, fw.a[s, t], fw.h[s, t]
-            )
-        for t in range(1, length + 1):
-            if batch.out[s, t - 1]:
-                o = logits(p, fw.h[s, t])
-                y_hat = np.exp(log_softmax(o))
-                target = int(batch.y[s, t - 1])
-                dL_do = y_hat.copy()
-                dL_do[target] -= 1.0
-                loss_t = float(-log_softmax(o)[target])
-                yield OutputEvent(step, s, t, o, y_hat, vocab[target], target, loss_t, dL_do)
-        for t in range(length, 0, -1):
-            i = int(x[t - 1])
-            da = bw.da[s, t]
-            dW_h = np.outer(fw.h[s, t - 1], da)  # h_{t-1}ᵀ·∂L/∂a_t
-            sums["W"][i] += da
-            sums["W_h"] += dW_h
-            sums["b"] += da
-            from_output = bw.dh_from_output[s, t] if batch.out[s, t - 1] else None
-            from_next = bw.dh_from_next[s, t] if t < length else None
-            yield BackwardEvent(
-                step,
-                s,
-                t,
-                vocab[i],
-                i,
-                from_output,
-                from_next,
-                bw.dh_from_output[s, t] + bw.dh_from_next[s, t],
-                bw.f_prime[s, t],
-                da,
-                fw.h[s, t - 1],
-                dW_h,
-                sums["W"].copy(),
-                sums["W_h"].copy(),
-                sums["b"].copy(),
-                bool(bw.cut[s, t]),
-            )
-    yield GradientsEvent(step, bw.loss, **bw.grads)
+def check_event(step: int, p: Params, batch: Batch, act: Activation, config: Config) -> CheckEvent:
+    """``--check``: the gradient check of this step's parameters."""
+    from .gradcheck import TOLERANCE, check_gradients
 
-
-def predictions(
-    step: int, p: Params, batch: Batch, vocab: list[str], act: Activation
-) -> Iterator[PredictionsEvent]:
-    """The top tokens of softmax(h_t·V + b_output) at every step of every sentence."""
-    fw = forward(p, batch, act)
-    for s, length in enumerate(batch.lengths.tolist()):
-        y_hat = np.exp(log_softmax(logits(p, fw.h[s, 1 : length + 1])))
-        top = []
-        for row in y_hat:
-            best = np.argsort(-row, kind="stable")[:TOP_K]
-            top.append([[vocab[int(i)], float(row[i])] for i in best])
-        tokens = [vocab[int(i)] for i in batch.x[s, :length]]
-        targets = [vocab[int(batch.y[s, t])] if batch.out[s, t] else None for t in range(length)]
-        yield PredictionsEvent(step, s, tokens, top, targets)
+    result = check_gradients(p, batch, act, config.truncate, np.random.default_rng(config.seed))
+    return CheckEvent(
+        step,
+        TOLERANCE,
+        result.checked,
+        result.total,
+        result.max_error,
+        result.truncation_error,
+        result.passed,
+    )

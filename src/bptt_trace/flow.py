@@ -1,0 +1,133 @@
+"""How the gradient flows across time: the blame matrix, per-loss gradients, Jacobian norms.
+
+For one sentence, with the gradient of each loss Lₛ followed back on its own:
+
+    ∂Lₛ/∂hₛ   = (ŷₛ − yₛ)·Vᵀ
+    ∂Lₛ/∂hₖ₋₁ = (∂Lₛ/∂hₖ ⊙ f′(aₖ))·Wʰᵀ          for k = s … 2 (at most K steps with --truncate)
+    blame[s, k] = ‖∂Lₛ/∂hₖ‖₂
+
+and, for the vanishing/exploding diagnosis, the Jacobians of h_T with respect to earlier states:
+
+    ∂hⱼ/∂hⱼ₋₁ = diag(f′(aⱼ))·Wʰᵀ,   ∂h_T/∂hₖ = ∂h_T/∂h_{T−1} ⋯ ∂hₖ₊₁/∂hₖ
+
+whose spectral norms (largest singular values) say how much of a gradient at h_T reaches hₖ.
+These are computed only for traced steps, per sentence, and are the sentence's own losses
+(not divided by the number of sentences).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import Batch, Forward, log_softmax, logits
+from .model import Params
+
+MAX_LOSSES = 64
+"""At most this many losses (the last ones) get a blame row, so long sentences stay cheap."""
+
+VANISHING = 1e-2
+EXPLODING = 1e2
+"""‖∂h_T/∂h₁‖ below VANISHING is called vanishing, above EXPLODING exploding."""
+
+
+@dataclass(frozen=True)
+class LossFlow:
+    """One sentence's losses followed back separately.
+
+    losses: (S,) the time steps s that have a loss
+    blame:  (S, T) ‖∂Lₛ/∂hₖ‖, zero for k > s and past the truncation
+    grads:  per parameter, (S, *shape): the gradient of each Lₛ alone
+    """
+
+    losses: np.ndarray
+    blame: np.ndarray
+    grads: dict[str, np.ndarray]
+
+
+def loss_flow(
+    p: Params,
+    batch: Batch,
+    fw: Forward,
+    f_prime: np.ndarray,
+    sentence: int,
+    truncate: int | None,
+    with_grads: bool,
+) -> LossFlow:
+    """Follow the gradient of each loss of ``sentence`` back on its own."""
+    T = int(batch.mask[sentence].sum())
+    x = batch.x[sentence, :T]
+    h = fw.h[sentence]
+    steps = np.flatnonzero(batch.out[sentence, :T]) + 1
+    steps = steps[-MAX_LOSSES:]
+    K = T if truncate is None else min(truncate, T)
+    blame = np.zeros((steps.size, T))
+    grads = {}
+    if with_grads:
+        grads = {
+            "W": np.zeros((steps.size, *p.W.shape)),
+            "W_h": np.zeros((steps.size, *p.W_h.shape)),
+            "b": np.zeros((steps.size, *p.b.shape)),
+            "V": np.zeros((steps.size, *p.V.shape)),
+            "b_output": np.zeros((steps.size, *p.b_output.shape)),
+        }
+    for row, s in enumerate(steps.tolist()):
+        y_hat = np.exp(log_softmax(logits(p, h[s])))
+        do = y_hat
+        do[batch.y[sentence, s - 1]] -= 1.0  # ∂Lₛ/∂oₛ = ŷₛ − yₛ
+        dh = do @ p.V.T  # ∂Lₛ/∂hₛ
+        if with_grads:
+            grads["V"][row] = np.outer(h[s], do)
+            grads["b_output"][row] = do
+        for k in range(s, max(s - K, 0), -1):
+            blame[row, k - 1] = np.linalg.norm(dh)  # ‖∂Lₛ/∂hₖ‖
+            da = dh * f_prime[sentence, k]  # backprop through f
+            if with_grads:
+                grads["W"][row, x[k - 1]] += da
+                grads["W_h"][row] += np.outer(h[k - 1], da)
+                grads["b"][row] += da
+            dh = da @ p.W_h.T  # backprop through W_h to h_{k-1}
+    return LossFlow(losses=steps, blame=blame, grads=grads)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """jacobian_norms[k-1] = ‖∂h_T/∂hₖ‖₂ for k = 1 … T; Wʰ's largest singular value and
+    spectral radius; the verdict and the number behind it (‖∂h_T/∂h₁‖)."""
+
+    jacobian_norms: np.ndarray
+    sigma_max: float
+    spectral_radius: float
+    verdict: str
+    end_to_end: float
+    rate: float
+
+
+def diagnose(p: Params, f_prime_row: np.ndarray, T: int) -> Diagnosis:
+    """Vanishing, exploding or stable: from the product of the Jacobians diag(f′(aⱼ))·Wʰᵀ."""
+    H = p.hidden
+    norms = np.zeros(T)
+    J = np.eye(H)  # ∂h_T/∂h_T
+    norms[T - 1] = 1.0
+    for k in range(T - 1, 0, -1):
+        J = J @ (f_prime_row[k + 1][:, None] * p.W_h.T)  # ∂h_T/∂hₖ = ∂h_T/∂hₖ₊₁ · ∂hₖ₊₁/∂hₖ
+        norms[k - 1] = np.linalg.norm(J, 2)
+    end = float(norms[0])
+    rate = end ** (1.0 / (T - 1)) if T > 1 and end > 0 else 1.0
+    if T < 2:
+        verdict = "stable"
+    elif end < VANISHING:
+        verdict = "vanishing"
+    elif end > EXPLODING:
+        verdict = "exploding"
+    else:
+        verdict = "stable"
+    return Diagnosis(
+        jacobian_norms=norms,
+        sigma_max=float(np.linalg.norm(p.W_h, 2)),
+        spectral_radius=float(np.max(np.abs(np.linalg.eigvals(p.W_h)))),
+        verdict=verdict,
+        end_to_end=end,
+        rate=float(rate),
+    )
