@@ -61,7 +61,7 @@ def test_output_shows_the_loss_and_its_gradient_wrt_the_logits() -> None:
     text = rendered(lr=0.001)
     loss = -np.log(y_hat[3])
     assert f"L = −log ŷ[<eos>] = −log {y_hat[3]:.4f} = {loss:.4f}" in text
-    eos = lines_with(text, "<eos>   ")[-1].split()
+    eos = next(x.split() for x in lines_with(text, "<eos>") if x.split()[3:4] == ["1"])
     assert eos == ["<eos>", eos[1], f"{y_hat[3]:+.4f}", "1", f"{y_hat[3] - 1:+.4f}"]
 
 
@@ -95,3 +95,30 @@ def test_colour_when_forced() -> None:
 def test_fits_a_100_column_terminal() -> None:
     text = rendered(lr=0.001)
     assert max(len(line.rstrip()) for line in text.splitlines()) <= 100
+
+
+def test_formula_panel_follows_one_entry_from_its_terms_to_the_new_value() -> None:
+    events = list(trace_sentence("I like NLP", Config(lr=0.1)))
+    grads = next(e for e in events if e.kind == "gradients")
+    p = events[1]
+    g = np.asarray(grads.W_h)
+    i, j = np.unravel_index(np.argmax(np.abs(g)), g.shape)
+    old = np.asarray(p.W_h)[i, j]
+    text = rendered(lr=0.1)
+    expected = (
+        f"Wʰ[{i + 1}, {j + 1}] ← {old:+.4f} − 0.1 × ({g[i, j]:+.4f}) = {old - 0.1 * g[i, j]:+.4f}"
+    )
+    assert expected in text
+    backward = [e for e in events if e.kind == "backward"]
+    terms = sorted((e.t, np.outer(e.h_prev, e.da)[i, j]) for e in backward)
+    assert " + ".join(f"({v:+.4f})" for _, v in terms) in text
+
+
+def test_blame_and_jacobian_views_show_the_verdict() -> None:
+    text = rendered("the gradient from the last word fades on its way back to the first one")
+    assert "Blame matrix ‖∂Lₛ/∂hₖ‖" in text
+    assert "Each step's share of each gradient" in text
+    assert "Vanishing or exploding? ‖∂h_T/∂hₖ‖₂" in text
+    assert any(
+        line.startswith(("vanishing:", "stable:", "exploding:")) for line in text.splitlines()
+    )

@@ -12,7 +12,7 @@ from .model import NAMES, SYMBOLS
 from .theme import subscript
 from .views import _table
 
-COLUMNS_MAX = 10
+COLUMNS_MAX = 9
 """At most this many time steps are drawn across; longer sentences show the last ones."""
 
 
@@ -84,9 +84,11 @@ def jacobians_view(event: JacobiansEvent) -> RenderableType:
         caption="∂h_T/∂hₖ = ∏ⱼ diag(f′(aⱼ))·Wʰᵀ for j = T … k+1; ‖·‖₂ is the spectral norm "
         "(largest singular value).",
     )
+    logs = np.log10(np.maximum(norms, 1e-300))
+    low, span = float(logs.min()), float(np.ptp(logs)) or 1.0
     for k in ks:
         v = float(norms[k - 1])
-        width = 0 if v <= 0 else int(np.clip(20 + 2 * np.log10(v), 0, 30))
+        width = 1 + round(29 * (logs[k - 1] - low) / span)  # log scale, 1 to 30 characters
         table.add_row(str(k), sci(v), Text("█" * width, "label"))
     T_ = subscript(T)
     style = "status.ok" if event.verdict == "stable" else "status.bad"

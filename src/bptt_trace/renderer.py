@@ -15,6 +15,7 @@ from rich.text import Text
 
 from .events import Event, PredictionsEvent, RunEvent
 from .flowviews import blame_view, check_view, jacobians_view, loss_gradients_view
+from .formulas import formula_panel
 from .plot import LossCurve
 from .theme import THEME, fmt
 from .views import (
@@ -41,6 +42,8 @@ class TraceRenderer:
         self.before: list[PredictionsEvent] = []
         self.after: list[PredictionsEvent] = []
         self.closed = False
+        self.step_backward: list[Any] = []
+        self.step_loss_gradients: list[Any] = []
 
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
@@ -81,6 +84,7 @@ class TraceRenderer:
             return [forward_table(events, self.precision, cfg["activation"])]
         if kind == "output":
             return [output_view(events, self.run.vocab, self.precision)]
+        self.step_backward.extend(events)
         return [
             backward_views(
                 events, self.run.vocab, self.precision, cfg["activation"], cfg.get("truncate")
@@ -98,6 +102,7 @@ class TraceRenderer:
         return [jacobians_view(event)]
 
     def _on_loss_gradients(self, event: Any) -> list[RenderableType]:
+        self.step_loss_gradients.append(event)
         return [loss_gradients_view(event)]
 
     def _on_check(self, event: Any) -> list[RenderableType]:
@@ -114,7 +119,13 @@ class TraceRenderer:
 
     def _on_update(self, event: Any) -> list[RenderableType]:
         assert self.run is not None
-        return [UpdateView(event, self.run.vocab, self.precision)]
+        backward, self.step_backward = self.step_backward, []
+        per_loss, self.step_loss_gradients = self.step_loss_gradients, []
+        several = len(self.run.sentences) > 1
+        return [
+            UpdateView(event, self.run.vocab, self.precision),
+            formula_panel(event, backward, per_loss, self.run.vocab, several, self.precision),
+        ]
 
     def _on_train_step(self, event: Any) -> list[RenderableType]:
         self.curve.append((event.step, event.loss))

@@ -26,17 +26,26 @@ ACT_DERIVATIVE = {"tanh": "1 − hₜ²", "sigmoid": "hₜ·(1 − hₜ)", "relu
 ACT_FORMULA = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu"}
 
 
+class NotedTable(Table):
+    """A table with a heading above and a note below, both at the console's full width."""
+
+    heading: Text | None = None
+    note: Text | None = None
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        if self.heading is not None:
+            yield self.heading
+        yield from super().__rich_console__(console, options)
+        if self.note is not None:
+            yield self.note
+
+
 def _table(title: str, *columns: str, caption: str | None = None) -> Table:
-    table = Table(
-        title=Text(title, "title"),
-        title_justify="left",
-        caption=Text(caption, "note") if caption else None,
-        caption_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
+    table = NotedTable(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.heading = Text(title, "title")
+    table.note = Text(caption, "note") if caption else None
     for column in columns:
-        table.add_column(Text(column, "bold"))  # Text: brackets such as ŷ[y] are not markup
+        table.add_column(Text(column, "bold"), no_wrap=True)  # Text: ŷ[y] is not markup
     return table
 
 
@@ -312,21 +321,30 @@ class UpdateView:
                 np.atleast_2d(np.asarray(d[name], dtype=float)) for d in (e.old, e.applied, e.new)
             )
             labels = self._row_labels(name, old.shape[0])
+            rows = list(range(old.shape[0]))
+            if name == "W" and len(rows) > ONE_HOT_MAX:  # only the rows of the input tokens
+                rows = np.flatnonzero(np.any(grad != 0, axis=1)).tolist()
             title = f"{sym} ← {sym} − α·∂L/∂{sym}   (α = {e.lr:g}{scale})"
+            note = None
+            if len(rows) < old.shape[0]:
+                note = f"The other {old.shape[0] - len(rows)} rows have a zero gradient: unchanged."
             if side_by_side:
-                table = _table(title, "", "old", f"∂L/∂{sym}", "new")
-                for i, label in enumerate(labels):
+                table = _table(title, "", "old", f"∂L/∂{sym}", "new", caption=note)
+                for i in rows:
                     table.add_row(
-                        Text(label, "note"),
+                        Text(labels[i], "note"),
                         vector(old[i], p),
                         vector(grad[i], p),
                         vector(new[i], p),
                     )
             else:
-                table = _table(title, "", "value")
-                for what, values in (("old", old), (f"∂L/∂{sym}", grad), ("new", new)):
-                    table.add_row(Text(what, "label"), matrix(values, p))
-                    table.add_section()
+                table = _table(title, "", "", "value", caption=note)
+                for i in rows:
+                    table.add_row(
+                        Text(labels[i], "note"),
+                        Text(f"old\n∂L/∂{sym}\nnew", "label"),
+                        matrix([old[i], grad[i], new[i]], p),
+                    )
             tables.append(table)
         return tables
 
