@@ -131,6 +131,18 @@ def trace_command(
             "exit 1 if any relative error is above 1e-6.",
         ),
     ] = False,
+    replay: Annotated[
+        Path | None,
+        typer.Option(help="Show a saved JSON Lines trace ('-': stdin) without recomputing."),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Also save the tables to FILE: .html or .svg (with colours) or .txt."),
+    ] = None,
+    pause: Annotated[
+        bool,
+        typer.Option("--pause", help="Wait for Enter after each group of events (q quits)."),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -163,6 +175,9 @@ def trace_command(
         load=load,
         precision=precision,
         check=check,
+        replay=replay,
+        export=export,
+        pause=pause,
     )
     raise typer.Exit(execute(request))
 

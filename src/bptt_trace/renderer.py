@@ -34,8 +34,9 @@ GROUPED = ("forward", "output", "backward")
 class TraceRenderer:
     """Feed it events one at a time; it returns what is ready to print."""
 
-    def __init__(self, precision: int = 4) -> None:
+    def __init__(self, precision: int = 4, step_through: bool = False) -> None:
         self.precision = precision
+        self.step_through = step_through  # one table per time step, for --pause
         self.run: RunEvent | None = None
         self.pending: list[Any] = []
         self.curve: list[tuple[int, float]] = []
@@ -69,7 +70,7 @@ class TraceRenderer:
             return []
         head = self.pending[0]
         key = (event.kind, getattr(event, "step", None), getattr(event, "sentence", None))
-        if key == (head.kind, head.step, head.sentence):
+        if key == (head.kind, head.step, head.sentence) and not self.step_through:
             return []
         return self._flush()
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import signal
-import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from .tokenize import InputError
 
@@ -35,6 +34,9 @@ class Request:
     load: Path | None
     precision: int
     check: bool = False
+    replay: Path | None = None
+    export: Path | None = None
+    pause: bool = False
 
 
 class StopFlag:
@@ -69,16 +71,47 @@ def first_ctrl_c_stops(flag: StopFlag) -> Iterator[None]:
 def execute(req: Request) -> int:
     """Run ``req``; the exit code. Bad input is reported before anything is computed."""
     from .cli import error
+    from .live import replay, stream
 
     try:
+        check_outputs(req)
+        if req.replay is not None:
+            return replay(req)
         prepared = prepare(req)
     except InputError as err:
         error(str(err))
         return 2
+    except BrokenPipeError:
+        return 141
     try:
         return stream(req, *prepared)
     except BrokenPipeError:
         return 141
+
+
+def check_outputs(req: Request) -> None:
+    """Refuse, before computing, files that cannot be written and options that conflict."""
+    from .display import EXPORTS
+    from .inputs import check_writable
+
+    if req.replay is not None:
+        named = (
+            ("a SENTENCE", req.sentence),
+            ("--file", req.file),
+            ("--load", req.load),
+            ("--save", req.save),
+            ("--output", req.output),
+            ("--json", req.json_out),
+            ("--check", req.check),
+        )
+        given = [name for name, value in named if value]
+        if given:
+            raise InputError(f"--replay shows a saved trace; leave out {', '.join(given)}")
+    for path, option in ((req.output, "--output"), (req.save, "--save"), (req.export, "--export")):
+        if path is not None:
+            check_writable(path, option)
+    if req.export is not None and req.export.suffix.lower() not in EXPORTS:
+        raise InputError(f"--export {req.export}: the name must end in .html, .svg or .txt")
 
 
 def prepare(req: Request) -> tuple[Any, ...]:
@@ -89,7 +122,6 @@ def prepare(req: Request) -> tuple[Any, ...]:
         check_numbers,
         check_size,
         check_target,
-        check_writable,
         read_sentences,
     )
     from .tokenize import build_vocab
@@ -106,9 +138,6 @@ def prepare(req: Request) -> tuple[Any, ...]:
             req.clip,
         )
     )
-    for path, option in ((req.output, "--output"), (req.save, "--save")):
-        if path is not None:
-            check_writable(path, option)
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
     params = vocab = None
@@ -135,100 +164,3 @@ def prepare(req: Request) -> tuple[Any, ...]:
         check=req.check,
     )
     return corpus, config, params, vocab
-
-
-def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> int:
-    """Feed the events to the JSON writer, the tables and the progress bar."""
-    from .events import InterruptedEvent, ParamsEvent, RunEvent
-    from .jsonl import JsonlWriter
-    from .model import Params
-    from .renderer import TraceRenderer, make_console
-    from .trace import run
-
-    flag = StopFlag()
-    code = 0
-    last_params: ParamsEvent | None = None
-    last_step = 0
-    run_event: RunEvent | None = None
-    with ExitStack() as stack:
-        streams: list[TextIO] = [sys.stdout] if req.json_out else []
-        if req.output is not None:
-            streams.append(stack.enter_context(req.output.open("w", encoding="utf-8")))
-        writer = JsonlWriter(*streams)
-        console = None if req.json_out else make_console(**_stdout_size())
-        renderer = TraceRenderer(req.precision)
-        progress = stack.enter_context(_progress(config.steps))
-        stack.enter_context(first_ctrl_c_stops(flag))
-        try:
-            for event in run(corpus, config, params, vocab, should_stop=flag):
-                writer.write(event)
-                if console is not None:
-                    for renderable in renderer.feed(event):
-                        console.print(renderable)
-                if event.kind == "run":
-                    run_event = event  # type: ignore[assignment]
-                elif event.kind == "params":
-                    last_params = event  # type: ignore[assignment]
-                elif event.kind == "train_step":
-                    last_step = event.step  # type: ignore[attr-defined]
-                    progress(event)
-                elif event.kind == "diverged":
-                    from .cli import error
-
-                    error(event.message)  # type: ignore[attr-defined]
-                    code = 1
-                elif event.kind == "interrupted":
-                    code = 130
-                elif event.kind == "check" and not event.passed:  # type: ignore[attr-defined]
-                    code = 1
-        except KeyboardInterrupt:
-            event = InterruptedEvent(last_step)
-            writer.write(event)
-            if console is not None:
-                for renderable in renderer.feed(event):
-                    console.print(renderable)
-            code = 130
-        if console is not None and code != 130:
-            for renderable in renderer.close():
-                console.print(renderable)
-    if req.save is not None and last_params is not None and code != 1 and run_event is not None:
-        from .checkpoint import save_model
-
-        fields = {n: getattr(last_params, n) for n in ("W", "W_h", "b", "V", "b_output")}
-        save_model(req.save, Params(**fields), run_event.vocab, run_event.config)
-    return code
-
-
-def _stdout_size() -> dict[str, Any]:
-    """100 columns when stdout is not a terminal (unless COLUMNS says otherwise)."""
-    import os
-
-    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
-        return {}
-    return {"width": 100}
-
-
-@contextmanager
-def _progress(steps: int) -> Iterator[Any]:
-    """A progress bar on stderr, only when stderr is a terminal and there is more than a step."""
-    if steps < 2 or not sys.stderr.isatty():
-        yield lambda event: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from .renderer import make_console
-
-    with Progress(
-        TextColumn("training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"),
-        console=make_console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("train", total=steps, loss="…")
-
-        def update(event: Any) -> None:
-            bar.update(task, completed=event.step, loss=f"{event.loss:.4f}")
-
-        yield update
