@@ -115,3 +115,22 @@ def test_a_closed_pipe_ends_quietly() -> None:
 def test_python_dash_m_works() -> None:
     proc = subprocess.run([*SCRIPT, "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("bptt-trace")
+
+
+def test_every_example_in_help_runs(tmp_path: Path) -> None:
+    from bptt_trace.cli import EXAMPLES
+
+    (tmp_path / "sentences").symlink_to(Path(__file__).parents[1] / "sentences")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    commands = [
+        line.strip() for line in EXAMPLES.splitlines() if line.strip().startswith("bptt-trace ")
+    ]
+    assert len(commands) >= 5
+    for command in commands:
+        shell = command.replace("bptt-trace", f"{sys.executable} -m bptt_trace", 1)
+        proc = subprocess.run(
+            shell, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, (command, proc.stderr)
+    assert "Forward pass" in (tmp_path / "trace.html").read_text()
+    assert (tmp_path / "model.npz").exists()

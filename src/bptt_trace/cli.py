@@ -19,15 +19,20 @@ from . import __version__
 EXAMPLES = """\
 Examples:
 
-  bptt-trace "I like NLP" --lr 0.001       one round of BPTT, the seed's example
+\b
+  One round of BPTT on the seed's sentence, at the seed's learning rate:
+    bptt-trace "I like NLP" --lr 0.001
+  Train for 200 steps, then see the loss curve and the predictions:
+    bptt-trace "I like NLP" --steps 200
+  The whole trace as JSON Lines, then shown again later, and as a web page:
+    bptt-trace "I like NLP" --json > trace.jsonl
+    bptt-trace --replay trace.jsonl --export trace.html
+  A corpus, every output, a gradient check, and a saved model:
+    bptt-trace --file sentences/small.txt --loss every --check --steps 100 --save model.npz
 
-  bptt-trace "I like NLP" --steps 200      train, then the loss curve and predictions
-
-  bptt-trace "I like NLP" --json > trace.jsonl     the trace as JSON Lines
-
-  bptt-trace --file sentences/small.txt --steps 100 --save model.npz
-
-Exit codes: 0 done, 1 diverged, 2 bad input, 130 interrupted, 141 closed pipe.
+\b
+Exit codes: 0 done, 1 diverged (or --check failed), 2 bad input,
+130 interrupted (Ctrl-C), 141 the reader of stdout went away.
 """
 
 DEFAULT_LR = 0.1
