@@ -8,14 +8,15 @@ from __future__ import annotations
 import math
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .tokenize import EOS, InputError, parse_corpus, tokenize
 
-MAX_TOKENS = 100_000
-"""Longest corpus accepted, in tokens."""
+MAX_TOKENS = 20_000
+"""Longest corpus accepted, in tokens: a traced step shows every one of them."""
 
 MAX_PARAMETERS = 50_000_000
 """Largest model accepted, in float64 parameters (400 MB)."""
@@ -129,8 +130,16 @@ def check_writable(path: Path, option: str) -> None:
         raise InputError(f"{option} {path}: is a folder; give a file name")
     if not folder.is_dir():
         raise InputError(f"{option} {path}: the folder {folder} does not exist; create it first")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"{option} {path}: cannot be written here; choose another place")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"{option} {path}: cannot be written; choose another place")
+    try:  # a real try, so that read-only file systems are found too (even for root)
+        fd, probe = tempfile.mkstemp(prefix=".bptt-trace-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise InputError(
+            f"{option} {path}: cannot be written there ({err.strerror}); choose another place"
+        ) from None
 
 
 def check_loaded(

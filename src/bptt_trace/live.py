@@ -26,7 +26,7 @@ def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> i
     with ExitStack() as stack:
         streams: list[TextIO] = [sys.stdout] if req.json_out else []
         if req.output is not None:
-            streams.append(stack.enter_context(req.output.open("w", encoding="utf-8")))
+            streams.append(stack.enter_context(open_output(req.output)))
         writer = JsonlWriter(*streams)
         display = Display(req.precision, not req.json_out, req.export, pause_wanted(req))
         progress = stack.enter_context(progress_bar(config.steps))
@@ -65,6 +65,16 @@ def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> i
         fields = {n: getattr(last_params, n) for n in NAMES}
         save_model(req.save, Params(**fields), run_event.vocab, run_event.config)
     return code
+
+
+def open_output(path: Any) -> TextIO:
+    """--output, opened before the first step is computed."""
+    from .tokenize import InputError
+
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"--output {path}: cannot be written ({err.strerror})") from None
 
 
 def replay(req: Request) -> int:

@@ -85,6 +85,9 @@ def execute(req: Request) -> int:
         return 141
     try:
         return stream(req, *prepared)
+    except InputError as err:
+        error(str(err))
+        return 2
     except BrokenPipeError:
         return 141
 

@@ -1,0 +1,267 @@
+"""Hardening: properties over random inputs, bad input of every kind, a fuzzed reader."""
+
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from reference import corpus_loss, max_relative_error, numeric_gradients
+from test_flow import truncated_reference
+
+from bptt_trace.checkpoint import load_model
+from bptt_trace.cli import main
+from bptt_trace.engine import backward, forward, make_batch
+from bptt_trace.events import from_json
+from bptt_trace.jsonl import dumps
+from bptt_trace.model import ACTIVATIONS, NAMES, init_params
+from bptt_trace.renderer import make_console, render
+from bptt_trace.replay import read_trace
+from bptt_trace.tokenize import InputError, build_vocab, tokenize
+from bptt_trace.trace import Config, run
+
+ROOT = Path(__file__).parents[1]
+FAST = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")),
+    min_size=1,
+    max_size=12,
+)
+sentences = (
+    st.lists(words, min_size=1, max_size=5)
+    .map(" ".join)
+    .filter(lambda s: 0 < len(tokenize(s)) <= 6)
+)
+
+
+@FAST
+@given(
+    sentence=sentences,
+    hidden=st.integers(1, 4),
+    mode=st.sampled_from(["last", "every"]),
+    f=st.sampled_from(["tanh", "sigmoid", "relu"]),
+    truncate=st.none() | st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_gradients_match_finite_differences_on_random_input(
+    sentence, hidden, mode, f, truncate, seed
+) -> None:
+    tokens = tokenize(sentence)
+    vocab = build_vocab([tokens])
+    ids = [vocab.index(t) for t in tokens]
+    eos = vocab.index("<eos>")
+    p = init_params(len(vocab), hidden, np.random.default_rng(seed))
+    batch = make_batch([ids], eos, mode)
+    act = ACTIVATIONS[f]
+    fw = forward(p, batch, act)
+    if f == "relu":
+        assume(np.min(np.abs(fw.a[0, 1:])) > 0.02)  # away from relu's kink
+    bw = backward(p, batch, fw, act, truncate)
+    if truncate is None:
+        numeric = numeric_gradients(lambda q: corpus_loss(q, [ids], eos, mode, f), p)
+    else:
+        numeric = truncated_reference(p, ids, eos, mode, f, truncate)
+    for name in NAMES:
+        assert max_relative_error(bw.grads[name], numeric[name]) <= 1e-7, name
+
+
+@FAST
+@given(
+    sentence=sentences,
+    steps=st.integers(1, 3),
+    mode=st.sampled_from(["last", "every"]),
+    truncate=st.none() | st.integers(1, 3),
+    clip=st.none() | st.floats(0.01, 10),
+)
+def test_events_survive_json_and_replay_renders_like_live(
+    sentence, steps, mode, truncate, clip
+) -> None:
+    config = Config(steps=steps, loss=mode, truncate=truncate, clip=clip)
+    events = list(run([tokenize(sentence)], config))
+    lines = [dumps(e) for e in events]
+    back = [from_json(json.loads(line)) for line in lines]
+    assert [dumps(e) for e in back] == lines
+    live, again = io.StringIO(), io.StringIO()
+    render(events, make_console(file=live, width=100))
+    render(back, make_console(file=again, width=100))
+    assert again.getvalue() == live.getvalue()
+
+
+def good_trace(tmp_path: Path) -> bytes:
+    path = tmp_path / "good.jsonl"
+    if not path.exists():
+        assert (
+            main(
+                ["I like NLP", "--steps", "2", "--loss", "every", "--check", "--output", str(path)]
+            )
+            == 0
+        )
+    return path.read_bytes()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_mutated_trace_replays_or_is_refused_cleanly(data, tmp_path_factory, capsys) -> None:
+    tmp_path = tmp_path_factory.mktemp("fuzz")
+    trace = bytearray(good_trace(tmp_path))
+    for _ in range(data.draw(st.integers(1, 4))):
+        where = data.draw(st.integers(0, len(trace) - 1))
+        kind = data.draw(st.sampled_from(["delete", "insert", "replace", "cut", "number"]))
+        if kind == "delete":
+            del trace[where : where + data.draw(st.integers(1, 20))]
+        elif kind == "insert":
+            trace[where:where] = data.draw(st.binary(min_size=1, max_size=8))
+        elif kind == "replace":
+            trace[where] = data.draw(st.integers(0, 255))
+        elif kind == "cut":
+            del trace[where:]
+        else:
+            token = data.draw(
+                st.sampled_from(
+                    [b"-1", b"1e999", b"null", b'"x"', b"[]", b"{}", b"true", b"0.5", b"99999"]
+                )
+            )
+            trace[where:where] = token
+        if not trace:
+            trace = bytearray(b"\n")
+    path = tmp_path / "mutated.jsonl"
+    path.write_bytes(bytes(trace))
+    capsys.readouterr()
+    code = main(["--replay", str(path)])
+    err = capsys.readouterr().err
+    assert code in (0, 2)
+    if code == 2:
+        assert err.startswith("bptt-trace: error: --replay") and err.count("\n") == 1
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_mutated_model_loads_or_is_refused_cleanly(data, tmp_path_factory, capsys) -> None:
+    tmp_path = tmp_path_factory.mktemp("fuzzmodel")
+    model = tmp_path / "m.npz"
+    assert main(["I like NLP", "--json", "--save", str(model)]) == 0
+    raw = bytearray(model.read_bytes())
+    for _ in range(data.draw(st.integers(1, 6))):
+        where = data.draw(st.integers(0, len(raw) - 1))
+        if data.draw(st.booleans()):
+            raw[where] = data.draw(st.integers(0, 255))
+        else:
+            del raw[where:]
+            break
+    model.write_bytes(bytes(raw))
+    try:
+        params, _, _ = load_model(model)
+    except InputError as err:
+        assert "\n" not in str(err)
+        return
+    for name in NAMES:
+        assert np.isfinite(getattr(params, name)).all()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["I like\x07 NLP"], "control character U+0007"),
+        (["I like NLP", "--truncate", "0"], "--truncate must be at least 1"),
+        (["I like NLP", "--clip", "0"], "--clip must be a finite number above 0"),
+        (["I like NLP", "--clip", "-1"], "--clip"),
+        (["I like NLP", "--clip", "nan"], "--clip"),
+        (["I like NLP", "--precision", "-1"], "--precision"),
+        (["I like NLP", "--steps", "-5"], "--steps"),
+        (["I like NLP", "--loss", "sometimes"], "--loss"),
+        (["I like NLP", "--target"], "--target"),
+        (["I like NLP", "--target", ""], "--target must be one token"),
+        (["I like NLP", "--target", "two words"], "--target must be one token"),
+        (["--file", str(ROOT / "sentences")], "is a folder"),
+        (["x " * 20_001], "limit of 20000"),
+        (["I like NLP", "--replay", "t.jsonl"], "leave out a SENTENCE"),
+        (["--file", "x.txt", "--replay", "t.jsonl"], "leave out --file"),
+        (["I like NLP", "--export", "/no/such/dir/x.html"], "does not exist"),
+        (["I like NLP", "--save", "/no/such/dir/m.npz"], "does not exist"),
+        (["I like NLP", "--output", "/proc/x.jsonl"], "cannot be written"),
+        (["--replay", "/no/such/trace.jsonl"], "no such file"),
+        (["I like NLP", "--load", "/no/such/model.npz"], "no such file"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_2(args, says, capsys) -> None:
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and says in err, err
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"", "holds no sentence"),
+        (b"# only\n# comments\n\n", "holds no sentence"),
+        (b"I like \xff NLP\n", "is not UTF-8"),
+        (b"\x00\x01\x02binary", "is a binary file"),
+    ],
+)
+def test_bad_corpus_files(content: bytes, says: str, tmp_path: Path, capsys) -> None:
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(content)
+    assert main(["--file", str(path)]) == 2
+    assert says in capsys.readouterr().err
+
+
+def test_a_model_holding_nan_is_refused(tmp_path: Path, capsys) -> None:
+    model = tmp_path / "m.npz"
+    assert main(["I like NLP", "--json", "--save", str(model)]) == 0
+    with np.load(model) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["W_h"] = arrays["W_h"].copy()
+    arrays["W_h"][0, 0] = np.nan
+    np.savez(model, **arrays)
+    capsys.readouterr()
+    assert main(["I like NLP", "--load", str(model)]) == 2
+    assert "NaN" in capsys.readouterr().err
+
+
+def test_failing_runs_leave_existing_files_alone(tmp_path: Path, capsys) -> None:
+    out, model, page = tmp_path / "t.jsonl", tmp_path / "m.npz", tmp_path / "p.html"
+    for path in (out, model, page):
+        path.write_text("precious")
+    assert main(["", "--output", str(out), "--save", str(model), "--export", str(page)]) == 2
+    assert main(["I like NLP", "--lr", "-1", "--output", str(out)]) == 2
+    for path in (out, model, page):
+        assert path.read_text() == "precious"
+    assert sorted(os.listdir(tmp_path)) == ["m.npz", "p.html", "t.jsonl"]
+
+
+def test_a_huge_finite_learning_rate_is_accepted(capsys) -> None:
+    assert main(["I like NLP", "--lr", "1e308", "--steps", "3", "--json"]) in (0, 1)
+    for line in capsys.readouterr().out.splitlines():
+        json.loads(line, parse_constant=lambda c: pytest.fail(c))
+
+
+def test_a_1000_character_token_works(capsys) -> None:
+    assert main(["a" * 1000 + " b", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert first["vocab"][0] == "a" * 1000
+
+
+def test_json_and_output_give_the_same_bytes(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "t.jsonl"
+    assert main(["I like NLP", "--steps", "3", "--json", "--output", str(path)]) == 0
+    assert capsys.readouterr().out == path.read_text()
+
+
+def test_read_trace_names_the_line_of_a_missing_field(tmp_path: Path) -> None:
+    lines = good_trace(tmp_path).decode().splitlines()
+    event = json.loads(lines[5])
+    event.pop("step")
+    lines[5] = json.dumps(event)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"line 6: .* lacks the field 'step'"):
+        read_trace(bad)
