@@ -181,7 +181,7 @@ def test_a_mutated_model_loads_or_is_refused_cleanly(data, tmp_path_factory, cap
         (["I like NLP", "--target", ""], "--target must be one token"),
         (["I like NLP", "--target", "two words"], "--target must be one token"),
         (["--file", str(ROOT / "sentences")], "is a folder"),
-        (["x " * 20_001], "limit of 20000"),
+        (["x " * 100_000], "limit of 50000"),
         (["I like NLP", "--replay", "t.jsonl"], "leave out a SENTENCE"),
         (["--file", "x.txt", "--replay", "t.jsonl"], "leave out --file"),
         (["I like NLP", "--export", "/no/such/dir/x.html"], "does not exist"),

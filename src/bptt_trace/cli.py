@@ -45,6 +45,12 @@ class Act(str, Enum):
     relu = "relu"
 
 
+class Detail(str, Enum):
+    auto = "auto"
+    full = "full"
+    summary = "summary"
+
+
 class Loss(str, Enum):
     last = "last"
     every = "every"
@@ -128,6 +134,13 @@ def trace_command(
     ] = None,
     load: Annotated[Path | None, typer.Option(help="Start from a model saved with --save.")] = None,
     precision: Annotated[int, typer.Option(help="Decimals shown in the tables.")] = 4,
+    detail: Annotated[
+        Detail,
+        typer.Option(
+            help="auto: summarise arrays past a display size (64 entries, 1024 for a "
+            "matrix); full: every entry, in tables and JSON; summary: summarise all."
+        ),
+    ] = Detail.auto,
     check: Annotated[
         bool,
         typer.Option(
@@ -183,6 +196,7 @@ def trace_command(
         replay=replay,
         export=export,
         pause=pause,
+        detail=detail.value,
     )
     raise typer.Exit(execute(request))
 

@@ -148,8 +148,7 @@ def backward(
     # with full BPTT every age shares one slot.
     flow = np.zeros((B, K, H))
     for t in range(T, 0, -1):
-        rows = np.flatnonzero(batch.out[:, t - 1])
-        if rows.size:
+        for rows in output_rows(batch, t, p.vocab_size):
             o_t = logits(p, h[rows, t])  # o_t = h_t·V + b_output
             log_y_hat = log_softmax(o_t)  # log ŷ_t
             y_t = batch.y[rows, t - 1]
@@ -191,13 +190,23 @@ def backward(
     )
 
 
+CHUNK_ENTRIES = 1 << 20
+"""At most this many logits (sentences × tokens) are held at once: 8 MB of float64."""
+
+
+def output_rows(batch: Batch, t: int, vocab_size: int) -> list[np.ndarray]:
+    """The sentences with an output at step t, in chunks small enough to hold their logits."""
+    rows = np.flatnonzero(batch.out[:, t - 1])
+    size = max(1, CHUNK_ENTRIES // vocab_size)
+    return [rows[i : i + size] for i in range(0, rows.size, size)]
+
+
 def loss_only(p: Params, batch: Batch, act: Activation) -> float:
     """L for the given parameters, without gradients (for finite differences)."""
     fw = forward(p, batch, act)
     total = 0.0
     for t in range(1, batch.x.shape[1] + 1):
-        rows = np.flatnonzero(batch.out[:, t - 1])
-        if rows.size:
+        for rows in output_rows(batch, t, p.vocab_size):
             log_y_hat = log_softmax(logits(p, fw.h[rows, t]))
             total -= log_y_hat[np.arange(rows.size), batch.y[rows, t - 1]].sum()
     return total / batch.x.shape[0]

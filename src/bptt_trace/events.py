@@ -8,10 +8,12 @@ when a trace is read back; readers call ``np.asarray`` on them either way.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
 import numpy as np
+
+from .summary import compact
 
 SCHEMA = 1
 
@@ -47,11 +49,25 @@ class Event:
     """Base of every event; ``kind`` is the value of the JSON "event" field."""
 
     kind: ClassVar[str] = ""
+    whole: ClassVar[tuple[str, ...]] = ()
+    """Fields written whole at every detail (they are bounded by construction)."""
 
-    def to_json(self) -> dict[str, Any]:
+    def compacted(self, detail: str) -> Event:
+        """This event with its too-large arrays replaced by summaries (see ``summary``)."""
+        changes = {
+            field.name: compact(getattr(self, field.name), detail)
+            for field in fields(self)
+            if field.name not in self.whole
+        }
+        return replace(self, **changes)
+
+    def to_json(self, detail: str = "auto") -> dict[str, Any]:
         data: dict[str, Any] = {"event": self.kind}
         for field in fields(self):
-            data[field.name] = to_plain(getattr(self, field.name))
+            value = getattr(self, field.name)
+            if field.name not in self.whole:
+                value = compact(value, detail)
+            data[field.name] = to_plain(value)
         return data
 
 
@@ -116,7 +132,8 @@ class BackwardEvent(Event):
     """One BPTT step: where ∂L/∂h_t comes from, ∂L/∂a_t, the contributions, running sums.
 
     Step t contributes ∂L/∂a_t to row ``token_index`` of ∂L/∂W and to ∂L/∂b, and
-    ``dW_h`` = h_{t-1}ᵀ·∂L/∂a_t to ∂L/∂W_h. ``sum_*`` are the running sums after this step.
+    ``dW_h`` = h_{t-1}ᵀ·∂L/∂a_t to ∂L/∂W_h. ``sum_*`` are the running sums after this step
+    (None when too large for the detail; the gradients event has the totals).
     """
 
     kind: ClassVar[str] = "backward"
@@ -148,6 +165,7 @@ class BlameEvent(Event):
     """
 
     kind: ClassVar[str] = "blame"
+    whole: ClassVar[tuple[str, ...]] = ("losses", "matrix", "shares")
     step: int
     sentence: int
     losses: list[int]
@@ -160,6 +178,7 @@ class JacobiansEvent(Event):
     """‖∂h_T/∂hₖ‖₂ for k = 1 … T, Wʰ's σ_max and spectral radius, and a verdict."""
 
     kind: ClassVar[str] = "jacobians"
+    whole: ClassVar[tuple[str, ...]] = ("norms",)
     step: int
     sentence: int
     norms: Any

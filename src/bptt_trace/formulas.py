@@ -19,6 +19,7 @@ from rich.text import Text
 
 from .events import BackwardEvent, LossGradientsEvent, UpdateEvent
 from .model import NAMES, SYMBOLS
+from .summary import is_summary
 from .theme import fmt, subscript
 
 TERMS_MAX = 6
@@ -81,7 +82,12 @@ def formula_panel(
     """One entry of each parameter, from the seed's formula to the new value."""
     lines = Text()
     clipped = "" if update.scale == 1.0 else "  (the clipped gradient)"
+    summarised = [n for n in NAMES if any(is_summary(d[n]) for d in (update.old, update.new))]
+    if any(is_summary(e.da) or is_summary(e.dW_h) for e in backward):
+        summarised = list(NAMES)
     for name in NAMES:
+        if name in summarised:
+            continue
         grad = np.asarray(update.applied[name], dtype=float)
         old = np.asarray(update.old[name], dtype=float)
         new = np.asarray(update.new[name], dtype=float)
@@ -102,6 +108,12 @@ def formula_panel(
         lines.append(
             f"  {label} ← {fmt(old[idx], precision)} − {update.lr:g} × "
             f"({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}{clipped}\n"
+        )
+    if summarised:
+        lines.append(
+            f"{', '.join(SYMBOLS[n] for n in summarised)}: summarised at this size; "
+            "--detail full shows every entry.",
+            "note",
         )
     return Panel(
         lines, title="The seed's update formulas, with this step's numbers", title_align="left"

@@ -15,7 +15,7 @@ from typing import Any
 
 from .tokenize import EOS, InputError, parse_corpus, tokenize
 
-MAX_TOKENS = 20_000
+MAX_TOKENS = 50_000
 """Longest corpus accepted, in tokens: a traced step shows every one of them."""
 
 MAX_PARAMETERS = 50_000_000

@@ -13,19 +13,23 @@ from typing import TextIO
 from .events import Event
 
 
-def dumps(event: Event) -> str:
-    """One event as one line of JSON (without the newline)."""
-    return json.dumps(event.to_json(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+def dumps(event: Event, detail: str = "auto") -> str:
+    """One event as one line of JSON (without the newline); large arrays as ``detail`` says."""
+    data = event.to_json(detail)
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 class JsonlWriter:
     """Writes each event as one line to every stream it holds, flushing after each."""
 
-    def __init__(self, *streams: TextIO) -> None:
+    def __init__(self, *streams: TextIO, detail: str = "auto") -> None:
         self.streams = streams
+        self.detail = detail
 
     def write(self, event: Event) -> None:
-        line = dumps(event) + "\n"
+        if not self.streams:
+            return
+        line = dumps(event, self.detail) + "\n"
         for stream in self.streams:
             stream.write(line)
             stream.flush()

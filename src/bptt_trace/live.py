@@ -27,7 +27,7 @@ def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> i
         streams: list[TextIO] = [sys.stdout] if req.json_out else []
         if req.output is not None:
             streams.append(stack.enter_context(open_output(req.output)))
-        writer = JsonlWriter(*streams)
+        writer = JsonlWriter(*streams, detail=config.detail)
         display = Display(req.precision, not req.json_out, req.export, pause_wanted(req))
         progress = stack.enter_context(progress_bar(config.steps))
         stack.enter_context(first_ctrl_c_stops(flag))

@@ -30,6 +30,9 @@ from .views import (
 GROUPED = ("forward", "output", "backward")
 """Events shown together, one table per step and sentence."""
 
+GROUP_EDGE = 6
+"""A table shows the first and the last GROUP_EDGE time steps of a longer sentence."""
+
 
 class TraceRenderer:
     """Feed it events one at a time; it returns what is ready to print."""
@@ -39,6 +42,7 @@ class TraceRenderer:
         self.step_through = step_through  # one table per time step, for --pause
         self.run: RunEvent | None = None
         self.pending: list[Any] = []
+        self.omitted = 0
         self.curve: list[tuple[int, float]] = []
         self.before: list[PredictionsEvent] = []
         self.after: list[PredictionsEvent] = []
@@ -49,11 +53,20 @@ class TraceRenderer:
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
         handler = getattr(self, f"_on_{event.kind}", None)
+        if self.run is not None and event.kind not in ("params", "predictions"):
+            event = event.compacted(self.run.config.get("detail", "auto"))
         if event.kind in GROUPED:
-            self.pending.append(event)
+            self._hold(event)
         elif handler is not None:
             out.extend(handler(event))
         return out
+
+    def _hold(self, event: Event) -> None:
+        """Keep the first and last GROUP_EDGE events of a group, and count the others."""
+        if len(self.pending) == 2 * GROUP_EDGE:
+            self.pending.pop(GROUP_EDGE)
+            self.omitted += 1
+        self.pending.append(event)
 
     def close(self) -> list[RenderableType]:
         """Everything left, and a line saying so if the trace was cut off."""
@@ -75,22 +88,29 @@ class TraceRenderer:
         return self._flush()
 
     def _flush(self) -> list[RenderableType]:
-        if not self.pending or self.run is None:
-            self.pending = []
+        events, omitted = self.pending, self.omitted
+        self.pending, self.omitted = [], 0
+        if not events or self.run is None:
             return []
-        events, self.pending = self.pending, []
         cfg = self.run.config
         kind = events[0].kind
         if kind == "forward":
-            return [forward_table(events, self.precision, cfg["activation"])]
-        if kind == "output":
-            return [output_view(events, self.run.vocab, self.precision)]
-        self.step_backward.extend(events)
-        return [
-            backward_views(
+            shown: RenderableType = forward_table(events, self.precision, cfg["activation"])
+        elif kind == "output":
+            shown = output_view(events, self.run.vocab, self.precision)
+        else:
+            self.step_backward.extend(events)
+            shown = backward_views(
                 events, self.run.vocab, self.precision, cfg["activation"], cfg.get("truncate")
             )
-        ]
+        if not omitted:
+            return [shown]
+        where = f"the first and last {GROUP_EDGE}"
+        note = Text(
+            f"{omitted} more time steps are not shown ({where} are); the JSON trace has them all.",
+            "note",
+        )
+        return [shown, note]
 
     def _on_run(self, event: RunEvent) -> list[RenderableType]:
         self.run = event

@@ -42,10 +42,37 @@ def obj(x: Any, dims: dict[str, int]) -> str | None:
     return None if isinstance(x, dict) else "an object"
 
 
+def summary_problem(x: dict[str, Any], shape: list[int | None]) -> str | None:
+    """What is wrong with a summary of an array of ``shape`` (None: any size there)."""
+    got = x.get("shape")
+    if (
+        not isinstance(got, list)
+        or len(got) != len(shape)
+        or any(
+            not isinstance(g, int) or (want is not None and g != want)
+            for g, want in zip(got, shape, strict=False)
+        )
+    ):
+        return f"a summary of shape {shape}"
+    if not all(_is_number(x.get(key)) for key in ("norm", "min", "max")):
+        return "a summary with a finite norm, min and max"
+    largest = x.get("largest")
+    if not isinstance(largest, list) or not all(
+        isinstance(entry, list)
+        and len(entry) == len(shape) + 1
+        and all(_is_number(v) for v in entry)
+        for entry in largest
+    ):
+        return "a summary whose largest entries are [index…, value] lists"
+    return None
+
+
 def vector(n: str | None) -> Check:
-    """A list of finite numbers, of length dims[n] (any length when n is None)."""
+    """A list of finite numbers, of length dims[n] (any length when n is None), or a summary."""
 
     def check(x: Any, dims: dict[str, int]) -> str | None:
+        if isinstance(x, dict) and x.get("summary") is True:
+            return summary_problem(x, [dims[n] if n is not None else None])
         size = f"{dims[n]} " if n is not None else ""
         if not isinstance(x, list) or not all(_is_number(v) for v in x):
             return f"a list of {size}finite numbers"
@@ -61,6 +88,8 @@ def matrix(rows: str | None, cols: str | None) -> Check:
     row_check = vector(cols)
 
     def check(x: Any, dims: dict[str, int]) -> str | None:
+        if isinstance(x, dict) and x.get("summary") is True:
+            return summary_problem(x, [dims.get(rows or ""), dims.get(cols or "")])
         shape = f"{rows or 'n'}×{cols or 'm'}"
         if not isinstance(x, list) or (rows is not None and len(x) != dims[rows]):
             return f"a {shape} matrix (a list of rows)"
@@ -168,9 +197,9 @@ FIELDS: dict[str, dict[str, Check]] = {
         "da": vector("H"),
         "h_prev": vector("H"),
         "dW_h": matrix("H", "H"),
-        "sum_W": matrix("V", "H"),
-        "sum_W_h": matrix("H", "H"),
-        "sum_b": vector("H"),
+        "sum_W": optional(matrix("V", "H")),
+        "sum_W_h": optional(matrix("H", "H")),
+        "sum_b": optional(vector("H")),
         "cut": boolean,
     },
     "blame": {
@@ -257,7 +286,25 @@ def validate(data: Any, run: dict[str, Any] | None) -> str | None:
     extra = sorted(set(data) - set(FIELDS[kind]) - {"event"})
     if extra:
         return f"{kind} event has unknown fields: {', '.join(extra)}"
+    if kind == "run":
+        return run_problem(data)
     return ranges(kind, data, dims)
+
+
+def run_problem(run: dict[str, Any]) -> str | None:
+    """A run event's sentences and target must be made of its vocabulary's tokens."""
+    vocab = set(run["vocab"])
+    if len(vocab) != len(run["vocab"]):
+        return "run event: 'vocab' lists a token twice"
+    if not run["sentences"] or not all(run["sentences"]):
+        return "run event: 'sentences' should hold at least one non-empty sentence"
+    for sentence in run["sentences"]:
+        for token in sentence:
+            if token not in vocab:
+                return f"run event: the token {token!r} is not in 'vocab'"
+    if run["config"]["target"] not in vocab:
+        return "run event: config 'target' is not in 'vocab'"
+    return None
 
 
 def ranges(kind: str, data: dict[str, Any], dims: dict[str, int]) -> str | None:

@@ -37,6 +37,7 @@ class Request:
     replay: Path | None = None
     export: Path | None = None
     pause: bool = False
+    detail: str = "auto"
 
 
 class StopFlag:
@@ -165,5 +166,6 @@ def prepare(req: Request) -> tuple[Any, ...]:
         truncate=req.truncate,
         clip=req.clip,
         check=req.check,
+        detail=req.detail,
     )
     return corpus, config, params, vocab

@@ -8,6 +8,7 @@ that are traced.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -25,8 +26,11 @@ from .events import (
 )
 from .flow import diagnose, loss_flow
 from .model import Activation, Params
+from .summary import too_large
 
 TOP_K = 3
+CHUNK_ENTRIES = 1 << 20
+"""Logits are computed for at most this many (row, token) pairs at once."""
 
 PER_LOSS_MAX = 20_000
 """Per-loss gradients are traced while (number of losses) × (parameters) stays below this."""
@@ -40,8 +44,27 @@ def step_events(
     bw: Backward,
     vocab: list[str],
     truncate: int | None = None,
+    detail: str = "auto",
 ) -> Iterator[Event]:
-    """The full trace of one step: per sentence forward, output and backward events."""
+    """The full trace of one step: per sentence forward, output and backward events.
+
+    Arrays too large for ``detail`` are summarised here, as each event is made, so that no
+    event of a large model holds (or copies) a |vocab|-sized array for long.
+    """
+    for event in _step_events(step, p, batch, fw, bw, vocab, truncate, detail):
+        yield event if detail == "full" else event.compacted(detail)
+
+
+def _step_events(
+    step: int,
+    p: Params,
+    batch: Batch,
+    fw: Forward,
+    bw: Backward,
+    vocab: list[str],
+    truncate: int | None,
+    detail: str,
+) -> Iterator[Event]:
     sums = {"W": np.zeros_like(p.W), "W_h": np.zeros_like(p.W_h), "b": np.zeros_like(p.b)}
     for s, length in enumerate(batch.lengths.tolist()):
         x = batch.x[s]
@@ -82,13 +105,22 @@ def step_events(
                 da,
                 fw.h[s, t - 1],
                 dW_h,
-                sums["W"].copy(),
-                sums["W_h"].copy(),
-                sums["b"].copy(),
+                snapshot(sums["W"], detail),
+                snapshot(sums["W_h"], detail),
+                snapshot(sums["b"], detail),
                 bool(bw.cut[s, t]),
             )
         yield from flow_events(step, s, p, batch, fw, bw, truncate)
     yield GradientsEvent(step, bw.loss, **bw.grads)
+
+
+def snapshot(running: np.ndarray, detail: str) -> Any:
+    """A running sum as it is now; None when too large for ``detail``.
+
+    Summarising a |vocab|×H sum at every time step would cost O(|vocab|·H) a step; the
+    ``gradients`` event carries the finished sums instead.
+    """
+    return None if too_large(running, detail) else running.copy()
 
 
 def flow_events(
@@ -135,12 +167,17 @@ def predictions(
 ) -> Iterator[PredictionsEvent]:
     """The top tokens of softmax(h_t·V + b_output) at every step of every sentence."""
     fw = forward(p, batch, act)
+    chunk = max(1, CHUNK_ENTRIES // p.vocab_size)  # rows of logits held at once
+    k = min(TOP_K, p.vocab_size)
     for s, length in enumerate(batch.lengths.tolist()):
-        y_hat = np.exp(log_softmax(logits(p, fw.h[s, 1 : length + 1])))
         top = []
-        for row in y_hat:
-            best = np.argsort(-row, kind="stable")[:TOP_K]
-            top.append([[vocab[int(i)], float(row[i])] for i in best])
+        for start in range(1, length + 1, chunk):
+            h = fw.h[s, start : min(start + chunk, length + 1)]
+            y_hat = np.exp(log_softmax(logits(p, h)))
+            for row in y_hat:
+                best = np.argpartition(-row, k - 1)[:k]
+                best = best[np.lexsort((best, -row[best]))]  # most probable first
+                top.append([[vocab[int(i)], float(row[i])] for i in best])
         tokens = [vocab[int(i)] for i in batch.x[s, :length]]
         targets = [vocab[int(batch.y[s, t])] if batch.out[s, t] else None for t in range(length)]
         yield PredictionsEvent(step, s, tokens, top, targets)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from rich.text import Text
 from rich.theme import Theme
+
+from .summary import is_summary
 
 THEME = Theme(
     {
@@ -50,8 +52,30 @@ def number(x: float, precision: int, big: float = np.inf) -> Text:
     return Text(text, style=style)
 
 
-def vector(values: Sequence[float] | np.ndarray, precision: int, brackets: bool = True) -> Text:
-    """A row vector as aligned, coloured numbers: [+0.1234 -0.5678]."""
+def summary_text(summary: dict[str, Any], precision: int) -> Text:
+    """A summarised array in one line: its shape, norm, range and largest entries."""
+    shape = "×".join(str(n) for n in summary["shape"])
+    text = Text(
+        f"‖·‖ = {summary['norm']:.{precision}g} · {shape} · "
+        f"range {fmt(summary['min'], precision)} … {fmt(summary['max'], precision)}"
+        " · largest: ",
+        "note",
+    )
+    parts = []
+    for entry in summary["largest"][:3]:
+        *index, value = entry
+        label = "[" + ",".join(str(i + 1) for i in index) + "] "
+        parts.append(Text.assemble((label, "note"), number(value, precision)))
+    text.append(Text(", ").join(parts))
+    return text
+
+
+def vector(values: Any, precision: int, brackets: bool = True) -> Text:
+    """A row vector as aligned, coloured numbers: [+0.1234 -0.5678]; a summary in one line."""
+    if values is None:
+        return Text("— too large to follow; the gradients have the totals", "note")
+    if is_summary(values):
+        return summary_text(values, precision)
     values = np.asarray(values, dtype=float).ravel()
     big = 0.5 * float(np.max(np.abs(values))) if values.size else np.inf
     parts = [number(v, precision, big if big > 0 else np.inf) for v in values.tolist()]
@@ -62,8 +86,10 @@ def vector(values: Sequence[float] | np.ndarray, precision: int, brackets: bool 
     return text
 
 
-def matrix(values: Sequence[Sequence[float]] | np.ndarray, precision: int) -> Text:
-    """A matrix as one vector a line."""
+def matrix(values: Any, precision: int) -> Text:
+    """A matrix as one vector a line; a summary in one line."""
+    if values is None or is_summary(values):
+        return vector(values, precision)
     rows = np.atleast_2d(np.asarray(values, dtype=float))
     return Text("\n").join(vector(row, precision) for row in rows)
 

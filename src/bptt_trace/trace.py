@@ -45,6 +45,7 @@ class Config:
     truncate: int | None = None
     clip: float | None = None
     check: bool = False
+    detail: str = "auto"
 
     def traced(self, step: int) -> bool:
         every = self.trace_every
@@ -114,10 +115,10 @@ def run(
         if config.traced(step):
             if step > 1:
                 yield ParamsEvent(step - 1, **old)
-            yield from step_events(step, p, batch, fw, bw, vocab, config.truncate)
+            yield from step_events(step, p, batch, fw, bw, vocab, config.truncate, config.detail)
             if config.check and step == 1:
                 yield check_event(step, p, batch, act, config)
-            applied = {name: scale * bw.grads[name] for name in NAMES}
+            applied = bw.grads if scale == 1.0 else {n: scale * bw.grads[n] for n in NAMES}
             yield UpdateEvent(step, config.lr, norm, scale, old, applied, new)
         yield TrainStepEvent(step, loss, norm)
         p = Params(**new)

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from .events import BackwardEvent, ForwardEvent, OutputEvent, RunEvent, UpdateEvent
 from .model import NAMES, SYMBOLS
+from .summary import is_summary
 from .theme import fmt, matrix, subscript, vector
 
 ONE_HOT_MAX = 12
@@ -149,11 +150,11 @@ def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: 
         columns = ["t", "target yₜ", "ŷₜ[yₜ]", "Lₜ = −log ŷₜ[yₜ]"]
         table = _table(f"Outputs and losses · {where}", *columns, *(["ŷₜ − yₜ = ∂Lₜ/∂oₜ"] * wide))
         for e in events:
-            y_hat = np.asarray(e.y_hat)
+            p_target = np.exp(-e.loss) if is_summary(e.y_hat) else e.y_hat[e.target_index]
             cells = [
                 str(e.t),
                 Text(e.target, "token"),
-                fmt(y_hat[e.target_index], precision)[1:],
+                fmt(p_target, precision)[1:],
                 fmt(e.loss, precision)[1:],
             ]
             table.add_row(*cells, *([vector(e.dL_do, precision)] * wide))
@@ -165,6 +166,8 @@ def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: 
         return Group(table, Text(note, "note"))
     e = first
     T = subscript(e.t)
+    if is_summary(e.y_hat):
+        return summarised_output(e, where, note, precision)
     y_hat = np.asarray(e.y_hat)
     table = _table(
         f"Output and loss · {where} · t = {e.t}",
@@ -191,6 +194,15 @@ def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: 
         f"= {fmt(e.loss, precision)[1:]}",
         "bold",
     )
+    return Group(table, loss, Text(note, "note"))
+
+
+def summarised_output(e: OutputEvent, where: str, note: str, precision: int) -> Group:
+    """The output of a large vocabulary: summaries of oₜ, ŷₜ and ŷₜ − yₜ, and the loss."""
+    table = _table(f"Output and loss · {where} · t = {e.t}", "", "summary")
+    for label, value in (("o", e.o), ("ŷ = softmax(o)", e.y_hat), ("ŷ − y = ∂L/∂o", e.dL_do)):
+        table.add_row(Text(label, "label"), vector(value, precision))
+    loss = Text(f"L = −log ŷ[{e.target}] = {fmt(e.loss, precision)[1:]}", "bold")
     return Group(table, loss, Text(note, "note"))
 
 
@@ -259,8 +271,9 @@ def backward_views(
     )
     for e in events:
         t, prev = subscript(e.t), subscript(e.t - 1)
-        sum_W = np.asarray(e.sum_W)
-        rows_W = _touched_rows(sum_W, e.token_index)
+        whole = e.sum_W is not None and not is_summary(e.sum_W)
+        sum_W = np.asarray(e.sum_W) if whole else e.sum_W
+        rows_W = _touched_rows(sum_W, e.token_index) if whole else []
         sums.add_row(
             str(e.t),
             Text.assemble(("W", "label"), (f"\nrow {e.token}", "token")),
@@ -284,14 +297,14 @@ def backward_views(
 
 
 def _touched_rows(sum_W: np.ndarray, token_index: int) -> list[int]:
-    if sum_W.shape[0] <= ONE_HOT_MAX:
+    if sum_W.ndim < 2 or sum_W.shape[0] <= ONE_HOT_MAX:
         return list(range(sum_W.shape[0]))
     return sorted({token_index, *np.flatnonzero(np.any(sum_W != 0, axis=1)).tolist()})
 
 
-def _labelled_matrix(
-    values: np.ndarray, rows: list[int], vocab: Sequence[str], precision: int
-) -> Text:
+def _labelled_matrix(values: Any, rows: list[int], vocab: Sequence[str], precision: int) -> Text:
+    if values is None or is_summary(values):
+        return vector(values, precision)
     width = max(len(vocab[i]) for i in rows)
     lines = [
         Text.assemble((f"{vocab[i]:<{width}} ", "note"), vector(values[i], precision)) for i in rows
@@ -317,14 +330,19 @@ class UpdateView:
         tables = []
         for name in NAMES:
             sym = SYMBOLS[name]
-            old, grad, new = (
-                np.atleast_2d(np.asarray(d[name], dtype=float)) for d in (e.old, e.applied, e.new)
-            )
+            title = f"{sym} ← {sym} − α·∂L/∂{sym}   (α = {e.lr:g}{scale})"
+            values = [d[name] for d in (e.old, e.applied, e.new)]
+            if any(is_summary(v) for v in values):
+                table = _table(title, "", "summary")
+                for what, value in zip(("old", f"∂L/∂{sym}", "new"), values, strict=True):
+                    table.add_row(Text(what, "label"), vector(value, p))
+                tables.append(table)
+                continue
+            old, grad, new = (np.atleast_2d(np.asarray(v, dtype=float)) for v in values)
             labels = self._row_labels(name, old.shape[0])
             rows = list(range(old.shape[0]))
             if name == "W" and len(rows) > ONE_HOT_MAX:  # only the rows of the input tokens
                 rows = np.flatnonzero(np.any(grad != 0, axis=1)).tolist()
-            title = f"{sym} ← {sym} − α·∂L/∂{sym}   (α = {e.lr:g}{scale})"
             note = None
             if len(rows) < old.shape[0]:
                 note = f"The other {old.shape[0] - len(rows)} rows have a zero gradient: unchanged."
@@ -359,7 +377,12 @@ class UpdateView:
         """Says so when α·∂L/∂θ is too small to show at this precision."""
         e = self.event
         change = max(
-            float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n])))) for n in NAMES
+            (
+                float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
+                for n in NAMES
+                if not (is_summary(e.new[n]) or is_summary(e.old[n]))
+            ),
+            default=float("inf"),
         )
         if change >= 0.5 * 10.0 ** (-self.precision):
             return None
@@ -375,9 +398,13 @@ class UpdateView:
         """The width that old | gradient | new in one row needs, with the row labels."""
         e, p = self.event, self.precision
         widest = max(
-            vector(np.atleast_2d(np.asarray(d[name], dtype=float))[0], p).cell_len
-            for d in (e.old, e.applied, e.new)
-            for name in NAMES
+            (
+                vector(np.atleast_2d(np.asarray(d[name], dtype=float))[0], p).cell_len
+                for d in (e.old, e.applied, e.new)
+                for name in NAMES
+                if not is_summary(d[name])
+            ),
+            default=0,
         )
         label = max(len(token) for token in self.vocab)
         return label + 3 * (widest + 1) + 2

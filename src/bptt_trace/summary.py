@@ -1,0 +1,73 @@
+"""Summaries of large arrays, so that traces and tables stay bounded at any size.
+
+Past a display size (``VECTOR_MAX`` entries for a vector, ``MATRIX_MAX`` entries or
+``ROWS_MAX`` rows for a matrix) an array is written and shown as a summary:
+
+    {"summary": true, "shape": [rows, cols], "norm": ‖A‖ (Frobenius), "min": …, "max": …,
+     "head": the first 2 rows (a vector: the first 5 entries), "tail": the last 2 (5),
+     "largest": the 5 entries of largest |value| as [index…, value]}
+
+``--detail full`` writes every array whole; ``--detail summary`` summarises every matrix and
+every vector longer than ``SHORT``; ``auto`` (the default) summarises past the display size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+VECTOR_MAX = 64
+MATRIX_MAX = 1024
+ROWS_MAX = 64
+SHORT = 8
+EDGE_ROWS = 2
+EDGE_ENTRIES = 5
+LARGEST = 5
+
+DETAILS = ("auto", "full", "summary")
+
+
+def is_summary(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("summary") is True
+
+
+def too_large(array: np.ndarray, detail: str) -> bool:
+    """Whether ``array`` is summarised at this detail."""
+    if detail == "full" or array.ndim == 0:
+        return False
+    if detail == "summary":
+        return array.ndim > 1 or array.size > SHORT
+    if array.ndim == 1:
+        return array.size > VECTOR_MAX
+    return array.size > MATRIX_MAX or array.shape[0] > ROWS_MAX
+
+
+def summarize(array: np.ndarray) -> dict[str, Any]:
+    """The summary of a vector or matrix (see the module docstring)."""
+    array = np.asarray(array, dtype=float)
+    flat = np.abs(array).ravel()
+    k = min(LARGEST, flat.size)
+    top = np.argpartition(-flat, k - 1)[:k] if k else np.zeros(0, dtype=int)
+    top = top[np.lexsort((top, -flat[top]))]  # largest first, ties by position
+    largest = [[*map(int, np.unravel_index(i, array.shape)), float(array.flat[i])] for i in top]
+    edge = EDGE_ROWS if array.ndim > 1 else EDGE_ENTRIES
+    return {
+        "summary": True,
+        "shape": list(array.shape),
+        "norm": float(np.linalg.norm(array)),
+        "min": float(array.min()) if array.size else 0.0,
+        "max": float(array.max()) if array.size else 0.0,
+        "head": array[:edge].tolist(),
+        "tail": array[-edge:].tolist() if array.shape[0] > edge else [],
+        "largest": largest,
+    }
+
+
+def compact(value: Any, detail: str) -> Any:
+    """``value`` with every array that is too large at ``detail`` replaced by its summary."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and too_large(value, detail):
+        return summarize(value)
+    if isinstance(value, dict) and not is_summary(value):
+        return {key: compact(item, detail) for key, item in value.items()}
+    return value
