@@ -48,13 +48,16 @@ class Display:
                 self.recorder.print(renderable)
 
     def feed(self, event: Event) -> None:
+        if self.console is None and self.recorder is None:
+            return  # --json alone: no tables to make
         shown = self.renderer.feed(event)
         self._print(shown)
         if shown and self.pause and event.kind not in ("end", "diverged", "interrupted"):
             wait_for_enter()
 
     def close(self) -> None:
-        self._print(self.renderer.close())
+        if self.console is not None or self.recorder is not None:
+            self._print(self.renderer.close())
 
     def save_export(self) -> None:
         """Write the recording to --export FILE atomically, as HTML, SVG or text."""

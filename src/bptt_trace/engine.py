@@ -110,6 +110,7 @@ class Backward:
     da:             (B, T+1, H) ∂L/∂a_t
     f_prime:        (B, T+1, H) f′(a_t)
     cut:            (B, T+1) True where a truncated flow was cut before reaching h_{t-1}
+    do_norm:        (B, T+1) ‖∂L/∂o_t‖ (0 where t has no output), with the 1/B of the mean
     """
 
     loss: float
@@ -120,6 +121,7 @@ class Backward:
     da: np.ndarray
     f_prime: np.ndarray
     cut: np.ndarray
+    do_norm: np.ndarray
 
 
 def backward(
@@ -142,6 +144,7 @@ def backward(
     da = np.zeros((B, T + 1, H))
     f_prime = np.zeros((B, T + 1, H))
     cut = np.zeros((B, T + 1), dtype=bool)
+    do_norm = np.zeros((B, T + 1))
     sentence_loss = np.zeros(B)
     K = 1 if truncate is None else min(truncate, T)
     # flow[:, j] is the part of ∂L/∂h_t that comes from the loss at step t + j;
@@ -156,6 +159,7 @@ def backward(
             do = np.exp(log_y_hat)  # ŷ_t
             do[np.arange(rows.size), y_t] -= 1.0  # ∂L_t/∂o_t = ŷ_t − y_t
             do *= scale  # mean over sentences
+            do_norm[rows, t] = np.linalg.norm(do, axis=1)
             dV += h[rows, t].T @ do  # ∂L/∂V += h_tᵀ(ŷ_t − y_t)
             db_output += do.sum(axis=0)  # ∂L/∂b_output += ŷ_t − y_t
             dh_from_output[rows, t] = do @ p.V.T  # ∂L_t/∂h_t = (ŷ_t − y_t)·Vᵀ
@@ -187,6 +191,7 @@ def backward(
         da=da,
         f_prime=f_prime,
         cut=cut,
+        do_norm=do_norm,
     )
 
 

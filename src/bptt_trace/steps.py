@@ -134,7 +134,7 @@ def flow_events(
     da = bw.da[s, 1 : T + 1]
     h = fw.h[s]
     da_norm = np.linalg.norm(da, axis=1)
-    do_norm = output_grad_norms(p, batch, fw, s)
+    do_norm = bw.do_norm[s, 1 : T + 1]
     shares = {
         "W": da_norm,  # step t adds ∂L/∂aₜ to one row of ∂L/∂W
         "W_h": np.linalg.norm(h[:T], axis=1) * da_norm,  # ‖hₜ₋₁ᵀ·∂L/∂aₜ‖ = ‖hₜ₋₁‖·‖∂L/∂aₜ‖
@@ -149,17 +149,6 @@ def flow_events(
     yield JacobiansEvent(
         step, s, d.jacobian_norms, d.sigma_max, d.spectral_radius, d.verdict, d.end_to_end, d.rate
     )
-
-
-def output_grad_norms(p: Params, batch: Batch, fw: Forward, s: int) -> np.ndarray:
-    """‖∂L/∂oₜ‖ for every t of sentence s (0 where t has no output), with the 1/B of the mean."""
-    T = int(batch.mask[s].sum())
-    norms = np.zeros(T)
-    for t in np.flatnonzero(batch.out[s, :T]) + 1:
-        do = np.exp(log_softmax(logits(p, fw.h[s, t])))
-        do[batch.y[s, t - 1]] -= 1.0
-        norms[t - 1] = np.linalg.norm(do) / batch.x.shape[0]
-    return norms
 
 
 def predictions(

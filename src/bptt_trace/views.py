@@ -20,6 +20,9 @@ from .theme import fmt, matrix, subscript, vector
 ONE_HOT_MAX = 12
 """Up to this vocabulary size the one-hot vectors are drawn in full."""
 
+ONE_HOT_ROWS = 24
+"""At most this many input tokens are listed with their one-hot vectors."""
+
 VECTOR_MAX = 6
 """Up to this vocabulary size a |vocab|-long vector is printed in a table row."""
 
@@ -92,16 +95,21 @@ def one_hot_table(vocab: Sequence[str], sentences: Sequence[Sequence[str]]) -> R
         if full
         else f"|vocab| = {len(vocab)}: xₜ is 1 at the index shown, 0 elsewhere",
     )
+    rows = 0
     for s, tokens in enumerate(sentences):
         for t, token in enumerate(tokens, start=1):
+            if rows == ONE_HOT_ROWS:
+                left = sum(len(x) for x in sentences) - rows
+                table.add_row("", "", Text(f"… {left} more tokens", "note"), *[""] * len(columns))
+                return table
+            rows += 1
             i = index[token]
-            cells = [Text("1", "bold") if j == i else Text("0", "dim") for j in range(len(vocab))]
-            table.add_row(
-                str(s + 1) if t == 1 else "",
-                str(t),
-                Text(token, "token"),
-                *(cells if full else [str(i)]),
+            cells = (
+                [Text("1", "bold") if j == i else Text("0", "dim") for j in range(len(vocab))]
+                if full
+                else [str(i)]
             )
+            table.add_row(str(s + 1) if t == 1 else "", str(t), Text(token, "token"), *cells)
     return table
 
 
