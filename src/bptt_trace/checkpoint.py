@@ -7,14 +7,13 @@ unpickles: every array is numeric or a fixed-width string, read with allow_pickl
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import write_atomically
 from .model import NAMES, Params
 from .tokenize import InputError
 
@@ -24,24 +23,14 @@ FORMAT_VERSION = 1
 
 def save_model(path: Path, params: Params, vocab: list[str], config: dict[str, Any]) -> None:
     """Write ``path`` atomically: readers see the old file or the new one, never half."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(
-                handle,
-                format=np.array(FORMAT),
-                format_version=np.array(FORMAT_VERSION),
-                vocab=np.array(vocab, dtype=str),
-                config=np.array(json.dumps(config)),
-                **params.as_dict(),
-            )
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    arrays = {
+        "format": np.array(FORMAT),
+        "format_version": np.array(FORMAT_VERSION),
+        "vocab": np.array(vocab, dtype=str),
+        "config": np.array(json.dumps(config)),
+        **params.as_dict(),
+    }
+    write_atomically(path, lambda handle: np.savez(handle, **arrays))
 
 
 def load_model(path: Path) -> tuple[Params, list[str], dict[str, Any]]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console, RenderableType
 
+from .atomic import write_atomically
 from .events import Event
 from .renderer import TraceRenderer, make_console
 
@@ -70,7 +70,8 @@ class Display:
             content = self.recorder.export_svg(title="bptt-trace")
         else:
             content = self.recorder.export_text()
-        write_atomically(self.export, content)
+        data = content.encode("utf-8")
+        write_atomically(self.export, lambda handle: handle.write(data))
 
 
 def wait_for_enter() -> None:
@@ -80,18 +81,6 @@ def wait_for_enter() -> None:
     answer = sys.stdin.readline()
     if answer == "" or answer.strip().lower() == "q":
         raise Quit
-
-
-def write_atomically(path: Path, content: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def stdout_size() -> dict[str, Any]:

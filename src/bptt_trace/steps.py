@@ -32,6 +32,9 @@ TOP_K = 3
 CHUNK_ENTRIES = 1 << 20
 """Logits are computed for at most this many (row, token) pairs at once."""
 
+TRACE_SENTENCES = 8
+"""At --detail auto or summary a traced step follows the first 8 sentences in full."""
+
 PER_LOSS_MAX = 20_000
 """Per-loss gradients are traced while (number of losses) × (parameters) stays below this."""
 
@@ -66,7 +69,7 @@ def _step_events(
     detail: str,
 ) -> Iterator[Event]:
     sums = {"W": np.zeros_like(p.W), "W_h": np.zeros_like(p.W_h), "b": np.zeros_like(p.b)}
-    for s, length in enumerate(batch.lengths.tolist()):
+    for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
         x = batch.x[s]
         for t in range(1, length + 1):
             i = int(x[t - 1])
@@ -151,14 +154,20 @@ def flow_events(
     )
 
 
+def traced_sentences(batch: Batch, detail: str) -> int:
+    """How many sentences a traced step follows in full: all, or the first TRACE_SENTENCES."""
+    B = batch.x.shape[0]
+    return B if detail == "full" else min(B, TRACE_SENTENCES)
+
+
 def predictions(
-    step: int, p: Params, batch: Batch, vocab: list[str], act: Activation
+    step: int, p: Params, batch: Batch, vocab: list[str], act: Activation, detail: str = "auto"
 ) -> Iterator[PredictionsEvent]:
-    """The top tokens of softmax(h_t·V + b_output) at every step of every sentence."""
+    """The top tokens of softmax(h_t·V + b_output) at every step of the traced sentences."""
     fw = forward(p, batch, act)
     chunk = max(1, CHUNK_ENTRIES // p.vocab_size)  # rows of logits held at once
     k = min(TOP_K, p.vocab_size)
-    for s, length in enumerate(batch.lengths.tolist()):
+    for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
         top = []
         for start in range(1, length + 1, chunk):
             h = fw.h[s, start : min(start + chunk, length + 1)]

@@ -89,7 +89,7 @@ def run(
     p = params or init_params(len(vocab), config.hidden, np.random.default_rng(config.seed))
     yield RunEvent(SCHEMA, __version__, list(vocab), [list(s) for s in corpus], asdict(config))
     yield ParamsEvent(0, **p.as_dict())
-    yield from predictions(0, p, batch, vocab, act)
+    yield from predictions(0, p, batch, vocab, act, config.detail)
     loss = float("nan")
     for step in range(1, config.steps + 1):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -124,11 +124,11 @@ def run(
         p = Params(**new)
         if should_stop() and step < config.steps:
             yield ParamsEvent(step, **p.as_dict())
-            yield from predictions(step, p, batch, vocab, act)
+            yield from predictions(step, p, batch, vocab, act, config.detail)
             yield InterruptedEvent(step)
             return
     yield ParamsEvent(config.steps, **p.as_dict())
-    yield from predictions(config.steps, p, batch, vocab, act)
+    yield from predictions(config.steps, p, batch, vocab, act, config.detail)
     yield EndEvent(config.steps, loss)
 
 
