@@ -130,12 +130,25 @@ class TraceRenderer:
         return [check_view(event)]
 
     def _on_gradients(self, event: Any) -> list[RenderableType]:
+        assert self.run is not None
+        out: list[RenderableType] = []
+        traced = len({e.sentence for e in self.step_backward})
+        total = len(self.run.sentences)
+        if 0 < traced < total:
+            out.append(
+                Text(
+                    f"The step covers all {total} sentences; the first {traced} are "
+                    "traced in full (--detail full traces them all).",
+                    "note",
+                )
+            )
         return [
+            *out,
             Rule(
                 f"step {event.step} · L = {fmt(event.loss, self.precision)[1:]} · "
                 "update every parameter by gradient descent",
                 style="title",
-            )
+            ),
         ]
 
     def _on_update(self, event: Any) -> list[RenderableType]:

@@ -4,7 +4,8 @@ Past a display size (``VECTOR_MAX`` entries for a vector, ``MATRIX_MAX`` entries
 ``ROWS_MAX`` rows for a matrix) an array is written and shown as a summary:
 
     {"summary": true, "shape": [rows, cols], "norm": ‖A‖ (Frobenius), "min": …, "max": …,
-     "head": the first 2 rows (a vector: the first 5 entries), "tail": the last 2 (5),
+     "head": the first 5 entries of the first 2 rows (a vector: its first 5 entries),
+     "tail": the same of the last 2 rows (the last 5 entries),
      "largest": the 5 entries of largest |value| as [index…, value]}
 
 ``--detail full`` writes every array whole; ``--detail summary`` summarises every matrix and
@@ -51,15 +52,20 @@ def summarize(array: np.ndarray) -> dict[str, Any]:
     top = np.argpartition(-flat, k - 1)[:k] if k else np.zeros(0, dtype=int)
     top = top[np.lexsort((top, -flat[top]))]  # largest first, ties by position
     largest = [[*map(int, np.unravel_index(i, array.shape)), float(array.flat[i])] for i in top]
-    edge = EDGE_ROWS if array.ndim > 1 else EDGE_ENTRIES
+    if array.ndim > 1:  # the first EDGE_ENTRIES entries of the first and last EDGE_ROWS rows
+        head = array[:EDGE_ROWS, :EDGE_ENTRIES].tolist()
+        tail = array[-EDGE_ROWS:, :EDGE_ENTRIES].tolist() if array.shape[0] > EDGE_ROWS else []
+    else:
+        head = array[:EDGE_ENTRIES].tolist()
+        tail = array[-EDGE_ENTRIES:].tolist() if array.shape[0] > EDGE_ENTRIES else []
     return {
         "summary": True,
         "shape": list(array.shape),
         "norm": float(np.linalg.norm(array)),
         "min": float(array.min()) if array.size else 0.0,
         "max": float(array.max()) if array.size else 0.0,
-        "head": array[:edge].tolist(),
-        "tail": array[-edge:].tolist() if array.shape[0] > edge else [],
+        "head": head,
+        "tail": tail,
         "largest": largest,
     }
 

@@ -1,0 +1,87 @@
+"""Scale: symbolic one-hot, chunked outputs, bounded traces and tables at large sizes."""
+
+import io
+import json
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from bptt_trace.engine import backward, forward, make_batch
+from bptt_trace.jsonl import dumps
+from bptt_trace.model import ACTIVATIONS, init_params
+from bptt_trace.renderer import make_console, render
+from bptt_trace.summary import is_summary, summarize
+from bptt_trace.trace import Config, run
+
+VOCAB = 50_000
+
+
+@pytest.mark.parametrize("mode", ["last", "every"])
+def test_a_large_vocabulary_step_never_holds_logits_for_every_time_step(mode) -> None:
+    """T × |vocab| float64 logits would take 400 × 50,000 × 8 = 160 MB; the step stays far
+    below that, because outputs are computed and dropped a time step (or chunk) at a time."""
+    T, H = 400, 8
+    rng = np.random.default_rng(0)
+    params = init_params(VOCAB, H, rng)
+    ids = rng.integers(0, VOCAB - 1, T).tolist()
+    batch = make_batch([ids], VOCAB - 1, mode)
+    act = ACTIVATIONS["tanh"]
+    tracemalloc.start()
+    try:
+        fw = forward(params, batch, act)
+        bw = backward(params, batch, fw, act)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    gradients = 2 * VOCAB * H * 8  # dW and dV themselves: 6.4 MB
+    assert peak < gradients + 20_000_000, peak / 1e6
+    assert np.isfinite(bw.loss)
+
+
+def test_a_traced_step_of_a_large_model_stays_bounded(tmp_path) -> None:
+    """Every event of a traced step, JSON and tables, for |vocab| = 5,000 and 3 sentences."""
+    words = [f"w{i}" for i in range(5_000)]
+    corpus = [words[i : i + 40] for i in range(0, 120, 40)]
+    rng = np.random.default_rng(1)
+    params = init_params(5_002, 16, rng)  # the corpus' words, <eos> and one more
+    vocab = [*words, "<eos>", "extra"]
+    config = Config(hidden=16, loss="every")
+    tracemalloc.start()
+    lines, text = [], io.StringIO()
+    try:
+        events = list(run(corpus, config, params=params, vocab=vocab))
+        lines = [dumps(e) for e in events]
+        render(events, make_console(file=text, width=100))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 60_000_000, peak / 1e6
+    assert max(len(line) for line in lines) < 200_000  # no event carries a |vocab|-sized list
+    output = next(json.loads(line) for line in lines if '"event":"output"' in line)
+    assert is_summary(output["y_hat"]) and output["y_hat"]["shape"] == [5_002]
+    assert len(text.getvalue().splitlines()) < 1_500
+
+
+def test_detail_full_writes_every_entry() -> None:
+    events = list(run([["a", "b"] * 40], Config(hidden=70, detail="full")))
+    forward_event = next(json.loads(dumps(e, "full")) for e in events if e.kind == "forward")
+    assert len(forward_event["h"]) == 70
+    auto = next(json.loads(dumps(e)) for e in events if e.kind == "forward")
+    assert is_summary(auto["h"])
+
+
+def test_a_summary_names_the_shape_norm_and_largest_entries() -> None:
+    a = np.arange(12.0).reshape(3, 4) - 5
+    s = summarize(a)
+    assert s["shape"] == [3, 4]
+    assert s["norm"] == pytest.approx(np.linalg.norm(a))
+    assert s["largest"][0] == [2, 3, 6.0]  # |6| is the largest entry, at row 3, column 4
+    assert (s["min"], s["max"]) == (-5.0, 6.0)
+
+
+def test_sentences_of_different_lengths_are_one_padded_batch() -> None:
+    batch = make_batch([[1, 2, 3], [4]], 0, "every")
+    assert batch.x.shape == (2, 3)
+    assert batch.mask.tolist() == [[True, True, True], [True, False, False]]
+    assert batch.out.tolist() == [[True, True, True], [True, False, False]]
