@@ -124,14 +124,40 @@ class Backward:
     do_norm: np.ndarray
 
 
+def output_gradient(
+    p: Params, h_t: np.ndarray, y_t: np.ndarray, scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The losses L_t = −log ŷ_t[y_t] of some rows, and scale·∂L_t/∂o_t = scale·(ŷ_t − y_t).
+
+    h_t: (n, H); y_t: (n,) target indices. One exp per logit: ŷ = e/Σe with e = exp(o − max o).
+    """
+    n = np.arange(y_t.size)
+    o = logits(p, h_t)  # o_t = h_t·V + b_output
+    o -= o.max(axis=1, keepdims=True)  # shift for a stable softmax
+    o_y = o[n, y_t].copy()
+    e = np.exp(o, out=o)
+    total = e.sum(axis=1)
+    loss = np.log(total) - o_y  # L_t = −log ŷ_t[y_t] = log Σe − (o − max o)[y_t]
+    do = e
+    do *= (scale / total)[:, None]  # scale·ŷ_t
+    do[n, y_t] -= scale  # scale·(ŷ_t − y_t)
+    return loss, do
+
+
 def backward(
-    p: Params, batch: Batch, fw: Forward, act: Activation, truncate: int | None = None
+    p: Params,
+    batch: Batch,
+    fw: Forward,
+    act: Activation,
+    truncate: int | None = None,
+    record: bool = True,
 ) -> Backward:
     """Backpropagation Through Time from t = T down to t = 1.
 
     The outputs are computed here, a time step at a time, so that no (T, |vocab|) array of
     logits is ever held. With ``truncate=K`` the gradient of each loss L_s flows back
-    through at most K steps (to h_s … h_{s-K+1}); ``None`` is full BPTT.
+    through at most K steps (to h_s … h_{s-K+1}); ``None`` is full BPTT. ``record=False``
+    skips ``do_norm``, which only a traced step shows.
     """
     B, T = batch.x.shape
     H = p.hidden
@@ -146,39 +172,39 @@ def backward(
     cut = np.zeros((B, T + 1), dtype=bool)
     do_norm = np.zeros((B, T + 1))
     sentence_loss = np.zeros(B)
-    K = 1 if truncate is None else min(truncate, T)
-    # flow[:, j] is the part of ∂L/∂h_t that comes from the loss at step t + j;
-    # with full BPTT every age shares one slot.
-    flow = np.zeros((B, K, H))
+    # The outputs do not depend on the recurrence backwards: all of them first, in chunks of
+    # (sentence, step) rows, so that the products are large and the logits bounded.
+    for b, t in output_chunks(batch, p.vocab_size):
+        loss, do = output_gradient(p, h[b, t], batch.y[b, t - 1], scale)
+        np.add.at(sentence_loss, b, loss)
+        if record:
+            do_norm[b, t] = np.sqrt(np.einsum("ij,ij->i", do, do))
+        dV += h[b, t].T @ do  # ∂L/∂V = Σ_t h_tᵀ(ŷ_t − y_t)
+        db_output += do.sum(axis=0)  # ∂L/∂b_output = Σ_t (ŷ_t − y_t)
+        dh_from_output[b, t] = do @ p.V.T  # ∂L_t/∂h_t = (ŷ_t − y_t)·Vᵀ
+    dh_next = np.zeros((B, H))  # ∂L/∂h_t that comes from step t+1 (full BPTT)
+    K = 0 if truncate is None else min(truncate, T)
+    ages = np.zeros((B, K, H))  # truncated: ages[:, j] comes from the loss at step t + j
     for t in range(T, 0, -1):
-        for rows in output_rows(batch, t, p.vocab_size):
-            o_t = logits(p, h[rows, t])  # o_t = h_t·V + b_output
-            log_y_hat = log_softmax(o_t)  # log ŷ_t
-            y_t = batch.y[rows, t - 1]
-            sentence_loss[rows] -= log_y_hat[np.arange(rows.size), y_t]  # L_t = −log ŷ_t[y_t]
-            do = np.exp(log_y_hat)  # ŷ_t
-            do[np.arange(rows.size), y_t] -= 1.0  # ∂L_t/∂o_t = ŷ_t − y_t
-            do *= scale  # mean over sentences
-            do_norm[rows, t] = np.linalg.norm(do, axis=1)
-            dV += h[rows, t].T @ do  # ∂L/∂V += h_tᵀ(ŷ_t − y_t)
-            db_output += do.sum(axis=0)  # ∂L/∂b_output += ŷ_t − y_t
-            dh_from_output[rows, t] = do @ p.V.T  # ∂L_t/∂h_t = (ŷ_t − y_t)·Vᵀ
         f_prime[:, t] = act.f_prime(a[:, t], h[:, t])  # f′(a_t)
-        flow[:, 0] += dh_from_output[:, t]  # the loss at t enters the flow with age 0
-        dh_t = flow.sum(axis=1)  # ∂L/∂h_t, total over the losses that reach h_t
-        dh_from_next[:, t] = dh_t - dh_from_output[:, t]
-        da[:, t] = dh_t * f_prime[:, t]  # backprop through f: ∂L/∂a_t = ∂L/∂h_t ⊙ f′(a_t)
-        flow_a = flow * f_prime[:, t, None, :]  # each loss's part of ∂L/∂a_t
         if truncate is None:
-            flow = flow_a @ p.W_h.T  # backprop through W_h: ∂L/∂h_{t-1} = ∂L/∂a_t·W_hᵀ
-        else:
-            cut[:, t] = np.any(flow_a[:, K - 1] != 0.0, axis=1) & (t > 1)  # age K stops here
-            flow = np.concatenate([np.zeros((B, 1, H)), flow_a[:, : K - 1] @ p.W_h.T], axis=1)
+            dh_from_next[:, t] = dh_next
+            dh_t = dh_from_output[:, t] + dh_next  # ∂L/∂h_t: from the output and from t+1
+            da[:, t] = dh_t * f_prime[:, t]  # backprop through f: ∂L/∂a_t = ∂L/∂h_t ⊙ f′(a_t)
+            dh_next = da[:, t] @ p.W_h.T  # backprop through W_h: ∂L/∂h_{t-1} = ∂L/∂a_t·W_hᵀ
+            continue
+        ages[:, 0] += dh_from_output[:, t]  # the loss at t enters with age 0
+        dh_t = ages.sum(axis=1)  # ∂L/∂h_t, over the losses whose flow still reaches h_t
+        dh_from_next[:, t] = dh_t - dh_from_output[:, t]
+        da[:, t] = dh_t * f_prime[:, t]  # backprop through f
+        ages_a = ages * f_prime[:, t, None, :]  # each loss's part of ∂L/∂a_t
+        cut[:, t] = np.any(ages_a[:, K - 1] != 0.0, axis=1) & (t > 1)  # age K stops here
+        ages[:, 1:] = ages_a[:, : K - 1] @ p.W_h.T  # the younger flows move back one step
+        ages[:, 0] = 0.0
     mask = batch.mask
-    x_rows = batch.x[mask]
     da_real = da[:, 1:][mask]  # (n_tokens, H), only real tokens
     dW = np.zeros_like(p.W)
-    np.add.at(dW, x_rows, da_real)  # ∂L/∂W += x_tᵀ·∂L/∂a_t: an indexed add into row x_t
+    np.add.at(dW, batch.x[mask], da_real)  # ∂L/∂W += x_tᵀ·∂L/∂a_t: an indexed add into row x_t
     dW_h = h[:, :-1][mask].T @ da_real  # ∂L/∂W_h = Σ_t h_{t-1}ᵀ·∂L/∂a_t
     db = da_real.sum(axis=0)  # ∂L/∂b = Σ_t ∂L/∂a_t
     grads = {"W": dW, "W_h": dW_h, "b": db, "V": dV, "b_output": db_output}
@@ -199,19 +225,19 @@ CHUNK_ENTRIES = 1 << 20
 """At most this many logits (sentences × tokens) are held at once: 8 MB of float64."""
 
 
-def output_rows(batch: Batch, t: int, vocab_size: int) -> list[np.ndarray]:
-    """The sentences with an output at step t, in chunks small enough to hold their logits."""
-    rows = np.flatnonzero(batch.out[:, t - 1])
+def output_chunks(batch: Batch, vocab_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (sentence, step) pairs that have an output, in chunks small enough to hold their
+    logits: pairs of index arrays (b, t) with t counted from 1."""
+    b, t = np.nonzero(batch.out)
     size = max(1, CHUNK_ENTRIES // vocab_size)
-    return [rows[i : i + size] for i in range(0, rows.size, size)]
+    return [(b[i : i + size], t[i : i + size] + 1) for i in range(0, b.size, size)]
 
 
 def loss_only(p: Params, batch: Batch, act: Activation) -> float:
     """L for the given parameters, without gradients (for finite differences)."""
     fw = forward(p, batch, act)
     total = 0.0
-    for t in range(1, batch.x.shape[1] + 1):
-        for rows in output_rows(batch, t, p.vocab_size):
-            log_y_hat = log_softmax(logits(p, fw.h[rows, t]))
-            total -= log_y_hat[np.arange(rows.size), batch.y[rows, t - 1]].sum()
+    for b, t in output_chunks(batch, p.vocab_size):
+        log_y_hat = log_softmax(logits(p, fw.h[b, t]))
+        total -= log_y_hat[np.arange(b.size), batch.y[b, t - 1]].sum()
     return total / batch.x.shape[0]

@@ -25,10 +25,17 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):
+        if value.get("summary") is True:
+            return value  # summaries are made of plain Python values already
         return {key: to_plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
+        if value and all(isinstance(item, PLAIN) for item in value):
+            return list(value)
         return [to_plain(item) for item in value]
     return value
+
+
+PLAIN = (bool, int, float, str, type(None))
 
 
 def all_finite(value: Any) -> bool:
@@ -168,6 +175,7 @@ class BlameEvent(Event):
     whole: ClassVar[tuple[str, ...]] = ("losses", "matrix", "shares")
     step: int
     sentence: int
+    horizon: int
     losses: list[int]
     matrix: Any
     shares: dict[str, Any]
@@ -175,12 +183,13 @@ class BlameEvent(Event):
 
 @dataclass(frozen=True)
 class JacobiansEvent(Event):
-    """‖∂h_T/∂hₖ‖₂ for k = 1 … T, Wʰ's σ_max and spectral radius, and a verdict."""
+    """‖∂h_T/∂hₖ‖₂ for k = first … T, Wʰ's σ_max and spectral radius, and a verdict."""
 
     kind: ClassVar[str] = "jacobians"
     whole: ClassVar[tuple[str, ...]] = ("norms",)
     step: int
     sentence: int
+    first: int
     norms: Any
     sigma_max: float
     spectral_radius: float

@@ -27,6 +27,9 @@ from .model import Params
 MAX_LOSSES = 64
 """At most this many losses (the last ones) get a blame row, so long sentences stay cheap."""
 
+HORIZON = 256
+"""Each loss, and h_T for the Jacobians, is followed back at most this many steps."""
+
 VANISHING = 1e-2
 EXPLODING = 1e2
 """‖∂h_T/∂h₁‖ below VANISHING is called vanishing, above EXPLODING exploding."""
@@ -80,7 +83,7 @@ def loss_flow(
         if with_grads:
             grads["V"][row] = np.outer(h[s], do)
             grads["b_output"][row] = do
-        for k in range(s, max(s - K, 0), -1):
+        for k in range(s, max(s - K, s - HORIZON, 0), -1):
             blame[row, k - 1] = np.linalg.norm(dh)  # ‖∂Lₛ/∂hₖ‖
             da = dh * f_prime[sentence, k]  # backprop through f
             if with_grads:
@@ -93,9 +96,11 @@ def loss_flow(
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """jacobian_norms[k-1] = ‖∂h_T/∂hₖ‖₂ for k = 1 … T; Wʰ's largest singular value and
-    spectral radius; the verdict and the number behind it (‖∂h_T/∂h₁‖)."""
+    """jacobian_norms[k - first] = ‖∂h_T/∂hₖ‖₂ for k = first … T (first = 1 unless T is
+    longer than HORIZON); Wʰ's largest singular value and spectral radius; the verdict and the
+    number behind it (‖∂h_T/∂h_first‖)."""
 
+    first: int
     jacobian_norms: np.ndarray
     sigma_max: float
     spectral_radius: float
@@ -107,15 +112,19 @@ class Diagnosis:
 def diagnose(p: Params, f_prime_row: np.ndarray, T: int) -> Diagnosis:
     """Vanishing, exploding or stable: from the product of the Jacobians diag(f′(aⱼ))·Wʰᵀ."""
     H = p.hidden
-    norms = np.zeros(T)
-    J = np.eye(H)  # ∂h_T/∂h_T
-    norms[T - 1] = 1.0
-    for k in range(T - 1, 0, -1):
-        J = J @ (f_prime_row[k + 1][:, None] * p.W_h.T)  # ∂h_T/∂hₖ = ∂h_T/∂hₖ₊₁ · ∂hₖ₊₁/∂hₖ
-        norms[k - 1] = np.linalg.norm(J, 2)
+    first = max(1, T - HORIZON + 1)
+    n = T - first + 1
+    jacobians = np.zeros((n, H, H))  # jacobians[k - first] = ∂h_T/∂hₖ
+    jacobians[n - 1] = np.eye(H)  # ∂h_T/∂h_T
+    for k in range(T - 1, first - 1, -1):
+        step = f_prime_row[k + 1][:, None] * p.W_h.T  # ∂hₖ₊₁/∂hₖ = diag(f′(aₖ₊₁))·Wʰᵀ
+        jacobians[k - first] = jacobians[k - first + 1] @ step  # ∂h_T/∂hₖ
+    # ‖J‖₂ = √λ_max(J·Jᵀ): one batched symmetric eigenvalue call instead of T SVDs
+    gram = jacobians @ jacobians.transpose(0, 2, 1)
+    norms = np.sqrt(np.maximum(np.linalg.eigvalsh(gram)[:, -1], 0.0))
     end = float(norms[0])
-    rate = end ** (1.0 / (T - 1)) if T > 1 and end > 0 else 1.0
-    if T < 2:
+    rate = end ** (1.0 / (n - 1)) if n > 1 and end > 0 else 1.0
+    if n < 2:
         verdict = "stable"
     elif end < VANISHING:
         verdict = "vanishing"
@@ -124,6 +133,7 @@ def diagnose(p: Params, f_prime_row: np.ndarray, T: int) -> Diagnosis:
     else:
         verdict = "stable"
     return Diagnosis(
+        first=first,
         jacobian_norms=norms,
         sigma_max=float(np.linalg.norm(p.W_h, 2)),
         spectral_radius=float(np.max(np.abs(np.linalg.eigvals(p.W_h)))),

@@ -74,27 +74,29 @@ def blame_view(event: BlameEvent) -> RenderableType:
 def jacobians_view(event: JacobiansEvent) -> RenderableType:
     """‖∂h_T/∂hₖ‖₂ for every k, the spectral facts of Wʰ, and the verdict."""
     norms = np.asarray(event.norms, dtype=float)
-    T = norms.size
-    ks = sorted({*np.linspace(1, T, min(T, 12)).round().astype(int).tolist()})
+    first = event.first
+    T = first + norms.size - 1
+    ks = sorted({*np.linspace(first, T, min(norms.size, 12)).round().astype(int).tolist()})
     table = _table(
         f"Vanishing or exploding? ‖∂h_T/∂hₖ‖₂ · step {event.step} · sentence {event.sentence + 1}",
         "k",
         "‖∂h_T/∂hₖ‖₂",
         "",
         caption="∂h_T/∂hₖ = ∏ⱼ diag(f′(aⱼ))·Wʰᵀ for j = T … k+1; ‖·‖₂ is the spectral norm "
-        "(largest singular value).",
+        "(largest singular value)."
+        + (f" Followed back {norms.size} steps, from h_T." if first > 1 else ""),
     )
     logs = np.log10(np.maximum(norms, 1e-300))
     low, span = float(logs.min()), float(np.ptp(logs)) or 1.0
     for k in ks:
-        v = float(norms[k - 1])
-        width = 1 + round(29 * (logs[k - 1] - low) / span)  # log scale, 1 to 30 characters
+        v = float(norms[k - first])
+        width = 1 + round(29 * (logs[k - first] - low) / span)  # log scale, 1 to 30 characters
         table.add_row(str(k), sci(v), Text("█" * width, "label"))
     T_ = subscript(T)
     style = "status.ok" if event.verdict == "stable" else "status.bad"
     verdict = Text.assemble(
         (f"{event.verdict}: ", style),
-        f"‖∂h{T_}/∂h₁‖₂ = {sci(event.end_to_end)} "
+        f"‖∂h{T_}/∂h{subscript(first)}‖₂ = {sci(event.end_to_end)} "
         f"(vanishing below 1e-02, exploding above 1e+02); about ×{event.rate:.3g} a step. "
         f"Wʰ: largest singular value {event.sigma_max:.4g}, spectral radius "
         f"{event.spectral_radius:.4g}.",

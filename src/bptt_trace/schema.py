@@ -204,6 +204,7 @@ FIELDS: dict[str, dict[str, Check]] = {
     },
     "blame": {
         **WHERE,
+        "horizon": integer,
         "losses": list_of(integer),
         "matrix": matrix(None, "T"),
         "shares": params_of({name: vector("T") for name in PARAMS}),
@@ -215,7 +216,8 @@ FIELDS: dict[str, dict[str, Check]] = {
     },
     "jacobians": {
         **WHERE,
-        "norms": vector("T"),
+        "first": integer,
+        "norms": vector(None),
         "sigma_max": number,
         "spectral_radius": number,
         "verdict": string,

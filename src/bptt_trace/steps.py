@@ -24,7 +24,7 @@ from .events import (
     OutputEvent,
     PredictionsEvent,
 )
-from .flow import diagnose, loss_flow
+from .flow import HORIZON, diagnose, loss_flow
 from .model import Activation, Params
 from .summary import too_large
 
@@ -145,12 +145,20 @@ def flow_events(
         "V": np.linalg.norm(h[1 : T + 1], axis=1) * do_norm,  # ‖hₜᵀ·∂L/∂oₜ‖
         "b_output": do_norm,
     }
-    yield BlameEvent(step, s, flow.losses.tolist(), flow.blame, shares)
+    yield BlameEvent(step, s, HORIZON, flow.losses.tolist(), flow.blame, shares)
     if per_loss:
         yield LossGradientsEvent(step, s, flow.losses.tolist(), **flow.grads)
     d = diagnose(p, bw.f_prime[s], T)
     yield JacobiansEvent(
-        step, s, d.jacobian_norms, d.sigma_max, d.spectral_radius, d.verdict, d.end_to_end, d.rate
+        step,
+        s,
+        d.first,
+        d.jacobian_norms,
+        d.sigma_max,
+        d.spectral_radius,
+        d.verdict,
+        d.end_to_end,
+        d.rate,
     )
 
 

@@ -51,7 +51,9 @@ def summarize(array: np.ndarray) -> dict[str, Any]:
     k = min(LARGEST, flat.size)
     top = np.argpartition(-flat, k - 1)[:k] if k else np.zeros(0, dtype=int)
     top = top[np.lexsort((top, -flat[top]))]  # largest first, ties by position
-    largest = [[*map(int, np.unravel_index(i, array.shape)), float(array.flat[i])] for i in top]
+    values = array.ravel()[top].tolist()
+    index = np.stack(np.unravel_index(top, array.shape), axis=1).tolist()
+    largest = [[*where, value] for where, value in zip(index, values, strict=True)]
     if array.ndim > 1:  # the first EDGE_ENTRIES entries of the first and last EDGE_ROWS rows
         head = array[:EDGE_ROWS, :EDGE_ENTRIES].tolist()
         tail = array[-EDGE_ROWS:, :EDGE_ENTRIES].tolist() if array.shape[0] > EDGE_ROWS else []
@@ -61,7 +63,7 @@ def summarize(array: np.ndarray) -> dict[str, Any]:
     return {
         "summary": True,
         "shape": list(array.shape),
-        "norm": float(np.linalg.norm(array)),
+        "norm": float(np.sqrt(np.dot(values_all := array.ravel(), values_all))),
         "min": float(array.min()) if array.size else 0.0,
         "max": float(array.max()) if array.size else 0.0,
         "head": head,

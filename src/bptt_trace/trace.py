@@ -95,7 +95,7 @@ def run(
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             # overflow is looked for below, and reported as divergence
             fw = forward(p, batch, act)
-            bw = backward(p, batch, fw, act, config.truncate)
+            bw = backward(p, batch, fw, act, config.truncate, record=config.traced(step))
         loss = bw.loss
         problem = divergence("the loss", {"L": np.asarray(loss)})
         problem = problem or divergence("the gradient of", bw.grads)
