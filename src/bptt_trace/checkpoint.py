@@ -7,14 +7,13 @@ unpickles: every array is numeric or a fixed-width string, read with allow_pickl
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .atomic import write_atomically
-from .model import NAMES, Params
+from .model import ACTIVATIONS, NAMES, Params
 from .tokenize import InputError
 
 FORMAT = "bptt-trace-model"
@@ -50,25 +49,48 @@ def load_model(path: Path) -> tuple[Params, list[str], dict[str, Any]]:
                 "save the model again with --save"
             ) from None
         raise InputError(f"{where}: not a model saved by bptt-trace ({err})") from None
-    except (OSError, zipfile.BadZipFile, EOFError, KeyError) as err:
+    except Exception as err:  # a damaged zip fails in many ways: all of them mean the same
         raise InputError(
-            f"{where}: not a readable model file, perhaps truncated ({err}); "
+            f"{where}: not a readable model file, perhaps truncated ({type(err).__name__}); "
             "save it again with --save"
         ) from None
-    if arrays.get("format") is None or str(arrays["format"]) != FORMAT:
-        raise InputError(f"{where}: not a model saved by bptt-trace; save one with --save")
-    if int(arrays["format_version"]) != FORMAT_VERSION:
+    try:
+        params, vocab, config = parse_model(arrays, where)
+    except (ValueError, TypeError, KeyError, IndexError) as err:
         raise InputError(
-            f"{where}: model format {int(arrays['format_version'])} is not "
-            f"supported (this version reads {FORMAT_VERSION})"
+            f"{where}: not a model saved by bptt-trace ({err}); save one with --save"
+        ) from None
+    check_shapes(params, len(vocab), where)
+    if config["hidden"] != params.hidden:
+        raise InputError(
+            f"{where}: its configuration says H = {config['hidden']} but its "
+            f"matrices have H = {params.hidden}; save the model again"
+        )
+    return params, vocab, config
+
+
+def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Params, list[str], dict]:
+    """The parts of a model file, or InputError / ValueError when they are not ours."""
+    if "format" not in arrays or str(arrays["format"]) != FORMAT:
+        raise InputError(f"{where}: not a model saved by bptt-trace; save one with --save")
+    version = int(arrays.get("format_version", np.array(-1)))
+    if version != FORMAT_VERSION:
+        raise InputError(
+            f"{where}: model format {version} is not supported (this version reads "
+            f"{FORMAT_VERSION}); save the model again with --save"
         )
     missing = [name for name in (*NAMES, "vocab", "config") if name not in arrays]
     if missing:
         raise InputError(f"{where}: the model lacks {', '.join(missing)}; save it again")
+    if arrays["vocab"].ndim != 1 or arrays["vocab"].dtype.kind != "U":
+        raise ValueError("its vocabulary is not a list of tokens")
     vocab = [str(token) for token in arrays["vocab"].tolist()]
     config = json.loads(str(arrays["config"]))
+    if not isinstance(config, dict) or config.get("activation") not in ACTIVATIONS:
+        raise ValueError("its configuration names no known activation")
+    if not isinstance(config.get("hidden"), int) or isinstance(config["hidden"], bool):
+        raise ValueError("its configuration has no hidden size")
     params = Params(**{name: np.asarray(arrays[name]) for name in NAMES})
-    check_shapes(params, len(vocab), where)
     return params, vocab, config
 
 

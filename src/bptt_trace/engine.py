@@ -176,7 +176,7 @@ def backward(
     # (sentence, step) rows, so that the products are large and the logits bounded.
     for b, t in output_chunks(batch, p.vocab_size):
         loss, do = output_gradient(p, h[b, t], batch.y[b, t - 1], scale)
-        np.add.at(sentence_loss, b, loss)
+        sentence_loss += np.bincount(b, weights=loss, minlength=B)
         if record:
             do_norm[b, t] = np.sqrt(np.einsum("ij,ij->i", do, do))
         dV += h[b, t].T @ do  # ∂L/∂V = Σ_t h_tᵀ(ŷ_t − y_t)
@@ -203,8 +203,7 @@ def backward(
         ages[:, 0] = 0.0
     mask = batch.mask
     da_real = da[:, 1:][mask]  # (n_tokens, H), only real tokens
-    dW = np.zeros_like(p.W)
-    np.add.at(dW, batch.x[mask], da_real)  # ∂L/∂W += x_tᵀ·∂L/∂a_t: an indexed add into row x_t
+    dW = scatter_rows(batch.x[mask], da_real, p.vocab_size)  # ∂L/∂W = Σ_t x_tᵀ·∂L/∂a_t
     dW_h = h[:, :-1][mask].T @ da_real  # ∂L/∂W_h = Σ_t h_{t-1}ᵀ·∂L/∂a_t
     db = da_real.sum(axis=0)  # ∂L/∂b = Σ_t ∂L/∂a_t
     grads = {"W": dW, "W_h": dW_h, "b": db, "V": dV, "b_output": db_output}
@@ -219,6 +218,17 @@ def backward(
         cut=cut,
         do_norm=do_norm,
     )
+
+
+def scatter_rows(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
+    """Σ over i of values[i] added into row rows[i] of an (n_rows, H) zero matrix.
+
+    This is x_tᵀ·∂L/∂a_t summed over t for one-hot x_t, done as an indexed add (a bincount
+    over flat positions) instead of a product with a dense one-hot matrix.
+    """
+    H = values.shape[1]
+    flat = (rows[:, None] * H + np.arange(H)).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=n_rows * H).reshape(n_rows, H)
 
 
 CHUNK_ENTRIES = 1 << 20

@@ -6,6 +6,7 @@ and every ``trace_every``-th) carry the full trace; every step yields a ``train_
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -53,8 +54,8 @@ class Config:
 
 
 def grad_norm(grads: dict[str, np.ndarray]) -> float:
-    """The global Euclidean norm of all five gradients together."""
-    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    """The global Euclidean norm of all five gradients together (NaN or inf if one is)."""
+    return math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads.values()))
 
 
 def divergence(what: str, value: dict[str, np.ndarray]) -> str | None:
@@ -92,23 +93,21 @@ def run(
     yield from predictions(0, p, batch, vocab, act, config.detail)
     loss = float("nan")
     for step in range(1, config.steps + 1):
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            # overflow is looked for below, and reported as divergence
+        with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
             fw = forward(p, batch, act)
             bw = backward(p, batch, fw, act, config.truncate, record=config.traced(step))
-        loss = bw.loss
-        problem = divergence("the loss", {"L": np.asarray(loss)})
-        problem = problem or divergence("the gradient of", bw.grads)
-        norm = grad_norm(bw.grads) if problem is None else float("nan")
-        if problem is None and not np.isfinite(norm):
-            problem = "the gradient norm became infinite"
-        scale = 1.0
-        if problem is None and config.clip is not None and norm > config.clip:
-            scale = config.clip / norm
-        old = p.as_dict()
-        with np.errstate(over="ignore", invalid="ignore"):
+            loss, norm = bw.loss, grad_norm(bw.grads)
+            problem = None
+            if not math.isfinite(loss):
+                problem = f"the loss L became {'NaN' if math.isnan(loss) else 'infinite'}"
+            elif not math.isfinite(norm):  # a gradient is NaN or infinite, or overflows
+                problem = divergence("the gradient of", bw.grads) or "the gradient norm overflowed"
+            scale = 1.0
+            if problem is None and config.clip is not None and norm > config.clip:
+                scale = config.clip / norm
+            old = p.as_dict()
             new = {name: old[name] - config.lr * scale * bw.grads[name] for name in NAMES}
-        problem = problem or divergence("the updated", new)
+            problem = problem or divergence("the updated", new)
         if problem is not None:
             yield DivergedEvent(step, problem, diverged_message(step, problem, config.lr))
             return
