@@ -75,22 +75,26 @@ def loss_flow(
             "V": np.zeros((steps.size, *p.V.shape)),
             "b_output": np.zeros((steps.size, *p.b_output.shape)),
         }
-    for row, s in enumerate(steps.tolist()):
-        y_hat = np.exp(log_softmax(logits(p, h[s])))
-        do = y_hat
-        do[batch.y[sentence, s - 1]] -= 1.0  # ∂Lₛ/∂oₛ = ŷₛ − yₛ
-        dh = do @ p.V.T  # ∂Lₛ/∂hₛ
+    # every loss at once: row r of dh is ∂L_{steps[r]}/∂hₖ as k walks back from T
+    y_hat = np.exp(log_softmax(logits(p, h[steps])))
+    do = y_hat
+    do[np.arange(steps.size), batch.y[sentence, steps - 1]] -= 1.0  # ∂Lₛ/∂oₛ = ŷₛ − yₛ
+    if with_grads:
+        grads["V"][:] = h[steps][:, :, None] * do[:, None, :]  # hₛᵀ(ŷₛ − yₛ)
+        grads["b_output"][:] = do
+    start = do @ p.V.T  # ∂Lₛ/∂hₛ, entering the flow at k = s
+    dh = np.zeros((steps.size, p.hidden))
+    reach = np.maximum(steps - min(K, HORIZON), 0)  # loss s reaches back to k = reach + 1
+    for k in range(T, 0, -1):
+        dh[steps == k] = start[steps == k]
+        dh[reach >= k] = 0.0  # cut: truncation, or the horizon
+        blame[:, k - 1] = np.sqrt(np.einsum("ij,ij->i", dh, dh))  # ‖∂Lₛ/∂hₖ‖
+        da = dh * f_prime[sentence, k]  # backprop through f
         if with_grads:
-            grads["V"][row] = np.outer(h[s], do)
-            grads["b_output"][row] = do
-        for k in range(s, max(s - K, s - HORIZON, 0), -1):
-            blame[row, k - 1] = np.linalg.norm(dh)  # ‖∂Lₛ/∂hₖ‖
-            da = dh * f_prime[sentence, k]  # backprop through f
-            if with_grads:
-                grads["W"][row, x[k - 1]] += da
-                grads["W_h"][row] += np.outer(h[k - 1], da)
-                grads["b"][row] += da
-            dh = da @ p.W_h.T  # backprop through W_h to h_{k-1}
+            grads["W"][:, x[k - 1]] += da
+            grads["W_h"] += h[k - 1][None, :, None] * da[:, None, :]
+            grads["b"] += da
+        dh = da @ p.W_h.T  # backprop through W_h to h_{k-1}
     return LossFlow(losses=steps, blame=blame, grads=grads)
 
 

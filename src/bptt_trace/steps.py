@@ -35,6 +35,9 @@ CHUNK_ENTRIES = 1 << 20
 TRACE_SENTENCES = 8
 """At --detail auto or summary a traced step follows the first 8 sentences in full."""
 
+DIAGNOSED_SENTENCES = 3
+"""The Jacobian norms (a product of T matrices each) are shown for the first 3 sentences."""
+
 PER_LOSS_MAX = 20_000
 """Per-loss gradients are traced while (number of losses) × (parameters) stays below this."""
 
@@ -148,6 +151,8 @@ def flow_events(
     yield BlameEvent(step, s, HORIZON, flow.losses.tolist(), flow.blame, shares)
     if per_loss:
         yield LossGradientsEvent(step, s, flow.losses.tolist(), **flow.grads)
+    if s >= DIAGNOSED_SENTENCES:
+        return
     d = diagnose(p, bw.f_prime[s], T)
     yield JacobiansEvent(
         step,
