@@ -122,3 +122,14 @@ def test_blame_and_jacobian_views_show_the_verdict() -> None:
     assert any(
         line.startswith(("vanishing:", "stable:", "exploding:")) for line in text.splitlines()
     )
+
+
+def test_the_readme_excerpt_is_what_the_tool_prints() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    excerpt = readme.split("An excerpt:\n\n```\n", 1)[1].split("```", 1)[0]
+    printed = [line.rstrip() for line in rendered(lr=0.001).splitlines()]
+    for line in excerpt.splitlines():
+        if line.strip():
+            assert line.rstrip() in printed, line
