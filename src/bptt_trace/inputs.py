@@ -44,22 +44,27 @@ def read_sentences(sentence: str | None, file: Path | None) -> list[list[str]]:
     return corpus
 
 
+def read_bytes(path: Path, option: str, wanted: str) -> bytes:
+    """The bytes of ``path``, or of stdin for ``-``; ``wanted`` says what belongs there."""
+    where = f"{option} {path}"
+    if str(path) == "-":
+        return sys.stdin.buffer.read()
+    if not path.exists():
+        raise InputError(f"{where}: no such file; give {wanted}")
+    if path.is_dir():
+        raise InputError(f"{where}: is a folder; give {wanted}")
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise InputError(
+            f"{where}: cannot be read ({err.strerror}); check its permissions"
+        ) from None
+
+
 def read_text(file: Path) -> str:
     """The UTF-8 text of ``file``, or of stdin for ``-``."""
     where = f"--file {file}"
-    if str(file) == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        if not file.exists():
-            raise InputError(f"{where}: no such file; give a text file with one sentence a line")
-        if file.is_dir():
-            raise InputError(f"{where}: is a folder; give a text file with one sentence a line")
-        try:
-            data = file.read_bytes()
-        except OSError as err:
-            raise InputError(
-                f"{where}: cannot be read ({err.strerror}); check its permissions"
-            ) from None
+    data = read_bytes(file, "--file", "a text file with one sentence a line")
     if b"\0" in data:
         raise InputError(f"{where}: is a binary file; give a text file with one sentence a line")
     try:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from .events import Event, from_json
 from .schema import validate
+from .inputs import read_bytes
 from .tokenize import InputError
 
 
@@ -19,17 +19,7 @@ def _no_constants(name: str) -> Any:
 def read_trace(path: Path) -> list[Event]:
     """Every event of the trace at ``path`` (``-``: stdin), or InputError naming the line."""
     where = "--replay -" if str(path) == "-" else f"--replay {path}"
-    if str(path) == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        if not path.exists():
-            raise InputError(f"{where}: no such file; give a trace written with --json or --output")
-        if path.is_dir():
-            raise InputError(f"{where}: is a folder; give a trace written with --json or --output")
-        try:
-            data = path.read_bytes()
-        except OSError as err:
-            raise InputError(f"{where}: cannot be read ({err.strerror})") from None
+    data = read_bytes(path, "--replay", "a trace written with --json or --output")
     if not data.strip():
         raise InputError(f"{where}: is empty; give a trace written with --json or --output")
     lines = data.split(b"\n")
