@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from .events import Event, from_json
-from .schema import validate
 from .inputs import read_bytes
+from .schema import validate
 from .tokenize import InputError
 
 

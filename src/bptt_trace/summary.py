@@ -14,6 +14,7 @@ every vector longer than ``SHORT``; ``auto`` (the default) summarises past the d
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -47,13 +48,19 @@ def too_large(array: np.ndarray, detail: str) -> bool:
 def summarize(array: np.ndarray) -> dict[str, Any]:
     """The summary of a vector or matrix (see the module docstring)."""
     array = np.asarray(array, dtype=float)
-    flat = np.abs(array).ravel()
-    k = min(LARGEST, flat.size)
-    top = np.argpartition(-flat, k - 1)[:k] if k else np.zeros(0, dtype=int)
-    top = top[np.lexsort((top, -flat[top]))]  # largest first, ties by position
-    values = array.ravel()[top].tolist()
-    index = np.stack(np.unravel_index(top, array.shape), axis=1).tolist()
-    largest = [[*where, value] for where, value in zip(index, values, strict=True)]
+    flat = array.ravel()
+    magnitude = np.abs(flat)
+    if flat.size <= 4096:  # a stable sort: largest first, ties by position
+        top = np.argsort(-magnitude, kind="stable")[:LARGEST]
+    else:  # a partition first, then the few sorted the same way
+        top = np.argpartition(-magnitude, LARGEST - 1)[:LARGEST]
+        top = top[np.lexsort((top, -magnitude[top]))]
+    values = flat[top].tolist()
+    if array.ndim == 1:
+        largest = [[int(i), v] for i, v in zip(top.tolist(), values, strict=True)]
+    else:
+        cols = array.shape[1]
+        largest = [[i // cols, i % cols, v] for i, v in zip(top.tolist(), values, strict=True)]
     if array.ndim > 1:  # the first EDGE_ENTRIES entries of the first and last EDGE_ROWS rows
         head = array[:EDGE_ROWS, :EDGE_ENTRIES].tolist()
         tail = array[-EDGE_ROWS:, :EDGE_ENTRIES].tolist() if array.shape[0] > EDGE_ROWS else []
@@ -63,9 +70,9 @@ def summarize(array: np.ndarray) -> dict[str, Any]:
     return {
         "summary": True,
         "shape": list(array.shape),
-        "norm": float(np.sqrt(np.dot(values_all := array.ravel(), values_all))),
-        "min": float(array.min()) if array.size else 0.0,
-        "max": float(array.max()) if array.size else 0.0,
+        "norm": math.sqrt(float(np.dot(flat, flat))),
+        "min": float(flat.min()) if flat.size else 0.0,
+        "max": float(flat.max()) if flat.size else 0.0,
         "head": head,
         "tail": tail,
         "largest": largest,

@@ -334,7 +334,11 @@ class UpdateView:
 
     def _tables(self, side_by_side: bool) -> list[Table]:
         e, p = self.event, self.precision
-        scale = "" if e.scale == 1.0 else f" · clipped: scale {fmt(e.scale, p)[1:]}"
+        scale = (
+            ""
+            if e.scale == 1.0
+            else f" · clipped: ‖∂L/∂θ‖ = {e.grad_norm:.{p}g} scaled by {e.scale:.{p}g}"
+        )
         tables = []
         for name in NAMES:
             sym = SYMBOLS[name]
