@@ -265,3 +265,16 @@ def test_read_trace_names_the_line_of_a_missing_field(tmp_path: Path) -> None:
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"line 6: .* lacks the field 'step'"):
         read_trace(bad)
+
+
+def test_an_unreadable_corpus_file(tmp_path: Path, capsys, monkeypatch) -> None:
+    path = tmp_path / "corpus.txt"
+    path.write_text("I like NLP\n")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)  # root reads any file; pretend not
+    assert main(["--file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be read (Permission denied)" in err
