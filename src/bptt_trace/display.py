@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 
 from .atomic import write_atomically
-from .events import Event
+from .events import CLOSING, Event
 from .renderer import TraceRenderer, make_console
 
 EXPORT_WIDTH = 100
@@ -52,7 +52,7 @@ class Display:
             return  # --json alone: no tables to make
         shown = self.renderer.feed(event)
         self._print(shown)
-        if shown and self.pause and event.kind not in ("end", "diverged", "interrupted"):
+        if shown and self.pause and event.kind not in CLOSING:
             wait_for_enter()
 
     def close(self) -> None:

@@ -7,7 +7,6 @@ when a trace is read back; readers call ``np.asarray`` on them either way.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
@@ -36,19 +35,6 @@ def to_plain(value: Any) -> Any:
 
 
 PLAIN = (bool, int, float, str, type(None))
-
-
-def all_finite(value: Any) -> bool:
-    """True when no number inside ``value`` is NaN or infinite."""
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind not in "fc" or bool(np.isfinite(value).all())
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(all_finite(item) for item in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(all_finite(item) for item in value)
-    return True
 
 
 @dataclass(frozen=True)
