@@ -78,8 +78,13 @@ def formula_panel(
     vocab: Sequence[str],
     several: bool,
     precision: int,
+    unseen: int = 0,
 ) -> RenderableType:
-    """One entry of each parameter, from the seed's formula to the new value."""
+    """One entry of each parameter, from the seed's formula to the new value.
+
+    ``unseen`` counts the time steps whose backward events were not kept for display (long
+    sentences); their contributions are in the gradient but not among the terms shown.
+    """
     lines = Text()
     clipped = "" if update.scale == 1.0 else "  (the clipped gradient)"
     summarised = [n for n in NAMES if any(is_summary(d[n]) for d in (update.old, update.new))]
@@ -99,7 +104,8 @@ def formula_panel(
             terms = _step_terms(name, idx, backward, several)
             labels = " + ".join(t for t, _ in terms[:TERMS_MAX])
             lines.append(f"  ∂L/∂{label} = Σ contributions of steps {labels}\n", "label")
-            lines.append(f"        = {_sum(terms, precision)}\n")
+            rest = f" + ({unseen} steps not shown)" if unseen else ""
+            lines.append(f"        = {_sum(terms, precision)}{rest}\n")
         loss_terms = _loss_terms(name, idx, per_loss) if per_loss else []
         if loss_terms:
             names = " + ".join(t for t, _ in loss_terms[:TERMS_MAX])

@@ -48,6 +48,7 @@ class TraceRenderer:
         self.after: list[PredictionsEvent] = []
         self.closed = False
         self.step_backward: list[Any] = []
+        self.step_unseen = 0
         self.step_loss_gradients: list[Any] = []
 
     def feed(self, event: Event) -> list[RenderableType]:
@@ -100,6 +101,7 @@ class TraceRenderer:
             shown = output_view(events, self.run.vocab, self.precision)
         else:
             self.step_backward.extend(events)
+            self.step_unseen += omitted
             shown = backward_views(
                 events, self.run.vocab, self.precision, cfg["activation"], cfg.get("truncate")
             )
@@ -154,11 +156,14 @@ class TraceRenderer:
     def _on_update(self, event: Any) -> list[RenderableType]:
         assert self.run is not None
         backward, self.step_backward = self.step_backward, []
+        unseen, self.step_unseen = self.step_unseen, 0
         per_loss, self.step_loss_gradients = self.step_loss_gradients, []
         several = len(self.run.sentences) > 1
         return [
             UpdateView(event, self.run.vocab, self.precision),
-            formula_panel(event, backward, per_loss, self.run.vocab, several, self.precision),
+            formula_panel(
+                event, backward, per_loss, self.run.vocab, several, self.precision, unseen
+            ),
         ]
 
     def _on_train_step(self, event: Any) -> list[RenderableType]:
