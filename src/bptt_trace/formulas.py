@@ -40,7 +40,7 @@ def _step_terms(
 ) -> list[tuple[str, float]]:
     """Each time step's contribution to entry ``idx`` of ∂L/∂θ (W, Wʰ and b)."""
     terms = []
-    for e in backward:
+    for e in sorted(backward, key=lambda e: (e.sentence, e.t)):
         da = np.asarray(e.da, dtype=float)
         if name == "W":
             value = float(da[idx[1]]) if e.token_index == idx[0] else 0.0
@@ -50,7 +50,7 @@ def _step_terms(
             value = float(da[idx[0]])
         where = f"s{e.sentence + 1},t={e.t}" if several else f"t={e.t}"
         terms.append((where, value))
-    return sorted(terms, key=lambda term: term[0])
+    return terms
 
 
 def _loss_terms(
