@@ -264,8 +264,12 @@ def backward_views(
             flow.add_row(
                 "",
                 "",
-                Text(f"✂ cut: --truncate {truncate} stops the older flow here", "cut"),
-                Text(f"nothing from beyond t = {e.t} reaches h{subscript(e.t - 1)}", "cut"),
+                Text(f"✂ cut here by --truncate {truncate}", "cut"),
+                Text(
+                    f"L{subscript(e.t + (truncate or 1) - 1)}'s gradient stops at h{subscript(e.t)}"
+                    f" and does not reach h{subscript(e.t - 1)}",
+                    "cut",
+                ),
             )
         flow.add_section()
     sums = _table(
