@@ -140,3 +140,14 @@ def test_clipping_shows_the_norm_before_clipping_and_the_scale() -> None:
     update = next(e for e in events if e.kind == "update")
     text = rendered(clip=0.1)
     assert f"clipped: ‖∂L/∂θ‖ = {update.grad_norm:.4g} scaled by {update.scale:.4g}" in text
+
+
+def test_the_readme_python_example_runs(capsys) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)
+    assert "Backward pass (BPTT)" in capsys.readouterr().out
+    assert namespace["grads"].W_h.shape == (4, 4)
