@@ -10,7 +10,7 @@ from rich.text import Text
 from .events import BlameEvent, CheckEvent, JacobiansEvent, LossGradientsEvent
 from .model import NAMES, SYMBOLS
 from .theme import subscript
-from .views import _table
+from .views import noted_table
 
 COLUMNS_MAX = 9
 """At most this many time steps are drawn across; longer sentences show the last ones."""
@@ -40,7 +40,7 @@ def blame_view(event: BlameEvent) -> RenderableType:
     rows = list(zip(event.losses, matrix, strict=True))[-COLUMNS_MAX:]
     top = float(matrix.max()) if matrix.size else 0.0
     where = f"step {event.step} · sentence {event.sentence + 1}"
-    table = _table(
+    table = noted_table(
         f"Blame matrix ‖∂Lₛ/∂hₖ‖ · {where}: how much each loss blames each hidden state",
         "loss",
         *[f"h{subscript(k)}" for k in ks],
@@ -56,7 +56,7 @@ def blame_view(event: BlameEvent) -> RenderableType:
     ]
     if len(ks) < T or len(rows) < len(event.losses):
         notes.append(f"Showing the last {len(ks)} of {T} steps; the JSON trace has them all.")
-    shares = _table(
+    shares = noted_table(
         f"Each step's share of each gradient (‖contribution of step t‖) · {where}",
         "θ",
         *[f"t={k}" for k in ks],
@@ -77,7 +77,7 @@ def jacobians_view(event: JacobiansEvent) -> RenderableType:
     first = event.first
     T = first + norms.size - 1
     ks = sorted({*np.linspace(first, T, min(norms.size, 12)).round().astype(int).tolist()})
-    table = _table(
+    table = noted_table(
         f"Vanishing or exploding? ‖∂h_T/∂hₖ‖₂ · step {event.step} · sentence {event.sentence + 1}",
         "k",
         "‖∂h_T/∂hₖ‖₂",
@@ -106,7 +106,7 @@ def jacobians_view(event: JacobiansEvent) -> RenderableType:
 
 def loss_gradients_view(event: LossGradientsEvent) -> RenderableType:
     """The seed's ∂Lₜ/∂θ under --loss every: the gradient of each loss alone, and its sum."""
-    table = _table(
+    table = noted_table(
         f"The seed's per-loss terms ‖∂Lₛ/∂θ‖ · step {event.step} · sentence {event.sentence + 1}",
         "loss",
         *[f"‖∂Lₛ/∂{SYMBOLS[n]}‖" for n in NAMES],
@@ -124,7 +124,7 @@ def loss_gradients_view(event: LossGradientsEvent) -> RenderableType:
 def check_view(event: CheckEvent) -> RenderableType:
     """The largest relative error per parameter, and whether the check passed."""
     truncated = event.truncation_error is not None
-    table = _table(
+    table = noted_table(
         f"Gradient check · step {event.step} · BPTT against central finite differences (float64)",
         "θ",
         "entries checked",

@@ -13,19 +13,14 @@ from rich.console import Console, RenderableType
 from rich.rule import Rule
 from rich.text import Text
 
+from .backview import backward_views
 from .events import Event, PredictionsEvent, RunEvent
 from .flowviews import blame_view, check_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
 from .plot import LossCurve
 from .theme import THEME, fmt
-from .views import (
-    UpdateView,
-    backward_views,
-    forward_table,
-    output_view,
-    predictions_table,
-    run_header,
-)
+from .updateview import UpdateView, predictions_table
+from .views import forward_table, output_view, run_header
 
 GROUPED = ("forward", "output", "backward")
 """Events shown together, one table per step and sentence."""
