@@ -80,31 +80,36 @@ def test_gradients_match_finite_differences_on_random_input(
     mode=st.sampled_from(["last", "every"]),
     truncate=st.none() | st.integers(1, 3),
     clip=st.none() | st.floats(0.01, 10),
+    detail=st.sampled_from(["auto", "full", "summary"]),
+    hidden=st.sampled_from([2, 4, 70]),
 )
 def test_events_survive_json_and_replay_renders_like_live(
-    sentence, steps, mode, truncate, clip
+    sentence, steps, mode, truncate, clip, detail, hidden
 ) -> None:
-    config = Config(steps=steps, loss=mode, truncate=truncate, clip=clip)
+    config = Config(
+        hidden=hidden, steps=steps, loss=mode, truncate=truncate, clip=clip, detail=detail
+    )
     events = list(run([tokenize(sentence)], config))
-    lines = [dumps(e) for e in events]
+    lines = [dumps(e, detail) for e in events]
     back = [from_json(json.loads(line)) for line in lines]
-    assert [dumps(e) for e in back] == lines
+    assert [dumps(e, detail) for e in back] == lines
     live, again = io.StringIO(), io.StringIO()
     render(events, make_console(file=live, width=100))
     render(back, make_console(file=again, width=100))
     assert again.getvalue() == live.getvalue()
 
 
+_TRACES: dict[str, bytes] = {}
+
+
 def good_trace(tmp_path: Path) -> bytes:
-    path = tmp_path / "good.jsonl"
-    if not path.exists():
-        assert (
-            main(
-                ["I like NLP", "--steps", "2", "--loss", "every", "--check", "--output", str(path)]
-            )
-            == 0
-        )
-    return path.read_bytes()
+    """A valid trace with every kind of event, made once for all the fuzzing."""
+    if "good" not in _TRACES:
+        path = tmp_path / "good.jsonl"
+        args = ["I like NLP", "--steps", "2", "--loss", "every", "--check", "--clip", "0.5"]
+        assert main([*args, "--output", str(path)]) == 0
+        _TRACES["good"] = path.read_bytes()
+    return _TRACES["good"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

@@ -189,6 +189,7 @@ class LossGradientsEvent(Event):
     """Under ``--loss every``: the gradient of each loss Lₛ alone (``losses``: the s)."""
 
     kind: ClassVar[str] = "loss_gradients"
+    whole: ClassVar[tuple[str, ...]] = ("losses", "W", "W_h", "b", "V", "b_output")
     step: int
     sentence: int
     losses: list[int]
