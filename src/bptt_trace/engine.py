@@ -154,10 +154,10 @@ def backward(
 ) -> Backward:
     """Backpropagation Through Time from t = T down to t = 1.
 
-    The outputs are computed here, a time step at a time, so that no (T, |vocab|) array of
-    logits is ever held. With ``truncate=K`` the gradient of each loss L_s flows back
-    through at most K steps (to h_s … h_{s-K+1}); ``None`` is full BPTT. ``record=False``
-    skips ``do_norm``, which only a traced step shows.
+    The outputs are computed here, in chunks of at most CHUNK_ENTRIES logits, so that no
+    (T, |vocab|) array of logits is ever held. With ``truncate=K`` the gradient of each loss
+    L_s flows back through at most K steps (to h_s … h_{s-K+1}); ``None`` is full BPTT.
+    ``record=False`` skips ``do_norm``, which only a traced step shows.
     """
     B, T = batch.x.shape
     H = p.hidden
