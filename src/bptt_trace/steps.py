@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Backward, Batch, Forward, forward, log_softmax, logits
+from .engine import CHUNK_ENTRIES, Backward, Batch, Forward, forward, log_softmax, logits
 from .events import (
     BackwardEvent,
     BlameEvent,
@@ -26,11 +26,9 @@ from .events import (
 )
 from .flow import HORIZON, diagnose, loss_flow
 from .model import Activation, Params
-from .summary import too_large
+from .summary import too_large, top_indices
 
 TOP_K = 3
-CHUNK_ENTRIES = 1 << 20
-"""Logits are computed for at most this many (row, token) pairs at once."""
 
 TRACE_SENTENCES = 8
 """At --detail auto or summary a traced step follows the first 8 sentences in full."""
@@ -83,11 +81,12 @@ def _step_events(
         for t in range(1, length + 1):
             if batch.out[s, t - 1]:
                 o = logits(p, fw.h[s, t])
-                y_hat = np.exp(log_softmax(o))
+                log_y_hat = log_softmax(o)
+                y_hat = np.exp(log_y_hat)
                 target = int(batch.y[s, t - 1])
                 dL_do = y_hat.copy()
                 dL_do[target] -= 1.0
-                loss_t = float(-log_softmax(o)[target])
+                loss_t = float(-log_y_hat[target])
                 yield OutputEvent(step, s, t, o, y_hat, vocab[target], target, loss_t, dL_do)
         for t in range(length, 0, -1):
             i = int(x[t - 1])
@@ -179,15 +178,13 @@ def predictions(
     """The top tokens of softmax(h_t·V + b_output) at every step of the traced sentences."""
     fw = forward(p, batch, act)
     chunk = max(1, CHUNK_ENTRIES // p.vocab_size)  # rows of logits held at once
-    k = min(TOP_K, p.vocab_size)
     for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
         top = []
         for start in range(1, length + 1, chunk):
             h = fw.h[s, start : min(start + chunk, length + 1)]
             y_hat = np.exp(log_softmax(logits(p, h)))
             for row in y_hat:
-                best = np.argpartition(-row, k - 1)[:k]
-                best = best[np.lexsort((best, -row[best]))]  # most probable first
+                best = top_indices(row, TOP_K)  # most probable first
                 top.append([[vocab[int(i)], float(row[i])] for i in best])
         tokens = [vocab[int(i)] for i in batch.x[s, :length]]
         targets = [vocab[int(batch.y[s, t])] if batch.out[s, t] else None for t in range(length)]

@@ -45,16 +45,20 @@ def too_large(array: np.ndarray, detail: str) -> bool:
     return array.size > MATRIX_MAX or array.shape[0] > ROWS_MAX
 
 
+def top_indices(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest of ``values`` (1-D), largest first, ties by position."""
+    k = min(k, values.size)
+    if values.size <= 4096:  # a stable sort
+        return np.argsort(-values, kind="stable")[:k]
+    top = np.argpartition(-values, k - 1)[:k]  # a partition first, then the few sorted
+    return top[np.lexsort((top, -values[top]))]
+
+
 def summarize(array: np.ndarray) -> dict[str, Any]:
     """The summary of a vector or matrix (see the module docstring)."""
     array = np.asarray(array, dtype=float)
     flat = array.ravel()
-    magnitude = np.abs(flat)
-    if flat.size <= 4096:  # a stable sort: largest first, ties by position
-        top = np.argsort(-magnitude, kind="stable")[:LARGEST]
-    else:  # a partition first, then the few sorted the same way
-        top = np.argpartition(-magnitude, LARGEST - 1)[:LARGEST]
-        top = top[np.lexsort((top, -magnitude[top]))]
+    top = top_indices(np.abs(flat), LARGEST)
     values = flat[top].tolist()
     if array.ndim == 1:
         largest = [[int(i), v] for i, v in zip(top.tolist(), values, strict=True)]

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .events import ForwardEvent, OutputEvent, RunEvent
-from .summary import is_summary
+from .summary import is_summary, top_indices
 from .theme import fmt, subscript, vector
 
 ONE_HOT_MAX = 12
@@ -219,5 +219,5 @@ def _shown_rows(y_hat: np.ndarray, target: int, most: int = ONE_HOT_MAX) -> list
     """Every token for a small vocabulary; else the target and the most probable tokens."""
     if y_hat.size <= most:
         return list(range(y_hat.size))
-    best = [int(i) for i in np.argsort(-y_hat, kind="stable")[: most - 1] if i != target]
+    best = [int(i) for i in top_indices(y_hat, most - 1) if i != target]
     return sorted({target, *best[: most - 1]})
