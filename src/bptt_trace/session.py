@@ -78,15 +78,8 @@ def execute(req: Request) -> int:
         check_outputs(req)
         if req.replay is not None:
             return replay(req)
-        prepared = prepare(req)
-    except InputError as err:
-        error(str(err))
-        return 2
-    except BrokenPipeError:
-        return 141
-    try:
-        return stream(req, *prepared)
-    except InputError as err:
+        return stream(req, *prepare(req))
+    except InputError as err:  # raised before the first step is computed
         error(str(err))
         return 2
     except BrokenPipeError:
