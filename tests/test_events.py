@@ -110,3 +110,19 @@ def test_a_finished_run_ends_with_the_end_event() -> None:
     assert [e["step"] for e in stream if e["event"] == "train_step"] == [1, 2, 3, 4, 5]
     traced = sorted({e["step"] for e in stream if e["event"] == "gradients"})
     assert traced == [1, 5]
+
+
+def test_every_event_and_field_is_in_the_schema_code_and_document() -> None:
+    from dataclasses import fields
+    from pathlib import Path
+
+    from bptt_trace.events import EVENT_TYPES
+    from bptt_trace.schema import FIELDS
+
+    doc = (Path(__file__).parents[1] / "docs" / "schema.md").read_text()
+    assert set(EVENT_TYPES) == set(FIELDS)
+    for kind, cls in EVENT_TYPES.items():
+        names = {field.name for field in fields(cls)}
+        assert names == set(FIELDS[kind]), kind
+        assert f"`{kind}`" in doc, kind
+        assert all(f"`{name}`" in doc for name in names), kind
