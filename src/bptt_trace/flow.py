@@ -113,8 +113,18 @@ class Diagnosis:
     rate: float
 
 
-def diagnose(p: Params, f_prime_row: np.ndarray, T: int) -> Diagnosis:
-    """Vanishing, exploding or stable: from the product of the Jacobians diag(f′(aⱼ))·Wʰᵀ."""
+def spectrum(W_h: np.ndarray) -> tuple[float, float]:
+    """Wʰ's largest singular value and its spectral radius (largest |eigenvalue|)."""
+    return float(np.linalg.norm(W_h, 2)), float(np.max(np.abs(np.linalg.eigvals(W_h))))
+
+
+def diagnose(
+    p: Params, f_prime_row: np.ndarray, T: int, W_h_spectrum: tuple[float, float] | None = None
+) -> Diagnosis:
+    """Vanishing, exploding or stable: from the product of the Jacobians diag(f′(aⱼ))·Wʰᵀ.
+
+    ``W_h_spectrum`` is ``spectrum(p.W_h)`` when the caller has it already (one per step).
+    """
     H = p.hidden
     first = max(1, T - HORIZON + 1)
     n = T - first + 1
@@ -136,11 +146,12 @@ def diagnose(p: Params, f_prime_row: np.ndarray, T: int) -> Diagnosis:
         verdict = "exploding"
     else:
         verdict = "stable"
+    sigma_max, spectral_radius = W_h_spectrum or spectrum(p.W_h)
     return Diagnosis(
         first=first,
         jacobian_norms=norms,
-        sigma_max=float(np.linalg.norm(p.W_h, 2)),
-        spectral_radius=float(np.max(np.abs(np.linalg.eigvals(p.W_h)))),
+        sigma_max=sigma_max,
+        spectral_radius=spectral_radius,
         verdict=verdict,
         end_to_end=end,
         rate=float(rate),

@@ -7,7 +7,7 @@ that are traced.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,9 +24,9 @@ from .events import (
     OutputEvent,
     PredictionsEvent,
 )
-from .flow import HORIZON, diagnose, loss_flow
+from .flow import HORIZON, diagnose, loss_flow, spectrum
 from .model import Activation, Params
-from .summary import too_large, top_indices
+from .summary import summarize_outers, summarize_rows, too_large, top_indices_rows
 
 TOP_K = 3
 
@@ -52,84 +52,145 @@ def step_events(
 ) -> Iterator[Event]:
     """The full trace of one step: per sentence forward, output and backward events.
 
-    Arrays too large for ``detail`` are summarised here, as each event is made, so that no
-    event of a large model holds (or copies) a |vocab|-sized array for long.
+    Arrays too large for ``detail`` are summarised as the events are made, a block of time
+    steps at a time, so that no event of a large model holds (or copies) a |vocab|-sized
+    array for long and a long sentence never has all its summaries in memory at once.
     """
-    for event in _step_events(step, p, batch, fw, bw, vocab, truncate, detail):
-        yield event if detail == "full" else event.compacted(detail)
+    b = shown(p.b[None], detail)[0]  # the same b at every t: summarised once
+    W_h_spectrum = spectrum(p.W_h)  # the same Wʰ for every sentence
+    sums = {"W": np.zeros_like(p.W), "W_h": np.zeros_like(p.W_h), "b": np.zeros_like(p.b)}
+    sums = {name: total for name, total in sums.items() if not too_large(total, detail)}
+    for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
+        x = batch.x[s, :length]
+        yield from forward_events(step, s, p, x, fw, b, vocab, detail)
+        yield from output_events(step, s, p, batch, fw, vocab, detail)
+        yield from backward_events(step, s, batch, fw, bw, vocab, detail, sums)
+        yield from flow_events(step, s, p, batch, fw, bw, truncate, W_h_spectrum)
+    gradients = GradientsEvent(step, bw.loss, **bw.grads)
+    yield gradients if detail == "full" else gradients.compacted(detail)
 
 
-def _step_events(
+def forward_events(
     step: int,
+    s: int,
     p: Params,
+    x: np.ndarray,
+    fw: Forward,
+    b: Any,
+    vocab: list[str],
+    detail: str,
+) -> Iterator[ForwardEvent]:
+    """aₜ = xₜ·W + hₜ₋₁·Wʰ + b and hₜ = f(aₜ) for t = 1 … T of sentence ``s``."""
+    for block in time_blocks(x.size, p.hidden):
+        ts = range(block.start + 1, block.stop + 1)
+        now = slice(block.start + 1, block.stop + 1)  # rows t of fw; ``block`` is rows t − 1
+        x_W = shown(p.W[x[block]], detail)  # xₜ·W is the row of W at xₜ's token
+        h_prev_W_h = shown(fw.h[s, block] @ p.W_h, detail)  # hₜ₋₁·Wʰ
+        a, h = shown(fw.a[s, now], detail), shown(fw.h[s, now], detail)
+        for j, t in enumerate(ts):
+            i = int(x[t - 1])
+            yield ForwardEvent(step, s, t, vocab[i], i, x_W[j], h_prev_W_h[j], b, a[j], h[j])
+
+
+def output_events(
+    step: int, s: int, p: Params, batch: Batch, fw: Forward, vocab: list[str], detail: str
+) -> Iterator[OutputEvent]:
+    """oₜ, ŷₜ, Lₜ = −log ŷₜ[yₜ] and ∂Lₜ/∂oₜ = ŷₜ − yₜ at each output step of sentence ``s``."""
+    steps = np.flatnonzero(batch.out[s]) + 1
+    for block in time_blocks(steps.size, p.vocab_size):
+        t = steps[block]
+        n = np.arange(t.size)
+        target = batch.y[s, t - 1]
+        o = logits(p, fw.h[s, t])  # oₜ = hₜ·V + b_output
+        log_y_hat = log_softmax(o)
+        y_hat = np.exp(log_y_hat)
+        dL_do = y_hat.copy()
+        dL_do[n, target] -= 1.0  # ∂Lₜ/∂oₜ = ŷₜ − yₜ
+        loss = (-log_y_hat[n, target]).tolist()  # Lₜ = −log ŷₜ[yₜ]
+        o_, y_hat_, dL_do_ = (shown(rows, detail) for rows in (o, y_hat, dL_do))
+        for j, (tj, yj) in enumerate(zip(t.tolist(), target.tolist(), strict=True)):
+            yield OutputEvent(step, s, tj, o_[j], y_hat_[j], vocab[yj], yj, loss[j], dL_do_[j])
+
+
+def backward_events(
+    step: int,
+    s: int,
     batch: Batch,
     fw: Forward,
     bw: Backward,
     vocab: list[str],
-    truncate: int | None,
     detail: str,
-) -> Iterator[Event]:
-    sums = {"W": np.zeros_like(p.W), "W_h": np.zeros_like(p.W_h), "b": np.zeros_like(p.b)}
-    for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
-        x = batch.x[s]
-        for t in range(1, length + 1):
-            i = int(x[t - 1])
-            h_prev_W_h = fw.h[s, t - 1] @ p.W_h
-            yield ForwardEvent(
-                step, s, t, vocab[i], i, p.W[i], h_prev_W_h, p.b, fw.a[s, t], fw.h[s, t]
-            )
-        for t in range(1, length + 1):
-            if batch.out[s, t - 1]:
-                o = logits(p, fw.h[s, t])
-                log_y_hat = log_softmax(o)
-                y_hat = np.exp(log_y_hat)
-                target = int(batch.y[s, t - 1])
-                dL_do = y_hat.copy()
-                dL_do[target] -= 1.0
-                loss_t = float(-log_y_hat[target])
-                yield OutputEvent(step, s, t, o, y_hat, vocab[target], target, loss_t, dL_do)
-        for t in range(length, 0, -1):
-            i = int(x[t - 1])
-            da = bw.da[s, t]
-            dW_h = np.outer(fw.h[s, t - 1], da)  # h_{t-1}ᵀ·∂L/∂a_t
-            sums["W"][i] += da
-            sums["W_h"] += dW_h
-            sums["b"] += da
-            from_output = bw.dh_from_output[s, t] if batch.out[s, t - 1] else None
-            from_next = bw.dh_from_next[s, t] if t < length else None
+    sums: dict[str, np.ndarray],
+) -> Iterator[BackwardEvent]:
+    """BPTT from t = T down to 1: where ∂L/∂hₜ comes from, ∂L/∂aₜ, each step's contribution
+    and the running sums in ``sums`` (only those small enough to show; the rest are None)."""
+    length = int(batch.mask[s].sum())
+    H = fw.h.shape[2]
+    outer_too_large = too_large(np.empty((H, H)), detail)
+    for block in reversed(time_blocks(length, H)):
+        now = slice(block.start + 1, block.stop + 1)
+        from_output, from_next = bw.dh_from_output[s, now], bw.dh_from_next[s, now]
+        dh = from_output + from_next  # ∂L/∂hₜ (total): from the output and from step t+1
+        da, h_prev = bw.da[s, now], fw.h[s, block]
+        if outer_too_large:  # hₜ₋₁ᵀ·∂L/∂aₜ, summarised without forming it
+            dW_h = summarize_outers(h_prev, da)
+        else:
+            dW_h = [np.outer(u, v) for u, v in zip(h_prev, da, strict=True)]
+        rows = (from_output, from_next, dh, bw.f_prime[s, now], da, h_prev)
+        from_output_, from_next_, dh_, f_prime_, da_, h_prev_ = (shown(r, detail) for r in rows)
+        for j in reversed(range(block.stop - block.start)):
+            t = block.start + 1 + j
+            i = int(batch.x[s, t - 1])
+            if "W" in sums:
+                sums["W"][i] += da[j]
+            if "W_h" in sums:
+                sums["W_h"] += dW_h[j]
+            if "b" in sums:
+                sums["b"] += da[j]
             yield BackwardEvent(
                 step,
                 s,
                 t,
                 vocab[i],
                 i,
-                from_output,
-                from_next,
-                bw.dh_from_output[s, t] + bw.dh_from_next[s, t],
-                bw.f_prime[s, t],
-                da,
-                fw.h[s, t - 1],
-                dW_h,
-                snapshot(sums["W"], detail),
-                snapshot(sums["W_h"], detail),
-                snapshot(sums["b"], detail),
+                from_output_[j] if batch.out[s, t - 1] else None,
+                from_next_[j] if t < length else None,
+                dh_[j],
+                f_prime_[j],
+                da_[j],
+                h_prev_[j],
+                dW_h[j],
+                *(sums[name].copy() if name in sums else None for name in ("W", "W_h", "b")),
                 bool(bw.cut[s, t]),
             )
-        yield from flow_events(step, s, p, batch, fw, bw, truncate)
-    yield GradientsEvent(step, bw.loss, **bw.grads)
 
 
-def snapshot(running: np.ndarray, detail: str) -> Any:
-    """A running sum as it is now; None when too large for ``detail``.
+ROWS_AT_ONCE = 256
+"""At most this many time steps are summarised at once (and at most CHUNK_ENTRIES entries)."""
 
-    Summarising a |vocab|×H sum at every time step would cost O(|vocab|·H) a step; the
-    ``gradients`` event carries the finished sums instead.
-    """
-    return None if too_large(running, detail) else running.copy()
+
+def time_blocks(n: int, row_entries: int) -> list[slice]:
+    """range(n) in slices of at most ROWS_AT_ONCE rows and CHUNK_ENTRIES entries."""
+    size = max(1, min(ROWS_AT_ONCE, CHUNK_ENTRIES // max(row_entries, 1)))
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def shown(rows: np.ndarray, detail: str) -> Sequence[Any]:
+    """The rows of ``rows`` as events carry them: arrays, or summaries past the display size."""
+    if len(rows) and too_large(rows[0], detail):
+        return summarize_rows(rows)
+    return rows
 
 
 def flow_events(
-    step: int, s: int, p: Params, batch: Batch, fw: Forward, bw: Backward, truncate: int | None
+    step: int,
+    s: int,
+    p: Params,
+    batch: Batch,
+    fw: Forward,
+    bw: Backward,
+    truncate: int | None,
+    W_h_spectrum: tuple[float, float] | None = None,
 ) -> Iterator[Event]:
     """The blame matrix, each step's share, per-loss gradients and the Jacobian norms."""
     T = int(batch.mask[s].sum())
@@ -152,7 +213,7 @@ def flow_events(
         yield LossGradientsEvent(step, s, flow.losses.tolist(), **flow.grads)
     if s >= DIAGNOSED_SENTENCES:
         return
-    d = diagnose(p, bw.f_prime[s], T)
+    d = diagnose(p, bw.f_prime[s], T, W_h_spectrum)
     yield JacobiansEvent(
         step,
         s,
@@ -177,15 +238,14 @@ def predictions(
 ) -> Iterator[PredictionsEvent]:
     """The top tokens of softmax(h_t·V + b_output) at every step of the traced sentences."""
     fw = forward(p, batch, act)
-    chunk = max(1, CHUNK_ENTRIES // p.vocab_size)  # rows of logits held at once
     for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
         top = []
-        for start in range(1, length + 1, chunk):
-            h = fw.h[s, start : min(start + chunk, length + 1)]
-            y_hat = np.exp(log_softmax(logits(p, h)))
-            for row in y_hat:
-                best = top_indices(row, TOP_K)  # most probable first
-                top.append([[vocab[int(i)], float(row[i])] for i in best])
+        for block in time_blocks(length, p.vocab_size):
+            y_hat = np.exp(log_softmax(logits(p, fw.h[s, block.start + 1 : block.stop + 1])))
+            best = top_indices_rows(y_hat, TOP_K)  # most probable first
+            probs = np.take_along_axis(y_hat, best, axis=1).tolist()
+            for ii, pp in zip(best.tolist(), probs, strict=True):
+                top.append([[vocab[i], q] for i, q in zip(ii, pp, strict=True)])
         tokens = [vocab[int(i)] for i in batch.x[s, :length]]
         targets = [vocab[int(batch.y[s, t])] if batch.out[s, t] else None for t in range(length)]
         yield PredictionsEvent(step, s, tokens, top, targets)

@@ -1,0 +1,139 @@
+"""Summaries of large arrays: the vectorised forms give exactly what a plain, one-array-at-a-time
+summary gives, ties included; a traced step leaves nothing unsummarised."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from bptt_trace.summary import (
+    is_summary,
+    summarize,
+    summarize_outers,
+    summarize_rows,
+    too_large,
+    top_indices,
+    top_indices_rows,
+)
+from bptt_trace.trace import Config, run
+
+PROPERTY = settings(max_examples=200, deadline=None)
+
+
+def plain_summary(a: np.ndarray) -> dict:
+    """The summary of the module docstring, written out with Python lists and sorted()."""
+    flat = [float(v) for v in a.ravel()]
+    order = sorted(range(len(flat)), key=lambda i: (-abs(flat[i]), i))[:5]
+    if a.ndim == 1:
+        largest = [[i, flat[i]] for i in order]
+        head, tail = a[:5].tolist(), a[-5:].tolist() if a.shape[0] > 5 else []
+    else:
+        cols = a.shape[1]
+        largest = [[i // cols, i % cols, flat[i]] for i in order]
+        head = [row[:5] for row in a[:2].tolist()]
+        tail = [row[:5] for row in a[-2:].tolist()] if a.shape[0] > 2 else []
+    return {
+        "summary": True,
+        "shape": list(a.shape),
+        "norm": math.sqrt(sum(v * v for v in flat)),
+        "min": min(flat, default=0.0),
+        "max": max(flat, default=0.0),
+        "head": head,
+        "tail": tail,
+        "largest": largest,
+    }
+
+
+def assert_same_summary(got: dict, expected: dict) -> None:
+    assert got["norm"] == pytest.approx(expected["norm"], rel=1e-12, abs=1e-300)
+    assert {**got, "norm": 0} == {**expected, "norm": 0}
+
+
+# small integers make ties everywhere: the order of the largest entries is then all about
+# the rule "largest first, ties by position"
+tied = st.integers(-3, 3).map(float)
+real = st.sampled_from([0.0, 1.0, -1.0]) | st.floats(1e-6, 1e3) | st.floats(-1e3, -1e-6)
+
+
+@PROPERTY
+@given(rows=st.integers(1, 4), size=st.integers(0, 40), ties=st.booleans(), data=st.data())
+def test_row_summaries_equal_plain_summaries_of_each_row(rows, size, ties, data) -> None:
+    block = data.draw(arrays(float, (rows, size), elements=tied if ties else real))
+    for got, row in zip(summarize_rows(block), block, strict=True):
+        assert_same_summary(got, plain_summary(row))
+
+
+@PROPERTY
+@given(shape=st.tuples(st.integers(1, 3), st.integers(1, 7), st.integers(1, 9)), data=st.data())
+def test_row_summaries_of_matrices_name_row_and_column(shape, data) -> None:
+    block = data.draw(arrays(float, shape, elements=tied))
+    for got, matrix in zip(summarize_rows(block), block, strict=True):
+        assert_same_summary(got, plain_summary(matrix))
+
+
+@PROPERTY
+@given(
+    rows=st.integers(1, 4),
+    m=st.integers(0, 12),
+    k=st.integers(0, 12),
+    ties=st.booleans(),
+    data=st.data(),
+)
+def test_outer_product_summaries_equal_summaries_of_the_formed_products(
+    rows, m, k, ties, data
+) -> None:
+    """hₜ₋₁ᵀ·∂L/∂aₜ is summarised without forming it; the result is that of forming it."""
+    elements = tied if ties else real
+    u = data.draw(arrays(float, (rows, m), elements=elements))
+    v = data.draw(arrays(float, (rows, k), elements=elements))
+    for got, r in zip(summarize_outers(u, v), range(rows), strict=True):
+        assert_same_summary(got, plain_summary(np.outer(u[r], v[r])))
+
+
+def test_outer_product_summaries_of_a_hidden_size_of_256() -> None:
+    rng = np.random.default_rng(7)
+    u, v = rng.normal(size=(3, 256)), rng.normal(size=(3, 256))
+    u[0, 10] = u[0, 200] = 9.0  # a tie between two rows of the product
+    for got, r in zip(summarize_outers(u, v), range(3), strict=True):
+        assert_same_summary(got, plain_summary(np.outer(u[r], v[r])))
+
+
+@PROPERTY
+@given(values=arrays(float, st.tuples(st.integers(1, 5), st.integers(1, 30)), elements=tied))
+def test_top_indices_are_largest_first_ties_by_position(values) -> None:
+    for row, got in zip(values, top_indices_rows(values, 3), strict=True):
+        expected = sorted(range(row.size), key=lambda i: (-row[i], i))[:3]
+        assert got.tolist() == expected
+        assert top_indices(row, 3).tolist() == expected
+
+
+def test_top_indices_of_a_row_with_nan_still_answer() -> None:
+    assert len(top_indices(np.array([1.0, np.nan, 3.0, 2.0]), 2)) == 2
+
+
+def test_a_single_summary_is_the_summary_of_one_row() -> None:
+    a = np.arange(12.0).reshape(3, 4) - 5
+    assert_same_summary(summarize(a), plain_summary(a))
+
+
+@pytest.mark.parametrize("detail", ["auto", "summary", "full"])
+@pytest.mark.parametrize("hidden", [3, 40, 70])
+def test_a_traced_step_is_summarised_as_it_is_made(detail, hidden) -> None:
+    """The events of a traced step arrive with their arrays as ``detail`` wants them: no array
+    in them is one that ``detail`` summarises (the JSON writer would otherwise do it)."""
+    corpus = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran"]]
+    events = list(run(corpus, Config(hidden=hidden, loss="every", detail=detail)))
+    kinds = {"forward", "output", "backward", "blame", "jacobians", "gradients"}
+    arrays_seen = summaries_seen = 0
+    for event in (e for e in events if e.kind in kinds):
+        for name, value in vars(event).items():
+            if name in event.whole:
+                continue
+            if isinstance(value, np.ndarray) and value.ndim > 0:
+                arrays_seen += 1
+                assert not too_large(value, detail), (event.kind, name)
+            summaries_seen += is_summary(value)
+    assert arrays_seen > 0 if detail == "full" else summaries_seen > 0 or hidden < 64
