@@ -18,7 +18,7 @@ from bptt_trace.cli import main
 from bptt_trace.engine import backward, forward, make_batch
 from bptt_trace.model import ACTIVATIONS, NAMES, Params
 from bptt_trace.tokenize import InputError, build_vocab, parse_corpus
-from bptt_trace.trace import Config, run
+from bptt_trace.trace import Config, divergence, run
 
 SEED = ["I", "like", "NLP"]
 ROOT = Path(__file__).parents[1]
@@ -162,6 +162,17 @@ def test_divergence_stops_with_exit_1_a_message_and_the_diverged_event(capsys) -
     assert err.count("\n") == 1
     for line in out.splitlines():  # no NaN or Infinity as a number anywhere
         json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} in the trace"))
+
+
+def test_divergence_is_a_nan_or_an_infinity_not_a_large_sum() -> None:
+    large = np.full(4, 1e308)  # finite entries whose sum overflows
+    assert divergence("the updated", {"W": np.zeros(2), "V": large}) is None
+    assert divergence("the updated", {"W": np.zeros(2), "V": np.array([1.0, np.nan])}) == (
+        "the updated V became NaN"
+    )
+    assert divergence("the gradient of", {"W_h": np.array([-np.inf, 1.0])}) == (
+        "the gradient of Wʰ became infinite"
+    )
 
 
 def test_ctrl_c_stops_after_the_step_and_keeps_a_valid_trace(tmp_path: Path) -> None:

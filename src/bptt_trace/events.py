@@ -8,6 +8,7 @@ when a trace is read back; readers call ``np.asarray`` on them either way.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,6 +20,8 @@ SCHEMA = 1
 
 def to_plain(value: Any) -> Any:
     """NumPy arrays and scalars to lists and Python numbers, recursively."""
+    if type(value) in PLAIN:  # the most common case first: a number, a string, None
+        return value
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -28,13 +31,19 @@ def to_plain(value: Any) -> Any:
             return value  # summaries are made of plain Python values already
         return {key: to_plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        if value and all(isinstance(item, PLAIN) for item in value):
+        if value and all(type(item) in PLAIN for item in value):
             return list(value)
         return [to_plain(item) for item in value]
     return value
 
 
-PLAIN = (bool, int, float, str, type(None))
+PLAIN = frozenset((bool, int, float, str, type(None)))
+
+
+@cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """The names of a dataclass's fields, in order (looked up once per event type)."""
+    return tuple(field.name for field in fields(cls))
 
 
 @dataclass(frozen=True)
@@ -48,19 +57,20 @@ class Event:
     def compacted(self, detail: str) -> Event:
         """This event with its too-large arrays replaced by summaries (see ``summary``)."""
         changes = {
-            field.name: compact(getattr(self, field.name), detail)
-            for field in fields(self)
-            if field.name not in self.whole
+            name: compact(getattr(self, name), detail)
+            for name in field_names(type(self))
+            if name not in self.whole
         }
         return replace(self, **changes)
 
     def to_json(self, detail: str = "auto") -> dict[str, Any]:
         data: dict[str, Any] = {"event": self.kind}
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if field.name not in self.whole:
+        whole = self.whole
+        for name in field_names(type(self)):
+            value = getattr(self, name)
+            if name not in whole:
                 value = compact(value, detail)
-            data[field.name] = to_plain(value)
+            data[name] = to_plain(value)
         return data
 
 
@@ -312,4 +322,4 @@ CLOSING = ("end", "diverged", "interrupted")
 def from_json(data: dict[str, Any]) -> Event:
     """The event that ``to_json`` made ``data`` from (arrays stay nested lists)."""
     cls = EVENT_TYPES[data["event"]]
-    return cls(**{field.name: data[field.name] for field in fields(cls)})
+    return cls(**{name: data[name] for name in field_names(cls)})

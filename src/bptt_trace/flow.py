@@ -85,16 +85,23 @@ def loss_flow(
     start = do @ p.V.T  # ∂Lₛ/∂hₛ, entering the flow at k = s
     dh = np.zeros((steps.size, p.hidden))
     reach = np.maximum(steps - min(K, HORIZON), 0)  # loss s reaches back to k = reach + 1
-    for k in range(T, 0, -1):
-        dh[steps == k] = start[steps == k]
-        dh[reach >= k] = 0.0  # cut: truncation, or the horizon
-        blame[:, k - 1] = np.sqrt(np.einsum("ij,ij->i", dh, dh))  # ‖∂Lₛ/∂hₖ‖
-        da = dh * f_prime[sentence, k]  # backprop through f
+    # The losses are in time order, so at each k the rows still flowing are a range: from the
+    # first loss with s ≥ k (the others have not entered) to the first one with reach ≥ k
+    # (that one and the later ones were cut by the truncation or the horizon).
+    ks = np.arange(T, 0, -1)
+    entered, cut = np.searchsorted(steps, ks), np.searchsorted(reach, ks)
+    for k, a, c in zip(ks.tolist(), entered.tolist(), cut.tolist(), strict=True):
+        if a < steps.size and steps[a] == k:
+            dh[a] = start[a]  # Lₖ enters the flow at hₖ
+        if a >= c:
+            continue
+        blame[a:c, k - 1] = np.sqrt(np.einsum("ij,ij->i", dh[a:c], dh[a:c]))  # ‖∂Lₛ/∂hₖ‖
+        da = dh[a:c] * f_prime[sentence, k]  # backprop through f
         if with_grads:
-            grads["W"][:, x[k - 1]] += da
-            grads["W_h"] += h[k - 1][None, :, None] * da[:, None, :]
-            grads["b"] += da
-        dh = da @ p.W_h.T  # backprop through W_h to h_{k-1}
+            grads["W"][a:c, x[k - 1]] += da
+            grads["W_h"][a:c] += h[k - 1][None, :, None] * da[:, None, :]
+            grads["b"][a:c] += da
+        dh[a:c] = da @ p.W_h.T  # backprop through W_h to h_{k-1}
     return LossFlow(losses=steps, blame=blame, grads=grads)
 
 
@@ -128,14 +135,17 @@ def diagnose(
     H = p.hidden
     first = max(1, T - HORIZON + 1)
     n = T - first + 1
-    jacobians = np.zeros((n, H, H))  # jacobians[k - first] = ∂h_T/∂hₖ
+    jacobians = np.empty((n, H, H))  # jacobians[k - first] = ∂h_T/∂hₖ
     jacobians[n - 1] = np.eye(H)  # ∂h_T/∂h_T
+    W_h_T = np.ascontiguousarray(p.W_h.T)
     for k in range(T - 1, first - 1, -1):
-        step = f_prime_row[k + 1][:, None] * p.W_h.T  # ∂hₖ₊₁/∂hₖ = diag(f′(aₖ₊₁))·Wʰᵀ
-        jacobians[k - first] = jacobians[k - first + 1] @ step  # ∂h_T/∂hₖ
-    # ‖J‖₂ = √λ_max(J·Jᵀ): one batched symmetric eigenvalue call instead of T SVDs
-    gram = jacobians @ jacobians.transpose(0, 2, 1)
+        # ∂h_T/∂hₖ = ∂h_T/∂hₖ₊₁ · diag(f′(aₖ₊₁))·Wʰᵀ, the diagonal as a scaling of columns
+        np.matmul(jacobians[k - first + 1] * f_prime_row[k + 1], W_h_T, out=jacobians[k - first])
+    # ‖J‖₂ = √λ_max(J·Jᵀ): one batched symmetric eigenvalue call instead of T SVDs; the
+    # last is ∂h_T/∂h_T = I, of norm 1
+    gram = jacobians[:-1] @ jacobians[:-1].transpose(0, 2, 1)
     norms = np.sqrt(np.maximum(np.linalg.eigvalsh(gram)[:, -1], 0.0))
+    norms = np.append(norms, 1.0)
     end = float(norms[0])
     rate = end ** (1.0 / (n - 1)) if n > 1 and end > 0 else 1.0
     if n < 2:

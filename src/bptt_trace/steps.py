@@ -56,7 +56,7 @@ def step_events(
     steps at a time, so that no event of a large model holds (or copies) a |vocab|-sized
     array for long and a long sentence never has all its summaries in memory at once.
     """
-    b = shown(p.b[None], detail)[0]  # the same b at every t: summarised once
+    (b,) = shown(detail, p.b[None])[0]  # the same b at every t: summarised once
     W_h_spectrum = spectrum(p.W_h)  # the same Wʰ for every sentence
     sums = {"W": np.zeros_like(p.W), "W_h": np.zeros_like(p.W_h), "b": np.zeros_like(p.b)}
     sums = {name: total for name, total in sums.items() if not too_large(total, detail)}
@@ -84,9 +84,13 @@ def forward_events(
     for block in time_blocks(x.size, p.hidden):
         ts = range(block.start + 1, block.stop + 1)
         now = slice(block.start + 1, block.stop + 1)  # rows t of fw; ``block`` is rows t − 1
-        x_W = shown(p.W[x[block]], detail)  # xₜ·W is the row of W at xₜ's token
-        h_prev_W_h = shown(fw.h[s, block] @ p.W_h, detail)  # hₜ₋₁·Wʰ
-        a, h = shown(fw.a[s, now], detail), shown(fw.h[s, now], detail)
+        x_W, h_prev_W_h, a, h = shown(
+            detail,
+            p.W[x[block]],  # xₜ·W is the row of W at xₜ's token
+            fw.h[s, block] @ p.W_h,  # hₜ₋₁·Wʰ
+            fw.a[s, now],
+            fw.h[s, now],
+        )
         for j, t in enumerate(ts):
             i = int(x[t - 1])
             yield ForwardEvent(step, s, t, vocab[i], i, x_W[j], h_prev_W_h[j], b, a[j], h[j])
@@ -107,7 +111,7 @@ def output_events(
         dL_do = y_hat.copy()
         dL_do[n, target] -= 1.0  # ∂Lₜ/∂oₜ = ŷₜ − yₜ
         loss = (-log_y_hat[n, target]).tolist()  # Lₜ = −log ŷₜ[yₜ]
-        o_, y_hat_, dL_do_ = (shown(rows, detail) for rows in (o, y_hat, dL_do))
+        o_, y_hat_, dL_do_ = shown(detail, o, y_hat, dL_do)
         for j, (tj, yj) in enumerate(zip(t.tolist(), target.tolist(), strict=True)):
             yield OutputEvent(step, s, tj, o_[j], y_hat_[j], vocab[yj], yj, loss[j], dL_do_[j])
 
@@ -136,8 +140,9 @@ def backward_events(
             dW_h = summarize_outers(h_prev, da)
         else:
             dW_h = [np.outer(u, v) for u, v in zip(h_prev, da, strict=True)]
-        rows = (from_output, from_next, dh, bw.f_prime[s, now], da, h_prev)
-        from_output_, from_next_, dh_, f_prime_, da_, h_prev_ = (shown(r, detail) for r in rows)
+        from_output_, from_next_, dh_, f_prime_, da_, h_prev_ = shown(
+            detail, from_output, from_next, dh, bw.f_prime[s, now], da, h_prev
+        )
         for j in reversed(range(block.stop - block.start)):
             t = block.start + 1 + j
             i = int(batch.x[s, t - 1])
@@ -175,11 +180,16 @@ def time_blocks(n: int, row_entries: int) -> list[slice]:
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
-def shown(rows: np.ndarray, detail: str) -> Sequence[Any]:
-    """The rows of ``rows`` as events carry them: arrays, or summaries past the display size."""
-    if len(rows) and too_large(rows[0], detail):
-        return summarize_rows(rows)
-    return rows
+def shown(detail: str, *blocks: np.ndarray) -> list[Sequence[Any]]:
+    """The rows of each block as events carry them: arrays, or summaries past the display size.
+
+    The blocks have the same shape; their summaries are made in one pass over all of them.
+    """
+    n = len(blocks[0])
+    if n == 0 or not too_large(blocks[0][0], detail):
+        return list(blocks)
+    rows = summarize_rows(np.concatenate(blocks))
+    return [rows[i * n : (i + 1) * n] for i in range(len(blocks))]
 
 
 def flow_events(

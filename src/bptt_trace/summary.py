@@ -214,6 +214,8 @@ def some_largest(values: np.ndarray) -> np.ndarray:
 
 def compact(value: Any, detail: str) -> Any:
     """``value`` with every array that is too large at ``detail`` replaced by its summary."""
+    if type(value) is dict and value.get("summary") is True:  # summarised already
+        return value
     if isinstance(value, np.ndarray) and value.dtype.kind == "f" and too_large(value, detail):
         return summarize(value)
     if isinstance(value, dict) and not is_summary(value):
