@@ -52,9 +52,10 @@ def make_corpus(T: int, V: int, B: int, rng: np.random.Generator) -> list[list[i
     return flat.reshape(B, T).tolist()
 
 
-def timed(step, budget: float = BUDGET, most: int = 1000) -> tuple[float, int]:
+def timed(step, budget: float = BUDGET, most: int = 1000, warm: bool = True) -> tuple[float, int]:
     """Seconds per call of ``step`` (after a warm-up call), and how many calls were timed."""
-    step()
+    if warm:
+        step()
     n, start = 0, time.perf_counter()
     while n < most and (n == 0 or time.perf_counter() - start < budget):
         step()
@@ -192,8 +193,11 @@ def tracing_overhead(tmp: Path, point: tuple[int, int, int, int], steps: int) ->
             bw = backward(p, batch, forward(p, batch, act), act)
             p = Params(**{n: getattr(p, n) - LR * bw.grads[n] for n in NAMES})
 
-    cli_times = [timed(cli, budget=0, most=1)[0] for _ in range(2)]
-    engine_times = [timed(engine, budget=0, most=1)[0] for _ in range(2)]
+    cli(), engine()  # warm-up
+    cli_times, engine_times = [], []
+    for _ in range(3):  # alternated, so that a slow spell of the machine hits both sides
+        engine_times.append(timed(engine, budget=0, most=1, warm=False)[0])
+        cli_times.append(timed(cli, budget=0, most=1, warm=False)[0])
     one_step = args.copy()
     one_step[3] = "1"
 
@@ -420,19 +424,21 @@ def write_report(rows, notes, largest, overhead, start, memory, torch, elapsed) 
         "the engine alone, for the same steps:",
         "",
         "| (T, H, \\|vocab\\|, B) | steps | command line | engine alone | overhead | "
-        "one traced step (`--steps 1`) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "the extra time, in engine steps | `--steps 1` (one traced step) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for o in overhead:
+        extra_steps = (o["cli"] - o["engine"]) / (o["engine"] / o["steps"])
         lines.append(
             f"| {o['point']} | {o['steps']} | {o['cli']:.2f} s | {o['engine']:.2f} s | "
-            f"**{(o['cli'] / o['engine'] - 1) * 100:.0f}%** | {o['one'] * 1000:.0f} ms |"
+            f"**{(o['cli'] / o['engine'] - 1) * 100:.0f}%** | {extra_steps:.0f} | "
+            f"{o['one'] * 1000:.0f} ms |"
         )
     lines += [
         "",
-        "Target: at most 20%. Tracing costs mostly a fixed amount (the two traced steps and "
-        "the predictions), so the overhead is a share of the run's length: a short run of "
-        "tiny steps pays it most.",
+        "Target: at most 20%. Each side is the best of 3 runs, taken in turn. Tracing costs "
+        "mostly a fixed amount (the two traced steps, the predictions before and after), so "
+        "the overhead is a share of the run's length: a short run of tiny steps pays it most.",
         "",
         "## Start-up (median wall time of 7 runs)",
         "",

@@ -12,11 +12,13 @@ from typing import TextIO
 
 from .events import Event
 
+ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+"""One encoder for every line (``json.dumps`` with options makes a new one each call)."""
+
 
 def dumps(event: Event, detail: str = "auto") -> str:
     """One event as one line of JSON (without the newline); large arrays as ``detail`` says."""
-    data = event.to_json(detail)
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return ENCODER.encode(event.to_json(detail))
 
 
 class JsonlWriter:

@@ -59,9 +59,15 @@ def grad_norm(grads: dict[str, np.ndarray]) -> float:
 
 
 def divergence(what: str, value: dict[str, np.ndarray]) -> str | None:
-    """The name of the first quantity in ``value`` that is NaN or infinite, or None."""
+    """The name of the first quantity in ``value`` that is NaN or infinite, or None.
+
+    Called under ``np.errstate(all="ignore")``: an overflow here is what it looks for.
+    """
     for name, array in value.items():
-        if not np.isfinite(array).all():
+        flat = array.ravel()
+        if math.isfinite(np.dot(flat, flat)):  # a NaN or an infinity would make it one
+            continue
+        if not np.isfinite(array).all():  # not only a sum of squares too large for a float
             bad = "NaN" if np.isnan(array).any() else "infinite"
             return f"{what} {SYMBOLS.get(name, name)} became {bad}"
     return None
