@@ -1,6 +1,7 @@
 """Summaries of large arrays: the vectorised forms give exactly what a plain, one-array-at-a-time
 summary gives, ties included; a traced step leaves nothing unsummarised."""
 
+import json
 import math
 
 import numpy as np
@@ -48,6 +49,7 @@ def plain_summary(a: np.ndarray) -> dict:
 
 
 def assert_same_summary(got: dict, expected: dict) -> None:
+    assert json.loads(json.dumps(got)) == got  # plain Python values only
     assert got["norm"] == pytest.approx(expected["norm"], rel=1e-12, abs=1e-300)
     assert {**got, "norm": 0} == {**expected, "norm": 0}
 

@@ -92,20 +92,25 @@ def summarize_rows(block: np.ndarray) -> list[dict[str, Any]]:
     n = block.shape[0]
     flat = block.reshape(n, -1)
     top = top_indices_rows(np.abs(flat), LARGEST)
-    values = np.take_along_axis(flat, top, axis=1).tolist()
-    cols = block.shape[2] if block.ndim > 2 else 0
-    largest = [
-        [[i // cols, i % cols, v] if cols else [i, v] for i, v in zip(ii, vv, strict=True)]
-        for ii, vv in zip(top.tolist(), values, strict=True)
-    ]
+    k = top.shape[1]
+    values = np.take_along_axis(flat, top, axis=1).ravel().tolist()
+    if block.ndim > 2:  # [row, col, value] within each matrix
+        cols = block.shape[2]
+        row, col = (part.tolist() for part in divmod(top.ravel(), cols))
+        entries = list(map(list, zip(row, col, values, strict=True)))
+    else:  # [index, value]
+        entries = list(map(list, zip(top.ravel().tolist(), values, strict=True)))
     norms = np.sqrt(np.einsum("ij,ij->i", flat, flat)).tolist()
     empty = flat.shape[1] == 0
     mins = [0.0] * n if empty else flat.min(axis=1).tolist()
     maxs = [0.0] * n if empty else flat.max(axis=1).tolist()
     heads, tails = edges(block)
+    shape = block.shape[1:]
     return [
-        summary_dict(block.shape[1:], *row)
-        for row in zip(norms, mins, maxs, heads, tails, largest, strict=True)
+        summary_dict(shape, norm, low, high, head, tail, entries[r * k : (r + 1) * k])
+        for r, (norm, low, high, head, tail) in enumerate(
+            zip(norms, mins, maxs, heads, tails, strict=True)
+        )
     ]
 
 
