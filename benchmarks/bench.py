@@ -192,7 +192,7 @@ def tracing_overhead(tmp: Path, point: tuple[int, int, int, int], steps: int) ->
     best = {name: float("inf") for name in runs}
     for run in runs.values():
         run()  # warm-up
-    for _ in range(3):  # in turn, so that a slow spell of the machine hits every side
+    for _ in range(5):  # in turn, so that a slow spell of the machine hits every side
         for name, run in runs.items():
             best[name] = min(best[name], timed(run, budget=0, most=1, warm=False)[0])
     return {"steps": steps, "point": (T, H, V, B), **best}
@@ -425,7 +425,7 @@ def write_report(rows, notes, largest, overhead, start, memory, torch, elapsed) 
         )
     lines += [
         "",
-        "Target: at most 20%. Each figure is the best of 3 runs, the sides taken in turn. The "
+        "Target: at most 20%. Each figure is the best of 5 runs, the sides taken in turn. The "
         "fixed part is `--steps 2` (both steps traced) against 2 engine steps: the two traced "
         "steps, start-up and the predictions before and after. Per untraced step: the rest "
         "of the difference, spread over the other steps (the `train_step` line, the gradient "

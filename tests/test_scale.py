@@ -3,6 +3,7 @@
 import io
 import json
 import tracemalloc
+from itertools import chain
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from bptt_trace.engine import backward, forward, make_batch
 from bptt_trace.jsonl import dumps
 from bptt_trace.model import ACTIVATIONS, init_params
 from bptt_trace.renderer import make_console, render
+from bptt_trace.steps import backward_events, forward_events, output_events, shown
 from bptt_trace.summary import is_summary, summarize
 from bptt_trace.trace import Config, run
 
@@ -97,3 +99,33 @@ def test_long_sentences_are_followed_back_a_bounded_number_of_steps() -> None:
     assert blame.horizon == HORIZON
     last = np.asarray(blame.matrix)[-1]  # L₃₀₀, followed back to h₄₅ and no further
     assert np.all(last[: 300 - HORIZON] == 0) and np.all(last[300 - HORIZON :] > 0)
+
+
+def test_a_long_sentence_is_summarised_a_block_of_time_steps_at_a_time() -> None:
+    """The forward, output and backward events of a 4,000-token sentence, read one by one,
+    never hold the summaries of every time step at once (about 60 MB here): a block of at
+    most ROWS_AT_ONCE steps is summarised, its events yielded, and the next block made."""
+    T, H = 4_000, 70
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(100)] + ["<eos>"]  # outputs of 101 entries: summarised
+    batch = make_batch([rng.integers(0, 100, T).tolist()], 100, "every")
+    params, act = init_params(101, H, rng), ACTIVATIONS["tanh"]
+    fw = forward(params, batch, act)
+    bw = backward(params, batch, fw, act)
+    (b,) = shown("auto", params.b[None])[0]
+    tracemalloc.start()
+    try:
+        events = 0
+        for event in chain(
+            forward_events(1, 0, params, batch.x[0], fw, b, vocab, "auto"),
+            output_events(1, 0, params, batch, fw, vocab, "auto"),
+            backward_events(1, 0, batch, fw, bw, vocab, "auto", {}),
+        ):
+            shown_array = {"forward": "h", "output": "dL_do", "backward": "da"}[event.kind]
+            assert is_summary(getattr(event, shown_array))
+            events += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert events == 3 * T
+    assert peak < 20_000_000, peak / 1e6
