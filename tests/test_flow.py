@@ -164,6 +164,18 @@ def test_jacobian_norms_are_products_of_diag_f_prime_times_W_h_transposed():
     assert_allclose(d.sigma_max, np.linalg.svd(p.W_h, compute_uv=False)[0])
 
 
+@pytest.mark.parametrize(
+    ("lengths", "diagnosed"),
+    [([3, 5, 2, 5], [0, 1]), ([4, 4, 4], [0]), ([6, 2], [0]), ([2], [0])],
+)
+def test_jacobians_are_shown_for_the_first_and_the_longest_sentence(lengths, diagnosed):
+    corpus = [[f"w{i}" for i in range(n)] for n in lengths]
+    events = [e for e in run(corpus, Config(steps=2)) if e.kind == "jacobians"]
+    assert [(e.step, e.sentence) for e in events] == [(k, s) for k in (1, 2) for s in diagnosed]
+    for e in events:  # the norms of that sentence: one for each k = 1 … T
+        assert len(e.norms) == lengths[e.sentence]
+
+
 def test_the_long_sentence_shows_vanishing_gradients_at_the_defaults():
     text = open("sentences/long.txt").read().splitlines()
     sentence = next(line for line in text if line and not line.startswith("#"))

@@ -33,8 +33,6 @@ TOP_K = 3
 TRACE_SENTENCES = 8
 """At --detail auto or summary a traced step follows the first 8 sentences in full."""
 
-DIAGNOSED_SENTENCES = 3
-"""The Jacobian norms (a product of T matrices each) are shown for the first 3 sentences."""
 
 PER_LOSS_MAX = 20_000
 """Per-loss gradients are traced while (number of losses) × (parameters) stays below this."""
@@ -60,12 +58,15 @@ def step_events(
     W_h_spectrum = spectrum(p.W_h)  # the same Wʰ for every sentence
     sums = {"W": np.zeros_like(p.W), "W_h": np.zeros_like(p.W_h), "b": np.zeros_like(p.b)}
     sums = {name: total for name, total in sums.items() if not too_large(total, detail)}
-    for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
+    lengths = batch.lengths.tolist()[: traced_sentences(batch, detail)]
+    diagnosed = diagnosed_sentences(lengths)
+    for s, length in enumerate(lengths):
         x = batch.x[s, :length]
         yield from forward_events(step, s, p, x, fw, b, vocab, detail)
         yield from output_events(step, s, p, batch, fw, vocab, detail)
         yield from backward_events(step, s, batch, fw, bw, vocab, detail, sums)
-        yield from flow_events(step, s, p, batch, fw, bw, truncate, W_h_spectrum)
+        spectrum_if_diagnosed = W_h_spectrum if s in diagnosed else None
+        yield from flow_events(step, s, p, batch, fw, bw, truncate, spectrum_if_diagnosed)
     gradients = GradientsEvent(step, bw.loss, **bw.grads)
     yield gradients if detail == "full" else gradients.compacted(detail)
 
@@ -200,9 +201,10 @@ def flow_events(
     fw: Forward,
     bw: Backward,
     truncate: int | None,
-    W_h_spectrum: tuple[float, float] | None = None,
+    W_h_spectrum: tuple[float, float] | None,
 ) -> Iterator[Event]:
-    """The blame matrix, each step's share, per-loss gradients and the Jacobian norms."""
+    """The blame matrix, each step's share, per-loss gradients; and the Jacobian norms when
+    the sentence is diagnosed: ``W_h_spectrum`` is then ``spectrum(p.W_h)``, else None."""
     T = int(batch.mask[s].sum())
     n_losses = int(batch.out[s].sum())
     per_loss = n_losses > 1 and n_losses * sum(a.size for a in p.as_dict().values()) <= PER_LOSS_MAX
@@ -221,7 +223,7 @@ def flow_events(
     yield BlameEvent(step, s, HORIZON, flow.losses.tolist(), flow.blame, shares)
     if per_loss:
         yield LossGradientsEvent(step, s, flow.losses.tolist(), **flow.grads)
-    if s >= DIAGNOSED_SENTENCES:
+    if W_h_spectrum is None:
         return
     d = diagnose(p, bw.f_prime[s], T, W_h_spectrum)
     yield JacobiansEvent(
@@ -235,6 +237,16 @@ def flow_events(
         d.end_to_end,
         d.rate,
     )
+
+
+def diagnosed_sentences(lengths: list[int]) -> set[int]:
+    """The sentences whose Jacobian norms a traced step shows: the first, and the longest (the
+    first of the longest), where a gradient has the farthest to go, when that is another.
+
+    Each costs a product of T matrices of H×H and T eigenvalue problems: O(T·H³), the most
+    of any part of a trace, so it is not done for every sentence.
+    """
+    return {0, lengths.index(max(lengths))} if lengths else set()
 
 
 def traced_sentences(batch: Batch, detail: str) -> int:
