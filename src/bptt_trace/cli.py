@@ -4,8 +4,6 @@ Exit codes: 0 done, 1 training diverged, 2 bad input, 130 interrupted (Ctrl-C),
 141 the reader of stdout went away.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from enum import Enum
