@@ -164,9 +164,8 @@ def test_divergence_stops_with_exit_1_a_message_and_the_diverged_event(capsys) -
         json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} in the trace"))
 
 
-@np.errstate(all="ignore")  # as in training, where overflow is what is looked for
-def test_divergence_is_a_nan_or_an_infinity_not_a_large_sum() -> None:
-    large = np.full(4, 1e200)  # finite entries whose sum of squares overflows
+def test_divergence_names_the_first_quantity_that_is_nan_or_infinite() -> None:
+    large = np.full(4, 1e200)  # finite, however large
     assert divergence("the updated", {"W": np.zeros(2), "V": large}) is None
     assert divergence("the updated", {"W": np.zeros(2), "V": np.array([1.0, np.nan])}) == (
         "the updated V became NaN"
@@ -174,6 +173,24 @@ def test_divergence_is_a_nan_or_an_infinity_not_a_large_sum() -> None:
     assert divergence("the gradient of", {"W_h": np.array([-np.inf, 1.0])}) == (
         "the gradient of Wʰ became infinite"
     )
+
+
+def test_an_update_that_overflows_is_caught_at_its_step() -> None:
+    """Parameters near the largest float: the loss and the gradients are finite, and the
+    update of b_output (ŷ uniform, so the target's entry grows by α·(1 − 1/|vocab|)) is not."""
+    vocab = ["a", "<eos>"]
+    rng = np.random.default_rng(0)
+    params = Params(
+        W=rng.normal(0, 0.1, (2, 3)),
+        W_h=rng.normal(0, 0.1, (3, 3)),
+        b=np.zeros(3),
+        V=np.zeros((3, 2)),
+        b_output=np.full(2, 1.7e308),
+    )
+    events = list(run([["a"]], Config(hidden=3, lr=1e308, steps=3), params, vocab))
+    diverged = events[-1]
+    assert diverged.kind == "diverged" and diverged.step == 1
+    assert diverged.quantity == "the updated b_output became infinite"
 
 
 def test_ctrl_c_stops_after_the_step_and_keeps_a_valid_trace(tmp_path: Path) -> None:

@@ -58,16 +58,19 @@ def grad_norm(grads: dict[str, np.ndarray]) -> float:
     return math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads.values()))
 
 
-def divergence(what: str, value: dict[str, np.ndarray]) -> str | None:
-    """The name of the first quantity in ``value`` that is NaN or infinite, or None.
+SAFE = 1e300
+"""While no parameter can exceed this, an update cannot overflow (floats reach 1.8e308)."""
 
-    Called under ``np.errstate(all="ignore")``: an overflow here is what it looks for.
-    """
+
+def largest_entry(arrays: dict[str, np.ndarray]) -> float:
+    """The largest absolute value in any of ``arrays`` (0 for empty ones)."""
+    return max(float(np.max(np.abs(a), initial=0.0)) for a in arrays.values())
+
+
+def divergence(what: str, value: dict[str, np.ndarray]) -> str | None:
+    """The name of the first quantity in ``value`` that is NaN or infinite, or None."""
     for name, array in value.items():
-        flat = array.ravel()
-        if math.isfinite(np.dot(flat, flat)):  # a NaN or an infinity would make it one
-            continue
-        if not np.isfinite(array).all():  # not only a sum of squares too large for a float
+        if not np.isfinite(array).all():
             bad = "NaN" if np.isnan(array).any() else "infinite"
             return f"{what} {SYMBOLS.get(name, name)} became {bad}"
     return None
@@ -98,6 +101,7 @@ def run(
     yield ParamsEvent(0, **p.as_dict())
     yield from predictions(0, p, batch, vocab, act, config.detail)
     loss = float("nan")
+    bound = largest_entry(p.as_dict())  # no parameter entry is larger in absolute value
     for step in range(1, config.steps + 1):
         with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
             fw = forward(p, batch, act)
@@ -113,7 +117,12 @@ def run(
                 scale = config.clip / norm
             old = p.as_dict()
             new = {name: old[name] - config.lr * scale * bw.grads[name] for name in NAMES}
-            problem = problem or divergence("the updated", new)
+            # finite θ minus a finite step is NaN never, and infinite only by overflow: as
+            # |θ − α·s·g| ≤ |θ| + α·s·‖g‖, that needs a look only once the bound nears it
+            bound += config.lr * scale * norm
+            if problem is None and not bound < SAFE:
+                problem = divergence("the updated", new)
+                bound = largest_entry(new)
         if problem is not None:
             yield DivergedEvent(step, problem, diverged_message(step, problem, config.lr))
             return
