@@ -1,4 +1,4 @@
-"""The events of one traced step, and the predictions before and after training.
+"""The events of one traced step.
 
 Everything here is for display: it re-reads the arrays that the engine computed (and, for
 the blame matrix and the Jacobians, follows each loss back on its own), only for the steps
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import CHUNK_ENTRIES, Backward, Batch, Forward, forward, log_softmax, logits
+from .engine import CHUNK_ENTRIES, Backward, Batch, Forward, log_softmax, logits
 from .events import (
     BackwardEvent,
     BlameEvent,
@@ -22,13 +22,10 @@ from .events import (
     JacobiansEvent,
     LossGradientsEvent,
     OutputEvent,
-    PredictionsEvent,
 )
 from .flow import HORIZON, diagnose, loss_flow, spectrum
-from .model import Activation, Params
-from .summary import summarize_outers, summarize_rows, too_large, top_indices_rows
-
-TOP_K = 3
+from .model import Params
+from .summary import summarize_outers, summarize_rows, too_large
 
 TRACE_SENTENCES = 8
 """At --detail auto or summary a traced step follows the first 8 sentences in full."""
@@ -253,21 +250,3 @@ def traced_sentences(batch: Batch, detail: str) -> int:
     """How many sentences a traced step follows in full: all, or the first TRACE_SENTENCES."""
     B = batch.x.shape[0]
     return B if detail == "full" else min(B, TRACE_SENTENCES)
-
-
-def predictions(
-    step: int, p: Params, batch: Batch, vocab: list[str], act: Activation, detail: str = "auto"
-) -> Iterator[PredictionsEvent]:
-    """The top tokens of softmax(h_t·V + b_output) at every step of the traced sentences."""
-    fw = forward(p, batch, act)
-    for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
-        top = []
-        for block in time_blocks(length, p.vocab_size):
-            y_hat = np.exp(log_softmax(logits(p, fw.h[s, block.start + 1 : block.stop + 1])))
-            best = top_indices_rows(y_hat, TOP_K)  # most probable first
-            probs = np.take_along_axis(y_hat, best, axis=1).tolist()
-            for ii, pp in zip(best.tolist(), probs, strict=True):
-                top.append([[vocab[i], q] for i, q in zip(ii, pp, strict=True)])
-        tokens = [vocab[int(i)] for i in batch.x[s, :length]]
-        targets = [vocab[int(batch.y[s, t])] if batch.out[s, t] else None for t in range(length)]
-        yield PredictionsEvent(step, s, tokens, top, targets)

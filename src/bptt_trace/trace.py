@@ -27,7 +27,8 @@ from .events import (
     UpdateEvent,
 )
 from .model import ACTIVATIONS, NAMES, SYMBOLS, Activation, Params, init_params
-from .steps import predictions, step_events
+from .predict import predictions
+from .steps import step_events
 from .tokenize import EOS, InputError, build_vocab, tokenize
 
 
