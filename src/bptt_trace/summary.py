@@ -167,9 +167,7 @@ def summarize_outers(u: np.ndarray, v: np.ndarray) -> list[dict[str, Any]]:
     else:
         lo_u, hi_u, lo_v, hi_v = u.min(axis=1), u.max(axis=1), v.min(axis=1), v.max(axis=1)
         corners = np.stack([lo_u * lo_v, lo_u * hi_v, hi_u * lo_v, hi_u * hi_v])
-    v_head = v[:, None, :EDGE_ENTRIES]
-    heads = (u[:, :EDGE_ROWS, None] * v_head).tolist()
-    tails = (u[:, -EDGE_ROWS:, None] * v_head).tolist() if m > EDGE_ROWS else [[]] * n
+    heads, tails = edges(u[:, :, None] * v[:, None, :EDGE_ENTRIES])  # the edge columns only
     largest = outer_largest(u, v)
     return [
         summary_dict((m, k), *row)
@@ -219,10 +217,10 @@ def some_largest(values: np.ndarray) -> np.ndarray:
 
 def compact(value: Any, detail: str) -> Any:
     """``value`` with every array that is too large at ``detail`` replaced by its summary."""
-    if type(value) is dict and value.get("summary") is True:  # summarised already
+    if is_summary(value):  # summarised already
         return value
     if isinstance(value, np.ndarray) and value.dtype.kind == "f" and too_large(value, detail):
         return summarize(value)
-    if isinstance(value, dict) and not is_summary(value):
+    if isinstance(value, dict):
         return {key: compact(item, detail) for key, item in value.items()}
     return value
