@@ -32,10 +32,12 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
-from bptt_trace.engine import backward, forward, make_batch  # noqa: E402
-from bptt_trace.model import ACTIVATIONS, NAMES, Params, init_params  # noqa: E402
+from bptt_trace.core.activations import ACTIVATIONS  # noqa: E402
+from bptt_trace.core.batch import make_batch  # noqa: E402
+from bptt_trace.core.bptt import backward, forward  # noqa: E402
+from bptt_trace.core.params import NAMES, Params, init_params  # noqa: E402
 
 GRID = [(3, 4, 4, 1), (25, 100, 65, 8), (64, 128, 1000, 32), (256, 256, 10000, 64)]
 LR = 0.01
@@ -155,7 +157,7 @@ def gemm_rate(H, V, B) -> float:
 
 def tracing_overhead(tmp: Path, point: tuple[int, int, int, int], steps: int) -> dict:
     """The same training through the CLI (--json to /dev/null) and through the engine alone."""
-    from bptt_trace.cli import main
+    from bptt_trace.cli.app import main
 
     T, H, V, B = point
     rng = np.random.default_rng(3)
@@ -170,7 +172,7 @@ def tracing_overhead(tmp: Path, point: tuple[int, int, int, int], steps: int) ->
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
             assert main(args) == 0
 
-    from bptt_trace.tokenize import build_vocab
+    from bptt_trace.core.tokens import build_vocab
 
     vocab = build_vocab(corpus)
     ids = [[vocab.index(t) for t in s] for s in corpus]
@@ -202,7 +204,7 @@ def startup() -> dict:
     """Wall time of `bptt-trace --help` and of the seed's example, against `import numpy`."""
     script = Path(sys.executable).with_name("bptt-trace")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "bptt_trace"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def wall(cmd: list[str]) -> float:
         times = []
@@ -226,7 +228,7 @@ def peak_memory(tmp: Path) -> dict:
     big = tmp / "vocab.txt"
     big.write_text("\n".join(" ".join(words[i : i + 20]) for i in range(0, len(words), 20)))
     model = tmp / "model.npz"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run(
         [
             sys.executable,
@@ -253,7 +255,7 @@ def peak_memory(tmp: Path) -> dict:
     # benchmark's own memory, which a forked child inherits)
     probe = (
         "import sys, contextlib, os\n"
-        "from bptt_trace.cli import main\n"
+        "from bptt_trace.cli.app import main\n"
         "with open(os.devnull, 'w') as f, contextlib.redirect_stdout(f):\n"
         "    code = main(sys.argv[1:])\n"
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bptt_trace.model import Params
+from bptt_trace.core.params import Params
 
 F = {
     "tanh": np.tanh,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bptt_trace.cli import main
+from bptt_trace.cli.app import main
 
 SCRIPT = [sys.executable, "-m", "bptt_trace"]
 
@@ -98,7 +98,7 @@ def test_version_and_help(capsys) -> None:
 
 
 def test_a_closed_pipe_ends_quietly() -> None:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     proc = subprocess.run(
         f'{sys.executable} -m bptt_trace "I like NLP" --json --steps 300 | head -1',
         shell=True,
@@ -118,10 +118,10 @@ def test_python_dash_m_works() -> None:
 
 
 def test_every_example_in_help_runs(tmp_path: Path) -> None:
-    from bptt_trace.cli import EXAMPLES
+    from bptt_trace.cli.app import EXAMPLES
 
     (tmp_path / "sentences").symlink_to(Path(__file__).parents[1] / "sentences")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     commands = [
         line.strip() for line in EXAMPLES.splitlines() if line.strip().startswith("bptt-trace ")
     ]

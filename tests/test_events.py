@@ -6,10 +6,11 @@ import numpy as np
 from numpy.testing import assert_allclose
 from reference import corpus_loss, hidden_states
 
-from bptt_trace.events import from_json
-from bptt_trace.jsonl import dumps
-from bptt_trace.model import NAMES, Params
-from bptt_trace.trace import Config, run, trace_sentence
+from bptt_trace.config import Config
+from bptt_trace.core.params import NAMES, Params
+from bptt_trace.files.jsonl import dumps
+from bptt_trace.trace.events import from_json
+from bptt_trace.trace.loop import run, trace_sentence
 
 SEED = ["I", "like", "NLP"]
 
@@ -116,8 +117,8 @@ def test_every_event_and_field_is_in_the_schema_code_and_document() -> None:
     from dataclasses import fields
     from pathlib import Path
 
-    from bptt_trace.events import EVENT_TYPES
-    from bptt_trace.schema import FIELDS
+    from bptt_trace.trace.events import EVENT_TYPES
+    from bptt_trace.trace.schema import FIELDS
 
     doc = (Path(__file__).parents[1] / "docs" / "schema.md").read_text()
     assert set(EVENT_TYPES) == set(FIELDS)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bptt_trace.cli import main
+from bptt_trace.cli.app import main
 
 ROOT = Path(__file__).parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "100"}
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
 ENV.pop("NO_COLOR", None)
 ENV.pop("FORCE_COLOR", None)
 

@@ -14,12 +14,15 @@ from reference import (
     step_loss,
 )
 
-from bptt_trace.cli import main
-from bptt_trace.engine import backward, forward, make_batch
-from bptt_trace.flow import diagnose, loss_flow
-from bptt_trace.model import ACTIVATIONS, NAMES, Params
-from bptt_trace.tokenize import build_vocab, tokenize
-from bptt_trace.trace import Config, run
+from bptt_trace.cli.app import main
+from bptt_trace.config import Config
+from bptt_trace.core.activations import ACTIVATIONS
+from bptt_trace.core.batch import make_batch
+from bptt_trace.core.bptt import backward, forward
+from bptt_trace.core.flow import diagnose, loss_flow
+from bptt_trace.core.params import NAMES, Params
+from bptt_trace.core.tokens import build_vocab, tokenize
+from bptt_trace.trace.loop import run
 
 EPS = 3e-3  # the reference's finite-difference step
 

@@ -5,9 +5,11 @@ import pytest
 from numpy.testing import assert_allclose
 from reference import corpus_loss, max_relative_error, numeric_gradients
 
-from bptt_trace.engine import backward, forward, make_batch
-from bptt_trace.model import ACTIVATIONS, NAMES, init_params
-from bptt_trace.tokenize import build_vocab, tokenize
+from bptt_trace.core.activations import ACTIVATIONS
+from bptt_trace.core.batch import make_batch
+from bptt_trace.core.bptt import backward, forward
+from bptt_trace.core.params import NAMES, init_params
+from bptt_trace.core.tokens import build_vocab, tokenize
 
 SENTENCES = ["I like NLP", "BPTT lets the loss blame earlier steps .", "Hi", "a b a b a b"]
 

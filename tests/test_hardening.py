@@ -12,16 +12,20 @@ from hypothesis import strategies as st
 from reference import corpus_loss, max_relative_error, numeric_gradients
 from test_flow import truncated_reference
 
-from bptt_trace.checkpoint import load_model
-from bptt_trace.cli import main
-from bptt_trace.engine import backward, forward, make_batch
-from bptt_trace.events import from_json
-from bptt_trace.jsonl import dumps
-from bptt_trace.model import ACTIVATIONS, NAMES, init_params
-from bptt_trace.renderer import make_console, render
-from bptt_trace.replay import read_trace
-from bptt_trace.tokenize import InputError, build_vocab, tokenize
-from bptt_trace.trace import Config, run
+from bptt_trace.cli.app import main
+from bptt_trace.config import Config
+from bptt_trace.core.activations import ACTIVATIONS
+from bptt_trace.core.batch import make_batch
+from bptt_trace.core.bptt import backward, forward
+from bptt_trace.core.params import NAMES, init_params
+from bptt_trace.core.tokens import build_vocab, tokenize
+from bptt_trace.errors import InputError
+from bptt_trace.files.jsonl import dumps
+from bptt_trace.files.model_file import load_model
+from bptt_trace.files.trace_reader import read_trace
+from bptt_trace.rendering.renderer import make_console, render
+from bptt_trace.trace.events import from_json
+from bptt_trace.trace.loop import run
 
 ROOT = Path(__file__).parents[1]
 FAST = settings(

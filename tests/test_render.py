@@ -5,9 +5,10 @@ import io
 import numpy as np
 from reference import hidden_states
 
-from bptt_trace.model import NAMES, Params
-from bptt_trace.renderer import make_console, render
-from bptt_trace.trace import Config, trace_sentence
+from bptt_trace.config import Config
+from bptt_trace.core.params import NAMES, Params
+from bptt_trace.rendering.renderer import make_console, render
+from bptt_trace.trace.loop import trace_sentence
 
 
 def rendered(sentence: str = "I like NLP", width: int = 100, **config) -> str:

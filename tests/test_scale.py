@@ -8,13 +8,16 @@ from itertools import chain
 import numpy as np
 import pytest
 
-from bptt_trace.engine import backward, forward, make_batch
-from bptt_trace.jsonl import dumps
-from bptt_trace.model import ACTIVATIONS, init_params
-from bptt_trace.renderer import make_console, render
-from bptt_trace.steps import backward_events, forward_events, output_events, shown
-from bptt_trace.summary import is_summary, summarize
-from bptt_trace.trace import Config, run
+from bptt_trace.config import Config
+from bptt_trace.core.activations import ACTIVATIONS
+from bptt_trace.core.batch import make_batch
+from bptt_trace.core.bptt import backward, forward
+from bptt_trace.core.params import init_params
+from bptt_trace.files.jsonl import dumps
+from bptt_trace.rendering.renderer import make_console, render
+from bptt_trace.trace.loop import run
+from bptt_trace.trace.summary import is_summary, summarize
+from bptt_trace.trace.traced_step import backward_events, forward_events, output_events, shown
 
 VOCAB = 50_000
 
@@ -90,7 +93,7 @@ def test_sentences_of_different_lengths_are_one_padded_batch() -> None:
 
 
 def test_long_sentences_are_followed_back_a_bounded_number_of_steps() -> None:
-    from bptt_trace.flow import HORIZON
+    from bptt_trace.core.flow import HORIZON
 
     events = list(run([["a", "b", "c"] * 100], Config(loss="every")))
     jac = next(e for e in events if e.kind == "jacobians")

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from bptt_trace.summary import (
+from bptt_trace.config import Config
+from bptt_trace.trace.loop import run
+from bptt_trace.trace.summary import (
     is_summary,
     summarize,
     summarize_outers,
@@ -19,7 +21,6 @@ from bptt_trace.summary import (
     top_indices,
     top_indices_rows,
 )
-from bptt_trace.trace import Config, run
 
 PROPERTY = settings(max_examples=200, deadline=None)
 

@@ -13,16 +13,20 @@ import numpy as np
 import pytest
 from reference import corpus_loss, max_relative_error, numeric_gradients
 
-from bptt_trace.checkpoint import load_model, save_model
-from bptt_trace.cli import main
-from bptt_trace.engine import backward, forward, make_batch
-from bptt_trace.model import ACTIVATIONS, NAMES, Params
-from bptt_trace.tokenize import InputError, build_vocab, parse_corpus
-from bptt_trace.trace import Config, divergence, run
+from bptt_trace.cli.app import main
+from bptt_trace.config import Config
+from bptt_trace.core.activations import ACTIVATIONS
+from bptt_trace.core.batch import make_batch
+from bptt_trace.core.bptt import backward, forward
+from bptt_trace.core.params import NAMES, Params
+from bptt_trace.core.tokens import build_vocab, parse_corpus
+from bptt_trace.errors import InputError
+from bptt_trace.files.model_file import load_model, save_model
+from bptt_trace.trace.loop import divergence, run
 
 SEED = ["I", "like", "NLP"]
 ROOT = Path(__file__).parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def losses(corpus, **config) -> list[float]:

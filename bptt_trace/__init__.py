@@ -1,0 +1,31 @@
+"""bptt-trace: watch Backpropagation Through Time on a vanilla RNN, step by step.
+
+The Python API, for notebooks and for checking your own BPTT code::
+
+    from bptt_trace import Config, trace_sentence, render
+    events = list(trace_sentence("I like NLP", Config(lr=0.001)))
+    render(events)                      # the same tables as the command line
+    grads = next(e for e in events if e.kind == "gradients")
+    grads.W_h, grads.to_json()          # ∂L/∂Wʰ as an array; the event's JSON form
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .version import __version__
+
+__all__ = ["Config", "__version__", "render", "run", "trace_sentence"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that `bptt-trace --help` does not load NumPy.
+    if name in ("Config", "run", "trace_sentence"):
+        from .trace import loop
+
+        return getattr(loop, name)
+    if name == "render":
+        from .rendering.renderer import render
+
+        return render
+    raise AttributeError(name)

@@ -1,0 +1,5 @@
+"""python -m bptt_trace"""
+
+from .cli.app import run
+
+run()

@@ -1,0 +1,51 @@
+"""The run's configuration: every option that affects the numbers, its choices and defaults.
+
+One source of truth: the command line's choices and defaults, ``Config`` and the schema's
+checks of a trace's config all read them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, get_args
+
+EOS = "<eos>"
+"""The token after the sentence: the default target."""
+
+Activation = Literal["tanh", "sigmoid", "relu"]
+LossMode = Literal["last", "every"]
+Detail = Literal["auto", "full", "summary"]
+
+ACTIVATIONS: tuple[str, ...] = get_args(Activation)
+LOSS_MODES: tuple[str, ...] = get_args(LossMode)
+DETAILS: tuple[str, ...] = get_args(Detail)
+
+DEFAULT_HIDDEN = 4
+DEFAULT_LR = 0.1
+DEFAULT_PRECISION = 4
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every option that affects the numbers; the ``run`` event's "config" is this dict."""
+
+    hidden: int = DEFAULT_HIDDEN
+    lr: float = DEFAULT_LR
+    seed: int = 0
+    activation: Activation = "tanh"
+    loss: LossMode = "last"
+    target: str = EOS
+    steps: int = 1
+    trace_every: int | None = None
+    truncate: int | None = None
+    clip: float | None = None
+    check: bool = False
+    detail: Detail = "auto"
+
+    def traced(self, step: int) -> bool:
+        """Whether training step ``step`` is traced in full: the first, the last, every K-th."""
+        every = self.trace_every
+        return step in (1, self.steps) or (every is not None and step % every == 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,161 @@
+"""Views of the gradient flow: the blame heatmap, each step's share, the Jacobian norms,
+the seed's per-loss terms, and the gradient check."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from ..core.params import NAMES, SYMBOLS
+from ..trace.events import BlameEvent, CheckEvent, JacobiansEvent, LossGradientsEvent
+from .forward import noted_table
+from .theme import subscript
+
+COLUMNS_MAX = 9
+"""At most this many time steps are drawn across; longer sentences show the last ones."""
+
+
+def sci(x: float) -> str:
+    """A magnitude in one short format: 3.9e-01."""
+    return f"{x:.1e}"
+
+
+def heat(value: float, top: float) -> str:
+    """The style of a heatmap cell: brighter for larger, on a log scale relative to ``top``."""
+    if value <= 0 or top <= 0:
+        return "heat.0"
+    decades = np.log10(value / top)
+    for level, floor in ((4, -0.5), (3, -1.0), (2, -2.0), (1, -4.0)):
+        if decades >= floor:
+            return f"heat.{level}"
+    return "heat.0"
+
+
+def blame_view(event: BlameEvent) -> RenderableType:
+    """The T×T heatmap ‖∂Lₛ/∂hₖ‖ and, beside it, each step's share of each gradient."""
+    matrix = np.atleast_2d(np.asarray(event.matrix, dtype=float))
+    T = matrix.shape[1]
+    ks = list(range(max(1, T - COLUMNS_MAX + 1), T + 1))
+    rows = list(zip(event.losses, matrix, strict=True))[-COLUMNS_MAX:]
+    top = float(matrix.max()) if matrix.size else 0.0
+    where = f"step {event.step} · sentence {event.sentence + 1}"
+    table = noted_table(
+        f"Blame matrix ‖∂Lₛ/∂hₖ‖ · {where}: how much each loss blames each hidden state",
+        "loss",
+        *[f"h{subscript(k)}" for k in ks],
+    )
+    for s, row in rows:
+        cells = []
+        for k in ks:
+            v = float(row[k - 1])
+            cells.append(Text(sci(v), heat(v, top)) if v > 0 else Text("0", "num.zero"))
+        table.add_row(Text(f"L{subscript(s)}", "label"), *cells)
+    notes = [
+        "Brighter cells blame more (log scale); 0 where k > s, or where --truncate cut the flow."
+    ]
+    if len(ks) < T or len(rows) < len(event.losses):
+        notes.append(f"Showing the last {len(ks)} of {T} steps; the JSON trace has them all.")
+    shares = noted_table(
+        f"Each step's share of each gradient (‖contribution of step t‖) · {where}",
+        "θ",
+        *[f"t={k}" for k in ks],
+    )
+    for name in NAMES:
+        values = np.asarray(event.shares[name], dtype=float)
+        top_share = float(values.max()) if values.size else 0.0
+        shares.add_row(
+            Text(SYMBOLS[name], "label"),
+            *[Text(sci(values[k - 1]), heat(values[k - 1], top_share)) for k in ks],
+        )
+    return Group(table, Text(" ".join(notes), "note"), shares)
+
+
+def jacobians_view(event: JacobiansEvent) -> RenderableType:
+    """‖∂h_T/∂hₖ‖₂ for every k, the spectral facts of Wʰ, and the verdict."""
+    norms = np.asarray(event.norms, dtype=float)
+    first = event.first
+    T = first + norms.size - 1
+    ks = sorted({*np.linspace(first, T, min(norms.size, 12)).round().astype(int).tolist()})
+    table = noted_table(
+        f"Vanishing or exploding? ‖∂h_T/∂hₖ‖₂ · step {event.step} · sentence {event.sentence + 1}",
+        "k",
+        "‖∂h_T/∂hₖ‖₂",
+        "",
+        caption="∂h_T/∂hₖ = ∏ⱼ diag(f′(aⱼ))·Wʰᵀ for j = T … k+1; ‖·‖₂ is the spectral norm "
+        "(largest singular value)."
+        + (f" Followed back {norms.size} steps, from h_T." if first > 1 else ""),
+    )
+    logs = np.log10(np.maximum(norms, 1e-300))
+    low, span = float(logs.min()), float(np.ptp(logs)) or 1.0
+    for k in ks:
+        v = float(norms[k - first])
+        width = 1 + round(29 * (logs[k - first] - low) / span)  # log scale, 1 to 30 characters
+        table.add_row(str(k), sci(v), Text("█" * width, "label"))
+    T_ = subscript(T)
+    style = "status.ok" if event.verdict == "stable" else "status.bad"
+    verdict = Text.assemble(
+        (f"{event.verdict}: ", style),
+        f"‖∂h{T_}/∂h{subscript(first)}‖₂ = {sci(event.end_to_end)} "
+        f"(vanishing below 1e-02, exploding above 1e+02); about ×{event.rate:.3g} a step. "
+        f"Wʰ: largest singular value {event.sigma_max:.4g}, spectral radius "
+        f"{event.spectral_radius:.4g}.",
+    )
+    return Group(table, verdict)
+
+
+def loss_gradients_view(event: LossGradientsEvent) -> RenderableType:
+    """The seed's ∂Lₜ/∂θ under --loss every: the gradient of each loss alone, and its sum."""
+    table = noted_table(
+        f"The seed's per-loss terms ‖∂Lₛ/∂θ‖ · step {event.step} · sentence {event.sentence + 1}",
+        "loss",
+        *[f"‖∂Lₛ/∂{SYMBOLS[n]}‖" for n in NAMES],
+        caption="∂L/∂W = ∂L₁/∂W + ∂L₂/∂W + …: the gradient of L = Σₛ Lₛ is the sum of the "
+        "gradients of each loss, as the seed writes it.",
+    )
+    for row, s in enumerate(event.losses):
+        table.add_row(
+            Text(f"L{subscript(s)}", "label"),
+            *[sci(float(np.linalg.norm(np.asarray(getattr(event, n))[row]))) for n in NAMES],
+        )
+    return table
+
+
+def check_view(event: CheckEvent) -> RenderableType:
+    """The largest relative error per parameter, and whether the check passed."""
+    truncated = event.truncation_error is not None
+    table = noted_table(
+        f"Gradient check · step {event.step} · BPTT against central finite differences (float64)",
+        "θ",
+        "entries checked",
+        "max relative error",
+        "",
+        *(["truncation error"] * truncated),
+        caption="Relative error |g − n| / max(|g| + |n|, 1e-6), five-point central differences, "
+        "ε = 1e-3."
+        + (
+            " With --truncate the full BPTT gradient is checked; the truncation "
+            "error is ‖g_truncated − g‖ / ‖g‖, not a failure."
+            if truncated
+            else ""
+        ),
+    )
+    for name in NAMES:
+        err = event.max_error[name]
+        ok = err <= event.tolerance
+        extra = [sci(event.truncation_error[name])] if event.truncation_error else []
+        table.add_row(
+            Text(SYMBOLS[name], "label"),
+            f"{event.checked[name]} of {event.total[name]}",
+            sci(err),
+            Text("✓" if ok else "✗ too large", "status.ok" if ok else "status.bad"),
+            *extra,
+        )
+    if event.passed:
+        line = Text(f"gradient check passed: every error ≤ {event.tolerance:g}", "status.ok")
+    else:
+        bad = ", ".join(SYMBOLS[n] for n in NAMES if event.max_error[n] > event.tolerance)
+        line = Text(
+            f"gradient check failed for {bad}: errors above {event.tolerance:g}", "status.bad"
+        )
+    return Group(table, line)

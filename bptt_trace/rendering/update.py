@@ -1,0 +1,161 @@
+"""The update of the five parameters, and the predictions before and after training."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from rich.table import Table
+from rich.text import Text
+
+from ..core.params import NAMES, SYMBOLS
+from ..trace.events import UpdateEvent
+from ..trace.summary import is_summary
+from .forward import ONE_HOT_MAX, noted_table
+from .theme import fmt, matrix, vector
+
+
+class UpdateView:
+    """θ ← θ − α·∂L/∂θ for the five parameters: old value, gradient applied, new value.
+
+    Old, gradient and new stand side by side when the console is wide enough, else one
+    under another.
+    """
+
+    def __init__(self, event: UpdateEvent, vocab: Sequence[str], precision: int) -> None:
+        self.event = event
+        self.vocab = vocab
+        self.precision = precision
+
+    def _tables(self, side_by_side: bool) -> list[Table]:
+        e, p = self.event, self.precision
+        scale = (
+            ""
+            if e.scale == 1.0
+            else f" · clipped: ‖∂L/∂θ‖ = {e.grad_norm:.{p}g} scaled by {e.scale:.{p}g}"
+        )
+        tables = []
+        for name in NAMES:
+            sym = SYMBOLS[name]
+            title = f"{sym} ← {sym} − α·∂L/∂{sym}   (α = {e.lr:g}{scale})"
+            values = [d[name] for d in (e.old, e.applied, e.new)]
+            if any(is_summary(v) for v in values):
+                table = noted_table(title, "", "summary")
+                for what, value in zip(("old", f"∂L/∂{sym}", "new"), values, strict=True):
+                    table.add_row(Text(what, "label"), vector(value, p))
+                tables.append(table)
+                continue
+            old, grad, new = (np.atleast_2d(np.asarray(v, dtype=float)) for v in values)
+            labels = self._row_labels(name, old.shape[0])
+            rows = list(range(old.shape[0]))
+            if name == "W" and len(rows) > ONE_HOT_MAX:  # only the rows of the input tokens
+                rows = np.flatnonzero(np.any(grad != 0, axis=1)).tolist()
+            note = None
+            if len(rows) < old.shape[0]:
+                note = f"The other {old.shape[0] - len(rows)} rows have a zero gradient: unchanged."
+            if side_by_side:
+                table = noted_table(title, "", "old", f"∂L/∂{sym}", "new", caption=note)
+                for i in rows:
+                    table.add_row(
+                        Text(labels[i], "note"),
+                        vector(old[i], p),
+                        vector(grad[i], p),
+                        vector(new[i], p),
+                    )
+            else:
+                table = noted_table(title, "", "", "value", caption=note)
+                for i in rows:
+                    table.add_row(
+                        Text(labels[i], "note"),
+                        Text(f"old\n∂L/∂{sym}\nnew", "label"),
+                        matrix([old[i], grad[i], new[i]], p),
+                    )
+            tables.append(table)
+        return tables
+
+    def _row_labels(self, name: str, rows: int) -> list[str]:
+        if name == "W":
+            return list(self.vocab)  # row i of W belongs to token i
+        if name in ("b", "b_output"):
+            return [""]
+        return [f"{i + 1}" for i in range(rows)]
+
+    def note(self) -> Text | None:
+        """Says so when α·∂L/∂θ is too small to show at this precision."""
+        e = self.event
+        change = max(
+            (
+                float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
+                for n in NAMES
+                if not (is_summary(e.new[n]) or is_summary(e.old[n]))
+            ),
+            default=float("inf"),
+        )
+        if change >= 0.5 * 10.0 ** (-self.precision):
+            return None
+        return Text(
+            f"At α = {e.lr:g} the largest change is {change:.1e}, below the "
+            f"{self.precision} decimals shown: old and new look alike. "
+            f"--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
+            " shows it.",
+            "note",
+        )
+
+    def _side_by_side_width(self) -> int:
+        """The width that old | gradient | new in one row needs, with the row labels."""
+        e, p = self.event, self.precision
+        widest = max(
+            (
+                vector(np.atleast_2d(np.asarray(d[name], dtype=float))[0], p).cell_len
+                for d in (e.old, e.applied, e.new)
+                for name in NAMES
+                if not is_summary(d[name])
+            ),
+            default=0,
+        )
+        label = max(len(token) for token in self.vocab)
+        return label + 3 * (widest + 1) + 2
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        fits = self._side_by_side_width() <= options.max_width
+        yield from self._tables(side_by_side=fits)
+        note = self.note()
+        if note is not None:
+            yield note
+
+
+def predictions_table(before: Sequence[Any], after: Sequence[Any], precision: int) -> Table:
+    """The top tokens of ŷₜ = softmax(hₜ·V + b_output) at every t, before and after training."""
+    table = noted_table(
+        f"Predictions · top {len(before[0].top[0])} of ŷₜ before (step {before[0].step}) "
+        f"and after (step {after[0].step}) training",
+        "sentence",
+        "t",
+        "xₜ",
+        "target",
+        "before",
+        "after",
+        caption="ŷₜ is read out at every t; only the steps with a target have a loss.",
+    )
+    for b, a in zip(before, after, strict=True):
+        for t, token in enumerate(b.tokens):
+            table.add_row(
+                str(b.sentence + 1) if t == 0 else "",
+                str(t + 1),
+                Text(token, "token"),
+                Text(b.targets[t] or "—", "token" if b.targets[t] else "note"),
+                _top(b.top[t], b.targets[t], precision),
+                _top(a.top[t], a.targets[t], precision),
+            )
+        table.add_section()
+    return table
+
+
+def _top(top: Sequence[Sequence[Any]], target: str | None, precision: int) -> Text:
+    width = max(len(tok) for tok, _ in top)
+    parts = [
+        Text(f"{tok:<{width}} {fmt(prob, precision)[1:]}", "bold" if tok == target else "")
+        for tok, prob in top
+    ]
+    return Text("\n").join(parts)

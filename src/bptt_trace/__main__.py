@@ -1,5 +1,0 @@
-"""python -m bptt_trace"""
-
-from .cli import run
-
-run()
