@@ -1,5 +1,5 @@
 """Views of the gradient flow: the blame heatmap, each step's share, the Jacobian norms,
-the seed's per-loss terms, and the gradient check."""
+and the per-loss terms."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..core.params import NAMES, SYMBOLS
-from ..trace.events import BlameEvent, CheckEvent, JacobiansEvent, LossGradientsEvent
-from .forward import noted_table
+from ..trace.events import BlameEvent, JacobiansEvent, LossGradientsEvent
+from .tables import noted_table
 from .theme import subscript
 
 COLUMNS_MAX = 9
@@ -119,43 +119,3 @@ def loss_gradients_view(event: LossGradientsEvent) -> RenderableType:
             *[sci(float(np.linalg.norm(np.asarray(getattr(event, n))[row]))) for n in NAMES],
         )
     return table
-
-
-def check_view(event: CheckEvent) -> RenderableType:
-    """The largest relative error per parameter, and whether the check passed."""
-    truncated = event.truncation_error is not None
-    table = noted_table(
-        f"Gradient check · step {event.step} · BPTT against central finite differences (float64)",
-        "θ",
-        "entries checked",
-        "max relative error",
-        "",
-        *(["truncation error"] * truncated),
-        caption="Relative error |g − n| / max(|g| + |n|, 1e-6), five-point central differences, "
-        "ε = 1e-3."
-        + (
-            " With --truncate the full BPTT gradient is checked; the truncation "
-            "error is ‖g_truncated − g‖ / ‖g‖, not a failure."
-            if truncated
-            else ""
-        ),
-    )
-    for name in NAMES:
-        err = event.max_error[name]
-        ok = err <= event.tolerance
-        extra = [sci(event.truncation_error[name])] if event.truncation_error else []
-        table.add_row(
-            Text(SYMBOLS[name], "label"),
-            f"{event.checked[name]} of {event.total[name]}",
-            sci(err),
-            Text("✓" if ok else "✗ too large", "status.ok" if ok else "status.bad"),
-            *extra,
-        )
-    if event.passed:
-        line = Text(f"gradient check passed: every error ≤ {event.tolerance:g}", "status.ok")
-    else:
-        bad = ", ".join(SYMBOLS[n] for n in NAMES if event.max_error[n] > event.tolerance)
-        line = Text(
-            f"gradient check failed for {bad}: errors above {event.tolerance:g}", "status.bad"
-        )
-    return Group(table, line)

@@ -9,18 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
 from rich.text import Text
 
 from ..trace.events import Event, PredictionsEvent, RunEvent
-from .backward import backward_views
-from .flow import blame_view, check_view, jacobians_view, loss_gradients_view
+from .backward import backward_table
+from .check import check_view
+from .contributions import contributions_table
+from .flow import blame_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
-from .forward import forward_table, output_view, run_header
+from .forward import forward_table
+from .header import run_header
+from .output import output_view
 from .theme import THEME, fmt
-from .training import LossCurve
-from .update import UpdateView, predictions_table
+from .training import LossCurve, predictions_table
+from .update import UpdateView
 
 GROUPED = ("forward", "output", "backward")
 """Events shown together, one table per step and sentence."""
@@ -97,8 +101,9 @@ class TraceRenderer:
         else:
             self.step_backward.extend(events)
             self.step_unseen += omitted
-            shown = backward_views(
-                events, self.run.vocab, self.precision, cfg["activation"], cfg.get("truncate")
+            shown = Group(
+                backward_table(events, self.precision, cfg["activation"], cfg.get("truncate")),
+                contributions_table(events, self.run.vocab, self.precision),
             )
         if not omitted:
             return [shown]

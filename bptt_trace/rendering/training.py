@@ -1,11 +1,15 @@
-"""The loss curve: loss against step, drawn with text in the terminal."""
+"""After training: the loss curve, and the predictions before and after."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from rich.table import Table
 from rich.text import Text
+
+from .tables import noted_table
+from .theme import fmt
 
 
 class LossCurve:
@@ -48,3 +52,39 @@ class LossCurve:
         yield Text(
             f"{'':>{label}}  {first}{last:>{max(len(cols) - len(first), len(last))}}", "note"
         )
+
+
+def predictions_table(before: Sequence[Any], after: Sequence[Any], precision: int) -> Table:
+    """The top tokens of ŷₜ = softmax(hₜ·V + b_output) at every t, before and after training."""
+    table = noted_table(
+        f"Predictions · top {len(before[0].top[0])} of ŷₜ before (step {before[0].step}) "
+        f"and after (step {after[0].step}) training",
+        "sentence",
+        "t",
+        "xₜ",
+        "target",
+        "before",
+        "after",
+        caption="ŷₜ is read out at every t; only the steps with a target have a loss.",
+    )
+    for b, a in zip(before, after, strict=True):
+        for t, token in enumerate(b.tokens):
+            table.add_row(
+                str(b.sentence + 1) if t == 0 else "",
+                str(t + 1),
+                Text(token, "token"),
+                Text(b.targets[t] or "—", "token" if b.targets[t] else "note"),
+                _top(b.top[t], b.targets[t], precision),
+                _top(a.top[t], a.targets[t], precision),
+            )
+        table.add_section()
+    return table
+
+
+def _top(top: Sequence[Sequence[Any]], target: str | None, precision: int) -> Text:
+    width = max(len(tok) for tok, _ in top)
+    parts = [
+        Text(f"{tok:<{width}} {fmt(prob, precision)[1:]}", "bold" if tok == target else "")
+        for tok, prob in top
+    ]
+    return Text("\n").join(parts)

@@ -1,0 +1,93 @@
+"""The output of one sentence: oₜ, ŷₜ, the target, the loss and ∂L/∂oₜ."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from rich.console import Group
+from rich.text import Text
+
+from ..trace.events import OutputEvent
+from ..trace.summary import is_summary, top_indices
+from .tables import ONE_HOT_MAX, VECTOR_MAX, noted_table
+from .theme import fmt, subscript, vector
+
+
+def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: int) -> Group:
+    """oₜ, ŷₜ, the target and the loss of one sentence, with the seed's "ŷ − y" named."""
+    first = events[0]
+    where = f"step {first.step} · sentence {first.sentence + 1}"
+    note = (
+        "The seed writes “L = ŷ − y”: ŷ − y is ∂L/∂o, the gradient of the loss with respect "
+        "to the logits o, where the backward pass starts; the loss itself is −log ŷ[y]."
+    )
+    if len(events) > 1:
+        wide = len(vocab) <= VECTOR_MAX
+        columns = ["t", "target yₜ", "ŷₜ[yₜ]", "Lₜ = −log ŷₜ[yₜ]"]
+        table = noted_table(
+            f"Outputs and losses · {where}", *columns, *(["ŷₜ − yₜ = ∂Lₜ/∂oₜ"] * wide)
+        )
+        for e in events:
+            p_target = np.exp(-e.loss) if is_summary(e.y_hat) else e.y_hat[e.target_index]
+            cells = [
+                str(e.t),
+                Text(e.target, "token"),
+                fmt(p_target, precision)[1:],
+                fmt(e.loss, precision)[1:],
+            ]
+            table.add_row(*cells, *([vector(e.dL_do, precision)] * wide))
+        total = sum(e.loss for e in events)
+        table.add_section()
+        table.add_row("", "", "", Text(f"Σ = {fmt(total, precision)[1:]}", "bold"), *[""] * wide)
+        if not wide:
+            note += f" The {len(vocab)} entries of each ŷₜ − yₜ are in the JSON trace."
+        return Group(table, Text(note, "note"))
+    e = first
+    T = subscript(e.t)
+    if is_summary(e.y_hat):
+        return summarised_output(e, where, note, precision)
+    y_hat = np.asarray(e.y_hat)
+    table = noted_table(
+        f"Output and loss · {where} · t = {e.t}",
+        "token",
+        f"o{T}",
+        "ŷ = softmax(o)",
+        "y",
+        "ŷ − y = ∂L/∂o",
+    )
+    rows = _shown_rows(y_hat, e.target_index)
+    for i in rows:
+        style = "token" if i == e.target_index else ""
+        table.add_row(
+            Text(vocab[i], style),
+            vector([e.o[i]], precision, False),
+            vector([y_hat[i]], precision, False),
+            "1" if i == e.target_index else "0",
+            vector([e.dL_do[i]], precision, False),
+        )
+    if len(rows) < len(vocab):
+        table.add_row(Text(f"… {len(vocab) - len(rows)} more tokens", "note"), "", "", "", "")
+    loss = Text(
+        f"L = −log ŷ[{e.target}] = −log {fmt(y_hat[e.target_index], precision)[1:]} "
+        f"= {fmt(e.loss, precision)[1:]}",
+        "bold",
+    )
+    return Group(table, loss, Text(note, "note"))
+
+
+def summarised_output(e: OutputEvent, where: str, note: str, precision: int) -> Group:
+    """The output of a large vocabulary: summaries of oₜ, ŷₜ and ŷₜ − yₜ, and the loss."""
+    table = noted_table(f"Output and loss · {where} · t = {e.t}", "", "summary")
+    for label, value in (("o", e.o), ("ŷ = softmax(o)", e.y_hat), ("ŷ − y = ∂L/∂o", e.dL_do)):
+        table.add_row(Text(label, "label"), vector(value, precision))
+    loss = Text(f"L = −log ŷ[{e.target}] = {fmt(e.loss, precision)[1:]}", "bold")
+    return Group(table, loss, Text(note, "note"))
+
+
+def _shown_rows(y_hat: np.ndarray, target: int, most: int = ONE_HOT_MAX) -> list[int]:
+    """Every token for a small vocabulary; else the target and the most probable tokens."""
+    if y_hat.size <= most:
+        return list(range(y_hat.size))
+    best = [int(i) for i in top_indices(y_hat, most - 1) if i != target]
+    return sorted({target, *best[: most - 1]})

@@ -1,0 +1,44 @@
+"""The table every view is made of: a heading above, a note below, labels never wrapped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+ONE_HOT_MAX = 12
+"""Up to this vocabulary size the one-hot vectors are drawn in full."""
+
+ONE_HOT_ROWS = 24
+"""At most this many input tokens are listed with their one-hot vectors."""
+
+VECTOR_MAX = 6
+"""Up to this vocabulary size a |vocab|-long vector is printed in a table row."""
+
+ACT_DERIVATIVE = {"tanh": "1 − hₜ²", "sigmoid": "hₜ·(1 − hₜ)", "relu": "1 if aₜ > 0 else 0"}
+ACT_FORMULA = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu"}
+
+
+class NotedTable(Table):
+    """A table with a heading above and a note below, both at the console's full width."""
+
+    heading: Text | None = None
+    note: Text | None = None
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        if self.heading is not None:
+            yield self.heading
+        yield from super().__rich_console__(console, options)
+        if self.note is not None:
+            yield self.note
+
+
+def noted_table(title: str, *columns: str, caption: str | None = None) -> Table:
+    table = NotedTable(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.heading = Text(title, "title")
+    table.note = Text(caption, "note") if caption else None
+    for column in columns:
+        table.add_column(Text(column, "bold"), no_wrap=True)  # Text: ŷ[y] is not markup
+    return table
