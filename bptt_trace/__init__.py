@@ -6,7 +6,7 @@ The Python API, for notebooks and for checking your own BPTT code::
     events = list(trace_sentence("I like NLP", Config(lr=0.001)))
     render(events)                      # the same tables as the command line
     grads = next(e for e in events if e.kind == "gradients")
-    grads.W_h, grads.to_json()          # ∂L/∂Wʰ as an array; the event's JSON form
+    grads.grads["W_h"], grads.to_json()  # ∂L/∂Wʰ as an array; the event's JSON form
 """
 
 from __future__ import annotations

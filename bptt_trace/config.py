@@ -41,6 +41,8 @@ class Config:
     clip: float | None = None
     check: bool = False
     detail: Detail = "auto"
+    cell: str = "rnn"
+    """The recurrent cell by name (``core.cells``); a trace's config leaves out the default."""
 
     def traced(self, step: int) -> bool:
         """Whether training step ``step`` is traced in full: the first, the last, every K-th."""
@@ -48,4 +50,7 @@ class Config:
         return step in (1, self.steps) or (every is not None and step % every == 0)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["cell"] == "rnn":  # traces of the vanilla RNN read as they always have
+            del data["cell"]
+        return data

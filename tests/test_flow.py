@@ -5,13 +5,15 @@ import json
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from reference import (
+from oracles import (
+    NAMES,
     F,
     corpus_loss,
     hidden_states,
     max_relative_error,
     numeric_gradients,
     step_loss,
+    truncated_reference,
 )
 
 from bptt_trace.cli.app import main
@@ -19,8 +21,9 @@ from bptt_trace.config import Config
 from bptt_trace.core.activations import ACTIVATIONS
 from bptt_trace.core.batch import make_batch
 from bptt_trace.core.bptt import backward, forward
-from bptt_trace.core.flow import diagnose, loss_flow
-from bptt_trace.core.params import NAMES, Params
+from bptt_trace.core.cells import make_cell
+from bptt_trace.core.flow import loss_flow
+from bptt_trace.core.jacobians import diagnose, spectrum
 from bptt_trace.core.tokens import build_vocab, tokenize
 from bptt_trace.trace.loop import run
 
@@ -33,13 +36,13 @@ def problem(text: str, hidden: int, seed: int, mode: str):
     ids = [[vocab.index(t) for t in s] for s in corpus]
     rng = np.random.default_rng(seed)
     V = len(vocab)
-    p = Params(
-        W=rng.normal(0, 0.5, (V, hidden)),
-        W_h=rng.normal(0, 0.5, (hidden, hidden)),
-        b=rng.normal(0, 0.3, hidden),
-        V=rng.normal(0, 0.5, (hidden, V)),
-        b_output=rng.normal(0, 0.3, V),
-    )
+    p = {
+        "W": rng.normal(0, 0.5, (V, hidden)),
+        "W_h": rng.normal(0, 0.5, (hidden, hidden)),
+        "b": rng.normal(0, 0.3, hidden),
+        "V": rng.normal(0, 0.5, (hidden, V)),
+        "b_output": rng.normal(0, 0.3, V),
+    }
     eos = vocab.index("<eos>")
     return p, ids, eos, make_batch(ids, eos, mode)
 
@@ -52,43 +55,26 @@ CASES = [("I like NLP", 4, 0), ("a b a b a\nthe loss blames earlier steps", 3, 5
 @pytest.mark.parametrize(("text", "hidden", "seed"), CASES)
 def test_every_loss_mode_and_activation_matches_finite_differences(mode, f, text, hidden, seed):
     p, ids, eos, batch = problem(text, hidden, seed, mode)
-    act = ACTIVATIONS[f]
-    fw = forward(p, batch, act)
+    cell = make_cell({"activation": f})
+    fw = forward(cell, p, batch)
     if f == "relu":  # finite differences need every aₜ away from relu's kink at 0
-        assert np.min(np.abs(fw.a[:, 1:][batch.mask])) > 4 * EPS
-    bw = backward(p, batch, fw, act)
+        assert np.min(np.abs(fw.cache[batch.mask])) > 4 * EPS  # the cache holds aₜ
+    bw = backward(cell, p, batch, fw)
     numeric = numeric_gradients(lambda q: corpus_loss(q, ids, eos, mode, f), p)
     for name in NAMES:
         assert max_relative_error(bw.grads[name], numeric[name]) <= 1e-7, name
     assert_allclose(bw.loss, corpus_loss(p, ids, eos, mode, f), rtol=1e-13)
 
 
-def truncated_reference(p: Params, ids: list[int], eos: int, mode: str, f: str, K: int):
-    """Σₛ ∂Lₛ/∂θ with hₛ₋ₖ held fixed: each loss re-run over its last K steps only."""
-    h = hidden_states(p, ids, f)
-    ys = [*ids[1:], eos]
-    steps = range(1, len(ids) + 1) if mode == "every" else [len(ids)]
-
-    def loss(q: Params) -> float:
-        total = 0.0
-        for s in steps:
-            start = max(s - K, 0)
-            h_s = hidden_states(q, ids[start:s], f, h0=h[start])[-1]  # h[start] is detached
-            total += step_loss(q, h_s, ys[s - 1])
-        return total
-
-    return numeric_gradients(loss, p)
-
-
 @pytest.mark.parametrize("mode", ["last", "every"])
 def test_truncation_equals_an_independent_rerun_of_each_losss_last_k_steps(mode):
     p, ids, eos, batch = problem("we learn BPTT one step at a time", 3, 2, mode)
-    act = ACTIVATIONS["tanh"]
-    fw = forward(p, batch, act)
+    cell = make_cell({"activation": "tanh"})
+    fw = forward(cell, p, batch)
     T = len(ids[0])
-    full = backward(p, batch, fw, act).grads
+    full = backward(cell, p, batch, fw).grads
     for K in (1, 3, T, T + 5):
-        cut = backward(p, batch, fw, act, truncate=K).grads
+        cut = backward(cell, p, batch, fw, truncate=K).grads
         expected = truncated_reference(p, ids[0], eos, mode, "tanh", K)
         for name in NAMES:
             assert max_relative_error(cut[name], expected[name]) <= 1e-7, (K, name)
@@ -99,21 +85,21 @@ def test_truncation_equals_an_independent_rerun_of_each_losss_last_k_steps(mode)
 
 def test_truncation_at_1_has_no_flow_across_time():
     p, _, _, batch = problem("I like NLP", 4, 1, "every")
-    act = ACTIVATIONS["tanh"]
-    fw = forward(p, batch, act)
-    bw = backward(p, batch, fw, act, truncate=1)
+    cell = make_cell({"activation": "tanh"})
+    fw = forward(cell, p, batch)
+    bw = backward(cell, p, batch, fw, truncate=1)
     assert not np.any(bw.dh_from_next)  # nothing flows from step t+1 into hₜ
     h = fw.h[0]
-    da = bw.da[0, 1:]
+    da = bw.delta[0, 1:]  # ∂L/∂aₜ
     assert_allclose(bw.grads["W_h"], h[:-1].T @ da, atol=1e-15)  # only immediate terms
 
 
 def test_blame_matrix_matches_an_independent_dL_s_dh_k():
     p, ids, eos, batch = problem("a b a b a", 3, 7, "every")
-    act = ACTIVATIONS["tanh"]
-    fw = forward(p, batch, act)
-    bw = backward(p, batch, fw, act)
-    flow = loss_flow(p, batch, fw, bw.f_prime, 0, None, with_grads=True)
+    cell = make_cell({"activation": "tanh"})
+    fw = forward(cell, p, batch)
+    bw = backward(cell, p, batch, fw)
+    flow = loss_flow(cell, p, batch, fw, 0, None, with_grads=True)
     h = hidden_states(p, ids[0], "tanh")
     ys = [*ids[0][1:], eos]
     T = len(ids[0])
@@ -137,10 +123,9 @@ def test_blame_matrix_matches_an_independent_dL_s_dh_k():
 
 def test_blame_matrix_is_zero_past_the_truncation():
     p, _, _, batch = problem("a b a b a b", 3, 7, "every")
-    act = ACTIVATIONS["tanh"]
-    fw = forward(p, batch, act)
-    bw = backward(p, batch, fw, act, truncate=2)
-    flow = loss_flow(p, batch, fw, bw.f_prime, 0, 2, with_grads=False)
+    cell = make_cell({"activation": "tanh"})
+    fw = forward(cell, p, batch)
+    flow = loss_flow(cell, p, batch, fw, 0, 2, with_grads=False)
     for row, s in enumerate(flow.losses.tolist()):
         nonzero = np.flatnonzero(flow.blame[row]) + 1
         assert nonzero.tolist() == [k for k in (s - 1, s) if k >= 1]
@@ -148,10 +133,10 @@ def test_blame_matrix_is_zero_past_the_truncation():
 
 def test_jacobian_norms_are_products_of_diag_f_prime_times_W_h_transposed():
     p, ids, _, batch = problem("one two three four", 3, 3, "last")
-    act = ACTIVATIONS["tanh"]
-    fw = forward(p, batch, act)
+    cell = make_cell({"activation": "tanh"})
+    fw = forward(cell, p, batch)
     h = hidden_states(p, ids[0], "tanh")
-    d = diagnose(p, 1 - fw.h[0] ** 2, 4)
+    d = diagnose(cell, p, fw.h[0], fw.cache[0], 4, spectrum(p["W_h"]))
     for k in range(1, 5):  # finite differences of h_T with respect to hₖ
         J = np.column_stack(
             [
@@ -164,7 +149,7 @@ def test_jacobian_norms_are_products_of_diag_f_prime_times_W_h_transposed():
             ]
         )
         assert_allclose(d.jacobian_norms[k - 1], np.linalg.norm(J, 2), rtol=1e-6)
-    assert_allclose(d.sigma_max, np.linalg.svd(p.W_h, compute_uv=False)[0])
+    assert_allclose(d.sigma_max, np.linalg.svd(p["W_h"], compute_uv=False)[0])
 
 
 @pytest.mark.parametrize(
@@ -191,7 +176,7 @@ def test_clipping_scales_the_update_to_the_clip_norm():
     events = list(run([["I", "like", "NLP"]], Config(clip=0.1, lr=0.5)))
     grads = next(e for e in events if e.kind == "gradients")
     update = next(e for e in events if e.kind == "update")
-    norm = np.sqrt(sum(np.sum(np.asarray(getattr(grads, n)) ** 2) for n in NAMES))
+    norm = np.sqrt(sum(np.sum(np.asarray(grads.grads[n]) ** 2) for n in NAMES))
     assert update.grad_norm == pytest.approx(norm, rel=1e-14)
     assert norm > 0.1 and update.scale == pytest.approx(0.1 / norm, rel=1e-14)
     applied = np.sqrt(sum(np.sum(np.asarray(update.applied[n]) ** 2) for n in NAMES))
@@ -199,7 +184,7 @@ def test_clipping_scales_the_update_to_the_clip_norm():
     for n in NAMES:
         assert_allclose(
             update.new[n],
-            np.asarray(update.old[n]) - 0.5 * (0.1 / norm) * np.asarray(getattr(grads, n)),
+            np.asarray(update.old[n]) - 0.5 * (0.1 / norm) * np.asarray(grads.grads[n]),
             rtol=0,
             atol=1e-16,
         )

@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from reference import corpus_loss, max_relative_error, numeric_gradients
-from test_flow import truncated_reference
+from oracles import NAMES, corpus_loss, max_relative_error, numeric_gradients, truncated_reference
 
 from bptt_trace.cli.app import main
 from bptt_trace.config import Config
-from bptt_trace.core.activations import ACTIVATIONS
 from bptt_trace.core.batch import make_batch
 from bptt_trace.core.bptt import backward, forward
-from bptt_trace.core.params import NAMES, init_params
+from bptt_trace.core.cells import make_cell
+from bptt_trace.core.model import init_params
 from bptt_trace.core.tokens import build_vocab, tokenize
 from bptt_trace.errors import InputError
 from bptt_trace.files.jsonl import dumps
@@ -62,13 +61,13 @@ def test_gradients_match_finite_differences_on_random_input(
     vocab = build_vocab([tokens])
     ids = [vocab.index(t) for t in tokens]
     eos = vocab.index("<eos>")
-    p = init_params(len(vocab), hidden, np.random.default_rng(seed))
+    cell = make_cell({"activation": f})
+    p = init_params(cell, len(vocab), hidden, np.random.default_rng(seed))
     batch = make_batch([ids], eos, mode)
-    act = ACTIVATIONS[f]
-    fw = forward(p, batch, act)
+    fw = forward(cell, p, batch)
     if f == "relu":
-        assume(np.min(np.abs(fw.a[0, 1:])) > 0.02)  # away from relu's kink
-    bw = backward(p, batch, fw, act, truncate)
+        assume(np.min(np.abs(fw.cache[0, 1:])) > 0.02)  # aₜ away from relu's kink
+    bw = backward(cell, p, batch, fw, truncate)
     if truncate is None:
         numeric = numeric_gradients(lambda q: corpus_loss(q, [ids], eos, mode, f), p)
     else:
@@ -172,7 +171,7 @@ def test_a_mutated_model_loads_or_is_refused_cleanly(data, tmp_path_factory, cap
         assert "\n" not in str(err)
         return
     for name in NAMES:
-        assert np.isfinite(getattr(params, name)).all()
+        assert np.isfinite(params[name]).all()
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,9 @@
 import io
 
 import numpy as np
-from reference import hidden_states
+from oracles import NAMES, hidden_states
 
 from bptt_trace.config import Config
-from bptt_trace.core.params import NAMES, Params
 from bptt_trace.rendering.renderer import make_console, render
 from bptt_trace.trace.loop import trace_sentence
 
@@ -19,9 +18,9 @@ def rendered(sentence: str = "I like NLP", width: int = 100, **config) -> str:
 
 def seed_numbers():
     events = list(trace_sentence("I like NLP", Config(lr=0.001)))
-    p = Params(**{n: np.asarray(getattr(events[1], n)) for n in NAMES})
+    p = {n: np.asarray(events[1].params[n]) for n in NAMES}
     h = hidden_states(p, [0, 1, 2], "tanh")
-    o = h[3] @ p.V + p.b_output
+    o = h[3] @ p["V"] + p["b_output"]
     y_hat = np.exp(o) / np.exp(o).sum()
     return p, h, y_hat
 
@@ -68,12 +67,12 @@ def test_output_shows_the_loss_and_its_gradient_wrt_the_logits() -> None:
 
 def test_backward_table_starts_from_the_output_at_t_equals_T() -> None:
     p, h, y_hat = seed_numbers()
-    dh3 = (y_hat - np.eye(4)[3]) @ p.V.T  # ∂L/∂h₃ = (ŷ − y)·Vᵀ
+    dh3 = (y_hat - np.eye(4)[3]) @ p["V"].T  # ∂L/∂h₃ = (ŷ − y)·Vᵀ
     da3 = dh3 * (1 - h[3] ** 2)
     text = rendered(lr=0.001)
     assert lines_with(text, "= ∂L/∂h₃ (total)")[0].endswith(vec(dh3))
     assert lines_with(text, "= ∂L/∂a₃")[0].endswith(vec(da3))
-    assert lines_with(text, "+ step 3 through Wʰ: ∂L/∂a₃·Wʰᵀ")[0].endswith(vec(da3 @ p.W_h.T))
+    assert lines_with(text, "+ step 3 through Wʰ: ∂L/∂a₃·Wʰᵀ")[0].endswith(vec(da3 @ p["W_h"].T))
     assert lines_with(text, "+ step 4 through Wʰ")[0].endswith("— none")
 
 
@@ -102,16 +101,16 @@ def test_formula_panel_follows_one_entry_from_its_terms_to_the_new_value() -> No
     events = list(trace_sentence("I like NLP", Config(lr=0.1)))
     grads = next(e for e in events if e.kind == "gradients")
     p = events[1]
-    g = np.asarray(grads.W_h)
+    g = np.asarray(grads.grads["W_h"])
     i, j = np.unravel_index(np.argmax(np.abs(g)), g.shape)
-    old = np.asarray(p.W_h)[i, j]
+    old = np.asarray(p.params["W_h"])[i, j]
     text = rendered(lr=0.1)
     expected = (
         f"Wʰ[{i + 1}, {j + 1}] ← {old:+.4f} − 0.1 × ({g[i, j]:+.4f}) = {old - 0.1 * g[i, j]:+.4f}"
     )
     assert expected in text
     backward = [e for e in events if e.kind == "backward"]
-    terms = sorted((e.t, np.outer(e.h_prev, e.da)[i, j]) for e in backward)
+    terms = sorted((e.t, np.outer(e.terms["h_prev"], e.terms["da"])[i, j]) for e in backward)
     assert " + ".join(f"({v:+.4f})" for _, v in terms) in text
 
 
@@ -151,4 +150,4 @@ def test_the_readme_python_example_runs(capsys) -> None:
     namespace: dict = {}
     exec(code, namespace)
     assert "Backward pass (BPTT)" in capsys.readouterr().out
-    assert namespace["grads"].W_h.shape == (4, 4)
+    assert namespace["grads"].grads["W_h"].shape == (4, 4)

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 
 from bptt_trace.config import Config
-from bptt_trace.core.activations import ACTIVATIONS
 from bptt_trace.core.batch import make_batch
 from bptt_trace.core.bptt import backward, forward
-from bptt_trace.core.params import init_params
+from bptt_trace.core.cells import make_cell
+from bptt_trace.core.model import init_params
 from bptt_trace.files.jsonl import dumps
 from bptt_trace.rendering.renderer import make_console, render
 from bptt_trace.trace.loop import run
 from bptt_trace.trace.summary import is_summary, summarize
-from bptt_trace.trace.traced_step import backward_events, forward_events, output_events, shown
+from bptt_trace.trace.traced_step import backward_events, forward_events, output_events
 
 VOCAB = 50_000
 
@@ -28,14 +28,14 @@ def test_a_large_vocabulary_step_never_holds_logits_for_every_time_step(mode) ->
     below that, because outputs are computed and dropped a time step (or chunk) at a time."""
     T, H = 400, 8
     rng = np.random.default_rng(0)
-    params = init_params(VOCAB, H, rng)
+    cell = make_cell({})
+    params = init_params(cell, VOCAB, H, rng)
     ids = rng.integers(0, VOCAB - 1, T).tolist()
     batch = make_batch([ids], VOCAB - 1, mode)
-    act = ACTIVATIONS["tanh"]
     tracemalloc.start()
     try:
-        fw = forward(params, batch, act)
-        bw = backward(params, batch, fw, act)
+        fw = forward(cell, params, batch)
+        bw = backward(cell, params, batch, fw)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -49,7 +49,7 @@ def test_a_traced_step_of_a_large_model_stays_bounded(tmp_path) -> None:
     words = [f"w{i}" for i in range(5_000)]
     corpus = [words[i : i + 40] for i in range(0, 120, 40)]
     rng = np.random.default_rng(1)
-    params = init_params(5_002, 16, rng)  # the corpus' words, <eos> and one more
+    params = init_params(make_cell({}), 5_002, 16, rng)  # the corpus' words, <eos> and one more
     vocab = [*words, "<eos>", "extra"]
     config = Config(hidden=16, loss="every")
     tracemalloc.start()
@@ -87,9 +87,11 @@ def test_a_summary_names_the_shape_norm_and_largest_entries() -> None:
 
 def test_sentences_of_different_lengths_are_one_padded_batch() -> None:
     batch = make_batch([[1, 2, 3], [4]], 0, "every")
-    assert batch.x.shape == (2, 3)
-    assert batch.mask.tolist() == [[True, True, True], [True, False, False]]
-    assert batch.out.tolist() == [[True, True, True], [True, False, False]]
+    assert batch.x.shape == (2, 4)  # column t is time step t; column 0 is before the first
+    assert batch.x.tolist() == [[0, 1, 2, 3], [0, 4, 0, 0]]
+    assert batch.mask.tolist() == [[False, True, True, True], [False, True, False, False]]
+    assert batch.out.tolist() == [[False, True, True, True], [False, True, False, False]]
+    assert batch.y[0, 1:].tolist() == [2, 3, 0] and batch.y[1, 1] == 0
 
 
 def test_long_sentences_are_followed_back_a_bounded_number_of_steps() -> None:
@@ -112,20 +114,24 @@ def test_a_long_sentence_is_summarised_a_block_of_time_steps_at_a_time() -> None
     rng = np.random.default_rng(0)
     vocab = [f"w{i}" for i in range(100)] + ["<eos>"]  # outputs of 101 entries: summarised
     batch = make_batch([rng.integers(0, 100, T).tolist()], 100, "every")
-    params, act = init_params(101, H, rng), ACTIVATIONS["tanh"]
-    fw = forward(params, batch, act)
-    bw = backward(params, batch, fw, act)
-    (b,) = shown("auto", params.b[None])[0]
+    cell = make_cell({})
+    params = init_params(cell, 101, H, rng)
+    fw = forward(cell, params, batch)
+    bw = backward(cell, params, batch, fw)
     tracemalloc.start()
     try:
         events = 0
         for event in chain(
-            forward_events(1, 0, params, batch.x[0], fw, b, vocab, "auto"),
+            forward_events(1, 0, cell, params, batch, fw, T, vocab, "auto"),
             output_events(1, 0, params, batch, fw, vocab, "auto"),
-            backward_events(1, 0, batch, fw, bw, vocab, "auto", {}),
+            backward_events(1, 0, cell, params, batch, fw, bw, vocab, "auto", {}),
         ):
-            shown_array = {"forward": "h", "output": "dL_do", "backward": "da"}[event.kind]
-            assert is_summary(getattr(event, shown_array))
+            if event.kind == "forward":
+                assert is_summary(event.h)
+            elif event.kind == "output":
+                assert is_summary(event.dL_do)
+            else:
+                assert is_summary(event.terms["da"])
             events += 1
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from reference import corpus_loss, max_relative_error, numeric_gradients
+from oracles import NAMES, corpus_loss, max_relative_error, numeric_gradients
 
 from bptt_trace.cli.app import main
 from bptt_trace.config import Config
-from bptt_trace.core.activations import ACTIVATIONS
 from bptt_trace.core.batch import make_batch
 from bptt_trace.core.bptt import backward, forward
-from bptt_trace.core.params import NAMES, Params
+from bptt_trace.core.cells import make_cell
+from bptt_trace.core.optimizer import divergence
 from bptt_trace.core.tokens import build_vocab, parse_corpus
 from bptt_trace.errors import InputError
 from bptt_trace.files.model_file import load_model, save_model
-from bptt_trace.trace.loop import divergence, run
+from bptt_trace.trace.loop import run
 
 SEED = ["I", "like", "NLP"]
 ROOT = Path(__file__).parents[1]
@@ -52,11 +52,11 @@ def test_corpus_gradients_are_those_of_the_mean_loss() -> None:
     ids = [[vocab.index(t) for t in s] for s in corpus]
     eos = vocab.index("<eos>")
     events = list(run(corpus, Config(hidden=3, seed=4)))
-    p = Params(**{n: np.asarray(getattr(events[1], n)) for n in NAMES})
+    p = {n: np.asarray(events[1].params[n]) for n in NAMES}
     grads = next(e for e in events if e.kind == "gradients")
     numeric = numeric_gradients(lambda q: corpus_loss(q, ids, eos, "last", "tanh"), p)
     for name in NAMES:
-        assert max_relative_error(getattr(grads, name), numeric[name]) <= 1e-7, name
+        assert max_relative_error(grads.grads[name], numeric[name]) <= 1e-7, name
     assert abs(grads.loss - corpus_loss(p, ids, eos, "last", "tanh")) < 1e-14
 
 
@@ -91,18 +91,18 @@ def test_save_load_continue_equals_an_uninterrupted_run(tmp_path: Path, capsys) 
     whole, _, _ = load_model(model_a)
     continued, _, _ = load_model(model_c)
     for name in NAMES:
-        assert np.array_equal(getattr(whole, name), getattr(continued, name)), name
+        assert np.array_equal(whole[name], continued[name]), name
 
 
 def test_saving_is_atomic_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "m.npz"
-    p = Params(
-        W=np.ones((2, 1)),
-        W_h=np.ones((1, 1)),
-        b=np.zeros(1),
-        V=np.ones((1, 2)),
-        b_output=np.zeros(2),
-    )
+    p = {
+        "W": np.ones((2, 1)),
+        "W_h": np.ones((1, 1)),
+        "b": np.zeros(1),
+        "V": np.ones((1, 2)),
+        "b_output": np.zeros(2),
+    }
     save_model(target, p, ["a", "<eos>"], {"hidden": 1, "activation": "tanh"})
     assert [f.name for f in tmp_path.iterdir()] == ["m.npz"]
     _, vocab, config = load_model(target)
@@ -142,13 +142,13 @@ def test_refused_model_files(tmp_path: Path, capsys) -> None:
 
 def test_mismatched_shapes_are_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.npz"
-    p = Params(
-        W=np.ones((3, 2)),
-        W_h=np.ones((2, 2)),
-        b=np.zeros(2),
-        V=np.ones((2, 3)),
-        b_output=np.zeros(2),
-    )
+    p = {
+        "W": np.ones((3, 2)),
+        "W_h": np.ones((2, 2)),
+        "b": np.zeros(2),
+        "V": np.ones((2, 3)),
+        "b_output": np.zeros(2),
+    }
     save_model(bad, p, ["a", "b", "<eos>"], {"hidden": 2, "activation": "tanh"})
     with pytest.raises(InputError, match="b_output has shape"):
         load_model(bad)
@@ -170,11 +170,11 @@ def test_divergence_stops_with_exit_1_a_message_and_the_diverged_event(capsys) -
 
 def test_divergence_names_the_first_quantity_that_is_nan_or_infinite() -> None:
     large = np.full(4, 1e200)  # finite, however large
-    assert divergence("the updated", {"W": np.zeros(2), "V": large}) is None
-    assert divergence("the updated", {"W": np.zeros(2), "V": np.array([1.0, np.nan])}) == (
-        "the updated V became NaN"
-    )
-    assert divergence("the gradient of", {"W_h": np.array([-np.inf, 1.0])}) == (
+    symbols = {"W": "W", "W_h": "Wʰ", "V": "V"}
+    assert divergence("the updated", {"W": np.zeros(2), "V": large}, symbols) is None
+    nan = {"W": np.zeros(2), "V": np.array([1.0, np.nan])}
+    assert divergence("the updated", nan, symbols) == "the updated V became NaN"
+    assert divergence("the gradient of", {"W_h": np.array([-np.inf, 1.0])}, symbols) == (
         "the gradient of Wʰ became infinite"
     )
 
@@ -184,13 +184,13 @@ def test_an_update_that_overflows_is_caught_at_its_step() -> None:
     update of b_output (ŷ uniform, so the target's entry grows by α·(1 − 1/|vocab|)) is not."""
     vocab = ["a", "<eos>"]
     rng = np.random.default_rng(0)
-    params = Params(
-        W=rng.normal(0, 0.1, (2, 3)),
-        W_h=rng.normal(0, 0.1, (3, 3)),
-        b=np.zeros(3),
-        V=np.zeros((3, 2)),
-        b_output=np.full(2, 1.7e308),
-    )
+    params = {
+        "W": rng.normal(0, 0.1, (2, 3)),
+        "W_h": rng.normal(0, 0.1, (3, 3)),
+        "b": np.zeros(3),
+        "V": np.zeros((3, 2)),
+        "b_output": np.full(2, 1.7e308),
+    }
     events = list(run([["a"]], Config(hidden=3, lr=1e308, steps=3), params, vocab))
     diverged = events[-1]
     assert diverged.kind == "diverged" and diverged.step == 1
@@ -230,7 +230,7 @@ def test_ctrl_c_stops_after_the_step_and_keeps_a_valid_trace(tmp_path: Path) -> 
     assert final["step"] == last_step
     params, vocab, _ = load_model(model)
     assert vocab == ["I", "like", "NLP", "<eos>"]
-    assert np.array_equal(params.W, np.asarray(final["W"]))
+    assert np.array_equal(params["W"], np.asarray(final["W"]))
     assert b"Traceback" not in proc.stderr.read()
 
 
@@ -248,19 +248,19 @@ def test_padded_batch_equals_sentence_by_sentence() -> None:
     vocab = build_vocab(corpus)
     ids = [[vocab.index(t) for t in s] for s in corpus]
     rng = np.random.default_rng(3)
-    p = Params(
-        W=rng.normal(size=(len(vocab), 3)),
-        W_h=rng.normal(size=(3, 3)) * 0.5,
-        b=rng.normal(size=3),
-        V=rng.normal(size=(3, len(vocab))),
-        b_output=rng.normal(size=len(vocab)),
-    )
-    act = ACTIVATIONS["tanh"]
+    p = {
+        "W": rng.normal(size=(len(vocab), 3)),
+        "W_h": rng.normal(size=(3, 3)) * 0.5,
+        "b": rng.normal(size=3),
+        "V": rng.normal(size=(3, len(vocab))),
+        "b_output": rng.normal(size=len(vocab)),
+    }
+    cell = make_cell({"activation": "tanh"})
     eos = vocab.index("<eos>")
     batch = make_batch(ids, eos, "every")
-    together = backward(p, batch, forward(p, batch, act), act).grads
+    together = backward(cell, p, batch, forward(cell, p, batch)).grads
     alone = [
-        backward(p, b, forward(p, b, act), act).grads
+        backward(cell, p, b, forward(cell, p, b)).grads
         for b in (make_batch([s], eos, "every") for s in ids)
     ]
     for name in NAMES:

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import EOS
+from ..core.cells import make_cell
+from ..core.cells.declaration import Cell
+from ..core.model import parameter_count
 from ..core.tokens import tokenize
 from ..errors import InputError
 
@@ -51,9 +54,9 @@ def check_numbers(n: Numbers) -> None:
         raise InputError(f"--clip must be a finite number above 0, not {n.clip}; try --clip 1")
 
 
-def check_size(vocab_size: int, hidden: int) -> None:
+def check_size(cell: Cell, vocab_size: int, hidden: int) -> None:
     """Refuse, from an estimate and before allocating, a model too large for memory."""
-    count = 2 * vocab_size * hidden + hidden * hidden + hidden + vocab_size
+    count = parameter_count(cell, vocab_size, hidden)
     if count > MAX_PARAMETERS:
         raise InputError(
             f"--hidden {hidden} with |vocab| = {vocab_size} makes {count:,} "
@@ -201,7 +204,8 @@ def prepare(req: Request) -> tuple[Any, ...]:
         check_loaded(vocab, saved, corpus, target, req.hidden, req.activation)
         hidden, activation = saved["hidden"], saved["activation"]
     hidden = hidden if hidden is not None else 4
-    check_size(len(vocab or build_vocab(corpus, target)), hidden)
+    cell = make_cell({"cell": "rnn", "activation": activation or "tanh"})
+    check_size(cell, len(vocab or build_vocab(corpus, target)), hidden)
     config = Config(
         hidden=hidden,
         lr=req.lr,

@@ -97,18 +97,19 @@ def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> i
                     code = 1
                 display.feed(event)
         except (KeyboardInterrupt, Quit) as stop:
-            event = InterruptedEvent(last_step)
+            event = InterruptedEvent(step=last_step)
             writer.write(event)
             display.renderer.feed(event)
             code = 130 if isinstance(stop, KeyboardInterrupt) else 0
         display.close()
         display.save_export()
     if req.save is not None and last_params is not None and not diverged and run_event:
-        from ..core.params import NAMES, Params
+        import numpy as np
+
         from ..files.model_file import save_model
 
-        fields = {n: getattr(last_params, n) for n in NAMES}
-        save_model(req.save, Params(**fields), run_event.vocab, run_event.config)
+        params = {name: np.asarray(value) for name, value in last_params.params.items()}
+        save_model(req.save, params, run_event.vocab, run_event.config)
     return code
 
 

@@ -1,16 +1,11 @@
-"""How the gradient flows across time: the blame matrix, per-loss gradients, Jacobian norms.
+"""How the gradient flows across time: the blame matrix and the gradient of each loss alone.
 
-For one sentence, with the gradient of each loss Lₛ followed back on its own:
+For one sentence, with the gradient of each loss Lₛ followed back on its own through the cell:
 
     ∂Lₛ/∂hₛ   = (ŷₛ − yₛ)·Vᵀ
     ∂Lₛ/∂hₖ₋₁ = (∂Lₛ/∂hₖ ⊙ f′(aₖ))·Wʰᵀ          for k = s … 2 (at most K steps with --truncate)
     blame[s, k] = ‖∂Lₛ/∂hₖ‖₂
 
-and, for the vanishing/exploding diagnosis, the Jacobians of h_T with respect to earlier states:
-
-    ∂hⱼ/∂hⱼ₋₁ = diag(f′(aⱼ))·Wʰᵀ,   ∂h_T/∂hₖ = ∂h_T/∂h_{T−1} ⋯ ∂hₖ₊₁/∂hₖ
-
-whose spectral norms (largest singular values) say how much of a gradient at h_T reaches hₖ.
 These are computed only for traced steps, per sentence, and are the sentence's own losses
 (not divided by the number of sentences).
 """
@@ -23,18 +18,15 @@ import numpy as np
 
 from .batch import Batch
 from .bptt import Forward
-from .output import log_softmax, logits
-from .params import Params
+from .cells.declaration import Cell, Outer, Params, Row, Total
+from .model import declared
+from .output import OUTPUT_PARAMS, log_softmax, logits
 
 MAX_LOSSES = 64
 """At most this many losses (the last ones) get a blame row, so long sentences stay cheap."""
 
 HORIZON = 256
 """Each loss, and h_T for the Jacobians, is followed back at most this many steps."""
-
-VANISHING = 1e-2
-EXPLODING = 1e2
-"""‖∂h_T/∂h₁‖ below VANISHING is called vanishing, above EXPLODING exploding."""
 
 
 @dataclass(frozen=True)
@@ -52,40 +44,30 @@ class LossFlow:
 
 
 def loss_flow(
+    cell: Cell,
     p: Params,
     batch: Batch,
     fw: Forward,
-    f_prime: np.ndarray,
     sentence: int,
     truncate: int | None,
     with_grads: bool,
 ) -> LossFlow:
     """Follow the gradient of each loss of ``sentence`` back on its own."""
     T = int(batch.mask[sentence].sum())
-    x = batch.x[sentence, :T]
-    h = fw.h[sentence]
-    steps = np.flatnonzero(batch.out[sentence, :T]) + 1
-    steps = steps[-MAX_LOSSES:]
+    x, h, kept = batch.x[sentence], fw.h[sentence], fw.cache[sentence]
+    steps = np.flatnonzero(batch.out[sentence, : T + 1])[-MAX_LOSSES:]
     K = T if truncate is None else min(truncate, T)
     blame = np.zeros((steps.size, T))
-    grads = {}
-    if with_grads:
-        grads = {
-            "W": np.zeros((steps.size, *p.W.shape)),
-            "W_h": np.zeros((steps.size, *p.W_h.shape)),
-            "b": np.zeros((steps.size, *p.b.shape)),
-            "V": np.zeros((steps.size, *p.V.shape)),
-            "b_output": np.zeros((steps.size, *p.b_output.shape)),
-        }
+    specs = declared(cell)
+    grads = {s.name: np.zeros((steps.size, *p[s.name].shape)) for s in specs} if with_grads else {}
     # every loss at once: row r of dh is ∂L_{steps[r]}/∂hₖ as k walks back from T
-    y_hat = np.exp(log_softmax(logits(p, h[steps])))
-    do = y_hat
-    do[np.arange(steps.size), batch.y[sentence, steps - 1]] -= 1.0  # ∂Lₛ/∂oₛ = ŷₛ − yₛ
+    do = np.exp(log_softmax(logits(p, h[steps])))
+    do[np.arange(steps.size), batch.y[sentence, steps]] -= 1.0  # ∂Lₛ/∂oₛ = ŷₛ − yₛ
     if with_grads:
-        grads["V"][:] = h[steps][:, :, None] * do[:, None, :]  # hₛᵀ(ŷₛ − yₛ)
-        grads["b_output"][:] = do
-    start = do @ p.V.T  # ∂Lₛ/∂hₛ, entering the flow at k = s
-    dh = np.zeros((steps.size, p.hidden))
+        for spec in OUTPUT_PARAMS:  # the output contributes once to each loss's gradient
+            grads[spec.name][:] = contribution(spec.grad, {"h": h[steps], "do": do})
+    start = do @ p["V"].T  # ∂Lₛ/∂hₛ, entering the flow at k = s
+    dh = np.zeros((steps.size, h.shape[1]))
     reach = np.maximum(steps - min(K, HORIZON), 0)  # loss s reaches back to k = reach + 1
     # The losses are in time order, so at each k the rows still flowing are a range: from the
     # first loss with s ≥ k (the others have not entered) to the first one with reach ≥ k
@@ -98,73 +80,31 @@ def loss_flow(
         if a >= c:
             continue
         blame[a:c, k - 1] = np.sqrt(np.einsum("ij,ij->i", dh[a:c], dh[a:c]))  # ‖∂Lₛ/∂hₖ‖
-        da = dh[a:c] * f_prime[sentence, k]  # backprop through f
+        delta = cell.delta(p, dh[a:c], kept[k], h[k])  # backprop into the cell
         if with_grads:
-            grads["W"][a:c, x[k - 1]] += da
-            grads["W_h"][a:c] += h[k - 1][None, :, None] * da[:, None, :]
-            grads["b"][a:c] += da
-        dh[a:c] = da @ p.W_h.T  # backprop through W_h to h_{k-1}
+            values = {"h_prev": h[k - 1], cell.delta_key: delta}
+            for spec in cell.params:
+                if isinstance(spec.grad, Row):
+                    grads[spec.name][a:c, x[k]] += values[spec.grad.key]
+                else:
+                    grads[spec.name][a:c] += contribution(spec.grad, values)
+        dh[a:c] = cell.to_previous(p, delta, kept[k])  # ... and on to hₖ₋₁
     return LossFlow(losses=steps, blame=blame, grads=grads)
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    """jacobian_norms[k - first] = ‖∂h_T/∂hₖ‖₂ for k = first … T (first = 1 unless T is
-    longer than HORIZON); Wʰ's largest singular value and spectral radius; the verdict and the
-    number behind it (‖∂h_T/∂h_first‖)."""
-
-    first: int
-    jacobian_norms: np.ndarray
-    sigma_max: float
-    spectral_radius: float
-    verdict: str
-    end_to_end: float
-    rate: float
+def contribution(rule: Outer | Total | Row, values: dict[str, np.ndarray]) -> np.ndarray:
+    """One time step's contribution by an ``Outer`` or ``Total`` rule, for one or more flows:
+    each value is (·) or (n, ·), and an outer product lᵀ·r is (…, len l, len r)."""
+    if isinstance(rule, Outer):
+        left, right = values[rule.left], values[rule.right]
+        return left[..., :, None] * right[..., None, :]
+    if isinstance(rule, Total):
+        return values[rule.key]
+    raise TypeError("a Row contribution goes to the row of the token")
 
 
-def spectrum(W_h: np.ndarray) -> tuple[float, float]:
-    """Wʰ's largest singular value and its spectral radius (largest |eigenvalue|)."""
-    return float(np.linalg.norm(W_h, 2)), float(np.max(np.abs(np.linalg.eigvals(W_h))))
-
-
-def diagnose(
-    p: Params, f_prime_row: np.ndarray, T: int, W_h_spectrum: tuple[float, float] | None = None
-) -> Diagnosis:
-    """Vanishing, exploding or stable: from the product of the Jacobians diag(f′(aⱼ))·Wʰᵀ.
-
-    ``W_h_spectrum`` is ``spectrum(p.W_h)`` when the caller has it already (one per step).
-    """
-    H = p.hidden
-    first = max(1, T - HORIZON + 1)
-    n = T - first + 1
-    jacobians = np.empty((n, H, H))  # jacobians[k - first] = ∂h_T/∂hₖ
-    jacobians[n - 1] = np.eye(H)  # ∂h_T/∂h_T
-    W_h_T = np.ascontiguousarray(p.W_h.T)
-    for k in range(T - 1, first - 1, -1):
-        # ∂h_T/∂hₖ = ∂h_T/∂hₖ₊₁ · diag(f′(aₖ₊₁))·Wʰᵀ, the diagonal as a scaling of columns
-        np.matmul(jacobians[k - first + 1] * f_prime_row[k + 1], W_h_T, out=jacobians[k - first])
-    # ‖J‖₂ = √λ_max(J·Jᵀ): one batched symmetric eigenvalue call instead of T SVDs; the
-    # last is ∂h_T/∂h_T = I, of norm 1
-    gram = jacobians[:-1] @ jacobians[:-1].transpose(0, 2, 1)
-    norms = np.sqrt(np.maximum(np.linalg.eigvalsh(gram)[:, -1], 0.0))
-    norms = np.append(norms, 1.0)
-    end = float(norms[0])
-    rate = end ** (1.0 / (n - 1)) if n > 1 and end > 0 else 1.0
-    if n < 2:
-        verdict = "stable"
-    elif end < VANISHING:
-        verdict = "vanishing"
-    elif end > EXPLODING:
-        verdict = "exploding"
-    else:
-        verdict = "stable"
-    sigma_max, spectral_radius = W_h_spectrum or spectrum(p.W_h)
-    return Diagnosis(
-        first=first,
-        jacobian_norms=norms,
-        sigma_max=sigma_max,
-        spectral_radius=spectral_radius,
-        verdict=verdict,
-        end_to_end=end,
-        rate=float(rate),
-    )
+def contribution_norm(rule: Outer | Total | Row, norms: dict[str, np.ndarray]) -> np.ndarray:
+    """‖contribution‖ from the norms of the quantities: ‖lᵀ·r‖ = ‖l‖·‖r‖."""
+    if isinstance(rule, Outer):
+        return norms[rule.left] * norms[rule.right]
+    return norms[rule.key]

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import Activation
 from .batch import Batch
 from .bptt import backward, forward, loss_only
-from .params import NAMES, Params
+from .cells.declaration import Cell, Params
 
 EPS = 1e-3
 TOLERANCE = 1e-6
@@ -43,22 +42,20 @@ def relative_error(g: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def check_gradients(
-    p: Params, batch: Batch, act: Activation, truncate: int | None, rng: np.random.Generator
+    cell: Cell, p: Params, batch: Batch, truncate: int | None, rng: np.random.Generator
 ) -> CheckResult:
     """Compare the full BPTT gradients with finite differences; report truncation apart."""
-    fw = forward(p, batch, act)
-    full = backward(p, batch, fw, act, None).grads
-    arrays = p.as_dict()
+    fw = forward(cell, p, batch)
+    full = backward(cell, p, batch, fw, None).grads
 
     def loss_at(name: str, idx: tuple[int, ...], delta: float) -> float:
-        moved = dict(arrays)
-        moved[name] = arrays[name].copy()
+        moved = dict(p)
+        moved[name] = p[name].copy()
         moved[name][idx] += delta
-        return loss_only(Params(**moved), batch, act)
+        return loss_only(cell, moved, batch)
 
     checked, total, max_error = {}, {}, {}
-    for name in NAMES:
-        value = arrays[name]
+    for name, value in p.items():
         indices = list(np.ndindex(value.shape))
         if len(indices) > MAX_ENTRIES:
             picks = rng.choice(len(indices), size=MAX_ENTRIES, replace=False)
@@ -73,11 +70,11 @@ def check_gradients(
         max_error[name] = max(errors)
     truncation = None
     if truncate is not None:
-        cut = backward(p, batch, fw, act, truncate).grads
+        cut = backward(cell, p, batch, fw, truncate).grads
         truncation = {
             name: float(
                 np.linalg.norm(cut[name] - full[name]) / max(np.linalg.norm(full[name]), 1e-300)
             )
-            for name in NAMES
+            for name in p
         }
     return CheckResult(checked, total, max_error, truncation)

@@ -1,10 +1,26 @@
-"""The output layer and its loss: oₜ = hₜ·V + b_output, ŷₜ = softmax(oₜ), Lₜ = −log ŷₜ[yₜ]."""
+"""The output layer and its loss, the same for every cell:
+
+    oₜ = hₜ·V + b_output,   ŷₜ = softmax(oₜ),   Lₜ = −log ŷₜ[yₜ],   ∂Lₜ/∂oₜ = ŷₜ − yₜ
+
+V is (H, |vocab|), b_output (|vocab|,). The model's sizes are read off V: ``dims``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .params import Params
+from .cells.declaration import Outer, Param, Params, Total
+
+OUTPUT_PARAMS = (
+    Param("V", "V", ("H", "V"), "normal", Outer("h", "do")),  # ∂L/∂V = Σₜ hₜᵀ·(ŷₜ − yₜ)
+    Param("b_output", "b_output", ("V",), "zeros", Total("do")),  # ∂L/∂b_output = Σₜ (ŷₜ − yₜ)
+)
+
+
+def dims(p: Params) -> dict[str, int]:
+    """The vocabulary size V and the hidden size H of parameters ``p``."""
+    H, V = p["V"].shape
+    return {"V": int(V), "H": int(H)}
 
 
 def log_softmax(o: np.ndarray) -> np.ndarray:
@@ -14,25 +30,25 @@ def log_softmax(o: np.ndarray) -> np.ndarray:
 
 
 def logits(p: Params, h_t: np.ndarray) -> np.ndarray:
-    """o_t = h_t·V + b_output."""
-    return h_t @ p.V + p.b_output
+    """oₜ = hₜ·V + b_output."""
+    return h_t @ p["V"] + p["b_output"]
 
 
 def output_gradient(
     p: Params, h_t: np.ndarray, y_t: np.ndarray, scale: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The losses L_t = −log ŷ_t[y_t] of some rows, and scale·∂L_t/∂o_t = scale·(ŷ_t − y_t).
+    """The losses Lₜ = −log ŷₜ[yₜ] of some rows, and scale·∂Lₜ/∂oₜ = scale·(ŷₜ − yₜ).
 
     h_t: (n, H); y_t: (n,) target indices. One exp per logit: ŷ = e/Σe with e = exp(o − max o).
     """
     n = np.arange(y_t.size)
-    o = logits(p, h_t)  # o_t = h_t·V + b_output
+    o = logits(p, h_t)  # oₜ = hₜ·V + b_output
     o -= o.max(axis=1, keepdims=True)  # shift for a stable softmax
     o_y = o[n, y_t].copy()
     e = np.exp(o, out=o)
     total = e.sum(axis=1)
-    loss = np.log(total) - o_y  # L_t = −log ŷ_t[y_t] = log Σe − (o − max o)[y_t]
+    loss = np.log(total) - o_y  # Lₜ = −log ŷₜ[yₜ] = log Σe − (o − max o)[yₜ]
     do = e
-    do *= (scale / total)[:, None]  # scale·ŷ_t
-    do[n, y_t] -= scale  # scale·(ŷ_t − y_t)
+    do *= (scale / total)[:, None]  # scale·ŷₜ
+    do[n, y_t] -= scale  # scale·(ŷₜ − yₜ)
     return loss, do

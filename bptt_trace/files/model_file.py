@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core.activations import ACTIVATIONS
-from ..core.params import NAMES, Params
+from ..config import ACTIVATIONS
+from ..core.cells import CELLS, make_cell
+from ..core.cells.declaration import Cell, Params
+from ..core.model import declared, shape_problem
 from ..errors import InputError
 from .atomic import write_atomically
 
@@ -28,7 +30,7 @@ def save_model(path: Path, params: Params, vocab: list[str], config: dict[str, A
         "format_version": np.array(FORMAT_VERSION),
         "vocab": np.array(vocab, dtype=str),
         "config": np.array(json.dumps(config)),
-        **params.as_dict(),
+        **params,
     }
     write_atomically(path, lambda handle: np.savez(handle, **arrays))
 
@@ -56,22 +58,31 @@ def load_model(path: Path) -> tuple[Params, list[str], dict[str, Any]]:
             "save it again with --save"
         ) from None
     try:
-        params, vocab, config = parse_model(arrays, where)
+        cell, vocab, config = parse_model(arrays, where)
     except (ValueError, TypeError, KeyError, IndexError) as err:
         raise InputError(
             f"{where}: not a model saved by bptt-trace ({err}); save one with --save"
         ) from None
-    check_shapes(params, len(vocab), where)
-    if config["hidden"] != params.hidden:
+    problem = shape_problem(cell, arrays, len(vocab))
+    if problem is not None:
+        fix = (
+            "load a model saved before training diverged"
+            if "NaN" in problem
+            else "the file is not a model of this tool"
+        )
+        raise InputError(f"{where}: {problem}; {fix}")
+    params = {spec.name: arrays[spec.name] for spec in declared(cell)}
+    if config["hidden"] != params["V"].shape[0]:
         raise InputError(
             f"{where}: its configuration says H = {config['hidden']} but its "
-            f"matrices have H = {params.hidden}; save the model again"
+            f"matrices have H = {params['V'].shape[0]}; save the model again"
         )
     return params, vocab, config
 
 
-def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Params, list[str], dict]:
-    """The parts of a model file, or InputError / ValueError when they are not ours."""
+def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[str], dict]:
+    """The cell, vocabulary and configuration of a model file, or InputError / ValueError when
+    they are not ours."""
     if "format" not in arrays or str(arrays["format"]) != FORMAT:
         raise InputError(f"{where}: not a model saved by bptt-trace; save one with --save")
     version = int(arrays.get("format_version", np.array(-1)))
@@ -80,7 +91,7 @@ def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Params, list
             f"{where}: model format {version} is not supported (this version reads "
             f"{FORMAT_VERSION}); save the model again with --save"
         )
-    missing = [name for name in (*NAMES, "vocab", "config") if name not in arrays]
+    missing = [name for name in ("vocab", "config") if name not in arrays]
     if missing:
         raise InputError(f"{where}: the model lacks {', '.join(missing)}; save it again")
     if arrays["vocab"].ndim != 1 or arrays["vocab"].dtype.kind != "U":
@@ -89,31 +100,8 @@ def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Params, list
     config = json.loads(str(arrays["config"]))
     if not isinstance(config, dict) or config.get("activation") not in ACTIVATIONS:
         raise ValueError("its configuration names no known activation")
+    if config.get("cell", "rnn") not in CELLS:
+        raise ValueError("its configuration names no known cell")
     if not isinstance(config.get("hidden"), int) or isinstance(config["hidden"], bool):
         raise ValueError("its configuration has no hidden size")
-    params = Params(**{name: np.asarray(arrays[name]) for name in NAMES})
-    return params, vocab, config
-
-
-def check_shapes(params: Params, vocab_size: int, where: str) -> None:
-    """Refuse parameters whose shapes do not fit each other and the vocabulary."""
-    H = params.W_h.shape[0] if params.W_h.ndim == 2 else -1
-    expected = {
-        "W": (vocab_size, H),
-        "W_h": (H, H),
-        "b": (H,),
-        "V": (H, vocab_size),
-        "b_output": (vocab_size,),
-    }
-    for name, shape in expected.items():
-        array = getattr(params, name)
-        if array.shape != shape or array.dtype.kind != "f":
-            raise InputError(
-                f"{where}: {name} has shape {array.shape} ({array.dtype}), "
-                f"expected {shape} floats; the file is not a model of this tool"
-            )
-        if not np.isfinite(array).all():
-            raise InputError(
-                f"{where}: {name} holds NaN or infinite values; "
-                "load a model saved before training diverged"
-            )
+    return make_cell(config), vocab, config

@@ -8,18 +8,19 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from ..core.cells.declaration import Cell
 from ..trace.events import BackwardEvent
-from .tables import ACT_DERIVATIVE, noted_table
+from .tables import label, noted_table
 from .theme import subscript, vector
 
 
 def backward_table(
     events: Sequence[BackwardEvent],
     precision: int,
-    activation: str,
+    cell: Cell,
     truncate: int | None,
 ) -> Table:
-    """The flow of ∂L/∂hₜ from t = T down to 1: from the output, from step t+1, through f."""
+    """The flow of ∂L/∂hₜ from t = T down to 1: from the output, from step t+1, into the cell."""
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
     chain = " → ".join(f"h{subscript(e.t)}" for e in events)
@@ -29,25 +30,23 @@ def backward_table(
         "xₜ",
         "∂L/∂hₜ comes from",
         "value",
-        caption="∂L/∂hₜ is the total derivative: everything downstream of hₜ, through all "
-        "later steps. hₜ₋₁ᵀ in the contribution to Wʰ is the immediate one (hₜ₋₁ held "
-        "fixed); summing the immediate terms over t gives the total gradient ∂L/∂Wʰ.",
+        caption=cell.backward_note,
     )
     for e in events:
-        t, nxt = subscript(e.t), subscript(e.t + 1)
+        t = subscript(e.t)
         rows: list[tuple[str, Any, str]] = [
             (f"  the output at t: (ŷ{t} − y{t})·Vᵀ", e.dh_from_output, "flow.output"),
-            (f"+ step {e.t + 1} through Wʰ: ∂L/∂a{nxt}·Wʰᵀ", e.dh_from_next, "flow.next"),
+            (label(cell.next_label, e.t), e.dh_from_next, "flow.next"),
             (f"= ∂L/∂h{t} (total)", e.dh, "bold"),
-            (f"⊙ f′(a{t}) = {ACT_DERIVATIVE[activation]}", e.f_prime, "label"),
-            (f"= ∂L/∂a{t}", e.da, "bold"),
+            *[(label(term.label, e.t), e.terms[term.key], "label") for term in cell.local_terms],
+            ("= " + label(cell.delta_label, e.t), e.terms[cell.delta_key], "bold"),
         ]
-        for k, (label, value, style) in enumerate(rows):
+        for k, (text, value, style) in enumerate(rows):
             shown = vector(value, precision) if value is not None else Text("— none", "note")
             flow.add_row(
                 str(e.t) if k == 0 else "",
                 Text(e.token, "token") if k == 0 else "",
-                Text(label, style),
+                Text(text, style),
                 shown,
             )
         if e.cut:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..core.params import NAMES, SYMBOLS
 from ..trace.events import CheckEvent
 from .flow import sci
 from .tables import noted_table
 
 
-def check_view(event: CheckEvent) -> RenderableType:
+def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
     """The largest relative error per parameter, and whether the check passed."""
     truncated = event.truncation_error is not None
     table = noted_table(
@@ -30,12 +29,12 @@ def check_view(event: CheckEvent) -> RenderableType:
             else ""
         ),
     )
-    for name in NAMES:
+    for name, symbol in symbols.items():
         err = event.max_error[name]
         ok = err <= event.tolerance
         extra = [sci(event.truncation_error[name])] if event.truncation_error else []
         table.add_row(
-            Text(SYMBOLS[name], "label"),
+            Text(symbol, "label"),
             f"{event.checked[name]} of {event.total[name]}",
             sci(err),
             Text("✓" if ok else "✗ too large", "status.ok" if ok else "status.bad"),
@@ -44,7 +43,7 @@ def check_view(event: CheckEvent) -> RenderableType:
     if event.passed:
         line = Text(f"gradient check passed: every error ≤ {event.tolerance:g}", "status.ok")
     else:
-        bad = ", ".join(SYMBOLS[n] for n in NAMES if event.max_error[n] > event.tolerance)
+        bad = ", ".join(sym for n, sym in symbols.items() if event.max_error[n] > event.tolerance)
         line = Text(
             f"gradient check failed for {bad}: errors above {event.tolerance:g}", "status.bad"
         )

@@ -9,16 +9,18 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
+from ..core.cells.declaration import Cell, Outer, Row
 from ..trace.events import BackwardEvent
 from ..trace.summary import is_summary
-from .tables import ONE_HOT_MAX, noted_table
-from .theme import matrix, subscript, vector
+from .tables import ONE_HOT_MAX, label, noted_table
+from .theme import matrix, vector
 
 
 def contributions_table(
-    events: Sequence[BackwardEvent], vocab: Sequence[str], precision: int
+    events: Sequence[BackwardEvent], vocab: Sequence[str], precision: int, cell: Cell
 ) -> Table:
-    """For t = T down to 1: what step t adds to ∂L/∂W, ∂L/∂Wʰ and ∂L/∂b, and the sums so far."""
+    """For t = T down to 1: what time step t adds to each of the cell's gradients (for the vanilla
+    RNN ∂L/∂W, ∂L/∂Wʰ and ∂L/∂b), and the running sums so far."""
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
     sums = noted_table(
@@ -27,32 +29,31 @@ def contributions_table(
         "θ",
         "contribution of step t",
         "running sum after step t",
-        caption="Step t adds ∂L/∂aₜ to ∂L/∂b and to the row of xₜ's token in ∂L/∂W "
-        "(xₜᵀ·∂L/∂aₜ is zero elsewhere), and hₜ₋₁ᵀ·∂L/∂aₜ to ∂L/∂Wʰ.",
+        caption=cell.contributions_note,
     )
+    symbols = {"h_prev": "h{p}", "h": "h{t}", cell.delta_key: cell.delta_label}
     for e in events:
-        t, prev = subscript(e.t), subscript(e.t - 1)
-        whole = e.sum_W is not None and not is_summary(e.sum_W)
-        sum_W = np.asarray(e.sum_W) if whole else e.sum_W
-        rows_W = _touched_rows(sum_W, e.token_index) if whole else []
-        sums.add_row(
-            str(e.t),
-            Text.assemble(("W", "label"), (f"\nrow {e.token}", "token")),
-            vector(e.da, precision),
-            _labelled_matrix(sum_W, rows_W, vocab, precision),
-        )
-        sums.add_row(
-            "",
-            Text.assemble(("Wʰ", "label"), (f"\nh{prev}ᵀ·∂L/∂a{t}", "note")),
-            matrix(e.dW_h, precision),
-            matrix(e.sum_W_h, precision),
-        )
-        sums.add_row(
-            "",
-            Text.assemble(("b", "label"), (f"\n∂L/∂a{t}", "note")),
-            vector(e.da, precision),
-            vector(e.sum_b, precision),
-        )
+        for k, spec in enumerate(cell.params):
+            running = e.terms[f"sum_{spec.name}"]
+            rule = spec.grad
+            if isinstance(rule, Row):
+                whole = running is not None and not is_summary(running)
+                total = np.asarray(running) if whole else running
+                rows = _touched_rows(total, e.token_index) if whole else []
+                what = Text(f"\nrow {e.token}", "token")
+                shown = vector(e.terms[rule.key], precision)
+                summed = _labelled_matrix(total, rows, vocab, precision)
+            elif isinstance(rule, Outer):
+                outer = f"{symbols[rule.left]}ᵀ·{symbols[rule.right]}"
+                what = Text("\n" + label(outer, e.t), "note")
+                shown = matrix(e.terms[f"d{spec.name}"], precision)
+                summed = matrix(running, precision)
+            else:
+                what = Text("\n" + label(symbols[rule.key], e.t), "note")
+                shown = vector(e.terms[rule.key], precision)
+                summed = vector(running, precision)
+            name = Text.assemble((spec.symbol, "label"), what)
+            sums.add_row(str(e.t) if k == 0 else "", name, shown, summed)
         sums.add_section()
     return sums
 

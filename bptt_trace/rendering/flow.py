@@ -7,7 +7,6 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..core.params import NAMES, SYMBOLS
 from ..trace.events import BlameEvent, JacobiansEvent, LossGradientsEvent
 from .tables import noted_table
 from .theme import subscript
@@ -32,7 +31,7 @@ def heat(value: float, top: float) -> str:
     return "heat.0"
 
 
-def blame_view(event: BlameEvent) -> RenderableType:
+def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
     """The T×T heatmap ‖∂Lₛ/∂hₖ‖ and, beside it, each step's share of each gradient."""
     matrix = np.atleast_2d(np.asarray(event.matrix, dtype=float))
     T = matrix.shape[1]
@@ -61,11 +60,11 @@ def blame_view(event: BlameEvent) -> RenderableType:
         "θ",
         *[f"t={k}" for k in ks],
     )
-    for name in NAMES:
+    for name, symbol in symbols.items():
         values = np.asarray(event.shares[name], dtype=float)
         top_share = float(values.max()) if values.size else 0.0
         shares.add_row(
-            Text(SYMBOLS[name], "label"),
+            Text(symbol, "label"),
             *[Text(sci(values[k - 1]), heat(values[k - 1], top_share)) for k in ks],
         )
     return Group(table, Text(" ".join(notes), "note"), shares)
@@ -104,18 +103,18 @@ def jacobians_view(event: JacobiansEvent) -> RenderableType:
     return Group(table, verdict)
 
 
-def loss_gradients_view(event: LossGradientsEvent) -> RenderableType:
+def loss_gradients_view(event: LossGradientsEvent, symbols: dict[str, str]) -> RenderableType:
     """The seed's ∂Lₜ/∂θ under --loss every: the gradient of each loss alone, and its sum."""
     table = noted_table(
         f"The seed's per-loss terms ‖∂Lₛ/∂θ‖ · step {event.step} · sentence {event.sentence + 1}",
         "loss",
-        *[f"‖∂Lₛ/∂{SYMBOLS[n]}‖" for n in NAMES],
+        *[f"‖∂Lₛ/∂{symbol}‖" for symbol in symbols.values()],
         caption="∂L/∂W = ∂L₁/∂W + ∂L₂/∂W + …: the gradient of L = Σₛ Lₛ is the sum of the "
         "gradients of each loss, as the seed writes it.",
     )
     for row, s in enumerate(event.losses):
         table.add_row(
             Text(f"L{subscript(s)}", "label"),
-            *[sci(float(np.linalg.norm(np.asarray(getattr(event, n))[row]))) for n in NAMES],
+            *[sci(float(np.linalg.norm(np.asarray(event.grads[n])[row]))) for n in symbols],
         )
     return table

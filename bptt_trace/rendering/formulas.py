@@ -17,7 +17,8 @@ from rich.console import RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from ..core.params import NAMES, SYMBOLS
+from ..core.cells.declaration import Cell, Outer, Param, Row
+from ..core.model import declared
 from ..trace.events import BackwardEvent, LossGradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .theme import fmt, subscript
@@ -25,43 +26,45 @@ from .theme import fmt, subscript
 TERMS_MAX = 6
 
 
-def _entry_label(name: str, idx: tuple[int, ...], vocab: Sequence[str]) -> str:
-    if name == "W":
-        return f"W[{vocab[idx[0]]}, {idx[1] + 1}]"
-    if name == "V":
-        return f"V[{idx[0] + 1}, {vocab[idx[1]]}]"
-    if name == "b_output":
-        return f"b_output[{vocab[idx[0]]}]"
-    return f"{SYMBOLS[name]}[{', '.join(str(i + 1) for i in idx)}]"
+def _entry_label(spec: Param, idx: tuple[int, ...], vocab: Sequence[str]) -> str:
+    """W[NLP, 2]: an axis of the vocabulary's size is labelled by its token, others from 1."""
+    parts = [
+        vocab[i] if letter == "V" else str(i + 1) for letter, i in zip(spec.shape, idx, strict=True)
+    ]
+    return f"{spec.symbol}[{', '.join(parts)}]"
+
+
+def _used(spec: Param) -> str:
+    """The backward event's field that holds time step t's contribution to ``spec``."""
+    rule = spec.grad
+    return f"d{spec.name}" if isinstance(rule, Outer) else rule.key
 
 
 def _step_terms(
-    name: str, idx: tuple[int, ...], backward: Sequence[BackwardEvent], several: bool
+    spec: Param, idx: tuple[int, ...], backward: Sequence[BackwardEvent], several: bool
 ) -> list[tuple[str, float]]:
-    """Each time step's contribution to entry ``idx`` of ∂L/∂θ (W, Wʰ and b)."""
+    """Each time step's contribution to entry ``idx`` of ∂L/∂θ (θ a parameter of the cell)."""
     terms = []
     for e in sorted(backward, key=lambda e: (e.sentence, e.t)):
-        da = np.asarray(e.da, dtype=float)
-        if name == "W":
-            value = float(da[idx[1]]) if e.token_index == idx[0] else 0.0
-        elif name == "W_h":
-            value = float(np.asarray(e.dW_h, dtype=float)[idx])
+        value = np.asarray(e.terms[_used(spec)], dtype=float)
+        if isinstance(spec.grad, Row):  # only the row of xₜ's token
+            term = float(value[idx[1]]) if e.token_index == idx[0] else 0.0
         else:
-            value = float(da[idx[0]])
+            term = float(value[idx])
         where = f"s{e.sentence + 1},t={e.t}" if several else f"t={e.t}"
-        terms.append((where, value))
+        terms.append((where, term))
     return terms
 
 
 def _loss_terms(
-    name: str, idx: tuple[int, ...], per_loss: Sequence[LossGradientsEvent]
+    spec: Param, idx: tuple[int, ...], per_loss: Sequence[LossGradientsEvent]
 ) -> list[tuple[str, float]]:
-    """∂Lₛ/∂θ at entry ``idx`` for each loss s (the seed's ∂L₁/∂W + ∂L₂/∂W + …)."""
+    """∂Lₛ/∂θ at entry ``idx`` for each loss s (∂L₁/∂W + ∂L₂/∂W + …)."""
     terms = []
     for e in per_loss:
-        values = np.asarray(getattr(e, name), dtype=float)
+        values = np.asarray(e.grads[spec.name], dtype=float)
         for row, s in enumerate(e.losses):
-            terms.append((f"∂L{subscript(s)}/∂{SYMBOLS[name]}", float(values[row][idx])))
+            terms.append((f"∂L{subscript(s)}/∂{spec.symbol}", float(values[row][idx])))
     return terms
 
 
@@ -72,6 +75,7 @@ def _sum(terms: list[tuple[str, float]], precision: int) -> str:
 
 
 def formula_panel(
+    cell: Cell,
     update: UpdateEvent,
     backward: Sequence[BackwardEvent],
     per_loss: Sequence[LossGradientsEvent],
@@ -87,26 +91,28 @@ def formula_panel(
     """
     lines = Text()
     clipped = "" if update.scale == 1.0 else "  (the clipped gradient)"
-    summarised = [n for n in NAMES if any(is_summary(d[n]) for d in (update.old, update.new))]
-    if any(is_summary(e.da) or is_summary(e.dW_h) for e in backward):
-        summarised = list(NAMES)
-    for name in NAMES:
-        if name in summarised:
+    specs = declared(cell)
+    summarised = [s for s in specs if any(is_summary(d[s.name]) for d in (update.old, update.new))]
+    if any(is_summary(e.terms[_used(s)]) for e in backward for s in cell.params):
+        summarised = list(specs)
+    for spec in specs:
+        if spec in summarised:
             continue
+        name = spec.name
         grad = np.asarray(update.applied[name], dtype=float)
         old = np.asarray(update.old[name], dtype=float)
         new = np.asarray(update.new[name], dtype=float)
         idx = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(grad)), grad.shape))
-        sym, label = SYMBOLS[name], _entry_label(name, idx, vocab)
+        sym, label = spec.symbol, _entry_label(spec, idx, vocab)
         lines.append(f"{sym} ← {sym} − α·∂L/∂{sym}", "title")
         lines.append(f"   the entry {label}, whose gradient is largest\n", "note")
-        if name in ("W", "W_h", "b") and backward:
-            terms = _step_terms(name, idx, backward, several)
+        if spec in cell.params and backward:
+            terms = _step_terms(spec, idx, backward, several)
             labels = " + ".join(t for t, _ in terms[:TERMS_MAX])
             lines.append(f"  ∂L/∂{label} = Σ contributions of steps {labels}\n", "label")
             rest = f" + ({unseen} steps not shown)" if unseen else ""
             lines.append(f"        = {_sum(terms, precision)}{rest}\n")
-        loss_terms = _loss_terms(name, idx, per_loss) if per_loss else []
+        loss_terms = _loss_terms(spec, idx, per_loss) if per_loss else []
         if loss_terms:
             names = " + ".join(t for t, _ in loss_terms[:TERMS_MAX])
             lines.append(f"  ∂L/∂{label} = {names}  (the seed's per-loss terms)\n", "label")
@@ -117,7 +123,7 @@ def formula_panel(
         )
     if summarised:
         lines.append(
-            f"{', '.join(SYMBOLS[n] for n in summarised)}: summarised at this size; "
+            f"{', '.join(s.symbol for s in summarised)}: summarised at this size; "
             "--detail full shows every entry.",
             "note",
         )

@@ -1,4 +1,5 @@
-"""The forward pass of one sentence: aₜ built from its terms, and hₜ = f(aₜ)."""
+"""The forward pass of one sentence: the cell's terms at every t (for the vanilla RNN, aₜ built
+from xₜ·W, hₜ₋₁·Wʰ and b) and the state hₜ."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
+from ..core.cells.declaration import Cell
 from ..trace.events import ForwardEvent
-from .tables import ACT_FORMULA, noted_table
-from .theme import subscript, vector
+from .tables import label, noted_table
+from .theme import vector
 
 
-def forward_table(events: Sequence[ForwardEvent], precision: int, activation: str) -> Table:
-    """aₜ built from its three terms, and hₜ = f(aₜ), for every t of one sentence."""
+def forward_table(events: Sequence[ForwardEvent], precision: int, cell: Cell) -> Table:
+    """The cell's forward terms, and hₜ beside the last of them, for every t of one sentence."""
     first = events[0]
     table = noted_table(
         f"Forward pass · step {first.step} · sentence {first.sentence + 1}",
@@ -21,24 +23,17 @@ def forward_table(events: Sequence[ForwardEvent], precision: int, activation: st
         "xₜ",
         "term",
         "value",
-        f"hₜ = {ACT_FORMULA[activation]}(aₜ)",
+        cell.state_label,
     )
+    last = len(cell.forward_terms) - 1
     for e in events:
-        t = subscript(e.t)
-        prev = subscript(e.t - 1)
-        rows = [
-            (f"  x{t}·W", e.x_W, None),
-            (f"+ h{prev}·Wʰ", e.h_prev_W_h, None),
-            ("+ b", e.b, None),
-            (f"= a{t}", e.a, e.h),
-        ]
-        for k, (label, value, h) in enumerate(rows):
+        for k, term in enumerate(cell.forward_terms):
             table.add_row(
                 str(e.t) if k == 0 else "",
                 Text(e.token, "token") if k == 0 else "",
-                Text(label, "label"),
-                vector(value, precision),
-                vector(h, precision) if h is not None else "",
+                Text(label(term.label, e.t), "label"),
+                vector(e.terms[term.key], precision),
+                vector(e.h, precision) if k == last else "",
             )
         table.add_section()
     return table

@@ -9,23 +9,24 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
+from ..core.cells.declaration import Cell
 from ..trace.events import RunEvent
-from .tables import ACT_FORMULA, ONE_HOT_MAX, ONE_HOT_ROWS, noted_table
+from .tables import ONE_HOT_MAX, ONE_HOT_ROWS, noted_table
 
 
-def run_header(run: RunEvent) -> RenderableType:
+def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     """The model, its equations, the vocabulary and the one-hot inputs."""
     cfg = run.config
-    f = cfg["activation"]
     n_sent = len(run.sentences)
     if cfg["loss"] == "every":
         out = "oₜ = hₜ·V + b_output and ŷₜ = softmax(oₜ) at every t; L = Σₜ −log ŷₜ[yₜ], yₜ = xₜ₊₁"
     else:
         out = "o = h_T·V + b_output, ŷ = softmax(o) at the last step; L = −log ŷ[y]"
+    facts = [cell.title, f"|vocab| = {len(run.vocab)}", f"H = {cfg['hidden']}", *cell.facts]
+    facts += [f"α = {cfg['lr']:g}", f"seed {cfg['seed']}", f"{cfg['steps']} step(s)"]
     lines = [
-        f"Vanilla RNN · |vocab| = {len(run.vocab)} · H = {cfg['hidden']} · f = {f} · "
-        f"α = {cfg['lr']:g} · seed {cfg['seed']} · {cfg['steps']} step(s)",
-        f"aₜ = xₜ·W + hₜ₋₁·Wʰ + b,  hₜ = {ACT_FORMULA[f]}(aₜ),  h₀ = 0",
+        " · ".join(facts),
+        *cell.equations,
         out,
         f"target after the last token: {cfg['target']}"
         + (f" · loss: mean over {n_sent} sentences" if n_sent > 1 else ""),

@@ -1,19 +1,41 @@
 """The Rich reader of the event stream: events in, renderables out, in stream order.
 
 ``TraceRenderer`` needs nothing but events, so a live run and a saved trace render the
-same. ``render`` prints a whole stream to a console, for notebooks and scripts.
+same; each event type has its handler, chosen by the event's type. ``render`` prints a whole
+stream to a console, for notebooks and scripts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from functools import singledispatchmethod
 
 from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
 from rich.text import Text
 
-from ..trace.events import Event, PredictionsEvent, RunEvent
+from ..core.cells import make_cell
+from ..core.cells.declaration import Cell
+from ..core.model import declared
+from ..trace.events import (
+    BackwardEvent,
+    BlameEvent,
+    CheckEvent,
+    DivergedEvent,
+    EndEvent,
+    Event,
+    ForwardEvent,
+    GradientsEvent,
+    InterruptedEvent,
+    JacobiansEvent,
+    LossGradientsEvent,
+    OutputEvent,
+    ParamsEvent,
+    PredictionsEvent,
+    RunEvent,
+    TrainStepEvent,
+    UpdateEvent,
+)
 from .backward import backward_table
 from .check import check_view
 from .contributions import contributions_table
@@ -26,7 +48,7 @@ from .theme import THEME, fmt
 from .training import LossCurve, predictions_table
 from .update import UpdateView
 
-GROUPED = ("forward", "output", "backward")
+Grouped = ForwardEvent | OutputEvent | BackwardEvent
 """Events shown together, one table per step and sentence."""
 
 GROUP_EDGE = 6
@@ -40,28 +62,29 @@ class TraceRenderer:
         self.precision = precision
         self.step_through = step_through  # one table per time step, for --pause
         self.run: RunEvent | None = None
-        self.pending: list[Any] = []
+        self.cell: Cell | None = None
+        self.symbols: dict[str, str] = {}
+        self.pending: list[Grouped] = []
         self.omitted = 0
         self.curve: list[tuple[int, float]] = []
         self.before: list[PredictionsEvent] = []
         self.after: list[PredictionsEvent] = []
         self.closed = False
-        self.step_backward: list[Any] = []
+        self.step_backward: list[BackwardEvent] = []
         self.step_unseen = 0
-        self.step_loss_gradients: list[Any] = []
+        self.step_loss_gradients: list[LossGradientsEvent] = []
 
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
-        handler = getattr(self, f"_on_{event.kind}", None)
-        if self.run is not None and event.kind not in ("params", "predictions"):
+        if self.run is not None and not isinstance(event, ParamsOrPredictions):
             event = event.compacted(self.run.config.get("detail", "auto"))
-        if event.kind in GROUPED:
+        if isinstance(event, Grouped):
             self._hold(event)
-        elif handler is not None:
-            out.extend(handler(event))
+        else:
+            out.extend(self.handle(event))
         return out
 
-    def _hold(self, event: Event) -> None:
+    def _hold(self, event: Grouped) -> None:
         """Keep the first and last GROUP_EDGE events of a group, and count the others."""
         if len(self.pending) == 2 * GROUP_EDGE:
             self.pending.pop(GROUP_EDGE)
@@ -90,20 +113,21 @@ class TraceRenderer:
     def _flush(self) -> list[RenderableType]:
         events, omitted = self.pending, self.omitted
         self.pending, self.omitted = [], 0
-        if not events or self.run is None:
+        if not events or self.run is None or self.cell is None:
             return []
-        cfg = self.run.config
-        kind = events[0].kind
-        if kind == "forward":
-            shown: RenderableType = forward_table(events, self.precision, cfg["activation"])
-        elif kind == "output":
-            shown = output_view(events, self.run.vocab, self.precision)
+        head = events[0]
+        if isinstance(head, ForwardEvent):
+            shown: RenderableType = forward_table(events, self.precision, self.cell)  # type: ignore[arg-type]
+        elif isinstance(head, OutputEvent):
+            shown = output_view(events, self.run.vocab, self.precision)  # type: ignore[arg-type]
         else:
-            self.step_backward.extend(events)
+            backward: list[BackwardEvent] = events  # type: ignore[assignment]
+            self.step_backward.extend(backward)
             self.step_unseen += omitted
+            truncate = self.run.config.get("truncate")
             shown = Group(
-                backward_table(events, self.precision, cfg["activation"], cfg.get("truncate")),
-                contributions_table(events, self.run.vocab, self.precision),
+                backward_table(backward, self.precision, self.cell, truncate),
+                contributions_table(backward, self.run.vocab, self.precision, self.cell),
             )
         if not omitted:
             return [shown]
@@ -114,24 +138,37 @@ class TraceRenderer:
         )
         return [shown, note]
 
-    def _on_run(self, event: RunEvent) -> list[RenderableType]:
+    @singledispatchmethod
+    def handle(self, event: Event) -> list[RenderableType]:
+        """What an event shows when it arrives (the params event shows nothing)."""
+        return []
+
+    @handle.register
+    def _(self, event: RunEvent) -> list[RenderableType]:
         self.run = event
-        return [run_header(event)]
+        self.cell = make_cell(event.config)
+        self.symbols = {spec.name: spec.symbol for spec in declared(self.cell)}
+        return [run_header(event, self.cell)]
 
-    def _on_blame(self, event: Any) -> list[RenderableType]:
-        return [blame_view(event)]
+    @handle.register
+    def _(self, event: BlameEvent) -> list[RenderableType]:
+        return [blame_view(event, self.symbols)]
 
-    def _on_jacobians(self, event: Any) -> list[RenderableType]:
+    @handle.register
+    def _(self, event: JacobiansEvent) -> list[RenderableType]:
         return [jacobians_view(event)]
 
-    def _on_loss_gradients(self, event: Any) -> list[RenderableType]:
+    @handle.register
+    def _(self, event: LossGradientsEvent) -> list[RenderableType]:
         self.step_loss_gradients.append(event)
-        return [loss_gradients_view(event)]
+        return [loss_gradients_view(event, self.symbols)]
 
-    def _on_check(self, event: Any) -> list[RenderableType]:
-        return [check_view(event)]
+    @handle.register
+    def _(self, event: CheckEvent) -> list[RenderableType]:
+        return [check_view(event, self.symbols)]
 
-    def _on_gradients(self, event: Any) -> list[RenderableType]:
+    @handle.register
+    def _(self, event: GradientsEvent) -> list[RenderableType]:
         assert self.run is not None
         out: list[RenderableType] = []
         traced = len({e.sentence for e in self.step_backward})
@@ -153,24 +190,26 @@ class TraceRenderer:
             ),
         ]
 
-    def _on_update(self, event: Any) -> list[RenderableType]:
-        assert self.run is not None
+    @handle.register
+    def _(self, event: UpdateEvent) -> list[RenderableType]:
+        assert self.run is not None and self.cell is not None
         backward, self.step_backward = self.step_backward, []
         unseen, self.step_unseen = self.step_unseen, 0
         per_loss, self.step_loss_gradients = self.step_loss_gradients, []
         several = len(self.run.sentences) > 1
+        vocab, precision = self.run.vocab, self.precision
         return [
-            UpdateView(event, self.run.vocab, self.precision),
-            formula_panel(
-                event, backward, per_loss, self.run.vocab, several, self.precision, unseen
-            ),
+            UpdateView(event, vocab, precision, declared(self.cell)),
+            formula_panel(self.cell, event, backward, per_loss, vocab, several, precision, unseen),
         ]
 
-    def _on_train_step(self, event: Any) -> list[RenderableType]:
+    @handle.register
+    def _(self, event: TrainStepEvent) -> list[RenderableType]:
         self.curve.append((event.step, event.loss))
         return []
 
-    def _on_predictions(self, event: PredictionsEvent) -> list[RenderableType]:
+    @handle.register
+    def _(self, event: PredictionsEvent) -> list[RenderableType]:
         (self.after if event.step > 0 else self.before).append(event)
         return []
 
@@ -182,7 +221,8 @@ class TraceRenderer:
                 out.append(predictions_table(self.before, self.after, self.precision))
         return out
 
-    def _on_end(self, event: Any) -> list[RenderableType]:
+    @handle.register
+    def _(self, event: EndEvent) -> list[RenderableType]:
         self.closed = True
         first = self.curve[0][1] if self.curve else event.loss
         return [
@@ -195,16 +235,22 @@ class TraceRenderer:
             ),
         ]
 
-    def _on_diverged(self, event: Any) -> list[RenderableType]:
+    @handle.register
+    def _(self, event: DivergedEvent) -> list[RenderableType]:
         self.closed = True
         return [*self._summary(), Text(f"✗ {event.message}", "status.bad")]
 
-    def _on_interrupted(self, event: Any) -> list[RenderableType]:
+    @handle.register
+    def _(self, event: InterruptedEvent) -> list[RenderableType]:
         self.closed = True
         return [
             *self._summary(),
             Text(f"■ interrupted after step {event.step}; shown is what it had", "status.bad"),
         ]
+
+
+ParamsOrPredictions = (ParamsEvent, PredictionsEvent)
+"""Events rendered as they come, without summaries (they are small or never shown)."""
 
 
 def renderables(events: Iterable[Event], precision: int = 4) -> Iterator[RenderableType]:
@@ -215,9 +261,9 @@ def renderables(events: Iterable[Event], precision: int = 4) -> Iterator[Rendera
     yield from renderer.close()
 
 
-def make_console(**kwargs: Any) -> Console:
+def make_console(**kwargs: object) -> Console:
     """A console with the trace's theme (pass ``file=``, ``width=``, ``no_color=`` …)."""
-    return Console(theme=THEME, highlight=False, **kwargs)
+    return Console(theme=THEME, highlight=False, **kwargs)  # type: ignore[arg-type]
 
 
 def render(events: Iterable[Event], console: Console | None = None, precision: int = 4) -> None:

@@ -8,6 +8,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from .theme import subscript
+
 ONE_HOT_MAX = 12
 """Up to this vocabulary size the one-hot vectors are drawn in full."""
 
@@ -16,9 +18,6 @@ ONE_HOT_ROWS = 24
 
 VECTOR_MAX = 6
 """Up to this vocabulary size a |vocab|-long vector is printed in a table row."""
-
-ACT_DERIVATIVE = {"tanh": "1 − hₜ²", "sigmoid": "hₜ·(1 − hₜ)", "relu": "1 if aₜ > 0 else 0"}
-ACT_FORMULA = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu"}
 
 
 class NotedTable(Table):
@@ -42,3 +41,9 @@ def noted_table(title: str, *columns: str, caption: str | None = None) -> Table:
     for column in columns:
         table.add_column(Text(column, "bold"), no_wrap=True)  # Text: ŷ[y] is not markup
     return table
+
+
+def label(template: str, t: int) -> str:
+    """A cell's label for time step t: ``{t}`` becomes the subscript t, ``{p}`` t − 1, ``{n}``
+    t + 1, and ``{next}`` the number t + 1."""
+    return template.format(t=subscript(t), p=subscript(t - 1), n=subscript(t + 1), next=t + 1)

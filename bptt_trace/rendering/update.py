@@ -9,7 +9,7 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
-from ..core.params import NAMES, SYMBOLS
+from ..core.cells.declaration import Param
 from ..trace.events import UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, noted_table
@@ -17,14 +17,17 @@ from .theme import matrix, vector
 
 
 class UpdateView:
-    """θ ← θ − α·∂L/∂θ for the five parameters: old value, gradient applied, new value.
+    """θ ← θ − α·∂L/∂θ for every parameter: old value, gradient applied, new value.
 
     Old, gradient and new stand side by side when the console is wide enough, else one
     under another.
     """
 
-    def __init__(self, event: UpdateEvent, vocab: Sequence[str], precision: int) -> None:
+    def __init__(
+        self, event: UpdateEvent, vocab: Sequence[str], precision: int, specs: Sequence[Param]
+    ) -> None:
         self.event = event
+        self.specs = specs
         self.vocab = vocab
         self.precision = precision
 
@@ -36,8 +39,8 @@ class UpdateView:
             else f" · clipped: ‖∂L/∂θ‖ = {e.grad_norm:.{p}g} scaled by {e.scale:.{p}g}"
         )
         tables = []
-        for name in NAMES:
-            sym = SYMBOLS[name]
+        for spec in self.specs:
+            name, sym = spec.name, spec.symbol
             title = f"{sym} ← {sym} − α·∂L/∂{sym}   (α = {e.lr:g}{scale})"
             values = [d[name] for d in (e.old, e.applied, e.new)]
             if any(is_summary(v) for v in values):
@@ -47,9 +50,9 @@ class UpdateView:
                 tables.append(table)
                 continue
             old, grad, new = (np.atleast_2d(np.asarray(v, dtype=float)) for v in values)
-            labels = self._row_labels(name, old.shape[0])
+            labels = self._row_labels(spec, old.shape[0])
             rows = list(range(old.shape[0]))
-            if name == "W" and len(rows) > ONE_HOT_MAX:  # only the rows of the input tokens
+            if spec.shape[0] == "V" and len(rows) > ONE_HOT_MAX:  # only the input tokens' rows
                 rows = np.flatnonzero(np.any(grad != 0, axis=1)).tolist()
             note = None
             if len(rows) < old.shape[0]:
@@ -74,11 +77,11 @@ class UpdateView:
             tables.append(table)
         return tables
 
-    def _row_labels(self, name: str, rows: int) -> list[str]:
-        if name == "W":
-            return list(self.vocab)  # row i of W belongs to token i
-        if name in ("b", "b_output"):
+    def _row_labels(self, spec: Param, rows: int) -> list[str]:
+        if len(spec.shape) == 1:
             return [""]
+        if spec.shape[0] == "V":
+            return list(self.vocab)  # row i of W belongs to token i
         return [f"{i + 1}" for i in range(rows)]
 
     def note(self) -> Text | None:
@@ -87,7 +90,7 @@ class UpdateView:
         change = max(
             (
                 float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
-                for n in NAMES
+                for n in (spec.name for spec in self.specs)
                 if not (is_summary(e.new[n]) or is_summary(e.old[n]))
             ),
             default=float("inf"),
@@ -109,7 +112,7 @@ class UpdateView:
             (
                 vector(np.atleast_2d(np.asarray(d[name], dtype=float))[0], p).cell_len
                 for d in (e.old, e.applied, e.new)
-                for name in NAMES
+                for name in (spec.name for spec in self.specs)
                 if not is_summary(d[name])
             ),
             default=0,

@@ -1,8 +1,11 @@
 """The event stream: every event type, defined once, with its JSON form.
 
 Each event is a frozen dataclass whose fields are its JSON fields (``docs/schema.md``
-describes them). Arrays are NumPy arrays when the engine makes an event and nested lists
-when a trace is read back; readers call ``np.asarray`` on them either way.
+describes them). A field named in ``spliced`` is a mapping whose items are JSON fields of
+their own (the parameters by name, or a cell's per-time-step quantities), so that what a cell
+declares becomes fields without a class per cell. Arrays are NumPy arrays when the engine makes
+an event and nested lists when a trace is read back; readers call ``np.asarray`` either way.
+Events are built by keyword.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class Event:
     kind: ClassVar[str] = ""
     whole: ClassVar[tuple[str, ...]] = ()
     """Fields written whole at every detail (they are bounded by construction)."""
+    spliced: ClassVar[str | None] = None
+    """The field whose items are written as fields of their own, in its place."""
 
     def compacted(self, detail: str) -> Event:
         """This event with its too-large arrays replaced by summaries (see ``summary``)."""
@@ -70,7 +75,10 @@ class Event:
             value = getattr(self, name)
             if name not in whole:
                 value = compact(value, detail)
-            data[name] = to_plain(value)
+            if name == self.spliced:
+                data.update((key, to_plain(item)) for key, item in value.items())
+            else:
+                data[name] = to_plain(value)
         return data
 
 
@@ -89,28 +97,24 @@ class ParamsEvent(Event):
     """The parameters before the update of step ``step`` + 1 (step 0: the initial ones)."""
 
     kind: ClassVar[str] = "params"
+    spliced: ClassVar[str | None] = "params"
     step: int
-    W: Any
-    W_h: Any
-    b: Any
-    V: Any
-    b_output: Any
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class ForwardEvent(Event):
-    """a_t = x_W + h_prev_W_h + b and h = f(a) for one time step of one sentence."""
+    """One time step of one sentence: the cell's forward terms (for the vanilla RNN aₜ =
+    x_W + h_prev_W_h + b, and a) and the state h."""
 
     kind: ClassVar[str] = "forward"
+    spliced: ClassVar[str | None] = "terms"
     step: int
     sentence: int
     t: int
     token: str
     token_index: int
-    x_W: Any
-    h_prev_W_h: Any
-    b: Any
-    a: Any
+    terms: dict[str, Any]
     h: Any
 
 
@@ -132,14 +136,13 @@ class OutputEvent(Event):
 
 @dataclass(frozen=True)
 class BackwardEvent(Event):
-    """One BPTT step: where ∂L/∂h_t comes from, ∂L/∂a_t, the contributions, running sums.
-
-    Step t contributes ∂L/∂a_t to row ``token_index`` of ∂L/∂W and to ∂L/∂b, and
-    ``dW_h`` = h_{t-1}ᵀ·∂L/∂a_t to ∂L/∂W_h. ``sum_*`` are the running sums after this step
-    (None when too large for the detail; the gradients event has the totals).
-    """
+    """One time step of BPTT: where ∂L/∂hₜ comes from, then the cell's terms (for the vanilla
+    RNN f_prime and da = ∂L/∂aₜ), h_prev, each outer-product contribution ``d<name>`` (dW_h =
+    hₜ₋₁ᵀ·∂L/∂aₜ) and the running sums ``sum_<name>`` after this time step (None when too
+    large for the detail; the gradients event has the totals)."""
 
     kind: ClassVar[str] = "backward"
+    spliced: ClassVar[str | None] = "terms"
     step: int
     sentence: int
     t: int
@@ -148,13 +151,7 @@ class BackwardEvent(Event):
     dh_from_output: Any
     dh_from_next: Any
     dh: Any
-    f_prime: Any
-    da: Any
-    h_prev: Any
-    dW_h: Any
-    sum_W: Any
-    sum_W_h: Any
-    sum_b: Any
+    terms: dict[str, Any]
     cut: bool
 
 
@@ -199,15 +196,12 @@ class LossGradientsEvent(Event):
     """Under ``--loss every``: the gradient of each loss Lₛ alone (``losses``: the s)."""
 
     kind: ClassVar[str] = "loss_gradients"
-    whole: ClassVar[tuple[str, ...]] = ("losses", "W", "W_h", "b", "V", "b_output")
+    whole: ClassVar[tuple[str, ...]] = ("losses", "grads")
+    spliced: ClassVar[str | None] = "grads"
     step: int
     sentence: int
     losses: list[int]
-    W: Any
-    W_h: Any
-    b: Any
-    V: Any
-    b_output: Any
+    grads: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -229,13 +223,10 @@ class GradientsEvent(Event):
     """∂L/∂θ of the step, before any update (and before any clipping)."""
 
     kind: ClassVar[str] = "gradients"
+    spliced: ClassVar[str | None] = "grads"
     step: int
     loss: float
-    W: Any
-    W_h: Any
-    b: Any
-    V: Any
-    b_output: Any
+    grads: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -322,4 +313,9 @@ CLOSING = ("end", "diverged", "interrupted")
 def from_json(data: dict[str, Any]) -> Event:
     """The event that ``to_json`` made ``data`` from (arrays stay nested lists)."""
     cls = EVENT_TYPES[data["event"]]
-    return cls(**{name: data[name] for name in field_names(cls)})
+    names = field_names(cls)
+    fields_ = {name: data[name] for name in names if name != cls.spliced}
+    if cls.spliced is not None:
+        own = {"event", *names}
+        fields_[cls.spliced] = {key: value for key, value in data.items() if key not in own}
+    return cls(**fields_)

@@ -1,14 +1,21 @@
-"""An independent, deliberately naive RNN: dense one-hot vectors, one sentence at a time.
+"""The independent oracles, in one place: a deliberately naive RNN (dense one-hot vectors, one
+sentence at a time, its own activations), central finite differences of its loss, and a
+truncated-BPTT reference that re-runs each loss over its last K time steps.
 
-It shares no code with bptt_trace beyond the Params container, so that the engine's
-numbers can be checked against it and against central finite differences of its loss.
+It shares no code with bptt_trace: parameters are plain dicts of arrays by their JSON names
+(W, W_h, b, V, b_output), so that the engine's numbers can be checked against it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from bptt_trace.core.params import Params
+Params = dict[str, np.ndarray]
+
+NAMES = ("W", "W_h", "b", "V", "b_output")
+"""The vanilla RNN's parameters by their JSON names, in the order a trace lists them."""
 
 F = {
     "tanh": np.tanh,
@@ -24,21 +31,22 @@ def one_hot(i: int, n: int) -> np.ndarray:
 
 
 def hidden_states(p: Params, ids: list[int], f: str, h0: np.ndarray | None = None) -> list:
-    h = [np.zeros(p.W_h.shape[0]) if h0 is None else h0]
+    """[h₀, h₁, …, h_T] of one sentence: hₜ = f(xₜ·W + hₜ₋₁·Wʰ + b) with dense one-hot xₜ."""
+    h = [np.zeros(p["W_h"].shape[0]) if h0 is None else h0]
     for i in ids:
-        x = one_hot(i, p.W.shape[0])
-        h.append(F[f](x @ p.W + h[-1] @ p.W_h + p.b))
+        x = one_hot(i, p["W"].shape[0])
+        h.append(F[f](x @ p["W"] + h[-1] @ p["W_h"] + p["b"]))
     return h
 
 
 def step_loss(p: Params, h_t: np.ndarray, y: int) -> float:
-    o = h_t @ p.V + p.b_output
+    o = h_t @ p["V"] + p["b_output"]
     o = o - o.max()
     return float(-(o[y] - np.log(np.exp(o).sum())))
 
 
 def losses(p: Params, ids: list[int], target: int, mode: str, f: str) -> list[tuple]:
-    """(t, L_t) for every output step of one sentence."""
+    """(t, Lₜ) for every output time step of one sentence."""
     h = hidden_states(p, ids, f)
     ys = [*ids[1:], target]
     steps = range(1, len(ids) + 1) if mode == "every" else [len(ids)]
@@ -50,7 +58,7 @@ def corpus_loss(p: Params, corpus: list[list[int]], target: int, mode: str, f: s
     return sum(sum(L for _, L in losses(p, s, target, mode, f)) for s in corpus) / len(corpus)
 
 
-def numeric_gradients(loss, p: Params, eps: float = 3e-3) -> dict[str, np.ndarray]:
+def numeric_gradients(loss: Callable[[Params], float], p: Params, eps: float = 3e-3) -> Params:
     """Central finite differences of ``loss(params)`` for every entry of every parameter.
 
     The five-point central stencil (f(x−2ε) − 8f(x−ε) + 8f(x+ε) − f(x+2ε)) / 12ε has an
@@ -58,14 +66,13 @@ def numeric_gradients(loss, p: Params, eps: float = 3e-3) -> dict[str, np.ndarra
     truncation error both near 1e-13: small enough to test a relative error of 1e-7.
     """
     grads = {}
-    arrays = p.as_dict()
 
     def shifted(name: str, idx: tuple, delta: float) -> float:
-        moved = {k: v.copy() for k, v in arrays.items()}
+        moved = {k: v.copy() for k, v in p.items()}
         moved[name][idx] += delta
-        return loss(Params(**moved))
+        return loss(moved)
 
-    for name, value in arrays.items():
+    for name, value in p.items():
         g = np.zeros_like(value)
         for idx in np.ndindex(value.shape):
             far = shifted(name, idx, -2 * eps) - shifted(name, idx, 2 * eps)
@@ -73,6 +80,23 @@ def numeric_gradients(loss, p: Params, eps: float = 3e-3) -> dict[str, np.ndarra
             g[idx] = (far + 8 * near) / (12 * eps)
         grads[name] = g
     return grads
+
+
+def truncated_reference(p: Params, ids: list[int], eos: int, mode: str, f: str, K: int) -> Params:
+    """Σₛ ∂Lₛ/∂θ with hₛ₋ₖ held fixed: each loss re-run over its last K time steps only."""
+    h = hidden_states(p, ids, f)
+    ys = [*ids[1:], eos]
+    steps = range(1, len(ids) + 1) if mode == "every" else [len(ids)]
+
+    def loss(q: Params) -> float:
+        total = 0.0
+        for s in steps:
+            start = max(s - K, 0)
+            h_s = hidden_states(q, ids[start:s], f, h0=h[start])[-1]  # h[start] is detached
+            total += step_loss(q, h_s, ys[s - 1])
+        return total
+
+    return numeric_gradients(loss, p)
 
 
 def max_relative_error(a: np.ndarray, b: np.ndarray) -> float:

@@ -1,0 +1,22 @@
+"""The recurrent cells, one file a cell, found by name (a cell of one's own is registered)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .declaration import Cell
+from .rnn import VanillaRNN
+
+CELLS: dict[str, type[Cell]] = {VanillaRNN.name: VanillaRNN}
+
+
+def register(cell: type[Cell]) -> type[Cell]:
+    """Make ``cell`` known by its name (usable as a class decorator)."""
+    CELLS[cell.name] = cell
+    return cell
+
+
+def make_cell(config: Mapping[str, Any]) -> Cell:
+    """The cell that a run's configuration names (``cell``, the vanilla RNN when absent)."""
+    return CELLS[config.get("cell", "rnn")].configured(config)

@@ -1,0 +1,159 @@
+"""What a recurrent cell declares, once: its parameters, the quantities the trace shows, its math.
+
+Everything else follows from the declaration: initialisation, the size estimate, shape checks
+on load, the events and their JSON, the schema, the update tables, the formula panel, the
+per-loss gradients and the gradient check.
+
+Shapes are written in the letters ``V`` (the vocabulary size |vocab|) and ``H`` (the hidden
+size). Row vectors throughout: a batch of B states is a (B, H) array.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+Params = dict[str, np.ndarray]
+"""The parameters by name, in the order of their declaration."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """Time step t adds its quantity ``key`` to the row of xₜ's token: xₜᵀ·key (one-hot xₜ)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Outer:
+    """Time step t adds the outer product ``left``ᵀ·``right``."""
+
+    left: str
+    right: str
+
+
+@dataclass(frozen=True)
+class Total:
+    """Time step t adds its quantity ``key`` itself."""
+
+    key: str
+
+
+Contribution = Row | Outer | Total
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its JSON name, its symbol in the tables, its shape, how it starts and how
+    each time step contributes to its gradient (the contribution names per-step quantities:
+    ``h_prev`` = hₜ₋₁, ``h`` = hₜ, ``do`` = ∂L/∂oₜ, or the cell's ``delta_key``)."""
+
+    name: str
+    symbol: str
+    shape: tuple[str, ...]
+    init: Literal["normal", "zeros"]
+    grad: Contribution
+
+    def shape_in(self, dims: Mapping[str, int]) -> tuple[int, ...]:
+        return tuple(dims[letter] for letter in self.shape)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A per-time-step quantity that the trace shows: its JSON name and its table label, in which
+    ``{t}`` stands for the subscript t and ``{p}`` for t − 1."""
+
+    key: str
+    label: str
+
+
+class Cell(ABC):
+    """A recurrent cell: hₜ from xₜ and hₜ₋₁, and the way back.
+
+    ``step`` returns hₜ and a cache (B, cache width) of what the way back needs; ``delta``
+    turns ∂L/∂hₜ into the cell's ``delta_key`` quantity (∂L/∂aₜ for the vanilla RNN), and
+    ``to_previous`` carries that quantity on to ∂L/∂hₜ₋₁. The leading axes of ``dh`` and of the
+    cache broadcast, so that several flows can go back at once.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    params: ClassVar[tuple[Param, ...]]
+    forward_terms: ClassVar[tuple[Term, ...]]
+    """The rows of the forward table, ending with what the state is computed from."""
+    local_terms: tuple[Term, ...]
+    """Local derivatives shown in the backward table between ∂L/∂hₜ and the delta."""
+    delta_key: ClassVar[str]
+    delta_label: ClassVar[str]
+    next_label: ClassVar[str]
+    """The label of ∂L/∂hₜ's part from time step t+1 (``{next}``, ``{n}``: t + 1)."""
+    backward_note: ClassVar[str]
+    contributions_note: ClassVar[str]
+    recurrent: ClassVar[str] = "W_h"
+    """The recurrent matrix whose spectrum the vanishing/exploding diagnosis shows."""
+
+    @classmethod
+    def configured(cls, config: Mapping[str, Any]) -> Cell:
+        """The cell with the options a run's configuration gives it."""
+        return cls()
+
+    @property
+    @abstractmethod
+    def equations(self) -> tuple[str, ...]:
+        """The cell's equations, for the run's header."""
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """Short facts of the cell for the header's first line (e.g. ``f = tanh``)."""
+        return ()
+
+    @property
+    @abstractmethod
+    def state_label(self) -> str:
+        """The label of hₜ's column in the forward table."""
+
+    @abstractmethod
+    def cache_width(self, hidden: int) -> int: ...
+
+    @abstractmethod
+    def step(self, p: Params, x_t: np.ndarray, h_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """hₜ and the cache, from the token indices xₜ (B,) and hₜ₋₁ (B, H)."""
+
+    @abstractmethod
+    def delta(self, p: Params, dh: np.ndarray, cache: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The delta of time step t from ∂L/∂hₜ."""
+
+    @abstractmethod
+    def to_previous(self, p: Params, delta: np.ndarray, cache: np.ndarray) -> np.ndarray:
+        """∂L/∂hₜ₋₁ (through the cell only) from the delta of time step t."""
+
+    @abstractmethod
+    def shown_forward(
+        self, p: Params, x: np.ndarray, h_prev: np.ndarray, cache: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The forward terms of n time steps: (n, H) each, or (H,) for a term equal at every t."""
+
+    @abstractmethod
+    def shown_locals(self, p: Params, cache: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
+        """The local terms of n time steps, (n, H) each."""
+
+
+def initial(params: tuple[Param, ...], dims: Mapping[str, int], rng: np.random.Generator) -> Params:
+    """Each ``normal`` parameter drawn from N(0, σ²) with σ = 0.5/√H, in declaration order from
+    ``rng`` (so a seed fixes them all); each ``zeros`` parameter 0."""
+    sigma = 0.5 / np.sqrt(dims["H"])
+    return {
+        spec.name: rng.normal(0.0, sigma, size=spec.shape_in(dims))
+        if spec.init == "normal"
+        else np.zeros(spec.shape_in(dims))
+        for spec in params
+    }
+
+
+def count(params: tuple[Param, ...], dims: Mapping[str, int]) -> int:
+    """How many numbers the parameters hold."""
+    return sum(int(np.prod(spec.shape_in(dims))) for spec in params)

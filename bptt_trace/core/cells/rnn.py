@@ -1,0 +1,91 @@
+"""The vanilla RNN, in the notation of the classic BPTT walk-through (row vectors):
+
+    aₜ = xₜ·W + hₜ₋₁·Wʰ + b          the pre-activation; xₜ one-hot, so xₜ·W is a row of W
+    hₜ = f(aₜ)                       h₀ = 0
+    ∂L/∂aₜ   = ∂L/∂hₜ ⊙ f′(aₜ)        backprop through f
+    ∂L/∂hₜ₋₁ = ∂L/∂aₜ·Wʰᵀ            backprop through Wʰ
+    ∂L/∂W  += xₜᵀ·∂L/∂aₜ,  ∂L/∂Wʰ += hₜ₋₁ᵀ·∂L/∂aₜ,  ∂L/∂b += ∂L/∂aₜ     time step t's contributions
+
+Shapes: W (|vocab|, H), Wʰ (H, H), b (H,); a batch of B states is (B, H).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..activations import ACTIVATIONS
+from .declaration import Cell, Outer, Param, Params, Row, Term, Total
+
+DERIVATIVE = {"tanh": "1 − hₜ²", "sigmoid": "hₜ·(1 − hₜ)", "relu": "1 if aₜ > 0 else 0"}
+
+
+class VanillaRNN(Cell):
+    name: ClassVar[str] = "rnn"
+    title: ClassVar[str] = "Vanilla RNN"
+    params: ClassVar[tuple[Param, ...]] = (
+        Param("W", "W", ("V", "H"), "normal", Row("da")),
+        Param("W_h", "Wʰ", ("H", "H"), "normal", Outer("h_prev", "da")),
+        Param("b", "b", ("H",), "zeros", Total("da")),
+    )
+    forward_terms: ClassVar[tuple[Term, ...]] = (
+        Term("x_W", "  x{t}·W"),
+        Term("h_prev_W_h", "+ h{p}·Wʰ"),
+        Term("b", "+ b"),
+        Term("a", "= a{t}"),
+    )
+    delta_key: ClassVar[str] = "da"
+    delta_label: ClassVar[str] = "∂L/∂a{t}"
+    next_label: ClassVar[str] = "+ step {next} through Wʰ: ∂L/∂a{n}·Wʰᵀ"
+    backward_note: ClassVar[str] = (
+        "∂L/∂hₜ is the total derivative: everything downstream of hₜ, through all "
+        "later steps. hₜ₋₁ᵀ in the contribution to Wʰ is the immediate one (hₜ₋₁ held "
+        "fixed); summing the immediate terms over t gives the total gradient ∂L/∂Wʰ."
+    )
+    contributions_note: ClassVar[str] = (
+        "Step t adds ∂L/∂aₜ to ∂L/∂b and to the row of xₜ's token in ∂L/∂W "
+        "(xₜᵀ·∂L/∂aₜ is zero elsewhere), and hₜ₋₁ᵀ·∂L/∂aₜ to ∂L/∂Wʰ."
+    )
+
+    def __init__(self, activation: str = "tanh") -> None:
+        self.act = ACTIVATIONS[activation]
+        self.local_terms = (Term("f_prime", f"⊙ f′(a{{t}}) = {DERIVATIVE[activation]}"),)
+
+    @classmethod
+    def configured(cls, config: Mapping[str, Any]) -> VanillaRNN:
+        return cls(config.get("activation", "tanh"))
+
+    @property
+    def equations(self) -> tuple[str, ...]:
+        return (f"aₜ = xₜ·W + hₜ₋₁·Wʰ + b,  hₜ = {self.act.name}(aₜ),  h₀ = 0",)
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        return (f"f = {self.act.name}",)
+
+    @property
+    def state_label(self) -> str:
+        return f"hₜ = {self.act.name}(aₜ)"
+
+    def cache_width(self, hidden: int) -> int:
+        return hidden  # aₜ
+
+    def step(self, p: Params, x_t: np.ndarray, h_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a = p["W"][x_t] + h_prev @ p["W_h"] + p["b"]  # aₜ = xₜ·W + hₜ₋₁·Wʰ + b
+        return self.act.f(a), a  # hₜ = f(aₜ)
+
+    def delta(self, p: Params, dh: np.ndarray, cache: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return dh * self.act.f_prime(cache, h)  # ∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(aₜ)
+
+    def to_previous(self, p: Params, delta: np.ndarray, cache: np.ndarray) -> np.ndarray:
+        return delta @ p["W_h"].T  # ∂L/∂hₜ₋₁ = ∂L/∂aₜ·Wʰᵀ
+
+    def shown_forward(
+        self, p: Params, x: np.ndarray, h_prev: np.ndarray, cache: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        return {"x_W": p["W"][x], "h_prev_W_h": h_prev @ p["W_h"], "b": p["b"], "a": cache}
+
+    def shown_locals(self, p: Params, cache: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
+        return {"f_prime": self.act.f_prime(cache, h)}

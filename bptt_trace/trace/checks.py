@@ -1,0 +1,139 @@
+"""The checks that the schema is made of: each takes a value and the sizes V, H, T of its run,
+and names what is wrong (None when the value is fine)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+Check = Callable[[Any, dict[str, int]], str | None]
+"""A check takes a value and the sizes V, H, T, and names what is wrong (None when fine)."""
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def integer(x: Any, dims: dict[str, int]) -> str | None:
+    ok = isinstance(x, int) and not isinstance(x, bool) and x >= 0
+    return None if ok else "a whole number ≥ 0"
+
+
+def number(x: Any, dims: dict[str, int]) -> str | None:
+    return None if _is_number(x) else "a finite number"
+
+
+def string(x: Any, dims: dict[str, int]) -> str | None:
+    return None if isinstance(x, str) else "a string"
+
+
+def boolean(x: Any, dims: dict[str, int]) -> str | None:
+    return None if isinstance(x, bool) else "true or false"
+
+
+def obj(x: Any, dims: dict[str, int]) -> str | None:
+    return None if isinstance(x, dict) else "an object"
+
+
+def summary_problem(x: dict[str, Any], shape: list[int | None]) -> str | None:
+    """What is wrong with a summary of an array of ``shape`` (None: any size there)."""
+    got = x.get("shape")
+    if (
+        not isinstance(got, list)
+        or len(got) != len(shape)
+        or any(
+            not isinstance(g, int) or (want is not None and g != want)
+            for g, want in zip(got, shape, strict=False)
+        )
+    ):
+        return f"a summary of shape {shape}"
+    if not all(_is_number(x.get(key)) for key in ("norm", "min", "max")):
+        return "a summary with a finite norm, min and max"
+    largest = x.get("largest")
+    if not isinstance(largest, list) or not all(
+        isinstance(entry, list)
+        and len(entry) == len(shape) + 1
+        and all(_is_number(v) for v in entry)
+        for entry in largest
+    ):
+        return "a summary whose largest entries are [index…, value] lists"
+    return None
+
+
+def vector(n: str | None) -> Check:
+    """A list of finite numbers, of length dims[n] (any length when n is None), or a summary."""
+
+    def check(x: Any, dims: dict[str, int]) -> str | None:
+        if isinstance(x, dict) and x.get("summary") is True:
+            return summary_problem(x, [dims[n] if n is not None else None])
+        size = f"{dims[n]} " if n is not None else ""
+        if not isinstance(x, list) or not all(_is_number(v) for v in x):
+            return f"a list of {size}finite numbers"
+        if n is not None and len(x) != dims[n]:
+            return f"a list of {dims[n]} numbers ({n}), not {len(x)}"
+        return None
+
+    return check
+
+
+def matrix(rows: str | None, cols: str | None) -> Check:
+    """A list of ``rows`` rows, each a list of ``cols`` finite numbers."""
+    row_check = vector(cols)
+
+    def check(x: Any, dims: dict[str, int]) -> str | None:
+        if isinstance(x, dict) and x.get("summary") is True:
+            return summary_problem(x, [dims.get(rows or ""), dims.get(cols or "")])
+        shape = f"{rows or 'n'}×{cols or 'm'}"
+        if not isinstance(x, list) or (rows is not None and len(x) != dims[rows]):
+            return f"a {shape} matrix (a list of rows)"
+        for row in x:
+            if row_check(row, dims) is not None:
+                return (
+                    f"a {shape} matrix whose rows are lists of {dims.get(cols or '', 'm')} numbers"
+                )
+        return None
+
+    return check
+
+
+def optional(inner: Check) -> Check:
+    def check(x: Any, dims: dict[str, int]) -> str | None:
+        return None if x is None else inner(x, dims)
+
+    return check
+
+
+def list_of(inner: Check) -> Check:
+    def check(x: Any, dims: dict[str, int]) -> str | None:
+        if not isinstance(x, list):
+            return "a list"
+        for item in x:
+            problem = inner(item, dims)
+            if problem is not None:
+                return f"a list, each {problem}"
+        return None
+
+    return check
+
+
+def params_of(shape: dict[str, Check]) -> Check:
+    """An object with every parameter of the model, in their shapes."""
+
+    def check(x: Any, dims: dict[str, int]) -> str | None:
+        if not isinstance(x, dict):
+            return "an object of the model's parameters"
+        for name, inner in shape.items():
+            if name not in x:
+                return f"an object of the model's parameters (it lacks {name})"
+            problem = inner(x[name], dims)
+            if problem is not None:
+                return f"an object whose {name} is {problem}"
+        return None
+
+    return check
+
+
+def pair(x: Any, dims: dict[str, int]) -> str | None:
+    ok = isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) and _is_number(x[1])
+    return None if ok else "a [token, probability] pair"

@@ -1,0 +1,77 @@
+"""The gradient-flow events of one sentence in a traced step: the blame matrix with each time
+step's share of each gradient, the gradient of each loss alone, and the Jacobian norms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..core.batch import Batch
+from ..core.bptt import Backward, Forward
+from ..core.cells.declaration import Cell, Params
+from ..core.flow import HORIZON, contribution_norm, loss_flow
+from ..core.jacobians import diagnose
+from ..core.model import declared
+from .events import BlameEvent, Event, JacobiansEvent, LossGradientsEvent
+
+PER_LOSS_MAX = 20_000
+"""Per-loss gradients are traced while (number of losses) × (parameters) stays below this."""
+
+
+def flow_events(
+    step: int,
+    s: int,
+    cell: Cell,
+    p: Params,
+    batch: Batch,
+    fw: Forward,
+    bw: Backward,
+    truncate: int | None,
+    recurrent_spectrum: tuple[float, float] | None,
+) -> Iterator[Event]:
+    """The blame matrix, each time step's share, per-loss gradients; and the Jacobian norms
+    when the sentence is diagnosed (``recurrent_spectrum`` given, else None)."""
+    T = int(batch.mask[s].sum())
+    n_losses = int(batch.out[s].sum())
+    per_loss = n_losses > 1 and n_losses * sum(a.size for a in p.values()) <= PER_LOSS_MAX
+    flow = loss_flow(cell, p, batch, fw, s, truncate, with_grads=per_loss)
+    h = fw.h[s]
+    norms = {  # the norm of each per-time-step quantity, for t = 1 … T
+        "h_prev": np.linalg.norm(h[:T], axis=1),
+        "h": np.linalg.norm(h[1 : T + 1], axis=1),
+        cell.delta_key: np.linalg.norm(bw.delta[s, 1 : T + 1], axis=1),
+        "do": bw.do_norm[s, 1 : T + 1],
+    }
+    # ‖contribution of time step t‖; e.g. ‖hₜ₋₁ᵀ·∂L/∂aₜ‖ = ‖hₜ₋₁‖·‖∂L/∂aₜ‖
+    shares = {spec.name: contribution_norm(spec.grad, norms) for spec in declared(cell)}
+    losses = flow.losses.tolist()
+    yield BlameEvent(
+        step=step, sentence=s, horizon=HORIZON, losses=losses, matrix=flow.blame, shares=shares
+    )
+    if per_loss:
+        yield LossGradientsEvent(step=step, sentence=s, losses=losses, grads=flow.grads)
+    if recurrent_spectrum is None:
+        return
+    d = diagnose(cell, p, h, fw.cache[s], T, recurrent_spectrum)
+    yield JacobiansEvent(
+        step=step,
+        sentence=s,
+        first=d.first,
+        norms=d.jacobian_norms,
+        sigma_max=d.sigma_max,
+        spectral_radius=d.spectral_radius,
+        verdict=d.verdict,
+        end_to_end=d.end_to_end,
+        rate=d.rate,
+    )
+
+
+def diagnosed_sentences(lengths: list[int]) -> set[int]:
+    """The sentences whose Jacobian norms a traced step shows: the first, and the longest (the
+    first of the longest), where a gradient has the farthest to go, when that is another.
+
+    Each costs a product of T matrices of H×H and T eigenvalue problems: O(T·H³), the most
+    of any part of a trace, so it is not done for every sentence.
+    """
+    return {0, lengths.index(max(lengths))} if lengths else set()
