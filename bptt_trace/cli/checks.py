@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import EOS
+from ..config import DEFAULT_HIDDEN, EOS
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell
 from ..core.model import parameter_count
@@ -196,17 +196,19 @@ def prepare(req: Request) -> tuple[Any, ...]:
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
     params = vocab = None
-    hidden, activation = req.hidden, req.activation
+    hidden, activation, cell_name = req.hidden, req.activation, "rnn"
     if req.load is not None:
         from ..files.model_file import load_model
 
         params, vocab, saved = load_model(req.load)
         check_loaded(vocab, saved, corpus, target, req.hidden, req.activation)
         hidden, activation = saved["hidden"], saved["activation"]
-    hidden = hidden if hidden is not None else 4
-    cell = make_cell({"cell": "rnn", "activation": activation or "tanh"})
+        cell_name = saved.get("cell", "rnn")
+    hidden = hidden if hidden is not None else DEFAULT_HIDDEN
+    cell = make_cell({"cell": cell_name, "activation": activation or "tanh"})
     check_size(cell, len(vocab or build_vocab(corpus, target)), hidden)
     config = Config(
+        cell=cell_name,
         hidden=hidden,
         lr=req.lr,
         seed=req.seed,

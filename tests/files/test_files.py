@@ -14,7 +14,7 @@ import pytest
 
 from bptt_trace.cli.app import main
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
 ENV.pop("NO_COLOR", None)
 ENV.pop("FORCE_COLOR", None)

@@ -127,7 +127,7 @@ def test_blame_and_jacobian_views_show_the_verdict() -> None:
 def test_the_readme_excerpt_is_what_the_tool_prints() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     excerpt = readme.split("An excerpt:\n\n```\n", 1)[1].split("```", 1)[0]
     printed = [line.rstrip() for line in rendered(lr=0.001).splitlines()]
     for line in excerpt.splitlines():
@@ -145,7 +145,7 @@ def test_clipping_shows_the_norm_before_clipping_and_the_scale() -> None:
 def test_the_readme_python_example_runs(capsys) -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     code = readme.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict = {}
     exec(code, namespace)

@@ -119,7 +119,7 @@ def test_every_event_and_field_is_in_the_schema_code_and_document() -> None:
     from bptt_trace.trace.events import EVENT_TYPES
     from bptt_trace.trace.schema import cell_of, event_fields
 
-    doc = (Path(__file__).parents[1] / "docs" / "schema.md").read_text()
+    doc = (Path(__file__).parents[2] / "docs" / "schema.md").read_text()
     schema = event_fields(cell_of("rnn", "tanh"))
     assert set(EVENT_TYPES) == set(schema)
     written: dict[str, set[str]] = {}  # the fields each event type writes, in a real trace

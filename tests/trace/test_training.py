@@ -25,7 +25,7 @@ from bptt_trace.files.model_file import load_model, save_model
 from bptt_trace.trace.loop import run
 
 SEED = ["I", "like", "NLP"]
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 

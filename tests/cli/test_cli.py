@@ -40,13 +40,8 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         (["I like NLP", "--hidden", "1000000000"], "limit"),
     ],
 )
-def test_bad_input_is_one_line_on_stderr_and_exit_2(args, names, capsys) -> None:
-    code, out, err = run_cli(args, capsys)
-    assert code == 2
-    assert out == ""
-    assert err.count("\n") == 1 and err.startswith("bptt-trace: error: ")
-    assert names in err
-    assert "Traceback" not in err
+def test_bad_input_is_one_line_on_stderr_and_exit_2(args, names, refused) -> None:
+    assert names in refused(args)
 
 
 def test_json_writes_only_json_lines_to_stdout(capsys) -> None:
@@ -98,7 +93,7 @@ def test_version_and_help(capsys) -> None:
 
 
 def test_a_closed_pipe_ends_quietly() -> None:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     proc = subprocess.run(
         f'{sys.executable} -m bptt_trace "I like NLP" --json --steps 300 | head -1',
         shell=True,
@@ -120,8 +115,8 @@ def test_python_dash_m_works() -> None:
 def test_every_example_in_help_runs(tmp_path: Path) -> None:
     from bptt_trace.cli.app import EXAMPLES
 
-    (tmp_path / "sentences").symlink_to(Path(__file__).parents[1] / "sentences")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    (tmp_path / "sentences").symlink_to(Path(__file__).parents[2] / "sentences")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     commands = [
         line.strip() for line in EXAMPLES.splitlines() if line.strip().startswith("bptt-trace ")
     ]
