@@ -34,10 +34,15 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bptt_trace.core.activations import ACTIVATIONS  # noqa: E402
 from bptt_trace.core.batch import make_batch  # noqa: E402
 from bptt_trace.core.bptt import backward, forward  # noqa: E402
-from bptt_trace.core.params import NAMES, Params, init_params  # noqa: E402
+from bptt_trace.core.cells import make_cell  # noqa: E402
+from bptt_trace.core.cells.declaration import Params  # noqa: E402
+from bptt_trace.core.model import init_params  # noqa: E402
+from bptt_trace.core.optimizer import descend  # noqa: E402
+
+NAMES = ("W", "W_h", "b", "V", "b_output")
+RNN = make_cell({"activation": "tanh"})
 
 GRID = [(3, 4, 4, 1), (25, 100, 65, 8), (64, 128, 1000, 32), (256, 256, 10000, 64)]
 LR = 0.01
@@ -66,22 +71,21 @@ def timed(step, budget: float = BUDGET, most: int = 1000, warm: bool = True) -> 
 
 
 def engine_step(T, H, V, B, corpus):
-    act = ACTIVATIONS["tanh"]
     batch = make_batch(corpus, V - 1, "every")
-    state = {"p": init_params(V, H, np.random.default_rng(0))}
+    state = {"p": init_params(RNN, V, H, np.random.default_rng(0))}
 
     def step() -> None:
         p = state["p"]
         # record=False: an untraced training step, as the command line takes it
-        bw = backward(p, batch, forward(p, batch, act), act, record=False)
-        state["p"] = Params(**{n: getattr(p, n) - LR * bw.grads[n] for n in NAMES})
+        bw = backward(RNN, p, batch, forward(RNN, p, batch), record=False)
+        state["p"] = descend(p, bw.grads, LR, 1.0)
 
     return step
 
 
 def dense_step(T, H, V, sentences, p0: Params):
     """The classic style: dense one-hot xₜ, xₜ·W as a product, loops over time and sentences."""
-    P = {n: getattr(p0, n).copy() for n in NAMES}
+    P = {n: p0[n].copy() for n in NAMES}
 
     def step() -> None:
         W, W_h, b, Vm, bo = P["W"], P["W_h"], P["b"], P["V"], P["b_output"]
@@ -117,7 +121,7 @@ def dense_step(T, H, V, sentences, p0: Params):
 
 def torch_step(T, H, V, B, corpus, p0: Params, torch):
     """PyTorch autograd, float64, the same math unrolled over time."""
-    P = {n: torch.tensor(getattr(p0, n), dtype=torch.float64, requires_grad=True) for n in NAMES}
+    P = {n: torch.tensor(p0[n], dtype=torch.float64, requires_grad=True) for n in NAMES}
     x = torch.tensor(corpus, dtype=torch.long)
     y = torch.cat([x[:, 1:], torch.full((B, 1), V - 1, dtype=torch.long)], dim=1)
 
@@ -176,14 +180,13 @@ def tracing_overhead(tmp: Path, point: tuple[int, int, int, int], steps: int) ->
 
     vocab = build_vocab(corpus)
     ids = [[vocab.index(t) for t in s] for s in corpus]
-    act = ACTIVATIONS["tanh"]
     batch = make_batch(ids, vocab.index("<eos>"), "every")
 
     def engine(count: int) -> None:
-        p = init_params(len(vocab), H, np.random.default_rng(0))
+        p = init_params(RNN, len(vocab), H, np.random.default_rng(0))
         for _ in range(count):  # untraced steps: the engine's training path alone
-            bw = backward(p, batch, forward(p, batch, act), act, record=False)
-            p = Params(**{n: getattr(p, n) - LR * bw.grads[n] for n in NAMES})
+            bw = backward(RNN, p, batch, forward(RNN, p, batch), record=False)
+            p = descend(p, bw.grads, LR, 1.0)
 
     runs = {
         "cli": lambda: cli(steps),
@@ -321,7 +324,7 @@ def main() -> None:
     for T, H, V, B in GRID:
         rng = np.random.default_rng(T)
         corpus = make_corpus(T, V, B, rng)
-        p0 = init_params(V, H, np.random.default_rng(0))
+        p0 = init_params(RNN, V, H, np.random.default_rng(0))
         ours, n_ours = timed(engine_step(T, H, V, B, corpus))
         # the dense reference: time a few sentences and scale to B when it is slow
         probe, _ = timed(dense_step(T, H, V, corpus[:1], p0), budget=0, most=1)
