@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ..trace.events import OutputEvent
 from ..trace.summary import is_summary, top_indices
-from .tables import ONE_HOT_MAX, VECTOR_MAX, noted_table
+from .tables import ONE_HOT_MAX, OUTPUT_COLUMNS_MAX, noted_table
 from .theme import fmt, subscript, vector
 
 
@@ -23,7 +23,7 @@ def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: 
         "to the logits o, where the backward pass starts; the loss itself is −log ŷ[y]."
     )
     if len(events) > 1:
-        wide = len(vocab) <= VECTOR_MAX
+        wide = len(vocab) <= OUTPUT_COLUMNS_MAX
         columns = ["t", "target yₜ", "ŷₜ[yₜ]", "Lₜ = −log ŷₜ[yₜ]"]
         table = noted_table(
             f"Outputs and losses · {where}", *columns, *(["ŷₜ − yₜ = ∂Lₜ/∂oₜ"] * wide)

@@ -16,7 +16,7 @@ ONE_HOT_MAX = 12
 ONE_HOT_ROWS = 24
 """At most this many input tokens are listed with their one-hot vectors."""
 
-VECTOR_MAX = 6
+OUTPUT_COLUMNS_MAX = 6
 """Up to this vocabulary size a |vocab|-long vector is printed in a table row."""
 
 
