@@ -67,7 +67,7 @@ CHUNK_ENTRIES = 1 << 20
 
 def output_chunks(batch: Batch, vocab_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (sentence, time step) pairs that have an output, in chunks small enough to hold their
-    logits: pairs of index arrays (b, t)."""
-    b, t = np.nonzero(batch.out)
+    logits: pairs of index arrays (sentences, time steps)."""
+    s, t = np.nonzero(batch.out)
     size = max(1, CHUNK_ENTRIES // vocab_size)
-    return [(b[i : i + size], t[i : i + size]) for i in range(0, b.size, size)]
+    return [(s[i : i + size], t[i : i + size]) for i in range(0, s.size, size)]

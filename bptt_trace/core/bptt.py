@@ -112,14 +112,14 @@ def outputs(
     dh_from_output = np.zeros((B, batch.T + 1, H))
     do_norm = np.zeros((B, batch.T + 1))
     dV, db_output = np.zeros_like(p["V"]), np.zeros_like(p["b_output"])
-    for b, t in output_chunks(batch, dims(p)["V"]):
-        loss, do = output_gradient(p, fw.h[b, t], batch.y[b, t], scale)
-        sentence_loss += np.bincount(b, weights=loss, minlength=B)
+    for s, t in output_chunks(batch, dims(p)["V"]):  # sentences s, time steps t
+        loss, do = output_gradient(p, fw.h[s, t], batch.y[s, t], scale)
+        sentence_loss += np.bincount(s, weights=loss, minlength=B)
         if record:
-            do_norm[b, t] = np.sqrt(np.einsum("ij,ij->i", do, do))
-        dV += fw.h[b, t].T @ do  # ∂L/∂V = Σₜ hₜᵀ·(ŷₜ − yₜ)
+            do_norm[s, t] = np.sqrt(np.einsum("ij,ij->i", do, do))
+        dV += fw.h[s, t].T @ do  # ∂L/∂V = Σₜ hₜᵀ·(ŷₜ − yₜ)
         db_output += do.sum(axis=0)  # ∂L/∂b_output = Σₜ (ŷₜ − yₜ)
-        dh_from_output[b, t] = do @ p["V"].T  # ∂Lₜ/∂hₜ = (ŷₜ − yₜ)·Vᵀ
+        dh_from_output[s, t] = do @ p["V"].T  # ∂Lₜ/∂hₜ = (ŷₜ − yₜ)·Vᵀ
     return sentence_loss, dh_from_output, {"V": dV, "b_output": db_output}, do_norm
 
 
@@ -209,7 +209,7 @@ def loss_only(cell: Cell, p: Params, batch: Batch) -> float:
     """L for the given parameters, without gradients (for finite differences)."""
     fw = forward(cell, p, batch)
     total = 0.0
-    for b, t in output_chunks(batch, dims(p)["V"]):
-        log_y_hat = log_softmax(logits(p, fw.h[b, t]))
-        total -= log_y_hat[np.arange(b.size), batch.y[b, t]].sum()
+    for s, t in output_chunks(batch, dims(p)["V"]):
+        log_y_hat = log_softmax(logits(p, fw.h[s, t]))
+        total -= log_y_hat[np.arange(s.size), batch.y[s, t]].sum()
     return total / batch.x.shape[0]

@@ -74,21 +74,22 @@ def loss_flow(
     # (that one and the later ones were cut by the truncation or the horizon).
     ks = np.arange(T, 0, -1)
     entered, cut = np.searchsorted(steps, ks), np.searchsorted(reach, ks)
-    for k, a, c in zip(ks.tolist(), entered.tolist(), cut.tolist(), strict=True):
-        if a < steps.size and steps[a] == k:
-            dh[a] = start[a]  # Lₖ enters the flow at hₖ
-        if a >= c:
+    for k, first, stop in zip(ks.tolist(), entered.tolist(), cut.tolist(), strict=True):
+        if first < steps.size and steps[first] == k:
+            dh[first] = start[first]  # Lₖ enters the flow at hₖ
+        if first >= stop:
             continue
-        blame[a:c, k - 1] = np.sqrt(np.einsum("ij,ij->i", dh[a:c], dh[a:c]))  # ‖∂Lₛ/∂hₖ‖
-        delta = cell.delta(p, dh[a:c], kept[k], h[k])  # backprop into the cell
+        flowing = dh[first:stop]  # ∂Lₛ/∂hₖ of the losses still flowing
+        blame[first:stop, k - 1] = np.sqrt(np.einsum("ij,ij->i", flowing, flowing))  # ‖∂Lₛ/∂hₖ‖
+        delta = cell.delta(p, flowing, kept[k], h[k])  # backprop into the cell
         if with_grads:
             values = {"h_prev": h[k - 1], cell.delta_key: delta}
             for spec in cell.params:
                 if isinstance(spec.grad, Row):
-                    grads[spec.name][a:c, x[k]] += values[spec.grad.key]
+                    grads[spec.name][first:stop, x[k]] += values[spec.grad.key]
                 else:
-                    grads[spec.name][a:c] += contribution(spec.grad, values)
-        dh[a:c] = cell.to_previous(p, delta, kept[k])  # ... and on to hₖ₋₁
+                    grads[spec.name][first:stop] += contribution(spec.grad, values)
+        dh[first:stop] = cell.to_previous(p, delta, kept[k])  # ... and on to hₖ₋₁
     return LossFlow(losses=steps, blame=blame, grads=grads)
 
 

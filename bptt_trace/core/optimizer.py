@@ -29,7 +29,7 @@ def descend(p: Params, grads: Params, lr: float, scale: float) -> Params:
 
 def largest_entry(arrays: Params) -> float:
     """The largest absolute value in any of ``arrays`` (0 for empty ones)."""
-    return max(float(np.max(np.abs(a), initial=0.0)) for a in arrays.values())
+    return max(float(np.max(np.abs(v), initial=0.0)) for v in arrays.values())
 
 
 def divergence(what: str, value: Params, symbols: dict[str, str]) -> str | None:

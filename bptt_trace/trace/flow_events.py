@@ -34,7 +34,7 @@ def flow_events(
     when the sentence is diagnosed (``recurrent_spectrum`` given, else None)."""
     T = int(batch.mask[s].sum())
     n_losses = int(batch.out[s].sum())
-    per_loss = n_losses > 1 and n_losses * sum(a.size for a in p.values()) <= PER_LOSS_MAX
+    per_loss = n_losses > 1 and n_losses * sum(v.size for v in p.values()) <= PER_LOSS_MAX
     flow = loss_flow(cell, p, batch, fw, s, truncate, with_grads=per_loss)
     h = fw.h[s]
     norms = {  # the norm of each per-time-step quantity, for t = 1 … T
