@@ -42,9 +42,8 @@ class NoBias(Cell):
         Term("h_prev_W_h", "+ h{p}·Wʰ"),
         Term("a", "= a{t}"),
     )
-    local_terms = (Term("f_prime", "⊙ 1 − h{t}²"),)
-    delta_key: ClassVar[str] = "da"
-    delta_label: ClassVar[str] = "∂L/∂a{t}"
+    backward_terms = (Term("f_prime", "⊙ 1 − h{t}²"), Term("da", "= ∂L/∂a{t}", result=True))
+    symbols: ClassVar[dict[str, str]] = {"da": "∂L/∂a{t}", "h_prev": "h{p}"}
     next_label: ClassVar[str] = "+ from step {next}: ∂L/∂a{n}·Wʰᵀ"
     backward_note: ClassVar[str] = "No bias: aₜ has two terms."
     contributions_note: ClassVar[str] = "Step t adds to ∂L/∂W and ∂L/∂Wʰ."
@@ -52,6 +51,9 @@ class NoBias(Cell):
     state_label = "hₜ = tanh(aₜ)"
 
     def cache_width(self, hidden: int) -> int:
+        return hidden
+
+    def delta_width(self, hidden: int) -> int:
         return hidden
 
     def step(self, p: Params, x_t: np.ndarray, h_prev: np.ndarray) -> tuple:
@@ -67,8 +69,11 @@ class NoBias(Cell):
     def shown_forward(self, p: Params, x, h_prev, cache) -> dict[str, np.ndarray]:
         return {"x_W": p["W"][x], "h_prev_W_h": h_prev @ p["W_h"], "a": cache}
 
-    def shown_locals(self, p: Params, cache: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
-        return {"f_prime": 1.0 - h * h}
+    def step_values(self, p: Params, cache, h_prev, delta) -> dict[str, np.ndarray]:
+        return {"da": delta, "h_prev": h_prev}
+
+    def shown_backward(self, p: Params, cache, s, from_next, delta) -> dict[str, np.ndarray]:
+        return {"f_prime": 1.0 - s * s, "da": delta}
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,7 @@ row 0 of the others is unused).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
@@ -25,21 +23,29 @@ from .output import dims, log_softmax, logits, output_gradient
 
 @dataclass(frozen=True)
 class Forward:
-    """h: (B, T+1, H) hidden states, h[:, 0] = h₀ = 0; cache: (B, T+1, ·) what the cell keeps
-    of each time step for the way back (aₜ for the vanilla RNN)."""
+    """state: (B, T+1, S) the cell's states, state[:, 0] = s₀ = 0, with hₜ in the first H
+    columns; cache: (B, T+1, ·) what the cell keeps of each time step for the way back (aₜ for
+    the vanilla RNN)."""
 
-    h: np.ndarray
+    state: np.ndarray
     cache: np.ndarray
+    hidden: int
+
+    @property
+    def h(self) -> np.ndarray:
+        """(B, T+1, H) the hidden states hₜ (a view of the states)."""
+        return self.state[..., : self.hidden]
 
 
 def forward(cell: Cell, p: Params, batch: Batch) -> Forward:
-    """Run the recurrence hₜ = cell(xₜ, hₜ₋₁) for t = 1 … T."""
+    """Run the recurrence sₜ = cell(xₜ, sₜ₋₁) for t = 1 … T."""
     B, H = batch.x.shape[0], dims(p)["H"]
-    h = np.zeros((B, batch.T + 1, H))
+    q = cell.prepare(p)
+    state = np.zeros((B, batch.T + 1, cell.state_width(H)))
     kept = np.zeros((B, batch.T + 1, cell.cache_width(H)))
     for t in range(1, batch.T + 1):
-        h[:, t], kept[:, t] = cell.step(p, batch.x[:, t], h[:, t - 1])
-    return Forward(h=h, cache=kept)
+        state[:, t], kept[:, t] = cell.step(q, batch.x[:, t], state[:, t - 1])
+    return Forward(state=state, cache=kept, hidden=H)
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ class Backward:
     sentence_loss:  (B,) each sentence's own Σₜ Lₜ
     grads:          ∂L/∂θ for every parameter, in declaration order
     dh_from_output: (B, T+1, H) the part of ∂L/∂hₜ that comes from the output at t
-    dh_from_next:   (B, T+1, H) the part that comes from time step t+1 through the cell
+    from_next:      (B, T+1, S) the part of ∂L/∂sₜ that comes from time step t+1 through the
+                    cell (its first H columns are ∂L/∂hₜ's)
     delta:          (B, T+1, ·) the cell's delta (∂L/∂aₜ for the vanilla RNN)
     cut:            (B, T+1) True where a truncated flow was cut before reaching hₜ₋₁
     do_norm:        (B, T+1) ‖∂L/∂oₜ‖ (0 where t has no output), with the 1/B of the mean
@@ -60,7 +67,7 @@ class Backward:
     sentence_loss: np.ndarray
     grads: dict[str, np.ndarray]
     dh_from_output: np.ndarray
-    dh_from_next: np.ndarray
+    from_next: np.ndarray
     delta: np.ndarray
     cut: np.ndarray
     do_norm: np.ndarray
@@ -82,16 +89,17 @@ def backward(
     """
     B = batch.x.shape[0]
     sentence_loss, dh_from_output, output_grads, do_norm = outputs(p, batch, fw, record)
+    q = cell.prepare(p)
     if truncate is None:
-        dh_from_next, delta, cut = full_bptt(cell, p, fw, dh_from_output)
+        from_next, delta, cut = full_bptt(cell, q, fw, dh_from_output)
     else:
-        dh_from_next, delta, cut = truncated_bptt(cell, p, fw, dh_from_output, truncate)
+        from_next, delta, cut = truncated_bptt(cell, q, fw, dh_from_output, truncate)
     return Backward(
         loss=float(sentence_loss.sum() * (1.0 / B)),
         sentence_loss=sentence_loss,
-        grads={**cell_gradients(cell, batch, fw, delta, dims(p)["V"]), **output_grads},
+        grads={**cell_gradients(cell, q, batch, fw, delta, dims(p)["V"]), **output_grads},
         dh_from_output=dh_from_output,
-        dh_from_next=dh_from_next,
+        from_next=from_next,
         delta=delta,
         cut=cut,
         do_norm=do_norm,
@@ -126,17 +134,19 @@ def outputs(
 def full_bptt(
     cell: Cell, p: Params, fw: Forward, dh_from_output: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Full BPTT: ∂L/∂hₜ = (from the output at t) + (from time step t+1), for t = T … 1."""
+    """Full BPTT: ∂L/∂sₜ = (from the output at t, into hₜ) + (from time step t+1), t = T … 1."""
     B, T1, H = dh_from_output.shape
-    dh_from_next = np.zeros((B, T1, H))
-    delta = np.zeros((B, T1, cell.cache_width(H)))
-    dh_next = np.zeros((B, H))  # ∂L/∂hₜ that comes from time step t+1
+    S = fw.state.shape[2]
+    from_next = np.zeros((B, T1, S))
+    delta = np.zeros((B, T1, cell.delta_width(H)))
+    ds_next = np.zeros((B, S))  # ∂L/∂sₜ that comes from time step t+1
     for t in range(T1 - 1, 0, -1):
-        dh_from_next[:, t] = dh_next
-        dh_t = dh_from_output[:, t] + dh_next  # ∂L/∂hₜ: from the output and from t+1
-        delta[:, t] = cell.delta(p, dh_t, fw.cache[:, t], fw.h[:, t])  # backprop into the cell
-        dh_next = cell.to_previous(p, delta[:, t], fw.cache[:, t])  # ... and on to hₜ₋₁
-    return dh_from_next, delta, np.zeros((B, T1), dtype=bool)
+        from_next[:, t] = ds_next
+        ds_t = ds_next.copy()
+        ds_t[:, :H] += dh_from_output[:, t]  # ∂L/∂hₜ: from the output and from t+1
+        delta[:, t] = cell.delta(p, ds_t, fw.cache[:, t], fw.state[:, t])  # into the cell
+        ds_next = cell.to_previous(p, delta[:, t], fw.cache[:, t])  # ... and on to sₜ₋₁
+    return from_next, delta, np.zeros((B, T1), dtype=bool)
 
 
 def truncated_bptt(
@@ -144,52 +154,51 @@ def truncated_bptt(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Truncated BPTT: the gradient of each loss flows back through at most K time steps.
 
-    ``ages[:, j]`` is the part of ∂L/∂hₜ that comes from the loss at t + j; the oldest, of age
-    K − 1, stops at hₜ: it is cut, and ``cut`` marks where that happens.
+    ``ages[:, j]`` is the part of ∂L/∂sₜ that comes from the loss at t + j; the oldest, of age
+    K − 1, stops at sₜ: it is cut, and ``cut`` marks where that happens.
     """
     B, T1, H = dh_from_output.shape
+    S = fw.state.shape[2]
     K = min(K, T1 - 1)
-    dh_from_next = np.zeros((B, T1, H))
-    delta = np.zeros((B, T1, cell.cache_width(H)))
+    from_next = np.zeros((B, T1, S))
+    delta = np.zeros((B, T1, cell.delta_width(H)))
     cut = np.zeros((B, T1), dtype=bool)
-    ages = np.zeros((B, K, H))
+    ages = np.zeros((B, K, S))
     for t in range(T1 - 1, 0, -1):
-        ages[:, 0] += dh_from_output[:, t]  # the loss at t enters with age 0
-        dh_t = ages.sum(axis=1)  # ∂L/∂hₜ, over the losses whose flow still reaches hₜ
-        dh_from_next[:, t] = dh_t - dh_from_output[:, t]
-        delta[:, t] = cell.delta(p, dh_t, fw.cache[:, t], fw.h[:, t])  # backprop into the cell
-        each = cell.delta(p, ages, fw.cache[:, t, None], fw.h[:, t, None])  # per loss
+        ages[:, 0, :H] += dh_from_output[:, t]  # the loss at t enters with age 0
+        ds_t = ages.sum(axis=1)  # ∂L/∂sₜ, over the losses whose flow still reaches sₜ
+        from_next[:, t] = ds_t
+        from_next[:, t, :H] -= dh_from_output[:, t]
+        kept, state = fw.cache[:, t], fw.state[:, t]
+        delta[:, t] = cell.delta(p, ds_t, kept, state)  # backprop into the cell
+        each = cell.delta(p, ages, kept[:, None], state[:, None])  # per loss
         cut[:, t] = np.any(each[:, K - 1] != 0.0, axis=1) & (t > 1)  # age K − 1 stops here
-        ages[:, 1:] = cell.to_previous(p, each[:, : K - 1], fw.cache[:, t, None])  # one older
+        ages[:, 1:] = cell.to_previous(p, each[:, : K - 1], kept[:, None])  # one step older
         ages[:, 0] = 0.0
-    return dh_from_next, delta, cut
+    return from_next, delta, cut
 
 
 def cell_gradients(
-    cell: Cell, batch: Batch, fw: Forward, delta: np.ndarray, vocab_size: int
+    cell: Cell, p: Params, batch: Batch, fw: Forward, delta: np.ndarray, vocab_size: int
 ) -> dict[str, np.ndarray]:
     """∂L/∂θ for the cell's parameters: each one's contributions summed over the real tokens."""
     mask = batch.mask
-
-    @cache
-    def at_tokens(key: str) -> np.ndarray:  # (n_tokens, ·), the real tokens only
-        return fw.h[:, :-1][mask[:, 1:]] if key == "h_prev" else delta[mask]
-
+    values = cell.step_values(p, fw.cache[mask], fw.h[:, :-1][mask[:, 1:]], delta[mask])
     x = batch.x[mask]
-    return {spec.name: summed(spec.grad, at_tokens, x, vocab_size) for spec in cell.params}
+    return {spec.name: summed(spec.grad, values, x, vocab_size) for spec in cell.params}
 
 
 def summed(
-    rule: Contribution, at_tokens: Callable[[str], np.ndarray], x: np.ndarray, vocab_size: int
+    rule: Contribution, values: dict[str, np.ndarray], x: np.ndarray, vocab_size: int
 ) -> np.ndarray:
     """The sum over the tokens of each time step's contribution (``Row``, ``Outer``, ``Total``)."""
     match rule:
         case Row(key):
-            return scatter_rows(x, at_tokens(key), vocab_size)  # Σₜ xₜᵀ·key
+            return scatter_rows(x, values[key], vocab_size)  # Σₜ xₜᵀ·key
         case Outer(left, right):
-            return at_tokens(left).T @ at_tokens(right)  # Σₜ leftᵀ·right
+            return values[left].T @ values[right]  # Σₜ leftᵀ·right
         case Total(key):
-            return at_tokens(key).sum(axis=0)
+            return values[key].sum(axis=0)
     raise TypeError(rule)
 
 

@@ -54,7 +54,9 @@ def loss_flow(
 ) -> LossFlow:
     """Follow the gradient of each loss of ``sentence`` back on its own."""
     T = int(batch.mask[sentence].sum())
-    x, h, kept = batch.x[sentence], fw.h[sentence], fw.cache[sentence]
+    q = cell.prepare(p)
+    x, state, h, kept = batch.x[sentence], fw.state[sentence], fw.h[sentence], fw.cache[sentence]
+    H = h.shape[1]
     steps = np.flatnonzero(batch.out[sentence, : T + 1])[-MAX_LOSSES:]
     K = T if truncate is None else min(truncate, T)
     blame = np.zeros((steps.size, T))
@@ -67,7 +69,7 @@ def loss_flow(
         for spec in OUTPUT_PARAMS:  # the output contributes once to each loss's gradient
             grads[spec.name][:] = contribution(spec.grad, {"h": h[steps], "do": do})
     start = do @ p["V"].T  # ∂Lₛ/∂hₛ, entering the flow at k = s
-    dh = np.zeros((steps.size, h.shape[1]))
+    ds = np.zeros((steps.size, state.shape[1]))  # ∂Lₛ/∂sₖ: hₖ in the first H columns
     reach = np.maximum(steps - min(K, HORIZON), 0)  # loss s reaches back to k = reach + 1
     # The losses are in time order, so at each k the rows still flowing are a range: from the
     # first loss with s ≥ k (the others have not entered) to the first one with reach ≥ k
@@ -76,20 +78,21 @@ def loss_flow(
     entered, cut = np.searchsorted(steps, ks), np.searchsorted(reach, ks)
     for k, first, stop in zip(ks.tolist(), entered.tolist(), cut.tolist(), strict=True):
         if first < steps.size and steps[first] == k:
-            dh[first] = start[first]  # Lₖ enters the flow at hₖ
+            ds[first, :H] = start[first]  # Lₖ enters the flow at hₖ
         if first >= stop:
             continue
-        flowing = dh[first:stop]  # ∂Lₛ/∂hₖ of the losses still flowing
-        blame[first:stop, k - 1] = np.sqrt(np.einsum("ij,ij->i", flowing, flowing))  # ‖∂Lₛ/∂hₖ‖
-        delta = cell.delta(p, flowing, kept[k], h[k])  # backprop into the cell
+        flowing = ds[first:stop]  # ∂Lₛ/∂sₖ of the losses still flowing
+        dh = flowing[:, :H]
+        blame[first:stop, k - 1] = np.sqrt(np.einsum("ij,ij->i", dh, dh))  # ‖∂Lₛ/∂hₖ‖
+        delta = cell.delta(q, flowing, kept[k], state[k])  # backprop into the cell
         if with_grads:
-            values = {"h_prev": h[k - 1], cell.delta_key: delta}
+            values = cell.step_values(q, kept[k], h[k - 1], delta)
             for spec in cell.params:
                 if isinstance(spec.grad, Row):
                     grads[spec.name][first:stop, x[k]] += values[spec.grad.key]
                 else:
                     grads[spec.name][first:stop] += contribution(spec.grad, values)
-        dh[first:stop] = cell.to_previous(p, delta, kept[k])  # ... and on to hₖ₋₁
+        ds[first:stop] = cell.to_previous(q, delta, kept[k])  # ... and on to sₖ₋₁
     return LossFlow(losses=steps, blame=blame, grads=grads)
 
 

@@ -53,25 +53,27 @@ def spectral_norms(jacobians: np.ndarray) -> np.ndarray:
 def diagnose(
     cell: Cell,
     p: Params,
-    h: np.ndarray,
+    state: np.ndarray,
     kept: np.ndarray,
     T: int,
     recurrent_spectrum: tuple[float, float],
 ) -> Diagnosis:
-    """Vanishing, exploding or stable: from the product of the Jacobians ∂hⱼ/∂hⱼ₋₁ of one
-    sentence (its states ``h`` and the cell's cache ``kept``, (T+1, ·) each).
+    """Vanishing, exploding or stable: from the product of the Jacobians ∂sⱼ/∂sⱼ₋₁ of one
+    sentence (its states and the cell's cache ``kept``, (T+1, ·) each). The state is the whole
+    of what a cell carries: hₜ, and cₜ too for the LSTM.
 
     ``recurrent_spectrum`` is ``spectrum`` of the cell's recurrent matrix (one per step).
     """
-    H = h.shape[1]
+    q = cell.prepare(p)
+    H = state.shape[1]
     first = max(1, T - HORIZON + 1)
     n = T - first + 1
     jacobians = np.empty((n, H, H))  # jacobians[k - first] = ∂h_T/∂hₖ, a row per unit of h_T
     jacobians[n - 1] = np.eye(H)  # ∂h_T/∂h_T
     for k in range(T - 1, first - 1, -1):
         # ∂h_T/∂hₖ = ∂h_T/∂hₖ₊₁ · ∂hₖ₊₁/∂hₖ: each row taken back one time step, as a gradient is
-        back = cell.delta(p, jacobians[k - first + 1], kept[k + 1], h[k + 1])
-        jacobians[k - first] = cell.to_previous(p, back, kept[k + 1])
+        back = cell.delta(q, jacobians[k - first + 1], kept[k + 1], state[k + 1])
+        jacobians[k - first] = cell.to_previous(q, back, kept[k + 1])
     norms = np.append(spectral_norms(jacobians[:-1]), 1.0)  # the last is ‖I‖ = 1
     end = float(norms[0])
     rate = end ** (1.0 / (n - 1)) if n > 1 and end > 0 else 1.0

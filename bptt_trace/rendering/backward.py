@@ -38,8 +38,10 @@ def backward_table(
             (f"  the output at t: (ŷ{t} − y{t})·Vᵀ", e.dh_from_output, "flow.output"),
             (label(cell.next_label, e.t), e.dh_from_next, "flow.next"),
             (f"= ∂L/∂h{t} (total)", e.dh, "bold"),
-            *[(label(term.label, e.t), e.terms[term.key], "label") for term in cell.local_terms],
-            ("= " + label(cell.delta_label, e.t), e.terms[cell.delta_key], "bold"),
+            *[
+                (label(term.label, e.t), e.terms[term.key], "bold" if term.result else "label")
+                for term in cell.backward_terms
+            ],
         ]
         for k, (text, value, style) in enumerate(rows):
             shown = vector(value, precision) if value is not None else Text("— none", "note")

@@ -31,7 +31,7 @@ def contributions_table(
         "running sum after step t",
         caption=cell.contributions_note,
     )
-    symbols = {"h_prev": "h{p}", "h": "h{t}", cell.delta_key: cell.delta_label}
+    symbols = {"h_prev": "h{p}", "h": "h{t}", **cell.symbols}
     for e in events:
         for k, spec in enumerate(cell.params):
             running = e.terms[f"sum_{spec.name}"]

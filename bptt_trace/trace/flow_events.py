@@ -36,13 +36,10 @@ def flow_events(
     n_losses = int(batch.out[s].sum())
     per_loss = n_losses > 1 and n_losses * sum(v.size for v in p.values()) <= PER_LOSS_MAX
     flow = loss_flow(cell, p, batch, fw, s, truncate, with_grads=per_loss)
-    h = fw.h[s]
-    norms = {  # the norm of each per-time-step quantity, for t = 1 … T
-        "h_prev": np.linalg.norm(h[:T], axis=1),
-        "h": np.linalg.norm(h[1 : T + 1], axis=1),
-        cell.delta_key: np.linalg.norm(bw.delta[s, 1 : T + 1], axis=1),
-        "do": bw.do_norm[s, 1 : T + 1],
-    }
+    h, now = fw.h[s], slice(1, T + 1)
+    values = cell.step_values(cell.prepare(p), fw.cache[s, now], h[:T], bw.delta[s, now])
+    norms = {key: np.linalg.norm(value, axis=1) for key, value in values.items()}
+    norms |= {"h": np.linalg.norm(h[now], axis=1), "do": bw.do_norm[s, now]}  # t = 1 … T
     # ‖contribution of time step t‖; e.g. ‖hₜ₋₁ᵀ·∂L/∂aₜ‖ = ‖hₜ₋₁‖·‖∂L/∂aₜ‖
     shares = {spec.name: contribution_norm(spec.grad, norms) for spec in declared(cell)}
     losses = flow.losses.tolist()
@@ -53,7 +50,7 @@ def flow_events(
         yield LossGradientsEvent(step=step, sentence=s, losses=losses, grads=flow.grads)
     if recurrent_spectrum is None:
         return
-    d = diagnose(cell, p, h, fw.cache[s], T, recurrent_spectrum)
+    d = diagnose(cell, p, fw.state[s], fw.cache[s], T, recurrent_spectrum)
     yield JacobiansEvent(
         step=step,
         sentence=s,

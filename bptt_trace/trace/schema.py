@@ -40,10 +40,10 @@ def shape_check(shape: tuple[str, ...]) -> Check:
 
 def per_step(cell: Cell) -> dict[str, Check]:
     """The checks of a cell's per-time-step quantities in the backward event."""
-    terms = {term.key: vector("H") for term in cell.local_terms}
+    terms = {term.key: vector("H") for term in cell.backward_terms}
     outers = {f"d{s.name}": matrix("H", "H") for s in cell.params if isinstance(s.grad, Outer)}
     sums = {f"sum_{s.name}": optional(shape_check(s.shape)) for s in cell.params}
-    return {**terms, cell.delta_key: vector("H"), "h_prev": vector("H"), **outers, **sums}
+    return {**terms, "h_prev": vector("H"), **outers, **sums}
 
 
 @cache

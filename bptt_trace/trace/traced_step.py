@@ -66,9 +66,10 @@ def forward_events(
     detail: str,
 ) -> Iterator[ForwardEvent]:
     """The cell's forward terms and hₜ for t = 1 … T of sentence ``s``."""
+    q = cell.prepare(p)
     for block in time_blocks(length, dims(p)["H"]):
         now = slice(block.start + 1, block.stop + 1)  # time steps t; ``block`` is t − 1
-        terms = cell.shown_forward(p, batch.x[s, now], fw.h[s, block], fw.cache[s, now])
+        terms = cell.shown_forward(q, batch.x[s, now], fw.state[s, block], fw.cache[s, now])
         varying = [key for key, value in terms.items() if value.ndim == 2]
         rows = dict(
             zip(
@@ -138,18 +139,19 @@ def backward_events(
     """BPTT from t = T down to 1: where ∂L/∂hₜ comes from, the cell's terms, each time step's
     contribution and the running sums in ``sums`` (those small enough to show; else None)."""
     length = int(batch.mask[s].sum())
-    H = fw.h.shape[2]
+    q, H = cell.prepare(p), fw.h.shape[2]
     outer_too_large = too_large(np.empty((H, H)), detail)
     outers = [spec for spec in cell.params if isinstance(spec.grad, Outer)]
     for block in reversed(time_blocks(length, H)):
         now = slice(block.start + 1, block.stop + 1)
-        from_output, from_next = bw.dh_from_output[s, now], bw.dh_from_next[s, now]
-        dh = from_output + from_next  # ∂L/∂hₜ (total): from the output and from step t+1
-        values = {
-            **cell.shown_locals(p, fw.cache[s, now], fw.h[s, now]),
-            cell.delta_key: bw.delta[s, now],
-            "h_prev": fw.h[s, block],
+        from_output, from_next = bw.dh_from_output[s, now], bw.from_next[s, now]
+        dh = from_output + from_next[:, :H]  # ∂L/∂hₜ (total): from the output and from t+1
+        kept, delta, h_prev = fw.cache[s, now], bw.delta[s, now], fw.h[s, block]
+        terms = {
+            **cell.shown_backward(q, kept, fw.state[s, now], from_next, delta),
+            "h_prev": h_prev,
         }
+        values = cell.step_values(q, kept, h_prev, delta)
         contributions = {  # lᵀ·r of each time step, or its summary
             f"d{spec.name}": summarize_outers(values[spec.grad.left], values[spec.grad.right])
             if outer_too_large
@@ -160,9 +162,9 @@ def backward_events(
             for spec in outers
             if isinstance(spec.grad, Outer)
         }
-        keys = list(values)
-        from_output_, from_next_, dh_, *values_ = shown(
-            detail, from_output, from_next, dh, *values.values()
+        keys = list(terms)
+        from_output_, from_next_, dh_, *terms_ = shown(
+            detail, from_output, from_next[:, :H], dh, *terms.values()
         )
         for j in reversed(range(block.stop - block.start)):
             t = block.start + 1 + j
@@ -180,10 +182,7 @@ def backward_events(
                 dh_from_next=from_next_[j] if t < length else None,
                 dh=dh_[j],
                 terms={
-                    **{
-                        key: shown_values[j]
-                        for key, shown_values in zip(keys, values_, strict=True)
-                    },
+                    **{key: shown_terms[j] for key, shown_terms in zip(keys, terms_, strict=True)},
                     **{key: rows[j] for key, rows in contributions.items()},
                     **{
                         f"sum_{spec.name}": sums[spec.name].copy() if spec.name in sums else None

@@ -88,7 +88,7 @@ def test_truncation_at_1_has_no_flow_across_time():
     cell = make_cell({"activation": "tanh"})
     fw = forward(cell, p, batch)
     bw = backward(cell, p, batch, fw, truncate=1)
-    assert not np.any(bw.dh_from_next)  # nothing flows from step t+1 into hₜ
+    assert not np.any(bw.from_next)  # nothing flows from step t+1 into hₜ
     h = fw.h[0]
     da = bw.delta[0, 1:]  # ∂L/∂aₜ
     assert_allclose(bw.grads["W_h"], h[:-1].T @ da, atol=1e-15)  # only immediate terms

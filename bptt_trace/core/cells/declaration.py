@@ -48,14 +48,15 @@ Contribution = Row | Outer | Total
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter: its JSON name, its symbol in the tables, its shape, how it starts and how
-    each time step contributes to its gradient (the contribution names per-step quantities:
-    ``h_prev`` = hₜ₋₁, ``h`` = hₜ, ``do`` = ∂L/∂oₜ, or the cell's ``delta_key``)."""
+    """One parameter: its JSON name, its symbol in the tables, its shape, how it starts (drawn
+    from a normal distribution, zeros, or a constant) and how each time step contributes to its
+    gradient (the contribution names per-step quantities: ``h_prev`` = hₜ₋₁, ``h`` = hₜ,
+    ``do`` = ∂L/∂oₜ, or one of the cell's ``step_values``)."""
 
     name: str
     symbol: str
     shape: tuple[str, ...]
-    init: Literal["normal", "zeros"]
+    init: Literal["normal", "zeros"] | float
     grad: Contribution
 
     def shape_in(self, dims: Mapping[str, int]) -> tuple[int, ...]:
@@ -65,30 +66,35 @@ class Param:
 @dataclass(frozen=True)
 class Term:
     """A per-time-step quantity that the trace shows: its JSON name and its table label, in which
-    ``{t}`` stands for the subscript t and ``{p}`` for t − 1."""
+    ``{t}`` stands for the subscript t, ``{p}`` for t − 1 and ``{n}`` for t + 1; ``result``
+    marks a row that is a result (shown in bold) rather than a factor."""
 
     key: str
     label: str
+    result: bool = False
 
 
 class Cell(ABC):
-    """A recurrent cell: hₜ from xₜ and hₜ₋₁, and the way back.
+    """A recurrent cell: the state sₜ from xₜ and sₜ₋₁, and the way back.
 
-    ``step`` returns hₜ and a cache (B, cache width) of what the way back needs; ``delta``
-    turns ∂L/∂hₜ into the cell's ``delta_key`` quantity (∂L/∂aₜ for the vanilla RNN), and
-    ``to_previous`` carries that quantity on to ∂L/∂hₜ₋₁. The leading axes of ``dh`` and of the
-    cache broadcast, so that several flows can go back at once.
+    The state is (B, S): hₜ in its first H columns (what the output reads), and whatever else
+    the cell carries after it (cₜ for the LSTM). ``step`` returns sₜ and a cache of what the
+    way back needs; ``delta`` turns ∂L/∂sₜ into the cell's delta (∂L/∂aₜ for the vanilla RNN)
+    and ``to_previous`` carries it on to ∂L/∂sₜ₋₁. Leading axes of the gradient and of the
+    cache broadcast, so that several flows can go back at once. ``prepare`` may turn the
+    parameters into what ``step`` and the way back use (e.g. gates stacked into one matrix);
+    it is called once per pass.
     """
 
     name: ClassVar[str]
     title: ClassVar[str]
-    params: ClassVar[tuple[Param, ...]]
-    forward_terms: ClassVar[tuple[Term, ...]]
-    """The rows of the forward table, ending with what the state is computed from."""
-    local_terms: tuple[Term, ...]
-    """Local derivatives shown in the backward table between ∂L/∂hₜ and the delta."""
-    delta_key: ClassVar[str]
-    delta_label: ClassVar[str]
+    params: tuple[Param, ...]
+    forward_terms: tuple[Term, ...]
+    """The rows of the forward table; the last one stands beside hₜ."""
+    backward_terms: tuple[Term, ...]
+    """The rows of the backward table after ∂L/∂hₜ (total), for ``shown_backward``."""
+    symbols: dict[str, str]
+    """The table symbol of each per-step quantity the contributions name (``{t}``, ``{p}``)."""
     next_label: ClassVar[str]
     """The label of ∂L/∂hₜ's part from time step t+1 (``{next}``, ``{n}``: t + 1)."""
     backward_note: ClassVar[str]
@@ -116,40 +122,57 @@ class Cell(ABC):
     def state_label(self) -> str:
         """The label of hₜ's column in the forward table."""
 
+    def state_width(self, hidden: int) -> int:
+        return hidden
+
     @abstractmethod
     def cache_width(self, hidden: int) -> int: ...
 
     @abstractmethod
-    def step(self, p: Params, x_t: np.ndarray, h_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """hₜ and the cache, from the token indices xₜ (B,) and hₜ₋₁ (B, H)."""
+    def delta_width(self, hidden: int) -> int: ...
+
+    def prepare(self, p: Params) -> Params:
+        return p
 
     @abstractmethod
-    def delta(self, p: Params, dh: np.ndarray, cache: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """The delta of time step t from ∂L/∂hₜ."""
+    def step(self, p: Params, x_t: np.ndarray, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """sₜ and the cache, from the token indices xₜ (B,) and sₜ₋₁ (B, S)."""
+
+    @abstractmethod
+    def delta(self, p: Params, ds: np.ndarray, cache: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """The delta of time step t from ∂L/∂sₜ."""
 
     @abstractmethod
     def to_previous(self, p: Params, delta: np.ndarray, cache: np.ndarray) -> np.ndarray:
-        """∂L/∂hₜ₋₁ (through the cell only) from the delta of time step t."""
+        """∂L/∂sₜ₋₁ (through the cell only) from the delta of time step t."""
+
+    @abstractmethod
+    def step_values(
+        self, p: Params, cache: np.ndarray, h_prev: np.ndarray, delta: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The per-step quantities that the contributions name, from the delta."""
 
     @abstractmethod
     def shown_forward(
-        self, p: Params, x: np.ndarray, h_prev: np.ndarray, cache: np.ndarray
+        self, p: Params, x: np.ndarray, s_prev: np.ndarray, cache: np.ndarray
     ) -> dict[str, np.ndarray]:
         """The forward terms of n time steps: (n, H) each, or (H,) for a term equal at every t."""
 
     @abstractmethod
-    def shown_locals(self, p: Params, cache: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
-        """The local terms of n time steps, (n, H) each."""
+    def shown_backward(
+        self, p: Params, cache: np.ndarray, s: np.ndarray, from_next: np.ndarray, delta: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The backward terms of n time steps, (n, H) each, given ∂L/∂sₜ's part from t + 1."""
 
 
 def initial(params: tuple[Param, ...], dims: Mapping[str, int], rng: np.random.Generator) -> Params:
     """Each ``normal`` parameter drawn from N(0, σ²) with σ = 0.5/√H, in declaration order from
-    ``rng`` (so a seed fixes them all); each ``zeros`` parameter 0."""
+    ``rng`` (so a seed fixes them all); each ``zeros`` parameter 0, each constant that value."""
     sigma = 0.5 / np.sqrt(dims["H"])
     return {
         spec.name: rng.normal(0.0, sigma, size=spec.shape_in(dims))
         if spec.init == "normal"
-        else np.zeros(spec.shape_in(dims))
+        else np.full(spec.shape_in(dims), 0.0 if spec.init == "zeros" else float(spec.init))
         for spec in params
     }
 

@@ -25,19 +25,18 @@ DERIVATIVE = {"tanh": "1 − hₜ²", "sigmoid": "hₜ·(1 − hₜ)", "relu": "
 class VanillaRNN(Cell):
     name: ClassVar[str] = "rnn"
     title: ClassVar[str] = "Vanilla RNN"
-    params: ClassVar[tuple[Param, ...]] = (
+    params = (
         Param("W", "W", ("V", "H"), "normal", Row("da")),
         Param("W_h", "Wʰ", ("H", "H"), "normal", Outer("h_prev", "da")),
         Param("b", "b", ("H",), "zeros", Total("da")),
     )
-    forward_terms: ClassVar[tuple[Term, ...]] = (
+    forward_terms = (
         Term("x_W", "  x{t}·W"),
         Term("h_prev_W_h", "+ h{p}·Wʰ"),
         Term("b", "+ b"),
         Term("a", "= a{t}"),
     )
-    delta_key: ClassVar[str] = "da"
-    delta_label: ClassVar[str] = "∂L/∂a{t}"
+    symbols: ClassVar[dict[str, str]] = {"da": "∂L/∂a{t}", "h_prev": "h{p}"}
     next_label: ClassVar[str] = "+ step {next} through Wʰ: ∂L/∂a{n}·Wʰᵀ"
     backward_note: ClassVar[str] = (
         "∂L/∂hₜ is the total derivative: everything downstream of hₜ, through all "
@@ -51,7 +50,10 @@ class VanillaRNN(Cell):
 
     def __init__(self, activation: str = "tanh") -> None:
         self.act = ACTIVATIONS[activation]
-        self.local_terms = (Term("f_prime", f"⊙ f′(a{{t}}) = {DERIVATIVE[activation]}"),)
+        self.backward_terms = (
+            Term("f_prime", f"⊙ f′(a{{t}}) = {DERIVATIVE[activation]}"),
+            Term("da", "= ∂L/∂a{t}", result=True),
+        )
 
     @classmethod
     def configured(cls, config: Mapping[str, Any]) -> VanillaRNN:
@@ -72,20 +74,30 @@ class VanillaRNN(Cell):
     def cache_width(self, hidden: int) -> int:
         return hidden  # aₜ
 
-    def step(self, p: Params, x_t: np.ndarray, h_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a = p["W"][x_t] + h_prev @ p["W_h"] + p["b"]  # aₜ = xₜ·W + hₜ₋₁·Wʰ + b
+    def delta_width(self, hidden: int) -> int:
+        return hidden  # ∂L/∂aₜ
+
+    def step(self, p: Params, x_t: np.ndarray, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a = p["W"][x_t] + s_prev @ p["W_h"] + p["b"]  # aₜ = xₜ·W + hₜ₋₁·Wʰ + b
         return self.act.f(a), a  # hₜ = f(aₜ)
 
-    def delta(self, p: Params, dh: np.ndarray, cache: np.ndarray, h: np.ndarray) -> np.ndarray:
-        return dh * self.act.f_prime(cache, h)  # ∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(aₜ)
+    def delta(self, p: Params, ds: np.ndarray, cache: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return ds * self.act.f_prime(cache, s)  # ∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(aₜ)
 
     def to_previous(self, p: Params, delta: np.ndarray, cache: np.ndarray) -> np.ndarray:
         return delta @ p["W_h"].T  # ∂L/∂hₜ₋₁ = ∂L/∂aₜ·Wʰᵀ
 
-    def shown_forward(
-        self, p: Params, x: np.ndarray, h_prev: np.ndarray, cache: np.ndarray
+    def step_values(
+        self, p: Params, cache: np.ndarray, h_prev: np.ndarray, delta: np.ndarray
     ) -> dict[str, np.ndarray]:
-        return {"x_W": p["W"][x], "h_prev_W_h": h_prev @ p["W_h"], "b": p["b"], "a": cache}
+        return {"da": delta, "h_prev": h_prev}
 
-    def shown_locals(self, p: Params, cache: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
-        return {"f_prime": self.act.f_prime(cache, h)}
+    def shown_forward(
+        self, p: Params, x: np.ndarray, s_prev: np.ndarray, cache: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        return {"x_W": p["W"][x], "h_prev_W_h": s_prev @ p["W_h"], "b": p["b"], "a": cache}
+
+    def shown_backward(
+        self, p: Params, cache: np.ndarray, s: np.ndarray, from_next: np.ndarray, delta: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        return {"f_prime": self.act.f_prime(cache, s), "da": delta}
