@@ -72,7 +72,7 @@ class NoBias(Cell):
     def step_values(self, p: Params, cache, h_prev, delta) -> dict[str, np.ndarray]:
         return {"da": delta, "h_prev": h_prev}
 
-    def shown_backward(self, p: Params, cache, s, from_next, delta) -> dict[str, np.ndarray]:
+    def shown_backward(self, p: Params, cache, s, ds, delta) -> dict[str, np.ndarray]:
         return {"f_prime": 1.0 - s * s, "da": delta}
 
 

@@ -147,10 +147,9 @@ def backward_events(
         from_output, from_next = bw.dh_from_output[s, now], bw.from_next[s, now]
         dh = from_output + from_next[:, :H]  # ∂L/∂hₜ (total): from the output and from t+1
         kept, delta, h_prev = fw.cache[s, now], bw.delta[s, now], fw.h[s, block]
-        terms = {
-            **cell.shown_backward(q, kept, fw.state[s, now], from_next, delta),
-            "h_prev": h_prev,
-        }
+        ds = from_next.copy()  # ∂L/∂sₜ (total)
+        ds[:, :H] += from_output
+        terms = {**cell.shown_backward(q, kept, fw.state[s, now], ds, delta), "h_prev": h_prev}
         values = cell.step_values(q, kept, h_prev, delta)
         contributions = {  # lᵀ·r of each time step, or its summary
             f"d{spec.name}": summarize_outers(values[spec.grad.left], values[spec.grad.right])

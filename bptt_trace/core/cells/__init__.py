@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from .declaration import Cell
+from .gru import GRU
+from .lstm import LSTM
 from .rnn import VanillaRNN
 
-CELLS: dict[str, type[Cell]] = {VanillaRNN.name: VanillaRNN}
+CELLS: dict[str, type[Cell]] = {cell.name: cell for cell in (VanillaRNN, LSTM, GRU)}
 
 
 def register(cell: type[Cell]) -> type[Cell]:

@@ -160,9 +160,18 @@ class Cell(ABC):
 
     @abstractmethod
     def shown_backward(
-        self, p: Params, cache: np.ndarray, s: np.ndarray, from_next: np.ndarray, delta: np.ndarray
+        self, p: Params, cache: np.ndarray, s: np.ndarray, ds: np.ndarray, delta: np.ndarray
     ) -> dict[str, np.ndarray]:
-        """The backward terms of n time steps, (n, H) each, given ∂L/∂sₜ's part from t + 1."""
+        """The backward terms of n time steps, (n, H) each, from ∂L/∂sₜ (total) and the delta."""
+
+    def gates(self, cache: np.ndarray) -> dict[str, np.ndarray]:
+        """The gates' values at each time step, (…, H) each, by name (none for an ungated cell)."""
+        return {}
+
+    carry: ClassVar[str | None] = None
+    """The gate whose product over time carries the gradient back (fₜ, zₜ), if any."""
+    extra_blame: ClassVar[tuple[str, str] | None] = None
+    """A step value whose norm is a second blame matrix, and its JSON name (∂L/∂cₖ)."""
 
 
 def initial(params: tuple[Param, ...], dims: Mapping[str, int], rng: np.random.Generator) -> Params:

@@ -98,6 +98,6 @@ class VanillaRNN(Cell):
         return {"x_W": p["W"][x], "h_prev_W_h": s_prev @ p["W_h"], "b": p["b"], "a": cache}
 
     def shown_backward(
-        self, p: Params, cache: np.ndarray, s: np.ndarray, from_next: np.ndarray, delta: np.ndarray
+        self, p: Params, cache: np.ndarray, s: np.ndarray, ds: np.ndarray, delta: np.ndarray
     ) -> dict[str, np.ndarray]:
         return {"f_prime": self.act.f_prime(cache, s), "da": delta}
