@@ -16,6 +16,8 @@ THEME = Theme(
         "num.neg": "red",
         "num.zero": "dim",
         "num.big": "bold",
+        "num.pos.big": "bold green",
+        "num.neg.big": "bold red",
         "title": "bold cyan",
         "token": "bold yellow",
         "label": "cyan",
@@ -48,7 +50,7 @@ def number(x: float, precision: int, big: float = np.inf) -> Text:
     text = fmt(x, precision)
     style = "num.zero" if float(text) == 0 else ("num.pos" if x > 0 else "num.neg")
     if abs(x) >= big and style != "num.zero":
-        style += " num.big"
+        style += ".big"  # num.pos.big: Rich resolves a style name as a whole, never a list
     return Text(text, style=style)
 
 
