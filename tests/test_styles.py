@@ -1,10 +1,12 @@
-"""Colour: every style name resolves, and the largest entries stay coloured in every output."""
+"""Colour: every style name resolves, the largest entries stay coloured in every output, and
+the heatmap's scale reads the same on a light and a dark background."""
 
 import io
 import re
 
 import pytest
 from rich.console import Console
+from rich.style import Style
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME, SVG_EXPORT_THEME, TerminalTheme
 
 from bptt_trace.config import Config
@@ -96,3 +98,24 @@ def test_svg_export_keeps_colour_and_bold(shown: str, ansi: int, bold: bool) -> 
     rule = css_of(svg, cls)
     assert f"fill: {expected(SVG_EXPORT_THEME, ansi)}" in rule
     assert ("font-weight: bold" in rule) == bold
+
+
+def luminance(style: Style, which: str) -> float:
+    """WCAG relative luminance of a style's foreground or background colour."""
+    color = getattr(style, which)
+    assert color is not None, f"{which} must be set: it may not depend on the terminal"
+    r, g, b = (c / 255 for c in color.get_truecolor())
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_the_heatmap_goes_from_pale_to_deep_with_readable_text_on_any_background() -> None:
+    styles = [THEME.styles[f"heat.{level}"] for level in range(5)]
+    backgrounds = [luminance(s, "bgcolor") for s in styles]
+    assert backgrounds == sorted(backgrounds, reverse=True)  # each level deeper than the last
+    assert len(set(backgrounds)) == 5
+    assert backgrounds[0] > 0.7 and backgrounds[-1] < 0.1  # pale to deep
+    for style, bg in zip(styles, backgrounds, strict=True):
+        fg = luminance(style, "color")
+        light, dark = max(fg, bg), min(fg, bg)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5  # WCAG AA contrast for the value shown

@@ -32,6 +32,11 @@ FIXED_LIMIT = 1e5
 LOSS_DIGITS = 3
 """A loss shows at least this many significant digits."""
 
+HEAT = ("#fee6ce", "#fdae6b", "#f16913", "#a63603", "#7f2704")
+"""The heatmap's five shades of one orange, from pale (blames least) to deep (blames most);
+each cell sets its own background and a text colour that contrasts with it (WCAG ratio ≥ 4.5),
+so the scale reads the same on a light or a dark background: the deeper the orange, the more."""
+
 THEME = Theme(
     {
         "num.pos": "green",
@@ -51,11 +56,11 @@ THEME = Theme(
         "status.bad": "bold red",
         "curve.range": "cyan",
         "curve.mean": "bold cyan",
-        "heat.0": "",
-        "heat.1": "on grey23",
-        "heat.2": "on grey37",
-        "heat.3": "black on grey62",
-        "heat.4": "black on grey85",
+        "heat.0": f"#000000 on {HEAT[0]}",
+        "heat.1": f"#000000 on {HEAT[1]}",
+        "heat.2": f"#000000 on {HEAT[2]}",
+        "heat.3": f"#ffffff on {HEAT[3]}",
+        "heat.4": f"bold #ffffff on {HEAT[4]}",
     }
 )
 
