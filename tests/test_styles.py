@@ -2,6 +2,7 @@
 the heatmap's scale reads the same on a light and a dark background."""
 
 import io
+import itertools
 import re
 
 import pytest
@@ -109,12 +110,17 @@ def luminance(style: Style, which: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
+def lightness(y: float) -> float:
+    """CIE L* (0 black … 100 white) of a relative luminance: even steps look even."""
+    return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
+
+
 def test_the_heatmap_goes_from_pale_to_deep_with_readable_text_on_any_background() -> None:
     styles = [THEME.styles[f"heat.{level}"] for level in range(5)]
     backgrounds = [luminance(s, "bgcolor") for s in styles]
-    assert backgrounds == sorted(backgrounds, reverse=True)  # each level deeper than the last
-    assert len(set(backgrounds)) == 5
-    assert backgrounds[0] > 0.7 and backgrounds[-1] < 0.1  # pale to deep
+    steps = [lightness(a) - lightness(b) for a, b in itertools.pairwise(backgrounds)]
+    assert all(step >= 10 for step in steps), steps  # each level visibly deeper than the last
+    assert lightness(backgrounds[0]) > 85 and lightness(backgrounds[-1]) < 30  # pale to deep
     for style, bg in zip(styles, backgrounds, strict=True):
         fg = luminance(style, "color")
         light, dark = max(fg, bg), min(fg, bg)

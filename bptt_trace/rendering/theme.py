@@ -32,7 +32,7 @@ FIXED_LIMIT = 1e5
 LOSS_DIGITS = 3
 """A loss shows at least this many significant digits."""
 
-HEAT = ("#fee6ce", "#fdae6b", "#f16913", "#a63603", "#7f2704")
+HEAT = ("#fee6ce", "#fdae6b", "#f16913", "#a63603", "#5c1a03")
 """The heatmap's five shades of one orange, from pale (blames least) to deep (blames most);
 each cell sets its own background and a text colour that contrasts with it (WCAG ratio ≥ 4.5),
 so the scale reads the same on a light or a dark background: the deeper the orange, the more."""
