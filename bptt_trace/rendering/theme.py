@@ -1,7 +1,23 @@
-"""One theme, styles by name, and the one number format every view uses."""
+"""One theme, styles by name, and the one number format every view uses.
+
+Numbers (``fmt``): a sign and ``precision`` decimals, +0.1234 or -12.5000, except
+- in scientific notation with ``precision`` decimals, -2.8463e+08 or +3.1000e-07, when the
+  fixed form would need more than 5 digits before the point (|x| ≥ 1e5 once rounded), or
+  would show a non-zero number as zero (0 < |x| < ½·10^-precision): a non-zero number never
+  prints as zero;
+- zero, and negative zero, print as +0.0000: never -0.0000, and only an exact zero does.
+In a vector every entry is padded (on the left) to the width of the widest, so that columns
+line up. Losses (``fmt_loss``) have no sign and at least 3 significant digits: 1.5078, 0.0123,
+but 4.99e-05 and 1.23e+05.
+
+Colour: green for positive, red for negative, dim for zero, bold (still green or red) for the
+largest entries of a vector. A combination is one theme style of its own (``num.pos.big``):
+Rich resolves a style name as a whole, and "num.pos num.big" resolves to no style at all.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -10,12 +26,25 @@ from rich.theme import Theme
 
 from ..trace.summary import is_summary
 
+FIXED_LIMIT = 1e5
+"""From this magnitude on (after rounding) numbers are shown in scientific notation."""
+
+LOSS_DIGITS = 3
+"""A loss shows at least this many significant digits."""
+
+HEAT = ("#fee6ce", "#fdae6b", "#f16913", "#a63603", "#5c1a03")
+"""The heatmap's five shades of one orange, from pale (blames least) to deep (blames most);
+each cell sets its own background and a text colour that contrasts with it (WCAG ratio ≥ 4.5),
+so the scale reads the same on a light or a dark background: the deeper the orange, the more."""
+
 THEME = Theme(
     {
         "num.pos": "green",
         "num.neg": "red",
         "num.zero": "dim",
         "num.big": "bold",
+        "num.pos.big": "bold green",
+        "num.neg.big": "bold red",
         "title": "bold cyan",
         "token": "bold yellow",
         "label": "cyan",
@@ -25,38 +54,75 @@ THEME = Theme(
         "cut": "bold red",
         "status.ok": "bold green",
         "status.bad": "bold red",
-        "heat.0": "",
-        "heat.1": "on grey23",
-        "heat.2": "on grey37",
-        "heat.3": "black on grey62",
-        "heat.4": "black on grey85",
+        "curve.range": "cyan",
+        "curve.mean": "bold cyan",
+        "heat.0": f"#000000 on {HEAT[0]}",
+        "heat.1": f"#000000 on {HEAT[1]}",
+        "heat.2": f"#000000 on {HEAT[2]}",
+        "heat.3": f"#ffffff on {HEAT[3]}",
+        "heat.4": f"bold #ffffff on {HEAT[4]}",
     }
 )
 
 
 def fmt(x: float, precision: int) -> str:
-    """A number with a sign and ``precision`` decimals: +0.1234, -0.0012."""
-    return f"{x:+.{precision}f}"
+    """A number with a sign: +0.1234, -0.0012, -2.8463e+08, +3.1000e-07 (see the module).
+
+    Always one sign character first (+ for zero), so that ``fmt(x, p)[1:]`` is |x|.
+    """
+    x = float(x)
+    if x == 0:  # 0.0 and -0.0 alike
+        return f"+{0:.{precision}f}"
+    if math.isnan(x):
+        return " nan"
+    text = f"{x:+.{precision}f}"
+    shown = float(text)
+    if shown == 0 or abs(shown) >= FIXED_LIMIT:
+        text = f"{x:+.{precision}e}"
+    return text
 
 
-def number(x: float, precision: int, big: float = np.inf) -> Text:
-    """A number as Text: green if positive, red if negative, dim if shown as zero.
+def fmt_loss(x: float, precision: int = 4) -> str:
+    """A loss (or any magnitude) without a sign: 1.5078, 0.0123, 4.99e-05, 1.23e+05.
+
+    ``precision`` decimals when they keep at least 3 significant digits and |x| < 1e5;
+    otherwise scientific notation with 3 significant digits. An exact zero is 0.0000.
+    """
+    x = float(x)
+    if x == 0:
+        return f"{0:.{precision}f}"
+    if not math.isfinite(x):
+        return str(x)
+    text = f"{x:.{precision}f}"
+    significant = len(text.lstrip("-").replace(".", "").lstrip("0"))
+    if significant < LOSS_DIGITS or abs(float(text)) >= FIXED_LIMIT:
+        text = f"{x:.{LOSS_DIGITS - 1}e}"
+    return text
+
+
+def style_of(x: float, shown: str, big: bool = False) -> str:
+    """The theme style of a number shown as ``shown``: num.pos, num.neg.big, num.zero …"""
+    if float(x) == 0 or shown.strip() == "nan":
+        return "num.zero"
+    return ("num.pos" if x > 0 else "num.neg") + (".big" if big else "")
+
+
+def number(x: float, precision: int, big: float = np.inf, width: int = 0) -> Text:
+    """A number as Text: green if positive, red if negative, dim if zero.
 
     The sign is always printed, so that colour is never the only carrier of meaning;
-    entries with |x| ≥ ``big`` are also bold.
+    entries with |x| ≥ ``big`` are also bold. Padded on the left to ``width`` characters.
     """
     text = fmt(x, precision)
-    style = "num.zero" if float(text) == 0 else ("num.pos" if x > 0 else "num.neg")
-    if abs(x) >= big and style != "num.zero":
-        style += " num.big"
-    return Text(text, style=style)
+    pad = " " * max(0, width - len(text))
+    return Text.assemble(pad, (text, style_of(x, text, abs(x) >= big)))
 
 
 def summary_text(summary: dict[str, Any], precision: int) -> Text:
     """A summarised array in one line: its shape, norm, range and largest entries."""
     shape = "×".join(str(n) for n in summary["shape"])
     text = Text(
-        f"‖·‖ = {summary['norm']:.{precision}g} · {shape} · "
+        f"‖·‖ = {fmt_loss(summary['norm'], precision)} · {shape} · "
         f"range {fmt(summary['min'], precision)} … {fmt(summary['max'], precision)}"
         " · largest: ",
         "note",
@@ -70,15 +136,26 @@ def summary_text(summary: dict[str, Any], precision: int) -> Text:
     return text
 
 
-def vector(values: Any, precision: int, brackets: bool = True) -> Text:
-    """A row vector as aligned, coloured numbers: [+0.1234 -0.5678]; a summary in one line."""
+def cell_width(values: Any, precision: int) -> int:
+    """The width of the widest entry of ``values`` as ``fmt`` shows it (0 if empty)."""
+    flat = np.asarray(values, dtype=float).ravel().tolist()
+    return max((len(fmt(v, precision)) for v in flat), default=0)
+
+
+def vector(values: Any, precision: int, brackets: bool = True, width: int = 0) -> Text:
+    """A row vector as aligned, coloured numbers: [+0.1234 -0.5678]; a summary in one line.
+
+    Every entry is padded to the widest one (or to ``width``, if wider): [   +0.5000 -2.8e+08].
+    """
     if values is None:
         return Text("— too large to follow; the gradients have the totals", "note")
     if is_summary(values):
         return summary_text(values, precision)
     values = np.asarray(values, dtype=float).ravel()
+    width = max(width, cell_width(values, precision))
     big = 0.5 * float(np.max(np.abs(values))) if values.size else np.inf
-    parts = [number(v, precision, big if big > 0 else np.inf) for v in values.tolist()]
+    big = big if big > 0 else np.inf
+    parts = [number(v, precision, big, width) for v in values.tolist()]
     text = Text("[" if brackets else "")
     text.append(Text(" ").join(parts))
     if brackets:
@@ -87,11 +164,12 @@ def vector(values: Any, precision: int, brackets: bool = True) -> Text:
 
 
 def matrix(values: Any, precision: int) -> Text:
-    """A matrix as one vector a line; a summary in one line."""
+    """A matrix as one vector a line, its columns aligned; a summary in one line."""
     if values is None or is_summary(values):
         return vector(values, precision)
     rows = np.atleast_2d(np.asarray(values, dtype=float))
-    return Text("\n").join(vector(row, precision) for row in rows)
+    width = cell_width(rows, precision)
+    return Text("\n").join(vector(row, precision, width=width) for row in rows)
 
 
 def subscript(n: int) -> str:

@@ -2,60 +2,202 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
 from .tables import noted_table
-from .theme import fmt
+from .theme import fmt, fmt_loss
+
+PLOT_MAX = 120
+"""The loss curve is at most this many columns wide."""
+
+LOG_DECADES = 2.0
+"""The loss axis is logarithmic when the largest loss is more than 10² times the smallest."""
+
+MARK, BAR = "●", "│"
+
+
+@dataclass(frozen=True)
+class Bin:
+    """The losses of the steps drawn in one column: lowest, mean and highest."""
+
+    low: float
+    mean: float
+    high: float
+    count: int
+
+    @staticmethod
+    def of(values: Sequence[float]) -> Bin | None:
+        finite = [v for v in values if math.isfinite(v)]
+        if not finite:
+            return None
+        scale = max(abs(v) for v in finite) or 1.0  # the mean of ±1.7e308 must not overflow
+        mean = math.fsum(v / scale for v in finite) / len(finite) * scale
+        return Bin(min(finite), mean, max(finite), len(finite))
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The loss axis: ``position`` is 0 at ``bottom`` and 1 at ``top``, linear or log10."""
+
+    top: float
+    bottom: float
+    log: bool
+
+    @staticmethod
+    def of(losses: Sequence[float]) -> Axis:
+        finite = [v for v in losses if math.isfinite(v)] or [0.0]
+        top, bottom = max(finite), min(finite)
+        positive = [v for v in finite if v > 0]
+        if bottom >= 0 and positive and math.log10(top / min(positive)) > LOG_DECADES:
+            return Axis(top, min(positive), True)
+        return Axis(top, bottom, False)
+
+    @property
+    def flat(self) -> bool:
+        return self.top == self.bottom
+
+    def position(self, v: float) -> float:
+        if self.flat:
+            return 0.5
+        if self.log:
+            low, high = math.log10(self.bottom), math.log10(self.top)
+            return (math.log10(max(v, self.bottom)) - low) / (high - low)
+        scale = max(abs(self.top), abs(self.bottom))  # no top − bottom: it may overflow
+        return (v / scale - self.bottom / scale) / (self.top / scale - self.bottom / scale)
+
+    def value(self, position: float) -> float:
+        if self.flat:
+            return self.top
+        if self.log:
+            low, high = math.log10(self.bottom), math.log10(self.top)
+            return 10 ** (low + position * (high - low))
+        scale = max(abs(self.top), abs(self.bottom))
+        b, t = self.bottom / scale, self.top / scale
+        return (b + position * (t - b)) * scale
 
 
 class LossCurve:
-    """A dot plot of (step, loss) pairs; many steps share a column (their mean is drawn)."""
+    """The loss at each training step, one column per step or per run of steps.
 
-    def __init__(self, steps: Sequence[int], losses: Sequence[float], height: int = 10) -> None:
+    A column covering several steps draws their range, lowest to highest (│), and marks their
+    mean (●); the axis is logarithmic when the loss spans more than two decades.
+    """
+
+    def __init__(
+        self, steps: Sequence[int], losses: Sequence[float], height: int = 10, precision: int = 4
+    ) -> None:
         self.steps = list(steps)
-        self.losses = list(losses)
-        self.height = height
+        self.losses = [float(v) for v in losses]
+        self.height = max(2, height)
+        self.precision = precision
 
-    def columns(self, width: int) -> list[float]:
-        """The mean loss of the steps that fall in each of ``width`` columns."""
+    def bins(self, width: int) -> list[Bin | None]:
+        """The steps on ``width`` columns: runs of steps a column, or spread out if fewer."""
         n = len(self.losses)
-        width = min(width, n)
-        cols = []
-        for c in range(width):
-            chunk = self.losses[c * n // width : (c + 1) * n // width]
-            cols.append(sum(chunk) / len(chunk))
-        return cols
+        if n <= 1:
+            return [Bin.of(self.losses)] if n else []
+        if n <= width:
+            columns: list[Bin | None] = [None] * width
+            for i, v in enumerate(self.losses):
+                columns[round(i * (width - 1) / (n - 1))] = Bin.of([v])
+            return columns
+        return [Bin.of(self.losses[c * n // width : (c + 1) * n // width]) for c in range(width)]
+
+    def row(self, axis: Axis, v: float) -> int:
+        """The row (0 at the top) that draws the loss ``v``."""
+        return round((1 - axis.position(v)) * (self.height - 1))
+
+    def tick_rows(self, axis: Axis) -> list[int]:
+        middle = (self.height - 1) // 2
+        return [middle] if axis.flat else [0, middle, self.height - 1]
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         if not self.losses:
             return
-        top, bottom = max(self.losses), min(self.losses)
-        label = max(len(f"{top:.4f}"), len(f"{bottom:.4f}"))
-        cols = self.columns(max(8, min(options.max_width - label - 3, 80)))
-        span = (top - bottom) or 1.0
-        levels = [round((top - v) / span * (self.height - 1)) for v in cols]
+        axis = Axis.of(self.losses)
+        h = self.height
+        ticks = {
+            r: fmt_loss(axis.value(1 - r / (h - 1)), self.precision) for r in self.tick_rows(axis)
+        }
+        label = max(len(t) for t in ticks.values())
+        width = max(1, min(options.max_width - label - 2, PLOT_MAX))
+        bins = self.bins(width if len(self.losses) > 1 else 1)
+        grid = [[" "] * len(bins) for _ in range(h)]
+        for c, b in enumerate(bins):
+            if b is None:
+                continue
+            top, mean, bottom = (self.row(axis, v) for v in (b.high, b.mean, b.low))
+            for r in range(top, bottom + 1):
+                grid[r][c] = MARK if r == mean else BAR
+        first, last = self.steps[0], self.steps[-1]
         yield Text(
-            f"Loss curve · loss against step (steps {self.steps[0]}–{self.steps[-1]})", "title"
+            f"Loss curve · the loss L at each training step, {first}–{last}"
+            if first != last
+            else f"Loss curve · the loss L at training step {first}",
+            "title",
         )
-        for row in range(self.height):
-            tick = f"{top:.4f}" if row == 0 else f"{bottom:.4f}" if row == self.height - 1 else ""
-            line = Text(f"{tick:>{label}} ┤", "note")
-            line.append("".join("•" if level == row else " " for level in levels), "label")
+        yield Text("loss (log scale)" if axis.log else "loss", "note")
+        for r in range(h):
+            tick = ticks.get(r, "")
+            line = Text(f"{tick:>{label}} {'┤' if tick else '│'}", "note")
+            for ch in grid[r]:
+                line.append(ch, "curve.mean" if ch == MARK else "curve.range")
             yield line
-        axis = f"{'':>{label}} └" + "─" * len(cols)
-        yield Text(axis, "note")
-        first, last = str(self.steps[0]), str(self.steps[-1])
-        yield Text(
-            f"{'':>{label}}  {first}{last:>{max(len(cols) - len(first), len(last))}}", "note"
+        yield Text(f"{'':>{label}} └" + "─" * len(bins), "note")
+        yield from self.step_labels(label + 2, len(bins))
+        yield from self.notes(axis, bins)
+
+    def step_labels(self, indent: int, width: int) -> list[Text]:
+        """The first and last step under the ends of the axis, and the axis's name."""
+        first, last, name = str(self.steps[0]), str(self.steps[-1]), "training step"
+        pad = " " * indent
+        if len(self.losses) == 1 or first == last:
+            return [Text(f"{pad}{first} ({name})", "note")]
+        if width >= len(first) + len(name) + len(last) + 4:
+            inner = width - len(first) - len(last)
+            return [Text(f"{pad}{first}{name:^{inner}}{last}", "note")]
+        ends = f"{first}{last:>{max(width - len(first), len(last) + 1)}}"
+        return [Text(pad + ends, "note"), Text(f"{pad}{name:^{len(ends)}}", "note")]
+
+    def notes(self, axis: Axis, bins: Sequence[Bin | None]) -> list[Text]:
+        counts = [b.count for b in bins if b is not None]
+        notes = []
+        if counts and max(counts) > 1:
+            many = (
+                f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}–{max(counts)}"
+            )
+            notes.append(
+                f"Each column covers {many} consecutive steps: {BAR} spans their lowest to highest "
+                f"loss, {MARK} marks their mean."
+            )
+        zeros = sum(1 for v in self.losses if v == 0)
+        if axis.log and zeros:
+            notes.append(f"{zeros} step(s) with a loss of exactly 0 are drawn on the bottom line.")
+        return [Text(" ".join(notes), "note")] if notes else []
+
+
+def predictions_table(
+    before: Sequence[Any], after: Sequence[Any], precision: int, sentences: int | None = None
+) -> Table:
+    """The top tokens of ŷₜ = softmax(hₜ·V + b_output) at every t, before and after training.
+
+    ``sentences``: how many sentences the run has, when it has more than the events cover.
+    """
+    caption = "ŷₜ is read out at every t; only the steps with a target have a loss."
+    shown = len(before)
+    if sentences is not None and sentences > shown:
+        caption += (
+            f" Sentences {shown + 1}–{sentences} ({sentences - shown} of {sentences}) are not "
+            f"shown: predictions are made only for the first {shown}, the sentences a step "
+            "traces in full, and the JSON trace holds only those (--detail full traces all)."
         )
-
-
-def predictions_table(before: Sequence[Any], after: Sequence[Any], precision: int) -> Table:
-    """The top tokens of ŷₜ = softmax(hₜ·V + b_output) at every t, before and after training."""
     table = noted_table(
         f"Predictions · top {len(before[0].top[0])} of ŷₜ before (step {before[0].step}) "
         f"and after (step {after[0].step}) training",
@@ -65,8 +207,9 @@ def predictions_table(before: Sequence[Any], after: Sequence[Any], precision: in
         "target",
         "before",
         "after",
-        caption="ŷₜ is read out at every t; only the steps with a target have a loss.",
+        caption=caption,
     )
+    cells_before, cells_after = TopColumn(before, precision), TopColumn(after, precision)
     for b, a in zip(before, after, strict=True):
         for t, token in enumerate(b.tokens):
             table.add_row(
@@ -74,17 +217,30 @@ def predictions_table(before: Sequence[Any], after: Sequence[Any], precision: in
                 str(t + 1),
                 Text(token, "token"),
                 Text(b.targets[t] or "—", "token" if b.targets[t] else "note"),
-                _top(b.top[t], b.targets[t], precision),
-                _top(a.top[t], a.targets[t], precision),
+                cells_before.cell(b.top[t], b.targets[t]),
+                cells_after.cell(a.top[t], a.targets[t]),
             )
         table.add_section()
     return table
 
 
-def _top(top: Sequence[Sequence[Any]], target: str | None, precision: int) -> Text:
-    width = max(len(tok) for tok, _ in top)
-    parts = [
-        Text(f"{tok:<{width}} {fmt(prob, precision)[1:]}", "bold" if tok == target else "")
-        for tok, prob in top
-    ]
-    return Text("\n").join(parts)
+class TopColumn:
+    """One column of top-k lists: tokens padded to the column's widest, probabilities
+    right-aligned, so that every line of the column lines up."""
+
+    def __init__(self, events: Sequence[Any], precision: int) -> None:
+        self.precision = precision
+        pairs = [pair for e in events for top in e.top for pair in top]
+        self.token_width = max((cell_len(tok) for tok, _ in pairs), default=0)
+        self.prob_width = max((len(self.prob(p)) for _, p in pairs), default=0)
+
+    def prob(self, p: float) -> str:
+        return fmt(p, self.precision)[1:]
+
+    def cell(self, top: Sequence[Sequence[Any]], target: str | None) -> Text:
+        lines = []
+        for tok, p in top:
+            pad = " " * (self.token_width - cell_len(tok))
+            line = f"{tok}{pad} {self.prob(p):>{self.prob_width}}"
+            lines.append(Text(line, "bold" if tok == target else ""))
+        return Text("\n").join(lines)

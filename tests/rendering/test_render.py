@@ -111,7 +111,9 @@ def test_formula_panel_follows_one_entry_from_its_terms_to_the_new_value() -> No
     assert expected in text
     backward = [e for e in events if e.kind == "backward"]
     terms = sorted((e.t, np.outer(e.terms["h_prev"], e.terms["da"])[i, j]) for e in backward)
-    assert " + ".join(f"({v:+.4f})" for _, v in terms) in text
+    assert terms[0][1] == 0  # h₀ = 0: an exact zero (often -0.0) is shown as +0.0000
+    shown = [f"({v:+.4f})" if v != 0 else "(+0.0000)" for _, v in terms]
+    assert " + ".join(shown) in text
 
 
 def test_blame_and_jacobian_views_show_the_verdict() -> None:
