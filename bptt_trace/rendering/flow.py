@@ -51,7 +51,9 @@ def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
             cells.append(Text(sci(v), heat(v, top)) if v > 0 else Text("0", "num.zero"))
         table.add_row(Text(f"L{subscript(s)}", "label"), *cells)
     notes = [
-        "Brighter cells blame more (log scale); 0 where k > s, or where --truncate cut the flow."
+        "The deeper the orange, the more the cell blames (log scale, relative to the table's "
+        "largest value: deepest at least 0.32 of it, palest under 1/10,000); 0 where k > s, or "
+        "where --truncate cut the flow."
     ]
     if len(ks) < T or len(rows) < len(event.losses):
         notes.append(f"Showing the last {len(ks)} of {T} steps; the JSON trace has them all.")

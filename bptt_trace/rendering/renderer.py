@@ -44,7 +44,7 @@ from .formulas import formula_panel
 from .forward import forward_table
 from .header import run_header
 from .output import output_view
-from .theme import THEME, fmt
+from .theme import THEME, fmt_loss
 from .training import LossCurve, predictions_table
 from .update import UpdateView
 
@@ -184,7 +184,7 @@ class TraceRenderer:
         return [
             *out,
             Rule(
-                f"step {event.step} · L = {fmt(event.loss, self.precision)[1:]} · "
+                f"step {event.step} · L = {fmt_loss(event.loss, self.precision)} · "
                 "update every parameter by gradient descent",
                 style="title",
             ),
@@ -216,9 +216,12 @@ class TraceRenderer:
     def _summary(self) -> list[RenderableType]:
         out: list[RenderableType] = []
         if len(self.curve) > 1:
-            out.append(LossCurve([s for s, _ in self.curve], [v for _, v in self.curve]))
+            steps, losses = [s for s, _ in self.curve], [v for _, v in self.curve]
+            out.append(LossCurve(steps, losses, precision=self.precision))
             if self.before and self.after:
-                out.append(predictions_table(self.before, self.after, self.precision))
+                assert self.run is not None
+                total = len(self.run.sentences)
+                out.append(predictions_table(self.before, self.after, self.precision, total))
         return out
 
     @handle.register
@@ -228,8 +231,8 @@ class TraceRenderer:
         return [
             *self._summary(),
             Text(
-                f"✓ finished after {event.step} step(s): loss {fmt(first, self.precision)[1:]} → "
-                f"{fmt(event.loss, self.precision)[1:]} "
+                f"✓ finished after {event.step} step(s): loss {fmt_loss(first, self.precision)} → "
+                f"{fmt_loss(event.loss, self.precision)} "
                 "(the loss of the last step, before its update)",
                 "status.ok",
             ),
