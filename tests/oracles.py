@@ -107,3 +107,74 @@ def max_relative_error(a: np.ndarray, b: np.ndarray) -> float:
     below 1e-6 an entry must agree to 1e-13 absolutely for a relative error of 1e-7.
     """
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-6)))
+
+
+# The gated cells, one dense time step at a time, straight from their equations.
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def lstm_step(p: Params, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> tuple:
+    """iₜ, fₜ, oₜ = σ(…), gₜ = tanh(…), cₜ = fₜ⊙cₜ₋₁ + iₜ⊙gₜ, hₜ = oₜ⊙tanh(cₜ)."""
+
+    def pre(gate: str) -> np.ndarray:
+        return x @ p[f"W_{gate}"] + h @ p[f"W_h_{gate}"] + p[f"b_{gate}"]
+
+    i, f, g, o = sigmoid(pre("i")), sigmoid(pre("f")), np.tanh(pre("g")), sigmoid(pre("o"))
+    c = f * c + i * g
+    return o * np.tanh(c), c
+
+
+def gru_step(p: Params, x: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """zₜ, rₜ = σ(…), h̃ₜ = tanh(x·W_n + (rₜ⊙hₜ₋₁)·Wʰ_n + b_n), hₜ = zₜ⊙hₜ₋₁ + (1 − zₜ)⊙h̃ₜ."""
+    z = sigmoid(x @ p["W_z"] + h @ p["W_h_z"] + p["b_z"])
+    r = sigmoid(x @ p["W_r"] + h @ p["W_h_r"] + p["b_r"])
+    n = np.tanh(x @ p["W_n"] + (r * h) @ p["W_h_n"] + p["b_n"])
+    return z * h + (1.0 - z) * n
+
+
+def cell_states(cell: str, p: Params, ids: list[int], s0: tuple | None = None) -> list[tuple]:
+    """[(h₀, c₀), (h₁, c₁), …] of one sentence for ``cell`` (c is None but for the LSTM)."""
+    H = p["V"].shape[0]
+    h, c = s0 if s0 is not None else (np.zeros(H), np.zeros(H) if cell == "lstm" else None)
+    states = [(h, c)]
+    for i in ids:
+        x = one_hot(i, p["V"].shape[1])
+        if cell == "lstm":
+            h, c = lstm_step(p, x, h, c)
+        elif cell == "gru":
+            h = gru_step(p, x, h)
+        else:
+            h = np.tanh(x @ p["W"] + h @ p["W_h"] + p["b"])
+        states.append((h, c))
+    return states
+
+
+def cell_corpus_loss(cell: str, p: Params, corpus: list[list[int]], eos: int, mode: str) -> float:
+    """The mean over sentences of each sentence's summed losses, for any of the cells."""
+    total = 0.0
+    for ids in corpus:
+        states = cell_states(cell, p, ids)
+        ys = [*ids[1:], eos]
+        steps = range(1, len(ids) + 1) if mode == "every" else [len(ids)]
+        total += sum(step_loss(p, states[t][0], ys[t - 1]) for t in steps)
+    return total / len(corpus)
+
+
+def cell_truncated(cell: str, p: Params, ids: list[int], eos: int, mode: str, K: int) -> Params:
+    """Σₛ ∂Lₛ/∂θ with the state sₛ₋ₖ held fixed: each loss re-run over its last K time steps."""
+    states = cell_states(cell, p, ids)
+    ys = [*ids[1:], eos]
+    steps = range(1, len(ids) + 1) if mode == "every" else [len(ids)]
+
+    def loss(q: Params) -> float:
+        total = 0.0
+        for s in steps:
+            start = max(s - K, 0)
+            h_s = cell_states(cell, q, ids[start:s], states[start])[-1][0]  # detached start
+            total += step_loss(q, h_s, ys[s - 1])
+        return total
+
+    return numeric_gradients(loss, p)

@@ -41,6 +41,7 @@ class LossFlow:
     losses: np.ndarray
     blame: np.ndarray
     grads: dict[str, np.ndarray]
+    extra: dict[str, np.ndarray]
 
 
 def loss_flow(
@@ -60,6 +61,7 @@ def loss_flow(
     steps = np.flatnonzero(batch.out[sentence, : T + 1])[-MAX_LOSSES:]
     K = T if truncate is None else min(truncate, T)
     blame = np.zeros((steps.size, T))
+    extra = {cell.extra_blame[1]: np.zeros((steps.size, T))} if cell.extra_blame else {}
     specs = declared(cell)
     grads = {s.name: np.zeros((steps.size, *p[s.name].shape)) for s in specs} if with_grads else {}
     # every loss at once: row r of dh is ∂L_{steps[r]}/∂hₖ as k walks back from T
@@ -85,15 +87,38 @@ def loss_flow(
         dh = flowing[:, :H]
         blame[first:stop, k - 1] = np.sqrt(np.einsum("ij,ij->i", dh, dh))  # ‖∂Lₛ/∂hₖ‖
         delta = cell.delta(q, flowing, kept[k], state[k])  # backprop into the cell
+        values = cell.step_values(q, kept[k], h[k - 1], delta)
+        if cell.extra_blame:
+            key, name = cell.extra_blame
+            extra[name][first:stop, k - 1] = np.linalg.norm(values[key], axis=-1)
         if with_grads:
-            values = cell.step_values(q, kept[k], h[k - 1], delta)
             for spec in cell.params:
                 if isinstance(spec.grad, Row):
                     grads[spec.name][first:stop, x[k]] += values[spec.grad.key]
                 else:
                     grads[spec.name][first:stop] += contribution(spec.grad, values)
         ds[first:stop] = cell.to_previous(q, delta, kept[k])  # ... and on to sₖ₋₁
-    return LossFlow(losses=steps, blame=blame, grads=grads)
+    return LossFlow(losses=steps, blame=blame, grads=grads, extra=extra)
+
+
+def carried(cell: Cell, kept: np.ndarray, T: int) -> np.ndarray:
+    """For k = 1 … T, the product ∏ⱼ (carry gate)ⱼ over j = k+1 … T, averaged over the units:
+    how much of the state at T the cell path passes back to k without any matrix (∏ fⱼ for the
+    LSTM, ∏ zⱼ for the GRU); 1 at k = T."""
+    assert cell.carry is not None
+    gate = cell.gates(kept[1 : T + 1])[cell.carry]  # (T, H), row j − 1 is time step j
+    suffix = np.ones_like(gate)
+    suffix[:-1] = np.cumprod(gate[:0:-1], axis=0)[::-1]  # row k − 1: ∏ over j = k+1 … T
+    return suffix.mean(axis=1)
+
+
+def saturation(cell: Cell, kept: np.ndarray, T: int) -> dict[str, list[float]]:
+    """For each gate, the share of its values (over time steps and units) below 0.1 and above
+    0.9: a saturated gate passes (or blocks) everything and has almost no gradient."""
+    return {
+        name: [float(np.mean(values < 0.1)), float(np.mean(values > 0.9))]
+        for name, values in cell.gates(kept[1 : T + 1]).items()
+    }
 
 
 def contribution(rule: Outer | Total | Row, values: dict[str, np.ndarray]) -> np.ndarray:

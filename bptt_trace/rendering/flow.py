@@ -7,8 +7,8 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..trace.events import BlameEvent, JacobiansEvent, LossGradientsEvent
-from .tables import noted_table
+from ..trace.events import BlameEvent, GatesEvent, JacobiansEvent, LossGradientsEvent
+from .tables import NotedTable, noted_table
 from .theme import subscript
 
 COLUMNS_MAX = 9
@@ -31,45 +31,112 @@ def heat(value: float, top: float) -> str:
     return "heat.0"
 
 
-def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
-    """The T×T heatmap ‖∂Lₛ/∂hₖ‖ and, beside it, each step's share of each gradient."""
-    matrix = np.atleast_2d(np.asarray(event.matrix, dtype=float))
+def shown_steps(n: int, most: int = COLUMNS_MAX) -> list[int | None]:
+    """Indices 0 … n−1 to draw: all of them when they fit, else the first 3 and the last
+    ``most`` − 3 with None for the gap between, so that both ends of a long sentence show."""
+    if n <= most:
+        return list(range(n))
+    return [0, 1, 2, None, *range(n - (most - 3), n)]
+
+
+def heatmap(
+    title: str, matrix: np.ndarray, losses: list[int], state: str
+) -> tuple[NotedTable, bool]:
+    """One heatmap: a row per loss Lₛ, a column per k, ‖∂Lₛ/∂(state)ₖ‖ in each cell; and
+    whether columns or rows were left out."""
     T = matrix.shape[1]
-    ks = list(range(max(1, T - COLUMNS_MAX + 1), T + 1))
-    rows = list(zip(event.losses, matrix, strict=True))[-COLUMNS_MAX:]
+    ks, rows = shown_steps(T), shown_steps(len(losses))
     top = float(matrix.max()) if matrix.size else 0.0
-    where = f"step {event.step} · sentence {event.sentence + 1}"
     table = noted_table(
-        f"Blame matrix ‖∂Lₛ/∂hₖ‖ · {where}: how much each loss blames each hidden state",
-        "loss",
-        *[f"h{subscript(k)}" for k in ks],
+        title, "loss", *[f"{state}{subscript(k + 1)}" if k is not None else "…" for k in ks]
     )
-    for s, row in rows:
+    for r in rows:
+        if r is None:
+            table.add_row(Text("…", "note"), *[""] * len(ks))
+            continue
         cells = []
         for k in ks:
-            v = float(row[k - 1])
-            cells.append(Text(sci(v), heat(v, top)) if v > 0 else Text("0", "num.zero"))
-        table.add_row(Text(f"L{subscript(s)}", "label"), *cells)
+            v = float(matrix[r, k]) if k is not None else None
+            if v is None:
+                cells.append(Text("…", "note"))
+            else:
+                cells.append(Text(sci(v), heat(v, top)) if v > 0 else Text("0", "num.zero"))
+        table.add_row(Text(f"L{subscript(losses[r])}", "label"), *cells)
+    return table, len(ks) < T or len(rows) < len(losses)
+
+
+def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
+    """The heatmap ‖∂Lₛ/∂hₖ‖ (and ‖∂Lₛ/∂cₖ‖ for the LSTM) and each step's share of each
+    gradient."""
+    matrix = np.atleast_2d(np.asarray(event.matrix, dtype=float))
+    T = matrix.shape[1]
+    where = f"step {event.step} · sentence {event.sentence + 1}"
+    title = f"Blame matrix ‖∂Lₛ/∂hₖ‖ · {where}: how much each loss blames each hidden state"
+    table, cut = heatmap(title, matrix, event.losses, "h")
+    tables = [table]
+    for values in event.extra.values():  # the LSTM's cell state
+        title = f"Blame through the cell state ‖∂Lₛ/∂cₖ‖ · {where}"
+        extra, _ = heatmap(title, np.atleast_2d(np.asarray(values, dtype=float)), event.losses, "c")
+        tables.append(extra)
     notes = [
         "The deeper the orange, the more the cell blames (log scale, relative to the table's "
         "largest value: deepest at least 0.32 of it, palest under 1/10,000); 0 where k > s, or "
         "where --truncate cut the flow."
     ]
-    if len(ks) < T or len(rows) < len(event.losses):
-        notes.append(f"Showing the last {len(ks)} of {T} steps; the JSON trace has them all.")
+    if cut:
+        notes.append(
+            f"… marks time steps or losses not drawn ({T} in all); the JSON trace has them."
+        )
+    ks = [k for k in shown_steps(T)]
     shares = noted_table(
         f"Each step's share of each gradient (‖contribution of step t‖) · {where}",
         "θ",
-        *[f"t={k}" for k in ks],
+        *[f"t={k + 1}" if k is not None else "…" for k in ks],
     )
     for name, symbol in symbols.items():
         values = np.asarray(event.shares[name], dtype=float)
         top_share = float(values.max()) if values.size else 0.0
         shares.add_row(
             Text(symbol, "label"),
-            *[Text(sci(values[k - 1]), heat(values[k - 1], top_share)) for k in ks],
+            *[
+                Text(sci(values[k]), heat(values[k], top_share)) if k is not None else "…"
+                for k in ks
+            ],
         )
-    return Group(table, Text(" ".join(notes), "note"), shares)
+    return Group(*tables, Text(" ".join(notes), "note"), shares)
+
+
+def gates_view(event: GatesEvent) -> RenderableType:
+    """The gated path ∏ (carry gate) back to each k, and how saturated each gate is."""
+    products = np.asarray(event.products, dtype=float)
+    T = products.size
+    g = event.carry
+    where = f"step {event.step} · sentence {event.sentence + 1}"
+    table = noted_table(
+        f"The gated path · {where}: mean over units of ∏ⱼ {g}ⱼ for j = k+1 … T",
+        "k",
+        f"∏ {g}ⱼ",
+        "",
+        caption=f"What the state at T passes back to k through {g} alone, with no matrix: "
+        "a product near 1 keeps the blame alive; one near 0 forgets.",
+    )
+    for k in shown_steps(T, 12):
+        if k is None:
+            table.add_row("…", "", "")
+            continue
+        v = float(products[k])
+        table.add_row(str(k + 1), sci(v), Text("█" * max(0, round(30 * v)), "label"))
+    saturated = noted_table(
+        f"Gate saturation · {where}",
+        "gate",
+        "below 0.1",
+        "above 0.9",
+        caption="A saturated gate passes or blocks almost everything, and passes almost no "
+        "gradient to its own weights.",
+    )
+    for name, (low, high) in event.saturation.items():
+        saturated.add_row(Text(name, "label"), f"{100 * low:.0f}%", f"{100 * high:.0f}%")
+    return Group(table, saturated)
 
 
 def jacobians_view(event: JacobiansEvent) -> RenderableType:

@@ -25,6 +25,7 @@ from ..trace.events import (
     EndEvent,
     Event,
     ForwardEvent,
+    GatesEvent,
     GradientsEvent,
     InterruptedEvent,
     JacobiansEvent,
@@ -39,7 +40,7 @@ from ..trace.events import (
 from .backward import backward_table
 from .check import check_view
 from .contributions import contributions_table
-from .flow import blame_view, jacobians_view, loss_gradients_view
+from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
 from .forward import forward_table
 from .header import run_header
@@ -153,6 +154,10 @@ class TraceRenderer:
     @handle.register
     def _(self, event: BlameEvent) -> list[RenderableType]:
         return [blame_view(event, self.symbols)]
+
+    @handle.register
+    def _(self, event: GatesEvent) -> list[RenderableType]:
+        return [gates_view(event)]
 
     @handle.register
     def _(self, event: JacobiansEvent) -> list[RenderableType]:

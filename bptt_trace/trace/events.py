@@ -96,18 +96,36 @@ class BlameEvent(Event):
     """‖∂Lₛ/∂hₖ‖ for each loss s (``losses``) and k = 1 … T, and each step's share.
 
     ``matrix`` has a row per loss s in ``losses`` (s = 1 … T under ``every``, s = T under
-    ``last``) and a column per k = 1 … T, 0 where k > s or past a truncation. ``shares``
-    maps each parameter to the norm of each time step's contribution to its gradient.
+    ``last``) and a column per k = 1 … T, 0 where k > s or past a truncation. ``extra`` holds
+    the cell's second matrix of the same shape, if any (``matrix_c`` = ‖∂Lₛ/∂cₖ‖ for the LSTM).
+    ``shares`` maps each parameter to the norm of each time step's contribution to its gradient.
     """
 
     kind: ClassVar[str] = "blame"
-    whole: ClassVar[tuple[str, ...]] = ("losses", "matrix", "shares")
+    whole: ClassVar[tuple[str, ...]] = ("losses", "matrix", "extra", "shares")
+    spliced: ClassVar[str | None] = "extra"
     step: int
     sentence: int
     horizon: int
     losses: list[int]
     matrix: Any
+    extra: dict[str, Any]
     shares: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GatesEvent(Event):
+    """A gated cell's gates over one sentence: ``products`` the mean over units of ∏ⱼ of the
+    ``carry`` gate over j = k+1 … T, for k = 1 … T; ``saturation`` each gate's share of values
+    below 0.1 and above 0.9."""
+
+    kind: ClassVar[str] = "gates"
+    whole: ClassVar[tuple[str, ...]] = ("products", "saturation")
+    step: int
+    sentence: int
+    carry: str
+    products: Any
+    saturation: dict[str, list[float]]
 
 
 @dataclass(frozen=True)
@@ -229,6 +247,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OutputEvent,
         BackwardEvent,
         BlameEvent,
+        GatesEvent,
         JacobiansEvent,
         LossGradientsEvent,
         CheckEvent,

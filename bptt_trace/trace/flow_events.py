@@ -10,10 +10,10 @@ import numpy as np
 from ..core.batch import Batch
 from ..core.bptt import Backward, Forward
 from ..core.cells.declaration import Cell, Params
-from ..core.flow import HORIZON, contribution_norm, loss_flow
+from ..core.flow import HORIZON, carried, contribution_norm, loss_flow, saturation
 from ..core.jacobians import diagnose
 from ..core.model import declared
-from .events import BlameEvent, Event, JacobiansEvent, LossGradientsEvent
+from .events import BlameEvent, Event, GatesEvent, JacobiansEvent, LossGradientsEvent
 
 PER_LOSS_MAX = 20_000
 """Per-loss gradients are traced while (number of losses) × (parameters) stays below this."""
@@ -44,8 +44,22 @@ def flow_events(
     shares = {spec.name: contribution_norm(spec.grad, norms) for spec in declared(cell)}
     losses = flow.losses.tolist()
     yield BlameEvent(
-        step=step, sentence=s, horizon=HORIZON, losses=losses, matrix=flow.blame, shares=shares
+        step=step,
+        sentence=s,
+        horizon=HORIZON,
+        losses=losses,
+        matrix=flow.blame,
+        extra=flow.extra,
+        shares=shares,
     )
+    if cell.carry is not None:
+        yield GatesEvent(
+            step=step,
+            sentence=s,
+            carry=cell.carry,
+            products=carried(cell, fw.cache[s], T),
+            saturation=saturation(cell, fw.cache[s], T),
+        )
     if per_loss:
         yield LossGradientsEvent(step=step, sentence=s, losses=losses, grads=flow.grads)
     if recurrent_spectrum is None:

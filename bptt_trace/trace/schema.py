@@ -95,7 +95,14 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "horizon": integer,
             "losses": list_of(integer),
             "matrix": matrix(None, "T"),
+            **({cell.extra_blame[1]: matrix(None, "T")} if cell.extra_blame else {}),
             "shares": params_of({name: vector("T") for name in params}),
+        },
+        "gates": {
+            **WHERE,
+            "carry": string,
+            "products": vector("T"),
+            "saturation": obj,
         },
         "loss_gradients": {
             **WHERE,
