@@ -30,6 +30,7 @@ class CheckRequest:
     loss: str
     target: str | None
     json_out: bool
+    hidden: int | None = None
     others: tuple[str, ...] = ()
     """Options given that these modes do not use (refused)."""
 
@@ -43,7 +44,6 @@ UNUSED = {
     "replay": None,
     "truncate": None,
     "clip": None,
-    "hidden": None,
     "check": False,
     "trace_every": None,
     "export": None,
@@ -73,6 +73,7 @@ def from_options(options: dict[str, Any]) -> int:
             loss=value("loss"),
             target=options["target"],
             json_out=options["json_out"],
+            hidden=options["hidden"],
             others=tuple(
                 "--" + name.replace("_", "-")
                 for name, default in UNUSED.items()
@@ -95,8 +96,9 @@ def dispatch(req: CheckRequest) -> int:
         ]
         if len(modes) > 1:
             raise InputError(f"{' and '.join(modes)} are separate modes; give one of them")
-        if req.others:
-            raise InputError(f"{modes[0]} does not use {', '.join(req.others)}; leave it out")
+        others = req.others + (("--hidden",) if req.hidden and not req.schema else ())
+        if others:
+            raise InputError(f"{modes[0]} does not use {', '.join(others)}; leave it out")
         if req.schema:
             return schema(req)
         if req.diff is not None:
@@ -160,8 +162,20 @@ def diff(req: CheckRequest) -> int:
 
 
 def schema(req: CheckRequest) -> int:
+    """The schema of any trace; with a SENTENCE (or --file) and --hidden, of that run's sizes."""
+    from ..config import DEFAULT_HIDDEN
+    from ..core.tokens import build_vocab
+    from ..files.inputs import read_sentences
     from ..trace.json_schema import trace_line_schema
+    from .checks import check_target
 
-    json.dump(trace_line_schema(), sys.stdout, ensure_ascii=False, indent=1)
+    sizes = {} if req.hidden is None else {"H": req.hidden}
+    if req.sentence is not None or req.file is not None:
+        corpus = read_sentences(req.sentence, req.file)
+        vocab = build_vocab(corpus, check_target(req.target))
+        sizes = {"V": len(vocab), "H": req.hidden or DEFAULT_HIDDEN}
+    if sizes.get("H", 1) < 1:
+        raise InputError(f"--hidden must be at least 1, not {req.hidden}")
+    json.dump(trace_line_schema(sizes=sizes), sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0
