@@ -93,8 +93,9 @@ def keras(keys: list[str]) -> list[Source]:
 
 LAYOUTS: dict[str, dict[str, Resolver]] = {"rnn": {"rows": rows, "torch": torch, "keras": keras}}
 
-EXTRA = {"weights": ("vocab",), "gradients": ("dh", "loss")}
-"""Keys that a weights or gradients file may hold besides the parameters."""
+EXTRA = {"weights": ("vocab", "format", "format_version", "config"), "gradients": ("dh", "loss")}
+"""Keys that a weights or gradients file may hold besides the parameters (a model saved with
+--save is a weights file)."""
 
 
 def sources(arrays: Mapping[str, np.ndarray], layout: str, where: str, kind: str) -> list[Source]:

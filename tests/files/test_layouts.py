@@ -190,3 +190,14 @@ def test_compare_needs_init_and_refuses_the_seed_layout(tmp_path: Path, refused)
     gr = save(tmp_path, "g.npz", oracle()[1])
     assert "add --init" in refused([SENTENCE, "--compare", gr])
     assert "seed" in refused([SENTENCE, "--compare", gr, "--init", gr, "--layout", "seed"])
+
+
+def test_a_saved_model_is_a_weights_file(tmp_path: Path, capsys) -> None:
+    model = tmp_path / "model.npz"
+    assert main([SENTENCE, "--steps", "3", "--save", str(model)]) == 0
+    capsys.readouterr()
+    assert main([SENTENCE, "--init", str(model), "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    first = next(e for e in events if e["event"] == "params")
+    with np.load(model) as saved:
+        assert all(np.array_equal(first[k], saved[k]) for k in ("W", "W_h", "b", "V"))
