@@ -7,6 +7,10 @@ The Python API, for notebooks and for checking your own BPTT code::
     render(events)                      # the same tables as the command line
     grads = next(e for e in events if e.kind == "gradients")
     grads.grads["W_h"], grads.to_json()  # ∂L/∂Wʰ as an array; the event's JSON form
+
+    from bptt_trace import compare      # your own BPTT's gradients against the trace's
+    result = compare(my_weights, my_grads, "I like NLP", layout="torch")
+    result.verdict, result.named, result.to_json()   # the same result as --compare --json
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from .version import __version__
 
-__all__ = ["Config", "__version__", "render", "run", "trace_sentence"]
+__all__ = ["Config", "__version__", "compare", "render", "run", "trace_sentence"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,6 +28,10 @@ def __getattr__(name: str) -> Any:
         from .trace import loop
 
         return getattr(loop, name)
+    if name == "compare":
+        from .files.user_bptt import compare_arrays
+
+        return compare_arrays
     if name == "render":
         from .rendering.renderer import render
 

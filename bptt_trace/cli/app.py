@@ -50,6 +50,12 @@ class Detail(str, Enum):
     summary = "summary"
 
 
+class Layout(str, Enum):
+    rows = "rows"
+    torch = "torch"
+    keras = "keras"
+
+
 class Loss(str, Enum):
     last = "last"
     every = "every"
@@ -163,6 +169,27 @@ def trace_command(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    init: Annotated[
+        Path | None, typer.Option(help="Start from your own weights (.npz, in --layout).")
+    ] = None,
+    layout: Annotated[
+        Layout,
+        typer.Option(help="The layout of --init and --compare: rows (the tables'), torch, keras."),
+    ] = Layout.rows,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            help="Check your gradients (.npz) of --init's weights; exit 1 if they differ."
+        ),
+    ] = None,
+    diff: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(help="Compare two traces event by event; exit 1 if they differ."),
+    ] = None,
+    tolerance: Annotated[float, typer.Option(help="--diff's relative tolerance.")] = 1e-9,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of a trace line.")
+    ] = False,
 ) -> None:
     """Trace Backpropagation Through Time on a vanilla RNN, step by step.
 
@@ -171,6 +198,10 @@ def trace_command(
     step's contribution and the running sums; and the update θ ← θ − α·∂L/∂θ.
     The default --lr 0.1 learns visibly within 100 steps; the seed's 0.001 works too.
     """
+    if compare is not None or diff is not None or schema:
+        from .compare import from_options
+
+        raise typer.Exit(from_options(dict(locals())))
     from .checks import Request
     from .run import execute
 
@@ -197,6 +228,8 @@ def trace_command(
         export=export,
         pause=pause,
         detail=detail.value,
+        init=init,
+        layout=layout.value,
     )
     raise typer.Exit(execute(request))
 

@@ -150,6 +150,8 @@ class Request:
     export: Path | None = None
     pause: bool = False
     detail: str = "auto"
+    init: Path | None = None
+    layout: str = "rows"
 
 
 def check_outputs(req: Request) -> None:
@@ -204,6 +206,13 @@ def prepare(req: Request) -> tuple[Any, ...]:
         check_loaded(vocab, saved, corpus, target, req.hidden, req.activation)
         hidden, activation = saved["hidden"], saved["activation"]
         cell_name = saved.get("cell", "rnn")
+    if req.init is not None:
+        from ..files.user_bptt import load_init
+
+        if req.load is not None or req.hidden is not None:
+            raise InputError("--init gives the weights and H; leave out --load and --hidden")
+        params, vocab = load_init(req.init, req.layout, corpus, target)
+        hidden = params["W_h"].shape[0]
     hidden = hidden if hidden is not None else DEFAULT_HIDDEN
     cell = make_cell({"cell": cell_name, "activation": activation or "tanh"})
     check_size(cell, len(vocab or build_vocab(corpus, target)), hidden)

@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 Check = Callable[[Any, dict[str, int]], str | None]
-"""A check takes a value and the sizes V, H, T, and names what is wrong (None when fine)."""
+"""A check takes a value and the sizes V, H, T, and names what is wrong (None when fine).
+Each also carries ``spec``: its kind and arguments, from which ``json_schema`` writes the same
+rules as a JSON Schema."""
+
+
+def described(check: Check, *spec: Any) -> Check:
+    check.spec = spec  # type: ignore[attr-defined]
+    return check
 
 
 def _is_number(x: Any) -> bool:
@@ -74,7 +81,7 @@ def vector(n: str | None) -> Check:
             return f"a list of {dims[n]} numbers ({n}), not {len(x)}"
         return None
 
-    return check
+    return described(check, "vector", n)
 
 
 def matrix(rows: str | None, cols: str | None) -> Check:
@@ -94,14 +101,14 @@ def matrix(rows: str | None, cols: str | None) -> Check:
                 )
         return None
 
-    return check
+    return described(check, "matrix", rows, cols)
 
 
 def optional(inner: Check) -> Check:
     def check(x: Any, dims: dict[str, int]) -> str | None:
         return None if x is None else inner(x, dims)
 
-    return check
+    return described(check, "optional", inner)
 
 
 def list_of(inner: Check) -> Check:
@@ -114,7 +121,7 @@ def list_of(inner: Check) -> Check:
                 return f"a list, each {problem}"
         return None
 
-    return check
+    return described(check, "list_of", inner)
 
 
 def params_of(shape: dict[str, Check]) -> Check:
@@ -131,9 +138,13 @@ def params_of(shape: dict[str, Check]) -> Check:
                 return f"an object whose {name} is {problem}"
         return None
 
-    return check
+    return described(check, "params_of", shape)
 
 
 def pair(x: Any, dims: dict[str, int]) -> str | None:
     ok = isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) and _is_number(x[1])
     return None if ok else "a [token, probability] pair"
+
+
+for _base in (integer, number, string, boolean, obj, pair):
+    described(_base, _base.__name__)

@@ -1,0 +1,181 @@
+"""The options that check rather than trace: ``--compare`` (your BPTT against the trace's),
+``--diff`` (two traces) and ``--schema`` (the JSON Schema of a trace line).
+
+Exit codes: 0 equal / matching, 1 a difference found, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .messages import error
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    sentence: str | None
+    file: Path | None
+    init: Path | None
+    layout: str
+    compare: Path | None
+    diff: tuple[Path, Path] | None
+    schema: bool
+    tolerance: float
+    activation: str | None
+    loss: str
+    target: str | None
+    json_out: bool
+    hidden: int | None = None
+    others: tuple[str, ...] = ()
+    """Options given that these modes do not use (refused)."""
+
+
+UNUSED = {
+    "lr": 0.1,
+    "steps": 1,
+    "load": None,
+    "save": None,
+    "output": None,
+    "replay": None,
+    "truncate": None,
+    "clip": None,
+    "check": False,
+    "trace_every": None,
+    "export": None,
+    "pause": False,
+}
+"""The options these modes do not use, with their defaults."""
+
+
+def from_options(options: dict[str, Any]) -> int:
+    """Run the mode from the command line's option values (by parameter name); the exit code."""
+
+    def value(name: str) -> Any:
+        option = options[name]
+        return getattr(option, "value", option)
+
+    return dispatch(
+        CheckRequest(
+            sentence=options["sentence"],
+            file=options["file"],
+            init=options["init"],
+            layout=value("layout"),
+            compare=options["compare"],
+            diff=options["diff"],
+            schema=options["schema"],
+            tolerance=options["tolerance"],
+            activation=value("activation"),
+            loss=value("loss"),
+            target=options["target"],
+            json_out=options["json_out"],
+            hidden=options["hidden"],
+            others=tuple(
+                "--" + name.replace("_", "-")
+                for name, default in UNUSED.items()
+                if options[name] != default
+            ),
+        )
+    )
+
+
+def dispatch(req: CheckRequest) -> int:
+    try:
+        modes = [
+            name
+            for name, on in (
+                ("--compare", req.compare),
+                ("--diff", req.diff),
+                ("--schema", req.schema),
+            )
+            if on
+        ]
+        if len(modes) > 1:
+            raise InputError(f"{' and '.join(modes)} are separate modes; give one of them")
+        others = req.others + (("--hidden",) if req.hidden and not req.schema else ())
+        if others:
+            raise InputError(f"{modes[0]} does not use {', '.join(others)}; leave it out")
+        if req.schema:
+            return schema(req)
+        if req.diff is not None:
+            return diff(req)
+        return compare(req)
+    except InputError as err:
+        error(str(err))
+        return 2
+    except BrokenPipeError:
+        return 141
+
+
+def compare(req: CheckRequest) -> int:
+    from ..files.inputs import read_sentences
+    from ..files.user_bptt import compare_arrays, read_npz
+    from .checks import check_target
+
+    assert req.compare is not None
+    if req.init is None:
+        raise InputError("--compare needs the weights the gradients were computed at: add --init")
+    corpus = read_sentences(req.sentence, req.file)
+    target = check_target(req.target)
+    weights, grads = read_npz(req.init, "--init"), read_npz(req.compare, "--compare")
+    result = compare_arrays(
+        weights,
+        grads,
+        corpus,
+        req.layout,
+        req.activation or "tanh",
+        req.loss,
+        target,
+        (f"--init {req.init}", f"--compare {req.compare}"),
+    )
+    if req.json_out:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        from ..rendering.compare import compare_view
+        from ..rendering.renderer import make_console
+
+        make_console().print(compare_view(result))
+    return result.exit_code
+
+
+def diff(req: CheckRequest) -> int:
+    from ..files.trace_reader import read_trace
+    from ..trace.diff import diff_traces
+
+    assert req.diff is not None
+    if not req.tolerance > 0:
+        raise InputError(f"--tolerance must be above 0, not {req.tolerance}; try 1e-9")
+    first, second = (read_trace(path) for path in req.diff)
+    result = diff_traces(first, second, req.tolerance)
+    if req.json_out:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        from ..rendering.diff import diff_view
+        from ..rendering.renderer import make_console
+
+        make_console().print(diff_view(result, *map(str, req.diff)))
+    return 0 if result.equal else 1
+
+
+def schema(req: CheckRequest) -> int:
+    """The schema of any trace; with a SENTENCE (or --file) and --hidden, of that run's sizes."""
+    from ..config import DEFAULT_HIDDEN
+    from ..core.tokens import build_vocab
+    from ..files.inputs import read_sentences
+    from ..trace.json_schema import trace_line_schema
+    from .checks import check_target
+
+    sizes = {} if req.hidden is None else {"H": req.hidden}
+    if req.sentence is not None or req.file is not None:
+        corpus = read_sentences(req.sentence, req.file)
+        vocab = build_vocab(corpus, check_target(req.target))
+        sizes = {"V": len(vocab), "H": req.hidden or DEFAULT_HIDDEN}
+    if sizes.get("H", 1) < 1:
+        raise InputError(f"--hidden must be at least 1, not {req.hidden}")
+    json.dump(trace_line_schema(sizes=sizes), sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0

@@ -1,0 +1,238 @@
+"""The catalogue of classic hand-written BPTT mistakes of the vanilla RNN, by stable identifier.
+
+Each entry says what goes wrong, the equation as it should be and as the mistake has it, and
+which switches of ``mistakes.Knobs`` make it. An entry with a number to find (K, C, n, which
+step) lists its variants, some read off the user's gradients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .mistakes import Context, Knobs, backprop
+
+MAX_K = 64
+"""truncated-K is tried for K = 1 … min(T − 1, MAX_K)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way a mistake can be made: its identifier (``truncated-2``), its numbers, its
+    switches, and the equation as the user's numbers then imply it."""
+
+    id: str
+    knobs: Knobs
+    implied: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    id: str
+    explanation: str
+    should: str
+    variants: Callable[[Context, Mapping[str, np.ndarray]], list[Variant]]
+
+
+def one(id_: str, implied: str, **knobs: Any) -> Callable[..., list[Variant]]:
+    return lambda ctx, user: [Variant(id_, Knobs(**knobs), implied)]
+
+
+def time_shift(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    return [
+        Variant(
+            "derivative-time-shift",
+            Knobs(derivative=way),
+            f"∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(a{sub})",
+            {"shift": way},
+        )
+        for way, sub in (("before", "ₜ₋₁"), ("after", "ₜ₊₁"))
+    ]
+
+
+def kept_step(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    T = ctx.batch.T
+    return [
+        Variant(
+            "overwrite-not-accumulate",
+            Knobs(kept_step=t),
+            f"∂L/∂W, ∂L/∂Wʰ, ∂L/∂b = step {t}'s contribution only",
+            {"kept_step": t},
+        )
+        for t in dict.fromkeys((1, T))
+    ]
+
+
+def runs(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    """n from the user's numbers: how many times ∂L/∂b (cell) is the right one, at least 2."""
+    reference = backprop(ctx, Knobs()).grads
+    ratios = [_ratio(user.get(name), reference[name]) for name in ("W", "W_h", "b")]
+    found = {round(r) for r in ratios if r is not None and 1.5 <= r <= 1e6}
+    return [
+        Variant(
+            "not-reset",
+            Knobs(runs=n),
+            f"∂L/∂W, ∂L/∂Wʰ, ∂L/∂b = {n} × their sum over t (carried over {n} runs)",
+            {"runs": n},
+        )
+        for n in sorted(found | {2})
+    ]
+
+
+def _ratio(user: np.ndarray | None, ref: np.ndarray) -> float | None:
+    if user is None or user.shape != ref.shape or not np.any(ref):
+        return None
+    return float(np.vdot(user, ref) / np.vdot(ref, ref))
+
+
+def truncation(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    return [
+        Variant(
+            f"truncated-{K}",
+            Knobs(truncate=K),
+            f"each loss flows back through at most K = {K} steps",
+            {"K": K},
+        )
+        for K in range(1, min(ctx.batch.T - 1, MAX_K) + 1)
+    ]
+
+
+def clip(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    """C from the user's numbers: the largest |entry| of their gradients."""
+    grads = [g for name, g in user.items() if name in ctx.p and g.size]
+    C = max((float(np.abs(g).max()) for g in grads), default=0.0)
+    if not C > 0:
+        return []
+    return [
+        Variant(
+            f"elementwise-clip-{C:.6g}",
+            Knobs(clip=C),
+            f"every entry of every gradient clipped to [−C, C], C = {C:.6g}",
+            {"C": C},
+        )
+    ]
+
+
+def zero_biases(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    return [
+        Variant(
+            "bias-gradient-missing",
+            Knobs(zero_grads=names),
+            " and ".join(f"∂L/∂{n} = 0" for n in names),
+            {"missing": list(names)},
+        )
+        for names in (("b",), ("b_output",), ("b", "b_output"))
+    ]
+
+
+CATALOGUE: tuple[Mistake, ...] = (
+    Mistake(
+        "missing-dh-next",
+        "the flow from step t+1 is left out of ∂L/∂hₜ",
+        "∂L/∂hₜ = (ŷₜ − yₜ)·Vᵀ + ∂L/∂aₜ₊₁·Wʰᵀ",
+        one("missing-dh-next", "∂L/∂hₜ = (ŷₜ − yₜ)·Vᵀ (from the output only)", from_next=False),
+    ),
+    Mistake(
+        "h-t-for-h-prev",
+        "hₜ stands where hₜ₋₁ belongs in the contribution to ∂L/∂Wʰ",
+        "∂L/∂Wʰ += hₜ₋₁ᵀ·∂L/∂aₜ",
+        one("h-t-for-h-prev", "∂L/∂Wʰ += hₜᵀ·∂L/∂aₜ", h_in_dW_h="current"),
+    ),
+    Mistake(
+        "derivative-time-shift",
+        "f′ is taken at the step before or after t",
+        "∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(aₜ)",
+        time_shift,
+    ),
+    Mistake(
+        "derivative-missing",
+        "the derivative of f is left out",
+        "∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(aₜ)",
+        one("derivative-missing", "∂L/∂aₜ = ∂L/∂hₜ", derivative="missing"),
+    ),
+    Mistake(
+        "derivative-of-pre-activation",
+        "f′ is written in hₜ but computed from aₜ (for tanh: 1 − aₜ² instead of 1 − hₜ²)",
+        "∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(aₜ), in hₜ",
+        one(
+            "derivative-of-pre-activation",
+            "f′ evaluated with aₜ in place of hₜ",
+            derivative="pre-activation",
+        ),
+    ),
+    Mistake(
+        "derivative-applied-twice",
+        "f′ multiplies ∂L/∂hₜ twice",
+        "∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(aₜ)",
+        one("derivative-applied-twice", "∂L/∂aₜ = ∂L/∂hₜ ⊙ f′(aₜ) ⊙ f′(aₜ)", derivative="twice"),
+    ),
+    Mistake(
+        "overwrite-not-accumulate",
+        "'=' where '+=' belongs: a cell gradient keeps only one step's contribution",
+        "∂L/∂θ = Σₜ (step t's contribution)",
+        kept_step,
+    ),
+    Mistake(
+        "not-reset",
+        "the cell's gradient accumulators are not reset between runs: "
+        "they hold the gradient of n runs",
+        "∂L/∂θ ← 0 before each run",
+        runs,
+    ),
+    Mistake(
+        "transposed-recurrence",
+        "the flow to step t−1 goes through Wʰ, not Wʰᵀ",
+        "∂L/∂hₜ₋₁ = ∂L/∂aₜ·Wʰᵀ",
+        one("transposed-recurrence", "∂L/∂hₜ₋₁ = ∂L/∂aₜ·Wʰ", recurrence_transposed=False),
+    ),
+    Mistake(
+        "initial-state-wrap",
+        "hₜ₋₁ at t = 1 is read as h_T (index t − 1 = −1 wraps around)",
+        "∂L/∂Wʰ += h₀ᵀ·∂L/∂a₁ = 0 at t = 1",
+        one("initial-state-wrap", "∂L/∂Wʰ += h_Tᵀ·∂L/∂a₁ at t = 1", h_in_dW_h="wrap"),
+    ),
+    Mistake(
+        "softmax-missing-minus-one",
+        "the − 1 at the target is left out of the softmax gradient",
+        "∂L/∂oₜ = ŷₜ − yₜ",
+        one("softmax-missing-minus-one", "∂L/∂oₜ = ŷₜ", minus_one=False),
+    ),
+    Mistake(
+        "sign-flipped",
+        "the gradient entering the recurrence from the output has the "
+        "wrong sign (∂L/∂V and ∂L/∂b_output have the right one)",
+        "∂L/∂hₜ from the output = (ŷₜ − yₜ)·Vᵀ",
+        one("sign-flipped", "∂L/∂hₜ from the output = (yₜ − ŷₜ)·Vᵀ", output_sign=-1.0),
+    ),
+    Mistake(
+        "truncated-K",
+        "truncated BPTT: each loss flows back through at most K steps",
+        "full BPTT: each loss flows back to t = 1",
+        truncation,
+    ),
+    Mistake(
+        "elementwise-clip-C",
+        "every entry of the gradients is clipped to [−C, C]",
+        "the gradients unclipped",
+        clip,
+    ),
+    Mistake(
+        "bias-gradient-missing",
+        "a bias gradient is left at zero",
+        "∂L/∂b = Σₜ ∂L/∂aₜ, ∂L/∂b_output = Σₜ (ŷₜ − yₜ)",
+        zero_biases,
+    ),
+    Mistake(
+        "padding-leak",
+        "shorter sentences run on through their padding (xₜ = 0) and "
+        "their outputs are read there (the last one at T)",
+        "a sentence stops at its last token",
+        one("padding-leak", "padded steps contribute", padding_leak=True),
+    ),
+)
+
+BY_ID: dict[str, Mistake] = {mistake.id: mistake for mistake in CATALOGUE}

@@ -1,0 +1,143 @@
+"""The JSON Schema (draft 2020-12) of a trace line, generated from the schema in code.
+
+Every event's fields come from ``schema.event_fields`` and each field's rule from its check's
+``spec`` (``checks``), so that this schema and ``--replay`` cannot drift apart. JSON Schema
+cannot relate one line to another, nor an array's length to another field: the sizes V and H
+are fixed only when given (``sizes``), and T (a sentence's length) is left free. The order of
+the lines (the run event first) is checked by ``$defs/trace``, a whole trace as an array.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import ACTIVATIONS, LOSS_MODES
+from ..core.cells import CELLS
+from .checks import Check
+from .events import SCHEMA
+from .schema import CONFIG, cell_of, event_fields
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def trace_line_schema(cell: str = "rnn", sizes: dict[str, int] | None = None) -> dict[str, Any]:
+    """A trace line of ``cell`` (any activation: their fields are the same); with ``sizes``
+    (V, H) the arrays' lengths are fixed too."""
+    dims = sizes or {}
+    fields = event_fields(cell_of(cell if cell != "rnn" else None, ACTIVATIONS[0]))
+    events = {kind: event_schema(kind, checks, dims) for kind, checks in fields.items()}
+    defs: dict[str, Any] = {f"event-{kind}": schema for kind, schema in events.items()}
+    defs["line"] = {"oneOf": [{"$ref": f"#/$defs/event-{kind}"} for kind in events]}
+    defs["trace"] = {
+        "description": "A whole trace, its lines as an array: the run event first.",
+        "type": "array",
+        "prefixItems": [{"$ref": "#/$defs/event-run"}],
+        "items": {"$ref": "#/$defs/line"},
+    }
+    return {
+        "$schema": DIALECT,
+        "title": "bptt-trace trace line",
+        "description": "One line of a JSON Lines trace of bptt-trace (schema "
+        f"{SCHEMA}); see docs/schema.md. Sizes: "
+        + (", ".join(f"{k} = {v}" for k, v in dims.items()) or "free")
+        + ".",
+        "$ref": "#/$defs/line",
+        "$defs": defs,
+    }
+
+
+def event_schema(kind: str, checks: dict[str, Check], dims: dict[str, int]) -> dict[str, Any]:
+    properties = {name: rule(check, dims) for name, check in checks.items()}
+    if kind == "run":
+        properties["schema"] = {"const": SCHEMA}
+        properties["vocab"]["uniqueItems"] = True
+        properties["config"] = config_schema()
+    return {
+        "type": "object",
+        "properties": {"event": {"const": kind}, **properties},
+        "required": ["event", *checks],
+        "additionalProperties": False,
+    }
+
+
+def config_schema() -> dict[str, Any]:
+    """The run's config: the fields ``schema.sizes`` requires, the choices it allows."""
+    properties = {name: rule(check, {}) for name, check in CONFIG.items()}
+    properties["hidden"] = {"type": "integer", "minimum": 1}
+    choices = {"activation": ACTIVATIONS, "loss": LOSS_MODES, "cell": tuple(CELLS)}
+    for name, allowed in choices.items():
+        properties[name] = {"enum": list(allowed)}
+    return {"type": "object", "properties": properties, "required": list(CONFIG)}
+
+
+BASE = {
+    "integer": {"type": "integer", "minimum": 0},
+    "number": {"type": "number"},
+    "string": {"type": "string"},
+    "boolean": {"type": "boolean"},
+    "obj": {"type": "object"},
+    "pair": {
+        "type": "array",
+        "prefixItems": [{"type": "string"}, {"type": "number"}],
+        "minItems": 2,
+        "maxItems": 2,
+    },
+}
+
+
+def rule(check: Check, dims: dict[str, int]) -> dict[str, Any]:
+    """The JSON Schema of one check."""
+    kind, *args = check.spec  # type: ignore[attr-defined]
+    if kind in BASE:
+        return dict(BASE[kind])
+    if kind == "vector":
+        return {"anyOf": [numbers(args[0], dims), summary([args[0]], dims)]}
+    if kind == "matrix":
+        rows, cols = args
+        whole = {**sized(rows, dims), "type": "array", "items": numbers(cols, dims)}
+        return {"anyOf": [whole, summary([rows, cols], dims)]}
+    if kind == "optional":
+        return {"anyOf": [{"type": "null"}, rule(args[0], dims)]}
+    if kind == "list_of":
+        return {"type": "array", "items": rule(args[0], dims)}
+    if kind == "params_of":
+        inner = {name: rule(c, dims) for name, c in args[0].items()}
+        return {"type": "object", "properties": inner, "required": list(inner)}
+    raise ValueError(f"no JSON Schema for the check {kind!r}")
+
+
+def sized(letter: str | None, dims: dict[str, int]) -> dict[str, int]:
+    n = dims.get(letter or "")
+    return {} if n is None else {"minItems": n, "maxItems": n}
+
+
+def numbers(letter: str | None, dims: dict[str, int]) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "number"}, **sized(letter, dims)}
+
+
+def summary(shape: list[str | None], dims: dict[str, int]) -> dict[str, Any]:
+    """A summary of a large array (``summary``): its shape, norm, range, largest entries."""
+    axes = [{"const": dims[a]} if a in dims else {"type": "integer"} for a in shape]
+    entry = {
+        "type": "array",
+        "items": {"type": "number"},
+        "minItems": len(shape) + 1,
+        "maxItems": len(shape) + 1,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "summary": {"const": True},
+            "shape": {
+                "type": "array",
+                "prefixItems": axes,
+                "minItems": len(shape),
+                "maxItems": len(shape),
+            },
+            "norm": {"type": "number"},
+            "min": {"type": "number"},
+            "max": {"type": "number"},
+            "largest": {"type": "array", "items": entry},
+        },
+        "required": ["summary", "shape", "norm", "min", "max", "largest"],
+    }

@@ -1,0 +1,174 @@
+"""--init and --compare: your weights in each layout, your gradients against the trace's, the
+conventions, where ∂L/∂hₜ departs, and every catalogued mistake named from numbers computed by
+the tests' own hand-written BPTT (tests/mistaken_bptt.py), never by the tool's mutants."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mistaken_bptt import hand_bptt
+
+from bptt_trace.cli.app import main
+
+SENTENCE = "the cat sat on the mat"
+TOKENS = ["the", "cat", "sat", "on", "mat", "<eos>"]  # the vocabulary the README promises
+IDS = [0, 1, 2, 0 + 3, 0, 4]
+EOS = 5
+H = 4
+
+
+def weights(seed: int = 3) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    shapes = {"W": (6, H), "W_h": (H, H), "b": (H,), "V": (H, 6), "b_output": (6,)}
+    return {k: rng.normal(0.0, 0.6, size=s) for k, s in shapes.items()}
+
+
+def run(tmp_path: Path, capsys, w: dict, g: dict, *args: str) -> tuple[int, dict]:
+    np.savez(tmp_path / "w.npz", **w)
+    np.savez(tmp_path / "g.npz", **g)
+    capsys.readouterr()
+    code = main(
+        [*args, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz"), "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert err == "", err
+    return code, json.loads(out)
+
+
+def first_departure(mine: np.ndarray, right: np.ndarray) -> int | None:
+    """The first t from T down at which two T×H arrays of ∂L/∂hₜ part (relative 1e-6)."""
+    for t in range(len(right), 0, -1):
+        scale = max(np.abs(mine[t - 1]).max(), np.abs(right[t - 1]).max())
+        if np.abs(mine[t - 1] - right[t - 1]).max() > 1e-6 * scale:
+            return t
+    return None
+
+
+def test_the_vocabulary_is_the_documented_one() -> None:
+    from bptt_trace.core.tokens import build_vocab, tokenize
+
+    assert build_vocab([tokenize(SENTENCE)], "<eos>") == TOKENS
+    assert [TOKENS.index(t) for t in tokenize(SENTENCE)] == IDS
+
+
+def test_correct_gradients_match(tmp_path: Path, capsys) -> None:
+    w = weights()
+    g, dh = hand_bptt(w, [IDS], EOS)
+    code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE)
+    assert code == 0 and result["verdict"] == "match" and result["conventions"] == []
+    assert result["where"]["t"] is None and result["named"] == []
+
+
+@pytest.mark.parametrize("factor", [0.5, 1 / 6, -1.0, 3.0])
+def test_a_constant_factor_is_a_convention(factor: float, tmp_path: Path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS)
+    code, result = run(tmp_path, capsys, w, {k: factor * v for k, v in g.items()}, SENTENCE)
+    assert code == 0 and result["verdict"] == "match"
+    [convention] = result["conventions"]
+    assert convention["id"].startswith("scale-") and convention["factor"] == pytest.approx(factor)
+
+
+def test_a_transposed_layout_is_a_convention(tmp_path: Path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS)
+    code, result = run(tmp_path, capsys, w, {k: v.T for k, v in g.items()}, SENTENCE)
+    assert code == 0
+    [convention] = result["conventions"]
+    assert convention["id"] == "transposed-layout"
+    assert set(convention["params"]) == {"W", "W_h", "V"}
+
+
+MISTAKES = [
+    ("missing-dh-next", {}),
+    ("h-t-for-h-prev", {}),
+    ("derivative-time-shift", {"shift": -1}),
+    ("derivative-time-shift", {"shift": 1}),
+    ("derivative-missing", {}),
+    ("derivative-of-pre-activation", {}),
+    ("derivative-applied-twice", {}),
+    ("overwrite-not-accumulate", {}),
+    ("not-reset", {"runs": 3}),
+    ("transposed-recurrence", {}),
+    ("initial-state-wrap", {}),
+    ("softmax-missing-minus-one", {}),
+    ("sign-flipped", {}),
+    ("truncated-K", {"K": 3}),
+    ("elementwise-clip-C", {"C": 0.05}),
+    ("bias-gradient-missing", {}),
+]
+
+
+@pytest.mark.parametrize(("mistake", "numbers"), MISTAKES)
+def test_each_mistake_is_named_with_its_first_time_step(mistake, numbers, tmp_path, capsys):
+    w = weights()
+    right, right_dh = hand_bptt(w, [IDS], EOS)
+    g, dh = hand_bptt(w, [IDS], EOS, mistake=mistake, **numbers)
+    assert any(not np.allclose(g[k], right[k]) for k in g)  # the mistake changes something
+    code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE)
+    assert code == 1 and result["verdict"] == "differs"
+    named = {c["mistake"] for c in result["named"]}
+    assert mistake in named, result["ranking"][:2]
+    assert result["where"]["t"] == first_departure(dh, right_dh)
+    best = next(c for c in result["named"] if c["mistake"] == mistake)
+    for key, value in numbers.items():
+        if key == "shift":
+            assert best["numbers"]["shift"] == {-1: "before", 1: "after"}[value]
+        else:
+            assert best["numbers"][key] == pytest.approx(value)
+
+
+def test_mistakes_that_give_the_same_numbers_are_named_together(tmp_path, capsys):
+    """Under --loss last without dh, a missing flow from t+1, truncation at K = 1 (--truncate's
+    definition) and '=' for '+=' in a loop from 1 to T all leave only step T's contribution."""
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS, mistake="missing-dh-next")
+    code, result = run(tmp_path, capsys, w, g, SENTENCE)
+    assert code == 1
+    ids = {c["id"] for c in result["named"]}
+    assert ids == {"missing-dh-next", "truncated-1", "overwrite-not-accumulate"}
+    assert result["same_numbers"] is True
+
+
+def test_dh_tells_apart_mistakes_with_the_same_gradients(tmp_path, capsys):
+    w = weights()
+    g, dh = hand_bptt(w, [IDS], EOS, mistake="missing-dh-next")
+    code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE)
+    assert code == 1
+    assert {c["id"] for c in result["named"]} == {"missing-dh-next", "truncated-1"}
+    assert result["where"] == {"t": 5, "part": "step t+1", "max_rel": 1.0}
+
+
+@pytest.mark.parametrize("mode", ["last", "every"])
+def test_padding_leak_on_sentences_of_different_lengths(mode, tmp_path, capsys, monkeypatch):
+    w = weights()
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat\ncat sat\n")
+    g, _ = hand_bptt(w, [IDS, [1, 2]], EOS, mode=mode, mistake="padding-leak")
+    code, result = run(tmp_path, capsys, w, g, "--file", str(corpus), "--loss", mode)
+    assert code == 1 and [c["id"] for c in result["named"]] == ["padding-leak"]
+
+
+def test_two_mistakes_at_once_get_no_single_name(tmp_path: Path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS, mistake="h-t-for-h-prev")
+    g["b"][:] = 0.0  # and the bias gradient left out
+    code, result = run(tmp_path, capsys, w, g, SENTENCE)
+    assert code == 1 and result["named"] == []
+    assert result["partial"]["W_h"] == ["h-t-for-h-prev"]
+    assert result["partial"]["b"] == ["bias-gradient-missing"]
+
+
+def test_the_text_names_the_mistake_and_the_equations(tmp_path: Path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS, mistake="derivative-of-pre-activation")
+    np.savez(tmp_path / "w.npz", **w)
+    np.savez(tmp_path / "g.npz", **g)
+    code = main([SENTENCE, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "mistake derivative-of-pre-activation" in out
+    assert "should be:" in out and "your numbers:" in out

@@ -1,0 +1,106 @@
+"""--schema: a JSON Schema (draft 2020-12) generated from the schema in code, checked with the
+jsonschema package: it is a valid schema, it accepts every event of real traces, and it
+refuses the malformed traces that --replay refuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bptt_trace.cli.app import main
+
+ROOT = Path(__file__).parents[2]
+
+
+def schema_of(capsys, *args: str) -> dict:
+    capsys.readouterr()
+    assert main(["--schema", *args]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def trace_lines(tmp_path: Path, capsys, *args: str) -> list[str]:
+    path = tmp_path / "t.jsonl"
+    main([*args, "--output", str(path)])
+    capsys.readouterr()
+    return path.read_text().splitlines()
+
+
+RUNS = [
+    ["I like NLP"],
+    ["I like NLP", "--activation", "relu", "--detail", "summary", "--steps", "3"],
+    [
+        "--file",
+        str(ROOT / "sentences" / "small.txt"),
+        "--loss",
+        "every",
+        "--check",
+        "--truncate",
+        "2",
+        "--clip",
+        "0.5",
+        "--steps",
+        "2",
+    ],
+    ["a a a a", "--loss", "every", "--lr", "1e308", "--steps", "9"],  # diverges
+]
+
+
+@pytest.mark.parametrize("args", RUNS)
+def test_every_event_of_a_trace_is_valid(args, tmp_path, capsys) -> None:
+    lines = trace_lines(tmp_path, capsys, *args)
+    validator = jsonschema.Draft202012Validator(schema_of(capsys))
+    for number, line in enumerate(lines, start=1):
+        errors = list(validator.iter_errors(json.loads(line)))
+        assert not errors, (number, errors[0].message)
+    trace = {**schema_of(capsys), "$ref": "#/$defs/trace"}
+    whole = {"$schema": trace["$schema"], "$defs": trace["$defs"], "$ref": "#/$defs/trace"}
+    jsonschema.validate([json.loads(line) for line in lines], whole)
+
+
+def edit(lines: list[str], n: int, change) -> list[str]:
+    data = json.loads(lines[n - 1])
+    change(data)
+    return [*lines[: n - 1], json.dumps(data), *lines[n:]]
+
+
+# the mutations of tests/files/test_files.py, which --replay refuses
+MUTATIONS = [
+    lambda ls: [*ls[:3], "{not json", *ls[4:]],
+    lambda ls: edit(ls, 1, lambda d: d.update(schema=2)),
+    lambda ls: edit(ls, 2, lambda d: d.pop("W_h")),
+    lambda ls: edit(ls, 4, lambda d: d.update(t="one")),
+    lambda ls: edit(ls, 4, lambda d: d.update(h=[0.1, 0.2])),
+    lambda ls: edit(ls, 2, lambda d: d.update(W=[[1.0] * 4] * 3)),
+    lambda ls: edit(ls, 4, lambda d: d.update(event="teleport")),
+    lambda ls: ls[1:],
+    lambda ls: [*ls[:-1], ls[-1].replace("1.5", "NaN", 1)],
+]
+
+
+@pytest.mark.parametrize("mutate", MUTATIONS)
+def test_the_schema_refuses_what_replay_refuses(mutate, tmp_path, capsys) -> None:
+    lines = trace_lines(tmp_path, capsys, "I like NLP")
+    bad = mutate(lines)
+    (tmp_path / "bad.jsonl").write_text("\n".join(bad) + "\n")
+    assert main(["--replay", str(tmp_path / "bad.jsonl")]) == 2
+    schema = schema_of(capsys, "I like NLP", "--hidden", "4")  # the run's sizes
+    whole = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/trace"}
+    try:
+        events = [json.loads(line) for line in bad]  # a strict parser: no NaN, no junk
+        if any("NaN" in line for line in bad):
+            raise ValueError("NaN is not JSON")
+    except ValueError:
+        return  # refused before any schema: not JSON
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(events, whole)
+
+
+def test_sizes_are_fixed_only_when_given(capsys) -> None:
+    free = json.dumps(schema_of(capsys))
+    sized = json.dumps(schema_of(capsys, "I like NLP", "--hidden", "4"))
+    assert '"minItems": 4' not in free and '"minItems": 4' in sized
