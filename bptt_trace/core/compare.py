@@ -43,7 +43,7 @@ def compare(
     cell = VanillaRNN(activation)
     fw = forward(cell, params, batch)
     bw = backward(cell, params, batch, fw)
-    trace_dh = bw.dh_from_output + bw.dh_from_next
+    trace_dh = bw.dh_from_output + bw.from_next  # the vanilla RNN: the state is hₜ
     mine = dict(user) if dh is None else {**user, "dh": np.asarray(dh)}
     computed = dict(bw.grads) if dh is None else {**bw.grads, "dh": trace_dh[0, 1:]}
     reference = fit(mine, computed, tolerance)
@@ -55,7 +55,7 @@ def compare(
         reference = fit(mine, computed, tolerance, best.factor)
     where = None
     if dh is not None:
-        parts = (bw.dh_from_output[0, 1:], bw.dh_from_next[0, 1:])
+        parts = (bw.dh_from_output[0, 1:], bw.from_next[0, 1:])
         where = departure(np.asarray(dh), best.factor, *parts, tolerance)
     loss_row = None
     if loss is not None:

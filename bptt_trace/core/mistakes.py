@@ -119,7 +119,8 @@ def backprop(ctx: Context, k: Knobs) -> Result:
     da = np.zeros((B, T1, H))
     if k.truncate is not None:
         cell = VanillaRNN(act.name)
-        dh_next, da, _ = truncated_bptt(cell, p, Forward(h=h, cache=a), dh_out, k.truncate)
+        fw = Forward(state=h, cache=a, hidden=H)  # the vanilla RNN's state is hₜ
+        dh_next, da, _ = truncated_bptt(cell, p, fw, dh_out, k.truncate)
         dh = dh_out + dh_next
     else:
         dh_next = np.zeros((B, H))
