@@ -58,10 +58,11 @@ def without_root_powers() -> None:
 
 
 def assert_refused(proc: subprocess.CompletedProcess[bytes], *words: str) -> str:
-    """Exit 2, nothing on stdout, one line on stderr naming the problem; the line."""
+    """Exit 2, nothing on stdout (unless it was not captured), one line on stderr naming the
+    problem; the line."""
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode == 2, (proc.returncode, err)
-    assert proc.stdout in (b"", None), proc.stdout[:200]
+    assert not proc.stdout, proc.stdout[:200]
     assert err.count("\n") == 1 and err.startswith("bptt-trace: error: "), err
     assert "Traceback" not in err
     for word in words:
