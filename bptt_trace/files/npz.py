@@ -1,6 +1,9 @@
 """Reading a model file (.npz) without trusting it: every member's .npy header (shape and
 dtype) is read and checked before any of its data is decompressed, so that a small file that
 declares a huge array (a zip bomb) is refused from its headers. Nothing is ever unpickled.
+
+What the arrays mean is for ``model_file.parse_model`` to check; its vocabulary's tokens should
+go through ``tokens.check_tokens``, the rule every other source of tokens follows.
 """
 
 from __future__ import annotations
