@@ -35,11 +35,10 @@ def make_device(path: Path) -> None:
 
 
 @pytest.mark.parametrize("option", list(OUTPUTS))
-def test_a_device_node_is_refused_and_stays_a_device(option, tmp_path: Path) -> None:
+def test_a_device_node_is_refused_and_stays_a_device(option, tmp_path: Path, capsys) -> None:
     device = tmp_path / "dev"
     make_device(device)
-    proc = run_cli(["I like NLP", option, str(device)])
-    assert_refused(proc, option, "character device", "regular file")
+    refused(["I like NLP", option, str(device)], capsys, option, "character device", "regular")
     assert stat.S_ISCHR(device.lstat().st_mode)
     assert os.listdir(tmp_path) == ["dev"]
 

@@ -44,11 +44,17 @@ def test_dev_zero_is_refused_under_the_cap(option: str, cap: int) -> None:
     assert_refused(proc, f"{option} /dev/zero", f"larger than {cap:,} bytes")
 
 
-@pytest.mark.parametrize("option", ["--file", "--replay"])
-def test_endless_stdin_is_refused_under_the_cap(option: str) -> None:
-    with open("/dev/zero", "rb") as zeros:
-        proc = run_cli([option, "-"], stdin=zeros, preexec=memory_cap())
-    assert_refused(proc, f"{option} -", "larger than")
+@pytest.mark.parametrize(
+    ("option", "cap"), [("--file", MAX_CORPUS_BYTES), ("--replay", MAX_TRACE_BYTES)]
+)
+def test_an_endless_stdin_is_refused_under_the_cap(option: str, cap: int) -> None:
+    yes = subprocess.Popen(["yes", "I like NLP"], stdout=subprocess.PIPE)  # yes | bptt-trace
+    try:
+        proc = run_cli([option, "-"], stdin=yes.stdout, preexec=memory_cap())
+    finally:
+        yes.kill()
+        yes.wait()
+    assert_refused(proc, f"{option} -", f"larger than {cap:,} bytes")
 
 
 def test_a_long_sentence_of_one_token_is_refused_under_the_cap(tmp_path: Path) -> None:

@@ -123,9 +123,8 @@ def test_a_second_run_on_the_same_output_is_refused(existing: bool, tmp_path: Pa
             assert out.read_text() == "precious"
         else:  # the trace grows in FILE itself, for tail -f
             wait_for(lambda: out.exists() and "train_step" in out.read_text(), first)
-        for _ in range(3):
-            second = run_cli(["you like RNNs", "--output", str(out)])
-            assert_refused(second, f"--output {out}", "another bptt-trace run is writing it")
+        second = run_cli(["you like RNNs", "--output", str(out)])
+        assert_refused(second, f"--output {out}", "another bptt-trace run is writing it")
     finally:
         first.send_signal(signal.SIGINT)
         assert first.wait(60) == 130
