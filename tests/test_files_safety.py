@@ -185,6 +185,15 @@ def test_stdout_and_an_output_that_are_one_file(tmp_path: Path) -> None:
     assert trace.read_bytes() == b""
 
 
+def test_a_model_may_be_trained_further_in_place(tmp_path: Path, capsys) -> None:
+    model = tmp_path / "m.npz"
+    assert main(["I like NLP", "--json", "--save", str(model)]) == 0
+    first = model.read_bytes()
+    assert main(["I like NLP", "--json", "--load", str(model), "--save", str(model)]) == 0
+    capsys.readouterr()
+    assert model.read_bytes() != first and os.listdir(tmp_path) == ["m.npz"]
+
+
 def test_different_files_are_no_conflict(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     Path("corpus.txt").write_text("I like NLP\n")

@@ -113,8 +113,14 @@ def names_same_file(a: Path | None, b: Path | None) -> bool:
     return id_a is not None and id_a == id_b
 
 
+ALLOWED = {("--load", "--save")}
+"""Pairs that may name one file: a model is read whole before its new version is saved
+(atomically), so ``--load m.npz --save m.npz`` trains a model further in place."""
+
+
 def check_distinct(inputs: Mapping[str, Path | None], outputs: Mapping[str, Path | None]) -> None:
-    """Refuse any output that names the same file as an input or as an earlier output.
+    """Refuse any output that names the same file as an input or as an earlier output,
+    but for the pairs in ``ALLOWED``.
 
     ``-`` as an input is stdin, compared by its device and inode when it is a regular file
     (``--file - < corpus.txt --output corpus.txt``); stdout, when it is a regular file, is
@@ -135,6 +141,8 @@ def check_distinct(inputs: Mapping[str, Path | None], outputs: Mapping[str, Path
         if path is None:
             continue
         for other, other_path, known_id in seen:
+            if (other, option) in ALLOWED:
+                continue
             if known_id is not None:
                 same = file_id(path) == known_id
             else:
