@@ -250,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """The console script."""
+    from ..files.stdio import guard_standard_streams
+
+    closed_stdout = guard_standard_streams()  # /dev/null on closed fds 0-2; stdout: refused
+    if closed_stdout:
+        error(closed_stdout)
+        sys.exit(2)
     code = main()
     try:
         sys.stdout.flush()

@@ -77,21 +77,27 @@ def check_target(target: str | None) -> str:
 
 
 def check_writable(path: Path, option: str) -> None:
-    """Fail before computing when ``path`` cannot be written."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise InputError(f"{option} {path}: is a folder; give a file name")
-    if not folder.is_dir():
-        raise InputError(f"{option} {path}: the folder {folder} does not exist; create it first")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise InputError(f"{option} {path}: cannot be written; choose another place")
+    """Fail before computing when ``path`` cannot be written: it must be a regular file
+    (through symbolic links) or nothing yet, in a folder that exists and takes new files."""
+    from ..files.paths import existing_target, real_target, unusable
+
+    where = f"{option} {path}"
+    old = existing_target(path, where)  # refuses devices, FIFOs, sockets, folders, hard links
+    folder = real_target(path).parent
+    try:
+        if not folder.is_dir():
+            raise InputError(f"{where}: the folder {folder} does not exist; create it first")
+    except OSError as err:
+        raise unusable(where, err) from None
+    if old is not None and not os.access(path, os.W_OK):
+        raise InputError(f"{where}: cannot be written; choose another place")
     try:  # a real try, so that read-only file systems are found too (even for root)
         fd, probe = tempfile.mkstemp(prefix=".bptt-trace-probe.", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as err:
         raise InputError(
-            f"{option} {path}: cannot be written there ({err.strerror}); choose another place"
+            f"{where}: cannot be written there ({err.strerror}); choose another place"
         ) from None
 
 
@@ -171,6 +177,10 @@ def check_outputs(req: Request) -> None:
         given = [name for name, value in named if value]
         if given:
             raise InputError(f"--replay shows a saved trace; leave out {', '.join(given)}")
+    from ..files.paths import check_distinct  # one file named twice: refused, nothing written
+
+    inputs = {"--file": req.file, "--load": req.load, "--replay": req.replay}
+    check_distinct(inputs, {"--output": req.output, "--save": req.save, "--export": req.export})
     for path, option in ((req.output, "--output"), (req.save, "--save"), (req.export, "--export")):
         if path is not None:
             check_writable(path, option)

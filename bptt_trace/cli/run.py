@@ -113,14 +113,13 @@ def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> i
     return code
 
 
-def open_output(path: Any) -> TextIO:
-    """--output, opened before the first step is computed."""
-    from ..errors import InputError
+def open_output(path: Any) -> Any:
+    """--output, opened before the first step is computed: a new file is written in place
+    (``tail -f`` follows it), an existing one through a temporary file renamed over it when
+    the run ends; locked either way. A context manager: its end keeps or drops the trace."""
+    from ..files.outputs import TraceOutput
 
-    try:
-        return path.open("w", encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"--output {path}: cannot be written ({err.strerror})") from None
+    return TraceOutput(path, "--output")
 
 
 def replay(req: Request) -> int:

@@ -1,18 +1,30 @@
 """Reading the user's input files: sentences from an argument, a corpus file or stdin.
 
-Every check raises ``InputError`` with one line that names the problem and the fix.
+Every check raises ``InputError`` with one line that names the problem and the fix. Input is
+read a chunk at a time up to a byte cap, so that ``--file /dev/zero`` or an endless stdin is
+refused after a few megabytes instead of filling the memory.
 """
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
-from ..core.tokens import parse_corpus, tokenize
+from ..core.tokens import tokenize
 from ..errors import InputError
+from .stdio import stdin_closed
+from .tokens import check_tokens
 
 MAX_TOKENS = 50_000
 """Longest corpus accepted, in tokens: a traced step shows every one of them."""
+
+MAX_CORPUS_BYTES = MAX_TOKENS * 160
+"""Largest ``--file`` read (8 MB): 160 bytes a token leaves room for long words, spaces and
+comment lines; past it the corpus cannot stay under ``MAX_TOKENS`` in any ordinary text."""
+
+CHUNK = 1 << 20
 
 
 def read_sentences(sentence: str | None, file: Path | None) -> list[list[str]]:
@@ -25,33 +37,97 @@ def read_sentences(sentence: str | None, file: Path | None) -> list[list[str]]:
         tokens = tokenize(sentence)
         if not tokens:
             raise InputError('the sentence is empty; give at least one word, as in "I like NLP"')
-        corpus = [tokens]
-    else:
-        corpus = parse_corpus(read_text(file), "--file -" if str(file) == "-" else f"--file {file}")
-    total = sum(len(tokens) for tokens in corpus)
+        check_tokens(tokens, "the sentence")
+        check_total(len(tokens), "the input")
+        return [tokens]
+    return parse_lines(read_text(file), "--file -" if str(file) == "-" else f"--file {file}")
+
+
+def check_total(total: int, source: str) -> None:
     if total > MAX_TOKENS:
         raise InputError(
-            f"the input has {total} tokens, more than the limit of {MAX_TOKENS}; "
+            f"{source} has {total} tokens, more than the limit of {MAX_TOKENS}; "
             "trace a shorter text"
         )
-    return corpus
 
 
-def read_bytes(path: Path, option: str, wanted: str) -> bytes:
-    """The bytes of ``path``, or of stdin for ``-``; ``wanted`` says what belongs there."""
+def parse_lines(text: str, source: str) -> list[list[str]]:
+    """One sentence a line, split on ``\\n`` only (``\\r\\n`` too): a form feed or a
+    vertical tab inside a line is whitespace, not a line break. Blank lines and lines
+    starting with ``#`` are skipped; reading stops at the token limit."""
+    sentences: list[list[str]] = []
+    total = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            tokens = tokenize(stripped)
+        except InputError as err:
+            raise InputError(f"{source}, line {number}: {err}") from None
+        check_tokens(tokens, f"{source}, line {number}")
+        total += len(tokens)
+        check_total(total, f"{source} (by line {number})")
+        if tokens:
+            sentences.append(tokens)
+    if not sentences:
+        raise InputError(
+            f"{source} holds no sentence (only blank lines or # comments); "
+            "write one sentence a line"
+        )
+    return sentences
+
+
+def read_bytes(path: Path, option: str, wanted: str, limit: int = MAX_CORPUS_BYTES) -> bytes:
+    """The bytes of ``path``, or of stdin for ``-``, at most ``limit`` of them;
+    ``wanted`` says what belongs there."""
     where = f"{option} {path}"
     if str(path) == "-":
-        return sys.stdin.buffer.read()
-    if not path.exists():
-        raise InputError(f"{where}: no such file; give {wanted}")
-    if path.is_dir():
-        raise InputError(f"{where}: is a folder; give {wanted}")
+        if stdin_closed():
+            raise InputError(f"{where}: stdin is closed; pipe {wanted} in, or give its path")
+        return read_capped(sys.stdin.buffer, where, limit)
     try:
-        return path.read_bytes()
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such file; give {wanted}") from None
+    except IsADirectoryError:
+        raise InputError(f"{where}: is a folder; give {wanted}") from None
     except OSError as err:
-        raise InputError(
-            f"{where}: cannot be read ({err.strerror}); check its permissions"
-        ) from None
+        raise InputError(f"{where}: cannot be read ({reason(err)}); {fix(err)}") from None
+    with handle:
+        try:
+            return read_capped(handle, where, limit)
+        except OSError as err:  # EISDIR on some systems, EIO on a bad disk
+            raise InputError(f"{where}: cannot be read ({reason(err)}); {fix(err)}") from None
+
+
+def read_capped(handle: BinaryIO, where: str, limit: int) -> bytes:
+    """Read ``handle`` to its end, a chunk at a time, refusing it past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = handle.read(min(CHUNK, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise InputError(
+                f"{where}: is larger than {limit:,} bytes, the limit for this input; "
+                "give a smaller file"
+            )
+
+
+def reason(err: OSError) -> str:
+    return err.strerror or type(err).__name__
+
+
+def fix(err: OSError) -> str:
+    if err.errno == errno.ENAMETOOLONG:
+        return "a file name has at most 255 bytes; give a shorter name"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "check the permissions of the file and of its folders"
+    return "check the path"
 
 
 def read_text(file: Path) -> str:

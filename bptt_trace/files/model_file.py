@@ -1,7 +1,8 @@
 """Save and load a model: the parameters, the vocabulary and the configuration, as .npz.
 
 Saving is atomic (a temporary file in the same folder, then a rename), and loading never
-unpickles: every array is numeric or a fixed-width string, read with allow_pickle=False.
+unpickles: every array is numeric or a fixed-width string, its header checked before its
+data is read (``npz``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..core.cells.declaration import Cell, Params
 from ..core.model import declared, shape_problem
 from ..errors import InputError
 from .atomic import write_atomically
+from .npz import read_model_arrays
 
 FORMAT = "bptt-trace-model"
 FORMAT_VERSION = 1
@@ -38,25 +40,7 @@ def save_model(path: Path, params: Params, vocab: list[str], config: dict[str, A
 def load_model(path: Path) -> tuple[Params, list[str], dict[str, Any]]:
     """The parameters, vocabulary and configuration saved in ``path``, checked."""
     where = f"--load {path}"
-    if not path.exists():
-        raise InputError(f"{where}: no such file; give the path of a model saved with --save")
-    if path.is_dir():
-        raise InputError(f"{where}: is a folder; give the path of a model saved with --save")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except ValueError as err:
-        if "pickle" in str(err):
-            raise InputError(
-                f"{where}: holds a pickled object, which is never loaded; "
-                "save the model again with --save"
-            ) from None
-        raise InputError(f"{where}: not a model saved by bptt-trace ({err})") from None
-    except Exception as err:  # a damaged zip fails in many ways: all of them mean the same
-        raise InputError(
-            f"{where}: not a readable model file, perhaps truncated ({type(err).__name__}); "
-            "save it again with --save"
-        ) from None
+    arrays = read_model_arrays(path, where)  # every header checked before any data is read
     try:
         cell, vocab, config = parse_model(arrays, where)
     except (ValueError, TypeError, KeyError, IndexError) as err:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,10 @@ from ..errors import InputError
 from ..trace.events import Event, from_json
 from ..trace.schema import validate
 from .inputs import read_bytes
+from .tokens import check_tokens
+
+MAX_TRACE_BYTES = 256 << 20
+"""Largest trace ``--replay`` reads (256 MiB): every event of it is held in memory."""
 
 
 def _no_constants(name: str) -> Any:
@@ -19,20 +24,19 @@ def _no_constants(name: str) -> Any:
 def read_trace(path: Path) -> list[Event]:
     """Every event of the trace at ``path`` (``-``: stdin), or InputError naming the line."""
     where = "--replay -" if str(path) == "-" else f"--replay {path}"
-    data = read_bytes(path, "--replay", "a trace written with --json or --output")
+    data = read_bytes(
+        path, "--replay", "a trace written with --json or --output", limit=MAX_TRACE_BYTES
+    )
     if not data.strip():
         raise InputError(f"{where}: is empty; give a trace written with --json or --output")
-    lines = data.split(b"\n")
-    cut = lines[-1] != b""  # a whole trace ends with a newline
-    if not cut:
-        lines.pop()
     events: list[Event] = []
     run: dict[str, Any] | None = None
-    for number, raw in enumerate(lines, start=1):
-        last = number == len(lines)
+    for number, (raw, last, cut) in enumerate(split_lines(data), start=1):
         try:
             text = raw.decode("utf-8")
             parsed = json.loads(text, parse_constant=_no_constants)
+        except RecursionError:
+            raise InputError(f"{where}: line {number} nests JSON too deeply") from None
         except (UnicodeDecodeError, ValueError) as err:
             if last and cut:
                 raise InputError(
@@ -47,5 +51,19 @@ def read_trace(path: Path) -> list[Event]:
             if run is not None:
                 raise InputError(f"{where}: line {number}: a second run event")
             run = parsed
+            check_tokens(parsed["vocab"], f"{where}: line {number}: run event vocab")
         events.append(from_json(parsed))
     return events
+
+
+def split_lines(data: bytes) -> Iterator[tuple[bytes, bool, bool]]:
+    """Each line of ``data`` (without its newline), whether it is the last, and whether the
+    data is cut (a whole trace ends with a newline); one line at a time, no copy of all."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        if end < 0:
+            yield data[start:], True, True
+            return
+        yield data[start:end], end + 1 == len(data), False
+        start = end + 1

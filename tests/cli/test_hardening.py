@@ -275,10 +275,10 @@ def test_an_unreadable_corpus_file(tmp_path: Path, capsys, monkeypatch) -> None:
     path = tmp_path / "corpus.txt"
     path.write_text("I like NLP\n")
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, *args: object, **kwargs: object) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # root reads any file; pretend not
+    monkeypatch.setattr(Path, "open", refuse)  # root reads any file; pretend not
     assert main(["--file", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot be read (Permission denied)" in err
