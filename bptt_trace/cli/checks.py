@@ -10,11 +10,12 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..config import EOS
 from ..core.tokens import tokenize
 from ..errors import InputError
+from .modes import ignored_options
 
 MAX_PARAMETERS = 50_000_000
 """Largest model accepted, in float64 parameters (400 MB)."""
@@ -121,9 +122,13 @@ def check_loaded(
         )
 
 
+ColorChoice = Literal["auto", "always", "never"]
+"""--color: auto leaves colour to the terminal, NO_COLOR and FORCE_COLOR."""
+
+
 @dataclass(frozen=True)
 class Request:
-    """The command line's values, as given."""
+    """The command line's values, as given; ``given`` names the options the user typed."""
 
     sentence: str | None
     lr: float
@@ -147,25 +152,18 @@ class Request:
     export: Path | None = None
     pause: bool = False
     detail: str = "auto"
+    quiet: bool = False
+    color: ColorChoice = "auto"
+    given: tuple[str, ...] = ()
 
 
 def check_outputs(req: Request) -> None:
-    """Refuse, before computing, files that cannot be written and options that conflict."""
+    """Refuse, before computing, options the mode ignores and files that cannot be written."""
     from ..rendering.display import EXPORTS
 
-    if req.replay is not None:
-        named = (
-            ("a SENTENCE", req.sentence),
-            ("--file", req.file),
-            ("--load", req.load),
-            ("--save", req.save),
-            ("--output", req.output),
-            ("--json", req.json_out),
-            ("--check", req.check),
-        )
-        given = [name for name, value in named if value]
-        if given:
-            raise InputError(f"--replay shows a saved trace; leave out {', '.join(given)}")
+    refusal = ignored_options(req)
+    if refusal is not None:
+        raise InputError(refusal)
     for path, option in ((req.output, "--output"), (req.save, "--save"), (req.export, "--export")):
         if path is not None:
             check_writable(path, option)

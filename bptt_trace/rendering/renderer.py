@@ -78,6 +78,10 @@ class TraceRenderer:
             )
         return out
 
+    def flush(self) -> list[RenderableType]:
+        """The events held for a group, rendered now (``--pause`` shows each as it comes)."""
+        return self._flush()
+
     def _flush_if_new_group(self, event: Event) -> list[RenderableType]:
         if not self.pending:
             return []
