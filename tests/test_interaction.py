@@ -313,3 +313,23 @@ def test_an_unquoted_sentence_is_told_to_quote_it(capsys) -> None:
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
     assert 'quotes: bptt-trace "I like NLP"' in err
+
+
+@pytest.mark.parametrize(
+    ("args", "ending"),
+    [
+        (["I like NLP", "--steps", "2"], "the run finished after 2 steps"),
+        (
+            ["a a a a", "--loss", "every", "--lr", "1e308", "--steps", "9"],
+            "the run diverged: training diverged at step",
+        ),
+    ],
+)
+def test_a_replay_into_a_file_says_how_the_run_ended(args, ending, tmp_path: Path) -> None:
+    trace = tmp_path / "t.jsonl"
+    main([*args, "--quiet", "--output", str(trace)])
+    proc = subprocess.run(
+        command("--replay", str(trace)), env=ENV, capture_output=True, text=True, check=True
+    )
+    assert proc.stderr.startswith(f"bptt-trace: replayed {trace}: {ending}")
+    assert proc.stderr.count("\n") == 1

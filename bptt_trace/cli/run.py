@@ -48,7 +48,7 @@ def execute(req: Request) -> int:
 class Readers:
     """The readers of one run's events, and what the run told them."""
 
-    def __init__(self, req: Request, stop: Stop, display: Display, bar: TrainingBar) -> None:
+    def __init__(self, stop: Stop, display: Display, bar: TrainingBar) -> None:
         self.stop, self.display, self.bar = stop, display, bar
         self.to_file: JsonlWriter | None = None
         self.to_stdout: JsonlWriter | None = None
@@ -103,10 +103,12 @@ class Readers:
                 self.code = 130
 
     def stopped(self, code: int) -> None:
-        """Ctrl-C at once, or q at a prompt: close the trace after the last whole step."""
+        """Ctrl-C at once, or q at a prompt: close the trace after the last whole step
+        (unless it was closed already, and this was a Ctrl-C during the last tables)."""
         self.bar.close()
         self.display.drop_pages()
-        self.deliver(InterruptedEvent(len(self.losses)))
+        if self.closing is None:
+            self.deliver(InterruptedEvent(len(self.losses)))
         self.code = code
 
 
@@ -118,7 +120,7 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
     stop.at_once = pausing  # under --pause, Ctrl-C stops at the prompt, not after the step
     display = Display(req.precision, not req.json_out, req.export, pausing, req.color)
     bar = progress_bar(req, config.steps, display)
-    readers = Readers(req, stop, display, bar)
+    readers = Readers(stop, display, bar)
     display.hold = bar.hidden
     with ExitStack() as stack:
         stack.callback(bar.close)
