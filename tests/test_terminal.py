@@ -119,3 +119,18 @@ def test_pause_stops_with_one_line_saying_so(key: bytes, code: int) -> None:
     assert prompts(screen)[-1] == "step 1 · forward t = 2 of 3"
     after = [line for line in screen[last_prompt + 1 :] if line]
     assert after == ["■ interrupted after step 0; shown is what it had"]
+
+
+def test_a_prompt_names_the_sentence_when_there_are_several() -> None:
+    from bptt_trace.rendering.pages import where
+    from bptt_trace.trace.events import InterruptedEvent, RunEvent
+
+    run = RunEvent(1, "0", [], [["a", "b"], ["c", "d", "e"]], {"loss": "every"})
+
+    class Step:  # the fields a prompt reads of a forward, output or backward event
+        def __init__(self, kind: str, sentence: int, t: int) -> None:
+            self.kind, self.step, self.sentence, self.t = kind, 4, sentence, t
+
+    assert where(Step("forward", 1, 2), run) == "step 4 · sentence 2 · forward t = 2 of 3"  # type: ignore[arg-type]
+    assert where(Step("output", 0, 1), run) == "step 4 · sentence 1 · output t = 1 of 2"  # type: ignore[arg-type]
+    assert where(InterruptedEvent(4), run) == "step 4 · interrupted"
