@@ -1,69 +1,75 @@
 """The command line: options in, events out to the Rich tables and the JSON Lines writer.
 
-Exit codes: 0 done, 1 training diverged, 2 bad input, 130 interrupted (Ctrl-C),
-141 the reader of stdout went away.
+Exit codes: 0 done, 1 training diverged (or --check failed), 2 bad input, 130 interrupted
+(Ctrl-C or SIGTERM), 141 the reader of stdout went away.
 """
 
 import os
 import sys
-from enum import Enum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
+from ..config import DEFAULT_HIDDEN, DEFAULT_LR, DEFAULT_PRECISION, EOS
 from ..version import __version__
+from . import options as o
 from .messages import error
+from .modes import IGNORED_RULE
 
 EXAMPLES = """\
 Examples:
-
-\b
-  One round of BPTT on the seed's sentence, at the seed's learning rate:
+  One update of every parameter, at a small learning rate α:
     bptt-trace "I like NLP" --lr 0.001
   Train for 200 steps, then see the loss curve and the predictions:
     bptt-trace "I like NLP" --steps 200
-  The whole trace as JSON Lines, then shown again later, and as a web page:
+  An output at every time step, and a gradient check:
+    bptt-trace "I like NLP" --loss every --check
+  The trace as JSON Lines; shown again later, and as a web page:
     bptt-trace "I like NLP" --json > trace.jsonl
     bptt-trace --replay trace.jsonl --export trace.html
-  A corpus, every output, a gradient check, and a saved model:
-    bptt-trace --file sentences/small.txt --loss every --check --steps 100 --save model.npz
+  Train on a corpus and save the model; trace the saved model:
+    bptt-trace --file sentences/small.txt --steps 100 --save model.npz
+    bptt-trace "I like NLP" --load model.npz"""
 
-\b
-Exit codes: 0 done, 1 diverged (or --check failed), 2 bad input,
-130 interrupted (Ctrl-C), 141 the reader of stdout went away.
-"""
+HELP = (
+    "Trace Backpropagation Through Time on a vanilla RNN, step by step.\n\n"
+    "The forward pass aₜ = xₜ·W + hₜ₋₁·Wʰ + b, hₜ = f(aₜ); the output "
+    "ŷ = softmax(h_T·V + b_output) and the loss L = −log ŷ\\[y]; the backward pass from "
+    "time step t = T down to 1, with each time step's contribution and the running sums; "
+    "and the update θ ← θ − α·∂L/∂θ of every parameter. The default --lr 0.1 learns "
+    "visibly within 100 steps."
+)
 
-DEFAULT_LR = 0.1
-DEFAULT_HIDDEN = 4
-
-
-class Act(str, Enum):
-    tanh = "tanh"
-    sigmoid = "sigmoid"
-    relu = "relu"
-
-
-class Detail(str, Enum):
-    auto = "auto"
-    full = "full"
-    summary = "summary"
-
-
-class Layout(str, Enum):
-    rows = "rows"
-    torch = "torch"
-    keras = "keras"
+EPILOG = "\n\n".join(
+    (
+        EXAMPLES,
+        IGNORED_RULE,
+        "Ctrl-C (or SIGTERM) stops after the current step, a second one at once; the trace "
+        "still ends with an interrupted event, and --save saves the last parameters. Under "
+        "--pause, Ctrl-C stops at once.",
+        "Exit codes: 0 done, 1 diverged (or --check failed), 2 bad input, 130 interrupted, "
+        "141 the reader of stdout went away.",
+    )
+)
 
 
-class Loss(str, Enum):
-    last = "last"
-    every = "every"
+class ReaderGone(Exception):
+    """The reader of stdout went away during --help or --version (Typer, and Rich's
+    console, would exit with status 1)."""
+
+
+class Command(TyperCommand):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        try:
+            super().format_help(ctx, formatter)
+        except SystemExit:  # how Rich's console answers a BrokenPipeError
+            raise ReaderGone from None
 
 
 app = typer.Typer(
     add_completion=True,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -71,150 +77,88 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        print(f"bptt-trace {__version__}")
+        try:
+            print(f"bptt-trace {__version__}", flush=True)
+        except BrokenPipeError:  # Typer would exit 1
+            raise ReaderGone from None
         raise typer.Exit()
 
 
-@app.command(epilog=EXAMPLES, no_args_is_help=False)
+@app.command(
+    cls=Command,
+    help=HELP,
+    epilog=EPILOG,
+    no_args_is_help=False,
+    context_settings={"allow_extra_args": True},
+)
 def trace_command(
-    sentence: Annotated[
-        str | None, typer.Argument(help='The sentence to trace, e.g. "I like NLP".')
-    ] = None,
-    lr: Annotated[
-        float, typer.Option("--lr", help="Learning rate α of gradient descent.")
-    ] = DEFAULT_LR,
-    hidden: Annotated[
-        int | None,
-        typer.Option(
-            "--hidden",
-            help=f"Hidden size H [default: {DEFAULT_HIDDEN}, or the loaded model's].",
-            show_default=False,
-        ),
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the random initial W, Wʰ and V.")] = 0,
-    steps: Annotated[int, typer.Option(help="Training steps (parameter updates).")] = 1,
-    trace_every: Annotated[
-        int | None,
-        typer.Option(help="Also trace every K-th step in full (the first and last always are)."),
-    ] = None,
-    target: Annotated[
-        str | None,
-        typer.Option(
-            help="The token the last step should predict [default: <eos>]; added "
-            "to the vocabulary if new.",
-            show_default=False,
-        ),
-    ] = None,
-    activation: Annotated[
-        Act | None,
-        typer.Option(help="The activation f [default: tanh].", show_default=False),
-    ] = None,
-    loss: Annotated[
-        Loss,
-        typer.Option(
-            help="last: one output at the last step (many-to-one); every: "
-            "an output at every step, L = Σₜ Lₜ."
-        ),
-    ] = Loss.last,
-    truncate: Annotated[
-        int | None, typer.Option(help="Truncated BPTT: each loss flows back K steps at most.")
-    ] = None,
-    clip: Annotated[
-        float | None, typer.Option(help="Scale the gradient to a global norm of at most C.")
-    ] = None,
-    file: Annotated[
-        Path | None,
-        typer.Option(
-            "--file", help="Read one sentence a line from FILE ('-': stdin).", dir_okay=True
-        ),
-    ] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Write the trace as JSON Lines to stdout, no tables.")
-    ] = False,
-    output: Annotated[
-        Path | None, typer.Option(help="Write the JSON Lines trace to FILE (tables still show).")
-    ] = None,
-    save: Annotated[
-        Path | None, typer.Option(help="Save the trained model to FILE (.npz).")
-    ] = None,
-    load: Annotated[Path | None, typer.Option(help="Start from a model saved with --save.")] = None,
-    precision: Annotated[int, typer.Option(help="Decimals shown in the tables.")] = 4,
-    detail: Annotated[
-        Detail,
-        typer.Option(
-            help="auto: summarise arrays past a display size (64 entries, 1024 for a "
-            "matrix); full: every entry, in tables and JSON; summary: summarise all."
-        ),
-    ] = Detail.auto,
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check",
-            help="Check the gradients against finite differences; "
-            "exit 1 if any relative error is above 1e-6.",
-        ),
-    ] = False,
-    replay: Annotated[
-        Path | None,
-        typer.Option(help="Show a saved JSON Lines trace ('-': stdin) without recomputing."),
-    ] = None,
-    export: Annotated[
-        Path | None,
-        typer.Option(help="Also save the tables to FILE: .html or .svg (with colours) or .txt."),
-    ] = None,
-    pause: Annotated[
-        bool,
-        typer.Option("--pause", help="Wait for Enter after each group of events (q quits)."),
-    ] = False,
+    ctx: typer.Context,
+    sentence: o.Sentence = None,
+    file: o.File = None,
+    target: o.Target = EOS,
+    replay: o.Replay = None,
+    hidden: o.Hidden = DEFAULT_HIDDEN,
+    activation: o.Act = "tanh",
+    seed: o.Seed = 0,
+    load: o.Load = None,
+    lr: o.Lr = DEFAULT_LR,
+    steps: o.Steps = 1,
+    loss: o.Loss = "last",
+    truncate: o.Truncate = None,
+    clip: o.Clip = None,
+    check: o.Check = False,
+    json_out: o.Json = False,
+    output: o.Output = None,
+    save: o.Save = None,
+    export: o.Export = None,
+    trace_every: o.TraceEvery = None,
+    detail: o.DetailLevel = "auto",
+    precision: o.Precision = DEFAULT_PRECISION,
+    pause: o.Pause = False,
+    quiet: o.Quiet = False,
+    color: o.Color = "auto",
+    init: o.Init = None,
+    layout: o.LayoutChoice = "rows",
+    compare: o.Compare = None,
+    diff: o.Diff = None,
+    tolerance: o.Tolerance = 1e-9,
+    schema: o.Schema = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-    init: Annotated[
-        Path | None, typer.Option(help="Start from your own weights (.npz, in --layout).")
-    ] = None,
-    layout: Annotated[
-        Layout,
-        typer.Option(help="The layout of --init and --compare: rows (the tables'), torch, keras."),
-    ] = Layout.rows,
-    compare: Annotated[
-        Path | None,
+        bool,
         typer.Option(
-            help="Check your gradients (.npz) of --init's weights; exit 1 if they differ."
+            "--version", callback=_version, is_eager=True, help="Show the version.", metavar=""
         ),
-    ] = None,
-    diff: Annotated[
-        tuple[Path, Path] | None,
-        typer.Option(help="Compare two traces event by event; exit 1 if they differ."),
-    ] = None,
-    tolerance: Annotated[float, typer.Option(help="--diff's relative tolerance.")] = 1e-9,
-    schema: Annotated[
-        bool, typer.Option("--schema", help="Print the JSON Schema of a trace line.")
     ] = False,
 ) -> None:
-    """Trace Backpropagation Through Time on a vanilla RNN, step by step.
-
-    The forward pass aₜ = xₜ·W + hₜ₋₁·Wʰ + b, hₜ = f(aₜ); the output ŷ = softmax(h_T·V +
-    b_output) and the loss L = −log ŷ[y]; the backward pass from t = T to 1 with each
-    step's contribution and the running sums; and the update θ ← θ − α·∂L/∂θ.
-    The default --lr 0.1 learns visibly within 100 steps; the seed's 0.001 works too.
-    """
-    if compare is not None or diff is not None or schema:
-        from .compare import from_options
-
-        raise typer.Exit(from_options(dict(locals())))
-    from .checks import Request
+    """The command; its help is HELP."""
+    from .request import Request
     from .run import execute
 
+    if ctx.args:
+        words = " ".join([sentence or "", *ctx.args])
+        error(
+            f"{len(ctx.args) + 1} arguments where one SENTENCE goes; put the sentence in "
+            f'quotes: bptt-trace "{words}"'
+        )
+        raise typer.Exit(2)
+    given = tuple(given_options(ctx))
+    if compare is not None or diff is not None or schema:  # check rather than trace
+        from .compare import from_options
+
+        values = dict(locals())
+        values["hidden"] = hidden if "--hidden" in given else None
+        values["activation"] = activation if "--activation" in given else None
+        raise typer.Exit(from_options(values))
     request = Request(
         sentence=sentence,
         lr=lr,
-        hidden=hidden,
+        hidden=hidden if "--hidden" in given else None,
         seed=seed,
         steps=steps,
         trace_every=trace_every,
         target=target,
-        activation=activation.value if activation else None,
-        loss=loss.value,
+        activation=activation if "--activation" in given else None,
+        loss=loss,
         truncate=truncate,
         clip=clip,
         file=file,
@@ -227,11 +171,24 @@ def trace_command(
         replay=replay,
         export=export,
         pause=pause,
-        detail=detail.value,
+        detail=detail,
+        quiet=quiet,
+        color=color,
+        given=given,
         init=init,
-        layout=layout.value,
+        layout=layout,
     )
     raise typer.Exit(execute(request))
+
+
+def given_options(ctx: typer.Context) -> list[str]:
+    """The options the user gave (rather than left at their defaults), in --help's order."""
+    names = []
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name) if param.name else None
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT", "PROMPT"):
+            names.append(param.opts[0] if param.param_type_name == "option" else "a SENTENCE")
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         code: Any = app(args=argv, prog_name="bptt-trace", standalone_mode=False)
+    except ReaderGone:
+        return 141
     except TyperException as err:
-        error(f"{err.format_message()} (see bptt-trace --help)")
+        message = err.format_message().replace("Value error, ", "")
+        error(f"{message} (see bptt-trace --help)")
         return getattr(err, "exit_code", 2)
     except typer.Abort:
         return 130

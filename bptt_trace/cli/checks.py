@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ from ..core.cells.declaration import Cell
 from ..core.model import parameter_count
 from ..core.tokens import tokenize
 from ..errors import InputError
+from .messages import warning
+from .modes import ignored_options
+from .request import Request
 
 MAX_PARAMETERS = 50_000_000
 """Largest model accepted, in float64 parameters (400 MB)."""
@@ -130,56 +134,16 @@ def check_loaded(
         )
 
 
-@dataclass(frozen=True)
-class Request:
-    """The command line's values, as given."""
-
-    sentence: str | None
-    lr: float
-    hidden: int | None
-    seed: int
-    steps: int
-    trace_every: int | None
-    target: str | None
-    activation: str | None
-    loss: str
-    truncate: int | None
-    clip: float | None
-    file: Path | None
-    json_out: bool
-    output: Path | None
-    save: Path | None
-    load: Path | None
-    precision: int
-    check: bool = False
-    replay: Path | None = None
-    export: Path | None = None
-    pause: bool = False
-    detail: str = "auto"
-    init: Path | None = None
-    layout: str = "rows"
-
-
 def check_outputs(req: Request) -> None:
-    """Refuse, before computing, files that cannot be written and options that conflict."""
+    """Refuse, before computing, options the mode ignores and files that cannot be written."""
     from ..rendering.display import EXPORTS
 
-    if req.replay is not None:
-        named = (
-            ("a SENTENCE", req.sentence),
-            ("--file", req.file),
-            ("--load", req.load),
-            ("--save", req.save),
-            ("--output", req.output),
-            ("--json", req.json_out),
-            ("--check", req.check),
-        )
-        given = [name for name, value in named if value]
-        if given:
-            raise InputError(f"--replay shows a saved trace; leave out {', '.join(given)}")
+    refusal = ignored_options(req)
+    if refusal is not None:
+        raise InputError(refusal)
     from ..files.paths import check_distinct  # one file named twice: refused, nothing written
 
-    inputs = {"--file": req.file, "--load": req.load, "--replay": req.replay}
+    inputs = {"--file": req.file, "--load": req.load, "--replay": req.replay, "--init": req.init}
     check_distinct(inputs, {"--output": req.output, "--save": req.save, "--export": req.export})
     for path, option in ((req.output, "--output"), (req.save, "--save"), (req.export, "--export")):
         if path is not None:
@@ -242,3 +206,13 @@ def prepare(req: Request) -> tuple[Any, ...]:
         detail=req.detail,
     )
     return corpus, config, params, vocab
+
+
+def pause_wanted(req: Request) -> bool:
+    """--pause, unless stdin is not a terminal (then a one-line warning)."""
+    if not req.pause:
+        return False
+    if not sys.stdin.isatty():
+        warning("--pause is ignored: stdin is not a terminal")
+        return False
+    return True

@@ -1,11 +1,35 @@
 """Messages to the user on stderr: one line each. A leaf: nothing below the command line
-imports it, and it imports nothing of the package."""
+imports it, and it imports nothing of the package.
+
+``print`` looks ``sys.stderr`` up at each call, so that while the progress bar shows, a
+message goes above it. A closed stderr loses the message, and nothing else.
+"""
 
 from __future__ import annotations
 
 import sys
 
 
+def _line(text: str) -> None:
+    try:
+        print(f"bptt-trace: {text}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # stderr is closed, or its terminal is gone
+        pass
+
+
 def error(message: str) -> None:
-    """One line on stderr."""
-    print(f"bptt-trace: error: {message}", file=sys.stderr)
+    """Bad input, or how a run failed."""
+    _line(f"error: {message}")
+
+
+def warning(message: str) -> None:
+    _line(f"warning: {message}")
+
+
+def status(message: str) -> None:
+    """How a run ended, or a file it wrote (not under --quiet)."""
+    _line(message)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

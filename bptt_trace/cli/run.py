@@ -1,116 +1,218 @@
 """One run of the command line: check the inputs, feed the events to their readers (the JSON
-writer, the tables, the progress bar), handle Ctrl-C, and return the exit code; and replay."""
+writers, the tables, the progress bar), stop cleanly, say how it ended; and replay.
+
+However a run stops (Ctrl-C, SIGTERM, ``q`` at a prompt, the reader of stdout going away),
+the trace is closed with an event, ``--save`` saves the last parameters seen, and
+``--export`` is written; only bad input leaves everything as it was.
+"""
 
 from __future__ import annotations
 
-import signal
+import os
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from typing import Any, TextIO
+from contextlib import ExitStack
+from typing import Any
 
 from ..errors import InputError
 from ..files.jsonl import JsonlWriter
-from ..rendering.display import Display, Quit
-from ..trace.events import InterruptedEvent, ParamsEvent, RunEvent
-from .checks import Request, check_outputs, prepare
-from .messages import error
-
-
-class StopFlag:
-    """Set by the first Ctrl-C; training stops after the current step."""
-
-    def __init__(self) -> None:
-        self.set = False
-
-    def __call__(self) -> bool:
-        return self.set
-
-
-@contextmanager
-def first_ctrl_c_stops(flag: StopFlag) -> Iterator[None]:
-    """The first SIGINT sets ``flag``; a second one interrupts at once."""
-
-    def handler(signum: int, frame: Any) -> None:
-        flag.set = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread: leave Ctrl-C alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+from ..rendering.display import Display, Quit, terminal_console
+from ..trace.events import CLOSING, Event, InterruptedEvent
+from .checks import check_outputs, pause_wanted, prepare
+from .messages import error, plural, status
+from .progress import TrainingBar
+from .request import Request
+from .stop import Stop
 
 
 def execute(req: Request) -> int:
     """Run ``req``; the exit code. Bad input is reported before anything is computed."""
-    try:
-        check_outputs(req)
-        if req.replay is not None:
-            return replay(req)
-        return stream(req, *prepare(req))
-    except InputError as err:  # raised before the first step is computed
-        error(str(err))
-        return 2
-    except BrokenPipeError:
-        return 141
+    stop = Stop()
+    with stop.on_signals():
+        try:
+            check_outputs(req)
+            if req.replay is not None:
+                from .replay import replay
+
+                return replay(req)
+            return stream(req, stop, *prepare(req))
+        except InputError as err:  # raised before the first step is computed
+            error(str(err))
+            return 2
+        except BrokenPipeError:
+            return 141
+        except KeyboardInterrupt:  # before the trace began: nothing was written
+            if not req.quiet:
+                status("interrupted before the first step; nothing was written")
+            return 130
 
 
-def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> int:
+class Readers:
+    """The readers of one run's events, and what the run told them."""
+
+    def __init__(self, stop: Stop, display: Display, bar: TrainingBar) -> None:
+        self.stop, self.display, self.bar = stop, display, bar
+        self.to_file: JsonlWriter | None = None
+        self.to_stdout: JsonlWriter | None = None
+        self.lines = 0
+        self.code = 0
+        self.reader_gone = False
+        self.run: Any = None
+        self.params: Any = None
+        self.losses: list[float] = []
+        self.closing: Event | None = None
+
+    def deliver(self, event: Event) -> None:
+        """``event`` to every reader: the file first, stdout last."""
+        if self.to_file is not None:
+            self.to_file.write(event)
+            self.lines += 1
+        self._note(event)
+        try:
+            self.display.feed(event)
+            if self.to_stdout is not None:
+                self.to_stdout.write(event)
+        except BrokenPipeError:  # the reader of stdout went away: close the trace, quietly
+            self.reader_gone = True
+            self._lose_stdout()
+        except OSError:  # the terminal went away
+            self._lose_stdout()
+
+    def _lose_stdout(self) -> None:
+        self.to_stdout = None
+        self.display.detach()
+        self.bar.close()
+        self.stop.requested.set()
+
+    def _note(self, event: Event) -> None:
+        kind = event.kind
+        if kind == "run":
+            self.run = event
+        elif kind == "params":
+            self.params = event
+        elif kind == "train_step":
+            self.losses.append(event.loss)  # type: ignore[attr-defined]
+            self.bar.advance(event.step, event.loss)  # type: ignore[attr-defined]
+        elif kind == "check" and not event.passed:  # type: ignore[attr-defined]
+            self.code = 1
+        elif kind in CLOSING:
+            self.closing = event
+            if kind == "diverged":
+                self.bar.close()
+                error(event.message)  # type: ignore[attr-defined]
+                self.code = 1
+            elif kind == "interrupted":
+                self.code = 130
+
+    def stopped(self, code: int) -> None:
+        """Ctrl-C at once, or q at a prompt: close the trace after the last whole step
+        (unless it was closed already, and this was a Ctrl-C during the last tables)."""
+        self.bar.close()
+        self.display.drop_pages()
+        if self.closing is None:
+            self.deliver(InterruptedEvent(len(self.losses)))
+        self.code = code
+
+
+def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, vocab: Any) -> int:
     """Run the training and feed its events to every reader; the exit code."""
     from ..trace.loop import run
 
-    flag = StopFlag()
-    code = 0
-    last_params: ParamsEvent | None = None
-    last_step = 0
-    run_event: RunEvent | None = None
-    diverged = False
+    pausing = pause_wanted(req)
+    stop.at_once = pausing  # under --pause, Ctrl-C stops at the prompt, not after the step
+    display = Display(req.precision, not req.json_out, req.export, pausing, req.color)
+    bar = progress_bar(req, config.steps, display)
+    readers = Readers(stop, display, bar)
+    display.hold = bar.hidden
     with ExitStack() as stack:
-        streams: list[TextIO] = [sys.stdout] if req.json_out else []
+        stack.callback(bar.close)
         if req.output is not None:
-            streams.append(stack.enter_context(open_output(req.output)))
-        writer = JsonlWriter(*streams, detail=config.detail)
-        display = Display(req.precision, not req.json_out, req.export, pause_wanted(req))
-        progress = stack.enter_context(progress_bar(config.steps))
-        stack.enter_context(first_ctrl_c_stops(flag))
+            output = stack.enter_context(open_output(req.output))
+            readers.to_file = JsonlWriter(output, detail=config.detail)
+        if req.json_out:
+            readers.to_stdout = JsonlWriter(sys.stdout, detail=config.detail)
+        events = run(corpus, config, params, vocab, should_stop=stop.is_set)
         try:
-            for event in run(corpus, config, params, vocab, should_stop=flag):
-                writer.write(event)
-                if isinstance(event, RunEvent):
-                    run_event = event
-                elif isinstance(event, ParamsEvent):
-                    last_params = event
-                elif event.kind == "train_step":
-                    last_step = event.step  # type: ignore[attr-defined]
-                    progress(event)
-                elif event.kind == "diverged":
-                    error(event.message)  # type: ignore[attr-defined]
-                    code, diverged = 1, True
-                elif event.kind == "interrupted":
-                    code = 130
-                elif event.kind == "check" and not event.passed:  # type: ignore[attr-defined]
-                    code = 1
-                display.feed(event)
-        except (KeyboardInterrupt, Quit) as stop:
-            event = InterruptedEvent(step=last_step)
-            writer.write(event)
-            display.renderer.feed(event)
-            code = 130 if isinstance(stop, KeyboardInterrupt) else 0
+            for event in events:
+                if event.kind == "end" and stop.is_set():  # a stop during the last step
+                    event = InterruptedEvent(step=event.step)  # type: ignore[attr-defined]
+                readers.deliver(event)
+        except KeyboardInterrupt:
+            events.close()
+            readers.stopped(130)
+        except Quit:
+            events.close()
+            readers.stopped(0)
+        bar.close()
         display.close()
-        display.save_export()
-    if req.save is not None and last_params is not None and not diverged and run_event:
-        import numpy as np
+        exported = display.save_export()
+    saved = save(req, readers)
+    if readers.reader_gone:
+        return 141
+    if not req.quiet:
+        report(req, readers, exported, saved)
+    return readers.code
 
-        from ..files.model_file import save_model
 
-        params = {name: np.asarray(value) for name, value in last_params.params.items()}
-        save_model(req.save, params, run_event.vocab, run_event.config)
-    return code
+def save(req: Request, readers: Readers) -> str | None:
+    """--save: the last parameters seen, unless training diverged; what was saved."""
+    last, run = readers.params, readers.run
+    if req.save is None or last is None or run is None:
+        return None
+    if readers.closing is not None and readers.closing.kind == "diverged":
+        return None
+    import numpy as np
+
+    from ..files.model_file import save_model
+
+    params = {name: np.asarray(value) for name, value in last.params.items()}
+    save_model(req.save, params, run.vocab, run.config)
+    return (
+        f"the model after step {last.step}: |vocab| = {len(run.vocab)}, H = {run.config['hidden']}"
+    )
+
+
+def report(req: Request, readers: Readers, exported: str | None, saved: str | None) -> None:
+    """How the run ended, when no table on a terminal said so; and each file written."""
+    closing = readers.closing
+    if not (sys.stdout.isatty() and not req.json_out) and closing is not None:
+        losses = readers.losses
+        if closing.kind == "end":
+            status(
+                f"finished after {plural(len(losses), 'step')}; "
+                f"loss {losses[0]:.4f} → {losses[-1]:.4f}"
+            )
+        elif closing.kind == "interrupted":
+            steps = readers.run.config["steps"] if readers.run else "?"
+            status(f"interrupted after step {closing.step} of {steps}")  # type: ignore[attr-defined]
+    if req.output is not None:
+        status(f"wrote {req.output} (JSON Lines trace, {plural(readers.lines, 'line')})")
+    if exported is not None:
+        status(f"wrote {req.export} ({exported})")
+    if saved is not None:
+        status(f"wrote {req.save} ({saved})")
+
+
+def progress_bar(req: Request, steps: int, display: Display) -> TrainingBar:
+    """The bar on the tables' console when both share a terminal, else on stderr's; none
+    under --quiet, for one step, off a terminal, or above JSON written to the terminal."""
+    same = same_terminal()
+    wanted = not req.quiet and steps > 1 and sys.stderr.isatty()
+    if same and display.console is None:
+        wanted = False  # raw JSON lines on the bar's terminal would break it
+    console = display.console if same and display.console is not None else None
+    return TrainingBar(console or terminal_console(req.color, stderr=True), steps, wanted)
+
+
+def same_terminal() -> bool:
+    """Whether stdout and stderr are the same terminal."""
+    try:
+        return (
+            sys.stdout.isatty()
+            and sys.stderr.isatty()
+            and os.path.samestat(os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno()))
+        )
+    except (OSError, ValueError, AttributeError):  # not real files (a test's capture)
+        return False
 
 
 def open_output(path: Any) -> Any:
@@ -120,59 +222,3 @@ def open_output(path: Any) -> Any:
     from ..files.outputs import TraceOutput
 
     return TraceOutput(path, "--output")
-
-
-def replay(req: Request) -> int:
-    """Render a saved trace with the live run's tables; nothing is recomputed."""
-    from ..files.trace_reader import read_trace
-
-    assert req.replay is not None
-    events = read_trace(req.replay)
-    display = Display(req.precision, True, req.export, pause_wanted(req))
-    try:
-        for event in events:
-            display.feed(event)
-    except Quit:
-        return 0
-    display.close()
-    display.save_export()
-    return 0
-
-
-def pause_wanted(req: Request) -> bool:
-    """--pause, unless stdin is not a terminal (then a one-line warning) or under --json."""
-    if not req.pause:
-        return False
-    if req.json_out:
-        print("bptt-trace: warning: --pause is ignored with --json", file=sys.stderr)
-        return False
-    if not sys.stdin.isatty():
-        print("bptt-trace: warning: --pause is ignored: stdin is not a terminal", file=sys.stderr)
-        return False
-    return True
-
-
-@contextmanager
-def progress_bar(steps: int) -> Iterator[Any]:
-    """A progress bar on stderr, only when stderr is a terminal and there is more than a step."""
-    if steps < 2 or not sys.stderr.isatty():
-        yield lambda event: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from ..rendering.renderer import make_console
-
-    with Progress(
-        TextColumn("training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"),
-        console=make_console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("train", total=steps, loss="…")
-
-        def update(event: Any) -> None:
-            bar.update(task, completed=event.step, loss=f"{event.loss:.4f}")
-
-        yield update

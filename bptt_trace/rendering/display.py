@@ -1,68 +1,176 @@
-"""Where the tables go: the terminal (unless --json), an --export recording, and --pause."""
+"""Where the tables go: the terminal (unless --json), an --export recording, and --pause.
+
+Under ``--pause`` every forward and backward time step is a page of its own, followed by a
+prompt that says where the trace is; the pages of one table share its column widths, so
+the columns stay put from page to page.
+"""
 
 from __future__ import annotations
 
 import io
 import os
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console, RenderableType
 
 from ..files.atomic import write_atomically
-from ..trace.events import CLOSING, Event
-from .renderer import TraceRenderer, make_console
+from ..trace.events import CLOSING, Event, RunEvent
+from .pages import group, same_widths, where
+from .renderer import GROUPED, TraceRenderer
+from .theme import THEME
 
 EXPORT_WIDTH = 100
-EXPORTS = (".html", ".svg", ".txt")
+EXPORTS = {
+    ".html": "the tables as a web page",
+    ".svg": "the tables as an image",
+    ".txt": "the tables as text",
+}
 
 
 class Quit(Exception):
-    """The user typed q at a --pause prompt."""
+    """The user typed q at a --pause prompt, or its input ended."""
+
+
+class TraceConsole(Console):
+    """A console with the trace's theme that lets a closed pipe be the caller's business."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(theme=THEME, highlight=False, **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        # Rich's own answer is to exit with status 1; the caller closes the trace first.
+        self.quiet = True
+        raise BrokenPipeError
+
+
+def terminal_console(color: str = "auto", stderr: bool = False) -> Console:
+    """A console on stdout (or stderr) that colours as ``--color`` says; ``auto`` leaves it
+    to the terminal and to NO_COLOR and FORCE_COLOR."""
+    options: dict[str, Any] = stdout_size() if not stderr else {}
+    if color == "always":
+        options.update(force_terminal=True, no_color=False)
+    elif color == "never":
+        options.update(color_system=None)
+    return TraceConsole(stderr=stderr, **options)
 
 
 class Display:
     """Renders events to the terminal and the export recording, pausing when asked."""
 
-    def __init__(self, precision: int, show: bool, export: Path | None, pause: bool) -> None:
-        self.renderer = TraceRenderer(precision, step_through=pause)
-        self.console = make_console(**stdout_size()) if show else None
+    def __init__(
+        self,
+        precision: int,
+        show: bool,
+        export: Path | None,
+        pause: bool,
+        color: str = "auto",
+    ) -> None:
+        self.pause = pause and show
+        self.renderer = TraceRenderer(precision, step_through=self.pause)
+        self.console = terminal_console(color) if show else None
         self.export = export
         self.recorder: Console | None = None
         if export is not None:
-            self.recorder = make_console(
+            self.recorder = TraceConsole(
                 file=io.StringIO(),
                 record=True,
                 width=EXPORT_WIDTH,
                 force_terminal=True,
                 color_system="truecolor",
             )
-        self.pause = pause and show
+        self.hold: Callable[[], AbstractContextManager[Any]] = nullcontext
+        """Wrapped around each prompt (the progress bar hides meanwhile)."""
+        self.run: RunEvent | None = None
+        self.pages: list[tuple[Event, list[RenderableType]]] = []
+        self.prompt_open = False
+
+    def detach(self) -> None:
+        """The terminal went away: go on recording for --export only."""
+        self.console = None
+        self.pause = False
+
+    def end_prompt(self) -> None:
+        """End the prompt's line, if ^C or the end of input left it open."""
+        if self.prompt_open:
+            self.prompt_open = False
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
     def _print(self, renderables: list[RenderableType]) -> None:
-        for renderable in renderables:
-            if self.console is not None:
-                self.console.print(renderable)
-            if self.recorder is not None:
+        if self.recorder is not None:
+            for renderable in renderables:
                 self.recorder.print(renderable)
+        if self.console is None or not renderables:
+            return
+        try:
+            self.end_prompt()
+            for renderable in renderables:
+                self.console.print(renderable)
+        except OSError:  # the reader of stdout, or the terminal, went away
+            self.detach()
+            raise
 
     def feed(self, event: Event) -> None:
         if self.console is None and self.recorder is None:
             return  # --json alone: no tables to make
+        if isinstance(event, RunEvent):
+            self.run = event
+        if not self.pause:
+            self._print(self.renderer.feed(event))
+            return
+        if self.pages and group(event) != group(self.pages[0][0]):
+            self._show_pages()
         shown = self.renderer.feed(event)
+        if event.kind in GROUPED:  # held until its table's last time step is here
+            self.pages.append((event, shown + self.renderer.flush()))
+        else:
+            self._page(event, shown)
+
+    def _show_pages(self) -> None:
+        pages, self.pages = self.pages, []
+        if self.console is not None:
+            same_widths([shown for _, shown in pages], self.console)
+        for event, shown in pages:
+            self._page(event, shown)
+
+    def _page(self, event: Event, shown: list[RenderableType]) -> None:
         self._print(shown)
         if shown and self.pause and event.kind not in CLOSING:
-            wait_for_enter()
+            self.ask(where(event, self.run))
+
+    def ask(self, place: str) -> None:
+        """Wait for Enter; ``q`` then Enter, or the end of input, raises Quit."""
+        with self.hold():
+            self.prompt_open = True  # before it shows: a ^C may come as soon as it does
+            try:
+                sys.stderr.write(f"── {place} ── Enter: next · q: quit ")
+                sys.stderr.flush()
+            except OSError:
+                self.detach()
+                raise
+            answer = sys.stdin.readline()
+            if answer.endswith("\n"):
+                self.prompt_open = False
+        if answer == "" or answer.strip().lower() == "q":
+            raise Quit
+
+    def drop_pages(self) -> None:
+        """Forget the pages not yet shown: the run was stopped."""
+        self.pages = []
 
     def close(self) -> None:
         if self.console is not None or self.recorder is not None:
+            self._show_pages()  # a trace cut off in the middle of a table
             self._print(self.renderer.close())
 
-    def save_export(self) -> None:
-        """Write the recording to --export FILE atomically, as HTML, SVG or text."""
+    def save_export(self) -> str | None:
+        """Write the recording to --export FILE atomically; what it holds, for the user."""
         if self.recorder is None or self.export is None:
-            return
+            return None
         suffix = self.export.suffix.lower()
         if suffix == ".html":
             content = self.recorder.export_html()
@@ -72,15 +180,7 @@ class Display:
             content = self.recorder.export_text()
         data = content.encode("utf-8")
         write_atomically(self.export, lambda handle: handle.write(data))
-
-
-def wait_for_enter() -> None:
-    """Block until Enter; ``q`` then Enter raises Quit."""
-    sys.stderr.write("── Enter: next · q then Enter: quit ── ")
-    sys.stderr.flush()
-    answer = sys.stdin.readline()
-    if answer == "" or answer.strip().lower() == "q":
-        raise Quit
+        return EXPORTS[suffix]
 
 
 def stdout_size() -> dict[str, Any]:

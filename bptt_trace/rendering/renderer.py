@@ -52,6 +52,9 @@ from .update import UpdateView
 Grouped = ForwardEvent | OutputEvent | BackwardEvent
 """Events shown together, one table per step and sentence."""
 
+GROUPED = tuple(cls.kind for cls in (ForwardEvent, OutputEvent, BackwardEvent))
+"""Their kinds."""
+
 GROUP_EDGE = 6
 """A table shows the first and the last GROUP_EDGE time steps of a longer sentence."""
 
@@ -101,6 +104,10 @@ class TraceRenderer:
                 Text("The trace ends without a closing event: it was cut off.", "status.bad")
             )
         return out
+
+    def flush(self) -> list[RenderableType]:
+        """The events held for a group, rendered now (``--pause`` shows each as it comes)."""
+        return self._flush()
 
     def _flush_if_new_group(self, event: Event) -> list[RenderableType]:
         if not self.pending:

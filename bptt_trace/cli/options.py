@@ -1,0 +1,141 @@
+"""The command's options: each one's type, placeholder, help, and panel in --help.
+
+The choices of --activation, --loss and --detail are the Literal types of ``config``; the
+defaults are shown one way, Typer's ``[default: …]``. Help texts say "step" for a training
+step (one update) and "time step t" for a position in a sentence.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from ..config import Activation, Detail, LossMode
+from .request import ColorChoice
+
+Layout = Literal["rows", "torch", "keras"]
+
+INPUT, MODEL, TRAINING, OUTPUT, DISPLAY = "Input", "Model", "Training", "Output", "Display"
+CHECK = "Check your own BPTT"
+
+
+def option(panel: str, text: str, metavar: str | None = None) -> Any:
+    return typer.Option(help=text, metavar=metavar, rich_help_panel=panel)
+
+
+def flag(panel: str, text: str, name: str) -> Any:
+    return typer.Option(name, help=text, rich_help_panel=panel, metavar="")
+
+
+Sentence = Annotated[
+    str | None,
+    typer.Argument(
+        help='The sentence to trace, in quotes: "I like NLP".',
+        metavar="SENTENCE",
+        show_default=False,
+    ),
+]
+File = Annotated[
+    Path | None, option(INPUT, "Read one sentence a line from FILE ('-': stdin).", "FILE")
+]
+Target = Annotated[
+    str,
+    option(
+        INPUT, "The token to predict after the sentence; added to the vocabulary if new.", "WORD"
+    ),
+]
+Replay = Annotated[
+    Path | None,
+    option(INPUT, "Show a saved JSON Lines trace ('-': stdin) again, recomputing nothing.", "FILE"),
+]
+Hidden = Annotated[int, option(MODEL, "Hidden size H.", "H")]
+Act = Annotated[Activation, option(MODEL, "The activation f.")]
+Seed = Annotated[
+    int, option(MODEL, "Random seed N of the initial W, Wʰ and V (the biases start at 0).", "N")
+]
+Load = Annotated[
+    Path | None,
+    option(MODEL, "Start from a model saved with --save (it has H, f and the parameters).", "FILE"),
+]
+Lr = Annotated[float, option(TRAINING, "Learning rate α of the update θ ← θ − α·∂L/∂θ.", "α")]
+Steps = Annotated[
+    int, option(TRAINING, "Training steps N, each one update over all the sentences.", "N")
+]
+Loss = Annotated[
+    LossMode,
+    option(
+        TRAINING,
+        "last: one output, at the last time step; every: an output at every time step t, "
+        "predicting the next token, L = Σₜ Lₜ.",
+    ),
+]
+Truncate = Annotated[
+    int | None,
+    option(TRAINING, "Truncated BPTT: each loss flows back through K time steps at most.", "K"),
+]
+Clip = Annotated[
+    float | None,
+    option(TRAINING, "Scale the gradient to a global norm of at most C before the update.", "C"),
+]
+Check = Annotated[
+    bool,
+    flag(
+        TRAINING,
+        "Check the gradients against finite differences; exit 1 if a relative error is above 1e-6.",
+        "--check",
+    ),
+]
+Json = Annotated[
+    bool, flag(OUTPUT, "Write the trace as JSON Lines to stdout, and no tables.", "--json")
+]
+Output = Annotated[Path | None, option(OUTPUT, "Also write the JSON Lines trace to FILE.", "FILE")]
+Save = Annotated[Path | None, option(OUTPUT, "Save the trained model to FILE (.npz).", "FILE")]
+Export = Annotated[
+    Path | None,
+    option(OUTPUT, "Also save the tables to FILE: .html or .svg (in colour) or .txt.", "FILE"),
+]
+TraceEvery = Annotated[
+    int | None,
+    option(OUTPUT, "Also trace every K-th step in full (the first and the last always are).", "K"),
+]
+DetailLevel = Annotated[
+    Detail,
+    option(
+        OUTPUT,
+        "auto: summarise arrays past 64 entries (a matrix past 1,024); full: every entry, in "
+        "the tables and the JSON; summary: summarise every matrix.",
+    ),
+]
+Precision = Annotated[int, option(DISPLAY, "N decimals in the tables.", "N")]
+Pause = Annotated[
+    bool, flag(DISPLAY, "Wait for Enter after each table, time step by time step.", "--pause")
+]
+Quiet = Annotated[
+    bool,
+    flag(DISPLAY, "No progress bar, and no line on how the run ended or what it wrote.", "--quiet"),
+]
+Color = Annotated[
+    ColorChoice,
+    option(
+        DISPLAY,
+        "Colour in the tables; auto: on a terminal, unless NO_COLOR is set or FORCE_COLOR is.",
+    ),
+]
+Init = Annotated[
+    Path | None, option(CHECK, "Start from your own weights (.npz in --layout).", "FILE")
+]
+LayoutChoice = Annotated[
+    Layout, option(CHECK, "The layout of --init and --compare: rows (the tables'), torch, keras.")
+]
+Compare = Annotated[
+    Path | None,
+    option(
+        CHECK, "Check your gradients (.npz) of --init's weights; exit 1 if they differ.", "FILE"
+    ),
+]
+Diff = Annotated[
+    tuple[Path, Path] | None,
+    option(CHECK, "Compare two traces event by event; exit 1 if they differ.", "A B"),
+]
+Tolerance = Annotated[float, option(CHECK, "The relative tolerance of --diff.", "R")]
+Schema = Annotated[bool, flag(CHECK, "Print the JSON Schema of a trace line.", "--schema")]

@@ -1,0 +1,72 @@
+"""--pause, page by page: what a prompt calls the page just shown, and one set of column
+widths for all the pages of a table, so that its columns stay put from page to page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+
+from ..trace.events import Event, RunEvent
+
+PLACES = {
+    "run": "the model and the inputs",
+    "output": "output",
+    "blame": "blame matrix",
+    "jacobians": "vanishing or exploding?",
+    "loss_gradients": "per-loss gradients",
+    "check": "gradient check",
+    "gradients": "gradients",
+    "update": "update",
+}
+"""What a --pause prompt calls the page just shown (forward and backward pages: t of T)."""
+
+
+def group(event: Event) -> tuple[Any, ...]:
+    return (event.kind, getattr(event, "step", None), getattr(event, "sentence", None))
+
+
+def where(event: Event, run: RunEvent | None) -> str:
+    """The prompt's place: e.g. "step 1 · forward t = 2 of 3"."""
+    parts = []
+    step = getattr(event, "step", None)
+    if step:
+        parts.append(f"step {step}")
+    sentence = getattr(event, "sentence", None)
+    if run is not None and sentence is not None and len(run.sentences) > 1:
+        parts.append(f"sentence {sentence + 1}")
+    t = getattr(event, "t", None)
+    if event.kind in ("forward", "backward") or (event.kind == "output" and t is not None):
+        length = len(run.sentences[sentence]) if run is not None and sentence is not None else t
+        if event.kind == "output" and run is not None and run.config.get("loss") == "last":
+            parts.append("output")
+        else:
+            parts.append(f"{event.kind} t = {t} of {length}")
+    else:
+        parts.append(PLACES.get(event.kind, event.kind.replace("_", " ")))
+    return " · ".join(parts)
+
+
+def tables(renderables: list[RenderableType]) -> Iterator[Table]:
+    for renderable in renderables:
+        if isinstance(renderable, Table):
+            yield renderable
+        elif isinstance(renderable, Group):
+            yield from tables(list(renderable.renderables))
+
+
+def same_widths(pages: list[list[RenderableType]], console: Console) -> None:
+    """Give the n-th table of every page the same column widths: the widest each needs.
+
+    (Rich measures a table's columns only in ``Table._calculate_column_widths``.)
+    """
+    for same in zip(*(list(tables(page)) for page in pages), strict=False):
+        if len({len(table.columns) for table in same}) != 1:
+            continue
+        measured = [table._calculate_column_widths(console, console.options) for table in same]
+        widest = [max(widths) for widths in zip(*measured, strict=True)]
+        for table in same:
+            for index, (column, width) in enumerate(zip(table.columns, widest, strict=True)):
+                column.width = max(width - table._get_padding_width(index), 1)
