@@ -19,7 +19,7 @@ import pytest
 from bptt_trace.cli.app import EXAMPLES, main
 from bptt_trace.config import ACTIVATIONS, DETAILS, LOSS_MODES
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 CORPUS = ROOT / "sentences" / "corpus.txt"
 ENV = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
 ENV["PYTHONPATH"] = str(ROOT)
