@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from ..errors import InputError
 from ..files.jsonl import JsonlWriter
+from ..rendering.check import check_failure
 from ..rendering.display import Display, Quit
 from ..trace.events import InterruptedEvent, ParamsEvent, RunEvent
 from .checks import Request, check_outputs, prepare
@@ -95,6 +96,7 @@ def stream(req: Request, corpus: Any, config: Any, params: Any, vocab: Any) -> i
                     code = 130
                 elif event.kind == "check" and not event.passed:  # type: ignore[attr-defined]
                     code = 1
+                    error(check_failure(event) or "the gradient check failed")  # type: ignore[arg-type]
                 display.feed(event)
         except (KeyboardInterrupt, Quit) as stop:
             event = InterruptedEvent(step=last_step)

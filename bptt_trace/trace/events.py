@@ -142,7 +142,8 @@ class LossGradientsEvent(Event):
 
 @dataclass(frozen=True)
 class CheckEvent(Event):
-    """The gradient check: per parameter, entries checked of total and max relative error."""
+    """The gradient check: per parameter, entries compared of total, max relative error, and
+    entries skipped (their every finite-difference stencil crosses a kink of the activation)."""
 
     kind: ClassVar[str] = "check"
     step: int
@@ -150,6 +151,7 @@ class CheckEvent(Event):
     checked: dict[str, int]
     total: dict[str, int]
     max_error: dict[str, float]
+    skipped: dict[str, int]
     truncation_error: dict[str, float] | None
     passed: bool
 

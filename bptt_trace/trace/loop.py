@@ -158,6 +158,7 @@ def check_event(step: int, cell: Cell, p: Params, batch: Batch, config: Config) 
         checked=result.checked,
         total=result.total,
         max_error=result.max_error,
+        skipped=result.skipped,
         truncation_error=result.truncation_error,
         passed=result.passed,
     )

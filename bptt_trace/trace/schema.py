@@ -118,6 +118,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "checked": obj,
             "total": obj,
             "max_error": params_of(scalars),
+            "skipped": params_of({spec.name: integer for spec in specs}),
             "truncation_error": optional(params_of(scalars)),
             "passed": boolean,
         },

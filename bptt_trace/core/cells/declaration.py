@@ -141,6 +141,11 @@ class Cell(ABC):
     def shown_locals(self, p: Params, cache: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
         """The local terms of n time steps, (n, H) each."""
 
+    def kink_sides(self, cache: np.ndarray) -> np.ndarray | None:
+        """Which side of its activation's kinks each cached unit is on (for the gradient check:
+        finite differences across a kink mean nothing); None for a cell smooth everywhere."""
+        return None
+
 
 def initial(params: tuple[Param, ...], dims: Mapping[str, int], rng: np.random.Generator) -> Params:
     """Each ``normal`` parameter drawn from N(0, σ²) with σ = 0.5/√H, in declaration order from

@@ -89,3 +89,6 @@ class VanillaRNN(Cell):
 
     def shown_locals(self, p: Params, cache: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
         return {"f_prime": self.act.f_prime(cache, h)}
+
+    def kink_sides(self, cache: np.ndarray) -> np.ndarray | None:
+        return cache > 0 if self.act.kinked else None  # ReLU's kink at aₜ = 0
