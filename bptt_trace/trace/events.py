@@ -112,7 +112,8 @@ class BlameEvent(Event):
 
 @dataclass(frozen=True)
 class JacobiansEvent(Event):
-    """‖∂h_T/∂hₖ‖₂ for k = first … T, Wʰ's σ_max and spectral radius, and a verdict."""
+    """‖∂h_T/∂hₖ‖₂ for k = first … T, Wʰ's σ_max and spectral radius, a verdict, the factor
+    per step, and the cause of an extreme verdict (an exactly zero gradient, an overflow)."""
 
     kind: ClassVar[str] = "jacobians"
     whole: ClassVar[tuple[str, ...]] = ("norms",)
@@ -125,6 +126,7 @@ class JacobiansEvent(Event):
     verdict: str
     end_to_end: float
     rate: float
+    cause: str | None
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ def flow_events(
         verdict=d.verdict,
         end_to_end=d.end_to_end,
         rate=d.rate,
+        cause=d.cause,
     )
 
 

@@ -111,6 +111,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "verdict": string,
             "end_to_end": number,
             "rate": number,
+            "cause": optional(string),
         },
         "check": {
             "step": integer,
