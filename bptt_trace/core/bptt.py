@@ -50,9 +50,12 @@ class Backward:
     sentence_loss:  (B,) each sentence's own Σₜ Lₜ
     grads:          ∂L/∂θ for every parameter, in declaration order
     dh_from_output: (B, T+1, H) the part of ∂L/∂hₜ that comes from the output at t
-    dh_from_next:   (B, T+1, H) the part that comes from time step t+1 through the cell
-    delta:          (B, T+1, ·) the cell's delta (∂L/∂aₜ for the vanilla RNN)
-    cut:            (B, T+1) True where a truncated flow was cut before reaching hₜ₋₁
+    dh_from_next:   (B, T+1, H) the part that comes from time step t+1 through the cell (with
+                    truncation: of the losses whose flow still reaches hₜ)
+    delta:          (B, T+1, ·) the cell's delta (∂L/∂aₜ for the vanilla RNN; with truncation:
+                    of the losses whose flow reaches aₜ)
+    cut:            (B, T+1) True where a truncated flow stops: a loss's flow reaches hₜ and not
+                    hₜ₋₁ (whatever its value, zero included)
     do_norm:        (B, T+1) ‖∂L/∂oₜ‖ (0 where t has no output), with the 1/B of the mean
     """
 
@@ -85,7 +88,7 @@ def backward(
     if truncate is None:
         dh_from_next, delta, cut = full_bptt(cell, p, fw, dh_from_output)
     else:
-        dh_from_next, delta, cut = truncated_bptt(cell, p, fw, dh_from_output, truncate)
+        dh_from_next, delta, cut = truncated_bptt(cell, p, fw, dh_from_output, truncate, batch.out)
     return Backward(
         loss=float(sentence_loss.sum() * (1.0 / B)),
         sentence_loss=sentence_loss,
@@ -140,12 +143,15 @@ def full_bptt(
 
 
 def truncated_bptt(
-    cell: Cell, p: Params, fw: Forward, dh_from_output: np.ndarray, K: int
+    cell: Cell, p: Params, fw: Forward, dh_from_output: np.ndarray, K: int, has_loss: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Truncated BPTT: the gradient of each loss flows back through at most K time steps.
 
     ``ages[:, j]`` is the part of ∂L/∂hₜ that comes from the loss at t + j; the oldest, of age
-    K − 1, stops at hₜ: it is cut, and ``cut`` marks where that happens.
+    K − 1, stops at hₜ. So ∂L/∂hₜ and ∂L/∂aₜ here are those of the losses at t … t + K − 1
+    only, and the part from step t+1 those of t+1 … t + K − 1 (the loss at t + K stops at
+    hₜ₊₁). ``cut`` marks each hₜ (t > 1) where a loss's flow stops: where ``has_loss`` (B, T+1)
+    has a loss at t + K − 1, whatever the flow's value.
     """
     B, T1, H = dh_from_output.shape
     K = min(K, T1 - 1)
@@ -153,13 +159,13 @@ def truncated_bptt(
     delta = np.zeros((B, T1, cell.cache_width(H)))
     cut = np.zeros((B, T1), dtype=bool)
     ages = np.zeros((B, K, H))
+    cut[:, 2 : T1 - K + 1] = has_loss[:, K + 1 : T1]  # the loss at t + K − 1 stops at hₜ
     for t in range(T1 - 1, 0, -1):
         ages[:, 0] += dh_from_output[:, t]  # the loss at t enters with age 0
         dh_t = ages.sum(axis=1)  # ∂L/∂hₜ, over the losses whose flow still reaches hₜ
         dh_from_next[:, t] = dh_t - dh_from_output[:, t]
         delta[:, t] = cell.delta(p, dh_t, fw.cache[:, t], fw.h[:, t])  # backprop into the cell
         each = cell.delta(p, ages, fw.cache[:, t, None], fw.h[:, t, None])  # per loss
-        cut[:, t] = np.any(each[:, K - 1] != 0.0, axis=1) & (t > 1)  # age K − 1 stops here
         ages[:, 1:] = cell.to_previous(p, each[:, : K - 1], fw.cache[:, t, None])  # one older
         ages[:, 0] = 0.0
     return dh_from_next, delta, cut
