@@ -20,6 +20,7 @@ from .batch import Batch
 from .bptt import Forward
 from .cells.declaration import Cell, Outer, Params, Row, Total
 from .model import declared
+from .norms import row_norms
 from .output import OUTPUT_PARAMS, log_softmax, logits
 
 MAX_LOSSES = 64
@@ -80,7 +81,7 @@ def loss_flow(
         if first >= stop:
             continue
         flowing = dh[first:stop]  # ∂Lₛ/∂hₖ of the losses still flowing
-        blame[first:stop, k - 1] = np.sqrt(np.einsum("ij,ij->i", flowing, flowing))  # ‖∂Lₛ/∂hₖ‖
+        blame[first:stop, k - 1] = row_norms(flowing)  # ‖∂Lₛ/∂hₖ‖
         delta = cell.delta(p, flowing, kept[k], h[k])  # backprop into the cell
         if with_grads:
             values = {"h_prev": h[k - 1], cell.delta_key: delta}

@@ -13,11 +13,18 @@ SAFE_LOW, SAFE_HIGH = 1e-150, 1e150
 """Between these the plain √(Σ x²) neither underflows nor overflows (for up to 1e8 entries)."""
 
 
-def row_norms(rows: np.ndarray) -> np.ndarray:
-    """‖row‖₂ of each row of an (n, d) array."""
+def row_norms(rows: np.ndarray, pairwise: bool = False) -> np.ndarray:
+    """‖row‖₂ of each row of an (n, d) array.
+
+    The plain sum is √(einsum of x·x), or with ``pairwise`` that of ``np.linalg.norm(axis=1)``
+    (pairwise summation; the two can differ in the last bit, and each caller keeps its own).
+    """
     rows = np.asarray(rows, dtype=float)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        plain = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+        if pairwise:
+            plain = np.linalg.norm(rows, axis=1)
+        else:
+            plain = np.sqrt(np.einsum("ij,ij->i", rows, rows))
         unsafe = ~((plain > SAFE_LOW) & (plain < SAFE_HIGH)) & np.isfinite(rows).all(axis=1)
         if unsafe.any():
             block = rows[unsafe]

@@ -228,11 +228,14 @@ class TraceRenderer:
     def _(self, event: EndEvent) -> list[RenderableType]:
         self.closed = True
         first = self.curve[0][1] if self.curve else event.loss
+        losses = f"loss {fmt(first, self.precision)[1:]} → {fmt(event.loss, self.precision)[1:]}"
+        if event.warning:  # finite, but absurdly large
+            done = f"⚠ finished after {event.step} step(s), but {event.warning} ({losses})"
+            return [*self._summary(), Text(done, "status.bad")]
         return [
             *self._summary(),
             Text(
-                f"✓ finished after {event.step} step(s): loss {fmt(first, self.precision)[1:]} → "
-                f"{fmt(event.loss, self.precision)[1:]} "
+                f"✓ finished after {event.step} step(s): {losses} "
                 "(the loss of the last step, before its update)",
                 "status.ok",
             ),

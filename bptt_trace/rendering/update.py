@@ -107,14 +107,8 @@ class UpdateView:
     def note(self) -> Text | None:
         """Says so when α·∂L/∂θ is too small to show at this precision."""
         e = self.event
-        change = max(
-            (
-                float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
-                for n in (spec.name for spec in self.specs)
-                if not (is_summary(e.new[n]) or is_summary(e.old[n]))
-            ),
-            default=float("inf"),
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # absurd runs: no warning on stderr
+            change = self._largest_change()
         if change >= 0.5 * 10.0 ** (-self.precision):
             return None
         return Text(
@@ -123,6 +117,17 @@ class UpdateView:
             f"--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
             " shows it.",
             "note",
+        )
+
+    def _largest_change(self) -> float:
+        e = self.event
+        return max(
+            (
+                float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
+                for n in (spec.name for spec in self.specs)
+                if not (is_summary(e.new[n]) or is_summary(e.old[n]))
+            ),
+            default=float("inf"),
         )
 
     def _side_by_side_width(self) -> int:

@@ -205,9 +205,13 @@ class PredictionsEvent(Event):
 
 @dataclass(frozen=True)
 class EndEvent(Event):
+    """The run finished all its steps; ``warning`` says when its parameters or loss grew
+    absurdly large while staying finite (None otherwise)."""
+
     kind: ClassVar[str] = "end"
     step: int
     loss: float
+    warning: str | None = None
 
 
 @dataclass(frozen=True)

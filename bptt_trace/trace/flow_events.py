@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
-
 from ..core.batch import Batch
 from ..core.bptt import Backward, Forward
 from ..core.cells.declaration import Cell, Params
 from ..core.flow import HORIZON, contribution_norm, loss_flow
 from ..core.jacobians import diagnose
 from ..core.model import declared
+from ..core.norms import row_norms
 from .events import BlameEvent, Event, JacobiansEvent, LossGradientsEvent
 
 PER_LOSS_MAX = 20_000
@@ -37,10 +36,10 @@ def flow_events(
     per_loss = n_losses > 1 and n_losses * sum(v.size for v in p.values()) <= PER_LOSS_MAX
     flow = loss_flow(cell, p, batch, fw, s, truncate, with_grads=per_loss)
     h = fw.h[s]
-    norms = {  # the norm of each per-time-step quantity, for t = 1 … T
-        "h_prev": np.linalg.norm(h[:T], axis=1),
-        "h": np.linalg.norm(h[1 : T + 1], axis=1),
-        cell.delta_key: np.linalg.norm(bw.delta[s, 1 : T + 1], axis=1),
+    norms = {  # the norm of each per-time-step quantity, for t = 1 … T (scaled: no overflow)
+        "h_prev": row_norms(h[:T], pairwise=True),
+        "h": row_norms(h[1 : T + 1], pairwise=True),
+        cell.delta_key: row_norms(bw.delta[s, 1 : T + 1], pairwise=True),
         "do": bw.do_norm[s, 1 : T + 1],
     }
     # ‖contribution of time step t‖; e.g. ‖hₜ₋₁ᵀ·∂L/∂aₜ‖ = ‖hₜ₋₁‖·‖∂L/∂aₜ‖

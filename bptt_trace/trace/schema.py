@@ -140,7 +140,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "top": list_of(list_of(pair)),
             "targets": list_of(optional(string)),
         },
-        "end": {"step": integer, "loss": number},
+        "end": {"step": integer, "loss": number, "warning": optional(string)},
         "diverged": {"step": integer, "quantity": string, "message": string},
         "interrupted": {"step": integer},
     }
