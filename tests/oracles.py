@@ -58,12 +58,13 @@ def corpus_loss(p: Params, corpus: list[list[int]], target: int, mode: str, f: s
     return sum(sum(L for _, L in losses(p, s, target, mode, f)) for s in corpus) / len(corpus)
 
 
-def numeric_gradients(loss: Callable[[Params], float], p: Params, eps: float = 3e-3) -> Params:
+def numeric_gradients(loss: Callable[[Params], float], p: Params, eps: float = 1e-3) -> Params:
     """Central finite differences of ``loss(params)`` for every entry of every parameter.
 
     The five-point central stencil (f(x−2ε) − 8f(x−ε) + 8f(x+ε) − f(x+2ε)) / 12ε has an
-    error of order ε⁴, so that a step of 3e-3 keeps float64 round-off (about 1e-16/ε) and
-    truncation error both near 1e-13: small enough to test a relative error of 1e-7.
+    error of order ε⁴·f⁽⁵⁾/30, so that a step of 1e-3 keeps float64 round-off (about
+    3e-13) and truncation error both small enough to test a relative error of 1e-7 (at 3e-3 a
+    one-unit RNN with Wʰ = 1.3 over five steps was 2.3e-7 off).
     """
     grads = {}
 
@@ -100,13 +101,14 @@ def truncated_reference(p: Params, ids: list[int], eos: int, mode: str, f: str, 
 
 
 def max_relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """max |a − b| / max(|a| + |b|, 1e-6), entrywise.
+    """max |a − b| / max(|a| + |b|, 1e-5), entrywise.
 
     The floor keeps entries that are (nearly) zero, such as the gradient reaching the first
-    word of a long sentence, from dividing finite-difference noise (about 1e-13) by zero:
-    below 1e-6 an entry must agree to 1e-13 absolutely for a relative error of 1e-7.
+    word of a long sentence, from dividing finite-difference noise (about 1e-13, measured up
+    to 1.05e-13) by zero: below 1e-5 an entry must agree to 1e-12 absolutely for a relative
+    error of 1e-7, ten times that noise.
     """
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-6)))
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-5)))
 
 
 # The gated cells, one dense time step at a time, straight from their equations.

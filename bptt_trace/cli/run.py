@@ -15,7 +15,9 @@ from typing import Any
 
 from ..errors import InputError
 from ..files.jsonl import JsonlWriter
+from ..rendering.check import check_failure
 from ..rendering.display import Display, Quit, terminal_console
+from ..rendering.theme import fmt_loss
 from ..trace.events import CLOSING, Event, InterruptedEvent
 from .checks import check_outputs, pause_wanted, prepare
 from .messages import error, plural, status
@@ -94,6 +96,7 @@ class Readers:
             self.bar.advance(event.step, event.loss)  # type: ignore[attr-defined]
         elif kind == "check" and not event.passed:  # type: ignore[attr-defined]
             self.code = 1
+            error(check_failure(event) or "the gradient check failed")  # type: ignore[arg-type]
         elif kind in CLOSING:
             self.closing = event
             if kind == "diverged":
@@ -177,9 +180,11 @@ def report(req: Request, readers: Readers, exported: str | None, saved: str | No
     if not (sys.stdout.isatty() and not req.json_out) and closing is not None:
         losses = readers.losses
         if closing.kind == "end":
+            warning = getattr(closing, "warning", None)
             status(
-                f"finished after {plural(len(losses), 'step')}; "
-                f"loss {losses[0]:.4f} → {losses[-1]:.4f}"
+                f"finished after {plural(len(losses), 'step')}"
+                + (f", but {warning}" if warning else "")
+                + f"; loss {fmt_loss(losses[0])} → {fmt_loss(losses[-1])}"
             )
         elif closing.kind == "interrupted":
             steps = readers.run.config["steps"] if readers.run else "?"

@@ -57,9 +57,12 @@ class Backward:
     grads:          ∂L/∂θ for every parameter, in declaration order
     dh_from_output: (B, T+1, H) the part of ∂L/∂hₜ that comes from the output at t
     from_next:      (B, T+1, S) the part of ∂L/∂sₜ that comes from time step t+1 through the
-                    cell (its first H columns are ∂L/∂hₜ's)
-    delta:          (B, T+1, ·) the cell's delta (∂L/∂aₜ for the vanilla RNN)
-    cut:            (B, T+1) True where a truncated flow was cut before reaching hₜ₋₁
+                    cell, its first H columns ∂L/∂hₜ's (with truncation: of the losses whose
+                    flow still reaches sₜ)
+    delta:          (B, T+1, ·) the cell's delta (∂L/∂aₜ for the vanilla RNN; with truncation:
+                    of the losses whose flow reaches aₜ)
+    cut:            (B, T+1) True where a truncated flow stops: a loss's flow reaches hₜ and not
+                    hₜ₋₁ (whatever its value, zero included)
     do_norm:        (B, T+1) ‖∂L/∂oₜ‖ (0 where t has no output), with the 1/B of the mean
     """
 
@@ -93,7 +96,7 @@ def backward(
     if truncate is None:
         from_next, delta, cut = full_bptt(cell, q, fw, dh_from_output)
     else:
-        from_next, delta, cut = truncated_bptt(cell, q, fw, dh_from_output, truncate)
+        from_next, delta, cut = truncated_bptt(cell, q, fw, dh_from_output, truncate, batch.out)
     return Backward(
         loss=float(sentence_loss.sum() * (1.0 / B)),
         sentence_loss=sentence_loss,
@@ -150,12 +153,15 @@ def full_bptt(
 
 
 def truncated_bptt(
-    cell: Cell, p: Params, fw: Forward, dh_from_output: np.ndarray, K: int
+    cell: Cell, p: Params, fw: Forward, dh_from_output: np.ndarray, K: int, has_loss: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Truncated BPTT: the gradient of each loss flows back through at most K time steps.
 
     ``ages[:, j]`` is the part of ∂L/∂sₜ that comes from the loss at t + j; the oldest, of age
-    K − 1, stops at sₜ: it is cut, and ``cut`` marks where that happens.
+    K − 1, stops at sₜ. So ∂L/∂sₜ and the delta here are those of the losses at t … t + K − 1
+    only, and the part from step t+1 those of t+1 … t + K − 1 (the loss at t + K stops at
+    sₜ₊₁). ``cut`` marks each sₜ (t > 1) where a loss's flow stops: where ``has_loss`` (B, T+1)
+    has a loss at t + K − 1, whatever the flow's value.
     """
     B, T1, H = dh_from_output.shape
     S = fw.state.shape[2]
@@ -164,6 +170,7 @@ def truncated_bptt(
     delta = np.zeros((B, T1, cell.delta_width(H)))
     cut = np.zeros((B, T1), dtype=bool)
     ages = np.zeros((B, K, S))
+    cut[:, 2 : T1 - K + 1] = has_loss[:, K + 1 : T1]  # the loss at t + K − 1 stops at sₜ
     for t in range(T1 - 1, 0, -1):
         ages[:, 0, :H] += dh_from_output[:, t]  # the loss at t enters with age 0
         ds_t = ages.sum(axis=1)  # ∂L/∂sₜ, over the losses whose flow still reaches sₜ
@@ -172,7 +179,6 @@ def truncated_bptt(
         kept, state = fw.cache[:, t], fw.state[:, t]
         delta[:, t] = cell.delta(p, ds_t, kept, state)  # backprop into the cell
         each = cell.delta(p, ages, kept[:, None], state[:, None])  # per loss
-        cut[:, t] = np.any(each[:, K - 1] != 0.0, axis=1) & (t > 1)  # age K − 1 stops here
         ages[:, 1:] = cell.to_previous(p, each[:, : K - 1], kept[:, None])  # one step older
         ages[:, 0] = 0.0
     return from_next, delta, cut

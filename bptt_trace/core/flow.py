@@ -20,6 +20,7 @@ from .batch import Batch
 from .bptt import Forward
 from .cells.declaration import Cell, Outer, Params, Row, Total
 from .model import declared
+from .norms import row_norms
 from .output import OUTPUT_PARAMS, log_softmax, logits
 
 MAX_LOSSES = 64
@@ -84,13 +85,12 @@ def loss_flow(
         if first >= stop:
             continue
         flowing = ds[first:stop]  # ∂Lₛ/∂sₖ of the losses still flowing
-        dh = flowing[:, :H]
-        blame[first:stop, k - 1] = np.sqrt(np.einsum("ij,ij->i", dh, dh))  # ‖∂Lₛ/∂hₖ‖
+        blame[first:stop, k - 1] = row_norms(flowing[:, :H])  # ‖∂Lₛ/∂hₖ‖
         delta = cell.delta(q, flowing, kept[k], state[k])  # backprop into the cell
         values = cell.step_values(q, kept[k], h[k - 1], delta)
         if cell.extra_blame:
             key, name = cell.extra_blame
-            extra[name][first:stop, k - 1] = np.linalg.norm(values[key], axis=-1)
+            extra[name][first:stop, k - 1] = row_norms(values[key])
         if with_grads:
             for spec in cell.params:
                 if isinstance(spec.grad, Row):

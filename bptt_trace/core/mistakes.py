@@ -120,7 +120,7 @@ def backprop(ctx: Context, k: Knobs) -> Result:
     if k.truncate is not None:
         cell = VanillaRNN(act.name)
         fw = Forward(state=h, cache=a, hidden=H)  # the vanilla RNN's state is hₜ
-        dh_next, da, _ = truncated_bptt(cell, p, fw, dh_out, k.truncate)
+        dh_next, da, _ = truncated_bptt(cell, p, fw, dh_out, k.truncate, out)
         dh = dh_out + dh_next
     else:
         dh_next = np.zeros((B, H))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
@@ -18,25 +18,44 @@ def backward_table(
     events: Sequence[BackwardEvent],
     precision: int,
     cell: Cell,
-    truncate: int | None,
+    config: Mapping[str, Any],
+    sentences: int = 1,
 ) -> Table:
-    """The flow of ∂L/∂hₜ from t = T down to 1: from the output, from step t+1, into the cell."""
+    """The flow of ∂L/∂hₜ from t = T down to 1: from the output, from step t+1, into the cell.
+
+    ``config`` is the run's (its truncation and loss mode say where flows stop); ``sentences``
+    is B, the number of sentences whose mean L is: every number here carries its 1/B.
+    """
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
     chain = " → ".join(f"h{subscript(e.t)}" for e in events)
+    truncate = config.get("truncate")
+    notes = [cell.backward_note]
+    if sentences > 1:
+        notes.append(
+            f"L is the mean over the B = {sentences} sentences, so every ∂L/∂ here carries its "
+            f"factor 1/B = 1/{sentences}; the output table's ŷₜ − yₜ is the sentence's own."
+        )
+    if truncate is not None:
+        notes.append(
+            f"With --truncate {truncate} the loss at s flows back to hₛ₋{subscript(truncate - 1)} "
+            "at most: ∂L/∂hₜ and ∂L/∂aₜ here are those of the losses whose flow reaches step t."
+        )
     flow = noted_table(
         f"Backward pass (BPTT) · {where} · ŷ → o → {chain}",
         "t",
         "xₜ",
         "∂L/∂hₜ comes from",
         "value",
-        caption=cell.backward_note,
+        caption=" ".join(notes),
     )
+    mean = "(1/B)·" if sentences > 1 else ""
+    T = first.t  # the events run from t = T down
     for e in events:
         t = subscript(e.t)
         rows: list[tuple[str, Any, str]] = [
-            (f"  the output at t: (ŷ{t} − y{t})·Vᵀ", e.dh_from_output, "flow.output"),
-            (label(cell.next_label, e.t), e.dh_from_next, "flow.next"),
+            (f"  the output at t: {mean}(ŷ{t} − y{t})·Vᵀ", e.dh_from_output, "flow.output"),
+            (next_label(cell, e.t, T, config), e.dh_from_next, "flow.next"),
             (f"= ∂L/∂h{t} (total)", e.dh, "bold"),
             *[
                 (label(term.label, e.t), e.terms[term.key], "bold" if term.result else "label")
@@ -64,3 +83,13 @@ def backward_table(
             )
         flow.add_section()
     return flow
+
+
+def next_label(cell: Cell, t: int, T: int, config: Mapping[str, Any]) -> str:
+    """The label of the part of ∂L/∂hₜ from step t+1; when a loss's flow stops at hₜ₊₁
+    (``--truncate K`` and a loss at t + K), it says that this part leaves that loss out."""
+    text = label(cell.next_label, t)
+    K = config.get("truncate")
+    if K is None or t + K > T or (config.get("loss") != "every" and t + K != T):
+        return text
+    return f"{text}\n    less L{subscript(t + K)}'s part — cut by --truncate {K}"

@@ -9,30 +9,44 @@ from ..trace.events import CheckEvent
 from .flow import sci
 from .tables import noted_table
 
+CAPTION = (
+    "Relative error |g − n| / max(|g| + |n|, 1e-6, noise/{tolerance:g}) of the BPTT gradient g "
+    "against five-point central differences n, with ε = 1e-3 (or 1e-4 … 1e-6 where that one "
+    "disagrees); noise is the differences' own rounding error, so that rounding never counts."
+)
+
 
 def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
     """The largest relative error per parameter, and whether the check passed."""
     truncated = event.truncation_error is not None
+    skipped = any(event.skipped.values())
+    caption = CAPTION.format(tolerance=event.tolerance)
+    if skipped:
+        caption += (
+            " Skipped: entries whose stencil crosses a kink of ReLU (some aₜ changes sign) at "
+            "every ε, where the loss has no derivative to compare with; not errors."
+        )
+    if truncated:
+        caption += (
+            " With --truncate the full BPTT gradient is checked; the truncation "
+            "error is ‖g_truncated − g‖ / ‖g‖, not a failure."
+        )
     table = noted_table(
         f"Gradient check · step {event.step} · BPTT against central finite differences (float64)",
         "θ",
         "entries checked",
         "max relative error",
         "",
+        *(["skipped"] * skipped),
         *(["truncation error"] * truncated),
-        caption="Relative error |g − n| / max(|g| + |n|, 1e-6), five-point central differences, "
-        "ε = 1e-3."
-        + (
-            " With --truncate the full BPTT gradient is checked; the truncation "
-            "error is ‖g_truncated − g‖ / ‖g‖, not a failure."
-            if truncated
-            else ""
-        ),
+        caption=caption,
     )
     for name, symbol in symbols.items():
         err = event.max_error[name]
         ok = err <= event.tolerance
-        extra = [sci(event.truncation_error[name])] if event.truncation_error else []
+        extra = [str(event.skipped[name])] if skipped else []
+        if event.truncation_error:
+            extra.append(sci(event.truncation_error[name]))
         table.add_row(
             Text(symbol, "label"),
             f"{event.checked[name]} of {event.total[name]}",
@@ -40,11 +54,21 @@ def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
             Text("✓" if ok else "✗ too large", "status.ok" if ok else "status.bad"),
             *extra,
         )
-    if event.passed:
+    failure = check_failure(event, symbols)
+    if failure is None:
         line = Text(f"gradient check passed: every error ≤ {event.tolerance:g}", "status.ok")
     else:
-        bad = ", ".join(sym for n, sym in symbols.items() if event.max_error[n] > event.tolerance)
-        line = Text(
-            f"gradient check failed for {bad}: errors above {event.tolerance:g}", "status.bad"
-        )
+        line = Text(failure, "status.bad")
     return Group(table, line)
+
+
+def check_failure(event: CheckEvent, symbols: dict[str, str] | None = None) -> str | None:
+    """The one line that says which parameters failed the check and by how much (None: none
+    did), naming them by ``symbols`` (by their JSON names when None)."""
+    names = symbols or {name: name for name in event.max_error}
+    tolerance = event.tolerance
+    bad = [(sym, event.max_error[n]) for n, sym in names.items() if event.max_error[n] > tolerance]
+    if not bad:
+        return None
+    worst = ", ".join(f"{sym} ({sci(err)})" for sym, err in bad)
+    return f"gradient check failed for {worst}: relative errors above {event.tolerance:g}"

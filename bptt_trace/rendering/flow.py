@@ -140,7 +140,7 @@ def gates_view(event: GatesEvent) -> RenderableType:
 
 
 def jacobians_view(event: JacobiansEvent) -> RenderableType:
-    """‖∂h_T/∂hₖ‖₂ for every k, the spectral facts of Wʰ, and the verdict."""
+    """‖∂h_T/∂hₖ‖₂ for every k, the spectral facts of Wʰ, and the verdict (with its cause)."""
     norms = np.asarray(event.norms, dtype=float)
     first = event.first
     T = first + norms.size - 1
@@ -154,18 +154,28 @@ def jacobians_view(event: JacobiansEvent) -> RenderableType:
         "(largest singular value)."
         + (f" Followed back {norms.size} steps, from h_T." if first > 1 else ""),
     )
-    logs = np.log10(np.maximum(norms, 1e-300))
-    low, span = float(logs.min()), float(np.ptp(logs)) or 1.0
+    positive = norms[norms > 0]
+    logs = np.log10(np.where(norms > 0, norms, 1.0))
+    low = float(np.log10(positive.min())) if positive.size else 0.0
+    span = (float(np.log10(positive.max())) - low if positive.size else 0.0) or 1.0
     for k in ks:
         v = float(norms[k - first])
-        width = 1 + round(29 * (logs[k - first] - low) / span)  # log scale, 1 to 30 characters
-        table.add_row(str(k), sci(v), Text("█" * width, "label"))
+        if v > 0:  # log scale, 1 to 30 characters; no bar for an exact 0
+            bar = Text("█" * (1 + round(29 * (logs[k - first] - low) / span)), "label")
+        else:
+            bar = Text("0 exactly", "note")
+        table.add_row(str(k), sci(v), bar)
     T_ = subscript(T)
     style = "status.ok" if event.verdict == "stable" else "status.bad"
+    if event.rate > 0:
+        per_step = f"about ×{event.rate:.3g} a step"
+    else:
+        per_step = "×0 a step"
     verdict = Text.assemble(
         (f"{event.verdict}: ", style),
+        *([(f"{event.cause}. ", style)] if event.cause else []),
         f"‖∂h{T_}/∂h{subscript(first)}‖₂ = {sci(event.end_to_end)} "
-        f"(vanishing below 1e-02, exploding above 1e+02); about ×{event.rate:.3g} a step. "
+        f"(vanishing below 1e-02, exploding above 1e+02); {per_step}. "
         f"Wʰ: largest singular value {event.sigma_max:.4g}, spectral radius "
         f"{event.spectral_radius:.4g}.",
     )

@@ -5,12 +5,17 @@
     Wʰ ← Wʰ − α·(∂L₁/∂Wʰ + ∂L₂/∂Wʰ + ∂L₃/∂Wʰ)
 
 For each parameter the entry with the largest gradient is followed from its terms to the
-new value, so that a reader can find every number again in the tables above.
+new value, so that a reader can find every number again in the tables above. The terms shown
+always add up to the gradient the update uses: what the trace did not follow (time steps not
+kept for display, sentences not traced, losses without their own terms) is one more term,
+named, with its value. With B sentences L is their mean, so the per-loss terms (each
+sentence's own) are summed and divided by B.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from rich.console import RenderableType
@@ -19,11 +24,13 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell, Outer, Param, Row
 from ..core.model import declared
-from ..trace.events import BackwardEvent, LossGradientsEvent, UpdateEvent
+from ..trace.events import BackwardEvent, GradientsEvent, LossGradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .theme import fmt, subscript
 
 TERMS_MAX = 6
+
+Terms = list[tuple[str, float]]
 
 
 def _entry_label(spec: Param, idx: tuple[int, ...], vocab: Sequence[str]) -> str:
@@ -42,7 +49,7 @@ def _used(spec: Param) -> str:
 
 def _step_terms(
     spec: Param, idx: tuple[int, ...], backward: Sequence[BackwardEvent], several: bool
-) -> list[tuple[str, float]]:
+) -> Terms:
     """Each time step's contribution to entry ``idx`` of ∂L/∂θ (θ a parameter of the cell)."""
     terms = []
     for e in sorted(backward, key=lambda e: (e.sentence, e.t)):
@@ -57,21 +64,40 @@ def _step_terms(
 
 
 def _loss_terms(
-    spec: Param, idx: tuple[int, ...], per_loss: Sequence[LossGradientsEvent]
-) -> list[tuple[str, float]]:
-    """∂Lₛ/∂θ at entry ``idx`` for each loss s (∂L₁/∂W + ∂L₂/∂W + …)."""
+    spec: Param, idx: tuple[int, ...], per_loss: Sequence[LossGradientsEvent], several: bool
+) -> Terms:
+    """∂Lₛ/∂θ at entry ``idx`` for each loss s (∂L₁/∂W + ∂L₂/∂W + …), each sentence's own."""
     terms = []
     for e in per_loss:
         values = np.asarray(e.grads[spec.name], dtype=float)
+        tag = f"s{e.sentence + 1}:" if several else ""
         for row, s in enumerate(e.losses):
-            terms.append((f"∂L{subscript(s)}/∂{spec.symbol}", float(values[row][idx])))
+            terms.append((f"{tag}∂L{subscript(s)}/∂{spec.symbol}", float(values[row][idx])))
     return terms
 
 
-def _sum(terms: list[tuple[str, float]], precision: int) -> str:
+def _sum(terms: Terms, precision: int) -> str:
+    """The first TERMS_MAX terms, then how many more there are and their sum."""
     shown = [f"({fmt(v, precision)})" for _, v in terms[:TERMS_MAX]]
-    more = len(terms) - TERMS_MAX
-    return " + ".join(shown) + (f" + … ({more} more)" if more > 0 else "")
+    more = terms[TERMS_MAX:]
+    hidden = sum(v for _, v in more)
+    return " + ".join(shown) + (f" + ({fmt(hidden, precision)}: {len(more)} more)" if more else "")
+
+
+def _total(terms: Terms, rest: str, value: float, precision: int) -> str:
+    """ " = ∂L/∂θ" after a sum with hidden terms or a rest, where the reader cannot add it up."""
+    return f" = {fmt(value, precision)}" if rest or len(terms) > TERMS_MAX else ""
+
+
+def _rest(what: str, value: float, precision: int) -> str:
+    return f" + ({fmt(value, precision)}: {what})"
+
+
+def _clipped_gradient(update: UpdateEvent, gradients: GradientsEvent | None, name: str) -> Any:
+    """∂L/∂θ before clipping: the gradients event's, or the applied one when not clipped."""
+    if gradients is not None:
+        return gradients.grads[name]
+    return update.applied[name] if update.scale == 1.0 else None
 
 
 def formula_panel(
@@ -80,47 +106,91 @@ def formula_panel(
     backward: Sequence[BackwardEvent],
     per_loss: Sequence[LossGradientsEvent],
     vocab: Sequence[str],
-    several: bool,
+    sentences: int,
     precision: int,
     unseen: int = 0,
+    gradients: GradientsEvent | None = None,
 ) -> RenderableType:
     """One entry of each parameter, from the seed's formula to the new value.
 
-    ``unseen`` counts the time steps whose backward events were not kept for display (long
-    sentences); their contributions are in the gradient but not among the terms shown.
+    ``sentences`` is B; ``unseen`` counts the time steps whose backward events were not kept
+    for display (long sentences); ``gradients`` is the step's ∂L/∂θ before clipping.
     """
     lines = Text()
-    clipped = "" if update.scale == 1.0 else "  (the clipped gradient)"
+    several = sentences > 1
+    clipped = update.scale != 1.0
     specs = declared(cell)
-    summarised = [s for s in specs if any(is_summary(d[s.name]) for d in (update.old, update.new))]
+    summarised = [
+        s
+        for s in specs
+        if any(is_summary(d[s.name]) for d in (update.old, update.new, update.applied))
+        or (gradients is not None and is_summary(gradients.grads[s.name]))
+    ]
     if any(is_summary(e.terms[_used(s)]) for e in backward for s in cell.params):
         summarised = list(specs)
+    traced = {e.sentence for e in backward}
     for spec in specs:
         if spec in summarised:
             continue
-        name = spec.name
-        grad = np.asarray(update.applied[name], dtype=float)
+        name, sym = spec.name, spec.symbol
+        raw = _clipped_gradient(update, gradients, name)
+        grad = np.asarray(raw if raw is not None else update.applied[name], dtype=float)
+        applied = np.asarray(update.applied[name], dtype=float)
         old = np.asarray(update.old[name], dtype=float)
         new = np.asarray(update.new[name], dtype=float)
         idx = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(grad)), grad.shape))
-        sym, label = spec.symbol, _entry_label(spec, idx, vocab)
-        lines.append(f"{sym} ← {sym} − α·∂L/∂{sym}", "title")
+        label = _entry_label(spec, idx, vocab)
+        s = "s·" if clipped else ""
+        lines.append(f"{sym} ← {sym} − α·{s}∂L/∂{sym}", "title")
         lines.append(f"   the entry {label}, whose gradient is largest\n", "note")
-        if spec in cell.params and backward:
+        if raw is not None and spec in cell.params and backward:
             terms = _step_terms(spec, idx, backward, several)
             labels = " + ".join(t for t, _ in terms[:TERMS_MAX])
             lines.append(f"  ∂L/∂{label} = Σ contributions of steps {labels}\n", "label")
-            rest = f" + ({unseen} steps not shown)" if unseen else ""
-            lines.append(f"        = {_sum(terms, precision)}{rest}\n")
-        loss_terms = _loss_terms(spec, idx, per_loss) if per_loss else []
-        if loss_terms:
+            left_out = []
+            if unseen:
+                left_out.append(f"{unseen} steps not shown")
+            if len(traced) < sentences:
+                left_out.append(f"{sentences - len(traced)} sentences not traced")
+            rest = ""
+            if left_out:
+                rest_value = float(grad[idx]) - sum(v for _, v in terms)
+                rest = _rest(", ".join(left_out), rest_value, precision)
+            total = _total(terms, rest, grad[idx], precision)
+            lines.append(f"        = {_sum(terms, precision)}{rest}{total}\n")
+        loss_terms = _loss_terms(spec, idx, per_loss, several) if per_loss else []
+        if raw is not None and loss_terms:
             names = " + ".join(t for t, _ in loss_terms[:TERMS_MAX])
-            lines.append(f"  ∂L/∂{label} = {names}  (the seed's per-loss terms)\n", "label")
-            lines.append(f"        = {_sum(loss_terms, precision)}\n")
-        lines.append(
-            f"  {label} ← {fmt(old[idx], precision)} − {update.lr:g} × "
-            f"({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}{clipped}\n"
-        )
+            mean = f"(1/{sentences})·(" if several else ""
+            close = ")" if several else ""
+            lines.append(
+                f"  ∂L/∂{label} = {mean}{names}{' + …' if len(loss_terms) > TERMS_MAX else ''}"
+                f"{close}  (the seed's per-loss terms)\n",
+                "label",
+            )
+            covered = {e.sentence for e in per_loss}
+            rest = ""
+            if len(covered) < sentences:
+                rest_value = float(grad[idx]) - sum(v for _, v in loss_terms) / sentences
+                others = sentences - len(covered)
+                rest = _rest(
+                    f"the {others} other sentences, their terms not traced", rest_value, precision
+                )
+            body = _sum(loss_terms, precision)
+            total = _total(loss_terms, rest, grad[idx], precision)
+            lines.append(f"        = {mean}{body}{close}{rest}{total}\n")
+        if clipped:
+            s_ = f"{update.scale:.{precision}g}"
+            lines.append(
+                f"  {label} ← {fmt(old[idx], precision)} − {update.lr:g} × {s_}"
+                f" × ({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}"
+                f"  (s = {s_} clips ‖∂L/∂θ‖; s·∂L/∂{label} = {fmt(applied[idx], precision)})\n"
+            )
+        else:
+            lines.append(
+                f"  {label} ← {fmt(old[idx], precision)} − {update.lr:g} × "
+                f"({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}\n"
+            )
     if summarised:
         lines.append(
             f"{', '.join(s.symbol for s in summarised)}: summarised at this size; "

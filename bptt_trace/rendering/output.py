@@ -14,14 +14,31 @@ from .tables import ONE_HOT_MAX, OUTPUT_COLUMNS_MAX, noted_table
 from .theme import fmt, subscript, vector
 
 
-def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: int) -> Group:
-    """oₜ, ŷₜ, the target and the loss of one sentence, with the seed's "ŷ − y" named."""
+def output_view(
+    events: Sequence[OutputEvent], vocab: Sequence[str], precision: int, sentences: int = 1
+) -> Group:
+    """oₜ, ŷₜ, the target and the loss of one sentence, with the seed's "ŷ − y" named.
+
+    With B = ``sentences`` > 1 the step's L is the mean of the sentences' losses: the table
+    shows this sentence's own Lₜ and ∂Lₜ/∂oₜ = ŷₜ − yₜ, and says where the 1/B enters.
+    """
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
-    note = (
-        "The seed writes “L = ŷ − y”: ŷ − y is ∂L/∂o, the gradient of the loss with respect "
-        "to the logits o, where the backward pass starts; the loss itself is −log ŷ[y]."
-    )
+    several = sentences > 1
+    if several:
+        T = subscript(first.t)
+        own = "∂Lₜ/∂oₜ" if len(events) > 1 else f"∂L{T}/∂o{T}"
+        note = (
+            f"The seed writes “L = ŷ − y”: ŷ − y is {own}, the gradient of this sentence's "
+            "loss with respect to the logits o; the loss itself is −log ŷ[y]. The step's L is "
+            f"the mean over the B = {sentences} sentences, so the backward pass starts from "
+            f"∂L/∂o = (ŷ − y)/{sentences}."
+        )
+    else:
+        note = (
+            "The seed writes “L = ŷ − y”: ŷ − y is ∂L/∂o, the gradient of the loss with respect "
+            "to the logits o, where the backward pass starts; the loss itself is −log ŷ[y]."
+        )
     if len(events) > 1:
         wide = len(vocab) <= OUTPUT_COLUMNS_MAX
         columns = ["t", "target yₜ", "ŷₜ[yₜ]", "Lₜ = −log ŷₜ[yₜ]"]
@@ -46,15 +63,16 @@ def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: 
     e = first
     T = subscript(e.t)
     if is_summary(e.y_hat):
-        return summarised_output(e, where, note, precision)
+        return summarised_output(e, where, note, precision, several)
     y_hat = np.asarray(e.y_hat)
+    loss_name = f"L{T}" if several else "L"
     table = noted_table(
         f"Output and loss · {where} · t = {e.t}",
         "token",
         f"o{T}",
         "ŷ = softmax(o)",
         "y",
-        "ŷ − y = ∂L/∂o",
+        f"ŷ − y = ∂{loss_name}/∂o{T if several else ''}",
     )
     rows = _shown_rows(y_hat, e.target_index)
     for i in rows:
@@ -69,19 +87,24 @@ def output_view(events: Sequence[OutputEvent], vocab: Sequence[str], precision: 
     if len(rows) < len(vocab):
         table.add_row(Text(f"… {len(vocab) - len(rows)} more tokens", "note"), "", "", "", "")
     loss = Text(
-        f"L = −log ŷ[{e.target}] = −log {fmt(y_hat[e.target_index], precision)[1:]} "
-        f"= {fmt(e.loss, precision)[1:]}",
+        f"{loss_name} = −log ŷ[{e.target}] = −log {fmt(y_hat[e.target_index], precision)[1:]} "
+        f"= {fmt(e.loss, precision)[1:]}" + (" (this sentence's loss)" if several else ""),
         "bold",
     )
     return Group(table, loss, Text(note, "note"))
 
 
-def summarised_output(e: OutputEvent, where: str, note: str, precision: int) -> Group:
+def summarised_output(
+    e: OutputEvent, where: str, note: str, precision: int, several: bool = False
+) -> Group:
     """The output of a large vocabulary: summaries of oₜ, ŷₜ and ŷₜ − yₜ, and the loss."""
     table = noted_table(f"Output and loss · {where} · t = {e.t}", "", "summary")
-    for label, value in (("o", e.o), ("ŷ = softmax(o)", e.y_hat), ("ŷ − y = ∂L/∂o", e.dL_do)):
+    T = subscript(e.t)
+    name = f"L{T}" if several else "L"
+    own = f"ŷ − y = ∂{name}/∂o{T if several else ''}"
+    for label, value in (("o", e.o), ("ŷ = softmax(o)", e.y_hat), (own, e.dL_do)):
         table.add_row(Text(label, "label"), vector(value, precision))
-    loss = Text(f"L = −log ŷ[{e.target}] = {fmt(e.loss, precision)[1:]}", "bold")
+    loss = Text(f"{name} = −log ŷ[{e.target}] = {fmt(e.loss, precision)[1:]}", "bold")
     return Group(table, loss, Text(note, "note"))
 
 

@@ -77,6 +77,7 @@ class TraceRenderer:
         self.step_backward: list[BackwardEvent] = []
         self.step_unseen = 0
         self.step_loss_gradients: list[LossGradientsEvent] = []
+        self.step_gradients: GradientsEvent | None = None
 
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
@@ -127,14 +128,15 @@ class TraceRenderer:
         if isinstance(head, ForwardEvent):
             shown: RenderableType = forward_table(events, self.precision, self.cell)  # type: ignore[arg-type]
         elif isinstance(head, OutputEvent):
-            shown = output_view(events, self.run.vocab, self.precision)  # type: ignore[arg-type]
+            B = len(self.run.sentences)
+            shown = output_view(events, self.run.vocab, self.precision, B)  # type: ignore[arg-type]
         else:
             backward: list[BackwardEvent] = events  # type: ignore[assignment]
             self.step_backward.extend(backward)
             self.step_unseen += omitted
-            truncate = self.run.config.get("truncate")
+            B = len(self.run.sentences)
             shown = Group(
-                backward_table(backward, self.precision, self.cell, truncate),
+                backward_table(backward, self.precision, self.cell, self.run.config, B),
                 contributions_table(backward, self.run.vocab, self.precision, self.cell),
             )
         if not omitted:
@@ -182,6 +184,7 @@ class TraceRenderer:
     @handle.register
     def _(self, event: GradientsEvent) -> list[RenderableType]:
         assert self.run is not None
+        self.step_gradients = event  # ∂L/∂θ before clipping, for the update's views
         out: list[RenderableType] = []
         traced = len({e.sentence for e in self.step_backward})
         total = len(self.run.sentences)
@@ -208,11 +211,11 @@ class TraceRenderer:
         backward, self.step_backward = self.step_backward, []
         unseen, self.step_unseen = self.step_unseen, 0
         per_loss, self.step_loss_gradients = self.step_loss_gradients, []
-        several = len(self.run.sentences) > 1
-        vocab, precision = self.run.vocab, self.precision
+        grads, self.step_gradients = self.step_gradients, None
+        B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
         return [
-            UpdateView(event, vocab, precision, declared(self.cell)),
-            formula_panel(self.cell, event, backward, per_loss, vocab, several, precision, unseen),
+            UpdateView(event, vocab, precision, declared(self.cell), grads),
+            formula_panel(self.cell, event, backward, per_loss, vocab, B, precision, unseen, grads),
         ]
 
     @handle.register
@@ -240,11 +243,14 @@ class TraceRenderer:
     def _(self, event: EndEvent) -> list[RenderableType]:
         self.closed = True
         first = self.curve[0][1] if self.curve else event.loss
+        losses = f"loss {fmt_loss(first, self.precision)} → {fmt_loss(event.loss, self.precision)}"
+        if event.warning:  # finite, but absurdly large
+            done = f"⚠ finished after {event.step} step(s), but {event.warning} ({losses})"
+            return [*self._summary(), Text(done, "status.bad")]
         return [
             *self._summary(),
             Text(
-                f"✓ finished after {event.step} step(s): loss {fmt_loss(first, self.precision)} → "
-                f"{fmt_loss(event.loss, self.precision)} "
+                f"✓ finished after {event.step} step(s): {losses} "
                 "(the loss of the last step, before its update)",
                 "status.ok",
             ),

@@ -1,4 +1,5 @@
-"""The update of every parameter: θ ← θ − α·∂L/∂θ, old value, gradient and new value."""
+"""The update of every parameter: θ ← θ − α·∂L/∂θ, old value, gradient and new value; when
+the gradient is clipped, θ ← θ − α·s·∂L/∂θ, with both the gradient and the step s·∂L/∂θ."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.cells.declaration import Param
-from ..trace.events import UpdateEvent
+from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, noted_table
 from .theme import matrix, vector
@@ -20,59 +21,78 @@ class UpdateView:
     """θ ← θ − α·∂L/∂θ for every parameter: old value, gradient applied, new value.
 
     Old, gradient and new stand side by side when the console is wide enough, else one
-    under another.
+    under another. When the gradient was clipped (scale s < 1) ∂L/∂θ (from ``gradients``, the
+    step's gradients event) and the applied s·∂L/∂θ each have their column.
     """
 
     def __init__(
-        self, event: UpdateEvent, vocab: Sequence[str], precision: int, specs: Sequence[Param]
+        self,
+        event: UpdateEvent,
+        vocab: Sequence[str],
+        precision: int,
+        specs: Sequence[Param],
+        gradients: GradientsEvent | None = None,
     ) -> None:
         self.event = event
         self.specs = specs
         self.vocab = vocab
         self.precision = precision
+        self.gradients = gradients if event.scale != 1.0 else None
+
+    def _columns(self, spec: Param) -> tuple[list[str], list[Any]]:
+        """The labels and values of the columns: old, the gradient(s), new."""
+        e, sym = self.event, spec.symbol
+        if e.scale == 1.0:
+            values = [e.old[spec.name], e.applied[spec.name], e.new[spec.name]]
+            return ["old", f"∂L/∂{sym}", "new"], values
+        labels, values = ["old"], [e.old[spec.name]]
+        if self.gradients is not None:
+            labels.append(f"∂L/∂{sym}")
+            values.append(self.gradients.grads[spec.name])
+        labels += [f"s·∂L/∂{sym}", "new"]
+        values += [e.applied[spec.name], e.new[spec.name]]
+        return labels, values
 
     def _tables(self, side_by_side: bool) -> list[Table]:
         e, p = self.event, self.precision
+        clipped = e.scale != 1.0
         scale = (
-            ""
-            if e.scale == 1.0
-            else f" · clipped: ‖∂L/∂θ‖ = {e.grad_norm:.{p}g} scaled by {e.scale:.{p}g}"
+            f" · clipped: ‖∂L/∂θ‖ = {e.grad_norm:.{p}g} scaled by s = {e.scale:.{p}g}"
+            if clipped
+            else ""
         )
         tables = []
         for spec in self.specs:
-            name, sym = spec.name, spec.symbol
-            title = f"{sym} ← {sym} − α·∂L/∂{sym}   (α = {e.lr:g}{scale})"
-            values = [d[name] for d in (e.old, e.applied, e.new)]
+            sym = spec.symbol
+            step = "α·s·" if clipped else "α·"
+            title = f"{sym} ← {sym} − {step}∂L/∂{sym}   (α = {e.lr:g}{scale})"
+            columns, values = self._columns(spec)
             if any(is_summary(v) for v in values):
                 table = noted_table(title, "", "summary")
-                for what, value in zip(("old", f"∂L/∂{sym}", "new"), values, strict=True):
+                for what, value in zip(columns, values, strict=True):
                     table.add_row(Text(what, "label"), vector(value, p))
                 tables.append(table)
                 continue
-            old, grad, new = (np.atleast_2d(np.asarray(v, dtype=float)) for v in values)
+            arrays = [np.atleast_2d(np.asarray(v, dtype=float)) for v in values]
+            old, applied = arrays[0], arrays[-2]
             labels = self._row_labels(spec, old.shape[0])
             rows = list(range(old.shape[0]))
             if spec.shape[0] == "V" and len(rows) > ONE_HOT_MAX:  # only the input tokens' rows
-                rows = np.flatnonzero(np.any(grad != 0, axis=1)).tolist()
+                rows = np.flatnonzero(np.any(applied != 0, axis=1)).tolist()
             note = None
             if len(rows) < old.shape[0]:
                 note = f"The other {old.shape[0] - len(rows)} rows have a zero gradient: unchanged."
             if side_by_side:
-                table = noted_table(title, "", "old", f"∂L/∂{sym}", "new", caption=note)
+                table = noted_table(title, "", *columns, caption=note)
                 for i in rows:
-                    table.add_row(
-                        Text(labels[i], "note"),
-                        vector(old[i], p),
-                        vector(grad[i], p),
-                        vector(new[i], p),
-                    )
+                    table.add_row(Text(labels[i], "note"), *[vector(a[i], p) for a in arrays])
             else:
                 table = noted_table(title, "", "", "value", caption=note)
                 for i in rows:
                     table.add_row(
                         Text(labels[i], "note"),
-                        Text(f"old\n∂L/∂{sym}\nnew", "label"),
-                        matrix([old[i], grad[i], new[i]], p),
+                        Text("\n".join(columns), "label"),
+                        matrix([a[i] for a in arrays], p),
                     )
             tables.append(table)
         return tables
@@ -87,14 +107,8 @@ class UpdateView:
     def note(self) -> Text | None:
         """Says so when α·∂L/∂θ is too small to show at this precision."""
         e = self.event
-        change = max(
-            (
-                float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
-                for n in (spec.name for spec in self.specs)
-                if not (is_summary(e.new[n]) or is_summary(e.old[n]))
-            ),
-            default=float("inf"),
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # absurd runs: no warning on stderr
+            change = self._largest_change()
         if change >= 0.5 * 10.0 ** (-self.precision):
             return None
         return Text(
@@ -103,6 +117,17 @@ class UpdateView:
             f"--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
             " shows it.",
             "note",
+        )
+
+    def _largest_change(self) -> float:
+        e = self.event
+        return max(
+            (
+                float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
+                for n in (spec.name for spec in self.specs)
+                if not (is_summary(e.new[n]) or is_summary(e.old[n]))
+            ),
+            default=float("inf"),
         )
 
     def _side_by_side_width(self) -> int:
@@ -118,7 +143,7 @@ class UpdateView:
             default=0,
         )
         label = max(len(token) for token in self.vocab)
-        return label + 3 * (widest + 1) + 2
+        return label + (3 + (self.gradients is not None)) * (widest + 1) + 2
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         fits = self._side_by_side_width() <= options.max_width

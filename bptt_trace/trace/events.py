@@ -130,7 +130,8 @@ class GatesEvent(Event):
 
 @dataclass(frozen=True)
 class JacobiansEvent(Event):
-    """‖∂h_T/∂hₖ‖₂ for k = first … T, Wʰ's σ_max and spectral radius, and a verdict."""
+    """‖∂h_T/∂hₖ‖₂ for k = first … T, Wʰ's σ_max and spectral radius, a verdict, the factor
+    per step, and the cause of an extreme verdict (an exactly zero gradient, an overflow)."""
 
     kind: ClassVar[str] = "jacobians"
     whole: ClassVar[tuple[str, ...]] = ("norms",)
@@ -143,6 +144,7 @@ class JacobiansEvent(Event):
     verdict: str
     end_to_end: float
     rate: float
+    cause: str | None
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,8 @@ class LossGradientsEvent(Event):
 
 @dataclass(frozen=True)
 class CheckEvent(Event):
-    """The gradient check: per parameter, entries checked of total and max relative error."""
+    """The gradient check: per parameter, entries compared of total, max relative error, and
+    entries skipped (their every finite-difference stencil crosses a kink of the activation)."""
 
     kind: ClassVar[str] = "check"
     step: int
@@ -168,6 +171,7 @@ class CheckEvent(Event):
     checked: dict[str, int]
     total: dict[str, int]
     max_error: dict[str, float]
+    skipped: dict[str, int]
     truncation_error: dict[str, float] | None
     passed: bool
 
@@ -219,9 +223,13 @@ class PredictionsEvent(Event):
 
 @dataclass(frozen=True)
 class EndEvent(Event):
+    """The run finished all its steps; ``warning`` says when its parameters or loss grew
+    absurdly large while staying finite (None otherwise)."""
+
     kind: ClassVar[str] = "end"
     step: int
     loss: float
+    warning: str | None = None
 
 
 @dataclass(frozen=True)

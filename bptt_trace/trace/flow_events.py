@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
-
 from ..core.batch import Batch
 from ..core.bptt import Backward, Forward
 from ..core.cells.declaration import Cell, Params
 from ..core.flow import HORIZON, carried, contribution_norm, loss_flow, saturation
 from ..core.jacobians import diagnose
 from ..core.model import declared
+from ..core.norms import row_norms
 from .events import BlameEvent, Event, GatesEvent, JacobiansEvent, LossGradientsEvent
 
 PER_LOSS_MAX = 20_000
@@ -38,8 +37,8 @@ def flow_events(
     flow = loss_flow(cell, p, batch, fw, s, truncate, with_grads=per_loss)
     h, now = fw.h[s], slice(1, T + 1)
     values = cell.step_values(cell.prepare(p), fw.cache[s, now], h[:T], bw.delta[s, now])
-    norms = {key: np.linalg.norm(value, axis=1) for key, value in values.items()}
-    norms |= {"h": np.linalg.norm(h[now], axis=1), "do": bw.do_norm[s, now]}  # t = 1 … T
+    norms = {key: row_norms(value, pairwise=True) for key, value in values.items()}
+    norms |= {"h": row_norms(h[now], pairwise=True), "do": bw.do_norm[s, now]}  # t = 1 … T
     # ‖contribution of time step t‖; e.g. ‖hₜ₋₁ᵀ·∂L/∂aₜ‖ = ‖hₜ₋₁‖·‖∂L/∂aₜ‖
     shares = {spec.name: contribution_norm(spec.grad, norms) for spec in declared(cell)}
     losses = flow.losses.tolist()
@@ -75,6 +74,7 @@ def flow_events(
         verdict=d.verdict,
         end_to_end=d.end_to_end,
         rate=d.rate,
+        cause=d.cause,
     )
 
 

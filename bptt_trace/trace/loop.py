@@ -40,6 +40,7 @@ from .events import (
     TrainStepEvent,
     UpdateEvent,
 )
+from .finite import nonfinite
 from .predictions import predictions
 from .traced_step import step_events
 
@@ -57,7 +58,40 @@ def run(
     from the corpus and the parameters are drawn from ``numpy.random.default_rng(seed)``.
     ``should_stop`` is asked between steps; when it answers True the run ends with an
     ``interrupted`` event.
+
+    Every event is computed with NumPy's floating-point warnings off and looked at before it
+    is yielded: one that would carry a number beyond the floats (NaN, ±inf, or an array whose
+    norm is) ends the run with a ``diverged`` event naming the quantity instead.
     """
+    for event in guarded(training(corpus, config, params, vocab, should_stop)):
+        problem = nonfinite(event, config.detail)
+        if problem is not None:
+            step = int(getattr(event, "step", 0))
+            message = diverged_message(step, problem, config.lr)
+            yield DivergedEvent(step=step, quantity=problem, message=message)
+            return
+        yield event
+
+
+def guarded(events: Iterator[Event]) -> Iterator[Event]:
+    """The events of ``events``, each computed with NumPy's floating-point warnings off: an
+    overflow is looked for in the events themselves (``finite.nonfinite``), never printed."""
+    while True:
+        with np.errstate(all="ignore"):
+            event = next(events, None)
+        if event is None:
+            return
+        yield event
+
+
+def training(
+    corpus: list[list[str]],
+    config: Config,
+    params: Params | None,
+    vocab: list[str] | None,
+    should_stop: Callable[[], bool],
+) -> Iterator[Event]:
+    """The events of ``run``, before they are looked at."""
     vocab = vocab if vocab is not None else build_vocab(corpus, config.target)
     index = {token: i for i, token in enumerate(vocab)}
     cell = make_cell(config.to_json())
@@ -129,7 +163,27 @@ def run(
             return
     yield ParamsEvent(step=config.steps, params=p)
     yield from predictions(config.steps, cell, p, batch, vocab, config.detail)
-    yield EndEvent(step=config.steps, loss=loss)
+    yield EndEvent(step=config.steps, loss=loss, warning=runaway(p, loss, config.lr))
+
+
+ABSURD = 1e6
+"""A parameter entry or a loss beyond this is finite but meaningless: the end warns of it."""
+
+
+def runaway(p: Params, loss: float, lr: float) -> str | None:
+    """The warning of a run whose parameters or loss grew absurdly large (None if they did not)."""
+    largest = largest_entry(p)
+    if largest <= ABSURD and loss <= ABSURD:
+        return None
+    grew = (
+        f"the parameters grew to {largest:.3g}"
+        if largest > ABSURD
+        else f"the loss grew to {loss:.3g}"
+    )
+    return (
+        f"{grew} (beyond {ABSURD:.0e}): training ran away although no number overflowed; "
+        f"try a lower --lr (now {lr:g}) or clip the gradient with --clip"
+    )
 
 
 def trace_sentence(sentence: str, config: Config | None = None) -> Iterator[Event]:
@@ -141,6 +195,8 @@ def trace_sentence(sentence: str, config: Config | None = None) -> Iterator[Even
 
 
 def diverged_message(step: int, problem: str, lr: float) -> str:
+    if step == 0:  # before any update: the starting (loaded) parameters
+        return f"cannot trace at step 0: {problem}; the model is beyond what float64 can follow"
     return (
         f"training diverged at step {step}: {problem}; "
         f"try a lower --lr (now {lr:g}) or clip the gradient with --clip"
@@ -158,6 +214,7 @@ def check_event(step: int, cell: Cell, p: Params, batch: Batch, config: Config) 
         checked=result.checked,
         total=result.total,
         max_error=result.max_error,
+        skipped=result.skipped,
         truncation_error=result.truncation_error,
         passed=result.passed,
     )

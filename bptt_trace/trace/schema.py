@@ -118,6 +118,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "verdict": string,
             "end_to_end": number,
             "rate": number,
+            "cause": optional(string),
         },
         "check": {
             "step": integer,
@@ -125,6 +126,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "checked": obj,
             "total": obj,
             "max_error": params_of(scalars),
+            "skipped": params_of({spec.name: integer for spec in specs}),
             "truncation_error": optional(params_of(scalars)),
             "passed": boolean,
         },
@@ -145,7 +147,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "top": list_of(list_of(pair)),
             "targets": list_of(optional(string)),
         },
-        "end": {"step": integer, "loss": number},
+        "end": {"step": integer, "loss": number, "warning": optional(string)},
         "diverged": {"step": integer, "quantity": string, "message": string},
         "interrupted": {"step": integer},
     }
@@ -176,6 +178,9 @@ def validate(data: Any, run: dict[str, Any] | None) -> str | None:
         return dims
     config = source["config"]
     fields = event_fields(cell_of(config.get("cell"), config["activation"]))
+    for name, default in LATER.get(kind, {}).items():  # a trace written before the field was
+        if name not in data:
+            data[name] = default(data) if callable(default) else default
     for name, check in fields[kind].items():
         if name not in data:
             return f"{kind} event lacks the field {name!r}"
@@ -228,6 +233,15 @@ CONFIG: dict[str, Check] = {
     "target": string,
     "steps": integer,
 }
+
+
+LATER: dict[str, dict[str, Any]] = {
+    "jacobians": {"cause": None},
+    "end": {"warning": None},
+    "check": {"skipped": lambda data: dict.fromkeys(data.get("checked") or {}, 0)},
+}
+"""Fields added to schema 1 after its first traces, with the value they stand for when a trace
+does not have them; ``validate`` fills them in, so that every earlier trace still replays."""
 
 
 @cache

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..core.batch import CHUNK_ENTRIES, Batch
+from ..core.norms import row_norms
 
 VECTOR_MAX = 64
 MATRIX_MAX = 1024
@@ -102,7 +103,7 @@ def summarize_rows(block: np.ndarray) -> list[dict[str, Any]]:
         entries = list(map(list, zip(row, col, values, strict=True)))
     else:  # [index, value]
         entries = list(map(list, zip(top.ravel().tolist(), values, strict=True)))
-    norms = np.sqrt(np.einsum("ij,ij->i", flat, flat)).tolist()
+    norms = row_norms(flat).tolist()  # √Σx², scaled where it would overflow
     empty = flat.shape[1] == 0
     mins = [0.0] * n if empty else flat.min(axis=1).tolist()
     maxs = [0.0] * n if empty else flat.max(axis=1).tolist()
@@ -163,7 +164,7 @@ def summarize_outers(u: np.ndarray, v: np.ndarray) -> list[dict[str, Any]]:
     k = v.shape[1]
     if not (np.isfinite(u).all() and np.isfinite(v).all()):  # no bounds to reason with
         return summarize_rows(u[:, :, None] * v[:, None, :])
-    norms = (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1)).tolist()
+    norms = (row_norms(u, pairwise=True) * row_norms(v, pairwise=True)).tolist()
     if m == 0 or k == 0:
         corners = np.zeros((4, n))
     else:

@@ -295,3 +295,13 @@ def test_pause_is_ignored_without_a_terminal() -> None:
     warning = "bptt-trace: warning: --pause is ignored: stdin is not a terminal"
     assert proc.stderr.splitlines()[0] == warning
     assert "Backward pass" in proc.stdout
+
+
+@pytest.mark.parametrize("name", ["trace-0.1.0.jsonl", "corpus-truncated-clipped-0.1.0.jsonl"])
+def test_a_trace_written_by_the_first_version_still_replays(name: str, capsys) -> None:
+    """Traces written before the redesign and before later fields (jacobians.cause,
+    end.warning, check.skipped) were added replay as they are."""
+    path = Path(__file__).parent / "data" / name
+    assert main(["--replay", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Backward pass (BPTT)" in out and "finished after 1 step" in out

@@ -61,8 +61,9 @@ def test_fmt_shows_every_number_faithfully(x: float, precision: int) -> None:
         assert len(mantissa.split(".")[1] if "." in mantissa else "") == precision
         unit = Decimal(10) ** (int(exponent or 0) - precision)  # the last digit's value
         assert abs(shown - exact) <= unit / 2  # correctly rounded
-    if exponent:  # scientific only outside the fixed range: below its last digit, or ≥ 1e5
-        assert abs(x) < 10.0**-precision or abs(x) >= 1e5 * (1 - 1e-9)
+    if exponent:  # scientific only outside the fixed range: below its last digit, or that
+        # rounds to 1e5 or more at this precision (99999.5 at 0 decimals is 100000: 6 digits)
+        assert abs(x) < 10.0**-precision or abs(x) >= (1e5 - 0.5 * 10.0**-precision) * (1 - 1e-9)
     else:
         assert len(mantissa[1:].split(".")[0]) <= 5
 

@@ -173,6 +173,11 @@ class Cell(ABC):
     extra_blame: ClassVar[tuple[str, str] | None] = None
     """A step value whose norm is a second blame matrix, and its JSON name (∂L/∂cₖ)."""
 
+    def kink_sides(self, cache: np.ndarray) -> np.ndarray | None:
+        """Which side of its activation's kinks each cached unit is on (for the gradient check:
+        finite differences across a kink mean nothing); None for a cell smooth everywhere."""
+        return None
+
 
 def initial(params: tuple[Param, ...], dims: Mapping[str, int], rng: np.random.Generator) -> Params:
     """Each ``normal`` parameter drawn from N(0, σ²) with σ = 0.5/√H, in declaration order from

@@ -101,3 +101,6 @@ class VanillaRNN(Cell):
         self, p: Params, cache: np.ndarray, s: np.ndarray, ds: np.ndarray, delta: np.ndarray
     ) -> dict[str, np.ndarray]:
         return {"f_prime": self.act.f_prime(cache, s), "da": delta}
+
+    def kink_sides(self, cache: np.ndarray) -> np.ndarray | None:
+        return cache > 0 if self.act.kinked else None  # ReLU's kink at aₜ = 0

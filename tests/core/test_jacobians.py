@@ -1,0 +1,64 @@
+"""The vanishing/exploding diagnosis at its extremes: an exactly zero gradient, norms of
+entries far from 1, and a product beyond the floats."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from numpy.testing import assert_allclose
+
+from bptt_trace.config import Config
+from bptt_trace.core.cells import make_cell
+from bptt_trace.core.jacobians import diagnose, spectral_norms, spectrum
+from bptt_trace.rendering.renderer import make_console, render
+from bptt_trace.trace.loop import run
+
+
+def test_a_dead_relu_has_rate_zero_and_says_the_gradient_is_exactly_zero() -> None:
+    """`bptt-trace "I like NLP" --activation relu --hidden 1 --seed 2`: a₃ ≤ 0."""
+    config = Config(activation="relu", hidden=1, seed=2)
+    events = list(run([["I", "like", "NLP"]], config))
+    jac = next(e for e in events if e.kind == "jacobians")
+    forward = [e for e in events if e.kind == "forward"]
+    assert forward[2].terms["a"][0] <= 0  # the independent fact: unit 1 is dead at t = 3
+    assert np.asarray(jac.norms).tolist() == [0.0, 0.0, 1.0]
+    assert jac.end_to_end == 0.0 and jac.rate == 0.0 and jac.verdict == "vanishing"
+    assert "exactly zero" in jac.cause and "dead ReLU at time step 3" in jac.cause
+    out = io.StringIO()
+    shown = [e for e in events if e.kind in ("run", "jacobians")]
+    render(shown, make_console(file=out, width=200))
+    text = out.getvalue()
+    table = text[text.index("Vanishing") :]
+    rows = [line for line in table.splitlines() if line.startswith((" 1 ", " 2 ", " 3 "))]
+    assert ["█" in row for row in rows] == [False, False, True]  # no bar for an exact 0
+    assert "about ×1 a step" not in text and "×0 a step" in text
+
+
+def test_a_live_network_has_no_cause_and_a_positive_rate() -> None:
+    jac = next(e for e in run([["I", "like", "NLP"]], Config()) if e.kind == "jacobians")
+    assert jac.cause is None and jac.rate > 0
+    assert_allclose(jac.rate, jac.end_to_end ** (1 / 2), rtol=1e-12)
+
+
+def test_spectral_norms_of_entries_far_from_one_neither_overflow_nor_underflow() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 4, 4))
+    expected = np.linalg.svd(base, compute_uv=False)[:, 0]  # σ_max by an SVD
+    for factor in (1e-200, 1e-160, 1.0, 1e160, 1e200):
+        assert_allclose(spectral_norms(base * factor), expected * factor, rtol=1e-12)
+    assert spectral_norms(np.zeros((1, 2, 2))).tolist() == [0.0]
+
+
+def test_a_product_beyond_the_floats_is_followed_back_only_while_finite() -> None:
+    """A ReLU network with Wʰ = 1e10·I and every unit alive: ∂h_T/∂hₖ = (1e10)^(T−k)·I,
+    beyond 1.8e308 for T − k ≥ 31."""
+    cell = make_cell({"activation": "relu"})
+    T, H = 40, 2
+    p = {"W_h": 1e10 * np.eye(H)}
+    kept = np.ones((T + 1, H))  # aₜ > 0: f′ = 1
+    d = diagnose(cell, p, np.ones((T + 1, H)), kept, T, spectrum(p["W_h"]))
+    assert d.first == T - 30 and np.isfinite(d.jacobian_norms).all()
+    assert_allclose(d.jacobian_norms, 10.0 ** (10.0 * np.arange(30, -1, -1)), rtol=1e-12)
+    assert d.verdict == "exploding" and "beyond the floats" in d.cause
+    assert_allclose(d.rate, 1e10, rtol=1e-12)
