@@ -12,10 +12,12 @@ from typing import Any, Literal, get_args
 EOS = "<eos>"
 """The token after the sentence: the default target."""
 
+CellName = Literal["rnn", "lstm", "gru"]
 Activation = Literal["tanh", "sigmoid", "relu"]
 LossMode = Literal["last", "every"]
 Detail = Literal["auto", "full", "summary"]
 
+CELL_NAMES: tuple[str, ...] = get_args(CellName)
 ACTIVATIONS: tuple[str, ...] = get_args(Activation)
 LOSS_MODES: tuple[str, ...] = get_args(LossMode)
 DETAILS: tuple[str, ...] = get_args(Detail)
@@ -23,6 +25,7 @@ DETAILS: tuple[str, ...] = get_args(Detail)
 DEFAULT_HIDDEN = 4
 DEFAULT_LR = 0.1
 DEFAULT_PRECISION = 4
+DEFAULT_FORGET_BIAS = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Config:
     detail: Detail = "auto"
     cell: str = "rnn"
     """The recurrent cell by name (``core.cells``); a trace's config leaves out the default."""
+    forget_bias: float = DEFAULT_FORGET_BIAS
+    """The LSTM's initial b_f; in a trace's config only for the LSTM."""
 
     def traced(self, step: int) -> bool:
         """Whether training step ``step`` is traced in full: the first, the last, every K-th."""
@@ -53,4 +58,6 @@ class Config:
         data = asdict(self)
         if data["cell"] == "rnn":  # traces of the vanilla RNN read as they always have
             del data["cell"]
+        if self.cell != "lstm":
+            del data["forget_bias"]
         return data

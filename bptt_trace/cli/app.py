@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ..config import DEFAULT_HIDDEN, DEFAULT_LR, DEFAULT_PRECISION, EOS
+from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, DEFAULT_LR, DEFAULT_PRECISION, EOS
 from ..version import __version__
 from . import options as o
 from .messages import error
@@ -97,8 +97,10 @@ def trace_command(
     file: o.File = None,
     target: o.Target = EOS,
     replay: o.Replay = None,
+    cell: o.Cell = "rnn",
     hidden: o.Hidden = DEFAULT_HIDDEN,
     activation: o.Act = "tanh",
+    forget_bias: o.ForgetBias = DEFAULT_FORGET_BIAS,
     seed: o.Seed = 0,
     load: o.Load = None,
     lr: o.Lr = DEFAULT_LR,
@@ -177,6 +179,8 @@ def trace_command(
         given=given,
         init=init,
         layout=layout,
+        cell=cell if "--cell" in given else None,
+        forget_bias=forget_bias if "--forget-bias" in given else None,
     )
     raise typer.Exit(execute(request))
 

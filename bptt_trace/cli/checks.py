@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT_HIDDEN, EOS
+from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, EOS
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell
 from ..core.model import parameter_count
@@ -172,14 +172,17 @@ def prepare(req: Request) -> tuple[Any, ...]:
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
     params = vocab = None
-    hidden, activation, cell_name = req.hidden, req.activation, "rnn"
+    hidden, activation, cell_name = req.hidden, req.activation, req.cell or "rnn"
+    forget_bias = req.forget_bias if req.forget_bias is not None else DEFAULT_FORGET_BIAS
     if req.load is not None:
         from ..files.model_file import load_model
 
         params, vocab, saved = load_model(req.load)
         check_loaded(vocab, saved, corpus, target, req.hidden, req.activation)
         hidden, activation = saved["hidden"], saved["activation"]
-        cell_name = saved.get("cell", "rnn")
+        cell_name = check_cell(saved.get("cell", "rnn"), req.cell, req.load)
+        forget_bias = saved.get("forget_bias", DEFAULT_FORGET_BIAS)
+    check_cell_options(cell_name, req.activation, req.forget_bias)
     if req.init is not None:
         from ..files.user_bptt import load_init
 
@@ -188,10 +191,13 @@ def prepare(req: Request) -> tuple[Any, ...]:
         params, vocab = load_init(req.init, req.layout, corpus, target)
         hidden = params["W_h"].shape[0]
     hidden = hidden if hidden is not None else DEFAULT_HIDDEN
-    cell = make_cell({"cell": cell_name, "activation": activation or "tanh"})
+    cell = make_cell(
+        {"cell": cell_name, "activation": activation or "tanh", "forget_bias": forget_bias}
+    )
     check_size(cell, len(vocab or build_vocab(corpus, target)), hidden)
     config = Config(
         cell=cell_name,
+        forget_bias=forget_bias,
         hidden=hidden,
         lr=req.lr,
         seed=req.seed,
@@ -206,6 +212,30 @@ def prepare(req: Request) -> tuple[Any, ...]:
         detail=req.detail,
     )
     return corpus, config, params, vocab
+
+
+def check_cell(saved: str, asked: str | None, path: Path) -> str:
+    """A loaded model's cell: the model's, and --cell, if given, must name it."""
+    if asked is not None and asked != saved:
+        raise InputError(
+            f"--load {path} is a model of the {saved} cell, not {asked}; "
+            f"leave --cell out or give --cell {saved}"
+        )
+    return saved
+
+
+def check_cell_options(cell: str, activation: str | None, forget_bias: float | None) -> None:
+    """--activation belongs to the vanilla RNN, --forget-bias to the LSTM."""
+    if activation is not None and cell != "rnn":
+        raise InputError(
+            f"--activation sets the vanilla RNN's f; the {cell} has its own σ and tanh: "
+            "leave --activation out, or trace --cell rnn"
+        )
+    if forget_bias is not None:
+        if cell != "lstm":
+            raise InputError(f"--forget-bias is the LSTM's; leave it out with --cell {cell}")
+        if not math.isfinite(forget_bias):
+            raise InputError(f"--forget-bias must be a finite number, not {forget_bias}")
 
 
 def pause_wanted(req: Request) -> bool:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from ..config import Activation, Detail, LossMode
+from ..config import Activation, CellName, Detail, LossMode
 from .request import ColorChoice
 
 Layout = Literal["rows", "torch", "keras"]
@@ -48,8 +48,21 @@ Replay = Annotated[
     Path | None,
     option(INPUT, "Show a saved JSON Lines trace ('-': stdin) again, recomputing nothing.", "FILE"),
 ]
+Cell = Annotated[
+    CellName,
+    option(MODEL, "The recurrent cell: the vanilla RNN, an LSTM or a GRU (the same tables)."),
+]
 Hidden = Annotated[int, option(MODEL, "Hidden size H.", "H")]
-Act = Annotated[Activation, option(MODEL, "The activation f.")]
+Act = Annotated[Activation, option(MODEL, "The activation f of the vanilla RNN.")]
+ForgetBias = Annotated[
+    float,
+    option(
+        MODEL,
+        "The LSTM's initial forget-gate bias b_f: 1 makes fₜ ≈ 0.73 at first, so the cell "
+        "path carries gradients back from the start (Keras's unit_forget_bias); 0 halves it.",
+        "F",
+    ),
+]
 Seed = Annotated[
     int, option(MODEL, "Random seed N of the initial W, Wʰ and V (the biases start at 0).", "N")
 ]

@@ -41,3 +41,5 @@ class Request:
     given: tuple[str, ...] = ()
     init: Path | None = None
     layout: str = "rows"
+    cell: str | None = None
+    forget_bias: float | None = None

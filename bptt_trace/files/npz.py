@@ -114,9 +114,11 @@ def read_model_arrays(path: Path, where: str) -> dict[str, np.ndarray]:
             ) from None
 
 
-MAX_MEMBERS = 16
-"""A model file holds 9 arrays; the zip directory is read whole by ``zipfile``, so its size
-is checked first (a directory of millions of entries would fill the memory)."""
+def max_members() -> int:
+    """The most arrays a model file holds: the largest known cell's parameters and the
+    metadata (9 for the vanilla RNN, 18 for the LSTM). The zip directory is read whole by
+    ``zipfile``, so its size is checked first (millions of entries would fill the memory)."""
+    return max(len(declared(make_cell({"cell": name}))) for name in CELLS) + len(METADATA)
 
 
 def check_directory(handle: BinaryIO, size: int, where: str) -> None:
@@ -129,7 +131,8 @@ def check_directory(handle: BinaryIO, size: int, where: str) -> None:
         return  # no end record: zipfile says the file is damaged
     entries = int.from_bytes(tail[end + 10 : end + 12], "little")
     directory = int.from_bytes(tail[end + 12 : end + 16], "little")
-    if entries > MAX_MEMBERS or directory > MAX_MEMBERS * 1024:
+    most = max_members()
+    if entries > most or directory > most * 1024:
         raise InputError(
             f"{where}: its zip directory lists {entries:,} members ({directory:,} bytes), "
             f"not the arrays of a model; {FIX}"

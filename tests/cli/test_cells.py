@@ -1,0 +1,63 @@
+"""--cell on the command line: each cell's trace replays to the same tables, its model saves
+and loads, and options that belong to another cell are refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bptt_trace.cli.app import main
+from bptt_trace.files.model_file import load_model
+
+CELLS = ["rnn", "lstm", "gru"]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_trace_of_each_cell_replays_to_the_same_tables(cell, tmp_path: Path, capsys) -> None:
+    trace = tmp_path / "t.jsonl"
+    args = ["we like gates", "--cell", cell, "--loss", "every", "--steps", "2", "--quiet"]
+    assert main([*args, "--output", str(trace)]) == 0
+    live = capsys.readouterr().out
+    assert main(["--replay", str(trace), "--quiet"]) == 0
+    assert capsys.readouterr().out == live
+    assert ("Blame through the cell state ‖∂Lₛ/∂cₖ‖" in live) == (cell == "lstm")
+    assert ("The gated path" in live) == (cell != "rnn")
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_saved_model_of_each_cell_loads_and_continues(cell, tmp_path: Path, capsys) -> None:
+    model = tmp_path / "m.npz"
+    assert main(["I like NLP", "--cell", cell, "--steps", "3", "--save", str(model), "--json"]) == 0
+    params, _, config = load_model(model)
+    assert config.get("cell", "rnn") == cell
+    capsys.readouterr()
+    assert main(["I like NLP", "--load", str(model), "--json"]) == 0
+    first = [json.loads(line) for line in capsys.readouterr().out.splitlines()][1]
+    for name, value in params.items():
+        assert np.array_equal(np.asarray(first[name]), value), name
+
+
+@pytest.mark.parametrize(("saved", "asked"), [("lstm", "gru"), ("rnn", "lstm"), ("gru", "rnn")])
+def test_a_model_of_one_cell_is_refused_for_another(saved, asked, tmp_path, refused) -> None:
+    model = tmp_path / "m.npz"
+    assert main(["I like NLP", "--cell", saved, "--save", str(model), "--json", "--quiet"]) == 0
+    message = refused(["I like NLP", "--load", str(model), "--cell", asked])
+    assert f"a model of the {saved} cell, not {asked}" in message
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--cell", "lstm", "--activation", "relu"], "--activation sets the vanilla RNN's f"),
+        (["--cell", "gru", "--activation", "tanh"], "--activation sets the vanilla RNN's f"),
+        (["--forget-bias", "0"], "--forget-bias is the LSTM's"),
+        (["--cell", "gru", "--forget-bias", "2"], "--forget-bias is the LSTM's"),
+        (["--cell", "lstm", "--forget-bias", "nan"], "--forget-bias must be a finite number"),
+        (["--cell", "elman"], "--cell"),
+    ],
+)
+def test_options_of_another_cell_are_refused(args, says, refused) -> None:
+    assert says in refused(["I like NLP", *args])
