@@ -101,6 +101,7 @@ def trace_command(
     hidden: o.Hidden = DEFAULT_HIDDEN,
     activation: o.Act = "tanh",
     forget_bias: o.ForgetBias = DEFAULT_FORGET_BIAS,
+    compare_cells: o.CompareCells = False,
     seed: o.Seed = 0,
     load: o.Load = None,
     lr: o.Lr = DEFAULT_LR,
@@ -181,6 +182,7 @@ def trace_command(
         layout=layout,
         cell=cell if "--cell" in given else None,
         forget_bias=forget_bias if "--forget-bias" in given else None,
+        compare_cells=compare_cells,
     )
     raise typer.Exit(execute(request))
 

@@ -152,3 +152,12 @@ Diff = Annotated[
 ]
 Tolerance = Annotated[float, option(CHECK, "The relative tolerance of --diff.", "R")]
 Schema = Annotated[bool, flag(CHECK, "Print the JSON Schema of a trace line.", "--schema")]
+CompareCells = Annotated[
+    bool,
+    flag(
+        MODEL,
+        "Run the vanilla RNN, the LSTM and the GRU on the same input and compare how far "
+        "each one's gradient reaches back (--json: the three traces one after another).",
+        "--compare-cells",
+    ),
+]

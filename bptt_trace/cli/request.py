@@ -43,3 +43,4 @@ class Request:
     layout: str = "rows"
     cell: str | None = None
     forget_bias: float | None = None
+    compare_cells: bool = False

@@ -36,6 +36,10 @@ def execute(req: Request) -> int:
                 from .replay import replay
 
                 return replay(req)
+            if req.compare_cells:
+                from .cells import compare_cells
+
+                return compare_cells(req)
             return stream(req, stop, *prepare(req))
         except InputError as err:  # raised before the first step is computed
             error(str(err))

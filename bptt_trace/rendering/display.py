@@ -100,6 +100,10 @@ class Display:
             sys.stderr.write("\n")
             sys.stderr.flush()
 
+    def show(self, *renderables: RenderableType) -> None:
+        """Print renderables that are not events' (a comparison of runs) on every console."""
+        self._print(list(renderables))
+
     def _print(self, renderables: list[RenderableType]) -> None:
         if self.recorder is not None:
             for renderable in renderables:

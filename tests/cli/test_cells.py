@@ -61,3 +61,39 @@ def test_a_model_of_one_cell_is_refused_for_another(saved, asked, tmp_path, refu
 )
 def test_options_of_another_cell_are_refused(args, says, refused) -> None:
     assert says in refused(["I like NLP", *args])
+
+
+def test_compare_cells_shows_each_cells_own_numbers(capsys) -> None:
+    """The comparison's ‖∂L/∂h₁‖, ‖∂L/∂c₁‖ and ∏ gates are those of each cell's own trace."""
+    sentence = "the blame of the last word fades on its way back"
+    assert main([sentence, "--compare-cells", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    rows = {line.split("  ")[0].strip(): line for line in text.splitlines()}
+    for cell in CELLS:
+        assert main([sentence, "--cell", cell, "--json", "--quiet"]) == 0
+        events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        blame = next(e for e in events if e["event"] == "blame")
+        assert f"{blame['matrix'][-1][0]:.1e}" in rows["‖∂L/∂h₁‖"].split()[1:][CELLS.index(cell)]
+        if cell == "lstm":
+            assert f"{blame['matrix_c'][-1][0]:.1e}" in rows["‖∂L/∂c₁‖"]
+        gates = [e for e in events if e["event"] == "gates"]
+        if gates:
+            assert f"{gates[0]['products'][0]:.1e}" in text
+    words = " ".join(text.split())  # the paragraph, unwrapped
+    assert f"Over {len(sentence.split())} time steps the last loss's blame on h₁ is" in words
+
+
+def test_compare_cells_writes_three_whole_traces_under_json(tmp_path: Path, capsys) -> None:
+    from bptt_trace.files.trace_reader import read_trace
+
+    assert main(["I like NLP", "--compare-cells", "--json", "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = [i for i, line in enumerate(lines) if json.loads(line)["event"] == "run"]
+    assert len(starts) == 3
+    for cell, (a, b) in zip(
+        CELLS, zip(starts, [*starts[1:], len(lines)], strict=True), strict=True
+    ):
+        path = tmp_path / f"{cell}.jsonl"
+        path.write_text("\n".join(lines[a:b]) + "\n")
+        events = read_trace(path)
+        assert events[-1].kind == "end" and events[0].config.get("cell", "rnn") == cell
