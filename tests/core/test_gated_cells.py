@@ -176,3 +176,28 @@ def test_the_run_config_names_the_cell_and_the_vanilla_rnn_keeps_its_config() ->
     assert "cell" not in configs["rnn"] and "forget_bias" not in configs["rnn"]
     assert configs["lstm"]["cell"] == "lstm" and configs["lstm"]["forget_bias"] == 1.0
     assert configs["gru"]["cell"] == "gru" and "forget_bias" not in configs["gru"]
+
+
+def test_the_readme_demonstration_prints_what_the_readme_says() -> None:
+    """The numbers in the README's class demonstration are those of the runs."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    demo = readme.split('S="$(tail -1 sentences/long.txt)"', 1)[1].split("```", 1)[0]
+    sentence = Path("sentences/long.txt").read_text().strip().splitlines()[-1]
+    for options, line in zip(
+        (
+            {},
+            {"cell": "lstm"},
+            {"cell": "lstm", "forget_bias": 0.0},
+            {"cell": "lstm", "forget_bias": 3.0},
+        ),
+        demo.strip().splitlines(),
+        strict=False,
+    ):
+        events = list(run([tokenize(sentence)], Config(**options)))
+        blame = next(e for e in events if e.kind == "blame")
+        assert f"‖∂L₃₆/∂h₁‖ = {float(blame.matrix[-1][0]):.1e}" in line, line
+        gates = [e for e in events if e.kind == "gates"]
+        if gates and "∏ fⱼ = 0." not in line:
+            assert f"∏ fⱼ = {float(gates[0].products[0]):.1e}" in line, line
