@@ -30,6 +30,7 @@ MAX_PARAMETERS = 50_000_000
 @dataclass(frozen=True)
 class Numbers:
     lr: float
+    seed: int
     hidden: int
     steps: int
     precision: int
@@ -40,6 +41,8 @@ class Numbers:
 
 def check_numbers(n: Numbers) -> None:
     """Refuse numbers that cannot make a run."""
+    if n.seed < 0:
+        raise InputError(f"--seed must be a whole number 0 or more, not {n.seed}; try --seed 0")
     if not math.isfinite(n.lr) or n.lr <= 0:
         raise InputError(f"--lr must be a finite number above 0, not {n.lr}; try --lr 0.1")
     if n.hidden < 1:
@@ -72,11 +75,14 @@ def check_size(cell: Cell, vocab_size: int, hidden: int) -> None:
 def check_target(target: str | None) -> str:
     if target is None:
         return EOS
-    tokens = tokenize(target)
-    if target != EOS and (len(tokens) != 1 or tokens[0] != target):
-        raise InputError(
-            f"--target must be one token (a word or a punctuation mark), not {target!r}"
-        )
+    from ..files.tokens import check_tokens
+
+    one_token = f"--target must be one token (a word or a punctuation mark), not {target!r}"
+    if not target or any(ch.isspace() for ch in target):
+        raise InputError(one_token)
+    check_tokens([target], "--target")  # the characters' rule, as for every token
+    if target != EOS and tokenize(target) != [target]:
+        raise InputError(one_token)
     return target
 
 
@@ -161,6 +167,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
     check_numbers(
         Numbers(
             req.lr,
+            req.seed,
             req.hidden if req.hidden is not None else 1,
             req.steps,
             req.precision,

@@ -8,6 +8,7 @@ the trace is closed with an event, ``--save`` saves the last parameters seen, an
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from contextlib import ExitStack
@@ -62,6 +63,7 @@ class Readers:
         self.lines = 0
         self.code = 0
         self.reader_gone = False
+        self.stdout_full: str | None = None
         self.run: Any = None
         self.params: Any = None
         self.losses: list[float] = []
@@ -80,7 +82,9 @@ class Readers:
         except BrokenPipeError:  # the reader of stdout went away: close the trace, quietly
             self.reader_gone = True
             self._lose_stdout()
-        except OSError:  # the terminal went away
+        except OSError as err:  # the terminal went away, or the disk under stdout is full
+            if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                self.stdout_full = err.strerror or "no space left"
             self._lose_stdout()
 
     def _lose_stdout(self) -> None:
@@ -155,6 +159,11 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
     saved = save(req, readers)
     if readers.reader_gone:
         return 141
+    if readers.stdout_full is not None:
+        error(
+            f"stdout cannot be written ({readers.stdout_full}); free some space or write elsewhere"
+        )
+        return 2
     if not req.quiet:
         report(req, readers, exported, saved)
     return readers.code

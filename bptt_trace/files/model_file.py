@@ -20,7 +20,9 @@ from ..core.model import declared, shape_problem
 from ..errors import InputError
 from .atomic import write_atomically
 from .npz import read_model_arrays
+from .tokens import check_tokens
 
+FIX_SAVE = "save the model again with --save"
 FORMAT = "bptt-trace-model"
 FORMAT_VERSION = 1
 
@@ -81,6 +83,9 @@ def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[s
     if arrays["vocab"].ndim != 1 or arrays["vocab"].dtype.kind != "U":
         raise ValueError("its vocabulary is not a list of tokens")
     vocab = [str(token) for token in arrays["vocab"].tolist()]
+    check_tokens(vocab, f"{where}: its vocabulary")  # the same rule as a sentence's tokens
+    if len(set(vocab)) != len(vocab):
+        raise InputError(f"{where}: its vocabulary lists a token twice; {FIX_SAVE}")
     config = json.loads(str(arrays["config"]))
     if not isinstance(config, dict) or config.get("activation") not in ACTIVATIONS:
         raise ValueError("its configuration names no known activation")

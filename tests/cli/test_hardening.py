@@ -282,3 +282,50 @@ def test_an_unreadable_corpus_file(tmp_path: Path, capsys, monkeypatch) -> None:
     assert main(["--file", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot be read (Permission denied)" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["I like NLP", "--seed", "-1"], "--seed must be a whole number 0 or more"),
+        (["I like NLP", "--seed", "-99999999999"], "--seed must be a whole number 0 or more"),
+        (["I like NLP", "--target", "\udcff"], "--target: the byte 0xFF is not UTF-8"),
+        (["I like NLP", "--target", "\x1b[2J"], "--target"),
+    ],
+)
+def test_numbers_and_tokens_refused_before_anything_runs(args, says, refused) -> None:
+    assert says in refused(args)
+
+
+@pytest.mark.parametrize(
+    ("vocab", "says"),
+    [
+        (["I", "like", "NLP", "\x1b[2J"], "its vocabulary"),
+        (["I", "like", "NLP", "\u202e"], "its vocabulary"),
+        (["I", "like", "like", "<eos>"], "lists a token twice"),
+    ],
+)
+def test_a_model_vocabulary_follows_the_token_rule(vocab, says, tmp_path: Path, refused) -> None:
+    model = tmp_path / "m.npz"
+    assert main(["I like NLP", "--save", str(model), "--json", "--quiet"]) == 0
+    with np.load(model) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["vocab"] = np.array(vocab)
+    np.savez(model, **arrays)
+    assert says in refused(["I like NLP", "--load", str(model)])
+
+
+def test_a_full_disk_under_stdout_is_one_line_and_exit_2() -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "bptt_trace", "I like NLP"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "stdout cannot be written" in done.stderr
