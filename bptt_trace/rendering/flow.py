@@ -183,13 +183,13 @@ def jacobians_view(event: JacobiansEvent) -> RenderableType:
 
 
 def loss_gradients_view(event: LossGradientsEvent, symbols: dict[str, str]) -> RenderableType:
-    """The seed's ∂Lₜ/∂θ under --loss every: the gradient of each loss alone, and its sum."""
+    """The per-loss terms ∂Lₜ/∂θ under --loss every: the gradient of each loss alone."""
     table = noted_table(
-        f"The seed's per-loss terms ‖∂Lₛ/∂θ‖ · step {event.step} · sentence {event.sentence + 1}",
+        f"The per-loss terms ‖∂Lₛ/∂θ‖ · step {event.step} · sentence {event.sentence + 1}",
         "loss",
         *[f"‖∂Lₛ/∂{symbol}‖" for symbol in symbols.values()],
         caption="∂L/∂W = ∂L₁/∂W + ∂L₂/∂W + …: the gradient of L = Σₛ Lₛ is the sum of the "
-        "gradients of each loss, as the seed writes it.",
+        "gradients of each loss, as the classic walk-through writes it.",
     )
     for row, s in enumerate(event.losses):
         table.add_row(

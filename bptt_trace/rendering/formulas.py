@@ -1,4 +1,4 @@
-"""The seed's update formulas with this run's numbers put in, one entry of each parameter.
+"""The update rule with this run's numbers put in, one entry of each parameter.
 
     V  ← V − α·∂L/∂V
     W  ← W − α·(∂L₁/∂W + ∂L₂/∂W + ∂L₃/∂W)
@@ -111,7 +111,7 @@ def formula_panel(
     unseen: int = 0,
     gradients: GradientsEvent | None = None,
 ) -> RenderableType:
-    """One entry of each parameter, from the seed's formula to the new value.
+    """One entry of each parameter, from the update rule to the new value.
 
     ``sentences`` is B; ``unseen`` counts the time steps whose backward events were not kept
     for display (long sentences); ``gradients`` is the step's ∂L/∂θ before clipping.
@@ -165,7 +165,7 @@ def formula_panel(
             close = ")" if several else ""
             lines.append(
                 f"  ∂L/∂{label} = {mean}{names}{' + …' if len(loss_terms) > TERMS_MAX else ''}"
-                f"{close}  (the seed's per-loss terms)\n",
+                f"{close}  (the per-loss terms)\n",
                 "label",
             )
             covered = {e.sentence for e in per_loss}
@@ -197,6 +197,4 @@ def formula_panel(
             "--detail full shows every entry.",
             "note",
         )
-    return Panel(
-        lines, title="The seed's update formulas, with this step's numbers", title_align="left"
-    )
+    return Panel(lines, title="The update rule, with this step's numbers", title_align="left")

@@ -17,7 +17,7 @@ from .theme import fmt, subscript, vector
 def output_view(
     events: Sequence[OutputEvent], vocab: Sequence[str], precision: int, sentences: int = 1
 ) -> Group:
-    """oₜ, ŷₜ, the target and the loss of one sentence, with the seed's "ŷ − y" named.
+    """oₜ, ŷₜ, the target and the loss of one sentence, with the shorthand "ŷ − y" named.
 
     With B = ``sentences`` > 1 the step's L is the mean of the sentences' losses: the table
     shows this sentence's own Lₜ and ∂Lₜ/∂oₜ = ŷₜ − yₜ, and says where the 1/B enters.
@@ -29,15 +29,15 @@ def output_view(
         T = subscript(first.t)
         own = "∂Lₜ/∂oₜ" if len(events) > 1 else f"∂L{T}/∂o{T}"
         note = (
-            f"The seed writes “L = ŷ − y”: ŷ − y is {own}, the gradient of this sentence's "
-            "loss with respect to the logits o; the loss itself is −log ŷ[y]. The step's L is "
-            f"the mean over the B = {sentences} sentences, so the backward pass starts from "
-            f"∂L/∂o = (ŷ − y)/{sentences}."
+            f"A common shorthand writes “L = ŷ − y”: ŷ − y is {own}, the gradient of this "
+            "sentence's loss with respect to the logits o; the loss itself is −log ŷ[y]. The "
+            f"step's L is the mean over the B = {sentences} sentences, so the backward pass "
+            f"starts from ∂L/∂o = (ŷ − y)/{sentences}."
         )
     else:
         note = (
-            "The seed writes “L = ŷ − y”: ŷ − y is ∂L/∂o, the gradient of the loss with respect "
-            "to the logits o, where the backward pass starts; the loss itself is −log ŷ[y]."
+            "A common shorthand writes “L = ŷ − y”: ŷ − y is ∂L/∂o, the gradient of the loss with "
+            "respect to the logits o, where the backward pass starts; the loss itself is −log ŷ[y]."
         )
     if len(events) > 1:
         wide = len(vocab) <= OUTPUT_COLUMNS_MAX

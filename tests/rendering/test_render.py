@@ -46,7 +46,8 @@ def test_the_seed_sentence_shows_every_part_of_one_round() -> None:
         "b_output ← b_output − α·∂L/∂b_output",
     ):
         assert title in text, title
-    assert "The seed writes “L = ŷ − y”: ŷ − y is ∂L/∂o" in text
+    assert "A common shorthand writes “L = ŷ − y”: ŷ − y is ∂L/∂o" in text
+    assert "the seed" not in text.lower() and "seed's" not in text  # (--seed's value is fine)
 
 
 def test_forward_table_shows_the_hidden_states() -> None:
