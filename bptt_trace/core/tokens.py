@@ -38,24 +38,3 @@ def build_vocab(sentences: Iterable[list[str]], target: str | None = None) -> li
     if target is not None:
         vocab.setdefault(target, None)
     return list(vocab)
-
-
-def parse_corpus(text: str, source: str) -> list[list[str]]:
-    """One sentence a line; blank lines and lines starting with ``#`` are skipped."""
-    sentences: list[list[str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        try:
-            tokens = tokenize(stripped)
-        except InputError as err:
-            raise InputError(f"{source}, line {number}: {err}") from None
-        if tokens:
-            sentences.append(tokens)
-    if not sentences:
-        raise InputError(
-            f"{source} holds no sentence (only blank lines or # comments); "
-            "write one sentence a line"
-        )
-    return sentences

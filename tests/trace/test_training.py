@@ -19,8 +19,9 @@ from bptt_trace.core.batch import make_batch
 from bptt_trace.core.bptt import backward, forward
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.optimizer import divergence
-from bptt_trace.core.tokens import build_vocab, parse_corpus
+from bptt_trace.core.tokens import build_vocab
 from bptt_trace.errors import InputError
+from bptt_trace.files.inputs import parse_lines as parse_corpus
 from bptt_trace.files.model_file import load_model, save_model
 from bptt_trace.trace.loop import run
 
