@@ -1,6 +1,7 @@
 """Side-by-side benchmark of bptt-trace's engine; writes BENCHMARKS.md.
 
     python benchmarks/bench.py                 # 1 BLAS/torch thread (BENCH_THREADS=2 for two)
+    python benchmarks/bench.py --section cells # only the gated cells against torch's modules
 
 Training throughput (steps per second, --loss every, float64) at four grid points, against
 1. a dense one-hot NumPy reference in the classic style of small NumPy RNN scripts (xₜ as a
@@ -310,7 +311,226 @@ def machine(torch) -> list[str]:
     ]
 
 
+# --- the gated cells against PyTorch's own modules (python benchmarks/bench.py --section cells)
+
+CELL_GRID = [(25, 100, 65, 8), (64, 128, 1000, 32)]
+CELL_BUDGET = 12.0  # seconds of rounds per cell and grid point (at least 5 rounds, at most 60)
+
+
+def cell_engine_step(name, T, H, V, B, corpus):
+    """Our untraced training step with a gated cell: forward, backward(record=False), update."""
+    cell = make_cell({"cell": name})
+    batch = make_batch(corpus, V - 1, "every")
+    state = {"p": init_params(cell, V, H, np.random.default_rng(0))}
+
+    def step() -> None:
+        p = state["p"]
+        bw = backward(cell, p, batch, forward(cell, p, batch), record=False)
+        state["p"] = descend(p, bw.grads, LR, 1.0)
+
+    return step
+
+
+def torch_targets(corpus, V, B, torch):
+    """Token indices (B, T) and their targets: the next token, <eos> (V − 1) after the last."""
+    x = torch.tensor(corpus, dtype=torch.long)
+    return x, torch.cat([x[:, 1:], torch.full((B, 1), V - 1, dtype=torch.long)], dim=1)
+
+
+def torch_loss(logits, y, B, torch):
+    """L = (1/B) Σ_sentences Σₜ Lₜ, as bptt_trace.core.bptt defines it."""
+    V = logits.shape[-1]
+    flat = logits.reshape(-1, V)
+    return torch.nn.functional.cross_entropy(flat, y.reshape(-1), reduction="sum") / B
+
+
+def torch_module_step(name, T, H, V, B, corpus, torch):
+    """torch's nn.LSTM / nn.GRU (its C++ loop over time) between nn.Embedding(V, H) and
+    nn.Linear(H, V), float64, plain SGD. Its input is an H-wide embedding, so it does one more
+    product per step than we do, (B×H)·(H×gH), forwards and backwards: the idiomatic model."""
+    torch.manual_seed(0)
+    module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[name]
+    layers = torch.nn.ModuleList(
+        [torch.nn.Embedding(V, H), module(H, H, batch_first=True), torch.nn.Linear(H, V)]
+    ).double()
+    embed, rnn, out = layers
+    optimizer = torch.optim.SGD(layers.parameters(), lr=LR)
+    x, y = torch_targets(corpus, V, B, torch)
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        h, _ = rnn(embed(x))
+        torch_loss(out(h), y, B, torch).backward()
+        optimizer.step()
+
+    return step
+
+
+def torch_unrolled_step(name, T, H, V, B, corpus, torch):
+    """Our cell's own math unrolled over time in torch autograd, float64, with our parameters
+    (gates stacked: xₜ·W a row of W, one product with Wʰ a step; for the GRU the reset gate
+    before the product, as ours and unlike nn.GRU)."""
+    cell = make_cell({"cell": name})
+    p = cell.prepare(init_params(cell, V, H, np.random.default_rng(0)))
+    P = {
+        "W": p["W_all"],
+        "b": p["b_all"],
+        "V": p["V"],
+        "b_output": p["b_output"],
+        **(
+            {"W_h": p["W_h_all"]}
+            if name == "lstm"
+            else {"W_h_zr": p["W_h_all"][:, : 2 * H], "W_h_n": p["W_h_all"][:, 2 * H :]}
+        ),
+    }
+    P = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in P.items()}
+    x, y = torch_targets(corpus, V, B, torch)
+
+    def lstm(xw):
+        h = c = torch.zeros(B, H, dtype=torch.float64)
+        hs = []
+        for t in range(T):
+            a = xw[:, t] + h @ P["W_h"]
+            i, f, g, o = a.chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            hs.append(h)
+        return hs
+
+    def gru(xw):
+        h = torch.zeros(B, H, dtype=torch.float64)
+        hs = []
+        for t in range(T):
+            z, r = torch.sigmoid(xw[:, t, : 2 * H] + h @ P["W_h_zr"]).chunk(2, dim=1)
+            n = torch.tanh(xw[:, t, 2 * H :] + (r * h) @ P["W_h_n"])
+            h = z * h + (1.0 - z) * n
+            hs.append(h)
+        return hs
+
+    unroll = {"lstm": lstm, "gru": gru}[name]
+
+    def step() -> None:
+        hs = torch.stack(unroll(P["W"][x] + P["b"]), dim=1)
+        torch_loss(hs @ P["V"] + P["b_output"], y, B, torch).backward()
+        with torch.no_grad():
+            for v in P.values():
+                v -= LR * v.grad
+                v.grad = None
+
+    return step
+
+
+def cell_rows(torch) -> list[tuple]:
+    """Seconds per training step of each gated cell at CELL_GRID: ours, nn.LSTM/nn.GRU and the
+    unrolled autograd of our math. Each round times one step of every side in turn, so that a
+    slow spell of the machine (other processes on the cores) hits every side alike; each side's
+    figure is its fastest step over the rounds."""
+    rows = []
+    for T, H, V, B in CELL_GRID:
+        corpus = make_corpus(T, V, B, np.random.default_rng(T))
+        for name in ("lstm", "gru"):
+            sides = {"ours": cell_engine_step(name, T, H, V, B, corpus)}
+            if torch is not None:
+                sides["module"] = torch_module_step(name, T, H, V, B, corpus, torch)
+                sides["unrolled"] = torch_unrolled_step(name, T, H, V, B, corpus, torch)
+            start = time.perf_counter()
+            for side in sides.values():
+                side()  # warm-up
+            rounds = max(5, min(60, int(CELL_BUDGET / (time.perf_counter() - start))))
+            best = {side: float("inf") for side in sides}
+            for _ in range(rounds):
+                for side, step in sides.items():
+                    best[side] = min(best[side], timed(step, budget=0, most=1, warm=False)[0])
+            rows.append((name, T, H, V, B, rounds, best))
+            print(
+                f"{name} T={T} H={H} V={V} B={B}, best of {rounds}: "
+                + ", ".join(f"{side} {1 / s:.3g} steps/s" for side, s in best.items()),
+                flush=True,
+            )
+    return rows
+
+
+def cell_section(rows, torch) -> list[str]:
+    """The BENCHMARKS.md section of the gated cells."""
+
+    def ratio(best, side):
+        return f"**{best[side] / best['ours']:.2f}**" if side in best else "—"
+
+    def rate(best, side):
+        return f"{1 / best[side]:.3g}" if side in best else "skipped"
+
+    lines = [
+        f"## {CELL_TITLE}",
+        "",
+        "Made by `python benchmarks/bench.py --section cells` (or the whole benchmark). "
+        "Training steps per second, `--loss every`, float64, with "
+        + (f"PyTorch {torch.__version__}" if torch else "PyTorch not installed")
+        + f"; {THREADS} thread{'s' if THREADS > 1 else ''} for BLAS and for torch on every "
+        "side. Each figure is a side's fastest single step over the rounds (column n), a "
+        "round timing one step of every side in turn. Load average at the end: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (above 1 thread a core, other "
+        "processes shared the cores: the rates are lower, the ratios noisier).",
+        "",
+        "| cell | T | H | \\|vocab\\| | B | n | bptt-trace | nn.LSTM / nn.GRU | × nn module | "
+        "our math in autograd | × autograd |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, T, H, V, B, rounds, best in rows:
+        lines.append(
+            f"| {name.upper()} | {T} | {H} | {V} | {B} | {rounds} | {rate(best, 'ours')} | "
+            f"{rate(best, 'module')} | {ratio(best, 'module')} | {rate(best, 'unrolled')} | "
+            f"{ratio(best, 'unrolled')} |"
+        )
+    lines += [
+        "",
+        "× nn module and × autograd: ours/torch in steps per second (above 1: we are faster). "
+        "All sides take the same step: every time step's cross-entropy, L = (1/B) Σ over "
+        "sentences of Σₜ Lₜ, and plain SGD (lr 0.01); ours is `forward` + "
+        "`backward(..., record=False)` + `descend`, as the command line's untraced steps.",
+        "- nn.LSTM / nn.GRU: nn.Embedding(|vocab|, H) → the module (batch_first, its C++ loop "
+        "over time) → nn.Linear(H, |vocab|), `torch.optim.SGD`. The idiomatic torch model: its "
+        "input is an H-wide embedding, so it does one more product than we do "
+        "((B×H)·(H×gH) forwards, twice backwards; g = 4 gates for the LSTM, 3 for the GRU), "
+        "and nn.GRU applies its reset gate after the product (ours, Cho et al.'s, before).",
+        "- Our math in autograd: our equations and our stacked parameters, unrolled over "
+        "time in Python (xₜ·W a row of W, one product with Wʰ a step): the same arithmetic.",
+        "",
+    ]
+    return lines
+
+
+CELL_TITLE = "Gated cells against PyTorch (steps per second, `--loss every`, float64)"
+
+
+def splice_section(lines: list[str]) -> None:
+    """Put the gated cells' section into BENCHMARKS.md: in place of its earlier version, or
+    before the largest grid point's section (after the training throughput)."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text().split("\n") if path.exists() else ["# Benchmarks", ""]
+    heads = [i for i, line in enumerate(text) if line.startswith("## ")]
+    mine = [i for i in heads if text[i] == f"## {CELL_TITLE}"]
+    if mine:
+        end = next((i for i in heads if i > mine[0]), len(text))
+        text[mine[0] : end] = lines
+    else:
+        after = [i for i in heads if text[i].startswith("## Training throughput")]
+        at = next((i for i in heads if after and i > after[0]), len(text))
+        text[at:at] = lines
+    path.write_text("\n".join(text))
+    print("wrote the gated cells' section of BENCHMARKS.md")
+
+
+def requested_section() -> str | None:
+    """``--section cells``: the gated cells alone, spliced into the BENCHMARKS.md there is."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--section", choices=["cells"], help="run only this section")
+    return parser.parse_args().section
+
+
 def main() -> None:
+    section = requested_section()
     began = time.perf_counter()
     try:
         import torch
@@ -319,6 +539,9 @@ def main() -> None:
     except ImportError:
         torch = None
         print("PyTorch cannot be imported: its column is skipped.", flush=True)
+    if section == "cells":
+        splice_section(cell_section(cell_rows(torch), torch))
+        return
     rows, notes = [], []
     largest_ratio = None
     for T, H, V, B in GRID:
@@ -358,9 +581,11 @@ def main() -> None:
         print(f"start-up: {start}", flush=True)
         memory = peak_memory(Path(tmp))
         print(f"memory: {memory}", flush=True)
+    cells = cell_section(cell_rows(torch), torch)
     write_report(
         rows, notes, largest_ratio, overhead, start, memory, torch, time.perf_counter() - began
     )
+    splice_section(cells)
 
 
 def write_report(rows, notes, largest, overhead, start, memory, torch, elapsed) -> None:

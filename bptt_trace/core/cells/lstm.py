@@ -30,7 +30,7 @@ GATES = ("i", "f", "g", "o")
 
 def parts(array: np.ndarray, n: int) -> list[np.ndarray]:
     """The n equal blocks of the last axis."""
-    return np.split(array, n, axis=-1)
+    return [array[..., k * array.shape[-1] // n : (k + 1) * array.shape[-1] // n] for k in range(n)]
 
 
 class LSTM(Cell):
