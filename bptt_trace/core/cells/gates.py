@@ -11,7 +11,7 @@ from .declaration import Outer, Param, Params, Row, Total
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """σ(a) = 1/(1 + e^(−a)), as e^a/(1 + e^a) where a < 0 so that nothing overflows."""
     e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.where(a >= 0, 1.0, e) / (1.0 + e)
 
 
 def gate_params(

@@ -120,8 +120,8 @@ class LSTM(Cell):
     def step(self, p: Params, x_t: np.ndarray, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         h_prev, c_prev = parts(s_prev, 2)
         a = p["W_all"][x_t] + h_prev @ p["W_h_all"] + p["b_all"]  # one product for all gates
-        a_i, a_f, a_g, a_o = parts(a, 4)
-        i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+        i, f, _, o = parts(sigmoid(a), 4)  # one call for the σ gates (g's block unused)
+        g = np.tanh(parts(a, 4)[2])
         c = f * c_prev + i * g  # cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ
         tanh_c = np.tanh(c)
         h = o * tanh_c  # hₜ = oₜ ⊙ tanh(cₜ)
