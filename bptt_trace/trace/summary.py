@@ -188,7 +188,12 @@ def summarize_outers(u: np.ndarray, v: np.ndarray) -> list[dict[str, Any]]:
 
 def outer_largest(u: np.ndarray, v: np.ndarray) -> list[list[list[Any]]]:
     """For each row r, the LARGEST entries of |u[r]ᵀ·v[r]| as [i, j, uᵢ·vⱼ], largest first,
-    ties by position (u, v finite)."""
+    ties by position (u, v finite).
+
+    The candidates of a row can be all of its m·k products (|u| or |v| flat, as saturated
+    states are): rows are taken in groups of at most CHUNK_ENTRIES candidates (or one row),
+    so that memory stays O(CHUNK_ENTRIES + m·k) whatever the block of rows.
+    """
     n, m = u.shape
     k = v.shape[1]
     need = min(LARGEST, m * k)
@@ -198,7 +203,31 @@ def outer_largest(u: np.ndarray, v: np.ndarray) -> list[list[list[Any]]]:
     first = (some_largest(au)[:, :, None] * some_largest(av)[:, None, :]).reshape(n, -1)
     theta = np.partition(first, first.shape[1] - need, axis=1)[:, first.shape[1] - need]
     # θ ≤ the need-th largest |uᵢ·vⱼ|; only the rows i with |uᵢ|·max|v| ≥ θ hold such entries
-    r, i = np.nonzero(au * av.max(axis=1, keepdims=True) >= theta[:, None])
+    candidates = au * av.max(axis=1, keepdims=True) >= theta[:, None]
+    sizes = np.cumsum(candidates.sum(axis=1) * k)
+    found: list[list[list[Any]]] = []
+    start = 0
+    while start < n:
+        before = int(sizes[start - 1]) if start else 0
+        stop = max(start + 1, int(np.searchsorted(sizes, before + CHUNK_ENTRIES, side="right")))
+        rows = slice(start, stop)
+        found += largest_of(u[rows], v[rows], au[rows], av[rows], candidates[rows], theta[rows])
+        start = stop
+    return found
+
+
+def largest_of(
+    u: np.ndarray,
+    v: np.ndarray,
+    au: np.ndarray,
+    av: np.ndarray,
+    candidates: np.ndarray,
+    theta: np.ndarray,
+) -> list[list[list[Any]]]:
+    """``outer_largest`` of a group of rows, from their candidates and thresholds θ."""
+    n, k = u.shape[0], v.shape[1]
+    need = min(LARGEST, u.shape[1] * k)
+    r, i = np.nonzero(candidates)
     block = au[r, i][:, None] * av[r]  # |uᵢ|·|vⱼ| = |uᵢ·vⱼ|, bit for bit
     c, j = np.nonzero(block >= theta[r][:, None])
     rows, i = r[c], i[c]
