@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells.declaration import Cell, Params
+from .chain_norms import chain_log_norms
 from .flow import HORIZON
+from .krylov import sigma_max, spectral_radius
 
 VANISHING = 1e-2
 EXPLODING = 1e2
@@ -37,8 +39,15 @@ class Diagnosis:
     """Why the verdict is extreme: an exactly zero gradient, or norms beyond the floats."""
 
 
+SPECTRUM_EXACT = 512
+"""Up to this many rows a matrix's spectrum is computed exactly; past it from a Krylov space."""
+
+
 def spectrum(matrix: np.ndarray) -> tuple[float, float]:
-    """A square matrix's largest singular value and its spectral radius (largest |eigenvalue|)."""
+    """A square matrix's largest singular value and its spectral radius (largest |eigenvalue|):
+    exact up to SPECTRUM_EXACT rows, else within 1e-6 from O(H²) products (``krylov``)."""
+    if matrix.shape[0] > SPECTRUM_EXACT:
+        return sigma_max(matrix), spectral_radius(matrix)
     return float(np.linalg.norm(matrix, 2)), float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
@@ -66,38 +75,44 @@ def diagnose(
     kept: np.ndarray,
     T: int,
     recurrent_spectrum: tuple[float, float],
+    x: np.ndarray | None = None,
 ) -> Diagnosis:
     """Vanishing, exploding or stable: from the product of the Jacobians ∂sⱼ/∂sⱼ₋₁ of one
-    sentence (its states and the cell's cache ``kept``, (T+1, ·) each). The state is the whole
-    of what a cell carries: hₜ, and cₜ too for the LSTM.
+    sentence (its states and the cell's cache ``kept``, (T+1, ·) each; ``x`` its tokens, which
+    the products through ``step`` need for a wide state). The state is the whole of what a cell
+    carries: hₜ, and cₜ too for the LSTM.
 
     ``recurrent_spectrum`` is ``spectrum`` of the cell's recurrent matrix (one per step).
     The product is followed back while its norm is a float: one beyond 1.8e308 starts the
     norms later (``first``), and the cause says so.
+
+    How the norms are computed (``exact_is_cheaper``): for a state of S ≤ ``EXACT_MAX`` units,
+    or when it costs less, exactly, with the product held EXACT_CHUNK matrices at a time
+    (O(n·S³) time, O(S²) memory); otherwise from matrix–vector products (``chain_norms``,
+    O(I·n²·S²) time with I ≈ 10–40 Lanczos iterations, O(n·S) memory, within 1e-6 relative).
     """
     q = cell.prepare(p)
-    H = state.shape[1]
+    S = state.shape[1]
     first = max(1, T - HORIZON + 1)
+    if exact_is_cheaper(S, T - first + 1) or x is None:
+        norms, finite, zero = exact_norms(cell, q, state, kept, T, first)
+    else:
+        with np.errstate(all="ignore"):
+            logs = chain_log_norms(cell, q, state, kept, x, first)
+            norms = np.exp(logs)
+        finite = logs < LOG_MAX
+        zero = logs == -np.inf
     n = T - first + 1
-    jacobians = np.empty((n, H, H))  # jacobians[k - first] = ∂h_T/∂hₖ, a row per unit of h_T
-    jacobians[n - 1] = np.eye(H)  # ∂h_T/∂h_T
-    with np.errstate(all="ignore"):  # an overflowing product is looked for below
-        for k in range(T - 1, first - 1, -1):
-            # ∂h_T/∂hₖ = ∂h_T/∂hₖ₊₁ · ∂hₖ₊₁/∂hₖ: each row taken back one time step, as a gradient
-            back = cell.delta(q, jacobians[k - first + 1], kept[k + 1], state[k + 1])
-            jacobians[k - first] = cell.to_previous(q, back, kept[k + 1])
-        finite = np.isfinite(jacobians).all(axis=(1, 2))
-        norms = np.append(spectral_norms(np.where(finite[:-1, None, None], jacobians[:-1], 0)), 1.0)
     beyond = np.flatnonzero(~(finite & np.isfinite(norms)))
     cause = None
     if beyond.size:  # ‖∂h_T/∂hₖ‖ exceeds the floats from this k back: start after it
         start = int(beyond.max()) + 1
         cause = f"‖∂h_T/∂h{subscript(first + start - 1)}‖₂ is beyond the floats (1.8e308)"
-        norms, jacobians, first, n = norms[start:], jacobians[start:], first + start, n - start
+        norms, zero, first, n = norms[start:], zero[start:], first + start, n - start
     end = float(norms[0])
     rate = end ** (1.0 / (n - 1)) if n > 1 and end > 0 else (0.0 if n > 1 else 1.0)
     if end == 0.0:
-        cause = zero_cause(cell, q, state, kept, jacobians, first)
+        cause = zero_cause(cell, q, state, kept, zero, first)
     if beyond.size:
         verdict = "exploding"
     elif n < 2:
@@ -121,13 +136,58 @@ def diagnose(
     )
 
 
+EXACT_MAX = 64
+"""A state of at most this many units always gets the exact norms."""
+
+EXACT_CHUNK = 1 << 22
+"""The exact norms hold at most this many entries (32 MB) of Jacobians at once, or one."""
+
+LANCZOS_ITERATIONS = 20
+"""The typical number of Lanczos iterations, for the cost comparison."""
+
+LOG_MAX = float(np.log(np.finfo(float).max))
+
+
+def exact_is_cheaper(S: int, n: int) -> bool:
+    """Whether the exact norms of n chains of S units cost less than the iterative ones: about
+    4·S³ a matrix (a product, J·Jᵀ, the eigenvalues) against 3·S² a chain and time step
+    (two differences and one way back) in each of I iterations over n²/2 chain steps."""
+    return S <= EXACT_MAX or 4 * S**3 * n <= 3 * LANCZOS_ITERATIONS * S**2 * n * n // 2
+
+
+def exact_norms(
+    cell: Cell, q: Params, state: np.ndarray, kept: np.ndarray, T: int, first: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """‖∂h_T/∂hₖ‖₂ for k = first … T, whether each product is finite, and whether it is 0:
+    the products taken back one time step at a time, EXACT_CHUNK entries at a time."""
+    S = state.shape[1]
+    n = T - first + 1
+    size = max(1, EXACT_CHUNK // (S * S))
+    norms, finite, zero = np.ones(n), np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    current = np.eye(S)  # ∂h_T/∂h_T, a row per unit of h_T
+    with np.errstate(all="ignore"):  # an overflowing product is looked for by the caller
+        for stop in range(n - 1, 0, -size):  # the chunk of k − first in [stop − size, stop)
+            lo = max(0, stop - size)
+            jacobians = np.empty((stop - lo, S, S))
+            for i in range(stop - 1, lo - 1, -1):
+                k = first + i
+                # ∂h_T/∂hₖ = ∂h_T/∂hₖ₊₁ · ∂hₖ₊₁/∂hₖ: each row taken back one step, as a gradient
+                back = cell.delta(q, current, kept[k + 1], state[k + 1])
+                jacobians[i - lo] = current = cell.to_previous(q, back, kept[k + 1])
+            ok = np.isfinite(jacobians).all(axis=(1, 2))
+            finite[lo:stop] = ok
+            zero[lo:stop] = ~jacobians.any(axis=(1, 2))
+            norms[lo:stop] = spectral_norms(np.where(ok[:, None, None], jacobians, 0))
+    return norms, finite, zero
+
+
 def zero_cause(
-    cell: Cell, p: Params, state: np.ndarray, kept: np.ndarray, jacobians: np.ndarray, first: int
+    cell: Cell, p: Params, state: np.ndarray, kept: np.ndarray, zero: np.ndarray, first: int
 ) -> str:
     """Why ∂h_T/∂h_first is exactly 0: the step j whose Jacobian ∂hⱼ/∂hⱼ₋₁ first makes the
-    product 0 (going back from T), and whether f′(aⱼ) is 0 in every unit there."""
-    zero = [not np.any(jacobians[i]) for i in range(len(jacobians))]
-    j = first + max(i for i, z in enumerate(zero) if z) + 1  # ∂h_T/∂h_{j−1} = 0, ∂h_T/∂hⱼ ≠ 0
+    product 0 (going back from T; ``zero[k − first]`` says whether ∂h_T/∂hₖ is 0), and whether
+    f′(aⱼ) is 0 in every unit there."""
+    j = first + int(np.flatnonzero(zero).max()) + 1  # ∂h_T/∂h_{j−1} = 0, ∂h_T/∂hⱼ ≠ 0
     through = cell.delta(p, np.ones((1, state.shape[1])), kept[j : j + 1], state[j : j + 1])
     everywhere = not np.any(through)  # the cell passes nothing back at j (f′(aⱼ) = 0)
     kinked = cell.kink_sides(kept[j : j + 1]) is not None

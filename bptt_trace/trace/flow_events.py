@@ -63,7 +63,7 @@ def flow_events(
         yield LossGradientsEvent(step=step, sentence=s, losses=losses, grads=flow.grads)
     if recurrent_spectrum is None:
         return
-    d = diagnose(cell, p, fw.state[s], fw.cache[s], T, recurrent_spectrum)
+    d = diagnose(cell, p, fw.state[s], fw.cache[s], T, recurrent_spectrum, batch.x[s])
     yield JacobiansEvent(
         step=step,
         sentence=s,
@@ -82,7 +82,7 @@ def diagnosed_sentences(lengths: list[int]) -> set[int]:
     """The sentences whose Jacobian norms a traced step shows: the first, and the longest (the
     first of the longest), where a gradient has the farthest to go, when that is another.
 
-    Each costs a product of T matrices of H×H and T eigenvalue problems: O(T·H³), the most
-    of any part of a trace, so it is not done for every sentence.
+    Each costs O(min(T·H³, T²·H²)) (``jacobians.diagnose``), the most of any part of a
+    trace, so it is not done for every sentence.
     """
     return {0, lengths.index(max(lengths))} if lengths else set()
