@@ -140,3 +140,29 @@ def test_a_traced_step_is_summarised_as_it_is_made(detail, hidden) -> None:
                 assert not too_large(value, detail), (event.kind, name)
             summaries_seen += is_summary(value)
     assert arrays_seen > 0 if detail == "full" else summaries_seen > 0 or hidden < 64
+
+
+def test_summaries_of_outer_products_with_a_flat_u_stay_bounded() -> None:
+    """A saturated hₜ₋₁ (every |uᵢ| equal) makes every product a candidate for the largest
+    entries: the candidates are taken a group of rows at a time, not n·m·k at once (256 rows of
+    300 × 300 would be 184 MB), and the summaries equal those of the formed products."""
+    import tracemalloc
+
+    from bptt_trace.trace.summary import summarize_outers, summarize_rows
+
+    rng = np.random.default_rng(0)
+    n, m, k = 256, 300, 300
+    u = np.sign(rng.normal(size=(n, m)))  # |u| flat: ±1
+    v = rng.normal(size=(n, k))
+    tracemalloc.start()
+    try:
+        summaries = summarize_outers(u, v)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 60_000_000, peak / 1e6
+    small = slice(0, 3)
+    expected = summarize_rows(u[small, :, None] * v[small, None, :])
+    for got, want in zip(summaries[small], expected, strict=True):
+        assert got["largest"] == want["largest"]
+        np.testing.assert_allclose(got["norm"], want["norm"], rtol=1e-12)
