@@ -123,6 +123,8 @@ def trace_command(
     diff: o.Diff = None,
     tolerance: o.Tolerance = 1e-9,
     schema: o.Schema = False,
+    width: o.Width = None,
+    only: o.Only = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -177,6 +179,8 @@ def trace_command(
         given=given,
         init=init,
         layout=layout,
+        width=width,
+        only=tuple(dict.fromkeys(view.value for view in only or ())),
     )
     raise typer.Exit(execute(request))
 

@@ -41,3 +41,5 @@ class Request:
     given: tuple[str, ...] = ()
     init: Path | None = None
     layout: str = "rows"
+    width: int | None = None
+    only: tuple[str, ...] = ()

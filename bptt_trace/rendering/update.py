@@ -143,6 +143,10 @@ class UpdateView:
         label = max(len(token) for token in self.vocab)
         return label + (3 + (self.gradients is not None)) * (widest + 1) + 2
 
+    def natural_width(self) -> int:
+        """The columns it needs to show old, gradient and new on one line each."""
+        return self._side_by_side_width()
+
     def __rich_console__(self, console: Any, options: Any) -> Any:
         fits = self._side_by_side_width() <= options.max_width
         yield from self._tables(side_by_side=fits)
