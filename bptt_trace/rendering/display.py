@@ -88,6 +88,11 @@ class Display:
         self.pages: list[tuple[Event, list[RenderableType]]] = []
         self.prompt_open = False
 
+    @property
+    def recorder(self) -> list[RenderableType] | None:
+        """What --export will save (None without --export)."""
+        return self.recorded
+
     def detach(self) -> None:
         """The terminal went away: go on recording for --export only."""
         self.console = None

@@ -15,7 +15,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 
-from .tables import LABEL, VALUES, NotedTable
+from .kinds import LABEL, VALUES, NotedTableLike
 
 GENERIC = "value"
 """A value column so headed is named by its row's label; any other heading names its values."""
@@ -25,13 +25,13 @@ def _blank(cell: RenderableType) -> bool:
     return cell == "" or (isinstance(cell, Text) and not cell.plain)
 
 
-def _rows(table: NotedTable) -> Iterator[tuple[list[RenderableType], bool]]:
+def _rows(table: NotedTableLike) -> Iterator[tuple[list[RenderableType], bool]]:
     cells = [list(column.cells) for column in table.columns]
     for r, row in enumerate(table.rows):
         yield [column[r] for column in cells], row.end_section
 
 
-def stacked(table: NotedTable) -> NotedTable | None:
+def stacked(table: NotedTableLike) -> NotedTableLike | None:
     """The table with one value column (None if it has one already)."""
     values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
     if len(values) < 2:
@@ -40,7 +40,7 @@ def stacked(table: NotedTable) -> NotedTable | None:
     headings = [table.columns[i].header for i in values]
     names = [h.plain if isinstance(h, Text) else str(h) for h in headings]
     named = names[0] != GENERIC  # each value needs its name in a column of its own
-    fewer = NotedTable(box=table.box, pad_edge=False)
+    fewer = type(table)(box=table.box, pad_edge=False)
     for i in labels:
         heading = table.columns[i].header
         fewer.add_kind(heading.plain if isinstance(heading, Text) else str(heading), table.kinds[i])
@@ -89,7 +89,7 @@ def _side_by_side(
     return lines
 
 
-def vertical(table: NotedTable, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -> Iterator[Any]:
     """The table with each value on lines of its own, below its row's labels."""
     values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
     labels = [i for i, kind in enumerate(table.kinds) if kind != VALUES]

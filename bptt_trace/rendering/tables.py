@@ -18,6 +18,8 @@ from rich.console import Console, ConsoleOptions
 from rich.table import Table
 from rich.text import Text
 
+from .kinds import LABEL, TOKEN, VALUES
+from .layouts import stacked, vertical
 from .theme import subscript
 
 ONE_HOT_MAX = 12
@@ -31,8 +33,6 @@ OUTPUT_COLUMNS_MAX = 6
 
 TOKEN_MIN = 12
 """A token column is narrowed to no fewer columns than this (or its longest token)."""
-
-LABEL, TOKEN, VALUES = "label", "token", "values"
 
 
 class Values(str):
@@ -97,8 +97,6 @@ class NotedTable(Table):
         return widths(low)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
-        from .layouts import stacked, vertical
-
         if self.heading is not None:
             yield self.heading
         if VALUES not in self.kinds or self.fits(console, options):
@@ -106,7 +104,7 @@ class NotedTable(Table):
         else:
             fewer = stacked(self)
             if fewer is not None and fewer.fits(console, options):
-                yield from Table.__rich_console__(fewer, console, options)
+                yield from Table.__rich_console__(fewer, console, options)  # type: ignore[arg-type]
             else:
                 yield from vertical(fewer or self, console, options)
         if self.note is not None:
