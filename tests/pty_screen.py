@@ -41,13 +41,14 @@ class Session:
     output: bytes = b""
     code: int | None = None
     sent: list[bytes] = field(default_factory=list)
+    columns: int = COLUMNS
 
     def lines(self) -> list[str]:
         """The terminal's lines, from the first to the last non-blank one."""
-        screen = pyte.HistoryScreen(COLUMNS, ROWS, history=1_000_000)
+        screen = pyte.HistoryScreen(self.columns, ROWS, history=1_000_000)
         pyte.ByteStream(screen).feed(self.output)
         rows = [
-            "".join(line[x].data for x in range(COLUMNS)) for line in screen.history.top
+            "".join(line[x].data for x in range(self.columns)) for line in screen.history.top
         ] + list(screen.display)
         rows = [row.rstrip() for row in rows]
         while rows and not rows[-1]:
@@ -60,14 +61,18 @@ Reply = Callable[[Session], bytes | None]
 
 
 def run_on_pty(
-    args: list[str], reply: Reply | None = None, env: dict[str, str] | None = None
+    args: list[str],
+    reply: Reply | None = None,
+    env: dict[str, str] | None = None,
+    columns: int = COLUMNS,
 ) -> Session:
-    """Run ``python -m bptt_trace *args`` with a pseudo-terminal as stdin, stdout and stderr."""
+    """Run ``python -m bptt_trace *args`` with a pseudo-terminal as stdin, stdout and stderr,
+    ``columns`` wide (80 unless told) and 24 rows high."""
     pid, fd = pty.fork()
-    if pid == 0:  # the child: an 80 × 24 terminal, then bptt-trace
-        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    if pid == 0:  # the child: a columns × 24 terminal, then bptt-trace
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, columns, 0, 0))
         os.execve(sys.executable, [sys.executable, "-m", "bptt_trace", *args], env or clean_env())
-    session = Session()
+    session = Session(columns=columns)
     deadline = time.monotonic() + SAFETY_NET
     try:
         while time.monotonic() < deadline:

@@ -126,6 +126,8 @@ def trace_command(
     diff: o.Diff = None,
     tolerance: o.Tolerance = 1e-9,
     schema: o.Schema = False,
+    width: o.Width = None,
+    only: o.Only = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -183,6 +185,8 @@ def trace_command(
         cell=cell if "--cell" in given else None,
         forget_bias=forget_bias if "--forget-bias" in given else None,
         compare_cells=compare_cells,
+        width=width,
+        only=tuple(dict.fromkeys(view.value for view in only or ())),
     )
     raise typer.Exit(execute(request))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .request import Request
 
-TABLE_OPTIONS = ("--precision", "--pause", "--color")
+TABLE_OPTIONS = ("--precision", "--pause", "--color", "--width", "--only")
 """Used by the tables only; --json shows none (but --export records them at --precision)."""
 
 NEW_MODEL_OPTIONS = ("--seed",)
@@ -26,7 +26,7 @@ IGNORED_RULE = (
     "An option that the chosen mode would ignore is refused, not silently dropped: "
     f"--replay takes only {', '.join(REPLAY_OPTIONS[1:])}; --load takes no "
     f"{', '.join(NEW_MODEL_OPTIONS)} (the model has its parameters); --json takes no --pause or "
-    "--color, nor --precision unless --export saves the tables."
+    "--color, nor --precision, --width or --only unless --export saves the tables."
 )
 """The rule, as --help's epilog states it."""
 

@@ -5,12 +5,14 @@ defaults are shown one way, Typer's ``[default: …]``. Help texts say "step" fo
 step (one update) and "time step t" for a position in a sentence.
 """
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
 
 from ..config import Activation, CellName, Detail, LossMode
+from ..rendering.groups import VIEWS
 from .request import ColorChoice
 
 Layout = Literal["rows", "torch", "keras"]
@@ -159,5 +161,26 @@ CompareCells = Annotated[
         "Run the vanilla RNN, the LSTM and the GRU on the same input and compare how far "
         "each one's gradient reaches back (--json: the three traces one after another).",
         "--compare-cells",
+    ),
+]
+View = Enum("View", {name: name for name in VIEWS}, type=str)  # type: ignore[misc]
+"""The views --only may name (rendering.groups.VIEWS)."""
+WIDTH_MIN, WIDTH_MAX = 40, 1000
+Width = Annotated[
+    int | None,
+    typer.Option(
+        help="Lay the tables out for N columns, on the terminal and in --export (default: the "
+        "terminal's width; an export as wide as its widest table needs).",
+        metavar="N",
+        rich_help_panel=DISPLAY,
+        min=WIDTH_MIN,
+        max=WIDTH_MAX,
+    ),
+]
+Only = Annotated[
+    list[View] | None,  # type: ignore[valid-type]
+    option(
+        DISPLAY,
+        "Show only this view (repeatable): on the terminal, in --export and under --pause.",
     ),
 ]

@@ -17,7 +17,9 @@ def replay(req: Request) -> int:
 
     assert req.replay is not None
     events = read_trace(req.replay)
-    display = Display(req.precision, True, req.export, pause_wanted(req), req.color)
+    display = Display(
+        req.precision, True, req.export, pause_wanted(req), req.color, req.width, req.only
+    )
     code = 0
     try:
         for event in events:

@@ -44,3 +44,5 @@ class Request:
     cell: str | None = None
     forget_bias: float | None = None
     compare_cells: bool = False
+    width: int | None = None
+    only: tuple[str, ...] = ()

@@ -130,7 +130,9 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
 
     pausing = pause_wanted(req)
     stop.at_once = pausing  # under --pause, Ctrl-C stops at the prompt, not after the step
-    display = Display(req.precision, not req.json_out, req.export, pausing, req.color)
+    display = Display(
+        req.precision, not req.json_out, req.export, pausing, req.color, req.width, req.only
+    )
     bar = progress_bar(req, config.steps, display)
     readers = Readers(stop, display, bar)
     display.hold = bar.hidden

@@ -10,8 +10,9 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell
 from ..trace.events import BackwardEvent
-from .tables import label, noted_table
-from .theme import subscript, vector
+from .tables import Tokens, Values, label, noted_table
+from .theme import subscript
+from .vectors import vector_cell
 
 
 def backward_table(
@@ -44,9 +45,9 @@ def backward_table(
     flow = noted_table(
         f"Backward pass (BPTT) · {where} · ŷ → o → {chain}",
         "t",
-        "xₜ",
+        Tokens("xₜ"),
         "∂L/∂hₜ comes from",
-        "value",
+        Values("value"),
         caption=" ".join(notes),
     )
     mean = "(1/B)·" if sentences > 1 else ""
@@ -63,7 +64,7 @@ def backward_table(
             ],
         ]
         for k, (text, value, style) in enumerate(rows):
-            shown = vector(value, precision) if value is not None else Text("— none", "note")
+            shown = vector_cell(value, precision) if value is not None else Text("— none", "note")
             flow.add_row(
                 str(e.t) if k == 0 else "",
                 Text(e.token, "token") if k == 0 else "",

@@ -12,8 +12,9 @@ from rich.text import Text
 from ..core.cells.declaration import Cell, Outer, Row
 from ..trace.events import BackwardEvent
 from ..trace.summary import is_summary
-from .tables import ONE_HOT_MAX, label, noted_table
-from .theme import matrix, vector
+from .tables import ONE_HOT_MAX, Values, label, noted_table
+from .theme import vector
+from .vectors import matrix_cell, vector_cell
 
 
 def contributions_table(
@@ -27,8 +28,8 @@ def contributions_table(
         f"Contributions of each step and running sums · {where}",
         "t",
         "θ",
-        "contribution of step t",
-        "running sum after step t",
+        Values("contribution of step t"),
+        Values("running sum after step t"),
         caption=cell.contributions_note,
     )
     symbols = {"h_prev": "h{p}", "h": "h{t}", **cell.symbols}
@@ -41,17 +42,17 @@ def contributions_table(
                 total = np.asarray(running) if whole else running
                 rows = _touched_rows(total, e.token_index) if whole else []
                 what = Text(f"\nrow {e.token}", "token")
-                shown = vector(e.terms[rule.key], precision)
+                shown = vector_cell(e.terms[rule.key], precision)
                 summed = _labelled_matrix(total, rows, vocab, precision)
             elif isinstance(rule, Outer):
                 outer = f"{symbols[rule.left]}ᵀ·{symbols[rule.right]}"
                 what = Text("\n" + label(outer, e.t), "note")
-                shown = matrix(e.terms[f"d{spec.name}"], precision)
-                summed = matrix(running, precision)
+                shown = matrix_cell(e.terms[f"d{spec.name}"], precision)
+                summed = matrix_cell(running, precision)
             else:
                 what = Text("\n" + label(symbols[rule.key], e.t), "note")
-                shown = vector(e.terms[rule.key], precision)
-                summed = vector(running, precision)
+                shown = vector_cell(e.terms[rule.key], precision)
+                summed = vector_cell(running, precision)
             name = Text.assemble((spec.symbol, "label"), what)
             sums.add_row(str(e.t) if k == 0 else "", name, shown, summed)
         sums.add_section()
@@ -64,11 +65,8 @@ def _touched_rows(sum_W: np.ndarray, token_index: int) -> list[int]:
     return sorted({token_index, *np.flatnonzero(np.any(sum_W != 0, axis=1)).tolist()})
 
 
-def _labelled_matrix(values: Any, rows: list[int], vocab: Sequence[str], precision: int) -> Text:
+def _labelled_matrix(values: Any, rows: list[int], vocab: Sequence[str], precision: int) -> Any:
+    """The rows of ∂L/∂W that ``rows`` names, each led by its token."""
     if values is None or is_summary(values):
         return vector(values, precision)
-    width = max(len(vocab[i]) for i in rows)
-    lines = [
-        Text.assemble((f"{vocab[i]:<{width}} ", "note"), vector(values[i], precision)) for i in rows
-    ]
-    return Text("\n").join(lines)
+    return matrix_cell(values[rows], precision, labels=[vocab[i] for i in rows])

@@ -7,7 +7,6 @@ the columns stay put from page to page.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from collections.abc import Callable
@@ -19,11 +18,12 @@ from rich.console import Console, RenderableType
 
 from ..files.atomic import write_atomically
 from ..trace.events import CLOSING, Event, RunEvent
+from .exports import export_console, exported
+from .groups import GROUPED
 from .pages import group, same_widths, where
-from .renderer import GROUPED, TraceRenderer
+from .renderer import TraceRenderer
 from .theme import THEME
 
-EXPORT_WIDTH = 100
 EXPORTS = {
     ".html": "the tables as a web page",
     ".svg": "the tables as an image",
@@ -47,10 +47,14 @@ class TraceConsole(Console):
         raise BrokenPipeError
 
 
-def terminal_console(color: str = "auto", stderr: bool = False) -> Console:
+def terminal_console(
+    color: str = "auto", stderr: bool = False, width: int | None = None
+) -> Console:
     """A console on stdout (or stderr) that colours as ``--color`` says; ``auto`` leaves it
-    to the terminal and to NO_COLOR and FORCE_COLOR."""
+    to the terminal and to NO_COLOR and FORCE_COLOR. ``width``: --width, else the terminal's."""
     options: dict[str, Any] = stdout_size() if not stderr else {}
+    if width is not None:
+        options["width"] = width
     if color == "always":
         options.update(force_terminal=True, no_color=False)
     elif color == "never":
@@ -68,25 +72,26 @@ class Display:
         export: Path | None,
         pause: bool,
         color: str = "auto",
+        width: int | None = None,
+        only: tuple[str, ...] = (),
     ) -> None:
         self.pause = pause and show
-        self.renderer = TraceRenderer(precision, step_through=self.pause)
-        self.console = terminal_console(color) if show else None
+        self.renderer = TraceRenderer(precision, step_through=self.pause, only=only)
+        self.console = terminal_console(color, width=width) if show else None
         self.export = export
-        self.recorder: Console | None = None
-        if export is not None:
-            self.recorder = TraceConsole(
-                file=io.StringIO(),
-                record=True,
-                width=EXPORT_WIDTH,
-                force_terminal=True,
-                color_system="truecolor",
-            )
+        self.width = width
+        self.recorded: list[RenderableType] | None = [] if export is not None else None
+        """What --export saves, printed when it is saved: at --width, or as wide as it needs."""
         self.hold: Callable[[], AbstractContextManager[Any]] = nullcontext
         """Wrapped around each prompt (the progress bar hides meanwhile)."""
         self.run: RunEvent | None = None
         self.pages: list[tuple[Event, list[RenderableType]]] = []
         self.prompt_open = False
+
+    @property
+    def recorder(self) -> list[RenderableType] | None:
+        """What --export will save (None without --export)."""
+        return self.recorded
 
     def detach(self) -> None:
         """The terminal went away: go on recording for --export only."""
@@ -105,9 +110,8 @@ class Display:
         self._print(list(renderables))
 
     def _print(self, renderables: list[RenderableType]) -> None:
-        if self.recorder is not None:
-            for renderable in renderables:
-                self.recorder.print(renderable)
+        if self.recorded is not None:
+            self.recorded.extend(renderables)
         if self.console is None or not renderables:
             return
         try:
@@ -119,7 +123,7 @@ class Display:
             raise
 
     def feed(self, event: Event) -> None:
-        if self.console is None and self.recorder is None:
+        if self.console is None and self.recorded is None:
             return  # --json alone: no tables to make
         if isinstance(event, RunEvent):
             self.run = event
@@ -167,22 +171,19 @@ class Display:
         self.pages = []
 
     def close(self) -> None:
-        if self.console is not None or self.recorder is not None:
+        if self.console is not None or self.recorded is not None:
             self._show_pages()  # a trace cut off in the middle of a table
             self._print(self.renderer.close())
 
     def save_export(self) -> str | None:
         """Write the recording to --export FILE atomically; what it holds, for the user."""
-        if self.recorder is None or self.export is None:
+        if self.recorded is None or self.export is None:
             return None
+        recorder = export_console(self.recorded, self.width)
+        for renderable in self.recorded:
+            recorder.print(renderable)
         suffix = self.export.suffix.lower()
-        if suffix == ".html":
-            content = self.recorder.export_html()
-        elif suffix == ".svg":
-            content = self.recorder.export_svg(title="bptt-trace")
-        else:
-            content = self.recorder.export_text()
-        data = content.encode("utf-8")
+        data = exported(recorder, suffix, self.run).encode("utf-8")
         write_atomically(self.export, lambda handle: handle.write(data))
         return EXPORTS[suffix]
 

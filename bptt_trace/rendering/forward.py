@@ -10,8 +10,8 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell
 from ..trace.events import ForwardEvent
-from .tables import label, noted_table
-from .theme import vector
+from .tables import Tokens, Values, label, noted_table
+from .vectors import vector_cell
 
 
 def forward_table(events: Sequence[ForwardEvent], precision: int, cell: Cell) -> Table:
@@ -20,10 +20,10 @@ def forward_table(events: Sequence[ForwardEvent], precision: int, cell: Cell) ->
     table = noted_table(
         f"Forward pass · step {first.step} · sentence {first.sentence + 1}",
         "t",
-        "xₜ",
+        Tokens("xₜ"),
         "term",
-        "value",
-        cell.state_label,
+        Values("value"),
+        Values(cell.state_label),
     )
     last = len(cell.forward_terms) - 1
     for e in events:
@@ -32,8 +32,8 @@ def forward_table(events: Sequence[ForwardEvent], precision: int, cell: Cell) ->
                 str(e.t) if k == 0 else "",
                 Text(e.token, "token") if k == 0 else "",
                 Text(label(term.label, e.t), "label"),
-                vector(e.terms[term.key], precision),
-                vector(e.h, precision) if k == last else "",
+                vector_cell(e.terms[term.key], precision),
+                vector_cell(e.h, precision) if k == last else "",
             )
         table.add_section()
     return table

@@ -10,8 +10,9 @@ from rich.text import Text
 
 from ..trace.events import OutputEvent
 from ..trace.summary import is_summary, top_indices
-from .tables import ONE_HOT_MAX, OUTPUT_COLUMNS_MAX, noted_table
+from .tables import ONE_HOT_MAX, OUTPUT_COLUMNS_MAX, Tokens, Values, noted_table
 from .theme import fmt, subscript, vector
+from .vectors import vector_cell
 
 
 def output_view(
@@ -41,9 +42,9 @@ def output_view(
         )
     if len(events) > 1:
         wide = len(vocab) <= OUTPUT_COLUMNS_MAX
-        columns = ["t", "target yₜ", "ŷₜ[yₜ]", "Lₜ = −log ŷₜ[yₜ]"]
+        columns = ["t", Tokens("target yₜ"), "ŷₜ[yₜ]", "Lₜ = −log ŷₜ[yₜ]"]
         table = noted_table(
-            f"Outputs and losses · {where}", *columns, *(["ŷₜ − yₜ = ∂Lₜ/∂oₜ"] * wide)
+            f"Outputs and losses · {where}", *columns, *([Values("ŷₜ − yₜ = ∂Lₜ/∂oₜ")] * wide)
         )
         for e in events:
             p_target = np.exp(-e.loss) if is_summary(e.y_hat) else e.y_hat[e.target_index]
@@ -53,7 +54,7 @@ def output_view(
                 fmt(p_target, precision)[1:],
                 fmt(e.loss, precision)[1:],
             ]
-            table.add_row(*cells, *([vector(e.dL_do, precision)] * wide))
+            table.add_row(*cells, *([vector_cell(e.dL_do, precision)] * wide))
         total = sum(e.loss for e in events)
         table.add_section()
         table.add_row("", "", "", Text(f"Σ = {fmt(total, precision)[1:]}", "bold"), *[""] * wide)
@@ -68,7 +69,7 @@ def output_view(
     loss_name = f"L{T}" if several else "L"
     table = noted_table(
         f"Output and loss · {where} · t = {e.t}",
-        "token",
+        Tokens("token"),
         f"o{T}",
         "ŷ = softmax(o)",
         "y",
@@ -98,7 +99,7 @@ def summarised_output(
     e: OutputEvent, where: str, note: str, precision: int, several: bool = False
 ) -> Group:
     """The output of a large vocabulary: summaries of oₜ, ŷₜ and ŷₜ − yₜ, and the loss."""
-    table = noted_table(f"Output and loss · {where} · t = {e.t}", "", "summary")
+    table = noted_table(f"Output and loss · {where} · t = {e.t}", "", Values("summary"))
     T = subscript(e.t)
     name = f"L{T}" if several else "L"
     own = f"ŷ − y = ∂{name}/∂o{T if several else ''}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import singledispatchmethod
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, RenderableType
 from rich.rule import Rule
 from rich.text import Text
 
@@ -24,46 +24,35 @@ from ..trace.events import (
     DivergedEvent,
     EndEvent,
     Event,
-    ForwardEvent,
     GatesEvent,
     GradientsEvent,
     InterruptedEvent,
     JacobiansEvent,
     LossGradientsEvent,
-    OutputEvent,
     ParamsEvent,
     PredictionsEvent,
     RunEvent,
     TrainStepEvent,
     UpdateEvent,
 )
-from .backward import backward_table
 from .check import check_view
-from .contributions import contributions_table
 from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
-from .forward import forward_table
+from .groups import GROUP_EDGE, Grouped, group_views
 from .header import run_header
-from .output import output_view
 from .theme import THEME, fmt_loss
 from .training import LossCurve, predictions_table
 from .update import UpdateView
-
-Grouped = ForwardEvent | OutputEvent | BackwardEvent
-"""Events shown together, one table per step and sentence."""
-
-GROUPED = tuple(cls.kind for cls in (ForwardEvent, OutputEvent, BackwardEvent))
-"""Their kinds."""
-
-GROUP_EDGE = 6
-"""A table shows the first and the last GROUP_EDGE time steps of a longer sentence."""
 
 
 class TraceRenderer:
     """Feed it events one at a time; it returns what is ready to print."""
 
-    def __init__(self, precision: int = 4, step_through: bool = False) -> None:
+    def __init__(
+        self, precision: int = 4, step_through: bool = False, only: Iterable[str] | None = None
+    ) -> None:
         self.precision = precision
+        self.only = frozenset(only) if only else None  # --only: the views to show
         self.step_through = step_through  # one table per time step, for --pause
         self.run: RunEvent | None = None
         self.cell: Cell | None = None
@@ -88,6 +77,13 @@ class TraceRenderer:
         else:
             out.extend(self.handle(event))
         return out
+
+    def shows(self, view: str) -> bool:
+        """Whether the view is shown (``--only`` names it, or there is no --only)."""
+        return self.only is None or view in self.only
+
+    def _keep(self, view: str, shown: list[RenderableType]) -> list[RenderableType]:
+        return shown if self.shows(view) else []
 
     def _hold(self, event: Grouped) -> None:
         """Keep the first and last GROUP_EDGE events of a group, and count the others."""
@@ -124,29 +120,10 @@ class TraceRenderer:
         self.pending, self.omitted = [], 0
         if not events or self.run is None or self.cell is None:
             return []
-        head = events[0]
-        if isinstance(head, ForwardEvent):
-            shown: RenderableType = forward_table(events, self.precision, self.cell)  # type: ignore[arg-type]
-        elif isinstance(head, OutputEvent):
-            B = len(self.run.sentences)
-            shown = output_view(events, self.run.vocab, self.precision, B)  # type: ignore[arg-type]
-        else:
-            backward: list[BackwardEvent] = events  # type: ignore[assignment]
-            self.step_backward.extend(backward)
+        if isinstance(events[0], BackwardEvent):
+            self.step_backward.extend(events)  # type: ignore[arg-type]
             self.step_unseen += omitted
-            B = len(self.run.sentences)
-            shown = Group(
-                backward_table(backward, self.precision, self.cell, self.run.config, B),
-                contributions_table(backward, self.run.vocab, self.precision, self.cell),
-            )
-        if not omitted:
-            return [shown]
-        where = f"the first and last {GROUP_EDGE}"
-        note = Text(
-            f"{omitted} more time steps are not shown ({where} are); the JSON trace has them all.",
-            "note",
-        )
-        return [shown, note]
+        return group_views(events, omitted, self.run, self.cell, self.precision, self.shows)
 
     @singledispatchmethod
     def handle(self, event: Event) -> list[RenderableType]:
@@ -158,24 +135,24 @@ class TraceRenderer:
         self.run = event
         self.cell = make_cell(event.config)
         self.symbols = {spec.name: spec.symbol for spec in declared(self.cell)}
-        return [run_header(event, self.cell)]
+        return [run_header(event, self.cell)] if self.only is None else []
 
     @handle.register
     def _(self, event: BlameEvent) -> list[RenderableType]:
-        return [blame_view(event, self.symbols)]
+        return self._keep("blame", [blame_view(event, self.symbols)])
 
     @handle.register
     def _(self, event: GatesEvent) -> list[RenderableType]:
-        return [gates_view(event)]
+        return self._keep("blame", [gates_view(event)])
 
     @handle.register
     def _(self, event: JacobiansEvent) -> list[RenderableType]:
-        return [jacobians_view(event)]
+        return self._keep("jacobians", [jacobians_view(event)])
 
     @handle.register
     def _(self, event: LossGradientsEvent) -> list[RenderableType]:
         self.step_loss_gradients.append(event)
-        return [loss_gradients_view(event, self.symbols)]
+        return self._keep("blame", [loss_gradients_view(event, self.symbols)])
 
     @handle.register
     def _(self, event: CheckEvent) -> list[RenderableType]:
@@ -196,14 +173,17 @@ class TraceRenderer:
                     "note",
                 )
             )
-        return [
-            *out,
-            Rule(
-                f"step {event.step} · L = {fmt_loss(event.loss, self.precision)} · "
-                "update every parameter by gradient descent",
-                style="title",
-            ),
-        ]
+        return self._keep(
+            "update",
+            [
+                *out,
+                Rule(
+                    f"step {event.step} · L = {fmt_loss(event.loss, self.precision)} · "
+                    "update every parameter by gradient descent",
+                    style="title",
+                ),
+            ],
+        )
 
     @handle.register
     def _(self, event: UpdateEvent) -> list[RenderableType]:
@@ -213,9 +193,17 @@ class TraceRenderer:
         per_loss, self.step_loss_gradients = self.step_loss_gradients, []
         grads, self.step_gradients = self.step_gradients, None
         B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
+        update = UpdateView(event, vocab, precision, declared(self.cell), grads)
         return [
-            UpdateView(event, vocab, precision, declared(self.cell), grads),
-            formula_panel(self.cell, event, backward, per_loss, vocab, B, precision, unseen, grads),
+            *self._keep("update", [update]),
+            *self._keep(
+                "formulas",
+                [
+                    formula_panel(
+                        self.cell, event, backward, per_loss, vocab, B, precision, unseen, grads
+                    )
+                ],
+            ),
         ]
 
     @handle.register
@@ -230,7 +218,7 @@ class TraceRenderer:
 
     def _summary(self) -> list[RenderableType]:
         out: list[RenderableType] = []
-        if len(self.curve) > 1:
+        if len(self.curve) > 1 and self.shows("training"):
             steps, losses = [s for s, _ in self.curve], [v for _, v in self.curve]
             out.append(LossCurve(steps, losses, precision=self.precision))
             if self.before and self.after:

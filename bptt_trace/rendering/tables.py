@@ -1,13 +1,25 @@
-"""The table every view is made of: a heading above, a note below, labels never wrapped."""
+"""The table every view is made of: a heading above, a note below, labels never cut.
+
+A column is one of three kinds: a label (a plain ``str``: never wrapped, never narrowed), a
+column of tokens (``Tokens``: narrowed to ``TOKEN_MIN`` at most, a longer token folds onto more
+lines), or a column of numbers (``Values``: vectors that wrap onto more lines, see
+``vectors``). When the console is narrower than the table, the numbers give way first, the
+widest column first, down to the least each vector needs; when even that does not fit, the
+table is laid out in fewer columns (``layouts``): each value column after the first becomes a
+row of its own, and at the narrowest each value goes on lines of its own below its labels.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich import box
+from rich.console import Console, ConsoleOptions
 from rich.table import Table
 from rich.text import Text
 
+from .kinds import LABEL, TOKEN, VALUES
+from .layouts import stacked, vertical
 from .theme import subscript
 
 ONE_HOT_MAX = 12
@@ -19,27 +31,97 @@ ONE_HOT_ROWS = 24
 OUTPUT_COLUMNS_MAX = 6
 """Up to this vocabulary size a |vocab|-long vector is printed in a table row."""
 
+TOKEN_MIN = 12
+"""A token column is narrowed to no fewer columns than this (or its longest token)."""
+
+
+class Values(str):
+    """The heading of a column of numbers (vectors wrap in it)."""
+
+
+class Tokens(str):
+    """The heading of a column of tokens (a token too long for it folds onto more lines)."""
+
 
 class NotedTable(Table):
     """A table with a heading above and a note below, both at the console's full width."""
 
     heading: Text | None = None
     note: Text | None = None
+    kinds: list[str]
 
-    def __rich_console__(self, console: Any, options: Any) -> Any:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds = []
+
+    def add_kind(self, heading: str, kind: str) -> None:
+        self.kinds.append(kind)
+        header = Text(heading, "bold")  # Text: ŷ[y] is not markup
+        self.add_column(header, no_wrap=kind == LABEL, overflow="fold")
+
+    def _floors(self, console: Console, options: ConsoleOptions) -> tuple[list[int], list[int]]:
+        """Each column's widest and least width (padding included)."""
+        ranges = [self._measure_column(console, options, c) for c in self.columns]
+        widest = [r.maximum for r in ranges]
+        least = []
+        for column, kind, r in zip(self.columns, self.kinds, ranges, strict=True):
+            if kind == LABEL or column.width is not None:
+                least.append(r.maximum)
+            elif kind == TOKEN:
+                least.append(min(r.maximum, TOKEN_MIN + self._get_padding_width(column._index)))
+            else:
+                least.append(r.minimum)
+        return widest, least
+
+    def fits(self, console: Console, options: ConsoleOptions) -> bool:
+        """Whether every label fits whole, and every vector with the least it needs."""
+        room = options.max_width - self._extra_width
+        _, least = self._floors(console, options.update_width(room))
+        return sum(least) <= room
+
+    def _calculate_column_widths(self, console: Console, options: ConsoleOptions) -> list[int]:
+        if len(self.kinds) != len(self.columns):  # columns added the plain Rich way
+            return super()._calculate_column_widths(console, options)
+        widest, least = self._floors(console, options)
+        room = options.max_width
+        if sum(widest) <= room:
+            return widest
+
+        def widths(cap: int) -> list[int]:
+            return [max(lo, min(hi, cap)) for lo, hi in zip(least, widest, strict=True)]
+
+        low, high = 0, max(widest)  # the widest cap that fits: the widest columns give way
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if sum(widths(middle)) <= room else (low, middle - 1)
+        return widths(low)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
         if self.heading is not None:
             yield self.heading
-        yield from super().__rich_console__(console, options)
+        if VALUES not in self.kinds or self.fits(console, options):
+            yield from super().__rich_console__(console, options)
+        else:
+            fewer = stacked(self)
+            if fewer is not None and fewer.fits(console, options):
+                yield from Table.__rich_console__(fewer, console, options)  # type: ignore[arg-type]
+            else:
+                yield from vertical(fewer or self, console, options)
         if self.note is not None:
             yield self.note
 
 
-def noted_table(title: str, *columns: str, caption: str | None = None) -> Table:
+def noted_table(title: str, *columns: str, caption: str | None = None) -> NotedTable:
+    """A table of ``columns``: plain strings head label columns; ``Values`` and ``Tokens``
+    those of numbers and of tokens."""
     table = NotedTable(box=box.SIMPLE_HEAD, pad_edge=False)
     table.heading = Text(title, "title")
     table.note = Text(caption, "note") if caption else None
     for column in columns:
-        table.add_column(Text(column, "bold"), no_wrap=True)  # Text: ŷ[y] is not markup
+        kind = LABEL
+        if isinstance(column, (Values, Tokens)):
+            kind = VALUES if isinstance(column, Values) else TOKEN
+        table.add_kind(str(column), kind)
     return table
 
 

@@ -13,8 +13,9 @@ from rich.text import Text
 from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
-from .tables import ONE_HOT_MAX, noted_table
-from .theme import matrix, vector
+from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
+from .theme import vector
+from .vectors import matrix_cell, vector_cell
 
 
 class UpdateView:
@@ -68,7 +69,7 @@ class UpdateView:
             title = f"{sym} ← {sym} − {step}∂L/∂{sym}   (α = {e.lr:g}{scale})"
             columns, values = self._columns(spec)
             if any(is_summary(v) for v in values):
-                table = noted_table(title, "", "summary")
+                table = noted_table(title, "", Values("summary"))
                 for what, value in zip(columns, values, strict=True):
                     table.add_row(Text(what, "label"), vector(value, p))
                 tables.append(table)
@@ -83,17 +84,14 @@ class UpdateView:
             if len(rows) < old.shape[0]:
                 note = f"The other {old.shape[0] - len(rows)} rows have a zero gradient: unchanged."
             if side_by_side:
-                table = noted_table(title, "", *columns, caption=note)
+                table = noted_table(title, Tokens(""), *map(Values, columns), caption=note)
                 for i in rows:
-                    table.add_row(Text(labels[i], "note"), *[vector(a[i], p) for a in arrays])
+                    table.add_row(Text(labels[i], "note"), *[vector_cell(a[i], p) for a in arrays])
             else:
-                table = noted_table(title, "", "", "value", caption=note)
+                table = noted_table(title, Tokens(""), Values("value"), caption=note)
                 for i in rows:
-                    table.add_row(
-                        Text(labels[i], "note"),
-                        Text("\n".join(columns), "label"),
-                        matrix([a[i] for a in arrays], p),
-                    )
+                    cell = matrix_cell([a[i] for a in arrays], p, labels=columns)
+                    table.add_row(Text(labels[i], "note"), cell)
             tables.append(table)
         return tables
 
@@ -144,6 +142,10 @@ class UpdateView:
         )
         label = max(len(token) for token in self.vocab)
         return label + (3 + (self.gradients is not None)) * (widest + 1) + 2
+
+    def natural_width(self) -> int:
+        """The columns it needs to show old, gradient and new on one line each."""
+        return self._side_by_side_width()
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         fits = self._side_by_side_width() <= options.max_width

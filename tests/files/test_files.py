@@ -162,7 +162,7 @@ def test_replay_conflicts_with_a_sentence(capsys) -> None:
 @pytest.mark.parametrize("suffix", [".html", ".svg", ".txt"])
 def test_export_saves_the_tables(suffix: str, tmp_path: Path, capsys) -> None:
     target = tmp_path / f"trace{suffix}"
-    code, out, _ = cli(["I like NLP", "--export", str(target)], capsys)
+    code, out, _ = cli(["I like NLP", "--export", str(target), "--width", "100"], capsys)
     assert code == 0
     content = target.read_text()
     assert (
@@ -173,7 +173,7 @@ def test_export_saves_the_tables(suffix: str, tmp_path: Path, capsys) -> None:
         assert "<html" in content and "color" in content
         assert "Forward pass" in content
     if suffix == ".txt":
-        assert content == out  # the same tables, as plain text
+        assert content == out  # the same tables at the same --width, as plain text
 
 
 def test_export_of_a_replay(tmp_path: Path, capsys) -> None:

@@ -1,0 +1,81 @@
+"""The tables of one sentence's time steps at a traced step: the forward pass, the output,
+and the backward pass with its contributions; and the views --only may name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from ..core.cells.declaration import Cell
+from ..trace.events import BackwardEvent, ForwardEvent, OutputEvent, RunEvent
+from .backward import backward_table
+from .contributions import contributions_table
+from .forward import forward_table
+from .output import output_view
+
+Grouped = ForwardEvent | OutputEvent | BackwardEvent
+"""Events shown together, one table per step and sentence."""
+
+GROUPED = tuple(cls.kind for cls in (ForwardEvent, OutputEvent, BackwardEvent))
+"""Their kinds."""
+
+GROUP_EDGE = 6
+"""A table shows the first and the last GROUP_EDGE time steps of a longer sentence."""
+
+VIEWS = (
+    "forward",
+    "output",
+    "backward",
+    "contributions",
+    "blame",
+    "jacobians",
+    "update",
+    "formulas",
+    "training",
+)
+"""The views ``--only`` may name: the tables of the forward pass, the output and loss, the
+backward pass, the contributions and running sums, the blame matrix (with the per-loss terms
+and the LSTM's gates), vanishing or exploding, the update, the update formulas, and the loss
+curve with the predictions after training. The model's header shows only without --only; the
+gradient check and the closing line always show."""
+
+
+def group_views(
+    events: Sequence[Grouped],
+    omitted: int,
+    run: RunEvent,
+    cell: Cell,
+    precision: int,
+    shows: Callable[[str], bool],
+) -> list[RenderableType]:
+    """The tables of a group of events (one kind, step and sentence) that ``shows`` wants;
+    ``omitted`` time steps were left out of the middle."""
+    head = events[0]
+    parts: list[RenderableType] = []
+    if isinstance(head, ForwardEvent):
+        if shows("forward"):
+            parts.append(forward_table(events, precision, cell))  # type: ignore[arg-type]
+    elif isinstance(head, OutputEvent):
+        B = len(run.sentences)
+        if shows("output"):
+            parts.append(output_view(events, run.vocab, precision, B))  # type: ignore[arg-type]
+    else:
+        backward: list[BackwardEvent] = events  # type: ignore[assignment]
+        B = len(run.sentences)
+        if shows("backward"):
+            parts.append(backward_table(backward, precision, cell, run.config, B))
+        if shows("contributions"):
+            parts.append(contributions_table(backward, run.vocab, precision, cell))
+    if not parts:
+        return []
+    shown = parts[0] if len(parts) == 1 else Group(*parts)
+    if not omitted:
+        return [shown]
+    where = f"the first and last {GROUP_EDGE}"
+    note = Text(
+        f"{omitted} more time steps are not shown ({where} are); the JSON trace has them all.",
+        "note",
+    )
+    return [shown, note]

@@ -1,0 +1,121 @@
+"""The narrower layouts of a table whose numbers do not fit beside its labels.
+
+``stacked``: one value column; each further value of a row goes on a row of its own, named
+by its column's heading (hₜ = tanh(aₜ) under = aₜ; the running sum under the contribution).
+``vertical``: the labels of a row on one line, each value below them, indented, on as many
+lines as it needs; the whole width is the values'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
+from rich.text import Text
+
+from .kinds import LABEL, VALUES, NotedTableLike
+
+GENERIC = "value"
+"""A value column so headed is named by its row's label; any other heading names its values."""
+
+
+def _blank(cell: RenderableType) -> bool:
+    return cell == "" or (isinstance(cell, Text) and not cell.plain)
+
+
+def _rows(table: NotedTableLike) -> Iterator[tuple[list[RenderableType], bool]]:
+    cells = [list(column.cells) for column in table.columns]
+    for r, row in enumerate(table.rows):
+        yield [column[r] for column in cells], row.end_section
+
+
+def stacked(table: NotedTableLike) -> NotedTableLike | None:
+    """The table with one value column (None if it has one already)."""
+    values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
+    if len(values) < 2:
+        return None
+    labels = [i for i, kind in enumerate(table.kinds) if kind != VALUES]
+    headings = [table.columns[i].header for i in values]
+    names = [h.plain if isinstance(h, Text) else str(h) for h in headings]
+    named = names[0] != GENERIC  # each value needs its name in a column of its own
+    fewer = type(table)(box=table.box, pad_edge=False)
+    for i in labels:
+        heading = table.columns[i].header
+        fewer.add_kind(heading.plain if isinstance(heading, Text) else str(heading), table.kinds[i])
+    if named:
+        fewer.add_kind("", LABEL)
+    fewer.add_kind(GENERIC, VALUES)
+    # the widths --pause fixed for the pages of one table (pages.same_widths) still hold
+    for column, i in zip(fewer.columns, labels[: len(labels) - (not named)], strict=False):
+        column.width = table.columns[i].width  # not the column the names go in
+    fixed = [table.columns[i].width for i in values]
+    if all(w is not None for w in fixed):
+        fewer.columns[-1].width = max(w for w in fixed if w is not None)
+    for cells, end in _rows(table):
+        first = True
+        for k, (i, name) in enumerate(zip(values, names, strict=True)):
+            if k > 0 and _blank(cells[i]):
+                continue
+            row: list[RenderableType] = [cells[j] if first else "" for j in labels]
+            if named:
+                row.append(Text(name, "label"))
+            elif k > 0:
+                row[-1] = Text(name, "label")
+            fewer.add_row(*row, cells[i])
+            first = False
+        if end:
+            fewer.add_section()
+    return fewer
+
+
+def _side_by_side(
+    cells: list[RenderableType], widths: list[int], console: Console, options: ConsoleOptions
+) -> list[list[Segment]]:
+    """Cells rendered at their widths and joined line by line, one space apart."""
+    blocks = [
+        console.render_lines(cell, options.update(width=w, height=None), pad=True)
+        for cell, w in zip(cells, widths, strict=True)
+    ]
+    height = max(len(b) for b in blocks)
+    lines = []
+    for n in range(height):
+        line: list[Segment] = [Segment(" ")]
+        for block, w in zip(blocks, widths, strict=True):
+            line.extend(block[n] if n < len(block) else [Segment(" " * w)])
+            line.append(Segment("  "))
+        lines.append(line)
+    return lines
+
+
+def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+    """The table with each value on lines of its own, below its row's labels."""
+    values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
+    labels = [i for i, kind in enumerate(table.kinds) if kind != VALUES]
+    rows = list(_rows(table))
+    widths = []
+    for i in labels:
+        column = table.columns[i]
+        cells = [column.header, *(cells[i] for cells, _ in rows)]
+        widest = max(console.measure(c, options=options).maximum for c in cells)
+        widths.append(widest if table.kinds[i] == LABEL else min(widest, options.max_width // 3))
+    indent = widths[0] + 3 if len(labels) > 1 else 2
+    new_line = Segment.line()
+    heads = [Text(table.columns[i].header.plain, "bold") for i in labels]  # type: ignore[union-attr]
+    for line in _side_by_side(heads, widths, console, options):
+        yield from [*line, new_line]
+    yield Text(" " + "─" * max(1, min(sum(widths) + 2 * len(widths), options.max_width - 1)))
+    inner = options.update(width=max(1, options.max_width - indent), height=None)
+    for cells, end in rows:
+        label_cells = [cells[i] for i in labels]
+        if not all(_blank(c) for c in label_cells):
+            for line in _side_by_side(label_cells, widths, console, options):
+                yield from [*line, new_line]
+        for i in values:
+            if _blank(cells[i]):
+                continue
+            for line in console.render_lines(cells[i], inner, pad=False):
+                yield from [Segment(" " * indent), *line, new_line]
+        if end:
+            yield Text("")

@@ -1,0 +1,117 @@
+"""Vectors and matrices that fit the width they are given.
+
+On one line when it fits, a vector looks as it always has: [+0.0314 -0.0330 +0.1601]. When it
+does not, it wraps onto as many lines as it needs, every line led by the index of its first
+entry, the entries aligned in columns and never cut:
+
+    [1] +0.0314 -0.0330 +0.1601 +0.0200
+    [5] -0.1339 +0.0904 +0.3260 +0.2301
+
+A matrix wraps each of its rows so, led by [row,column]. A vector reports, as its minimum
+width, what at least ``MIN_ENTRIES`` entries a line need (or all of them, if fewer): a table
+that cannot give its vectors that much lays itself out otherwise (see ``tables``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
+
+from ..trace.summary import is_summary
+from .theme import cell_width, number, vector
+
+MIN_ENTRIES = 4
+"""A wrapped vector shows at least this many entries a line, where it has them."""
+
+
+class Vector:
+    """A row vector (or the rows of a matrix) as coloured, aligned numbers that wrap with
+    their indices rather than being cut. ``labels`` (one per row) lead each row, as the
+    tokens lead the rows of ∂L/∂W; rows so labelled are indexed by column only."""
+
+    def __init__(
+        self,
+        rows: Any,
+        precision: int,
+        labels: Sequence[str] | None = None,
+        matrix: bool = False,
+    ) -> None:
+        self.rows = np.atleast_2d(np.asarray(rows, dtype=float))
+        self.precision = precision
+        self.labels = list(labels) if labels is not None else None
+        self.matrix = (matrix or self.rows.shape[0] > 1) and self.labels is None
+        self.entry = cell_width(self.rows, precision)
+        self.label_width = max((len(s) for s in self.labels or []), default=0)
+
+    def _lead(self) -> int:
+        """The width of a row's label, with its space (0 without labels)."""
+        return self.label_width + 1 if self.labels else 0
+
+    def one_line(self, i: int) -> Text:
+        line = vector(self.rows[i], self.precision, width=self.entry)
+        if self.labels:
+            return Text.assemble((f"{self.labels[i]:<{self.label_width}} ", "note"), line)
+        return line
+
+    def _index_width(self) -> int:
+        rows, columns = self.rows.shape
+        index = f"[{rows},{columns}]" if self.matrix else f"[{columns}]"
+        return len(index) + 1
+
+    def _wrapped_width(self, per_line: int) -> int:
+        return self._lead() + self._index_width() + per_line * (self.entry + 1) - 1
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = self._lead() + self.rows.shape[1] * (self.entry + 1) + 1
+        fewest = min(MIN_ENTRIES, self.rows.shape[1])
+        least = min(self._wrapped_width(fewest), widest)
+        return Measurement(least, widest).with_maximum(options.max_width)
+
+    def lines(self, width: int) -> list[Text]:
+        """The lines at ``width`` columns: one a row when they fit, else wrapped."""
+        rows, columns = self.rows.shape
+        if all(self.one_line(i).cell_len <= width for i in range(rows)):
+            return [self.one_line(i) for i in range(rows)]
+        room = width - self._lead() - self._index_width() + 1
+        per_line = max(1, room // (self.entry + 1))
+        index_width = self._index_width() - 1
+        out = []
+        for i in range(rows):
+            big = 0.5 * float(np.max(np.abs(self.rows[i]))) if columns else np.inf
+            big = big if big > 0 else np.inf  # as in theme.vector: the row's largest are bold
+            for start in range(0, columns, per_line):
+                where = f"{i + 1},{start + 1}" if self.matrix else f"{start + 1}"
+                line = Text()
+                if self.labels:
+                    lead = self.labels[i] if start == 0 else ""
+                    line.append(f"{lead:<{self.label_width}} ", "note")
+                line.append(f"{'[' + where + ']':>{index_width}}", "note")
+                for x in self.rows[i, start : start + per_line].tolist():
+                    line.append(" ")
+                    line.append_text(number(x, self.precision, big, self.entry))
+                out.append(line)
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        text = Text("\n").join(self.lines(options.max_width))
+        text.no_wrap, text.overflow = False, "fold"  # narrower than one entry: fold, never cut
+        yield text
+
+
+def vector_cell(values: Any, precision: int) -> Any:
+    """A table cell for a vector: a Vector, or the one-line Text of a summary or of None."""
+    if values is None or is_summary(values):
+        return vector(values, precision)
+    return Vector(np.asarray(values, dtype=float).ravel(), precision)
+
+
+def matrix_cell(values: Any, precision: int, labels: Sequence[str] | None = None) -> Any:
+    """A table cell for a matrix (rows aligned, wrapped with [row,column] indices)."""
+    if values is None or is_summary(values):
+        return vector(values, precision)
+    return Vector(values, precision, labels=labels, matrix=True)
