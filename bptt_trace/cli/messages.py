@@ -1,5 +1,5 @@
 """Messages to the user on stderr: one line each. A leaf: nothing below the command line
-imports it, and it imports nothing of the package.
+imports it; of the package it imports only the rendering layer's ``plural``.
 
 ``print`` looks ``sys.stderr`` up at each call, so that while the progress bar shows, a
 message goes above it. A closed stderr loses the message, and nothing else.
@@ -8,6 +8,8 @@ message goes above it. A closed stderr loses the message, and nothing else.
 from __future__ import annotations
 
 import sys
+
+from ..rendering.theme import plural  # one plural, for the tables and the messages
 
 
 def _line(text: str) -> None:
@@ -31,5 +33,4 @@ def status(message: str) -> None:
     _line(message)
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+__all__ = ["error", "plural", "status", "warning"]

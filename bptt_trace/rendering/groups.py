@@ -14,6 +14,7 @@ from .backward import backward_table
 from .contributions import contributions_table
 from .forward import forward_table
 from .output import output_view
+from .theme import plural
 
 Grouped = ForwardEvent | OutputEvent | BackwardEvent
 """Events shown together, one table per step and sentence."""
@@ -75,7 +76,8 @@ def group_views(
         return [shown]
     where = f"the first and last {GROUP_EDGE}"
     note = Text(
-        f"{omitted} more time steps are not shown ({where} are); the JSON trace has them all.",
+        f"{plural(omitted, 'more time step')} {'is' if omitted == 1 else 'are'} not shown "
+        f"({where} are); the JSON trace has them all.",
         "note",
     )
     return [shown, note]

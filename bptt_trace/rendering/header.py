@@ -12,6 +12,7 @@ from rich.text import Text
 from ..core.cells.declaration import Cell
 from ..trace.events import RunEvent
 from .tables import ONE_HOT_MAX, ONE_HOT_ROWS, noted_table
+from .theme import plural
 
 
 def run_header(run: RunEvent, cell: Cell) -> RenderableType:
@@ -23,7 +24,7 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     else:
         out = "o = h_T·V + b_output, ŷ = softmax(o) at the last step; L = −log ŷ[y]"
     facts = [cell.title, f"|vocab| = {len(run.vocab)}", f"H = {cfg['hidden']}", *cell.facts]
-    facts += [f"α = {cfg['lr']:g}", f"seed {cfg['seed']}", f"{cfg['steps']} step(s)"]
+    facts += [f"α = {cfg['lr']:g}", f"seed {cfg['seed']}", plural(cfg["steps"], "step")]
     lines = [
         " · ".join(facts),
         *cell.equations,

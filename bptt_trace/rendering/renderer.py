@@ -40,7 +40,7 @@ from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
 from .groups import GROUP_EDGE, Grouped, group_views
 from .header import run_header
-from .theme import THEME, fmt_loss
+from .theme import THEME, fmt_loss, plural
 from .training import LossCurve, predictions_table
 from .update import UpdateView
 
@@ -233,12 +233,12 @@ class TraceRenderer:
         first = self.curve[0][1] if self.curve else event.loss
         losses = f"loss {fmt_loss(first, self.precision)} → {fmt_loss(event.loss, self.precision)}"
         if event.warning:  # finite, but absurdly large
-            done = f"⚠ finished after {event.step} step(s), but {event.warning} ({losses})"
+            done = f"⚠ finished after {plural(event.step, 'step')}, but {event.warning} ({losses})"
             return [*self._summary(), Text(done, "status.bad")]
         return [
             *self._summary(),
             Text(
-                f"✓ finished after {event.step} step(s): {losses} "
+                f"✓ finished after {plural(event.step, 'step')}: {losses} "
                 "(the loss of the last step, before its update)",
                 "status.ok",
             ),

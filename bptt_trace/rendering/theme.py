@@ -175,3 +175,8 @@ def matrix(values: Any, precision: int) -> Text:
 def subscript(n: int) -> str:
     """12 -> ₁₂, for time-step labels such as h₃."""
     return str(n).translate(str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋"))
+
+
+def plural(count: int, noun: str) -> str:
+    """1 step, 2 steps: a count and its noun, never "step(s)"."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

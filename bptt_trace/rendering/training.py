@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .tables import noted_table
-from .theme import fmt, fmt_loss
+from .theme import fmt, fmt_loss, plural
 
 PLOT_MAX = 120
 """The loss curve is at most this many columns wide."""
@@ -179,7 +179,10 @@ class LossCurve:
             )
         zeros = sum(1 for v in self.losses if v == 0)
         if axis.log and zeros:
-            notes.append(f"{zeros} step(s) with a loss of exactly 0 are drawn on the bottom line.")
+            were = "is" if zeros == 1 else "are"
+            notes.append(
+                f"{plural(zeros, 'step')} with a loss of exactly 0 {were} drawn on the bottom line."
+            )
         return [Text(" ".join(notes), "note")] if notes else []
 
 

@@ -14,7 +14,7 @@ from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
-from .theme import vector
+from .theme import plural, vector
 from .vectors import matrix_cell, vector_cell
 
 
@@ -82,7 +82,9 @@ class UpdateView:
                 rows = np.flatnonzero(np.any(applied != 0, axis=1)).tolist()
             note = None
             if len(rows) < old.shape[0]:
-                note = f"The other {old.shape[0] - len(rows)} rows have a zero gradient: unchanged."
+                others = old.shape[0] - len(rows)
+                have = "has" if others == 1 else "have"
+                note = f"The other {plural(others, 'row')} {have} a zero gradient: unchanged."
             if side_by_side:
                 table = noted_table(title, Tokens(""), *map(Values, columns), caption=note)
                 for i in rows:

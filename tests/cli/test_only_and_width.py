@@ -33,7 +33,7 @@ def test_only_shows_the_views_it_names_and_the_closing_line(
     for view, heading in HEADINGS.items():
         assert (heading in out) == (view in ("backward", "update")), view
     assert "╭─ bptt-trace" not in out  # the model's header shows without --only only
-    assert "✓ finished after 1 step(s)" in out
+    assert "✓ finished after 1 step:" in out
     assert max(len(line) for line in out.splitlines()) <= 70
 
 

@@ -100,7 +100,7 @@ def test_absurdly_large_but_finite_ends_with_a_warning_not_a_tick(capsys) -> Non
     last = out.strip().splitlines()
     assert code == 0 and "✓ finished" not in out
     assert err.startswith("bptt-trace: finished after 5 steps, but ") and err.count("\n") == 1
-    warning = "⚠ finished after 5 step(s), but the parameters grew"
+    warning = "⚠ finished after 5 steps, but the parameters grew"
     assert any(line.startswith(warning) for line in last)
     code, out, _ = run_quietly(["I like NLP", "--lr", "1e308", "--steps", "5", "--json"], capsys)
     end = strict(out.splitlines()[-1])

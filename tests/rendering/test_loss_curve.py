@@ -141,6 +141,6 @@ def test_the_largest_over_the_smallest_positive_is_a_log_axis_without_overflow()
     plot = Plot(draw([1.7e308, 1e-300, 0.0]))
     assert plot.axis_title == "loss (log scale)"
     assert plot.labels[0] == "1.70e+308" and plot.labels[9] == "1.00e-300"
-    assert "1 step(s) with a loss of exactly 0 are drawn on the bottom line." in " ".join(
+    assert "1 step with a loss of exactly 0 is drawn on the bottom line." in " ".join(
         draw([1.7e308, 1e-300, 0.0], width=200)
     )
