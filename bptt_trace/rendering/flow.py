@@ -7,6 +7,7 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from ..core.cells.declaration import Cell
 from ..trace.events import BlameEvent, GatesEvent, JacobiansEvent, LossGradientsEvent
 from .tables import NotedTable, noted_table
 from .theme import subscript
@@ -139,20 +140,22 @@ def gates_view(event: GatesEvent) -> RenderableType:
     return Group(table, saturated)
 
 
-def jacobians_view(event: JacobiansEvent) -> RenderableType:
-    """‖∂h_T/∂hₖ‖₂ for every k, the spectral facts of Wʰ, and the verdict (with its cause)."""
+def jacobians_view(event: JacobiansEvent, cell: Cell, recurrent: str) -> RenderableType:
+    """‖∂s_T/∂sₖ‖₂ for every k (s the cell's state: h, or (h, c) for the LSTM), the spectral
+    facts of the cell's recurrent matrix (its symbol ``recurrent``), and the verdict."""
+    s = cell.state_symbol
     norms = np.asarray(event.norms, dtype=float)
     first = event.first
     T = first + norms.size - 1
     ks = sorted({*np.linspace(first, T, min(norms.size, 12)).round().astype(int).tolist()})
     table = noted_table(
-        f"Vanishing or exploding? ‖∂h_T/∂hₖ‖₂ · step {event.step} · sentence {event.sentence + 1}",
+        f"Vanishing or exploding? ‖∂{s}_T/∂{s}ₖ‖₂ · step {event.step} · sentence "
+        f"{event.sentence + 1}",
         "k",
-        "‖∂h_T/∂hₖ‖₂",
+        f"‖∂{s}_T/∂{s}ₖ‖₂",
         "",
-        caption="∂h_T/∂hₖ = ∏ⱼ diag(f′(aⱼ))·Wʰᵀ for j = T … k+1; ‖·‖₂ is the spectral norm "
-        "(largest singular value)."
-        + (f" Followed back {norms.size} steps, from h_T." if first > 1 else ""),
+        caption=f"{cell.jacobian_note}; ‖·‖₂ is the spectral norm (largest singular value)."
+        + (f" Followed back {norms.size} steps, from {s}_T." if first > 1 else ""),
     )
     positive = norms[norms > 0]
     logs = np.log10(np.where(norms > 0, norms, 1.0))
@@ -174,9 +177,9 @@ def jacobians_view(event: JacobiansEvent) -> RenderableType:
     verdict = Text.assemble(
         (f"{event.verdict}: ", style),
         *([(f"{event.cause}. ", style)] if event.cause else []),
-        f"‖∂h{T_}/∂h{subscript(first)}‖₂ = {sci(event.end_to_end)} "
+        f"‖∂{s}{T_}/∂{s}{subscript(first)}‖₂ = {sci(event.end_to_end)} "
         f"(vanishing below 1e-02, exploding above 1e+02); {per_step}. "
-        f"Wʰ: largest singular value {event.sigma_max:.4g}, spectral radius "
+        f"{recurrent}: largest singular value {event.sigma_max:.4g}, spectral radius "
         f"{event.spectral_radius:.4g}.",
     )
     return Group(table, verdict)

@@ -147,7 +147,9 @@ class TraceRenderer:
 
     @handle.register
     def _(self, event: JacobiansEvent) -> list[RenderableType]:
-        return self._keep("jacobians", [jacobians_view(event)])
+        assert self.cell is not None
+        recurrent = self.symbols[self.cell.recurrent]
+        return self._keep("jacobians", [jacobians_view(event, self.cell, recurrent)])
 
     @handle.register
     def _(self, event: LossGradientsEvent) -> list[RenderableType]:

@@ -97,3 +97,21 @@ def test_compare_cells_writes_three_whole_traces_under_json(tmp_path: Path, caps
         path.write_text("\n".join(lines[a:b]) + "\n")
         events = read_trace(path)
         assert events[-1].kind == "end" and events[0].config.get("cell", "rnn") == cell
+
+
+@pytest.mark.parametrize(
+    ("cell", "says", "never"),
+    [
+        ("rnn", ["‖∂h_T/∂hₖ‖₂", "diag(f′(aⱼ))·Wʰᵀ", "Wʰ: largest singular value"], "sₜ = (hₜ, cₜ)"),
+        ("lstm", ["‖∂s_T/∂sₖ‖₂", "sₜ = (hₜ, cₜ)", "Wʰ_f: largest singular value"], "diag(f′"),
+        ("gru", ["‖∂h_T/∂hₖ‖₂", "diag(zⱼ)", "Wʰ_z: largest singular value"], "diag(f′"),
+    ],
+)
+def test_the_vanishing_table_names_each_cells_own_chain(cell, says, never, capsys) -> None:
+    """A label that misdescribes its number is a wrong answer: the LSTM's Jacobians are over
+    the whole state, and no gated cell's chain is diag(f′(aⱼ))·Wʰᵀ."""
+    args = ["a b c a", "--cell", cell, "--only", "jacobians", "--width", "200", "--quiet"]
+    assert main(args) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(" ".join(part.split()) in text for part in says), text
+    assert never not in text

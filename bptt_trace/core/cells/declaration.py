@@ -99,6 +99,9 @@ class Cell(ABC):
     """The label of ∂L/∂hₜ's part from time step t+1 (``{next}``, ``{n}``: t + 1)."""
     backward_note: ClassVar[str]
     contributions_note: ClassVar[str]
+    state_symbol: ClassVar[str] = "h"
+    """The state's symbol in the vanishing/exploding table: h, or s = (h, c) for the LSTM."""
+    jacobian_note: ClassVar[str] = "∂h_T/∂hₖ = ∏ⱼ ∂hⱼ/∂hⱼ₋₁ for j = T … k+1"
     recurrent: ClassVar[str] = "W_h"
     """The recurrent matrix whose spectrum the vanishing/exploding diagnosis shows."""
 

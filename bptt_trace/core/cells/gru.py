@@ -69,6 +69,9 @@ class GRU(Cell):
         "and hₜ₋₁ᵀ·∂L/∂a_r to Wʰ_z and Wʰ_r, and (rₜ ⊙ hₜ₋₁)ᵀ·∂L/∂a_n to Wʰ_n."
     )
     recurrent: ClassVar[str] = "W_h_z"
+    jacobian_note: ClassVar[str] = (
+        "∂h_T/∂hₖ = ∏ⱼ ∂hⱼ/∂hⱼ₋₁ for j = T … k+1, each diag(zⱼ) plus the gates' matrices"
+    )
     carry: ClassVar[str | None] = "z"
 
     @property

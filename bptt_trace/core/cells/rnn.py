@@ -38,6 +38,7 @@ class VanillaRNN(Cell):
     )
     symbols: ClassVar[dict[str, str]] = {"da": "∂L/∂a{t}", "h_prev": "h{p}"}
     next_label: ClassVar[str] = "+ step {next} through Wʰ: ∂L/∂a{n}·Wʰᵀ"
+    jacobian_note: ClassVar[str] = "∂h_T/∂hₖ = ∏ⱼ diag(f′(aⱼ))·Wʰᵀ for j = T … k+1"
     backward_note: ClassVar[str] = (
         "∂L/∂hₜ is the total derivative: everything downstream of hₜ, through all "
         "later steps. hₜ₋₁ᵀ in the contribution to Wʰ is the immediate one (hₜ₋₁ held "
