@@ -11,12 +11,12 @@ from bptt_trace.cli.app import main
 
 
 @pytest.fixture
-def refused(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], str]:
+def refused(capsys: pytest.CaptureFixture[str]) -> Callable[..., str]:
     """Run the command line on arguments that must be refused as bad input, and return the
     message: exit 2, nothing on stdout, one line on stderr that starts like every error, no
-    traceback."""
+    traceback; and each of ``words`` in it."""
 
-    def refuse(args: list[str]) -> str:
+    def refuse(args: list[str], *words: str) -> str:
         capsys.readouterr()
         code = main(args)
         out, err = capsys.readouterr()
@@ -24,6 +24,8 @@ def refused(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], str]:
         assert out == "", out
         assert err.count("\n") == 1 and err.startswith("bptt-trace: error: "), err
         assert "Traceback" not in err
+        for word in words:
+            assert word in err, (word, err)
         return err
 
     return refuse

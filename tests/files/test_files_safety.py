@@ -17,16 +17,6 @@ from bptt_trace.cli.app import main
 OUTPUTS = {"--output": "t.jsonl", "--save": "m.npz", "--export": "p.html"}
 
 
-def refused(args: list[str], capsys, *words: str) -> str:
-    code = main(args)
-    out, err = capsys.readouterr()
-    assert code == 2 and out == "", (code, err)
-    assert err.count("\n") == 1 and err.startswith("bptt-trace: error: "), err
-    for word in words:
-        assert word in err, (word, err)
-    return err
-
-
 def make_device(path: Path) -> None:
     try:
         os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # a second /dev/full
@@ -35,17 +25,19 @@ def make_device(path: Path) -> None:
 
 
 @pytest.mark.parametrize("option", list(OUTPUTS))
-def test_a_device_node_is_refused_and_stays_a_device(option, tmp_path: Path, capsys) -> None:
+def test_a_device_node_is_refused_and_stays_a_device(
+    option, tmp_path: Path, capsys, refused
+) -> None:
     device = tmp_path / "dev"
     make_device(device)
-    refused(["I like NLP", option, str(device)], capsys, option, "character device", "regular")
+    refused(["I like NLP", option, str(device)], option, "character device", "regular")
     assert stat.S_ISCHR(device.lstat().st_mode)
     assert os.listdir(tmp_path) == ["dev"]
 
 
 @pytest.mark.parametrize("option", list(OUTPUTS))
-def test_dev_null_is_never_replaced(option, capsys) -> None:
-    refused(["I like NLP", option, os.devnull], capsys, "character device")
+def test_dev_null_is_never_replaced(option, capsys, refused) -> None:
+    refused(["I like NLP", option, os.devnull], "character device")
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
@@ -64,11 +56,11 @@ def make_socket(path: Path) -> None:
     [(make_fifo, "FIFO"), (make_socket, "socket"), (Path.mkdir, "folder")],
 )
 @pytest.mark.parametrize("option", list(OUTPUTS))
-def test_other_special_files_are_refused(make, kind, option, tmp_path: Path, capsys) -> None:
+def test_other_special_files_are_refused(make, kind, option, tmp_path: Path, refused) -> None:
     target = tmp_path / OUTPUTS[option]
     make(target)
     before = target.lstat()
-    refused(["I like NLP", option, str(target)], capsys, f"{option} {target}", kind)
+    refused(["I like NLP", option, str(target)], f"{option} {target}", kind)
     assert target.lstat().st_ino == before.st_ino and target.lstat().st_mode == before.st_mode
 
 
@@ -87,19 +79,21 @@ def test_a_symbolic_link_is_followed_and_stays(option, tmp_path: Path, capsys) -
 
 
 @pytest.mark.parametrize("option", list(OUTPUTS))
-def test_a_link_to_nothing_is_refused(option, tmp_path: Path, capsys) -> None:
+def test_a_link_to_nothing_is_refused(option, tmp_path: Path, refused) -> None:
     link = tmp_path / OUTPUTS[option]
     link.symlink_to(tmp_path / "nowhere")
-    refused(["I like NLP", option, str(link)], capsys, "symbolic link to nothing")
+    refused(["I like NLP", option, str(link)], "symbolic link to nothing")
     assert link.is_symlink() and not (tmp_path / "nowhere").exists()
 
 
 @pytest.mark.parametrize("option", list(OUTPUTS))
-def test_a_file_with_hard_links_is_refused_and_kept(option, tmp_path: Path, capsys) -> None:
+def test_a_file_with_hard_links_is_refused_and_kept(
+    option, tmp_path: Path, capsys, refused
+) -> None:
     target = tmp_path / OUTPUTS[option]
     target.write_text("precious")
     os.link(target, tmp_path / "other")
-    refused(["I like NLP", option, str(target)], capsys, "2 hard links")
+    refused(["I like NLP", option, str(target)], "2 hard links")
     assert target.read_text() == (tmp_path / "other").read_text() == "precious"
     assert os.path.samefile(target, tmp_path / "other")
 
@@ -150,7 +144,7 @@ CONFLICTS = [
 
 
 @pytest.mark.parametrize(("args", "first", "second"), CONFLICTS)
-def test_one_file_named_twice_is_refused(args, first, second, tmp_path, monkeypatch, capsys):
+def test_one_file_named_twice_is_refused(args, first, second, tmp_path, monkeypatch, refused):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "sub").mkdir()
     files = {"corpus.txt": "I like NLP\n", "model.npz": "model", "trace.jsonl": "trace"}
@@ -160,7 +154,7 @@ def test_one_file_named_twice_is_refused(args, first, second, tmp_path, monkeypa
     (tmp_path / "trace-link").symlink_to(tmp_path / "trace.jsonl")
     before = sorted(os.listdir(tmp_path))
     os.link("corpus.txt", "hard.txt")
-    err = refused(args, capsys, first, second, "the same file")
+    err = refused(args, first, second, "the same file")
     assert err.index(first) < err.index(second)
     for name, text in files.items():
         assert (tmp_path / name).read_text() == text

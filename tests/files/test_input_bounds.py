@@ -14,17 +14,6 @@ from bptt_trace.files.inputs import MAX_CORPUS_BYTES, MAX_TOKENS, parse_lines
 from bptt_trace.files.tokens import MAX_TOKEN_CHARS, check_tokens, token_problem
 from bptt_trace.files.trace_reader import MAX_TRACE_BYTES, read_trace
 
-
-def refused(args: list[str], capsys, *words: str) -> str:
-    code = main(args)
-    out, err = capsys.readouterr()
-    assert code == 2 and out == "", (code, err)
-    assert err.count("\n") == 1 and err.startswith("bptt-trace: error: "), err
-    for word in words:
-        assert word in err, (word, err)
-    return err
-
-
 # -- the byte caps -----------------------------------------------------------------------
 
 
@@ -33,7 +22,7 @@ def test_the_corpus_cap_comes_from_the_token_limit() -> None:
     assert MAX_TRACE_BYTES > MAX_CORPUS_BYTES
 
 
-def test_a_file_one_byte_over_the_cap_is_refused_and_one_at_it_is_read(tmp_path, capsys):
+def test_a_file_one_byte_over_the_cap_is_refused_and_one_at_it_is_read(tmp_path, capsys, refused):
     corpus = tmp_path / "corpus.txt"
     line = b"# a comment line that takes room but holds no token\n"
     filler = line * (MAX_CORPUS_BYTES // len(line))
@@ -43,35 +32,35 @@ def test_a_file_one_byte_over_the_cap_is_refused_and_one_at_it_is_read(tmp_path,
     capsys.readouterr()
     with corpus.open("ab") as more:
         more.write(b"\n")
-    refused(["--file", str(corpus)], capsys, "is larger than 8,000,000 bytes")
+    refused(["--file", str(corpus)], "is larger than 8,000,000 bytes")
 
 
-def test_a_ten_megabyte_one_word_line_is_refused(tmp_path: Path, capsys) -> None:
+def test_a_ten_megabyte_one_word_line_is_refused(tmp_path: Path, refused) -> None:
     corpus = tmp_path / "corpus.txt"
     corpus.write_bytes(b"a" * 10_000_000 + b"\n")
-    refused(["--file", str(corpus)], capsys, "is larger than")
+    refused(["--file", str(corpus)], "is larger than")
 
 
 # -- token length ------------------------------------------------------------------------
 
 
-def test_a_token_of_the_limit_works_and_one_more_character_is_refused(tmp_path, capsys):
+def test_a_token_of_the_limit_works_and_one_more_character_is_refused(tmp_path, capsys, refused):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(f"I like NLP\n\n{'a' * MAX_TOKEN_CHARS} b\n")
     assert main(["--file", str(corpus), "--json"]) == 0
     capsys.readouterr()
     corpus.write_text(f"I like NLP\n\n{'a' * (MAX_TOKEN_CHARS + 1)} b\n")
-    refused(["--file", str(corpus)], capsys, "line 3", "1,001 characters", "limit of 1,000")
+    refused(["--file", str(corpus)], "line 3", "1,001 characters", "limit of 1,000")
 
 
-def test_a_two_megabyte_one_word_line_names_its_line(tmp_path: Path, capsys) -> None:
+def test_a_two_megabyte_one_word_line_names_its_line(tmp_path: Path, capsys, refused) -> None:
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("I like NLP\n" + "a" * 2_000_000 + "\n")
-    refused(["--file", str(corpus)], capsys, "line 2", "2,000,000 characters")
+    refused(["--file", str(corpus)], "line 2", "2,000,000 characters")
 
 
-def test_a_long_token_in_the_sentence_is_refused(capsys) -> None:
-    refused(["x " + "b" * 5000], capsys, "the sentence", "5,000 characters")
+def test_a_long_token_in_the_sentence_is_refused(capsys, refused) -> None:
+    refused(["x " + "b" * 5000], "the sentence", "5,000 characters")
 
 
 def test_the_token_limit_is_checked_as_the_lines_are_read() -> None:
@@ -132,7 +121,7 @@ def test_good_tokens_pass_the_rule(token: str) -> None:
     assert token_problem(token) is None
 
 
-def test_a_trace_with_a_bad_token_in_its_vocabulary_is_refused(tmp_path, capsys) -> None:
+def test_a_trace_with_a_bad_token_in_its_vocabulary_is_refused(tmp_path, capsys, refused) -> None:
     trace = tmp_path / "t.jsonl"
     assert main(["I like NLP", "--json"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -141,28 +130,28 @@ def test_a_trace_with_a_bad_token_in_its_vocabulary_is_refused(tmp_path, capsys)
         trace.write_text(text)
         with pytest.raises(InputError, match=r"line 1: run event vocab: "):
             read_trace(trace)
-        refused(["--replay", str(trace)], capsys, "line 1")
+        refused(["--replay", str(trace)], "line 1")
 
 
-def test_a_deeply_nested_trace_line_is_refused(tmp_path: Path, capsys) -> None:
+def test_a_deeply_nested_trace_line_is_refused(tmp_path: Path, refused) -> None:
     trace = tmp_path / "t.jsonl"
     trace.write_text("[" * 100_000 + "\n")
-    refused(["--replay", str(trace)], capsys, "line 1", "nests JSON too deeply")
+    refused(["--replay", str(trace)], "line 1", "nests JSON too deeply")
 
 
 # -- the operating system says no ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("option", ["--file", "--load", "--replay"])
-def test_an_input_name_over_255_bytes(option: str, tmp_path: Path, capsys) -> None:
+def test_an_input_name_over_255_bytes(option: str, tmp_path: Path, capsys, refused) -> None:
     args = [option, str(tmp_path / ("a" * 300))]
-    refused(args if option != "--load" else ["I like NLP", *args], capsys, "File name too long")
+    refused(args if option != "--load" else ["I like NLP", *args], "File name too long")
 
 
 @pytest.mark.parametrize("option", ["--output", "--save", "--export"])
-def test_an_output_name_over_255_bytes(option: str, tmp_path: Path, capsys) -> None:
+def test_an_output_name_over_255_bytes(option: str, tmp_path: Path, capsys, refused) -> None:
     args = ["I like NLP", option, str(tmp_path / ("a" * 300 + ".html"))]
-    refused(args, capsys, option, "too long", "255 bytes")
+    refused(args, option, "too long", "255 bytes")
 
 
 @pytest.fixture
