@@ -213,3 +213,12 @@ def test_a_mutated_trace_replays_or_is_refused_in_one_line(data, fuzz_folder, ca
         assert out == ""
     else:
         assert err == ""
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_real_trace_replays_whole(kind, fuzz_folder, capsys) -> None:
+    """What the fuzzer mutates is valid to begin with: every kind replays, exit 0."""
+    path = fuzz_folder / f"{kind}-whole.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in real_trace(kind, fuzz_folder)))
+    capsys.readouterr()
+    assert execute(replace(REPLAY, replay=path)) == 0, capsys.readouterr().err
