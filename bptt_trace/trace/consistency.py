@@ -13,6 +13,7 @@ import math
 import unicodedata
 from typing import Any
 
+from .checks import MAX_INTEGER
 from .summary import DETAILS, is_summary
 
 MAX_TEXT = 1_000
@@ -20,11 +21,13 @@ MAX_TEXT = 1_000
 
 
 def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    if isinstance(x, int) and not isinstance(x, bool):
+        return abs(x) <= MAX_INTEGER  # a 401-digit integer is no float
+    return isinstance(x, float) and math.isfinite(x)
 
 
 def _count(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= 2**53
+    return isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= MAX_INTEGER
 
 
 def text_problem(text: str) -> str | None:
@@ -57,7 +60,7 @@ def config_problem(config: dict[str, Any]) -> str | None:
     if not config["lr"] > 0:
         return "run event: config 'lr' should be above 0"
     for key in ("hidden", "seed", "steps"):
-        if config[key] > 2**53:
+        if config[key] > MAX_INTEGER:
             return f"run event: config {key!r} is too large"
     return None
 
@@ -171,7 +174,7 @@ def _check(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     for field in ("checked", "total", "skipped"):
         counts = data[field]
         if set(counts) != names or not all(
-            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 2**53
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_INTEGER
             for n in counts.values()
         ):
             return f"{field!r} should map each parameter to a count"

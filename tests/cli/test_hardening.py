@@ -427,6 +427,8 @@ OUR_EXAMPLES = [
     ("rnn", losses_of(1.7e308, -1.7e308), "'loss' should be ≥ 0"),
     ("rnn", set_in("forward", "token_index", 2**64), "'token_index'"),
     ("rnn", set_in("run", "config.steps", 10**400), "config 'steps'"),
+    ("lstm", set_in("run", "config.forget_bias", 10**400), "config 'forget_bias'"),
+    ("rnn", set_in("run", "config.clip", -(10**400)), "config 'clip'"),
     ("rnn", set_in("run", "config.lr", DEEP), "nests JSON too deeply"),
     ("rnn", set_in("jacobians", "first", 0), "'norms' should run"),
     ("lstm", set_in("gates", "products", [0.5, 1.7e308, 1.0]), "'products'"),
