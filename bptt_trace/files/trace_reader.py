@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..trace.events import Event, from_json
+from ..trace.order import TraceOrder
 from ..trace.schema import validate
 from .inputs import read_bytes
 from .tokens import check_tokens
@@ -31,6 +32,7 @@ def read_trace(path: Path) -> list[Event]:
         raise InputError(f"{where}: is empty; give a trace written with --json or --output")
     events: list[Event] = []
     run: dict[str, Any] | None = None
+    order = TraceOrder()
     for number, (raw, last, cut) in enumerate(split_lines(data), start=1):
         try:
             text = raw.decode("utf-8")
@@ -44,7 +46,7 @@ def read_trace(path: Path) -> list[Event]:
                     "mid-line); the lines before it are whole"
                 ) from None
             raise InputError(f"{where}: line {number} is not JSON ({err})") from None
-        problem = validate(parsed, run)
+        problem = validate(parsed, run) or (order.problem(parsed) if run else None)
         if problem is not None:
             raise InputError(f"{where}: line {number}: {problem}")
         if parsed["event"] == "run":
@@ -53,6 +55,9 @@ def read_trace(path: Path) -> list[Event]:
             run = parsed
             check_tokens(parsed["vocab"], f"{where}: line {number}: run event vocab")
         events.append(from_json(parsed))
+    problem = order.end_problem()
+    if problem is not None:
+        raise InputError(f"{where}: {problem}")
     return events
 
 

@@ -22,7 +22,7 @@ from .exports import export_console, exported
 from .groups import GROUPED
 from .pages import group, same_widths, where
 from .renderer import TraceRenderer
-from .theme import THEME
+from .theme import THEME, VisibleConsole
 
 EXPORTS = {
     ".html": "the tables as a web page",
@@ -35,7 +35,7 @@ class Quit(Exception):
     """The user typed q at a --pause prompt, or its input ended."""
 
 
-class TraceConsole(Console):
+class TraceConsole(VisibleConsole):
     """A console with the trace's theme that lets a closed pipe be the caller's business."""
 
     def __init__(self, **kwargs: Any) -> None:

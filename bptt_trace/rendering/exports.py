@@ -20,7 +20,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from ..trace.events import RunEvent
-from .theme import THEME
+from .theme import THEME, VisibleConsole, visible
 from .update import UpdateView
 
 EXPORT_MIN, EXPORT_MAX = 80, 200
@@ -52,7 +52,7 @@ def export_console(recorded: Sequence[RenderableType], width: int | None) -> Con
         measuring = Console(file=io.StringIO(), width=EXPORT_MAX, theme=THEME)
         widest = max((natural_width(r, measuring) for r in recorded), default=0)
         width = min(EXPORT_MAX, max(EXPORT_MIN, widest))
-    return Console(
+    return VisibleConsole(
         file=io.StringIO(),
         record=True,
         width=width,
@@ -67,7 +67,7 @@ def title(run: RunEvent | None) -> str:
     """bptt-trace · the first sentence (and how many more)."""
     if run is None or not run.sentences:
         return "bptt-trace"
-    first = " ".join(run.sentences[0])
+    first = visible(" ".join(run.sentences[0]))
     more = len(run.sentences) - 1
     return f"bptt-trace · {first}" + (f" (and {more} more sentences)" if more else "")
 

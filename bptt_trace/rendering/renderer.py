@@ -40,7 +40,7 @@ from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
 from .groups import GROUP_EDGE, Grouped, group_views
 from .header import run_header
-from .theme import THEME, fmt_loss, plural
+from .theme import THEME, VisibleConsole, fmt_loss, plural
 from .training import LossCurve, predictions_table
 from .update import UpdateView
 
@@ -274,7 +274,7 @@ def renderables(events: Iterable[Event], precision: int = 4) -> Iterator[Rendera
 
 def make_console(**kwargs: object) -> Console:
     """A console with the trace's theme (pass ``file=``, ``width=``, ``no_color=`` …)."""
-    return Console(theme=THEME, highlight=False, **kwargs)  # type: ignore[arg-type]
+    return VisibleConsole(theme=THEME, highlight=False, **kwargs)  # type: ignore[arg-type]
 
 
 def render(events: Iterable[Event], console: Console | None = None, precision: int = 4) -> None:

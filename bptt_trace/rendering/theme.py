@@ -18,9 +18,13 @@ Rich resolves a style name as a whole, and "num.pos num.big" resolves to no styl
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
 from rich.text import Text
 from rich.theme import Theme
 
@@ -180,3 +184,38 @@ def subscript(n: int) -> str:
 def plural(count: int, noun: str) -> str:
     """1 step, 2 steps: a count and its noun, never "step(s)"."""
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+UNSAFE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+"""Categories of characters a terminal may act on instead of showing (ESC, C1 controls, bidi
+overrides…); the newline is the tables' own."""
+
+
+def unsafe(text: str) -> bool:
+    """Whether ``text`` holds a character of the UNSAFE categories other than the newline."""
+    if text.isprintable():  # the common case, and quick: no Cc, Cf, Cs, Zl, Zp in it
+        return False
+    return any(ch != "\n" and unicodedata.category(ch) in UNSAFE for ch in text)
+
+
+def visible(text: str) -> str:
+    """``text`` with every UNSAFE character escaped as Python writes it: \\x1b, \\u202e."""
+    if not unsafe(text):
+        return text
+    return "".join(
+        ascii(ch)[1:-1] if ch != "\n" and unicodedata.category(ch) in UNSAFE else ch for ch in text
+    )
+
+
+class VisibleConsole(Console):
+    """A console that never writes a control character it was given as text: each shows
+    escaped (``visible``). Every input is checked before it reaches a table, so this is the
+    last line of defence, not the rule."""
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control is None and unsafe(segment.text):
+                segment = Segment(visible(segment.text), segment.style)
+            yield segment

@@ -18,13 +18,20 @@ def described(check: Check, *spec: Any) -> Check:
     return check
 
 
+MAX_INTEGER = 2**53
+"""The largest whole number a trace may hold (JSON's safe integers): counts, steps, indices."""
+
+
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    if isinstance(x, int) and not isinstance(x, bool):
+        return abs(x) <= MAX_INTEGER  # a 401-digit integer is no float
+    return isinstance(x, float) and math.isfinite(x)
 
 
 def integer(x: Any, dims: dict[str, int]) -> str | None:
-    ok = isinstance(x, int) and not isinstance(x, bool) and x >= 0
-    return None if ok else "a whole number ≥ 0"
+    if not (isinstance(x, int) and not isinstance(x, bool) and x >= 0):
+        return "a whole number ≥ 0"
+    return None if x <= MAX_INTEGER else f"a whole number ≤ {MAX_INTEGER:,}"
 
 
 def number(x: Any, dims: dict[str, int]) -> str | None:
@@ -50,21 +57,24 @@ def summary_problem(x: dict[str, Any], shape: list[int | None]) -> str | None:
         not isinstance(got, list)
         or len(got) != len(shape)
         or any(
-            not isinstance(g, int) or (want is not None and g != want)
+            integer(g, {}) is not None or (want is not None and g != want)
             for g, want in zip(got, shape, strict=False)
         )
     ):
         return f"a summary of shape {shape}"
     if not all(_is_number(x.get(key)) for key in ("norm", "min", "max")):
         return "a summary with a finite norm, min and max"
+    if x["norm"] < 0 or x["min"] > x["max"]:
+        return "a summary whose norm is ≥ 0 and min ≤ max"
     largest = x.get("largest")
     if not isinstance(largest, list) or not all(
         isinstance(entry, list)
         and len(entry) == len(shape) + 1
-        and all(_is_number(v) for v in entry)
+        and all(integer(i, {}) is None and i < n for i, n in zip(entry, got, strict=False))
+        and _is_number(entry[-1])
         for entry in largest
     ):
-        return "a summary whose largest entries are [index…, value] lists"
+        return "a summary whose largest entries are [index…, value] lists inside its shape"
     return None
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from ..config import ACTIVATIONS, LOSS_MODES
 from ..core.cells import CELLS
-from .checks import Check
+from .checks import MAX_INTEGER, Check
 from .events import SCHEMA
 from .schema import CONFIG, cell_of, event_fields
+from .summary import DETAILS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -67,11 +68,21 @@ def config_schema() -> dict[str, Any]:
     choices = {"activation": ACTIVATIONS, "loss": LOSS_MODES, "cell": tuple(CELLS)}
     for name, allowed in choices.items():
         properties[name] = {"enum": list(allowed)}
+    count = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_INTEGER}
+    properties.update(
+        truncate=count,
+        trace_every=count,
+        clip={"type": ["number", "null"], "exclusiveMinimum": 0},
+        forget_bias={"type": ["number", "null"]},
+        detail={"enum": list(DETAILS)},
+        check={"type": "boolean"},
+    )
+    properties["lr"] = {"type": "number", "exclusiveMinimum": 0}
     return {"type": "object", "properties": properties, "required": list(CONFIG)}
 
 
 BASE = {
-    "integer": {"type": "integer", "minimum": 0},
+    "integer": {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER},
     "number": {"type": "number"},
     "string": {"type": "string"},
     "boolean": {"type": "boolean"},

@@ -28,6 +28,7 @@ from .checks import (
     string,
     vector,
 )
+from .consistency import config_problem, event_problem
 from .events import EVENT_TYPES, SCHEMA
 
 WHERE: dict[str, Check] = {"step": integer, "sentence": integer}
@@ -191,8 +192,8 @@ def validate(data: Any, run: dict[str, Any] | None) -> str | None:
     if extra:
         return f"{kind} event has unknown fields: {', '.join(extra)}"
     if kind == "run":
-        return run_problem(data)
-    return ranges(kind, data, dims)
+        return run_problem(data) or config_problem(data["config"])
+    return ranges(kind, data, dims) or event_problem(kind, data, source)
 
 
 def run_problem(run: dict[str, Any]) -> str | None:
@@ -259,7 +260,8 @@ def sizes(run: dict[str, Any], data: dict[str, Any]) -> dict[str, int] | str:
         if key not in config or check(config[key], {}) is not None:
             return f"run event: config {key!r} should be {check(None, {})}"
     for key, choices in (("activation", ACTIVATIONS), ("loss", LOSS_MODES), ("cell", CELLS)):
-        if config.get(key, "rnn") not in choices:
+        value = config.get(key, "rnn")
+        if not isinstance(value, str) or value not in choices:
             return f"run event: config {key!r} should be one of {', '.join(choices)}"
     if config["hidden"] < 1:
         return "run event: config 'hidden' should be ≥ 1"

@@ -329,3 +329,146 @@ def test_a_full_disk_under_stdout_is_one_line_and_exit_2() -> None:
         )
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "stdout cannot be written" in done.stderr
+
+
+# -- replay trusts nothing: the issue's examples, and one more of each class --------------
+
+REPLAYED = {
+    "rnn": ["I like NLP", "--steps", "2", "--loss", "every", "--check", "--clip", "0.5"],
+    "lstm": ["I like NLP", "--cell", "lstm", "--hidden", "2", "--loss", "every"],
+    "summary": ["I like NLP", "--hidden", "9", "--detail", "summary", "--steps", "2"],
+}
+_REPLAYED: dict[str, list[dict]] = {}
+
+
+def replayed(kind: str, tmp_path: Path) -> list[dict]:
+    """The events of a real trace (made once), as a fresh copy to mutate."""
+    if kind not in _REPLAYED:
+        path = tmp_path / f"{kind}.jsonl"
+        assert main([*REPLAYED[kind], "--quiet", "--output", str(path), "--json"]) == 0
+        _REPLAYED[kind] = [json.loads(line) for line in path.read_text().splitlines()]
+    return json.loads(json.dumps(_REPLAYED[kind]))
+
+
+def first(events: list[dict], kind: str, nth: int = 0) -> dict:
+    return [e for e in events if e["event"] == kind][nth]
+
+
+def set_in(kind: str, field: str, value: object, nth: int = 0):
+    def mutate(events: list[dict]) -> None:
+        event = first(events, kind, nth)
+        *path, last = field.split(".")
+        for key in path:
+            event = event[int(key) if key.isdigit() else key]
+        event[int(last) if last.isdigit() else last] = value
+
+    return mutate
+
+
+def shorten_loss_gradients(events: list[dict]) -> None:
+    first(events, "loss_gradients")["W"].pop()
+
+
+def predictions_twice_before(events: list[dict]) -> None:
+    events.insert(2, json.loads(json.dumps(first(events, "predictions"))))
+
+
+def empty_top_row(events: list[dict]) -> None:
+    first(events, "predictions")["top"][1] = []
+
+
+def losses_of(a: float, b: float):
+    def mutate(events: list[dict]) -> None:
+        first(events, "train_step", 0)["loss"] = a
+        first(events, "train_step", 1)["loss"] = b
+
+    return mutate
+
+
+def no_predictions_after(events: list[dict]) -> None:
+    events.remove(first(events, "predictions", 1))
+    before = first(events, "predictions", 0)
+    events.insert(-1, {**before, "step": 2, "sentence": 0})
+    events.insert(-1, {**before, "step": 2, "sentence": 0})
+
+
+DEEP = "DEEP-NEST"
+
+ISSUE_EXAMPLES = [
+    ("rnn", set_in("run", "config.clip", "x"), "config 'clip'"),
+    ("rnn", set_in("run", "config.truncate", "two"), "config 'truncate'"),
+    ("rnn", set_in("jacobians", "norms", []), "'norms'"),
+    ("rnn", set_in("blame", "matrix", {"summary": True, "shape": [3, 3]}), "'matrix'"),
+    ("summary", set_in("gradients", "W", [1.0, 2.0]), "'W'"),
+    ("rnn", set_in("check", "checked", {}), "'checked'"),
+    ("rnn", shorten_loss_gradients, "one gradient per entry of 'losses'"),
+    ("rnn", predictions_twice_before, "predictions event"),
+    ("rnn", empty_top_row, "'top'"),
+    ("rnn", set_in("train_step", "loss", 10**400), "'loss'"),
+    ("rnn", set_in("check", "tolerance", DEEP), "nests JSON too deeply"),
+    ("rnn", set_in("jacobians", "first", 10**30), "'first'"),
+]
+"""The examples of the issue, each refused in one line."""
+
+OUR_EXAMPLES = [
+    ("lstm", set_in("run", "config.forget_bias", "x"), "config 'forget_bias'"),
+    ("rnn", set_in("run", "config.detail", 5), "config 'detail'"),
+    ("rnn", set_in("run", "config.cell", []), "config 'cell'"),
+    ("rnn", set_in("blame", "losses", []), "'losses'"),
+    ("rnn", set_in("loss_gradients", "b", {"summary": True, "shape": [3]}), "'b'"),
+    ("summary", set_in("gradients", "W.largest", [[99, 0, 1.0]]), "inside its shape"),
+    ("rnn", set_in("check", "total", {"W": 1}), "'total'"),
+    ("rnn", set_in("blame", "matrix", [[0.1, 0.2, 0.3]]), "'matrix'"),
+    ("rnn", no_predictions_after, "predictions event"),
+    ("rnn", set_in("predictions", "top", [[["I", 0.5]], [["I", 0.5], ["NLP", 0.1]], []]), "'top'"),
+    ("rnn", set_in("predictions", "targets", [None]), "'targets'"),
+    ("rnn", set_in("predictions", "top.0.0.0", "\x1b[2J"), "'top'"),
+    ("rnn", set_in("predictions", "tokens", ["I", "like", "RNNs"]), "'tokens'"),
+    ("rnn", losses_of(1.7e308, -1.7e308), "'loss' should be ≥ 0"),
+    ("rnn", set_in("forward", "token_index", 2**64), "'token_index'"),
+    ("rnn", set_in("run", "config.steps", 10**400), "config 'steps'"),
+    ("lstm", set_in("run", "config.forget_bias", 10**400), "config 'forget_bias'"),
+    ("rnn", set_in("run", "config.clip", -(10**400)), "config 'clip'"),
+    ("rnn", set_in("run", "config.lr", DEEP), "nests JSON too deeply"),
+    ("rnn", set_in("jacobians", "first", 0), "'norms' should run"),
+    ("lstm", set_in("gates", "products", [0.5, 1.7e308, 1.0]), "'products'"),
+    ("lstm", set_in("gates", "saturation.f", [0.0]), "'saturation'"),
+    ("rnn", set_in("forward", "token", "NLP"), "'token'"),
+    ("rnn", set_in("output", "target_index", 0), "'target_index'"),
+    ("rnn", set_in("update", "scale", 0.0), "'scale'"),
+    ("rnn", set_in("end", "warning", "\x1b]0;owned\x07"), "'warning'"),
+    ("rnn", set_in("jacobians", "verdict", "\u202estable"), "'verdict'"),
+]
+"""One more instance of each class, of our own."""
+
+
+def write_events(events: list[dict], path: Path) -> Path:
+    text = "\n".join(json.dumps(e, ensure_ascii=False) for e in events) + "\n"
+    path.write_text(text.replace(json.dumps(DEEP), "[" * 100_000 + "]" * 100_000))
+    return path
+
+
+@pytest.mark.parametrize(("kind", "mutate", "says"), ISSUE_EXAMPLES + OUR_EXAMPLES)
+def test_a_trace_the_renderer_cannot_show_is_refused(kind, mutate, says, tmp_path, refused) -> None:
+    events = replayed(kind, tmp_path)
+    mutate(events)
+    trace = write_events(events, tmp_path / "t.jsonl")
+    refused(["--replay", str(trace)], "--replay", says)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        losses_of(1.7e308, 1e-300),  # the loss curve's span is near the largest float
+        losses_of(1.7e308, 1.7e308),
+        set_in("jacobians", "norms", [0.0, 1.7e308, 1.0]),
+        set_in("run", "config.seed", 2**53),
+    ],
+)
+def test_extreme_but_valid_values_replay(mutate, tmp_path, capsys) -> None:
+    events = replayed("rnn", tmp_path)
+    mutate(events)
+    trace = write_events(events, tmp_path / "t.jsonl")
+    capsys.readouterr()
+    assert main(["--replay", str(trace), "--width", "80"]) == 0
+    assert capsys.readouterr().err.count("\n") <= 1

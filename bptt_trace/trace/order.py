@@ -1,0 +1,48 @@
+"""What one event of a trace says about another, checked as ``--replay`` reads the trace: the
+predictions before and after training (the table that shows them pairs them sentence by
+sentence)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TraceOrder:
+    """What one event says about another: the predictions before training cover the first
+    sentences once each, in order, and those after training the same ones, at one step."""
+
+    def __init__(self) -> None:
+        self.before: list[int] = []
+        self.after: list[int] = []
+        self.after_step: int | None = None
+
+    def problem(self, data: dict[str, Any]) -> str | None:
+        if data["event"] != "predictions":
+            return None
+        sentence, step = data["sentence"], data["step"]
+        if step == 0:
+            if self.after or sentence != len(self.before):
+                return (
+                    "predictions event: those before training come first, one per sentence "
+                    f"in order (expected sentence {len(self.before) + 1})"
+                )
+            self.before.append(sentence)
+            return None
+        if self.after_step not in (None, step) or sentence != len(self.after):
+            return (
+                "predictions event: those after training are at one step, one per sentence in order"
+            )
+        if sentence >= len(self.before):
+            return "predictions event: after training, a sentence with none before training"
+        self.after_step = step
+        self.after.append(sentence)
+        return None
+
+    def end_problem(self) -> str | None:
+        """What is wrong once the whole trace is read."""
+        if self.after and len(self.after) != len(self.before):
+            return (
+                f"the predictions after training cover {len(self.after)} sentences and "
+                f"those before {len(self.before)}; they should be the same"
+            )
+        return None
