@@ -1,5 +1,6 @@
-"""The update of every parameter: θ ← θ − α·∂L/∂θ, old value, gradient and new value; when
-the gradient is clipped, θ ← θ − α·s·∂L/∂θ, with both the gradient and the step s·∂L/∂θ."""
+"""The update of every parameter: θ ← θ − α·∂L/∂θ, old value, gradient, new value and the
+change Δ = new − old; when the gradient is clipped, θ ← θ − α·s·∂L/∂θ, with both the gradient
+and the step s·∂L/∂θ. And the closing line's losses: before the first update, after the last."""
 
 from __future__ import annotations
 
@@ -14,14 +15,18 @@ from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
-from .theme import plural, vector
+from .theme import fmt_loss, plural, vector
 from .vectors import matrix_cell, vector_cell
+
+DELTA = "Δ = new − old"
+"""The label of the change an update made, computed from the old and new values shown."""
 
 
 class UpdateView:
-    """θ ← θ − α·∂L/∂θ for every parameter: old value, gradient applied, new value.
+    """θ ← θ − α·∂L/∂θ for every parameter: old value, gradient applied, new value, and
+    Δ = new − old (at a small α old and new may look alike at the precision shown; Δ does not).
 
-    Old, gradient and new stand side by side when the console is wide enough, else one
+    Old, gradient, new and Δ stand side by side when the console is wide enough, else one
     under another. When the gradient was clipped (scale s < 1) ∂L/∂θ (from ``gradients``, the
     step's gradients event) and the applied s·∂L/∂θ each have their column.
     """
@@ -41,7 +46,8 @@ class UpdateView:
         self.gradients = gradients if event.scale != 1.0 else None
 
     def _columns(self, spec: Param) -> tuple[list[str], list[Any]]:
-        """The labels and values of the columns: old, the gradient(s), new."""
+        """The labels and values of the columns: old, the gradient(s), new (Δ is added where
+        old and new are arrays, not summaries: ``_tables``)."""
         e, sym = self.event, spec.symbol
         if e.scale == 1.0:
             values = [e.old[spec.name], e.applied[spec.name], e.new[spec.name]]
@@ -72,10 +78,16 @@ class UpdateView:
                 table = noted_table(title, "", Values("summary"))
                 for what, value in zip(columns, values, strict=True):
                     table.add_row(Text(what, "label"), vector(value, p))
+                table.add_row(
+                    Text(DELTA, "label"),
+                    Text("not computed from summaries; --detail full shows every entry", "note"),
+                )
                 tables.append(table)
                 continue
             arrays = [np.atleast_2d(np.asarray(v, dtype=float)) for v in values]
             old, applied = arrays[0], arrays[-2]
+            arrays.append(change(arrays[-1], old))
+            columns = [*columns, DELTA]
             labels = self._row_labels(spec, old.shape[0])
             rows = list(range(old.shape[0]))
             if spec.shape[0] == "V" and len(rows) > ONE_HOT_MAX:  # only the input tokens' rows
@@ -113,9 +125,9 @@ class UpdateView:
             return None
         return Text(
             f"At α = {e.lr:g} the largest change is {change:.1e}, below the "
-            f"{self.precision} decimals shown: old and new look alike. "
-            f"--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
-            " shows it.",
+            f"{self.precision} decimals shown: old and new look alike, {DELTA} shows it "
+            f"(--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
+            " in old and new too).",
             "note",
         )
 
@@ -123,7 +135,7 @@ class UpdateView:
         e = self.event
         return max(
             (
-                float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
+                float(np.max(np.abs(change(e.new[n], e.old[n]))))
                 for n in (spec.name for spec in self.specs)
                 if not (is_summary(e.new[n]) or is_summary(e.old[n]))
             ),
@@ -131,22 +143,23 @@ class UpdateView:
         )
 
     def _side_by_side_width(self) -> int:
-        """The width that old | gradient | new in one row needs, with the row labels."""
-        e, p = self.event, self.precision
-        widest = max(
-            (
-                vector(np.atleast_2d(np.asarray(d[name], dtype=float))[0], p).cell_len
-                for d in (e.old, e.applied, e.new)
-                for name in (spec.name for spec in self.specs)
-                if not is_summary(d[name])
-            ),
-            default=0,
-        )
+        """The width that old | gradient(s) | new | Δ in one row need, with the row labels:
+        each column as wide as its widest vector."""
+        p, widest = self.precision, [0] * (len(self._columns(self.specs[0])[0]) + 1)
+        for spec in self.specs:
+            _, values = self._columns(spec)
+            if any(is_summary(v) for v in values):
+                continue
+            arrays = [np.atleast_2d(np.asarray(v, dtype=float)) for v in values]
+            arrays.append(change(arrays[-1], arrays[0]))
+            for k, array in enumerate(arrays):
+                cells = (vector(row, p).cell_len for row in array)
+                widest[k] = max(widest[k], *cells)
         label = max(len(token) for token in self.vocab)
-        return label + (3 + (self.gradients is not None)) * (widest + 1) + 2
+        return label + sum(w + 1 for w in widest) + 2
 
     def natural_width(self) -> int:
-        """The columns it needs to show old, gradient and new on one line each."""
+        """The columns it needs to show old, gradient, new and Δ on one line each."""
         return self._side_by_side_width()
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
@@ -155,3 +168,32 @@ class UpdateView:
         note = self.note()
         if note is not None:
             yield note
+
+
+def change(new: Any, old: Any) -> np.ndarray:
+    """Δ = new − old, entry by entry, from the numbers the update event holds (an overflow in
+    an absurd run is shown as ±inf, without a warning on stderr)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(new, dtype=float) - np.asarray(old, dtype=float)
+
+
+def loss_change(
+    first: float, last: float, after: float | None, updates: int, precision: int
+) -> str:
+    """The closing line's losses: ``loss 1.5078 → 1.5070 after 1 update``, from the first
+    step's loss (before any update) to ``after``, L of the final parameters. A trace written
+    before ``after`` was recorded (None) gets the line it always had: the first step's loss
+    and the last step's, before its update. When the two would look alike at ``precision``
+    decimals, more are shown (up to 12) so that a change that happened shows."""
+    if after is None:
+        return (
+            f"loss {fmt_loss(first, precision)} → {fmt_loss(last, precision)} "
+            "(the loss of the last step, before its update)"
+        )
+    digits = precision
+    while fmt_loss(first, digits) == fmt_loss(after, digits) and first != after and digits < 12:
+        digits += 1
+    return (
+        f"loss {fmt_loss(first, digits)} → {fmt_loss(after, digits)} "
+        f"after {plural(updates, 'update')}"
+    )

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..config import Config
 from ..core.batch import Batch, make_batch
-from ..core.bptt import backward, forward
+from ..core.bptt import backward, forward, loss_only
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell, Params
 from ..core.model import declared, init_params
@@ -163,7 +163,13 @@ def training(
             return
     yield ParamsEvent(step=config.steps, params=p)
     yield from predictions(config.steps, cell, p, batch, vocab, config.detail)
-    yield EndEvent(step=config.steps, loss=loss, warning=runaway(p, loss, config.lr))
+    after = loss_only(cell, p, batch)  # L of the final parameters: what the last update did
+    yield EndEvent(
+        step=config.steps,
+        loss=loss,
+        warning=runaway(p, max(loss, after), config.lr),
+        loss_after=after,
+    )
 
 
 ABSURD = 1e6

@@ -147,7 +147,12 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "top": list_of(list_of(pair)),
             "targets": list_of(optional(string)),
         },
-        "end": {"step": integer, "loss": number, "warning": optional(string)},
+        "end": {
+            "step": integer,
+            "loss": number,
+            "warning": optional(string),
+            "loss_after": optional(number),
+        },
         "diverged": {"step": integer, "quantity": string, "message": string},
         "interrupted": {"step": integer},
     }
@@ -237,7 +242,7 @@ CONFIG: dict[str, Check] = {
 
 LATER: dict[str, dict[str, Any]] = {
     "jacobians": {"cause": None},
-    "end": {"warning": None},
+    "end": {"warning": None, "loss_after": None},
     "check": {"skipped": lambda data: dict.fromkeys(data.get("checked") or {}, 0)},
 }
 """Fields added to schema 1 after its first traces, with the value they stand for when a trace
