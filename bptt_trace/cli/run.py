@@ -183,7 +183,10 @@ def save(req: Request, readers: Readers) -> str | None:
     from ..files.model_file import save_model
 
     params = {name: np.asarray(value) for name, value in last.params.items()}
-    save_model(req.save, params, run.vocab, run.config)
+    config = {key: value for key, value in run.config.items() if key != "loaded"}
+    before = run.config["loaded"]["updates"] if "loaded" in run.config else 0
+    config["updates"] = None if before is None else before + last.step  # for --load's header
+    save_model(req.save, params, run.vocab, config)
     return (
         f"the model after step {last.step}: |vocab| = {len(run.vocab)}, H = {run.config['hidden']}"
     )

@@ -100,7 +100,7 @@ def training(
         [[index[tok] for tok in s] for s in corpus], index[config.target], config.loss
     )
     rng = np.random.default_rng(config.seed)
-    p = params or init_params(cell, len(vocab), config.hidden, rng)
+    p = params or init_params(cell, len(vocab), config.hidden, rng, config.init_scale)
     yield RunEvent(
         schema=SCHEMA,
         version=__version__,

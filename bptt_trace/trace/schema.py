@@ -17,6 +17,7 @@ from ..core.model import declared
 from .checks import (
     Check,
     boolean,
+    described,
     integer,
     list_of,
     matrix,
@@ -240,6 +241,27 @@ CONFIG: dict[str, Check] = {
 }
 
 
+def positive(x: Any, dims: dict[str, int]) -> str | None:
+    return None if number(x, dims) is None and x > 0 else "a finite number above 0"
+
+
+def loaded_model(x: Any, dims: dict[str, int]) -> str | None:
+    ok = (
+        isinstance(x, dict)
+        and set(x) == {"path", "updates"}
+        and isinstance(x["path"], str)
+        and optional(integer)(x["updates"], dims) is None
+    )
+    return None if ok else 'an object {"path": a string, "updates": a whole number or null}'
+
+
+described(positive, "positive")
+described(loaded_model, "loaded_model")
+
+OPTIONAL_CONFIG: dict[str, Check] = {"init_scale": positive, "loaded": loaded_model}
+"""Config fields a trace has only when they matter: --init-scale when not 1, --load's origin."""
+
+
 LATER: dict[str, dict[str, Any]] = {
     "jacobians": {"cause": None},
     "end": {"warning": None, "loss_after": None},
@@ -262,6 +284,9 @@ def sizes(run: dict[str, Any], data: dict[str, Any]) -> dict[str, int] | str:
         return "run event: 'vocab' should be a list and 'config' an object"
     for key, check in CONFIG.items():
         if key not in config or check(config[key], {}) is not None:
+            return f"run event: config {key!r} should be {check(None, {})}"
+    for key, check in OPTIONAL_CONFIG.items():
+        if key in config and check(config[key], {}) is not None:
             return f"run event: config {key!r} should be {check(None, {})}"
     for key, choices in (("activation", ACTIVATIONS), ("loss", LOSS_MODES), ("cell", CELLS)):
         if config.get(key, "rnn") not in choices:
