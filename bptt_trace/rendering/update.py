@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -15,8 +17,11 @@ from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
-from .theme import fmt_loss, plural, vector
-from .vectors import matrix_cell, vector_cell
+from .theme import cell_width, fmt_loss, plural, vector
+from .vectors import Vector, matrix_cell
+
+UNBOUNDED = 1_000_000
+"""A width no table reaches: what side by side would need is measured at it."""
 
 DELTA = "Δ = new − old"
 """The label of the change an update made, computed from the old and new values shown."""
@@ -99,8 +104,12 @@ class UpdateView:
                 note = f"The other {plural(others, 'row')} {have} a zero gradient: unchanged."
             if side_by_side:
                 table = noted_table(title, Tokens(""), *map(Values, columns), caption=note)
+                entries = [cell_width(a[rows], p) for a in arrays]  # a column's entries align
                 for i in rows:
-                    table.add_row(Text(labels[i], "note"), *[vector_cell(a[i], p) for a in arrays])
+                    cells = [Vector(a[i], p) for a in arrays]
+                    for cell, entry in zip(cells, entries, strict=True):
+                        cell.entry = entry
+                    table.add_row(Text(labels[i], "note"), *cells)
             else:
                 table = noted_table(title, Tokens(""), Values("value"), caption=note)
                 for i in rows:
@@ -142,28 +151,19 @@ class UpdateView:
             default=float("inf"),
         )
 
-    def _side_by_side_width(self) -> int:
+    def _side_by_side_width(self, console: Console, options: ConsoleOptions) -> int:
         """The width that old | gradient(s) | new | Δ in one row need, with the row labels:
-        each column as wide as its widest vector."""
-        p, widest = self.precision, [0] * (len(self._columns(self.specs[0])[0]) + 1)
-        for spec in self.specs:
-            _, values = self._columns(spec)
-            if any(is_summary(v) for v in values):
-                continue
-            arrays = [np.atleast_2d(np.asarray(v, dtype=float)) for v in values]
-            arrays.append(change(arrays[-1], arrays[0]))
-            for k, array in enumerate(arrays):
-                cells = (vector(row, p).cell_len for row in array)
-                widest[k] = max(widest[k], *cells)
-        label = max(len(token) for token in self.vocab)
-        return label + sum(w + 1 for w in widest) + 2
+        the widest of the side-by-side tables, as Rich measures them."""
+        tables = self._tables(side_by_side=True)
+        unbounded = options.update_width(UNBOUNDED)  # Rich clamps a measure to the width
+        return max((Measurement.get(console, unbounded, t).maximum for t in tables), default=0)
 
-    def natural_width(self) -> int:
+    def natural_width(self, console: Console) -> int:
         """The columns it needs to show old, gradient, new and Δ on one line each."""
-        return self._side_by_side_width()
+        return self._side_by_side_width(console, console.options)
 
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        fits = self._side_by_side_width() <= options.max_width
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
+        fits = self._side_by_side_width(console, options) <= options.max_width
         yield from self._tables(side_by_side=fits)
         note = self.note()
         if note is not None:
