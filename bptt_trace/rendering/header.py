@@ -52,24 +52,15 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
 def loaded_line(loaded: Mapping[str, Any], cell: Cell, cfg: Mapping[str, Any]) -> str:
     """Where a loaded model came from and what it is (the path escaped: a file's name)."""
     updates = loaded.get("updates")
-    had = (
-        f"trained for {plural(updates, 'update')} before"
-        if updates is not None
-        else "its updates before are not recorded"
-    )
-    return (
-        f"model loaded from {printable(loaded['path'])}: {cell.title}, H = {cfg['hidden']}, {had}"
-    )
+    had = f"trained for {plural(updates, 'update')}" if updates is not None else "training unknown"
+    return f"loaded from {printable(loaded['path'])}: {cell.title}, H = {cfg['hidden']}, {had}"
 
 
 def scale_line(cfg: Mapping[str, Any]) -> str:
-    """--init-scale C: the weights' spread at the start."""
+    """--init-scale C: the weights' spread at the start (σ = C·0.5/√H)."""
     scale = cfg["init_scale"]
     sigma = scale * 0.5 / math.sqrt(cfg["hidden"])
-    return (
-        f"--init-scale {scale:g}: initial weights ×{scale:g}, "
-        f"σ = {scale:g}·0.5/√H = {sigma:.3g} (biases not scaled)"
-    )
+    return f"--init-scale {scale:g}: initial weights ×{scale:g}, σ = {sigma:.3g}, biases not scaled"
 
 
 ESCAPED = ("Cc", "Cf", "Cs", "Zl", "Zp")
