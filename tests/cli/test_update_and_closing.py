@@ -39,6 +39,8 @@ def test_the_readme_run_ends_with_the_loss_after_its_update(capsys) -> None:
     tables = capsys.readouterr().out
     closing = f"✓ finished after 1 step: loss {before:.4f} → {after:.4f} after 1 update"
     assert tables.rstrip().splitlines()[-1] == closing
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert f"\n{closing}\n" in readme  # the README shows the line this run ends with
 
 
 def test_every_export_shows_delta_and_the_loss_after(tmp_path: Path, capsys) -> None:
