@@ -26,6 +26,7 @@ DEFAULT_HIDDEN = 4
 DEFAULT_LR = 0.1
 DEFAULT_PRECISION = 4
 DEFAULT_FORGET_BIAS = 1.0
+DEFAULT_INIT_SCALE = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class Config:
     """The recurrent cell by name (``core.cells``); a trace's config leaves out the default."""
     forget_bias: float = DEFAULT_FORGET_BIAS
     """The LSTM's initial b_f; in a trace's config only for the LSTM."""
+    init_scale: float = DEFAULT_INIT_SCALE
+    """--init-scale: every initial weight multiplied by it (biases not); in a trace's config
+    only when it is not 1, so that traces of the default read as they always have."""
+    loaded: dict[str, Any] | None = None
+    """--load: where the model came from, ``{"path": …, "updates": n or None}`` (the path
+    with its control characters escaped); in a trace's config only for a loaded model."""
 
     def traced(self, step: int) -> bool:
         """Whether training step ``step`` is traced in full: the first, the last, every K-th."""
@@ -60,4 +67,8 @@ class Config:
             del data["cell"]
         if self.cell != "lstm":
             del data["forget_bias"]
+        if self.init_scale == DEFAULT_INIT_SCALE:
+            del data["init_scale"]
+        if self.loaded is None:
+            del data["loaded"]
         return data

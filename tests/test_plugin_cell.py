@@ -151,3 +151,12 @@ def test_a_saved_model_of_it_loads(tmp_path: Path) -> None:
         assert np.array_equal(params[name], final[name])
     again = list(run(CORPUS, Config(cell="nobias", hidden=2), params=params, vocab=vocab))
     assert again[1].params["W"] is params["W"]
+
+
+def test_init_scale_follows_from_its_declaration() -> None:
+    """--init-scale needs no line for a cell of one's own: its declared weights are scaled."""
+    plain = list(run(CORPUS, Config(cell="nobias", hidden=2)))[1].params
+    scaled = list(run(CORPUS, Config(cell="nobias", hidden=2, init_scale=4.0)))[1].params
+    for name in ("W", "W_h", "V"):
+        assert np.array_equal(scaled[name], 4.0 * plain[name]), name
+    assert np.array_equal(scaled["b_output"], plain["b_output"]) and not scaled["b_output"].any()

@@ -11,7 +11,14 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, DEFAULT_LR, DEFAULT_PRECISION, EOS
+from ..config import (
+    DEFAULT_FORGET_BIAS,
+    DEFAULT_HIDDEN,
+    DEFAULT_INIT_SCALE,
+    DEFAULT_LR,
+    DEFAULT_PRECISION,
+    EOS,
+)
 from ..version import __version__
 from . import options as o
 from .messages import error
@@ -103,6 +110,7 @@ def trace_command(
     forget_bias: o.ForgetBias = DEFAULT_FORGET_BIAS,
     compare_cells: o.CompareCells = False,
     seed: o.Seed = 0,
+    init_scale: o.InitScale = DEFAULT_INIT_SCALE,
     load: o.Load = None,
     lr: o.Lr = DEFAULT_LR,
     steps: o.Steps = 1,
@@ -184,6 +192,7 @@ def trace_command(
         layout=layout,
         cell=cell if "--cell" in given else None,
         forget_bias=forget_bias if "--forget-bias" in given else None,
+        init_scale=init_scale,
         compare_cells=compare_cells,
         width=width,
         only=tuple(dict.fromkeys(view.value for view in only or ())),

@@ -37,6 +37,7 @@ class Numbers:
     trace_every: int | None
     truncate: int | None
     clip: float | None
+    init_scale: float = 1.0
 
 
 def check_numbers(n: Numbers) -> None:
@@ -59,6 +60,11 @@ def check_numbers(n: Numbers) -> None:
         )
     if n.clip is not None and (not math.isfinite(n.clip) or n.clip <= 0):
         raise InputError(f"--clip must be a finite number above 0, not {n.clip}; try --clip 1")
+    if not math.isfinite(n.init_scale) or n.init_scale <= 0:
+        raise InputError(
+            f"--init-scale must be a finite number above 0, not {n.init_scale}; "
+            "try --init-scale 3 (1 leaves the weights as drawn)"
+        )
 
 
 def check_size(cell: Cell, vocab_size: int, hidden: int) -> None:
@@ -174,11 +180,12 @@ def prepare(req: Request) -> tuple[Any, ...]:
             req.trace_every,
             req.truncate,
             req.clip,
+            req.init_scale,
         )
     )
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
-    params = vocab = None
+    params = vocab = loaded = None
     hidden, activation, cell_name = req.hidden, req.activation, req.cell or "rnn"
     forget_bias = req.forget_bias if req.forget_bias is not None else DEFAULT_FORGET_BIAS
     if req.load is not None:
@@ -189,6 +196,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
         hidden, activation = saved["hidden"], saved["activation"]
         cell_name = check_cell(saved.get("cell", "rnn"), req.cell, req.load)
         forget_bias = saved.get("forget_bias", DEFAULT_FORGET_BIAS)
+        loaded = loaded_from(req.load, saved)
     check_cell_options(cell_name, req.activation, req.forget_bias)
     if req.init is not None:
         from ..files.user_bptt import load_init
@@ -217,8 +225,21 @@ def prepare(req: Request) -> tuple[Any, ...]:
         clip=req.clip,
         check=req.check,
         detail=req.detail,
+        init_scale=req.init_scale,
+        loaded=loaded,
     )
     return corpus, config, params, vocab
+
+
+def loaded_from(path: Path, saved: dict[str, Any]) -> dict[str, Any]:
+    """Where a loaded model came from, for the run's config and header: its path (control
+    characters escaped: it is a file's name) and how many updates it had, when its file says
+    (``updates``, written by --save since this field exists; None for older files)."""
+    from ..rendering.header import printable
+
+    updates = saved.get("updates")
+    known = isinstance(updates, int) and not isinstance(updates, bool) and updates >= 0
+    return {"path": printable(os.fsdecode(path)), "updates": updates if known else None}
 
 
 def check_cell(saved: str, asked: str | None, path: Path) -> str:

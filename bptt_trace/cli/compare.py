@@ -48,6 +48,7 @@ UNUSED = {
     "trace_every": None,
     "export": None,
     "pause": False,
+    "init_scale": 1.0,
 }
 """The options these modes do not use, with their defaults."""
 

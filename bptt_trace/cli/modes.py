@@ -15,9 +15,13 @@ if TYPE_CHECKING:
 TABLE_OPTIONS = ("--precision", "--pause", "--color", "--width", "--only")
 """Used by the tables only; --json shows none (but --export records them at --precision)."""
 
-NEW_MODEL_OPTIONS = ("--seed",)
+NEW_MODEL_OPTIONS = ("--seed", "--init-scale")
 """Used to draw a new model only: --load takes the parameters from the model (--hidden and
 --activation may be given with it, and must then be the model's)."""
+
+OWN_WEIGHTS_OPTIONS = ("--init-scale",)
+"""Used to draw the weights only: --init gives them (--seed still picks what the gradient
+check samples)."""
 
 REPLAY_OPTIONS = ("--replay", "--export", "--quiet", *TABLE_OPTIONS)
 """All that --replay uses: it shows a saved trace as it was run."""
@@ -25,7 +29,8 @@ REPLAY_OPTIONS = ("--replay", "--export", "--quiet", *TABLE_OPTIONS)
 IGNORED_RULE = (
     "An option that the chosen mode would ignore is refused, not silently dropped: "
     f"--replay takes only {', '.join(REPLAY_OPTIONS[1:])}; --load takes no "
-    f"{', '.join(NEW_MODEL_OPTIONS)} (the model has its parameters); --json takes no --pause or "
+    f"{', '.join(NEW_MODEL_OPTIONS)} (the model has its parameters); --init takes no "
+    f"{', '.join(OWN_WEIGHTS_OPTIONS)} (it gives the weights); --json takes no --pause or "
     "--color, nor --precision, --width or --only unless --export saves the tables."
 )
 """The rule, as --help's epilog states it."""
@@ -45,6 +50,11 @@ def ignored_options(req: Request) -> str | None:
             req.load is not None,
             "--load takes the parameters from the model",
             [name for name in given if name in NEW_MODEL_OPTIONS],
+        ),
+        (
+            req.init is not None,
+            "--init gives the weights",
+            [name for name in given if name in OWN_WEIGHTS_OPTIONS],
         ),
         (
             req.json_out,

@@ -68,6 +68,15 @@ ForgetBias = Annotated[
 Seed = Annotated[
     int, option(MODEL, "Random seed N of the initial W, Wʰ and V (the biases start at 0).", "N")
 ]
+InitScale = Annotated[
+    float,
+    option(
+        MODEL,
+        "Multiply every initial weight (W, Wʰ, V; each gate's) by C > 0, the biases not: "
+        "a large C shows gradients exploding, a small one vanishing.",
+        "C",
+    ),
+]
 Load = Annotated[
     Path | None,
     option(MODEL, "Start from a model saved with --save (it has H, f and the parameters).", "FILE"),

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..files.jsonl import JsonlWriter
 from ..rendering.check import check_failure
 from ..rendering.display import Display, Quit, terminal_console
-from ..rendering.theme import fmt_loss
+from ..rendering.update import loss_change
 from ..trace.events import CLOSING, Event, InterruptedEvent
 from .checks import check_outputs, pause_wanted, prepare
 from .messages import error, plural, status
@@ -183,7 +183,10 @@ def save(req: Request, readers: Readers) -> str | None:
     from ..files.model_file import save_model
 
     params = {name: np.asarray(value) for name, value in last.params.items()}
-    save_model(req.save, params, run.vocab, run.config)
+    config = {key: value for key, value in run.config.items() if key != "loaded"}
+    before = run.config["loaded"]["updates"] if "loaded" in run.config else 0
+    config["updates"] = None if before is None else before + last.step  # for --load's header
+    save_model(req.save, params, run.vocab, config)
     return (
         f"the model after step {last.step}: |vocab| = {len(run.vocab)}, H = {run.config['hidden']}"
     )
@@ -196,10 +199,11 @@ def report(req: Request, readers: Readers, exported: str | None, saved: str | No
         losses = readers.losses
         if closing.kind == "end":
             warning = getattr(closing, "warning", None)
+            after = getattr(closing, "loss_after", None)
             status(
                 f"finished after {plural(len(losses), 'step')}"
                 + (f", but {warning}" if warning else "")
-                + f"; loss {fmt_loss(losses[0])} → {fmt_loss(losses[-1])}"
+                + f"; {loss_change(losses[0], losses[-1], after, len(losses), req.precision)}"
             )
         elif closing.kind == "interrupted":
             steps = readers.run.config["steps"] if readers.run else "?"

@@ -19,9 +19,12 @@ def declared(cell: Cell) -> tuple[Param, ...]:
     return (*cell.params, *OUTPUT_PARAMS)
 
 
-def init_params(cell: Cell, vocab_size: int, hidden: int, rng: np.random.Generator) -> Params:
-    """The initial parameters: see ``cells.declaration.initial``."""
-    return initial(declared(cell), {"V": vocab_size, "H": hidden}, rng)
+def init_params(
+    cell: Cell, vocab_size: int, hidden: int, rng: np.random.Generator, scale: float = 1.0
+) -> Params:
+    """The initial parameters, every weight multiplied by ``scale``: see
+    ``cells.declaration.initial``."""
+    return initial(declared(cell), {"V": vocab_size, "H": hidden}, rng, scale)
 
 
 def parameter_count(cell: Cell, vocab_size: int, hidden: int) -> int:

@@ -179,10 +179,10 @@ class Display:
         """Write the recording to --export FILE atomically; what it holds, for the user."""
         if self.recorded is None or self.export is None:
             return None
-        recorder = export_console(self.recorded, self.width)
+        suffix = self.export.suffix.lower()
+        recorder = export_console(self.recorded, self.width, suffix)
         for renderable in self.recorded:
             recorder.print(renderable)
-        suffix = self.export.suffix.lower()
         data = exported(recorder, suffix, self.run).encode("utf-8")
         write_atomically(self.export, lambda handle: handle.write(data))
         return EXPORTS[suffix]

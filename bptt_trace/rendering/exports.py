@@ -5,6 +5,13 @@ Without --width the export is as wide as its widest table needs (from ``EXPORT_M
 image has an explicit width and height and no address but its XML namespaces (Rich's own
 template loads its font from a CDN: here the font is the reader's own), so that it shows
 the same offline.
+
+For a projector and a slide: the page's text is sized to the window's width (``FIT_CSS``), so
+that every column shows without scrolling sideways, and both files use colours of at least
+7:1 contrast with their background (WCAG AAA; Rich's own are 3.5–5:1): dark ones on the
+page's white (``LIGHT``), light ones on the image's dark grey (``DARK``). Dim text (the notes,
+an exact zero) is blended towards the background, which on white leaves 4:1: the page gives
+it a grey of its own instead (``PAGE_STYLES``).
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from rich._export_format import CONSOLE_HTML_FORMAT, CONSOLE_SVG_FORMAT
 from rich.console import Console, Group, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
+from rich.terminal_theme import TerminalTheme
+from rich.theme import Theme
 
 from ..trace.events import RunEvent
-from .theme import THEME, VisibleConsole, visible
+from .theme import THEME, VisibleConsole, plural, visible
 from .update import UpdateView
 
 EXPORT_MIN, EXPORT_MAX = 80, 200
@@ -33,12 +42,53 @@ SVG_FORMAT = SVG_FORMAT.replace(
     'width="{width}" height="{height}" viewBox="0 0 {width} {height}"',
 )
 HTML_FORMAT = CONSOLE_HTML_FORMAT.replace("<head>\n", "<head>\n<title>{title}</title>\n")
+HTML_FORMAT = HTML_FORMAT.replace("</style>", "{fit}\n</style>")
+
+ADVANCE = 0.61
+"""The width of a character in em of the monospace fonts the page names (0.55–0.60), rounded
+up: a line of N characters takes at most N·ADVANCE em."""
+
+FIT_CSS = (
+    "body {{ margin: 8px; }}\n"
+    "pre {{ margin: 0; font-size: clamp(9px, calc((100vw - 16px) / EMS), 24px); }}"
+)
+"""The page's text as large as the window's width allows for its widest line, EMS em (at most
+24 px, at least 9 px: past that the page scrolls sideways rather than shrink beyond reading);
+its braces doubled for Rich's ``str.format`` of the page."""
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
+
+
+def terminal_theme(background: str, foreground: str, colours: list[str]) -> TerminalTheme:
+    """A palette for black, red, green, yellow, blue, magenta, cyan, white (bright alike)."""
+    palette = [_hex(c) for c in colours]
+    return TerminalTheme(_hex(background), _hex(foreground), palette, palette)
+
+
+LIGHT = terminal_theme(
+    "#ffffff",
+    "#000000",
+    ["#000000", "#a40e26", "#116329", "#6a4a00", "#0a3069", "#7d1f84", "#03585e", "#595959"],
+)
+"""The page's colours on white, each at least 7:1 (Rich's: green 5.1, olive 4.2, teal 4.8)."""
+
+DARK = terminal_theme(
+    "#1e1e1e",
+    "#f0f0f0",
+    ["#9c9c9c", "#ff8a8a", "#7ee08a", "#f0c24b", "#8cc8ff", "#e0a8ff", "#6fd8e0", "#f0f0f0"],
+)
+"""The image's colours on dark grey, each at least 7:1, its dim text 6:1 (Rich's: red 3.5)."""
+
+PAGE_STYLES = {"note": "italic #595959", "num.zero": "#595959"}
+"""The page's dim text: a grey of 7:1 on white instead of a blend of 4:1."""
 
 
 def natural_width(renderable: RenderableType, console: Console) -> int:
     """The columns a table needs to show every vector on one line (0: not a table)."""
     if isinstance(renderable, UpdateView):
-        return renderable.natural_width()
+        return renderable.natural_width(console)
     if isinstance(renderable, Table):
         return Measurement.get(console, console.options, renderable).maximum
     if isinstance(renderable, Group):
@@ -46,8 +96,12 @@ def natural_width(renderable: RenderableType, console: Console) -> int:
     return 0
 
 
-def export_console(recorded: Sequence[RenderableType], width: int | None) -> Console:
-    """A recording console at ``width``, or at the width the widest table needs."""
+def export_console(
+    recorded: Sequence[RenderableType], width: int | None, suffix: str | None = None
+) -> Console:
+    """A recording console at ``width``, or at the width the widest table needs; its styles
+    those of the file type ``suffix`` (``PAGE_STYLES`` for a page)."""
+    theme = Theme({**THEME.styles, **PAGE_STYLES}) if suffix == ".html" else THEME
     if width is None:
         measuring = Console(file=io.StringIO(), width=EXPORT_MAX, theme=THEME)
         widest = max((natural_width(r, measuring) for r in recorded), default=0)
@@ -58,7 +112,7 @@ def export_console(recorded: Sequence[RenderableType], width: int | None) -> Con
         width=width,
         force_terminal=True,
         color_system="truecolor",
-        theme=THEME,
+        theme=theme,
         highlight=False,
     )
 
@@ -67,9 +121,10 @@ def title(run: RunEvent | None) -> str:
     """bptt-trace · the first sentence (and how many more)."""
     if run is None or not run.sentences:
         return "bptt-trace"
-    first = visible(" ".join(run.sentences[0]))
+    first = re.sub(r" ([.,;:!?)\]}])", r"\1", visible(" ".join(run.sentences[0])))  # "NLP."
+    first = re.sub(r"([(\[{]) ", r"\1", first)  # "( b" → "(b"
     more = len(run.sentences) - 1
-    return f"bptt-trace · {first}" + (f" (and {more} more sentences)" if more else "")
+    return f"bptt-trace · {first}" + (f" (and {plural(more, 'more sentence')})" if more else "")
 
 
 def exported(recorder: Console, suffix: str, run: RunEvent | None) -> str:
@@ -77,7 +132,9 @@ def exported(recorder: Console, suffix: str, run: RunEvent | None) -> str:
     name = title(run)
     if suffix == ".html":
         escaped = html.escape(name).replace("{", "{{").replace("}", "}}")
-        return recorder.export_html(code_format=HTML_FORMAT.replace("{title}", escaped))
+        fit = FIT_CSS.replace("EMS", f"{recorder.width * ADVANCE:.2f}")
+        page = HTML_FORMAT.replace("{title}", escaped).replace("{fit}", fit)
+        return recorder.export_html(theme=LIGHT, code_format=page)
     if suffix == ".svg":
-        return recorder.export_svg(title=name, code_format=SVG_FORMAT)
+        return recorder.export_svg(title=name, code_format=SVG_FORMAT, theme=DARK)
     return recorder.export_text()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -24,9 +27,13 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     else:
         out = "o = h_T·V + b_output, ŷ = softmax(o) at the last step; L = −log ŷ[y]"
     facts = [cell.title, f"|vocab| = {len(run.vocab)}", f"H = {cfg['hidden']}", *cell.facts]
-    facts += [f"α = {cfg['lr']:g}", f"seed {cfg['seed']}", plural(cfg["steps"], "step")]
+    loaded = cfg.get("loaded")
+    drawn = [] if loaded is not None else [f"seed {cfg['seed']}"]  # a loaded model: no draw
+    facts += [f"α = {cfg['lr']:g}", *drawn, plural(cfg["steps"], "step")]
     lines = [
         " · ".join(facts),
+        *([loaded_line(loaded, cell, cfg)] if loaded is not None else []),
+        *([scale_line(cfg)] if cfg.get("init_scale", 1.0) != 1.0 else []),
         *cell.equations,
         out,
         f"target after the last token: {cfg['target']}"
@@ -40,6 +47,40 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
         lines.append(f"gradient clipping: global norm at most {cfg['clip']:g}")
     header = Panel(Text("\n".join(lines)), title="bptt-trace", title_align="left", box=box.ROUNDED)
     return Group(header, one_hot_table(run.vocab, run.sentences))
+
+
+def loaded_line(loaded: Mapping[str, Any], cell: Cell, cfg: Mapping[str, Any]) -> str:
+    """Where a loaded model came from and what it is (the path escaped: a file's name)."""
+    updates = loaded.get("updates")
+    had = f"trained for {plural(updates, 'update')}" if updates is not None else "training unknown"
+    return f"loaded from {printable(loaded['path'])}: {cell.title}, H = {cfg['hidden']}, {had}"
+
+
+def scale_line(cfg: Mapping[str, Any]) -> str:
+    """--init-scale C: the weights' spread at the start (σ = C·0.5/√H)."""
+    scale = cfg["init_scale"]
+    sigma = scale * 0.5 / math.sqrt(cfg["hidden"])
+    return f"--init-scale {scale:g}: initial weights ×{scale:g}, σ = {sigma:.3g}, biases not scaled"
+
+
+ESCAPED = ("Cc", "Cf", "Cs", "Zl", "Zp")
+"""Characters a name may hold that must not reach a terminal as they are: control and format
+characters, lone surrogates (a byte that was not UTF-8), line and paragraph separators."""
+
+
+def printable(text: str) -> str:
+    """``text`` with every character of ``ESCAPED`` written as its Python escape (\\x1b,
+    \\n, \\u202e, \\udcff), other characters as they are, so that a name of letters, digits
+    and punctuation shows unchanged. What it returns is printable, so applying it again
+    changes nothing (a trace's config holds the escaped name, and the header escapes it again:
+    a hand-made trace cannot smuggle a control character either)."""
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in ESCAPED:
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def one_hot_table(vocab: Sequence[str], sentences: Sequence[Sequence[str]]) -> RenderableType:

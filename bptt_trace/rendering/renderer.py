@@ -42,7 +42,7 @@ from .groups import GROUP_EDGE, Grouped, group_views
 from .header import run_header
 from .theme import THEME, VisibleConsole, fmt_loss, plural
 from .training import LossCurve, predictions_table
-from .update import UpdateView
+from .update import UpdateView, loss_change
 
 
 class TraceRenderer:
@@ -233,17 +233,13 @@ class TraceRenderer:
     def _(self, event: EndEvent) -> list[RenderableType]:
         self.closed = True
         first = self.curve[0][1] if self.curve else event.loss
-        losses = f"loss {fmt_loss(first, self.precision)} → {fmt_loss(event.loss, self.precision)}"
+        losses = loss_change(first, event.loss, event.loss_after, event.step, self.precision)
         if event.warning:  # finite, but absurdly large
             done = f"⚠ finished after {plural(event.step, 'step')}, but {event.warning} ({losses})"
             return [*self._summary(), Text(done, "status.bad")]
         return [
             *self._summary(),
-            Text(
-                f"✓ finished after {plural(event.step, 'step')}: {losses} "
-                "(the loss of the last step, before its update)",
-                "status.ok",
-            ),
+            Text(f"✓ finished after {plural(event.step, 'step')}: {losses}", "status.ok"),
         ]
 
     @handle.register

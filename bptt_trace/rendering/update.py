@@ -1,5 +1,6 @@
-"""The update of every parameter: θ ← θ − α·∂L/∂θ, old value, gradient and new value; when
-the gradient is clipped, θ ← θ − α·s·∂L/∂θ, with both the gradient and the step s·∂L/∂θ."""
+"""The update of every parameter: θ ← θ − α·∂L/∂θ, old value, gradient, new value and the
+change Δ = new − old; when the gradient is clipped, θ ← θ − α·s·∂L/∂θ, with both the gradient
+and the step s·∂L/∂θ. And the closing line's losses: before the first update, after the last."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -14,14 +17,21 @@ from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
-from .theme import plural, vector
-from .vectors import matrix_cell, vector_cell
+from .theme import cell_width, fmt_loss, plural, vector
+from .vectors import Vector, matrix_cell
+
+UNBOUNDED = 1_000_000
+"""A width no table reaches: what side by side would need is measured at it."""
+
+DELTA = "Δ = new − old"
+"""The label of the change an update made, computed from the old and new values shown."""
 
 
 class UpdateView:
-    """θ ← θ − α·∂L/∂θ for every parameter: old value, gradient applied, new value.
+    """θ ← θ − α·∂L/∂θ for every parameter: old value, gradient applied, new value, and
+    Δ = new − old (at a small α old and new may look alike at the precision shown; Δ does not).
 
-    Old, gradient and new stand side by side when the console is wide enough, else one
+    Old, gradient, new and Δ stand side by side when the console is wide enough, else one
     under another. When the gradient was clipped (scale s < 1) ∂L/∂θ (from ``gradients``, the
     step's gradients event) and the applied s·∂L/∂θ each have their column.
     """
@@ -41,7 +51,8 @@ class UpdateView:
         self.gradients = gradients if event.scale != 1.0 else None
 
     def _columns(self, spec: Param) -> tuple[list[str], list[Any]]:
-        """The labels and values of the columns: old, the gradient(s), new."""
+        """The labels and values of the columns: old, the gradient(s), new (Δ is added where
+        old and new are arrays, not summaries: ``_tables``)."""
         e, sym = self.event, spec.symbol
         if e.scale == 1.0:
             values = [e.old[spec.name], e.applied[spec.name], e.new[spec.name]]
@@ -72,10 +83,16 @@ class UpdateView:
                 table = noted_table(title, "", Values("summary"))
                 for what, value in zip(columns, values, strict=True):
                     table.add_row(Text(what, "label"), vector(value, p))
+                table.add_row(
+                    Text(DELTA, "label"),
+                    Text("not computed from summaries; --detail full shows every entry", "note"),
+                )
                 tables.append(table)
                 continue
             arrays = [np.atleast_2d(np.asarray(v, dtype=float)) for v in values]
             old, applied = arrays[0], arrays[-2]
+            arrays.append(change(arrays[-1], old))
+            columns = [*columns, DELTA]
             labels = self._row_labels(spec, old.shape[0])
             rows = list(range(old.shape[0]))
             if spec.shape[0] == "V" and len(rows) > ONE_HOT_MAX:  # only the input tokens' rows
@@ -87,8 +104,12 @@ class UpdateView:
                 note = f"The other {plural(others, 'row')} {have} a zero gradient: unchanged."
             if side_by_side:
                 table = noted_table(title, Tokens(""), *map(Values, columns), caption=note)
+                entries = [cell_width(a[rows], p) for a in arrays]  # a column's entries align
                 for i in rows:
-                    table.add_row(Text(labels[i], "note"), *[vector_cell(a[i], p) for a in arrays])
+                    cells = [Vector(a[i], p) for a in arrays]
+                    for cell, entry in zip(cells, entries, strict=True):
+                        cell.entry = entry
+                    table.add_row(Text(labels[i], "note"), *cells)
             else:
                 table = noted_table(title, Tokens(""), Values("value"), caption=note)
                 for i in rows:
@@ -113,9 +134,9 @@ class UpdateView:
             return None
         return Text(
             f"At α = {e.lr:g} the largest change is {change:.1e}, below the "
-            f"{self.precision} decimals shown: old and new look alike. "
-            f"--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
-            " shows it.",
+            f"{self.precision} decimals shown: old and new look alike, {DELTA} shows it "
+            f"(--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
+            " in old and new too).",
             "note",
         )
 
@@ -123,35 +144,56 @@ class UpdateView:
         e = self.event
         return max(
             (
-                float(np.max(np.abs(np.asarray(e.new[n]) - np.asarray(e.old[n]))))
+                float(np.max(np.abs(change(e.new[n], e.old[n]))))
                 for n in (spec.name for spec in self.specs)
                 if not (is_summary(e.new[n]) or is_summary(e.old[n]))
             ),
             default=float("inf"),
         )
 
-    def _side_by_side_width(self) -> int:
-        """The width that old | gradient | new in one row needs, with the row labels."""
-        e, p = self.event, self.precision
-        widest = max(
-            (
-                vector(np.atleast_2d(np.asarray(d[name], dtype=float))[0], p).cell_len
-                for d in (e.old, e.applied, e.new)
-                for name in (spec.name for spec in self.specs)
-                if not is_summary(d[name])
-            ),
-            default=0,
-        )
-        label = max(len(token) for token in self.vocab)
-        return label + (3 + (self.gradients is not None)) * (widest + 1) + 2
+    def _side_by_side_width(self, console: Console, options: ConsoleOptions) -> int:
+        """The width that old | gradient(s) | new | Δ in one row need, with the row labels:
+        the widest of the side-by-side tables, as Rich measures them."""
+        tables = self._tables(side_by_side=True)
+        unbounded = options.update_width(UNBOUNDED)  # Rich clamps a measure to the width
+        return max((Measurement.get(console, unbounded, t).maximum for t in tables), default=0)
 
-    def natural_width(self) -> int:
-        """The columns it needs to show old, gradient and new on one line each."""
-        return self._side_by_side_width()
+    def natural_width(self, console: Console) -> int:
+        """The columns it needs to show old, gradient, new and Δ on one line each."""
+        return self._side_by_side_width(console, console.options)
 
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        fits = self._side_by_side_width() <= options.max_width
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
+        fits = self._side_by_side_width(console, options) <= options.max_width
         yield from self._tables(side_by_side=fits)
         note = self.note()
         if note is not None:
             yield note
+
+
+def change(new: Any, old: Any) -> np.ndarray:
+    """Δ = new − old, entry by entry, from the numbers the update event holds (an overflow in
+    an absurd run is shown as ±inf, without a warning on stderr)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(new, dtype=float) - np.asarray(old, dtype=float)
+
+
+def loss_change(
+    first: float, last: float, after: float | None, updates: int, precision: int
+) -> str:
+    """The closing line's losses: ``loss 1.5078 → 1.5070 after 1 update``, from the first
+    step's loss (before any update) to ``after``, L of the final parameters. A trace written
+    before ``after`` was recorded (None) gets the line it always had: the first step's loss
+    and the last step's, before its update. When the two would look alike at ``precision``
+    decimals, more are shown (up to 12) so that a change that happened shows."""
+    if after is None:
+        return (
+            f"loss {fmt_loss(first, precision)} → {fmt_loss(last, precision)} "
+            "(the loss of the last step, before its update)"
+        )
+    digits = precision
+    while fmt_loss(first, digits) == fmt_loss(after, digits) and first != after and digits < 12:
+        digits += 1
+    return (
+        f"loss {fmt_loss(first, digits)} → {fmt_loss(after, digits)} "
+        f"after {plural(updates, 'update')}"
+    )

@@ -59,6 +59,9 @@ def config_problem(config: dict[str, Any]) -> str | None:
             return f"run event: config {key!r} should be {want}"
     if not config["lr"] > 0:
         return "run event: config 'lr' should be above 0"
+    loaded = config.get("loaded")
+    if loaded is not None and text_problem(loaded["path"]):
+        return f"run event: config 'loaded' path should be {text_problem(loaded['path'])}"
     for key in ("hidden", "seed", "steps"):
         if config[key] > MAX_INTEGER:
             return f"run event: config {key!r} is too large"
@@ -219,6 +222,9 @@ def _end(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     warning = data.get("warning")
     if warning is not None and text_problem(warning):
         return f"'warning' should be {text_problem(warning)}"
+    after = data.get("loss_after")
+    if after is not None and not after >= 0:
+        return "'loss_after' should be ≥ 0 (a cross-entropy)"
     return _losses_ok(data)
 
 

@@ -223,13 +223,16 @@ class PredictionsEvent(Event):
 
 @dataclass(frozen=True)
 class EndEvent(Event):
-    """The run finished all its steps; ``warning`` says when its parameters or loss grew
-    absurdly large while staying finite (None otherwise)."""
+    """The run finished all its steps. ``loss`` is the last step's L, before its update;
+    ``loss_after`` is L of the final parameters, after the last update (one more forward
+    pass; None in traces written before it was added). ``warning`` says when the parameters
+    or the loss grew absurdly large while staying finite (None otherwise)."""
 
     kind: ClassVar[str] = "end"
     step: int
     loss: float
     warning: str | None = None
+    loss_after: float | None = None
 
 
 @dataclass(frozen=True)

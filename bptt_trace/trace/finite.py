@@ -36,6 +36,7 @@ NAMES: dict[tuple[str, str], str] = {
     ("jacobians", "sigma_max"): "Wʰ's largest singular value",
     ("jacobians", "spectral_radius"): "Wʰ's spectral radius",
     ("predictions", "top"): "the predictions softmax(hₜ·V + b_output)",
+    ("end", "loss_after"): "the loss L after the last update",
 }
 
 

@@ -15,7 +15,7 @@ from ..config import ACTIVATIONS, LOSS_MODES
 from ..core.cells import CELLS
 from .checks import MAX_INTEGER, Check
 from .events import SCHEMA
-from .schema import CONFIG, cell_of, event_fields
+from .schema import CONFIG, OPTIONAL_CONFIG, cell_of, event_fields
 from .summary import DETAILS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -78,7 +78,30 @@ def config_schema() -> dict[str, Any]:
         check={"type": "boolean"},
     )
     properties["lr"] = {"type": "number", "exclusiveMinimum": 0}
+    for name in OPTIONAL_CONFIG:  # present only when they matter
+        properties[name] = dict(OPTIONAL_RULES[name])
     return {"type": "object", "properties": properties, "required": list(CONFIG)}
+
+
+OPTIONAL_RULES: dict[str, dict[str, Any]] = {
+    "init_scale": {
+        "description": "--init-scale: every initial weight multiplied by it (absent: 1)",
+        "type": "number",
+        "exclusiveMinimum": 0,
+    },
+    "loaded": {
+        "description": "--load: the model file's path (control characters escaped) and the "
+        "updates it had had (null when its file does not say)",
+        "type": "object",
+        "properties": {
+            "path": {"type": "string"},
+            "updates": {"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 0}]},
+        },
+        "required": ["path", "updates"],
+        "additionalProperties": False,
+    },
+}
+"""The JSON Schema of each of ``schema.OPTIONAL_CONFIG``'s checks."""
 
 
 BASE = {

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..config import Config
 from ..core.batch import Batch, make_batch
-from ..core.bptt import backward, forward
+from ..core.bptt import backward, forward, loss_only
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell, Params
 from ..core.model import declared, init_params
@@ -100,7 +100,7 @@ def training(
         [[index[tok] for tok in s] for s in corpus], index[config.target], config.loss
     )
     rng = np.random.default_rng(config.seed)
-    p = params or init_params(cell, len(vocab), config.hidden, rng)
+    p = params or init_params(cell, len(vocab), config.hidden, rng, config.init_scale)
     yield RunEvent(
         schema=SCHEMA,
         version=__version__,
@@ -163,7 +163,13 @@ def training(
             return
     yield ParamsEvent(step=config.steps, params=p)
     yield from predictions(config.steps, cell, p, batch, vocab, config.detail)
-    yield EndEvent(step=config.steps, loss=loss, warning=runaway(p, loss, config.lr))
+    after = loss_only(cell, p, batch)  # L of the final parameters: what the last update did
+    yield EndEvent(
+        step=config.steps,
+        loss=loss,
+        warning=runaway(p, max(loss, after), config.lr),
+        loss_after=after,
+    )
 
 
 ABSURD = 1e6

@@ -17,6 +17,7 @@ from ..core.model import declared
 from .checks import (
     Check,
     boolean,
+    described,
     integer,
     list_of,
     matrix,
@@ -148,7 +149,12 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "top": list_of(list_of(pair)),
             "targets": list_of(optional(string)),
         },
-        "end": {"step": integer, "loss": number, "warning": optional(string)},
+        "end": {
+            "step": integer,
+            "loss": number,
+            "warning": optional(string),
+            "loss_after": optional(number),
+        },
         "diverged": {"step": integer, "quantity": string, "message": string},
         "interrupted": {"step": integer},
     }
@@ -236,9 +242,30 @@ CONFIG: dict[str, Check] = {
 }
 
 
+def positive(x: Any, dims: dict[str, int]) -> str | None:
+    return None if number(x, dims) is None and x > 0 else "a finite number above 0"
+
+
+def loaded_model(x: Any, dims: dict[str, int]) -> str | None:
+    ok = (
+        isinstance(x, dict)
+        and set(x) == {"path", "updates"}
+        and isinstance(x["path"], str)
+        and optional(integer)(x["updates"], dims) is None
+    )
+    return None if ok else 'an object {"path": a string, "updates": a whole number or null}'
+
+
+described(positive, "positive")
+described(loaded_model, "loaded_model")
+
+OPTIONAL_CONFIG: dict[str, Check] = {"init_scale": positive, "loaded": loaded_model}
+"""Config fields a trace has only when they matter: --init-scale when not 1, --load's origin."""
+
+
 LATER: dict[str, dict[str, Any]] = {
     "jacobians": {"cause": None},
-    "end": {"warning": None},
+    "end": {"warning": None, "loss_after": None},
     "check": {"skipped": lambda data: dict.fromkeys(data.get("checked") or {}, 0)},
 }
 """Fields added to schema 1 after its first traces, with the value they stand for when a trace
@@ -258,6 +285,9 @@ def sizes(run: dict[str, Any], data: dict[str, Any]) -> dict[str, int] | str:
         return "run event: 'vocab' should be a list and 'config' an object"
     for key, check in CONFIG.items():
         if key not in config or check(config[key], {}) is not None:
+            return f"run event: config {key!r} should be {check(None, {})}"
+    for key, check in OPTIONAL_CONFIG.items():
+        if key in config and check(config[key], {}) is not None:
             return f"run event: config {key!r} should be {check(None, {})}"
     for key, choices in (("activation", ACTIVATIONS), ("loss", LOSS_MODES), ("cell", CELLS)):
         value = config.get(key, "rnn")

@@ -195,8 +195,9 @@ def test_each_file_written_gets_a_line_and_so_does_the_end(tmp_path: Path) -> No
         check=True,
     )
     losses = [e["loss"] for e in events(trace) if e["event"] == "train_step"]
+    after = events(trace)[-1]["loss_after"]
     assert proc.stderr.splitlines() == [
-        f"bptt-trace: finished after 3 steps; loss {losses[0]:.4f} → {losses[-1]:.4f}",
+        f"bptt-trace: finished after 3 steps; loss {losses[0]:.4f} → {after:.4f} after 3 updates",
         f"bptt-trace: wrote {trace} (JSON Lines trace, {len(events(trace))} lines)",
         f"bptt-trace: wrote {page} (the tables as a web page)",
         f"bptt-trace: wrote {model} (the model after step 3: |vocab| = 4, H = 4)",

@@ -182,12 +182,19 @@ class Cell(ABC):
         return None
 
 
-def initial(params: tuple[Param, ...], dims: Mapping[str, int], rng: np.random.Generator) -> Params:
-    """Each ``normal`` parameter drawn from N(0, σ²) with σ = 0.5/√H, in declaration order from
-    ``rng`` (so a seed fixes them all); each ``zeros`` parameter 0, each constant that value."""
+def initial(
+    params: tuple[Param, ...],
+    dims: Mapping[str, int],
+    rng: np.random.Generator,
+    scale: float = 1.0,
+) -> Params:
+    """Each ``normal`` parameter (a weight) drawn from N(0, σ²) with σ = 0.5/√H, in declaration
+    order from ``rng`` (so a seed fixes them all), then multiplied by ``scale`` (--init-scale:
+    the same draws, scaled, so that one seed gives the same directions at every scale); each
+    ``zeros`` parameter 0, each constant that value (biases are not scaled)."""
     sigma = 0.5 / np.sqrt(dims["H"])
     return {
-        spec.name: rng.normal(0.0, sigma, size=spec.shape_in(dims))
+        spec.name: scale * rng.normal(0.0, sigma, size=spec.shape_in(dims))
         if spec.init == "normal"
         else np.full(spec.shape_in(dims), 0.0 if spec.init == "zeros" else float(spec.init))
         for spec in params
