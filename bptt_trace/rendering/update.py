@@ -10,6 +10,7 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
+from ..config import MAX_PRECISION
 from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
@@ -113,9 +114,7 @@ class UpdateView:
             return None
         return Text(
             f"At α = {e.lr:g} the largest change is {change:.1e}, below the "
-            f"{self.precision} decimals shown: old and new look alike. "
-            f"--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
-            " shows it.",
+            f"{self.precision} decimals shown: old and new look alike. {advice(change)}",
             "note",
         )
 
@@ -155,3 +154,27 @@ class UpdateView:
         note = self.note()
         if note is not None:
             yield note
+
+
+def advice(change: float) -> str:
+    """Which --precision shows a change this small; never one past the allowed range."""
+    if change == 0:
+        return "They are the same floats: the update changed no entry."
+    needed = decimals_showing(change)
+    if needed > MAX_PRECISION:
+        return (
+            f"Even --precision {MAX_PRECISION} does not show it; the JSON trace (--json, "
+            "--output) holds every digit."
+        )
+    return f"--precision {needed} shows it."
+
+
+def decimals_showing(change: float) -> int:
+    """The fewest decimals at which ``change`` no longer rounds away (≥ half the last one),
+    the rule of ``UpdateView.note``."""
+    needed = max(0, int(np.ceil(-np.log10(2 * change))))
+    while change < 0.5 * 10.0**-needed:  # the logarithm's rounding, one way or the other
+        needed += 1
+    while needed > 0 and change >= 0.5 * 10.0 ** -(needed - 1):
+        needed -= 1
+    return needed

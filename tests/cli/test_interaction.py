@@ -333,3 +333,14 @@ def test_a_replay_into_a_file_says_how_the_run_ended(args, ending, tmp_path: Pat
     )
     assert proc.stderr.startswith(f"bptt-trace: replayed {trace}: {ending}")
     assert proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("columns", ["0", "-3", "abc", "", " 0"])
+def test_a_columns_that_is_no_width_is_ignored(columns: str) -> None:
+    """COLUMNS=0 drew every table (and --help) zero columns wide: nothing at all."""
+    for args in (["I like NLP"], ["--help"]):
+        unset = subprocess.run(command(*args), env=ENV, capture_output=True, check=True).stdout
+        given = subprocess.run(
+            command(*args), env={**ENV, "COLUMNS": columns}, capture_output=True, check=True
+        ).stdout
+        assert given == unset and len(unset.splitlines()) > 20
