@@ -172,3 +172,37 @@ def test_a_signal_while_the_program_starts(sig, delay: float, tmp_path: Path) ->
         assert whole_lines(trace)[-1]["event"] == "interrupted"
         assert err.startswith("bptt-trace: interrupted after step ")
     assert os.listdir(tmp_path) == ["t.jsonl"]
+
+
+def test_the_terminal_closing_under_pause(tmp_path: Path) -> None:
+    """The terminal goes away at a --pause prompt (SIGHUP, then EIO on every write): the run
+    stops as on Ctrl-C, with its files whole."""
+    import pty
+
+    from pty_screen import clean_env
+
+    trace, model = tmp_path / "t.jsonl", tmp_path / "m.npz"
+    args = ["I like NLP", "--pause", "--output", str(trace), "--save", str(model)]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: bptt-trace on the terminal
+        os.execve(sys.executable, [sys.executable, "-m", "bptt_trace", *args], clean_env())
+    seen = b""
+    deadline = time.monotonic() + 60  # never a pass condition: only stops a hang
+    try:
+        while seen.count(b"Enter: next") < 3:  # the third page: the parameters were seen
+            assert time.monotonic() < deadline, seen[-300:]
+            chunk = os.read(fd, 65536)
+            if chunk.count(b"Enter: next") and seen.count(b"Enter: next") < 2:
+                os.write(fd, b"\n")
+            seen += chunk
+    finally:
+        os.close(fd)  # the terminal closes
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 130
+    events = whole_lines(trace)
+    assert events[-1]["event"] == "interrupted"
+    last = [e for e in events if e["event"] == "params"][-1]
+    with np.load(model) as saved:
+        for name in set(last) - {"event", "step"}:
+            np.testing.assert_array_equal(saved[name], np.asarray(last[name]), err_msg=name)
+    assert sorted(os.listdir(tmp_path)) == ["m.npz", "t.jsonl"]

@@ -215,3 +215,36 @@ def test_a_full_disk_leaves_existing_files_as_they_were(small_disk: Path) -> Non
     assert proc.stderr.count(b"\n") == 1
     assert out.read_text() == "precious" and model.read_text() == "model"
     assert sorted(os.listdir(small_disk)) == ["filler", "m.npz", "t.jsonl"]
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_two_runs_started_together_never_mix_their_lines(existing: bool, tmp_path: Path) -> None:
+    """Whichever wins the race: one trace, whole, and the other run refused (or, if it came
+    after the first had ended, its trace instead); never a mix, never a temporary file."""
+    out = tmp_path / "t.jsonl"
+    if existing:
+        out.write_text("precious")
+    sentences = ("I like NLP", "you like RNNs")
+    args = ["--steps", "100", "--output", str(out)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bptt_trace", sentence, *args],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for sentence in sentences
+    ]
+    results = [(proc.wait(120), proc.stderr.read()) for proc in procs]  # type: ignore[union-attr]
+    for proc in procs:
+        proc.stderr.close()  # type: ignore[union-attr]
+    codes = [code for code, _ in results]
+    assert sorted(codes) in ([0, 0], [0, 2]), results
+    for code, err in results:
+        if code == 2:
+            assert err.count(b"\n") == 1 and b"another bptt-trace run is writing it" in err
+    events = whole_lines(out)
+    kinds = [event["event"] for event in events]
+    assert kinds.count("run") == 1 and kinds[-1] == "end"
+    assert kinds.count("train_step") == 100
+    assert os.listdir(tmp_path) == ["t.jsonl"]
