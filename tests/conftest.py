@@ -3,11 +3,18 @@ independent computations every layer's tests compare against (``pythonpath`` in 
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 
 import pytest
 
 from bptt_trace.cli.app import main
+
+# The tests that send Ctrl-C play a user at a terminal, where SIGINT is handled. Started from a
+# background job (a CI runner's shell, `pytest &`), this process would inherit SIGINT ignored and
+# pass that on to every run it starts, which then rightly keeps ignoring it (as under nohup):
+# handle it here, so that the runs start with the default, as from a terminal.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
