@@ -66,15 +66,24 @@ def test_a_failing_run_leaves_a_new_output_with_whole_lines_or_none(tmp_path, mo
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["I like NLP", "--seed", "-1"], [b"I like \xff NLP"], [b"I like NLP", "--hidden", "0"]],
+    ("args", "says"),
+    [
+        (["I like NLP", "--seed", "-1"], "--seed"),
+        ([b"I like \xff NLP"], "0xFF is not UTF-8"),
+        (["I like NLP", "--hidden", "0"], "--hidden"),
+        (["I like NLP", "--target", b"\xfe"], "0xFE is not UTF-8"),
+        (["I like NLP", "--steps", "0"], "--steps"),
+        (["I like NLP", "--lr", "nan"], "--lr"),
+    ],
 )
-def test_runs_that_fail_early_leave_an_existing_output_alone(args, tmp_path: Path) -> None:
+@pytest.mark.parametrize("existing", [True, False])
+def test_runs_that_fail_early_open_no_output(args, says, existing, tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
-    out.write_text("precious")
-    proc = run_cli([*args, "--output", str(out)])
-    assert proc.returncode != 0
-    assert out.read_text() == "precious" and os.listdir(tmp_path) == ["t.jsonl"]
+    if existing:
+        out.write_text("precious")
+    assert_refused(run_cli([*args, "--output", str(out)]), says)
+    assert os.listdir(tmp_path) == (["t.jsonl"] if existing else [])
+    assert not existing or out.read_text() == "precious"
 
 
 def test_a_non_utf8_byte_in_the_sentence_is_refused(tmp_path: Path) -> None:
