@@ -83,17 +83,21 @@ def whole_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in data.splitlines()]
 
 
-@pytest.mark.parametrize("count", [1, 2], ids=["once", "twice"])
-@pytest.mark.parametrize("sig", list(SIGNALS.values()), ids=list(SIGNALS))
-@pytest.mark.parametrize("moment", list(MOMENTS))
-def test_a_signal_at_any_moment(moment, sig, count, tmp_path: Path, monkeypatch, capsys) -> None:
-    for name, data in OLD.items():
-        (tmp_path / name).write_bytes(data)
-    trace, model, page = (tmp_path / name for name in OLD)
+CASES = [(moment, "SIGINT", count) for moment in MOMENTS for count in (1, 2)] + [
+    (moment, "SIGTERM", count) for moment in ("step 2 of 3", "the save") for count in (1, 2)
+]  # SIGTERM goes through the same handler: two moments of it are enough
+
+
+@pytest.mark.parametrize(("moment", "name", "count"), CASES)
+def test_a_signal_at_any_moment(moment, name, count, tmp_path: Path, monkeypatch, capsys) -> None:
+    sig = SIGNALS[name]
+    for file, data in OLD.items():
+        (tmp_path / file).write_bytes(data)
+    trace, model, page = (tmp_path / file for file in OLD)
     args = ["I like NLP", "--steps", "3", "--output", str(trace), "--save", str(model)]
     signalling(monkeypatch, moment, sig, count)
     capsys.readouterr()
-    code = main([*args, "--export", str(page)])
+    code = main([*args, "--export", str(page), "--json"])
     monkeypatch.undo()
     _, err = capsys.readouterr()
     assert "Traceback" not in err
@@ -102,8 +106,8 @@ def test_a_signal_at_any_moment(moment, sig, count, tmp_path: Path, monkeypatch,
     if expected is None:
         assert code == 130
         assert err == "bptt-trace: interrupted before the first step; nothing was written\n"
-        for name, data in OLD.items():
-            assert (tmp_path / name).read_bytes() == data
+        for file, data in OLD.items():
+            assert (tmp_path / file).read_bytes() == data
         return
     kind, step = expected
     events = whole_lines(trace)
