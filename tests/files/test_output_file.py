@@ -66,17 +66,16 @@ def test_a_failing_run_leaves_a_new_output_with_whole_lines_or_none(tmp_path, mo
 
 
 @pytest.mark.parametrize(
-    ("args", "says"),
+    ("args", "says", "existing"),
     [
-        (["I like NLP", "--seed", "-1"], "--seed"),
-        ([b"I like \xff NLP"], "0xFF is not UTF-8"),
-        (["I like NLP", "--hidden", "0"], "--hidden"),
-        (["I like NLP", "--target", b"\xfe"], "0xFE is not UTF-8"),
-        (["I like NLP", "--steps", "0"], "--steps"),
-        (["I like NLP", "--lr", "nan"], "--lr"),
+        (["I like NLP", "--seed", "-1"], "--seed", True),
+        ([b"I like \xff NLP"], "0xFF is not UTF-8", True),
+        (["I like NLP", "--hidden", "0"], "--hidden", False),
+        (["I like NLP", "--target", b"\xfe"], "0xFE is not UTF-8", False),
+        (["I like NLP", "--steps", "0"], "--steps", True),
+        (["I like NLP", "--lr", "nan"], "--lr", False),
     ],
 )
-@pytest.mark.parametrize("existing", [True, False])
 def test_runs_that_fail_early_open_no_output(args, says, existing, tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
     if existing:
