@@ -25,6 +25,8 @@ DETAILS: tuple[str, ...] = get_args(Detail)
 DEFAULT_HIDDEN = 4
 DEFAULT_LR = 0.1
 DEFAULT_PRECISION = 4
+MAX_PRECISION = 17
+"""The most decimals --precision shows (a float64 holds 17 significant digits)."""
 DEFAULT_FORGET_BIAS = 1.0
 DEFAULT_INIT_SCALE = 1.0
 

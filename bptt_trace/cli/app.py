@@ -210,10 +210,20 @@ def given_options(ctx: typer.Context) -> list[str]:
     return names
 
 
+def sane_terminal_size() -> None:
+    """COLUMNS or LINES that is not a positive whole number (COLUMNS=0, COLUMNS=abc) is
+    dropped, as if unset: Rich would draw every table, and --help, zero columns wide."""
+    for name in ("COLUMNS", "LINES"):
+        value = os.environ.get(name)
+        if value is not None and not (value.strip().isdigit() and int(value) > 0):
+            del os.environ[name]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code (errors are one line on stderr)."""
     from typer.exceptions import TyperException
 
+    sane_terminal_size()
     try:
         code: Any = app(args=argv, prog_name="bptt-trace", standalone_mode=False)
     except ReaderGone:
@@ -228,13 +238,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The console script."""
+    """The command line as a program (``bptt_trace.__main__`` also handles signals first)."""
+    sys.exit(run_guarded())
+
+
+def run_guarded() -> int:
+    """The command line with closed standard streams guarded and a broken pipe noted."""
     from ..files.stdio import guard_standard_streams
 
     closed_stdout = guard_standard_streams()  # /dev/null on closed fds 0-2; stdout: refused
     if closed_stdout:
         error(closed_stdout)
-        sys.exit(2)
+        return 2
     code = main()
     try:
         sys.stdout.flush()
@@ -244,4 +259,4 @@ def run() -> None:
         # The reader went away: silence the interpreter's final flush of stdout.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(code)
+    return code

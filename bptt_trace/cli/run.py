@@ -18,10 +18,10 @@ from ..errors import InputError
 from ..files.jsonl import JsonlWriter
 from ..rendering.check import check_failure
 from ..rendering.display import Display, Quit, terminal_console
-from ..rendering.update import loss_change
 from ..trace.events import CLOSING, Event, InterruptedEvent
 from .checks import check_outputs, pause_wanted, prepare
-from .messages import error, plural, status
+from .ending import report, save
+from .messages import error, status
 from .progress import TrainingBar
 from .request import Request
 from .stop import Stop
@@ -47,10 +47,14 @@ def execute(req: Request) -> int:
             return 2
         except BrokenPipeError:
             return 141
-        except KeyboardInterrupt:  # before the trace began: nothing was written
+        except (KeyboardInterrupt, NotBegun):  # before the trace began: nothing was written
             if not req.quiet:
                 status("interrupted before the first step; nothing was written")
             return 130
+
+
+class NotBegun(Exception):
+    """A stop before the trace's first event: an --output is dropped, not kept."""
 
 
 class Readers:
@@ -68,6 +72,8 @@ class Readers:
         self.params: Any = None
         self.losses: list[float] = []
         self.closing: Event | None = None
+        self.saved: str | None = None
+        self.save_tried = False
 
     def deliver(self, event: Event) -> None:
         """``event`` to every reader: the file first, stdout last."""
@@ -114,12 +120,32 @@ class Readers:
             elif kind == "interrupted":
                 self.code = 130
 
-    def stopped(self, code: int) -> None:
-        """Ctrl-C at once, or q at a prompt: close the trace after the last whole step
-        (unless it was closed already, and this was a Ctrl-C during the last tables)."""
+    def closing_event(self, req: Request, event: Event) -> Event:
+        """The run's end, before its closing event is written: --save first (unless it
+        diverged), so that a signal until then still makes the trace end ``interrupted``."""
+        self.stop.shield()  # what is left is done whole
+        if event.kind != "diverged":
+            self.save(req)
+        if event.kind == "end" and self.stop.is_set():  # a stop during the last step or save
+            return InterruptedEvent(step=event.step)  # type: ignore[attr-defined]
+        return event
+
+    def save(self, req: Request) -> None:
+        if not self.save_tried:
+            self.save_tried = True
+            self.saved = save(req, self)
+
+    def stopped(self, req: Request, code: int) -> None:
+        """Ctrl-C at once, or q at a prompt: save the last parameters seen and close the
+        trace after the last whole step (unless it was closed already, and this was a
+        Ctrl-C during the last tables)."""
+        self.stop.shield()
         self.bar.close()
         self.display.drop_pages()
+        if self.run is None and self.lines == 0:  # no reader got an event yet
+            raise NotBegun
         if self.closing is None:
+            self.save(req)
             self.deliver(InterruptedEvent(len(self.losses)))
         self.code = code
 
@@ -136,29 +162,30 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
     bar = progress_bar(req, config.steps, display)
     readers = Readers(stop, display, bar)
     display.hold = bar.hidden
+    events = None
     with ExitStack() as stack:
         stack.callback(bar.close)
-        if req.output is not None:
-            output = stack.enter_context(open_output(req.output))
-            readers.to_file = JsonlWriter(output, detail=config.detail)
-        if req.json_out:
-            readers.to_stdout = JsonlWriter(sys.stdout, detail=config.detail)
-        events = run(corpus, config, params, vocab, should_stop=stop.is_set)
         try:
+            if req.output is not None:
+                with stop.held():  # no stop between creating a temporary file and noting it
+                    output = stack.enter_context(open_output(req.output))
+                readers.to_file = JsonlWriter(output, detail=config.detail)
+            if req.json_out:
+                readers.to_stdout = JsonlWriter(sys.stdout, detail=config.detail)
+            events = run(corpus, config, params, vocab, should_stop=stop.is_set)
             for event in events:
-                if event.kind == "end" and stop.is_set():  # a stop during the last step
-                    event = InterruptedEvent(step=event.step)  # type: ignore[attr-defined]
+                if event.kind in CLOSING:
+                    event = readers.closing_event(req, event)
                 readers.deliver(event)
-        except KeyboardInterrupt:
-            events.close()
-            readers.stopped(130)
-        except Quit:
-            events.close()
-            readers.stopped(0)
+        except (KeyboardInterrupt, Quit) as how:
+            if events is not None:
+                events.close()
+            readers.stopped(req, 130 if isinstance(how, KeyboardInterrupt) else 0)
+        stop.shield()
         bar.close()
         display.close()
         exported = display.save_export()
-    saved = save(req, readers)
+    saved = readers.saved
     if readers.reader_gone:
         return 141
     if readers.stdout_full is not None:
@@ -169,51 +196,6 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
     if not req.quiet:
         report(req, readers, exported, saved)
     return readers.code
-
-
-def save(req: Request, readers: Readers) -> str | None:
-    """--save: the last parameters seen, unless training diverged; what was saved."""
-    last, run = readers.params, readers.run
-    if req.save is None or last is None or run is None:
-        return None
-    if readers.closing is not None and readers.closing.kind == "diverged":
-        return None
-    import numpy as np
-
-    from ..files.model_file import save_model
-
-    params = {name: np.asarray(value) for name, value in last.params.items()}
-    config = {key: value for key, value in run.config.items() if key != "loaded"}
-    before = run.config["loaded"]["updates"] if "loaded" in run.config else 0
-    config["updates"] = None if before is None else before + last.step  # for --load's header
-    save_model(req.save, params, run.vocab, config)
-    return (
-        f"the model after step {last.step}: |vocab| = {len(run.vocab)}, H = {run.config['hidden']}"
-    )
-
-
-def report(req: Request, readers: Readers, exported: str | None, saved: str | None) -> None:
-    """How the run ended, when no table on a terminal said so; and each file written."""
-    closing = readers.closing
-    if not (sys.stdout.isatty() and not req.json_out) and closing is not None:
-        losses = readers.losses
-        if closing.kind == "end":
-            warning = getattr(closing, "warning", None)
-            after = getattr(closing, "loss_after", None)
-            status(
-                f"finished after {plural(len(losses), 'step')}"
-                + (f", but {warning}" if warning else "")
-                + f"; {loss_change(losses[0], losses[-1], after, len(losses), req.precision)}"
-            )
-        elif closing.kind == "interrupted":
-            steps = readers.run.config["steps"] if readers.run else "?"
-            status(f"interrupted after step {closing.step} of {steps}")  # type: ignore[attr-defined]
-    if req.output is not None:
-        status(f"wrote {req.output} (JSON Lines trace, {plural(readers.lines, 'line')})")
-    if exported is not None:
-        status(f"wrote {req.export} ({exported})")
-    if saved is not None:
-        status(f"wrote {req.save} ({saved})")
 
 
 def progress_bar(req: Request, steps: int, display: Display) -> TrainingBar:

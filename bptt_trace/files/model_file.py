@@ -8,6 +8,7 @@ data is read (``npz``).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,12 @@ def load_model(path: Path) -> tuple[Params, list[str], dict[str, Any]]:
     arrays = read_model_arrays(path, where)  # every header checked before any data is read
     try:
         cell, vocab, config = parse_model(arrays, where)
+    except InputError:  # a ValueError too, but already one line that says it all
+        raise
+    except RecursionError:  # json.loads of "[[[[…" nested deeper than Python recurses
+        raise InputError(
+            f"{where}: its configuration nests JSON too deeply to be ours; {FIX_SAVE}"
+        ) from None
     except (ValueError, TypeError, KeyError, IndexError) as err:
         raise InputError(
             f"{where}: not a model saved by bptt-trace ({err}); save one with --save"
@@ -93,4 +100,14 @@ def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[s
         raise ValueError("its configuration names no known cell")
     if not isinstance(config.get("hidden"), int) or isinstance(config["hidden"], bool):
         raise ValueError("its configuration has no hidden size")
+    if config["hidden"] < 1:
+        raise InputError(
+            f"{where}: its configuration says H = {config['hidden']}, and a model has at least "
+            f"one hidden unit; {FIX_SAVE}"
+        )
+    if not vocab:
+        raise InputError(f"{where}: its vocabulary is empty; {FIX_SAVE}")
+    bias = config.get("forget_bias", 1.0)
+    if not isinstance(bias, (int, float)) or isinstance(bias, bool) or not math.isfinite(bias):
+        raise ValueError("its configuration's forget_bias is not a finite number")
     return make_cell(config), vocab, config

@@ -147,6 +147,8 @@ def what_it_is(head: bytes) -> str:
         return "is a single NumPy array (.npy), not a model (.npz)"
     if head[0] == 0x80 and len(head) > 1 and 2 <= head[1] <= 5:
         return "holds a pickled object, which is never loaded"
+    if head.startswith(b'{"event":"run"'):
+        return "is a JSON Lines trace, not a model file (a trace is replayed with --replay)"
     if b"\0" not in head:
         try:
             head.decode("utf-8")
@@ -211,6 +213,11 @@ def check_member(
 ) -> None:
     if dtype.hasobject:
         raise InputError(f"{where}: holds a pickled object, which is never loaded; {FIX}")
+    if dtype.kind == "U" == rule.kinds and dtype.itemsize > rule.max_itemsize:
+        raise InputError(
+            f"{where}: the array {name!r} holds text of up to {dtype.itemsize // 4:,} "
+            f"characters, more than the {rule.max_itemsize // 4:,} a model's holds; {FIX}"
+        )
     if dtype.kind not in rule.kinds or dtype.itemsize > rule.max_itemsize or dtype.fields:
         raise InputError(
             f"{where}: the array {name!r} is of type {dtype}, which a model does not hold; {FIX}"

@@ -13,6 +13,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from ..config import MAX_PRECISION
 from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
@@ -134,9 +135,8 @@ class UpdateView:
             return None
         return Text(
             f"At α = {e.lr:g} the largest change is {change:.1e}, below the "
-            f"{self.precision} decimals shown: old and new look alike, {DELTA} shows it "
-            f"(--precision {max(self.precision + 1, int(-np.floor(np.log10(change or 1e-300))))}"
-            " in old and new too).",
+            f"{self.precision} decimals shown: old and new look alike and {DELTA} shows the "
+            f"change. {advice(change)}",
             "note",
         )
 
@@ -197,3 +197,27 @@ def loss_change(
         f"loss {fmt_loss(first, digits)} → {fmt_loss(after, digits)} "
         f"after {plural(updates, 'update')}"
     )
+
+
+def advice(change: float) -> str:
+    """Which --precision shows a change this small; never one past the allowed range."""
+    if change == 0:
+        return "They are the same floats: the update changed no entry."
+    needed = decimals_showing(change)
+    if needed > MAX_PRECISION:
+        return (
+            f"Even --precision {MAX_PRECISION} does not show it; the JSON trace (--json, "
+            "--output) holds every digit."
+        )
+    return f"--precision {needed} shows it."
+
+
+def decimals_showing(change: float) -> int:
+    """The fewest decimals at which ``change`` no longer rounds away (≥ half the last one),
+    the rule of ``UpdateView.note``."""
+    needed = max(0, int(np.ceil(-np.log10(2 * change))))
+    while change < 0.5 * 10.0**-needed:  # the logarithm's rounding, one way or the other
+        needed += 1
+    while needed > 0 and change >= 0.5 * 10.0 ** -(needed - 1):
+        needed -= 1
+    return needed

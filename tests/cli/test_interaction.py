@@ -334,3 +334,19 @@ def test_a_replay_into_a_file_says_how_the_run_ended(args, ending, tmp_path: Pat
     )
     assert proc.stderr.startswith(f"bptt-trace: replayed {trace}: {ending}")
     assert proc.stderr.count("\n") == 1
+
+
+def printed(args: list[str], capsys) -> str:
+    capsys.readouterr()
+    assert main(args) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("columns", ["0", "-3", "abc", "", " 0"])
+def test_a_columns_that_is_no_width_is_ignored(columns: str, monkeypatch, capsys) -> None:
+    """COLUMNS=0 drew every table (and --help) zero columns wide: nothing at all."""
+    for args in (["I like NLP", "--color", "never"], ["--help"]):
+        monkeypatch.delenv("COLUMNS", raising=False)
+        unset = printed(args, capsys)
+        monkeypatch.setenv("COLUMNS", columns)
+        assert printed(args, capsys) == unset and len(unset.splitlines()) > 20

@@ -1,6 +1,7 @@
 """--load reads a model file without trusting it: headers first, then only what they declare."""
 
 import io
+import json
 import pickle
 import zipfile
 from pathlib import Path
@@ -80,9 +81,11 @@ def test_parameters_over_the_limit_in_all_are_refused_before_decompressing(
         ("W", np.zeros((4, 4), dtype=np.longdouble), "float128"),
         ("W", np.zeros((4, 4), dtype=np.complex128), "complex128"),
         ("W", np.zeros((4, 4), dtype=np.int64), "int64"),
+        ("W", np.zeros((4, 4), dtype=np.bool_), "bool"),
+        ("W_h", np.zeros((4, 4), dtype=np.complex64), "complex64"),
         ("W", np.array([[{"evil": 1}]], dtype=object), "pickled object"),
         ("b", np.zeros((4, 1)), "not 1-D"),
-        ("vocab", np.array(["x" * 1001]), "<U1001"),
+        ("vocab", np.array(["x" * 1001]), "text of up to 1,001 characters, more than the 1,000"),
         ("vocab", np.array(["a"] * 50_003), "50,003 entries"),
         ("config", np.array([1.0]), "float64"),
         ("extra", np.zeros(3), "it holds 'extra.npy'"),
@@ -122,6 +125,8 @@ def npy_bytes(array: np.ndarray) -> bytes:
         (b"I like NLP\nyou like RNNs\n", "is a text file, not a model file"),
         ("é".encode() * 300, "is a text file"),
         (b"", "is empty"),
+        (b'{"event":"run","schema":1}\n', "is a JSON Lines trace, not a model file"),
+        (b"W,W_h,b\n0.1,0.2,0.3\n", "is a text file, not a model file"),
         (npy_bytes(np.zeros(3)), "single NumPy array (.npy)"),
         (pickle.dumps({"W": 1}), "pickled object, which is never loaded"),
         (b"\x00\x01\x02\xff" * 10, "not a zip archive"),
@@ -147,3 +152,110 @@ def test_a_good_model_still_loads(tmp_path: Path, good_arrays) -> None:
     assert vocab == ["I", "like", "NLP", "<eos>"]
     assert np.array_equal(params["W"], good_arrays["W"])
     assert params["W"].flags.writeable
+
+
+# -- hostile contents: each refused in one line that names what is wrong ------------------
+
+
+def with_members(tmp_path: Path, good_arrays, **members: np.ndarray) -> Path:
+    model = tmp_path / "m.npz"
+    np.savez(model, **{**good_arrays, **members})
+    return model
+
+
+def config_text(good_arrays, **changes: object) -> np.ndarray:
+    return np.array(json.dumps({**json.loads(str(good_arrays["config"])), **changes}))
+
+
+@pytest.mark.parametrize(
+    ("config", "says"),
+    [
+        ("[" * 100_000, "'config' holds text of up to 100,000 characters"),
+        ("[" * 60_000, "its configuration nests JSON too deeply"),
+        ('{"a":' * 9_000 + "1" + "}" * 9_000, "its configuration nests JSON too deeply"),
+    ],
+)
+def test_a_configuration_nested_deeply(config: str, says: str, tmp_path, good_arrays) -> None:
+    message = refused(with_members(tmp_path, good_arrays, config=np.array(config)), says)
+    assert message.count("--load") == 1  # said once, not wrapped in another message
+
+
+@pytest.mark.parametrize("hidden", [0, -3])
+def test_a_model_without_hidden_units(hidden: int, tmp_path: Path, good_arrays) -> None:
+    empty = {
+        "W": np.zeros((4, 0)),
+        "W_h": np.zeros((0, 0)),
+        "b": np.zeros(0),
+        "V": np.zeros((0, 4)),
+    }
+    model = with_members(
+        tmp_path, good_arrays, config=config_text(good_arrays, hidden=hidden), **empty
+    )
+    message = refused(model, f"says H = {hidden}", "at least one hidden unit")
+    assert message.count("--load") == 1
+
+
+def test_a_model_whose_arrays_have_no_hidden_units(tmp_path: Path, good_arrays) -> None:
+    empty = {
+        "W": np.zeros((4, 0)),
+        "W_h": np.zeros((0, 0)),
+        "b": np.zeros(0),
+        "V": np.zeros((0, 4)),
+    }
+    refused(with_members(tmp_path, good_arrays, **empty), "says H = 4", "have H = 0")
+
+
+def test_an_empty_vocabulary(tmp_path: Path, good_arrays) -> None:
+    model = with_members(
+        tmp_path,
+        good_arrays,
+        vocab=np.array([], dtype="<U1"),
+        W=np.zeros((0, 4)),
+        V=np.zeros((4, 0)),
+        b_output=np.zeros(0),
+    )
+    refused(model, "its vocabulary is empty")
+
+
+@pytest.mark.parametrize(
+    "vocab", [["I", "like", "like", "<eos>"], ["I", "<eos>", "NLP", "<eos>"], ["é", "é", "x", "y"]]
+)
+def test_a_vocabulary_listing_a_token_twice(vocab, tmp_path: Path, good_arrays) -> None:
+    message = refused(with_members(tmp_path, good_arrays, vocab=np.array(vocab)), "a token twice")
+    assert "not a model saved" not in message and message.count("--load") == 1
+
+
+@pytest.mark.parametrize("bias", ["x", float("nan"), float("inf"), True, None])
+def test_a_forget_bias_that_is_not_a_finite_number(bias, tmp_path: Path, good_arrays) -> None:
+    config = config_text(good_arrays, cell="rnn", forget_bias=bias)
+    refused(with_members(tmp_path, good_arrays, config=config), "forget_bias")
+
+
+OVERFLOWING = {
+    "the output layer": {"b": np.full(4, 50.0), "V": np.full((4, 4), 1e308)},
+    "the forward terms": {
+        "W": np.full((4, 4), 1e308),
+        "W_h": np.full((4, 4), 1e308),
+        "b": np.full(4, 1e308),
+    },
+}
+
+
+@pytest.mark.parametrize("where", list(OVERFLOWING))
+def test_finite_weights_that_overflow_at_once_end_as_a_divergence(
+    where, tmp_path: Path, good_arrays, capsys
+) -> None:
+    """Every entry is finite, but the first forward pass leaves the floats: the documented
+    divergence (exit 1, one line, a closing diverged event, nothing saved)."""
+    model = with_members(tmp_path, good_arrays, **OVERFLOWING[where])
+    saved = tmp_path / "after.npz"
+    capsys.readouterr()
+    code = main(["I like NLP", "--load", str(model), "--json", "--save", str(saved)])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    lines = [json.loads(line, parse_constant=pytest.fail) for line in out.splitlines()]
+    assert lines[-1]["event"] == "diverged" and lines[-1]["step"] <= 1
+    assert [line["event"] for line in lines].count("train_step") == 0
+    assert err.count("\n") == 1 and err.startswith("bptt-trace: error: ")
+    assert lines[-1]["quantity"] in err and "Traceback" not in err
+    assert not saved.exists()

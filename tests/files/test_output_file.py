@@ -66,15 +66,23 @@ def test_a_failing_run_leaves_a_new_output_with_whole_lines_or_none(tmp_path, mo
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["I like NLP", "--seed", "-1"], [b"I like \xff NLP"], [b"I like NLP", "--hidden", "0"]],
+    ("args", "says", "existing"),
+    [
+        (["I like NLP", "--seed", "-1"], "--seed", True),
+        ([b"I like \xff NLP"], "0xFF is not UTF-8", True),
+        (["I like NLP", "--hidden", "0"], "--hidden", False),
+        (["I like NLP", "--target", b"\xfe"], "0xFE is not UTF-8", False),
+        (["I like NLP", "--steps", "0"], "--steps", True),
+        (["I like NLP", "--lr", "nan"], "--lr", False),
+    ],
 )
-def test_runs_that_fail_early_leave_an_existing_output_alone(args, tmp_path: Path) -> None:
+def test_runs_that_fail_early_open_no_output(args, says, existing, tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
-    out.write_text("precious")
-    proc = run_cli([*args, "--output", str(out)])
-    assert proc.returncode != 0
-    assert out.read_text() == "precious" and os.listdir(tmp_path) == ["t.jsonl"]
+    if existing:
+        out.write_text("precious")
+    assert_refused(run_cli([*args, "--output", str(out)]), says)
+    assert os.listdir(tmp_path) == (["t.jsonl"] if existing else [])
+    assert not existing or out.read_text() == "precious"
 
 
 def test_a_non_utf8_byte_in_the_sentence_is_refused(tmp_path: Path) -> None:
@@ -215,3 +223,36 @@ def test_a_full_disk_leaves_existing_files_as_they_were(small_disk: Path) -> Non
     assert proc.stderr.count(b"\n") == 1
     assert out.read_text() == "precious" and model.read_text() == "model"
     assert sorted(os.listdir(small_disk)) == ["filler", "m.npz", "t.jsonl"]
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_two_runs_started_together_never_mix_their_lines(existing: bool, tmp_path: Path) -> None:
+    """Whichever wins the race: one trace, whole, and the other run refused (or, if it came
+    after the first had ended, its trace instead); never a mix, never a temporary file."""
+    out = tmp_path / "t.jsonl"
+    if existing:
+        out.write_text("precious")
+    sentences = ("I like NLP", "you like RNNs")
+    args = ["--steps", "100", "--output", str(out)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bptt_trace", sentence, *args],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for sentence in sentences
+    ]
+    results = [(proc.wait(120), proc.stderr.read()) for proc in procs]  # type: ignore[union-attr]
+    for proc in procs:
+        proc.stderr.close()  # type: ignore[union-attr]
+    codes = [code for code, _ in results]
+    assert sorted(codes) in ([0, 0], [0, 2]), results
+    for code, err in results:
+        if code == 2:
+            assert err.count(b"\n") == 1 and b"another bptt-trace run is writing it" in err
+    events = whole_lines(out)
+    kinds = [event["event"] for event in events]
+    assert kinds.count("run") == 1 and kinds[-1] == "end"
+    assert kinds.count("train_step") == 100
+    assert os.listdir(tmp_path) == ["t.jsonl"]

@@ -1,0 +1,59 @@
+"""How a run ends: ``--save`` (the last parameters the trace holds) and the lines on stderr
+that say how the run ended and which files it wrote."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ..rendering.update import loss_change
+from .messages import plural, status
+from .request import Request
+
+Readers = Any
+"""``run.Readers``, which imports this module: what the run told its readers."""
+
+
+def save(req: Request, readers: Readers) -> str | None:
+    """--save: the last parameters seen, unless training diverged; what was saved."""
+    last, run = readers.params, readers.run
+    if req.save is None or last is None or run is None:
+        return None
+    if readers.closing is not None and readers.closing.kind == "diverged":
+        return None
+    import numpy as np
+
+    from ..files.model_file import save_model
+
+    params = {name: np.asarray(value) for name, value in last.params.items()}
+    config = {key: value for key, value in run.config.items() if key != "loaded"}
+    before = run.config["loaded"]["updates"] if "loaded" in run.config else 0
+    config["updates"] = None if before is None else before + last.step  # for --load's header
+    save_model(req.save, params, run.vocab, config)
+    return (
+        f"the model after step {last.step}: |vocab| = {len(run.vocab)}, H = {run.config['hidden']}"
+    )
+
+
+def report(req: Request, readers: Readers, exported: str | None, saved: str | None) -> None:
+    """How the run ended, when no table on a terminal said so; and each file written."""
+    closing = readers.closing
+    if not (sys.stdout.isatty() and not req.json_out) and closing is not None:
+        losses = readers.losses
+        if closing.kind == "end":
+            warning = getattr(closing, "warning", None)
+            after = getattr(closing, "loss_after", None)
+            status(
+                f"finished after {plural(len(losses), 'step')}"
+                + (f", but {warning}" if warning else "")
+                + f"; {loss_change(losses[0], losses[-1], after, len(losses), req.precision)}"
+            )
+        elif closing.kind == "interrupted":
+            steps = readers.run.config["steps"] if readers.run else "?"
+            status(f"interrupted after step {closing.step} of {steps}")  # type: ignore[attr-defined]
+    if req.output is not None:
+        status(f"wrote {req.output} (JSON Lines trace, {plural(readers.lines, 'line')})")
+    if exported is not None:
+        status(f"wrote {req.export} ({exported})")
+    if saved is not None:
+        status(f"wrote {req.save} ({saved})")
