@@ -18,6 +18,7 @@ from ..config import Config
 from ..core.batch import Batch
 from ..core.bptt import Backward, Forward
 from ..core.cells.declaration import Cell, Outer, Params, Row, Total
+from ..core.corpus import Corpus
 from ..core.jacobians import spectrum
 from ..core.output import dims, log_softmax, logits
 from .events import BackwardEvent, Event, ForwardEvent, GradientsEvent, OutputEvent
@@ -29,18 +30,20 @@ def step_events(
     step: int,
     cell: Cell,
     p: Params,
-    batch: Batch,
+    batch: Corpus,
     fw: Forward,
     bw: Backward,
     vocab: list[str],
     config: Config,
 ) -> Iterator[Event]:
-    """The full trace of one step, sentence by sentence, then its gradients."""
+    """The full trace of one step, sentence by sentence, then its gradients. Every function
+    here reads one sentence s at a time (``batch.x[s]``, ``fw.h[s, t]``), of a padded
+    ``Batch`` or of a ``Corpus`` in buckets alike."""
     detail = config.detail
     recurrent = spectrum(p[cell.recurrent])  # the same for every sentence
     sums = {spec.name: np.zeros_like(p[spec.name]) for spec in cell.params}
     sums = {name: total for name, total in sums.items() if not too_large(total, detail)}
-    lengths = batch.lengths.tolist()[: traced_sentences(batch, detail)]
+    lengths = batch.lengths.tolist()[: traced_sentences(batch.size, detail)]
     diagnosed = diagnosed_sentences(lengths)
     for s, length in enumerate(lengths):
         yield from forward_events(step, s, cell, p, batch, fw, length, vocab, detail)
@@ -59,7 +62,7 @@ def forward_events(
     s: int,
     cell: Cell,
     p: Params,
-    batch: Batch,
+    batch: Batch | Corpus,
     fw: Forward,
     length: int,
     vocab: list[str],
@@ -95,7 +98,13 @@ def forward_events(
 
 
 def output_events(
-    step: int, s: int, p: Params, batch: Batch, fw: Forward, vocab: list[str], detail: str
+    step: int,
+    s: int,
+    p: Params,
+    batch: Batch | Corpus,
+    fw: Forward,
+    vocab: list[str],
+    detail: str,
 ) -> Iterator[OutputEvent]:
     """oₜ, ŷₜ, Lₜ = −log ŷₜ[yₜ] and ∂Lₜ/∂oₜ = ŷₜ − yₜ at each output step of sentence ``s``."""
     steps = np.flatnonzero(batch.out[s])
@@ -129,7 +138,7 @@ def backward_events(
     s: int,
     cell: Cell,
     p: Params,
-    batch: Batch,
+    batch: Batch | Corpus,
     fw: Forward,
     bw: Backward,
     vocab: list[str],
@@ -139,7 +148,7 @@ def backward_events(
     """BPTT from t = T down to 1: where ∂L/∂hₜ comes from, the cell's terms, each time step's
     contribution and the running sums in ``sums`` (those small enough to show; else None)."""
     length = int(batch.mask[s].sum())
-    q, H = cell.prepare(p), fw.h.shape[2]
+    q, H = cell.prepare(p), dims(p)["H"]
     outer_too_large = too_large(np.empty((H, H)), detail)
     outers = [spec for spec in cell.params if isinstance(spec.grad, Outer)]
     for block in reversed(time_blocks(length, H)):
