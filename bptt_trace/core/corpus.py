@@ -112,7 +112,7 @@ def astuple(batch: Batch) -> tuple[np.ndarray, ...]:
     return batch.x, batch.mask, batch.out, batch.y
 
 
-def buckets_of(lengths: np.ndarray, small: int = SMALL_BUCKET) -> list[np.ndarray]:
+def buckets_of(lengths: np.ndarray, small: int) -> list[np.ndarray]:
     """The sentences' indices in buckets, each increasing: longest bucket first. A bucket
     starts at the longest sentence left (L tokens) and takes every sentence of more than L/2
     tokens, and more while it holds at most ``small`` padded positions. So the buckets' padded
@@ -131,10 +131,12 @@ def buckets_of(lengths: np.ndarray, small: int = SMALL_BUCKET) -> list[np.ndarra
 
 
 def make_corpus(
-    sentences: list[list[int]], target: int, loss: str, small: int = SMALL_BUCKET
+    sentences: list[list[int]], target: int, loss: str, small: int | None = None
 ) -> Corpus:
-    """Sentences of token indices in buckets of padded batches (``make_batch``)."""
-    members = buckets_of(np.array([len(s) for s in sentences], dtype=np.intp), small)
+    """Sentences of token indices in buckets of padded batches (``make_batch``); ``small``:
+    SMALL_BUCKET unless given."""
+    lengths = np.array([len(s) for s in sentences], dtype=np.intp)
+    members = buckets_of(lengths, SMALL_BUCKET if small is None else small)
     batches = [make_batch([sentences[i] for i in of.tolist()], target, loss) for of in members]
     return Corpus.of_buckets(batches, members)
 
