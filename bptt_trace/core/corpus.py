@@ -42,7 +42,7 @@ class BySentence:
         s, rest = (key[0], key[1:]) if isinstance(key, tuple) else (key, ())
         if s is Ellipsis:
             return BySentence([part[key] for part in self.parts], self.where)
-        bucket, row = self.where[s]
+        bucket, row = self.where[s].tolist()
         return self.parts[bucket][(row, *rest)]
 
 

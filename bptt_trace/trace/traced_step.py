@@ -69,10 +69,10 @@ def forward_events(
     detail: str,
 ) -> Iterator[ForwardEvent]:
     """The cell's forward terms and hₜ for t = 1 … T of sentence ``s``."""
-    q = cell.prepare(p)
+    q, x = cell.prepare(p), batch.x[s]  # the sentence's row, looked up once
     for block in time_blocks(length, dims(p)["H"]):
         now = slice(block.start + 1, block.stop + 1)  # time steps t; ``block`` is t − 1
-        terms = cell.shown_forward(q, batch.x[s, now], fw.state[s, block], fw.cache[s, now])
+        terms = cell.shown_forward(q, x[now], fw.state[s, block], fw.cache[s, now])
         varying = [key for key, value in terms.items() if value.ndim == 2]
         rows = dict(
             zip(
@@ -85,7 +85,7 @@ def forward_events(
             if key not in rows:
                 rows[key] = shown(detail, value[None])[0][0]
         for j, t in enumerate(range(now.start, now.stop)):
-            i = int(batch.x[s, t])
+            i = int(x[t])
             yield ForwardEvent(
                 step=step,
                 sentence=s,
@@ -148,6 +148,7 @@ def backward_events(
     """BPTT from t = T down to 1: where ∂L/∂hₜ comes from, the cell's terms, each time step's
     contribution and the running sums in ``sums`` (those small enough to show; else None)."""
     length = int(batch.mask[s].sum())
+    x, out, cut = batch.x[s], batch.out[s], bw.cut[s]  # the sentence's rows, looked up once
     q, H = cell.prepare(p), dims(p)["H"]
     outer_too_large = too_large(np.empty((H, H)), detail)
     outers = [spec for spec in cell.params if isinstance(spec.grad, Outer)]
@@ -176,7 +177,7 @@ def backward_events(
         )
         for j in reversed(range(block.stop - block.start)):
             t = block.start + 1 + j
-            i = int(batch.x[s, t])
+            i = int(x[t])
             for spec in cell.params:
                 if spec.name in sums:
                     add(sums[spec.name], spec.grad, values, contributions, spec.name, i, j)
@@ -186,7 +187,7 @@ def backward_events(
                 t=t,
                 token=vocab[i],
                 token_index=i,
-                dh_from_output=from_output_[j] if batch.out[s, t] else None,
+                dh_from_output=from_output_[j] if out[t] else None,
                 dh_from_next=from_next_[j] if t < length else None,
                 dh=dh_[j],
                 terms={
@@ -197,7 +198,7 @@ def backward_events(
                         for spec in cell.params
                     },
                 },
-                cut=bool(bw.cut[s, t]),
+                cut=bool(cut[t]),
             )
 
 
