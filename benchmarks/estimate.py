@@ -19,26 +19,24 @@ from bptt_trace.core.footprint import run_bytes
 from bptt_trace.core.tokens import build_vocab, tokenize
 
 RUNS: list[tuple[str, list[str], list[str]]] = [
-    # (what, the corpus' lines, options)
-    ("a", ["a"], []),
+    # (what, the corpus' lines, options); the first is Python and the package alone
+    ("one word", ["a"], []),
     ("3 words, H = 1000", ["I like NLP"], ["--hidden", "1000"]),
-    ("3 words, H = 2000, LSTM", ["I like NLP"], ["--hidden", "2000", "--cell", "lstm"]),
     (
-        "3,000 distinct tokens, H = 1000",
-        [" ".join(f"w{i}" for i in range(3000))],
-        ["--hidden", "1000"],
-    ),
-    (
-        "1 × 25,000 + 25,000 × 1 tokens",
+        "25,000 × 1 + 1 × 25,000 tokens",
         ["a"] * 25_000 + [" ".join(f"w{i % 100}" for i in range(25_000))],
         [],
     ),
     ("50,000 tokens, 5 a line, H = 64", ["a b c d e"] * 10_000, ["--hidden", "64"]),
-    ("one 50,000-token sentence", [" ".join(f"w{i % 50}" for i in range(50_000))], []),
     (
-        "5,000 tokens, LSTM H = 256, every",
-        [" ".join(f"w{i % 50}" for i in range(5_000))],
+        "2,000 tokens, 20 a line, LSTM H = 256, every",
+        [" ".join(f"w{(i + t) % 50}" for t in range(20)) for i in range(100)],
         ["--hidden", "256", "--cell", "lstm", "--loss", "every"],
+    ),
+    (
+        "3,000 distinct tokens, H = 1000",
+        [" ".join(f"w{i}" for i in range(3000))],
+        ["--hidden", "1000"],
     ),
 ]
 
