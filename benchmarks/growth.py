@@ -9,6 +9,7 @@ that its peak resident memory (ru_maxrss) is its own.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -90,6 +91,8 @@ def growth_lines() -> list[str]:
         lines.append(row([str(T), str(TOKENS // T)], m, last))
         last = m["cpu"] if m else None
         print(lines[-1], flush=True)
+    load = os.getloadavg()[0]
+    lines += ["", f"Load average at the end: {load:.1f} on {os.cpu_count()} cores."]
     return [*lines, ""]
 
 
