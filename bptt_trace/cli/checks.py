@@ -95,14 +95,14 @@ def check_size(
     else:
         tokens, longest = sum(lengths), max(lengths)
         why = (
-            f"the {largest} pass over {tokens:,} tokens (sentences of up to {longest:,}) at "
+            f"the {largest} pass over {tokens:,} tokens in sentences of up to {longest:,} at "
             f"--hidden {hidden}, {gb}"
         )
         shorter = ", or a smaller --truncate" if truncate is not None else ""
         fix = f"use a smaller --hidden, or fewer or shorter sentences{shorter}"
     raise InputError(
-        f"this run would hold about {total / 1e9:.1f} GB of memory at once ({why}), more than "
-        f"the limit of {MAX_RUN_BYTES / 1e9:.1f} GB; {fix}"
+        f"this run would hold about {total / 1e9:.1f} GB of memory at once, more than the "
+        f"limit of {MAX_RUN_BYTES / 1e9:.1f} GB (largest part: {why}); {fix}"
     )
 
 
