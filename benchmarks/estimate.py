@@ -33,11 +33,6 @@ RUNS: list[tuple[str, list[str], list[str]]] = [
         [" ".join(f"w{(i + t) % 50}" for t in range(20)) for i in range(100)],
         ["--hidden", "256", "--cell", "lstm", "--loss", "every"],
     ),
-    (
-        "3,000 distinct tokens, H = 1000",
-        [" ".join(f"w{i}" for i in range(3000))],
-        ["--hidden", "1000"],
-    ),
 ]
 
 
