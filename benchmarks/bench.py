@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py                 # 1 BLAS/torch thread (BENCH_THREADS=2 for two)
     python benchmarks/bench.py --section cells # only the gated cells against torch's modules
+    python benchmarks/bench.py --section growth # only the cost growth of a traced step
 
 Training throughput (steps per second, --loss every, float64) at four grid points, against
 1. a dense one-hot NumPy reference in the classic style of small NumPy RNN scripts (xₜ as a
@@ -502,13 +503,13 @@ def cell_section(rows, torch) -> list[str]:
 CELL_TITLE = "Gated cells against PyTorch (steps per second, `--loss every`, float64)"
 
 
-def splice_section(lines: list[str]) -> None:
-    """Put the gated cells' section into BENCHMARKS.md: in place of its earlier version, or
-    before the largest grid point's section (after the training throughput)."""
+def splice_section(lines: list[str], title: str = CELL_TITLE) -> None:
+    """Put a section (the gated cells' by default) into BENCHMARKS.md: in place of its earlier
+    version, or before the largest grid point's section (after the training throughput)."""
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text().split("\n") if path.exists() else ["# Benchmarks", ""]
     heads = [i for i, line in enumerate(text) if line.startswith("## ")]
-    mine = [i for i in heads if text[i] == f"## {CELL_TITLE}"]
+    mine = [i for i in heads if text[i] == f"## {title}"]
     if mine:
         end = next((i for i in heads if i > mine[0]), len(text))
         text[mine[0] : end] = lines
@@ -517,21 +518,27 @@ def splice_section(lines: list[str]) -> None:
         at = next((i for i in heads if after and i > after[0]), len(text))
         text[at:at] = lines
     path.write_text("\n".join(text))
-    print("wrote the gated cells' section of BENCHMARKS.md")
+    print(f"wrote the section '{title}' of BENCHMARKS.md")
 
 
 def requested_section() -> str | None:
-    """``--section cells``: the gated cells alone, spliced into the BENCHMARKS.md there is."""
+    """``--section cells``: the gated cells alone, ``--section growth``: the cost growth of a
+    traced step alone (no torch needed), spliced into the BENCHMARKS.md there is."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--section", choices=["cells"], help="run only this section")
+    parser.add_argument("--section", choices=["cells", "growth"], help="run only this section")
     return parser.parse_args().section
 
 
 def main() -> None:
     section = requested_section()
     began = time.perf_counter()
+    from growth import GROWTH_TITLE, growth_lines  # benchmarks/growth.py
+
+    if section == "growth":
+        splice_section(growth_lines(), GROWTH_TITLE)
+        return
     try:
         import torch
 
@@ -586,6 +593,7 @@ def main() -> None:
         rows, notes, largest_ratio, overhead, start, memory, torch, time.perf_counter() - began
     )
     splice_section(cells)
+    splice_section(growth_lines(), GROWTH_TITLE)
 
 
 def write_report(rows, notes, largest, overhead, start, memory, torch, elapsed) -> None:

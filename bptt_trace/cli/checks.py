@@ -67,15 +67,49 @@ def check_numbers(n: Numbers) -> None:
         )
 
 
-def check_size(cell: Cell, vocab_size: int, hidden: int) -> None:
-    """Refuse, from an estimate and before allocating, a model too large for memory."""
-    count = parameter_count(cell, vocab_size, hidden)
-    if count > MAX_PARAMETERS:
-        raise InputError(
-            f"--hidden {hidden} with |vocab| = {vocab_size} makes {count:,} "
-            f"parameters, more than the limit of {MAX_PARAMETERS:,}; "
-            "use a smaller --hidden"
+MAX_RUN_BYTES = 1_500_000_000
+"""The most a run may be estimated to hold at its peak (``core.footprint``): with Python,
+NumPy and their libraries (about 0.2 GB of address space) it stays under 2 GB."""
+
+
+def check_size(
+    cells: list[Cell],
+    vocab_size: int,
+    hidden: int,
+    lengths: list[int],
+    truncate: int | None = None,
+    check: bool = False,
+) -> None:
+    """Refuse, from an estimate of everything the run holds at its peak (``run_bytes``) and
+    before allocating anything, a run that would not fit in memory; one line names the
+    estimate, its largest part and what to change. With several cells, the largest."""
+    from ..core.footprint import run_bytes
+
+    parts = max(
+        (run_bytes(c, vocab_size, hidden, lengths, truncate, check) for c in cells),
+        key=lambda p: sum(p.values()),
+    )
+    total = sum(parts.values())
+    if total <= MAX_RUN_BYTES:
+        return
+    largest = max(parts, key=parts.__getitem__)
+    gb = f"{parts[largest] / 1e9:.1f} GB"
+    if largest == "parameters":
+        count = max(parameter_count(c, vocab_size, hidden) for c in cells)
+        why = f"{count:,} parameters and their copies, {gb}"
+        fix = f"use a smaller --hidden (now {hidden}) or a corpus of fewer distinct tokens"
+    else:
+        tokens, longest = sum(lengths), max(lengths)
+        why = (
+            f"the {largest} pass over {tokens:,} tokens in sentences of up to {longest:,} at "
+            f"--hidden {hidden}, {gb}"
         )
+        shorter = ", or a smaller --truncate" if truncate is not None else ""
+        fix = f"use a smaller --hidden, or fewer or shorter sentences{shorter}"
+    raise InputError(
+        f"this run would hold about {total / 1e9:.1f} GB of memory at once, more than the "
+        f"limit of {MAX_RUN_BYTES / 1e9:.1f} GB (largest part: {why}); {fix}"
+    )
 
 
 def check_target(target: str | None) -> str:
@@ -209,7 +243,13 @@ def prepare(req: Request) -> tuple[Any, ...]:
     cell = make_cell(
         {"cell": cell_name, "activation": activation or "tanh", "forget_bias": forget_bias}
     )
-    check_size(cell, len(vocab or build_vocab(corpus, target)), hidden)
+    cells = (
+        [make_cell({"cell": c}) for c in ("rnn", "lstm", "gru")] if req.compare_cells else [cell]
+    )
+    lengths = [len(sentence) for sentence in corpus]
+    check_size(
+        cells, len(vocab or build_vocab(corpus, target)), hidden, lengths, req.truncate, req.check
+    )
     config = Config(
         cell=cell_name,
         forget_bias=forget_bias,

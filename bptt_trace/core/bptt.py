@@ -25,7 +25,8 @@ from .output import dims, log_softmax, logits, output_gradient
 class Forward:
     """state: (B, T+1, S) the cell's states, state[:, 0] = s₀ = 0, with hₜ in the first H
     columns; cache: (B, T+1, ·) what the cell keeps of each time step for the way back (aₜ for
-    the vanilla RNN)."""
+    the vanilla RNN). For a corpus in buckets (``corpus``) each is read by sentence instead,
+    ``state[s]`` being sentence s's (T+1, S), as it is of a padded batch."""
 
     state: np.ndarray
     cache: np.ndarray
@@ -64,6 +65,8 @@ class Backward:
     cut:            (B, T+1) True where a truncated flow stops: a loss's flow reaches hₜ and not
                     hₜ₋₁ (whatever its value, zero included)
     do_norm:        (B, T+1) ‖∂L/∂oₜ‖ (0 where t has no output), with the 1/B of the mean
+
+    For a corpus in buckets (``corpus``) the per-time-step arrays are read by sentence.
     """
 
     loss: float
@@ -83,15 +86,17 @@ def backward(
     fw: Forward,
     truncate: int | None = None,
     record: bool = True,
+    sentences: int | None = None,
 ) -> Backward:
     """The outputs and their losses, then BPTT from t = T down to 1, then the gradients.
 
     With ``truncate=K`` the gradient of each loss Lₛ flows back through at most K time steps
     (to hₛ … hₛ₋ₖ₊₁); ``None`` is full BPTT. ``record=False`` skips ``do_norm``, which only a
-    traced step shows.
+    traced step shows. ``sentences`` is the B of the mean when the batch is one bucket of a
+    larger corpus (``corpus``); by default the batch's own.
     """
-    B = batch.x.shape[0]
-    sentence_loss, dh_from_output, output_grads, do_norm = outputs(p, batch, fw, record)
+    B = sentences or batch.x.shape[0]
+    sentence_loss, dh_from_output, output_grads, do_norm = outputs(p, batch, fw, record, B)
     q = cell.prepare(p)
     if truncate is None:
         from_next, delta, cut = full_bptt(cell, q, fw, dh_from_output)
@@ -110,7 +115,7 @@ def backward(
 
 
 def outputs(
-    p: Params, batch: Batch, fw: Forward, record: bool
+    p: Params, batch: Batch, fw: Forward, record: bool, sentences: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Each sentence's loss, ∂L/∂hₜ from the output at t, ∂L/∂V and ∂L/∂b_output, ‖∂L/∂oₜ‖.
 
@@ -118,7 +123,7 @@ def outputs(
     (sentence, time step) rows, so that the products are large and the logits bounded.
     """
     B, H = batch.x.shape[0], fw.h.shape[2]
-    scale = 1.0 / B  # L is the mean over sentences
+    scale = 1.0 / sentences  # L is the mean over sentences
     sentence_loss = np.zeros(B)
     dh_from_output = np.zeros((B, batch.T + 1, H))
     do_norm = np.zeros((B, batch.T + 1))

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .batch import Batch, output_chunks
-from .bptt import backward, forward
 from .cells.declaration import Cell, Params
+from .corpus import Corpus, corpus_forward
+from .corpus import corpus_backward as backward  # BPTT over the corpus' buckets
 from .norms import norm
 from .output import dims, log_softmax, logits
 
@@ -68,27 +69,39 @@ class Probe:
     sides: np.ndarray | None
 
 
-def probe(cell: Cell, p: Params, batch: Batch) -> Probe:
-    """L(θ) (as ``bptt.loss_only``) and the kink sides of the real time steps."""
-    fw = forward(cell, p, batch)
-    total = 0.0
-    for s, t in output_chunks(batch, dims(p)["V"]):
-        log_y_hat = log_softmax(logits(p, fw.h[s, t]))
-        total -= log_y_hat[np.arange(s.size), batch.y[s, t]].sum()
-    return Probe(float(total / batch.x.shape[0]), cell.kink_sides(fw.cache[batch.mask]))
+def probe(cell: Cell, p: Params, corpus: Corpus) -> Probe:
+    """L(θ) (as ``bptt.loss_only``, bucket by bucket) and the kink sides of the real time
+    steps."""
+    fw = corpus_forward(cell, p, corpus)
+    total, sides = 0.0, []
+    for batch, h, kept in zip(corpus.batches, fw.h.parts, fw.cache.parts, strict=True):
+        for s, t in output_chunks(batch, dims(p)["V"]):
+            log_y_hat = log_softmax(logits(p, h[s, t]))
+            total -= log_y_hat[np.arange(s.size), batch.y[s, t]].sum()
+        sides.append(cell.kink_sides(kept[batch.mask]))
+    kinks = None if sides[0] is None else np.concatenate(sides)
+    return Probe(float(total / corpus.size), kinks)
 
 
-def loss_size(p: Params, batch: Batch, h: np.ndarray, loss: float) -> float:
+def loss_size(p: Params, corpus: Corpus, h: list[np.ndarray], loss: float) -> float:
     """S = L + (1/B)·Σ max|oₜ|: the size of the numbers that L is computed from."""
     largest = sum(
-        float(np.abs(logits(p, h[s, t])).max(axis=1).sum())
+        float(np.abs(logits(p, states[s, t])).max(axis=1).sum())
+        for batch, states in zip(corpus.batches, h, strict=True)
         for s, t in output_chunks(batch, dims(p)["V"])
     )
-    return abs(loss) + largest / batch.x.shape[0]
+    return abs(loss) + largest / corpus.size
 
 
 def entry_error(
-    cell: Cell, p: Params, batch: Batch, centre: Probe, size: float, name: str, idx: tuple, g: float
+    cell: Cell,
+    p: Params,
+    batch: Corpus,
+    centre: Probe,
+    size: float,
+    name: str,
+    idx: tuple,
+    g: float,
 ) -> float | None:
     """The smallest error of entry ``idx`` of ``name`` over the steps that cross no kink
     (stopping at the first that agrees); None when every step crosses one."""
@@ -119,13 +132,18 @@ def entry_error(
 
 
 def check_gradients(
-    cell: Cell, p: Params, batch: Batch, truncate: int | None, rng: np.random.Generator
+    cell: Cell,
+    p: Params,
+    sentences: Batch | Corpus,
+    truncate: int | None,
+    rng: np.random.Generator,
 ) -> CheckResult:
     """Compare the full BPTT gradients with finite differences; report truncation apart."""
-    fw = forward(cell, p, batch)
+    batch = sentences if isinstance(sentences, Corpus) else Corpus.of(sentences)
+    fw = corpus_forward(cell, p, batch)
     full = backward(cell, p, batch, fw, None).grads
     centre = probe(cell, p, batch)
-    size = loss_size(p, batch, fw.h, centre.loss)
+    size = loss_size(p, batch, fw.h.parts, centre.loss)
     checked, total, max_error, skipped = {}, {}, {}, {}
     for name, value in p.items():
         indices = list(np.ndindex(value.shape))

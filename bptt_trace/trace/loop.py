@@ -12,10 +12,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ..config import Config
-from ..core.batch import Batch, make_batch
-from ..core.bptt import backward, forward, loss_only
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell, Params
+from ..core.corpus import Corpus, corpus_backward, corpus_forward, corpus_loss, make_corpus
 from ..core.model import declared, init_params
 from ..core.optimizer import (
     SAFE,
@@ -96,7 +95,7 @@ def training(
     index = {token: i for i, token in enumerate(vocab)}
     cell = make_cell(config.to_json())
     symbols = {spec.name: spec.symbol for spec in declared(cell)}
-    batch = make_batch(
+    batch = make_corpus(  # in buckets of similar length: it costs what its tokens cost
         [[index[tok] for tok in s] for s in corpus], index[config.target], config.loss
     )
     rng = np.random.default_rng(config.seed)
@@ -114,8 +113,8 @@ def training(
     bound = largest_entry(p)  # no parameter entry is larger in absolute value
     for step in range(1, config.steps + 1):
         with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
-            fw = forward(cell, p, batch)
-            bw = backward(cell, p, batch, fw, config.truncate, record=config.traced(step))
+            fw = corpus_forward(cell, p, batch)
+            bw = corpus_backward(cell, p, batch, fw, config.truncate, record=config.traced(step))
             loss, norm = bw.loss, grad_norm(bw.grads)
             problem = None
             if not math.isfinite(loss):
@@ -163,7 +162,7 @@ def training(
             return
     yield ParamsEvent(step=config.steps, params=p)
     yield from predictions(config.steps, cell, p, batch, vocab, config.detail)
-    after = loss_only(cell, p, batch)  # L of the final parameters: what the last update did
+    after = corpus_loss(cell, p, batch)  # L of the final parameters: what the last update did
     yield EndEvent(
         step=config.steps,
         loss=loss,
@@ -209,7 +208,7 @@ def diverged_message(step: int, problem: str, lr: float) -> str:
     )
 
 
-def check_event(step: int, cell: Cell, p: Params, batch: Batch, config: Config) -> CheckEvent:
+def check_event(step: int, cell: Cell, p: Params, batch: Corpus, config: Config) -> CheckEvent:
     """``--check``: the gradient check of this step's parameters."""
     from ..core.gradcheck import TOLERANCE, check_gradients
 

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..core.batch import Batch
-from ..core.bptt import forward
 from ..core.cells.declaration import Cell, Params
+from ..core.corpus import Corpus, corpus_forward
 from ..core.output import dims, log_softmax, logits
 from .events import PredictionsEvent
 from .summary import time_blocks, top_indices_rows, traced_sentences
@@ -20,13 +19,15 @@ def predictions(
     step: int,
     cell: Cell,
     p: Params,
-    batch: Batch,
+    corpus: Corpus,
     vocab: list[str],
     detail: str = "auto",
 ) -> Iterator[PredictionsEvent]:
-    """The top tokens of softmax(hₜ·V + b_output) at every t of the traced sentences."""
-    fw = forward(cell, p, batch)
-    for s, length in enumerate(batch.lengths.tolist()[: traced_sentences(batch, detail)]):
+    """The top tokens of softmax(hₜ·V + b_output) at every t of the traced sentences (the
+    forward pass of those only)."""
+    batch = corpus.head(traced_sentences(corpus.size, detail))
+    fw = corpus_forward(cell, p, batch)
+    for s, length in enumerate(batch.lengths.tolist()):
         top = []
         for block in time_blocks(length, dims(p)["V"]):
             y_hat = np.exp(log_softmax(logits(p, fw.h[s, block.start + 1 : block.stop + 1])))

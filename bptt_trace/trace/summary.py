@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.batch import CHUNK_ENTRIES, Batch
+from ..core.batch import CHUNK_ENTRIES
 from ..core.norms import row_norms
 
 VECTOR_MAX = 64
@@ -262,9 +262,9 @@ TRACE_SENTENCES = 8
 """At --detail auto or summary a traced step follows the first 8 sentences in full."""
 
 
-def traced_sentences(batch: Batch, detail: str) -> int:
-    """How many sentences a traced step follows in full: all, or the first TRACE_SENTENCES."""
-    B = batch.x.shape[0]
+def traced_sentences(B: int, detail: str) -> int:
+    """How many of B sentences a traced step follows in full: all, or the first
+    TRACE_SENTENCES."""
     return B if detail == "full" else min(B, TRACE_SENTENCES)
 
 

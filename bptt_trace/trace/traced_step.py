@@ -18,6 +18,7 @@ from ..config import Config
 from ..core.batch import Batch
 from ..core.bptt import Backward, Forward
 from ..core.cells.declaration import Cell, Outer, Params, Row, Total
+from ..core.corpus import Corpus
 from ..core.jacobians import spectrum
 from ..core.output import dims, log_softmax, logits
 from .events import BackwardEvent, Event, ForwardEvent, GradientsEvent, OutputEvent
@@ -29,18 +30,20 @@ def step_events(
     step: int,
     cell: Cell,
     p: Params,
-    batch: Batch,
+    batch: Corpus,
     fw: Forward,
     bw: Backward,
     vocab: list[str],
     config: Config,
 ) -> Iterator[Event]:
-    """The full trace of one step, sentence by sentence, then its gradients."""
+    """The full trace of one step, sentence by sentence, then its gradients. Every function
+    here reads one sentence s at a time (``batch.x[s]``, ``fw.h[s, t]``), of a padded
+    ``Batch`` or of a ``Corpus`` in buckets alike."""
     detail = config.detail
     recurrent = spectrum(p[cell.recurrent])  # the same for every sentence
     sums = {spec.name: np.zeros_like(p[spec.name]) for spec in cell.params}
     sums = {name: total for name, total in sums.items() if not too_large(total, detail)}
-    lengths = batch.lengths.tolist()[: traced_sentences(batch, detail)]
+    lengths = batch.lengths.tolist()[: traced_sentences(batch.size, detail)]
     diagnosed = diagnosed_sentences(lengths)
     for s, length in enumerate(lengths):
         yield from forward_events(step, s, cell, p, batch, fw, length, vocab, detail)
@@ -59,17 +62,17 @@ def forward_events(
     s: int,
     cell: Cell,
     p: Params,
-    batch: Batch,
+    batch: Batch | Corpus,
     fw: Forward,
     length: int,
     vocab: list[str],
     detail: str,
 ) -> Iterator[ForwardEvent]:
     """The cell's forward terms and hₜ for t = 1 … T of sentence ``s``."""
-    q = cell.prepare(p)
+    q, x = cell.prepare(p), batch.x[s]  # the sentence's row, looked up once
     for block in time_blocks(length, dims(p)["H"]):
         now = slice(block.start + 1, block.stop + 1)  # time steps t; ``block`` is t − 1
-        terms = cell.shown_forward(q, batch.x[s, now], fw.state[s, block], fw.cache[s, now])
+        terms = cell.shown_forward(q, x[now], fw.state[s, block], fw.cache[s, now])
         varying = [key for key, value in terms.items() if value.ndim == 2]
         rows = dict(
             zip(
@@ -82,7 +85,7 @@ def forward_events(
             if key not in rows:
                 rows[key] = shown(detail, value[None])[0][0]
         for j, t in enumerate(range(now.start, now.stop)):
-            i = int(batch.x[s, t])
+            i = int(x[t])
             yield ForwardEvent(
                 step=step,
                 sentence=s,
@@ -95,7 +98,13 @@ def forward_events(
 
 
 def output_events(
-    step: int, s: int, p: Params, batch: Batch, fw: Forward, vocab: list[str], detail: str
+    step: int,
+    s: int,
+    p: Params,
+    batch: Batch | Corpus,
+    fw: Forward,
+    vocab: list[str],
+    detail: str,
 ) -> Iterator[OutputEvent]:
     """oₜ, ŷₜ, Lₜ = −log ŷₜ[yₜ] and ∂Lₜ/∂oₜ = ŷₜ − yₜ at each output step of sentence ``s``."""
     steps = np.flatnonzero(batch.out[s])
@@ -129,7 +138,7 @@ def backward_events(
     s: int,
     cell: Cell,
     p: Params,
-    batch: Batch,
+    batch: Batch | Corpus,
     fw: Forward,
     bw: Backward,
     vocab: list[str],
@@ -139,7 +148,8 @@ def backward_events(
     """BPTT from t = T down to 1: where ∂L/∂hₜ comes from, the cell's terms, each time step's
     contribution and the running sums in ``sums`` (those small enough to show; else None)."""
     length = int(batch.mask[s].sum())
-    q, H = cell.prepare(p), fw.h.shape[2]
+    x, out, cut = batch.x[s], batch.out[s], bw.cut[s]  # the sentence's rows, looked up once
+    q, H = cell.prepare(p), dims(p)["H"]
     outer_too_large = too_large(np.empty((H, H)), detail)
     outers = [spec for spec in cell.params if isinstance(spec.grad, Outer)]
     for block in reversed(time_blocks(length, H)):
@@ -167,7 +177,7 @@ def backward_events(
         )
         for j in reversed(range(block.stop - block.start)):
             t = block.start + 1 + j
-            i = int(batch.x[s, t])
+            i = int(x[t])
             for spec in cell.params:
                 if spec.name in sums:
                     add(sums[spec.name], spec.grad, values, contributions, spec.name, i, j)
@@ -177,7 +187,7 @@ def backward_events(
                 t=t,
                 token=vocab[i],
                 token_index=i,
-                dh_from_output=from_output_[j] if batch.out[s, t] else None,
+                dh_from_output=from_output_[j] if out[t] else None,
                 dh_from_next=from_next_[j] if t < length else None,
                 dh=dh_[j],
                 terms={
@@ -188,7 +198,7 @@ def backward_events(
                         for spec in cell.params
                     },
                 },
-                cut=bool(bw.cut[s, t]),
+                cut=bool(cut[t]),
             )
 
 

@@ -62,3 +62,58 @@ def test_a_long_sentence_of_one_token_is_refused_under_the_cap(tmp_path: Path) -
     corpus.write_text("w" * (MAX_CORPUS_BYTES - 1) + "\n")  # just under the byte cap
     proc = run_cli(["--file", str(corpus)], preexec=memory_cap())
     assert_refused(proc, "line 1", "7,999,999 characters", "limit of 1,000")
+
+
+# Inside the limits, a run finishes or is refused at once from the estimate of what it holds
+# (cli.checks.check_size, core.footprint): never a MemoryError under the cap.
+
+
+def finished(proc: subprocess.CompletedProcess[bytes]) -> None:
+    """Exit 0, a whole trace on stdout, nothing on stderr but status lines."""
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0, (proc.returncode, err[-2000:])
+    assert "Traceback" not in err and "MemoryError" not in err, err[-2000:]
+    assert proc.stdout.rstrip().endswith(b"}") and b'"event":"end"' in proc.stdout[-400:]
+
+
+def corpus_file(tmp_path: Path, lines: list[str]) -> str:
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def capped(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    return run_cli([*args, "--json", "--quiet"], preexec=memory_cap())
+
+
+def test_a_ragged_corpus_costs_its_tokens_not_its_padding(tmp_path: Path) -> None:
+    """25,000 one-token sentences and one of 25,000 tokens (about 200 KB): padded into one
+    batch, 25,001 × 25,001 positions would ask for gigabytes; in buckets it finishes. (The long
+    sentence comes last, so that the traced step, which follows the first 8 sentences, stays
+    short; a traced step over 25,000 tokens is the cost of its events, not of memory.)"""
+    long = " ".join(f"tok{i % 100:02d}" for i in range(25_000))
+    finished(capped(["--file", corpus_file(tmp_path, ["a"] * 25_000 + [long])]))
+
+
+def test_50000_tokens_of_short_sentences_finish_under_the_cap(tmp_path: Path) -> None:
+    finished(capped(["--file", corpus_file(tmp_path, ["I like NLP so much"] * 10_000)]))
+
+
+def test_a_wide_state_on_three_words_finishes_under_the_cap() -> None:
+    finished(capped(["I like NLP", "--hidden", "1024"]))
+
+
+def test_a_model_too_large_for_memory_is_refused_from_the_estimate() -> None:
+    """--hidden 5000 on three words: 25 million parameters, and about a dozen copies of them
+    in a traced step: refused before anything is allocated, naming the estimate."""
+    H, V = 5000, 4  # I, like, NLP, <eos>
+    count = V * H + H * H + H + H * V + V  # W, Wʰ, b, V, b_output
+    proc = capped(["I like NLP", "--hidden", str(H)])
+    line = assert_refused(proc, f"{count:,} parameters", "limit of 1.5 GB", "--hidden")
+    estimate = float(line.split("about ")[1].split(" GB")[0])
+    assert 8 * count * 10 / 1e9 <= estimate  # θ and more than its few copies
+
+
+def test_a_ten_megabyte_word_is_refused_under_the_cap(tmp_path: Path) -> None:
+    proc = capped(["--file", corpus_file(tmp_path, ["w" * 10_000_000])])
+    assert_refused(proc, "larger than 8,000,000 bytes")
