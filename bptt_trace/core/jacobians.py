@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells.declaration import Cell, Params
-from .chain_norms import chain_log_norms
+from .chain_norms import BLOCK, BLOCK_ITERATIONS, SHORT, chain_log_norms
 from .flow import HORIZON
 from .krylov import sigma_max, spectral_radius
 
@@ -143,16 +143,22 @@ EXACT_CHUNK = 1 << 22
 """The exact norms hold at most this many entries (32 MB) of Jacobians at once, or one."""
 
 LANCZOS_ITERATIONS = 20
-"""The typical number of Lanczos iterations, for the cost comparison."""
+"""The typical number of Lanczos iterations of a short chain, for the cost comparison."""
 
 LOG_MAX = float(np.log(np.finfo(float).max))
 
 
 def exact_is_cheaper(S: int, n: int) -> bool:
-    """Whether the exact norms of n chains of S units cost less than the iterative ones: about
-    4·S³ a matrix (a product, J·Jᵀ, the eigenvalues) against 3·S² a chain and time step
-    (two differences and one way back) in each of I iterations over n²/2 chain steps."""
-    return S <= EXACT_MAX or 4 * S**3 * n <= 3 * LANCZOS_ITERATIONS * S**2 * n * n // 2
+    """Whether the exact norms of n chains of S units cost less than the iterative ones, in
+    products of an S-vector with an S×S matrix: about 4·S a matrix (its product, J·Jᵀ, the
+    eigenvalues) against 3 a chain step (two differences and one way back) in each of I
+    Lanczos iterations over the chains of at most SHORT steps, plus as many in each sweep of
+    the BLOCK rows of the shared basis over n steps when there are longer chains."""
+    short = min(n, SHORT)
+    iterative = 3 * LANCZOS_ITERATIONS * short * short // 2
+    if n > SHORT:
+        iterative += 3 * BLOCK * BLOCK_ITERATIONS * n
+    return S <= EXACT_MAX or 4 * S * n <= iterative
 
 
 def exact_norms(
