@@ -1,5 +1,5 @@
-"""‖∂s_T/∂sₖ‖₂ for every k of a sentence from matrix–vector products alone: O(T²·S²) time and
-O(T·S) memory, for states too wide for the exact stack of Jacobians (``jacobians.py``).
+"""‖∂s_T/∂sₖ‖₂ for every k of a sentence from matrix–vector products alone, for states too
+wide for the exact products (``jacobians.py``): O(T·S) memory besides the parameters.
 
 The chain Mₖ = ∂s_T/∂sₖ is never formed. Two products go through it, one time step at a time:
 
@@ -8,14 +8,18 @@ The chain Mₖ = ∂s_T/∂sₖ is never formed. Two products go through it, one
     w ↦ Mₖ·w   (column vector at sₖ to s_T): the cell's ``step`` linearised by a central
                difference, (step(s + εw) − step(s − εw)) / 2ε, relative error about 1e-10.
 
-Golub–Kahan–Lanczos bidiagonalisation on these products gives σ_max(Mₖ) as the largest
-singular value of a small bidiagonal matrix; every k runs at once (the vectors of all chains
-that are still running go through a time step as one matrix product) and a chain stops when
-its estimate changes by less than ``TOLERANCE`` (relative) from one iteration to the next.
-Lanczos' estimates grow towards σ_max from below. Accuracy, tested against
-``np.linalg.norm(J, 2)``: within 1e-6 relative (tanh, sigmoid, the gated cells); with ReLU a
-pre-activation within ε of its kink makes the difference quotient a mix of both slopes, which
-the same tests bound at 1e-4.
+Every chain ends at s_T, so they share a basis Q of BLOCK rows there (``shared_subspace``):
+one sweep back gives Q·Mₖ for every k (its σ_max a lower bound of ‖Mₖ‖), one sweep ahead
+(Horner's scheme) a random mix of every Mₖ·vₖ, the next basis: O(BLOCK·T·S²) a sweep, for
+all k. Its estimates are final where two bases agree and reach past the top cluster of Mₖ's
+singular values; the other chains, and the short ones, finish with Golub–Kahan–Lanczos
+bidiagonalisation from their best vector (O(I·(T−k)·S²) each; Lanczos' estimates grow towards
+σ_max from below), which stops when its estimate settles and its residual is small.
+
+Accuracy (ACCURACY, tested against ``np.linalg.norm(J, 2)`` of the formed products over
+hypothesis-drawn cells, activations, near-degenerate top singular values, norms from 1e-300
+to 1e300, dead ReLU steps and zero chains): within 1e-5 relative; with ReLU a pre-activation
+within ε of its kink makes the difference quotient a mix of both slopes: 1e-4.
 
 Each time step j is scaled by dⱼ, the growth of one random vector taken back through it (so
 that no vector leaves the floats however long the chain); the norms come back as logarithms.

@@ -3,7 +3,8 @@
     ∂h_T/∂hₖ = ∂h_T/∂h_{T−1} ⋯ ∂hₖ₊₁/∂hₖ          (diag(f′(aⱼ))·Wʰᵀ a step for the vanilla RNN)
 
 whose spectral norms (largest singular values) say how much of a gradient at h_T reaches hₖ.
-Each costs a product of T matrices of H×H: it is computed for a few sentences of a traced step.
+Each costs a product of T matrices of H×H, or for wide states sweeps of matrix–vector products
+(``chain_norms``): it is computed for a few sentences of a traced step.
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ def diagnose(
 
     How the norms are computed (``exact_is_cheaper``): for a state of S ≤ ``EXACT_MAX`` units,
     or when it costs less, exactly, with the product held EXACT_CHUNK matrices at a time
-    (O(n·S³) time, O(S²) memory); otherwise from matrix–vector products (``chain_norms``,
-    O(I·n²·S²) time with I ≈ 10–40 Lanczos iterations, O(n·S) memory, within 1e-6 relative).
+    (O(n·S³) time, O(S²) memory); otherwise from matrix–vector products (``chain_norms``: a
+    basis shared by every chain, then Lanczos where it did not settle; O(n·S) memory, within
+    1e-5 relative, 1e-4 with ReLU).
     """
     q = cell.prepare(p)
     S = state.shape[1]
