@@ -3,7 +3,8 @@
     ∂h_T/∂hₖ = ∂h_T/∂h_{T−1} ⋯ ∂hₖ₊₁/∂hₖ          (diag(f′(aⱼ))·Wʰᵀ a step for the vanilla RNN)
 
 whose spectral norms (largest singular values) say how much of a gradient at h_T reaches hₖ.
-Each costs a product of T matrices of H×H: it is computed for a few sentences of a traced step.
+Each costs a product of T matrices of H×H, or for wide states sweeps of matrix–vector products
+(``chain_norms``): it is computed for a few sentences of a traced step.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells.declaration import Cell, Params
-from .chain_norms import chain_log_norms
+from .chain_norms import BLOCK, BLOCK_ITERATIONS, SHORT, chain_log_norms
 from .flow import HORIZON
 from .krylov import sigma_max, spectral_radius
 
@@ -88,8 +89,9 @@ def diagnose(
 
     How the norms are computed (``exact_is_cheaper``): for a state of S ≤ ``EXACT_MAX`` units,
     or when it costs less, exactly, with the product held EXACT_CHUNK matrices at a time
-    (O(n·S³) time, O(S²) memory); otherwise from matrix–vector products (``chain_norms``,
-    O(I·n²·S²) time with I ≈ 10–40 Lanczos iterations, O(n·S) memory, within 1e-6 relative).
+    (O(n·S³) time, O(S²) memory); otherwise from matrix–vector products (``chain_norms``: a
+    basis shared by every chain, then Lanczos where it did not settle; O(n·S) memory, within
+    1e-5 relative, 1e-4 with ReLU).
     """
     q = cell.prepare(p)
     S = state.shape[1]
@@ -143,16 +145,22 @@ EXACT_CHUNK = 1 << 22
 """The exact norms hold at most this many entries (32 MB) of Jacobians at once, or one."""
 
 LANCZOS_ITERATIONS = 20
-"""The typical number of Lanczos iterations, for the cost comparison."""
+"""The typical number of Lanczos iterations of a short chain, for the cost comparison."""
 
 LOG_MAX = float(np.log(np.finfo(float).max))
 
 
 def exact_is_cheaper(S: int, n: int) -> bool:
-    """Whether the exact norms of n chains of S units cost less than the iterative ones: about
-    4·S³ a matrix (a product, J·Jᵀ, the eigenvalues) against 3·S² a chain and time step
-    (two differences and one way back) in each of I iterations over n²/2 chain steps."""
-    return S <= EXACT_MAX or 4 * S**3 * n <= 3 * LANCZOS_ITERATIONS * S**2 * n * n // 2
+    """Whether the exact norms of n chains of S units cost less than the iterative ones, in
+    products of an S-vector with an S×S matrix: about 4·S a matrix (its product, J·Jᵀ, the
+    eigenvalues) against 3 a chain step (two differences and one way back) in each of I
+    Lanczos iterations over the chains of at most SHORT steps, plus as many in each sweep of
+    the BLOCK rows of the shared basis over n steps when there are longer chains."""
+    short = min(n, SHORT)
+    iterative = 3 * LANCZOS_ITERATIONS * short * short // 2
+    if n > SHORT:
+        iterative += 3 * BLOCK * BLOCK_ITERATIONS * n
+    return S <= EXACT_MAX or 4 * S * n <= iterative
 
 
 def exact_norms(

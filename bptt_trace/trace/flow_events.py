@@ -82,7 +82,7 @@ def diagnosed_sentences(lengths: list[int]) -> set[int]:
     """The sentences whose Jacobian norms a traced step shows: the first, and the longest (the
     first of the longest), where a gradient has the farthest to go, when that is another.
 
-    Each costs O(min(T·H³, T²·H²)) (``jacobians.diagnose``), the most of any part of a
-    trace, so it is not done for every sentence.
+    Each costs O(T·H³) for a small state, else sweeps of O(T·H²) (``jacobians.diagnose``),
+    the most of any part of a trace, so it is not done for every sentence.
     """
     return {0, lengths.index(max(lengths))} if lengths else set()
