@@ -34,8 +34,8 @@ MOMENTS: dict[str, tuple[Any, str, int]] = {
     # name: (module or class, attribute, the call that sends the signal)
     "reading the corpus": (inputs, "read_sentences", 1),
     "opening the output": (outputs.TraceOutput, "open_target", 1),
-    "step 1 of 3": (loop, "forward", 1),
-    "step 2 of 3": (loop, "forward", 2),
+    "step 1 of 3": (loop, "corpus_forward", 1),
+    "step 2 of 3": (loop, "corpus_forward", 2),
     "the save": (np, "savez", 1),
     "the export": (display, "write_atomically", 1),
     "renaming the output": (outputs.TraceOutput, "finish", 1),
