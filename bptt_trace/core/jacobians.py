@@ -9,6 +9,7 @@ Each costs a product of T matrices of H×H, or for wide states sweeps of matrix�
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +27,8 @@ EXPLODING = 1e2
 @dataclass(frozen=True)
 class Diagnosis:
     """jacobian_norms[k - first] = ‖∂h_T/∂hₖ‖₂ for k = first … T (first = 1 unless T is
-    longer than HORIZON); Wʰ's largest singular value and spectral radius; the verdict and the
-    number behind it (‖∂h_T/∂h_first‖) and the factor per step (0 when that is 0)."""
+    longer than ``horizon(S)``); Wʰ's largest singular value and spectral radius; the verdict
+    and the number behind it (‖∂h_T/∂h_first‖) and the factor per step (0 when that is 0)."""
 
     first: int
     jacobian_norms: np.ndarray
@@ -38,6 +39,19 @@ class Diagnosis:
     rate: float
     cause: str | None = None
     """Why the verdict is extreme: an exactly zero gradient, or norms beyond the floats."""
+
+
+CHAIN_WORK = 1 << 30
+"""n chains ∂s_T/∂sₖ (k = T−n+1 … T) of a state of S units cost about n²·S² a sweep of
+products: the norms follow s_T back only as far as keeps n²·S² within this (``horizon``)."""
+MIN_CHAINS = 16
+
+
+def horizon(S: int) -> int:
+    """How many time steps back from s_T the norms follow a state of S units: HORIZON (256)
+    up to S = 128, then fewer as S grows (64 at S = 512, 32 at S = 1,024, never below
+    MIN_CHAINS), so that a traced step's norms cost O(S²) per product, not O(T²·S²)."""
+    return int(min(HORIZON, max(MIN_CHAINS, math.isqrt(CHAIN_WORK) // S)))
 
 
 SPECTRUM_EXACT = 512
@@ -95,7 +109,7 @@ def diagnose(
     """
     q = cell.prepare(p)
     S = state.shape[1]
-    first = max(1, T - HORIZON + 1)
+    first = max(1, T - horizon(S) + 1)
     if exact_is_cheaper(S, T - first + 1) or x is None:
         norms, finite, zero = exact_norms(cell, q, state, kept, T, first)
     else:

@@ -10,7 +10,15 @@ from numpy.testing import assert_allclose
 
 from bptt_trace.config import Config
 from bptt_trace.core.cells import make_cell
-from bptt_trace.core.jacobians import diagnose, spectral_norms, spectrum
+from bptt_trace.core.flow import HORIZON
+from bptt_trace.core.jacobians import (
+    CHAIN_WORK,
+    MIN_CHAINS,
+    diagnose,
+    horizon,
+    spectral_norms,
+    spectrum,
+)
 from bptt_trace.rendering.renderer import make_console, render
 from bptt_trace.trace.loop import run
 
@@ -62,3 +70,26 @@ def test_a_product_beyond_the_floats_is_followed_back_only_while_finite() -> Non
     assert_allclose(d.jacobian_norms, 10.0 ** (10.0 * np.arange(30, -1, -1)), rtol=1e-12)
     assert d.verdict == "exploding" and "beyond the floats" in d.cause
     assert_allclose(d.rate, 1e10, rtol=1e-12)
+
+
+def test_a_wide_state_is_followed_back_as_far_as_the_work_allows() -> None:
+    """n chains of S units cost about n²·S² a sweep: the horizon keeps that within CHAIN_WORK,
+    all 256 steps up to S = 128, never fewer than MIN_CHAINS."""
+    for S in (1, 4, 64, 128, 129, 300, 512, 1000, 2000, 2048, 5000, 20_000):
+        n = horizon(S)
+        assert MIN_CHAINS <= n <= HORIZON
+        assert n * n * S * S <= CHAIN_WORK or n == MIN_CHAINS
+        assert n == HORIZON or (n + 1) ** 2 * S * S > CHAIN_WORK  # as far back as allowed
+    assert horizon(4) == horizon(128) == HORIZON
+
+
+def test_a_long_sentence_of_a_wide_state_starts_its_norms_at_the_horizon() -> None:
+    """A ReLU network with Wʰ = 0.9·I, every unit alive: ∂h_T/∂hₖ = 0.9^(T−k)·I, whose norm
+    is 0.9^(T−k); at S = 300 the norms follow h_T back horizon(300) = 109 steps."""
+    cell = make_cell({"activation": "relu"})
+    T, H = 120, 300
+    p = {"W_h": 0.9 * np.eye(H)}
+    d = diagnose(cell, p, np.ones((T + 1, H)), np.ones((T + 1, H)), T, spectrum(p["W_h"]))
+    n = 32_768 // H  # √CHAIN_WORK // S, computed here
+    assert d.first == T - n + 1 and d.jacobian_norms.size == n
+    assert_allclose(d.jacobian_norms, 0.9 ** np.arange(n - 1, -1, -1), rtol=1e-12)
