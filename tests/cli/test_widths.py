@@ -100,3 +100,9 @@ def test_no_label_or_number_is_cut(columns: int, hidden: int, tmp_path: Path) ->
     missing = {n: k - shown[n] for n, k in shown_numbers(events).items() if shown[n] < k}
     assert not missing, f"cut or missing at {columns} columns, H = {hidden}: {missing}"
     assert max(len(line) for line in screen) <= columns
+    after = events[-1].loss_after  # the closing line: the loss after the update, whole
+    closing = [line for line in screen if "finished after 1 step" in line]
+    assert closing and "after 1 update" in closing[-1], (columns, hidden, screen[-3:])
+    shown_after = float(re.search(r"→ ([0-9.e+-]+) after 1 update", closing[-1]).group(1))
+    assert abs(shown_after - after) <= 0.5 * 10.0**-4, (shown_after, after)
+    assert "Δ = new − old" in text
