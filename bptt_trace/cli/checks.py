@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, EOS
+from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, EOS, MAX_PRECISION
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell
 from ..core.model import parameter_count
@@ -50,8 +50,10 @@ def check_numbers(n: Numbers) -> None:
         raise InputError(f"--hidden must be at least 1, not {n.hidden}; try --hidden 4")
     if n.steps < 1:
         raise InputError(f"--steps must be at least 1, not {n.steps}; try --steps 100")
-    if n.precision < 0 or n.precision > 17:
-        raise InputError(f"--precision must be from 0 to 17 decimals, not {n.precision}")
+    if n.precision < 0 or n.precision > MAX_PRECISION:
+        raise InputError(
+            f"--precision must be from 0 to {MAX_PRECISION} decimals, not {n.precision}"
+        )
     if n.trace_every is not None and n.trace_every < 1:
         raise InputError(f"--trace-every must be at least 1, not {n.trace_every}")
     if n.truncate is not None and n.truncate < 1:
