@@ -40,8 +40,9 @@ Examples:
     bptt-trace "I like NLP" --load model.npz"""
 
 HELP = (
-    "Trace Backpropagation Through Time on a vanilla RNN, step by step.\n\n"
-    "The forward pass aₜ = xₜ·W + hₜ₋₁·Wʰ + b, hₜ = f(aₜ); the output "
+    "Trace Backpropagation Through Time on a vanilla RNN, an LSTM or a GRU, step by step."
+    "\n\n"
+    "For the vanilla RNN: the forward pass aₜ = xₜ·W + hₜ₋₁·Wʰ + b, hₜ = f(aₜ); the output "
     "ŷ = softmax(h_T·V + b_output) and the loss L = −log ŷ\\[y]; the backward pass from "
     "time step t = T down to 1, with each time step's contribution and the running sums; "
     "and the update θ ← θ − α·∂L/∂θ of every parameter. The default --lr 0.1 learns "
