@@ -202,16 +202,20 @@ def outer_largest(u: np.ndarray, v: np.ndarray) -> list[list[list[Any]]]:
     au, av = np.abs(u), np.abs(v)
     first = (some_largest(au)[:, :, None] * some_largest(av)[:, None, :]).reshape(n, -1)
     theta = np.partition(first, first.shape[1] - need, axis=1)[:, first.shape[1] - need]
-    # θ ≤ the need-th largest |uᵢ·vⱼ|; only the rows i with |uᵢ|·max|v| ≥ θ hold such entries
+    # θ ≤ the need-th largest |uᵢ·vⱼ|; such an entry has |uᵢ|·max|v| ≥ θ and max|u|·|vⱼ| ≥ θ:
+    # only those rows i and columns j are candidates (few, unless both |u| and |v| are flat)
     candidates = au * av.max(axis=1, keepdims=True) >= theta[:, None]
-    sizes = np.cumsum(candidates.sum(axis=1) * k)
+    columns = av * au.max(axis=1, keepdims=True) >= theta[:, None]
+    sizes = np.cumsum(candidates.sum(axis=1) * columns.sum(axis=1))
     found: list[list[list[Any]]] = []
     start = 0
     while start < n:
         before = int(sizes[start - 1]) if start else 0
         stop = max(start + 1, int(np.searchsorted(sizes, before + CHUNK_ENTRIES, side="right")))
         rows = slice(start, stop)
-        found += largest_of(u[rows], v[rows], au[rows], av[rows], candidates[rows], theta[rows])
+        found += largest_of(
+            u[rows], v[rows], au[rows], av[rows], candidates[rows], columns[rows], theta[rows]
+        )
         start = stop
     return found
 
@@ -222,16 +226,26 @@ def largest_of(
     au: np.ndarray,
     av: np.ndarray,
     candidates: np.ndarray,
+    columns: np.ndarray,
     theta: np.ndarray,
 ) -> list[list[list[Any]]]:
-    """``outer_largest`` of a group of rows, from their candidates and thresholds θ."""
+    """``outer_largest`` of a group of rows, from their candidate rows i and columns j (each
+    (n, ·) masks) and thresholds θ: every pair (i, j) of a row's candidates, kept where
+    |uᵢ·vⱼ| ≥ θ."""
     n, k = u.shape[0], v.shape[1]
     need = min(LARGEST, u.shape[1] * k)
-    r, i = np.nonzero(candidates)
-    block = au[r, i][:, None] * av[r]  # |uᵢ|·|vⱼ| = |uᵢ·vⱼ|, bit for bit
-    c, j = np.nonzero(block >= theta[r][:, None])
-    rows, i = r[c], i[c]
-    pick = best_per_row(rows, i * k + j, block[c, j], n, need)
+    r, i = np.nonzero(candidates)  # candidate (row, i), by row
+    rc, jc = np.nonzero(columns)  # candidate (row, j), by row
+    per_row = np.bincount(rc, minlength=n)
+    reps = per_row[r]  # each candidate i pairs with its row's candidate columns
+    ends = np.cumsum(reps)
+    within = np.arange(int(ends[-1]) if ends.size else 0) - np.repeat(ends - reps, reps)
+    rows, i = np.repeat(r, reps), np.repeat(i, reps)
+    j = jc[np.repeat((np.cumsum(per_row) - per_row)[r], reps) + within]
+    block = au[rows, i] * av[rows, j]  # |uᵢ|·|vⱼ| = |uᵢ·vⱼ|, bit for bit
+    keep = block >= theta[rows]
+    rows, i, j, block = rows[keep], i[keep], j[keep], block[keep]
+    pick = best_per_row(rows, i * k + j, block, n, need)
     rows, i, j = rows[pick], i[pick], j[pick]
     values = (u[rows, i] * v[rows, j]).tolist()
     return [
