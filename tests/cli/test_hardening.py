@@ -115,7 +115,7 @@ def good_trace(tmp_path: Path) -> bytes:
     return _TRACES["good"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_a_mutated_trace_replays_or_is_refused_cleanly(data, tmp_path_factory, capsys) -> None:
     tmp_path = tmp_path_factory.mktemp("fuzz")

@@ -41,7 +41,7 @@ def run_quietly(args: list[str], capsys) -> tuple[int, str, str]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
