@@ -204,20 +204,50 @@ def outer_largest(u: np.ndarray, v: np.ndarray) -> list[list[list[Any]]]:
     theta = np.partition(first, first.shape[1] - need, axis=1)[:, first.shape[1] - need]
     # θ ≤ the need-th largest |uᵢ·vⱼ|; such an entry has |uᵢ|·max|v| ≥ θ and max|u|·|vⱼ| ≥ θ:
     # only those rows i and columns j are candidates (few, unless both |u| and |v| are flat)
+    found: list[list[list[Any]]] = [[] for _ in range(n)]
+    for r in np.flatnonzero(theta == 0):  # fewer than `need` products are not 0
+        found[r] = few_nonzero(u[r], v[r], au[r], av[r], need)
+    live = np.flatnonzero(theta > 0)
+    u, v, au, av, theta = u[live], v[live], au[live], av[live], theta[live]
     candidates = au * av.max(axis=1, keepdims=True) >= theta[:, None]
     columns = av * au.max(axis=1, keepdims=True) >= theta[:, None]
     sizes = np.cumsum(candidates.sum(axis=1) * columns.sum(axis=1))
-    found: list[list[list[Any]]] = []
     start = 0
-    while start < n:
+    while start < live.size:
         before = int(sizes[start - 1]) if start else 0
         stop = max(start + 1, int(np.searchsorted(sizes, before + CHUNK_ENTRIES, side="right")))
         rows = slice(start, stop)
-        found += largest_of(
+        group = largest_of(
             u[rows], v[rows], au[rows], av[rows], candidates[rows], columns[rows], theta[rows]
         )
+        for r, entries in zip(live[rows].tolist(), group, strict=True):
+            found[r] = entries
         start = stop
     return found
+
+
+def few_nonzero(
+    u: np.ndarray, v: np.ndarray, au: np.ndarray, av: np.ndarray, need: int
+) -> list[list[Any]]:
+    """``outer_largest`` of one row whose products are 0 but for fewer than ``need``: those,
+    largest first, then the first zeros by position. A product that is not 0 has its factors
+    among the LARGEST largest of |u| and of |v| (else LARGEST² products as large would be
+    too), so only those are multiplied: O(m + k), however flat or small u and v are."""
+    k = v.size
+    rows = np.argpartition(-au, LARGEST - 1)[:LARGEST] if au.size > LARGEST else np.arange(au.size)
+    cols = np.argpartition(-av, LARGEST - 1)[:LARGEST] if av.size > LARGEST else np.arange(k)
+    i, j = (a.ravel() for a in np.meshgrid(rows, cols, indexing="ij"))
+    size = au[i] * av[j]  # |uᵢ·vⱼ|, bit for bit as in largest_of
+    i, j, size = i[size > 0], j[size > 0], size[size > 0]
+    order = np.lexsort((i * k + j, -size))
+    picked = [(int(a), int(b)) for a, b in zip(i[order], j[order], strict=True)]
+    taken = {a * k + b for a, b in picked}
+    position = 0
+    while len(picked) < need:  # the zeros, by position
+        if position not in taken:
+            picked.append(divmod(position, k))
+        position += 1
+    return [[a, b, float(u[a] * v[b])] for a, b in picked]
 
 
 def largest_of(

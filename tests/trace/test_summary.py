@@ -96,6 +96,29 @@ def test_outer_product_summaries_equal_summaries_of_the_formed_products(
         assert_same_summary(got, plain_summary(np.outer(u[r], v[r])))
 
 
+underflowing = st.sampled_from([0.0, -0.0, 1e-200, -1e-200, 2e-160, -3e-170, 1.0, -2.0])
+"""Factors whose products are mostly 0 (exactly, or by underflow), so that fewer than five
+products of a row are not 0: the summary's largest entries are then those and zeros."""
+
+
+@PROPERTY
+@given(
+    rows=st.integers(1, 4),
+    m=st.integers(0, 12),
+    k=st.integers(0, 12),
+    data=st.data(),
+)
+def test_outer_product_summaries_of_mostly_zero_products(rows, m, k, data) -> None:
+    u = data.draw(arrays(float, (rows, m), elements=underflowing))
+    v = data.draw(arrays(float, (rows, k), elements=underflowing))
+    for got, r in zip(summarize_outers(u, v), range(rows), strict=True):
+        # the formed product underflows; its norm is ‖u‖·‖v‖, which the summary keeps
+        norm = math.hypot(*u[r]) * math.hypot(*v[r])  # hypot: no x² to underflow
+        assert got["norm"] == pytest.approx(norm, rel=1e-12, abs=0)
+        expected = {**plain_summary(np.outer(u[r], v[r])), "norm": got["norm"]}
+        assert_same_summary(got, expected)
+
+
 def test_outer_product_summaries_of_a_hidden_size_of_256() -> None:
     rng = np.random.default_rng(7)
     u, v = rng.normal(size=(3, 256)), rng.normal(size=(3, 256))
