@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..files.jsonl import JsonlWriter
 from ..rendering.check import check_failure
 from ..rendering.display import Display, Quit, terminal_console
-from ..trace.events import CLOSING, Event, InterruptedEvent
+from ..trace.events import CLOSING, Event, InterruptedEvent, ParamsEvent
 from .checks import check_outputs, pause_wanted, prepare
 from .ending import report, save
 from .messages import error, status
@@ -72,6 +72,7 @@ class Readers:
         self.params: Any = None
         self.losses: list[float] = []
         self.closing: Event | None = None
+        self.latest: tuple[int, Any] | None = None  # the step and θ of the last update
         self.saved: str | None = None
         self.save_tried = False
 
@@ -135,6 +136,11 @@ class Readers:
             self.save_tried = True
             self.saved = save(req, self)
 
+    def updated(self, step: int, params: Any) -> None:
+        """The loop's word after every update: what --save and the trace keep if the run is
+        abandoned before the next traced step."""
+        self.latest = (step, params)
+
     def stopped(self, req: Request, code: int) -> None:
         """Ctrl-C at once, or q at a prompt: save the last parameters seen and close the
         trace after the last whole step (unless it was closed already, and this was a
@@ -145,6 +151,10 @@ class Readers:
         if self.run is None and self.lines == 0:  # no reader got an event yet
             raise NotBegun
         if self.closing is None:
+            step, latest = self.latest or (0, None)
+            seen = self.params.step if self.params is not None else -1
+            if latest is not None and step == len(self.losses) and step > seen:
+                self.deliver(ParamsEvent(step=step, params=latest))  # after untraced steps
             self.save(req)
             self.deliver(InterruptedEvent(len(self.losses)))
         self.code = code
@@ -172,7 +182,9 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
                 readers.to_file = JsonlWriter(output, detail=config.detail)
             if req.json_out:
                 readers.to_stdout = JsonlWriter(sys.stdout, detail=config.detail)
-            events = run(corpus, config, params, vocab, should_stop=stop.is_set)
+            events = run(
+                corpus, config, params, vocab, should_stop=stop.is_set, on_step=readers.updated
+            )
             for event in events:
                 if event.kind in CLOSING:
                     event = readers.closing_event(req, event)

@@ -50,19 +50,22 @@ def run(
     params: Params | None = None,
     vocab: list[str] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    on_step: Callable[[int, Params], None] | None = None,
 ) -> Iterator[Event]:
     """Train on ``corpus`` (a list of token lists) for ``config.steps`` steps, as events.
 
     ``params`` and ``vocab`` continue from a saved model; otherwise the vocabulary is built
     from the corpus and the parameters are drawn from ``numpy.random.default_rng(seed)``.
     ``should_stop`` is asked between steps; when it answers True the run ends with an
-    ``interrupted`` event.
+    ``interrupted`` event. ``on_step(step, θ)`` is told the parameters after every update,
+    traced or not, so that a reader that abandons the run mid-step still has the last good
+    ones.
 
     Every event is computed with NumPy's floating-point warnings off and looked at before it
     is yielded: one that would carry a number beyond the floats (NaN, ±inf, or an array whose
     norm is) ends the run with a ``diverged`` event naming the quantity instead.
     """
-    for event in guarded(training(corpus, config, params, vocab, should_stop)):
+    for event in guarded(training(corpus, config, params, vocab, should_stop, on_step)):
         problem = nonfinite(event, config.detail)
         if problem is not None:
             step = int(getattr(event, "step", 0))
@@ -89,6 +92,7 @@ def training(
     params: Params | None,
     vocab: list[str] | None,
     should_stop: Callable[[], bool],
+    on_step: Callable[[int, Params], None] | None = None,
 ) -> Iterator[Event]:
     """The events of ``run``, before they are looked at."""
     vocab = vocab if vocab is not None else build_vocab(corpus, config.target)
@@ -153,6 +157,8 @@ def training(
                 applied=applied,
                 new=new,
             )
+        if on_step is not None:
+            on_step(step, new)
         yield TrainStepEvent(step=step, loss=loss, grad_norm=norm)
         p = new
         if should_stop() and step < config.steps:

@@ -115,9 +115,7 @@ def test_a_signal_at_any_moment(moment, name, count, tmp_path: Path, monkeypatch
     assert code == (130 if kind == "interrupted" else 0)
     assert [e["event"] for e in events].count("train_step") == step
     last = [e for e in events if e["event"] == "params"][-1]
-    # the last parameters the trace holds: those of the last step when it was traced or the
-    # loop stopped it; a step abandoned after untraced ones leaves the last traced step's
-    assert last["step"] == step or (count == 2 and last["step"] < step)
+    assert last["step"] == step  # the last parameters the trace holds: the last good ones
     with np.load(model) as saved:  # the last good parameters, as the trace shows them
         assert sorted(saved.files) > sorted(set(last) - {"event", "step"})
         for name in set(last) - {"event", "step"}:
@@ -126,6 +124,32 @@ def test_a_signal_at_any_moment(moment, name, count, tmp_path: Path, monkeypatch
     assert page.read_bytes() != OLD["p.html"] and page.read_text().rstrip().endswith("</html>")
     if kind == "interrupted":
         assert f"interrupted after step {step} of 3" in err
+
+
+def test_a_step_abandoned_after_untraced_ones_saves_the_last_good_parameters(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """--steps 5 traces steps 1 and 5 only; two signals in step 4 abandon it. The trace and
+    --save then hold θ after step 3 (untraced): those a run of --steps 3 ends with."""
+    trace, model = tmp_path / "t.jsonl", tmp_path / "m.npz"
+    monkeypatch.setitem(MOMENTS, "step 4", (loop, "corpus_forward", 4))
+    signalling(monkeypatch, "step 4", signal.SIGINT, 2)
+    args = ["I like NLP", "--steps", "5", "--output", str(trace), "--save", str(model)]
+    assert main(args) == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    events = whole_lines(trace)
+    assert (events[-1]["event"], events[-1]["step"]) == ("interrupted", 3)
+    last = [e for e in events if e["event"] == "params"][-1]
+    assert last["step"] == 3
+    reference = tmp_path / "three.jsonl"
+    assert main(["I like NLP", "--steps", "3", "--output", str(reference)]) == 0
+    capsys.readouterr()
+    three = [e for e in whole_lines(reference) if e["event"] == "params"][-1]
+    with np.load(model) as saved:
+        for name in set(three) - {"event", "step"}:
+            np.testing.assert_array_equal(saved[name], np.asarray(three[name]), err_msg=name)
+            np.testing.assert_array_equal(np.asarray(last[name]), np.asarray(three[name]))
 
 
 # -- the real program ----------------------------------------------------------------------
