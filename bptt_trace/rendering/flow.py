@@ -3,6 +3,8 @@ and the per-loss terms."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -25,7 +27,7 @@ def heat(value: float, top: float) -> str:
     """The style of a heatmap cell: brighter for larger, on a log scale relative to ``top``."""
     if value <= 0 or top <= 0:
         return "heat.0"
-    decades = np.log10(value / top)
+    decades = math.log10(value) - math.log10(top)  # value / top may underflow to 0
     for level, floor in ((4, -0.5), (3, -1.0), (2, -2.0), (1, -4.0)):
         if decades >= floor:
             return f"heat.{level}"

@@ -69,7 +69,8 @@ def run(
         problem = nonfinite(event, config.detail)
         if problem is not None:
             step = int(getattr(event, "step", 0))
-            message = diverged_message(step, problem, config.lr)
+            first_pass = step == 1 and event.kind in BEFORE_THE_UPDATE
+            message = diverged_message(step, problem, config.lr, first_pass=first_pass)
             yield DivergedEvent(step=step, quantity=problem, message=message)
             return
         yield event
@@ -138,7 +139,9 @@ def training(
                 bound = largest_entry(new)
         if problem is not None:
             yield DivergedEvent(
-                step=step, quantity=problem, message=diverged_message(step, problem, config.lr)
+                step=step,
+                quantity=problem,
+                message=diverged_message(step, problem, config.lr, first_pass=step == 1),
             )
             return
         if config.traced(step):
@@ -205,9 +208,23 @@ def trace_sentence(sentence: str, config: Config | None = None) -> Iterator[Even
     return run([tokens], config or Config())
 
 
-def diverged_message(step: int, problem: str, lr: float) -> str:
+BEFORE_THE_UPDATE = frozenset(
+    {"forward", "output", "backward", "blame", "gates", "jacobians", "loss_gradients"}
+    | {"gradients", "check"}
+)
+"""The events of a traced step that show its parameters before its update."""
+
+
+def diverged_message(step: int, problem: str, lr: float, first_pass: bool = False) -> str:
+    """The one line of a divergence. Before any update (step 0, or step 1's own forward and
+    backward pass, ``first_pass``) it is the starting parameters', which no --lr changes."""
     if step == 0:  # before any update: the starting (loaded) parameters
         return f"cannot trace at step 0: {problem}; the model is beyond what float64 can follow"
+    if first_pass and not problem.startswith("the updated"):
+        return (
+            f"cannot train at step 1: {problem} before any update; the starting parameters "
+            "are beyond what float64 can follow (start from smaller weights)"
+        )
     return (
         f"training diverged at step {step}: {problem}; "
         f"try a lower --lr (now {lr:g}) or clip the gradient with --clip"

@@ -258,4 +258,5 @@ def test_finite_weights_that_overflow_at_once_end_as_a_divergence(
     assert [line["event"] for line in lines].count("train_step") == 0
     assert err.count("\n") == 1 and err.startswith("bptt-trace: error: ")
     assert lines[-1]["quantity"] in err and "Traceback" not in err
+    assert "float64" in err and "--lr" not in err  # the file's weights, not the rate
     assert not saved.exists()

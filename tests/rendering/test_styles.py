@@ -125,3 +125,16 @@ def test_the_heatmap_goes_from_pale_to_deep_with_readable_text_on_any_background
         fg = luminance(style, "color")
         light, dark = max(fg, bg), min(fg, bg)
         assert (light + 0.05) / (dark + 0.05) >= 4.5  # WCAG AA contrast for the value shown
+
+
+def test_a_heatmap_cell_far_below_the_top_is_the_dimmest_without_a_warning() -> None:
+    """5e-324 / 1e10 underflows to 0 (found by the learning-rate property): its cell is the
+    dimmest, from the logarithms' difference, with no NumPy warning on stderr."""
+    import warnings
+
+    from bptt_trace.rendering.flow import heat
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert heat(5e-324, 1e10) == "heat.0"
+        assert heat(1e10, 1e10) == "heat.4" and heat(1e9, 1e10) == "heat.3"
