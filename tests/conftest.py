@@ -3,10 +3,12 @@ independent computations every layer's tests compare against (``pythonpath`` in 
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable
 
 import pytest
+from hypothesis import settings
 
 from bptt_trace.cli.app import main
 
@@ -15,6 +17,12 @@ from bptt_trace.cli.app import main
 # pass that on to every run it starts, which then rightly keeps ignoring it (as under nohup):
 # handle it here, so that the runs start with the default, as from a terminal.
 signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Property tests draw the same examples on every run, so that CI is repeatable; to explore
+# new ones, run with BPTT_TRACE_EXPLORE=1 (a fresh random seed each run).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("explore" if os.environ.get("BPTT_TRACE_EXPLORE") else "repeatable")
 
 
 @pytest.fixture
