@@ -129,6 +129,7 @@ def training(
                     divergence("the gradient of", bw.grads, symbols)
                     or "the gradient norm overflowed"
                 )
+            first_pass = step == 1 and problem is not None  # θ as it started: no update yet
             scale = clip_scale(norm, config.clip) if problem is None else 1.0
             new = descend(p, bw.grads, config.lr, scale)
             # finite θ minus a finite step is NaN never, and infinite only by overflow: as
@@ -141,7 +142,7 @@ def training(
             yield DivergedEvent(
                 step=step,
                 quantity=problem,
-                message=diverged_message(step, problem, config.lr, first_pass=step == 1),
+                message=diverged_message(step, problem, config.lr, first_pass),
             )
             return
         if config.traced(step):
@@ -220,7 +221,7 @@ def diverged_message(step: int, problem: str, lr: float, first_pass: bool = Fals
     backward pass, ``first_pass``) it is the starting parameters', which no --lr changes."""
     if step == 0:  # before any update: the starting (loaded) parameters
         return f"cannot trace at step 0: {problem}; the model is beyond what float64 can follow"
-    if first_pass and not problem.startswith("the updated"):
+    if first_pass:
         return (
             f"cannot train at step 1: {problem} before any update; the starting parameters "
             "are beyond what float64 can follow (start from smaller weights)"
