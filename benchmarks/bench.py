@@ -72,14 +72,15 @@ def timed(step, budget: float = BUDGET, most: int = 1000, warm: bool = True) -> 
     return (time.perf_counter() - start) / n, n
 
 
-def engine_step(T, H, V, B, corpus):
+def engine_step(T, H, V, B, corpus, cell=RNN):
+    """Our untraced training step: forward, backward(record=False), update."""
     batch = make_batch(corpus, V - 1, "every")
-    state = {"p": init_params(RNN, V, H, np.random.default_rng(0))}
+    state = {"p": init_params(cell, V, H, np.random.default_rng(0))}
 
     def step() -> None:
         p = state["p"]
         # record=False: an untraced training step, as the command line takes it
-        bw = backward(RNN, p, batch, forward(RNN, p, batch), record=False)
+        bw = backward(cell, p, batch, forward(cell, p, batch), record=False)
         state["p"] = descend(p, bw.grads, LR, 1.0)
 
     return step
@@ -319,17 +320,8 @@ CELL_BUDGET = 12.0  # seconds of rounds per cell and grid point (at least 5 roun
 
 
 def cell_engine_step(name, T, H, V, B, corpus):
-    """Our untraced training step with a gated cell: forward, backward(record=False), update."""
-    cell = make_cell({"cell": name})
-    batch = make_batch(corpus, V - 1, "every")
-    state = {"p": init_params(cell, V, H, np.random.default_rng(0))}
-
-    def step() -> None:
-        p = state["p"]
-        bw = backward(cell, p, batch, forward(cell, p, batch), record=False)
-        state["p"] = descend(p, bw.grads, LR, 1.0)
-
-    return step
+    """Our untraced training step with a gated cell."""
+    return engine_step(T, H, V, B, corpus, make_cell({"cell": name}))
 
 
 def torch_targets(corpus, V, B, torch):
