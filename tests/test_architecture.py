@@ -4,11 +4,13 @@ Each layer may import only from the layers below it, and from itself without cyc
 
     1 foundation  errors.py, config.py, version.py    stdlib only
     2 core        core/ and its sub-packages           + NumPy
-    3 trace       trace/                               + NumPy
-    4 files       files/                               + NumPy
-    5 rendering   rendering/                           + NumPy, Rich
-    6 cli         cli/                                 + NumPy, Rich, Typer (and click)
-    7 facade      __init__.py, __main__.py             + NumPy
+    3 usercode    usercode/: checking a user's BPTT    + NumPy
+                  (layouts, catalogues, comparison)
+    4 trace       trace/                               + NumPy
+    5 files       files/                               + NumPy
+    6 rendering   rendering/                           + NumPy, Rich
+    7 cli         cli/                                 + NumPy, Rich, Typer (and click)
+    8 facade      __init__.py, __main__.py             + NumPy
 
 Every import counts, wherever it stands: at the top, inside a function, under
 `if TYPE_CHECKING:`. No module of the package may import another that (directly or not)
@@ -26,11 +28,12 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bptt_trace"
 
-LAYERS = ["foundation", "core", "trace", "files", "rendering", "cli", "facade"]
+LAYERS = ["foundation", "core", "usercode", "trace", "files", "rendering", "cli", "facade"]
 FOUNDATION = {"errors", "config", "version"}
 THIRD_PARTY: dict[str, set[str]] = {
     "foundation": set(),
     "core": {"numpy"},
+    "usercode": {"numpy"},
     "trace": {"numpy"},
     "files": {"numpy"},
     "rendering": {"numpy", "rich"},
@@ -203,7 +206,15 @@ def test_a_new_module_in_a_copy_of_the_package_is_caught(tmp_path: Path) -> None
     copy = tmp_path / "bptt_trace"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "core" / "some_new.py").write_text("from ..cli.app import run\n", encoding="utf-8")
+    (copy / "core" / "engine_check.py").write_text(
+        "from ..usercode.compare import compare\n", encoding="utf-8"
+    )
+    (copy / "usercode" / "shown.py").write_text("from ..rendering import theme\n", encoding="utf-8")
     new = set(check_layers(copy)) - set(check_layers(PACKAGE))
     assert new == {
-        "bptt_trace.core.some_new:1 (core) imports bptt_trace.cli.app (cli): a higher layer"
+        "bptt_trace.core.some_new:1 (core) imports bptt_trace.cli.app (cli): a higher layer",
+        "bptt_trace.core.engine_check:1 (core) imports bptt_trace.usercode.compare (usercode): "
+        "a higher layer",
+        "bptt_trace.usercode.shown:1 (usercode) imports bptt_trace.rendering.theme (rendering): "
+        "a higher layer",
     }

@@ -132,6 +132,7 @@ def trace_command(
     init: o.Init = None,
     layout: o.LayoutChoice = "rows",
     compare: o.Compare = None,
+    grads_transposed: o.GradsTransposed = False,
     diff: o.Diff = None,
     tolerance: o.Tolerance = 1e-9,
     schema: o.Schema = False,

@@ -31,6 +31,9 @@ class CheckRequest:
     target: str | None
     json_out: bool
     hidden: int | None = None
+    cell: str = "rnn"
+    reset_after: bool = False
+    grads_transposed: bool = False
     others: tuple[str, ...] = ()
     """Options given that these modes do not use (refused)."""
 
@@ -75,6 +78,9 @@ def from_options(options: dict[str, Any]) -> int:
             target=options["target"],
             json_out=options["json_out"],
             hidden=options["hidden"],
+            cell=value("cell"),
+            reset_after=options.get("reset_after", False),
+            grads_transposed=options["grads_transposed"],
             others=tuple(
                 "--" + name.replace("_", "-")
                 for name, default in UNUSED.items()
@@ -132,9 +138,12 @@ def compare(req: CheckRequest) -> int:
         req.loss,
         target,
         (f"--init {req.init}", f"--compare {req.compare}"),
+        req.cell,
+        req.reset_after,
+        req.grads_transposed,
     )
     if req.json_out:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        print(json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False))
     else:
         from ..rendering.compare import compare_view
         from ..rendering.renderer import make_console

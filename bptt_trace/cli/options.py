@@ -157,6 +157,15 @@ Compare = Annotated[
         CHECK, "Check your gradients (.npz) of --init's weights; exit 1 if they differ.", "FILE"
     ),
 ]
+GradsTransposed = Annotated[
+    bool,
+    flag(
+        CHECK,
+        "Your code stores each gradient matrix of --compare transposed to its weight "
+        "(a square one too): compare them so.",
+        "--grads-transposed",
+    ),
+]
 Diff = Annotated[
     tuple[Path, Path] | None,
     option(CHECK, "Compare two traces event by event; exit 1 if they differ.", "A B"),

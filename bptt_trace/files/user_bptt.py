@@ -16,20 +16,18 @@ from typing import Any
 import numpy as np
 
 from ..config import EOS
-from ..core.batch import make_batch
-from ..core.cells.declaration import Params
-from ..core.cells.rnn import VanillaRNN
-from ..core.compare import NAME_TOLERANCE, TOLERANCE, compare
-from ..core.comparison import Comparison
+from ..core.cells.declaration import Param, Params
 from ..core.model import declared
 from ..core.tokens import build_vocab, tokenize
 from ..errors import InputError
-from .layouts import checked, hidden_size, sources, user_shape
+from ..usercode.arrays import Reader, extras, tolerance_for
+from ..usercode.compare import UserNumbers, compare
+from ..usercode.comparison import Comparison
+from ..usercode.forward_check import Setup
+from ..usercode.layouts import refusal
 
 MAX_ENTRIES = 50_000_000
 """Largest array read from a user's file, in entries (the model size limit)."""
-FLOAT32_TOLERANCE = 1e-4
-"""float32 keeps about 7 digits, which add up over time steps: its verdicts use this."""
 
 
 def read_npz(path: Path, option: str) -> dict[str, np.ndarray]:
@@ -88,57 +86,20 @@ def vocabulary(
     return tokens
 
 
-def user_params(
-    arrays: Mapping[str, np.ndarray], layout: str, vocab: list[str], where: str
-) -> Params:
-    """The tool's parameters from the user's weights: each key checked, then transposed and
-    summed as the layout says."""
-    found = sources(arrays, layout, where, "weights")
-    dims = {"V": len(vocab), "H": hidden_size(arrays, found, where)}
-    specs = {spec.name: spec for spec in declared(VanillaRNN())}
-    params: Params = {}
-    for source in found:
-        shape, letters = user_shape(specs[source.name], source, dims)
-        letters += f", |vocab| = {dims['V']} ({' '.join(vocab[:6])}{' …' if dims['V'] > 6 else ''})"
-        values = [checked(arrays[k], k, shape, letters, where) for k in source.keys]
-        total = np.sum(values, axis=0)
-        params[source.name] = total.T if source.transpose else total
+def user_params(arrays: Mapping[str, np.ndarray], setup: Setup, layout: str, where: str) -> Params:
+    """The tool's parameters from the user's weights: each key checked, then sliced,
+    transposed and summed as the layout says."""
+    refused = refusal(setup.cell, layout, setup.reset_after)
+    if refused:
+        raise InputError(f"--layout {layout} with --cell {setup.cell}: {refused}")
+    reader = Reader(setup.cell, layout, setup.reset_after, where, "weights")
+    dims = {"V": len(setup.vocab), "H": reader.hidden(arrays, reader.sources(arrays))}
+    params, _ = reader.read(arrays, specs_of(setup), dims)
     return params
 
 
-def user_grads(
-    arrays: Mapping[str, np.ndarray], layout: str, dims: dict[str, int], where: str
-) -> dict[str, np.ndarray]:
-    """The user's gradients by parameter name; a matrix may be in either layout (a
-    convention, reported), so it is transposed as the layout says and left so."""
-    found = sources(arrays, layout, where, "gradients")
-    specs = {spec.name: spec for spec in declared(VanillaRNN())}
-    grads = {}
-    for source in found:
-        shape, letters = user_shape(specs[source.name], source, dims)
-        values = [checked(arrays[k], k, shape, letters, where, True) for k in source.keys]
-        for key, other in zip(source.keys[1:], values[1:], strict=True):
-            if other.shape != values[0].shape or not np.allclose(other, values[0], 1e-12, 0):
-                raise InputError(
-                    f"{where}: {key} differs from {source.keys[0]}; both are ∂L/∂b "
-                    "(the biases add up to b), so save the same gradient"
-                )
-        grads[source.name] = values[0].T if source.transpose else values[0]
-    return grads
-
-
-def extras(
-    arrays: Mapping[str, np.ndarray], T: int, H: int, sentences: int, where: str
-) -> tuple[np.ndarray | None, float | None]:
-    """The optional ``dh`` (T×H, one sentence) and ``loss`` of a gradients file."""
-    dh = loss = None
-    if "dh" in arrays:
-        if sentences != 1:
-            raise InputError(f"{where}: dh is for a one-sentence input; give one sentence")
-        dh = checked(arrays["dh"], "dh", (T, H), "T×H: ∂L/∂hₜ for t = 1 … T", where)
-    if "loss" in arrays:
-        loss = float(checked(np.asarray(arrays["loss"]).reshape(()), "loss", (), "a number", where))
-    return dh, loss
+def specs_of(setup: Setup) -> dict[str, Param]:
+    return {spec.name: spec for spec in declared(setup.make_cell())}
 
 
 def compare_arrays(
@@ -150,31 +111,51 @@ def compare_arrays(
     loss: str = "last",
     target: str = EOS,
     where: tuple[str, str] = ("weights", "gradients"),
+    cell: str = "rnn",
+    reset_after: bool = False,
+    grads_transposed: bool = False,
 ) -> Comparison:
     """Your gradients ``grads`` of your weights ``weights`` (NumPy arrays by key, in
-    ``layout``) on ``sentences`` against the trace's: the result of ``--compare``."""
+    ``layout``) on ``sentences`` against the trace's: the result of ``--compare``.
+    ``grads_transposed``: your code stores every gradient matrix transposed to its weight."""
     weights = {k: np.asarray(v) for k, v in weights.items()}
     grads = {k: np.asarray(v) for k, v in grads.items()}
     corpus = [tokenize(sentences)] if isinstance(sentences, str) else sentences
     if not corpus or not all(corpus):
         raise InputError("give at least one non-empty sentence")
     vocab = vocabulary(weights, corpus, target, where[0])
-    params = user_params(weights, layout, vocab, where[0])
-    dims = {"V": len(vocab), "H": params["W_h"].shape[0]}
-    user = user_grads(grads, layout, dims, where[1])
-    index = {token: i for i, token in enumerate(vocab)}
-    batch = make_batch([[index[t] for t in s] for s in corpus], index[target], loss)
-    dh, user_loss = extras(grads, batch.T, dims["H"], len(corpus), where[1])
-    single = [a.dtype == np.float32 for a in grads.values() if a.dtype.kind == "f"]
-    tol, name_tol = (FLOAT32_TOLERANCE,) * 2 if any(single) else (TOLERANCE, NAME_TOLERANCE)
-    return compare(params, batch, activation, user, dh, user_loss, tol, name_tol)
+    setup = Setup(
+        cell=cell,
+        activation=activation,
+        reset_after=reset_after,
+        corpus=tuple(tuple(s) for s in corpus),
+        vocab=tuple(vocab),
+        vocab_given="vocab" in weights,
+        target=target,
+        loss=loss,
+    )
+    params = user_params(weights, setup, layout, where[0])
+    T = setup.batch().T
+    dims = {"V": len(vocab), "H": params["V"].shape[0]}
+    tolerance, dtype = tolerance_for(grads, T)
+    reader = Reader(cell, layout, reset_after, where[1], "gradients", tolerance)
+    user, flipped = reader.read(grads, specs_of(setup), dims, True, grads_transposed)
+    found = extras(grads, T, dims["H"], len(corpus), cell, where[1])
+    mine = UserNumbers(user, found, () if grads_transposed else flipped)
+    return compare(setup, params, mine, tolerance, dtype)
 
 
 def load_init(
-    path: Path, layout: str, corpus: list[list[str]], target: str
+    path: Path,
+    layout: str,
+    corpus: list[list[str]],
+    target: str,
+    cell: str = "rnn",
+    reset_after: bool = False,
 ) -> tuple[Params, list[str]]:
     """--init: the user's weights as the tool's parameters, and the vocabulary."""
     where = f"--init {path}"
     arrays = read_npz(path, "--init")
     vocab = vocabulary(arrays, corpus, target, where)
-    return user_params(arrays, layout, vocab, where), vocab
+    setup = Setup(cell, "tanh", reset_after, (), tuple(vocab), True, target, "last")
+    return user_params(arrays, setup, layout, where), vocab

@@ -1,15 +1,23 @@
-"""The view of ``--compare``: conventions, per-parameter differences, where ∂L/∂hₜ departs, and
-the catalogued mistake that reproduces the user's numbers."""
+"""The view of ``--compare``: the forward pass first, then the gradients against the trace's,
+the conventions that reproduce them, the catalogued mistake that does, or where they part."""
 
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..core.comparison import Candidate, Comparison
+from ..core.cells import make_cell
+from ..core.model import declared
+from ..usercode.comparison import Candidate, Comparison, ForwardCheck, Where
 from .tables import noted_table
 
-SYMBOLS = {"W": "W", "W_h": "Wʰ", "b": "b", "V": "V", "b_output": "b_output", "dh": "∂L/∂hₜ"}
+FLOWS = {"dh": "∂L/∂hₜ", "dc": "∂L/∂cₜ"}
+
+
+def symbols(cell: str) -> dict[str, str]:
+    """Each parameter's table symbol, and the flows'."""
+    found = {spec.name: spec.symbol for spec in declared(make_cell({"cell": cell}))}
+    return {**found, "b_h_n": "bʰ_n", **FLOWS}
 
 
 def sci(x: float) -> str:
@@ -17,10 +25,13 @@ def sci(x: float) -> str:
 
 
 def compare_view(result: Comparison) -> RenderableType:
+    names = symbols(result.cell)
     parts: list[RenderableType] = []
+    forward = result.forward
+    if forward is not None and not forward.matches:
+        return Group(*forward_lines(forward))
     for convention in result.conventions:
-        factor = f" (factor {convention.factor:.6g})" if convention.factor is not None else ""
-        parts.append(Text(f"convention {convention.id}: {convention.text}{factor}", "note"))
+        parts.append(Text(f"convention {convention.id}: {convention.text}", "note"))
     table = noted_table(
         "Your gradients against the trace's"
         + (" (after undoing the conventions)" if result.conventions else ""),
@@ -28,78 +39,162 @@ def compare_view(result: Comparison) -> RenderableType:
         "max |difference|",
         "max relative",
         "",
-        caption=f"Relative to the largest |entry| of either; the verdict at {result.tolerance:g}.",
+        caption=f"Relative to the largest |entry| of either; the verdict at {result.tolerance:g} "
+        f"(your arrays are {result.dtype}).",
     )
     fit = result.reference
     for name, rel in fit.max_rel.items():
-        ok = rel <= result.tolerance
+        ok = rel <= result.tolerance and name not in result.transposed
         table.add_row(
-            Text(SYMBOLS.get(name, name), "label"),
+            Text(names.get(name, name), "label"),
             sci(fit.max_abs[name]),
             sci(rel),
             Text("✓ matches" if ok else "✗ differs", "status.ok" if ok else "status.bad"),
         )
     parts.append(table)
-    if result.loss is not None:
-        loss = result.loss
+    if forward is not None and forward.user_loss is not None:
+        said = f"; {forward.explained_by[0]}" if forward.explained_by else ""
         parts.append(
             Text(
-                f"loss: yours {loss['user']:.10g}, the trace's {loss['trace']:.10g} "
-                f"(relative difference {sci(loss['rel'])})"
+                f"loss: yours {forward.user_loss:.10g}, the trace's {forward.trace_loss:.10g} "
+                f"(relative difference {sci(forward.rel or 0.0)}){said}: the forward passes agree"
             )
         )
-    if result.where is not None:
-        parts.append(where_text(result))
-    parts.append(verdict_text(result))
+    if not result.matches:
+        parts += [where_text(name, w, result) for name, w in result.where.items()]
+    parts.append(verdict_text(result, names))
     return Group(*parts)
 
 
-def where_text(result: Comparison) -> Text:
-    where = result.where
-    assert where is not None
-    if where.t is None:
-        return Text(
-            "where: your ∂L/∂hₜ agrees with the trace's at every t; the difference is in "
-            "the contributions to the gradients, not in the flow back"
+def forward_lines(forward: ForwardCheck) -> list[Text]:
+    """The forward verdict: the forward pass differs, and what reproduces the user's numbers."""
+    if forward.user_loss is not None:
+        head = (
+            f"✗ the forward pass differs, not BPTT: your loss {forward.user_loss:.10g}, the "
+            f"trace's {forward.trace_loss:.10g} (relative difference {sci(forward.rel or 0.0)})"
         )
-    part = (
-        "its part from the output at t (ŷₜ − yₜ)·Vᵀ"
-        if where.part == "the output at t"
-        else f"its part from step {where.t + 1} (∂L/∂a{where.t + 1}·Wʰᵀ)"
-    )
+    else:
+        head = "✗ the forward pass differs, not BPTT: your gradients are those of another model"
+    lines = [Text(head, "status.bad")]
+    if not forward.explained_by:
+        lines.append(
+            Text(
+                "  no option tried reproduces your loss: check the activation, --loss last or "
+                "every, a mean or a sum over sentences and time steps, --target, the token order "
+                "and the output layer",
+                "note",
+            )
+        )
+        return lines
+    for said in forward.explained_by:
+        lines.append(Text(f"  reproduced with: {said}"))
+    if forward.gradients_then == "match":
+        lines.append(Text("  and then your gradients ✓ match: run again with it", "note"))
+    elif forward.gradients_then == "differs":
+        lines.append(
+            Text("  your gradients still differ then: run again with it to see where", "note")
+        )
+    return lines
+
+
+def where_text(name: str, where: Where, result: Comparison) -> Text:
+    flow = FLOWS[name]
+    t = where.t
+    if t is None:
+        return Text(
+            f"where: your {flow} agrees with the trace's at every t; the difference is in the "
+            "contributions to the gradients, not in the flow back"
+        )
+    part = f"its part at t = {t} itself" if where.part == "at t" else f"its part from step {t + 1}"
     return Text(
-        f"where: your ∂L/∂hₜ first departs at t = {where.t} (from T down; relative "
-        f"difference {sci(where.rel)}): {part} is off"
+        f"where: your {flow} first departs at t = {t} (from T down; relative difference "
+        f"{sci(where.rel)}): {part} is off"
     )
 
 
-def verdict_text(result: Comparison) -> RenderableType:
+def verdict_text(result: Comparison, names: dict[str, str]) -> RenderableType:
     if result.matches:
         return Text("✓ match: your BPTT gives the trace's gradients", "status.ok")
+    if result.transposed:
+        lines = [
+            Text(
+                f"✗ your ∂L/∂{names.get(n, n)} is the transpose of the trace's: {names.get(n, n)} "
+                "is square, so θ − α·∂L/∂θ would update it the wrong way round",
+                "status.bad",
+            )
+            for n in result.transposed
+        ]
+        lines.append(
+            Text(
+                "  if your code stores its gradients transposed on purpose, add --grads-transposed",
+                "note",
+            )
+        )
+        return Group(*lines)
     if result.named:
         lines = [candidate_text(c) for c in result.named]
         if result.same_numbers:
-            names = ", ".join(c.variant.id for c in result.named)
+            ids = ", ".join(c.variant.id for c in result.named)
             lines.append(
                 Text(
-                    f"{names} give the same numbers on this input: either explains "
-                    "them; try a longer sentence to tell them apart",
+                    f"{ids} give the same numbers on this input: either explains them; try a "
+                    "longer sentence to tell them apart",
                     "note",
                 )
             )
         return Group(Text("✗ differs", "status.bad"), *lines)
     rows = [
         Text(
-            "✗ differs: no single catalogued mistake explains your numbers "
-            "(several at once?); the best partial matches per parameter:",
+            "✗ differs: no single catalogued mistake reproduces your numbers (several at once?)",
             "status.bad",
         )
     ]
-    rows += [Text(f"  {SYMBOLS.get(n, n)}: {', '.join(ids)}") for n, ids in result.partial.items()]
-    if result.ranking:
-        best = ", ".join(f"{c.variant.id} ({sci(c.fit.worst)})" for c in result.ranking[:3])
-        rows.append(Text(f"  nearest overall: {best}", "note"))
+    rows += location_lines(result, names)
+    rows += [
+        Text(f"  ∂L/∂{names.get(n, n)} alone is reproduced by: {', '.join(ids)}")
+        for n, ids in result.partial.items()
+    ]
+    if result.nearest:
+        near = ", ".join(f"{c.variant.id} ({sci(c.fit.worst)})" for c in result.nearest)
+        rows.append(Text(f"  nearest (within 10 %): {near}", "note"))
+    else:
+        rows.append(Text("  no catalogued mistake is close (within 10 %)", "note"))
     return Group(*rows)
+
+
+def location_lines(result: Comparison, names: dict[str, str]) -> list[Text]:
+    lines = []
+    for name, loc in result.locations.items():
+        shown = ", ".join(loc.labels) + (" …" if loc.differ > len(loc.labels) else "")
+        what = "entries" if loc.row_sums_match is None else "rows"
+        text = f"  ∂L/∂{names.get(name, name)}: {what} {shown} differ ({loc.differ} of {loc.of})"
+        if loc.row_sums_match:
+            text += "; summed over its rows it matches: the right contributions in the wrong rows"
+        elif loc.column_sums_match:
+            text += "; each row's sum matches: the contributions are spread differently in a row"
+        lines.append(Text(text))
+    gates = gate_summary(result)
+    if gates:
+        lines.append(Text(f"  {gates}"))
+    return lines
+
+
+def gate_summary(result: Comparison) -> str:
+    """For a gated cell: which gates' parameters differ."""
+    if result.cell == "rnn":
+        return ""
+    gates = {"lstm": "ifgo", "gru": "zrn"}[result.cell]
+    differing = {
+        g
+        for name in result.reference.differing(result.tolerance)
+        for g in gates
+        if name.endswith(f"_{g}")
+    }
+    if not differing:
+        return ""
+    agree = [g for g in gates if g not in differing]
+    text = f"the gates that differ: {', '.join(g for g in gates if g in differing)}"
+    return text + (f"; {', '.join(agree)} match" if agree else "")
 
 
 def candidate_text(c: Candidate) -> Text:

@@ -59,27 +59,63 @@ def test_correct_gradients_match(tmp_path: Path, capsys) -> None:
     g, dh = hand_bptt(w, [IDS], EOS)
     code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE)
     assert code == 0 and result["verdict"] == "match" and result["conventions"] == []
-    assert result["where"]["t"] is None and result["named"] == []
+    assert result["where"] == {} and result["named"] == [] and result["dtype"] == "float64"
 
 
-@pytest.mark.parametrize("factor", [0.5, 1 / 6, -1.0, 3.0])
-def test_a_constant_factor_is_a_convention(factor: float, tmp_path: Path, capsys) -> None:
+def test_a_flipped_sign_is_a_convention(tmp_path: Path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS)
+    code, result = run(tmp_path, capsys, w, {k: -v for k, v in g.items()}, SENTENCE)
+    assert code == 0 and result["verdict"] == "match"
+    [convention] = result["conventions"]
+    assert convention["id"] == "scale--1" and convention["factor"] == -1.0
+
+
+@pytest.mark.parametrize("factor", [0.5, 1 / 6, 3.0, 1 + 1e-6])
+def test_a_factor_no_code_has_is_no_convention(factor: float, tmp_path: Path, capsys) -> None:
+    """A factor that merely brings the numbers nearer explains nothing: it is not fitted."""
     w = weights()
     g, _ = hand_bptt(w, [IDS], EOS)
     code, result = run(tmp_path, capsys, w, {k: factor * v for k, v in g.items()}, SENTENCE)
-    assert code == 0 and result["verdict"] == "match"
-    [convention] = result["conventions"]
-    assert convention["id"].startswith("scale-") and convention["factor"] == pytest.approx(factor)
+    assert code == 1 and result["verdict"] == "differs" and result["conventions"] == []
+    assert all(c["factor"] == 1.0 for c in result["named"] + result["nearest"])
 
 
-def test_a_transposed_layout_is_a_convention(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("mode", ["last", "every"])
+def test_a_sum_over_sentences_is_a_convention(mode: str, tmp_path: Path, capsys) -> None:
     w = weights()
-    g, _ = hand_bptt(w, [IDS], EOS)
-    code, result = run(tmp_path, capsys, w, {k: v.T for k, v in g.items()}, SENTENCE)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat\ncat sat\n")
+    g, _ = hand_bptt(w, [IDS, [1, 2]], EOS, mode=mode)
+    summed = {k: 2.0 * v for k, v in g.items()}  # the loss summed over the 2 sentences
+    code, result = run(tmp_path, capsys, w, summed, "--file", str(corpus), "--loss", mode)
     assert code == 0
     [convention] = result["conventions"]
-    assert convention["id"] == "transposed-layout"
-    assert set(convention["params"]) == {"W", "W_h", "V"}
+    assert convention["factor"] == 2.0 and "summed over the 2 sentences" in convention["text"]
+
+
+def test_a_transposed_square_gradient_is_never_a_match(tmp_path: Path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS)
+    code, result = run(tmp_path, capsys, w, {**g, "W_h": g["W_h"].T}, SENTENCE)
+    assert code == 1 and result["verdict"] == "differs" and result["transposed"] == ["W_h"]
+    assert result["conventions"] == []
+
+
+def test_a_transposed_layout_is_a_convention_when_the_shapes_tell(tmp_path, capsys) -> None:
+    """W and V are not square: their shape says they are transposed. Wʰ is square: only
+    --grads-transposed says so."""
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS)
+    turned = {k: v.T for k, v in g.items()}
+    code, result = run(tmp_path, capsys, w, turned, SENTENCE)
+    assert code == 1 and result["transposed"] == ["W_h"]
+    code, result = run(tmp_path, capsys, w, turned, SENTENCE, "--grads-transposed")
+    assert code == 0 and result["verdict"] == "match" and result["conventions"] == []
+    code, result = run(tmp_path, capsys, w, {**turned, "W_h": g["W_h"]}, SENTENCE)
+    assert code == 0
+    [convention] = result["conventions"]
+    assert convention["id"] == "transposed-layout" and set(convention["keys"]) == {"W", "V"}
 
 
 MISTAKES = [
@@ -111,8 +147,8 @@ def test_each_mistake_is_named_with_its_first_time_step(mistake, numbers, tmp_pa
     code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE)
     assert code == 1 and result["verdict"] == "differs"
     named = {c["mistake"] for c in result["named"]}
-    assert mistake in named, result["ranking"][:2]
-    assert result["where"]["t"] == first_departure(dh, right_dh)
+    assert mistake in named, result["nearest"][:2]
+    assert result["where"]["dh"]["t"] == first_departure(dh, right_dh)
     best = next(c for c in result["named"] if c["mistake"] == mistake)
     for key, value in numbers.items():
         if key == "shift":
@@ -139,7 +175,7 @@ def test_dh_tells_apart_mistakes_with_the_same_gradients(tmp_path, capsys):
     code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE)
     assert code == 1
     assert {c["id"] for c in result["named"]} == {"missing-dh-next", "truncated-1"}
-    assert result["where"] == {"t": 5, "part": "step t+1", "max_rel": 1.0}
+    assert result["where"] == {"dh": {"t": 5, "part": "step t+1", "max_rel": 1.0}}
 
 
 @pytest.mark.parametrize("mode", ["last", "every"])
@@ -160,6 +196,9 @@ def test_two_mistakes_at_once_get_no_single_name(tmp_path: Path, capsys) -> None
     assert code == 1 and result["named"] == []
     assert result["partial"]["W_h"] == ["h-t-for-h-prev"]
     assert result["partial"]["b"] == ["bias-gradient-missing"]
+    assert result["nearest"] == []  # each is 100 % off in the other's gradient
+    assert set(result["locations"]) == {"W_h", "b"}
+    assert result["locations"]["b"]["differ"] == H  # every entry of ∂L/∂b is 0
 
 
 def test_the_text_names_the_mistake_and_the_equations(tmp_path: Path, capsys) -> None:

@@ -20,12 +20,12 @@ from typing import Literal
 
 import numpy as np
 
-from .activations import Activation
-from .batch import Batch
-from .bptt import Forward, truncated_bptt
-from .cells.declaration import Params
-from .cells.rnn import VanillaRNN
-from .output import log_softmax, logits
+from ..core.activations import Activation
+from ..core.batch import Batch
+from ..core.bptt import Forward, truncated_bptt
+from ..core.cells.declaration import Params
+from ..core.cells.rnn import VanillaRNN
+from ..core.output import log_softmax, logits
 
 Derivative = Literal["right", "missing", "pre-activation", "twice", "before", "after"]
 
@@ -50,11 +50,13 @@ class Knobs:
 
 @dataclass(frozen=True)
 class Result:
-    """The gradients, ∂L/∂hₜ (B, T+1, H), row t for time step t, and the loss."""
+    """The gradients, ∂L/∂hₜ (B, T+1, H), row t for time step t, the loss, and for the LSTM
+    ∂L/∂cₜ (B, T+1, H)."""
 
     grads: Params
     dh: np.ndarray
     loss: float
+    dc: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

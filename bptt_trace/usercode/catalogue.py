@@ -7,7 +7,7 @@ step) lists its variants, some read off the user's gradients.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ class Variant:
     switches, and the equation as the user's numbers then imply it."""
 
     id: str
-    knobs: Knobs
+    knobs: Any  # the switches of the cell's mistaken pass (mistakes.Knobs, GatedKnobs)
     implied: str
     numbers: dict[str, Any] = field(default_factory=dict)
 
@@ -70,8 +70,6 @@ def kept_step(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
 def runs(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
     """n from the user's numbers: how many times ∂L/∂b (cell) is the right one, at least 2."""
     reference = backprop(ctx, Knobs()).grads
-    ratios = [_ratio(user.get(name), reference[name]) for name in ("W", "W_h", "b")]
-    found = {round(r) for r in ratios if r is not None and 1.5 <= r <= 1e6}
     return [
         Variant(
             "not-reset",
@@ -79,14 +77,31 @@ def runs(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
             f"∂L/∂W, ∂L/∂Wʰ, ∂L/∂b = {n} × their sum over t (carried over {n} runs)",
             {"runs": n},
         )
-        for n in sorted(found | {2})
+        for n in ratio_counts(user, reference, ("W", "W_h", "b"))
     ]
 
 
-def _ratio(user: np.ndarray | None, ref: np.ndarray) -> float | None:
-    if user is None or user.shape != ref.shape or not np.any(ref):
-        return None
-    return float(np.vdot(user, ref) / np.vdot(ref, ref))
+def ratio_counts(
+    user: Mapping[str, np.ndarray], reference: Mapping[str, np.ndarray], names: Iterable[str]
+) -> list[int]:
+    """The whole numbers n ≥ 2 that the user's gradients of ``names`` are of the right ones
+    (least squares), and 2."""
+    found = {2}
+    for name in names:
+        mine, ref = user.get(name), reference[name]
+        if mine is None or mine.shape != ref.shape or not np.any(ref):
+            continue
+        r = float(np.vdot(mine, ref) / np.vdot(ref, ref))
+        if 1.5 <= r <= 1e6:
+            found.add(round(r))
+    return sorted(found)
+
+
+def clip_bound(p: Mapping[str, np.ndarray], user: Mapping[str, np.ndarray]) -> float | None:
+    """C for elementwise clipping, from the user's numbers: their largest |entry|."""
+    grads = [g for name, g in user.items() if name in p and g.size]
+    C = max((float(np.abs(g).max()) for g in grads), default=0.0)
+    return C if C > 0 else None
 
 
 def truncation(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
@@ -103,9 +118,8 @@ def truncation(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
 
 def clip(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
     """C from the user's numbers: the largest |entry| of their gradients."""
-    grads = [g for name, g in user.items() if name in ctx.p and g.size]
-    C = max((float(np.abs(g).max()) for g in grads), default=0.0)
-    if not C > 0:
+    C = clip_bound(ctx.p, user)
+    if C is None:
         return []
     return [
         Variant(

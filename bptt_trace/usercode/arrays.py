@@ -1,0 +1,214 @@
+"""A user's arrays (weights, gradients, ``dh``, ``dc``, ``loss``) as the tool's parameters and
+quantities: every key found and checked (a float array of the shape its layout says, finite)
+before use, then sliced, transposed and summed as the layout says.
+
+The tolerance of the verdict follows the dtype of the user's gradients: float64 keeps about 16
+digits, float32 about 7, which add up over the time steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.cells.declaration import Param, Params
+from ..errors import InputError
+from .layouts import LAYOUTS, Part, Source, described, expected_shape
+
+FLOAT64_TOLERANCE = 1e-9
+"""float64 gradients: relative to the largest |entry| of either array."""
+FLOAT32_TOLERANCE = 1e-5
+"""float32 gradients: about 80 float32 ulps (2⁻²³ ≈ 1.2e-7) of the largest entry ..."""
+FLOAT32_PER_STEP = 1e-6
+"""... or 1e-6 per time step past 10, since rounding adds up along the sentence."""
+
+EXTRA = {
+    "weights": ("vocab", "format", "format_version", "config"),
+    "gradients": ("dh", "dc", "loss"),
+}
+"""Keys that a weights or gradients file may hold besides the parameters (a model saved with
+--save is a weights file)."""
+
+
+def tolerance_for(arrays: Mapping[str, np.ndarray], T: int) -> tuple[float, str]:
+    """The verdict's tolerance for gradients of these dtypes, and the dtype it is for."""
+    if any(a.dtype.kind == "f" and a.dtype.itemsize < 8 for a in arrays.values()):
+        return max(FLOAT32_TOLERANCE, FLOAT32_PER_STEP * T), "float32"
+    return FLOAT64_TOLERANCE, "float64"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Reads one file's arrays in a layout, for a cell."""
+
+    cell: str
+    layout: str
+    reset_after: bool
+    where: str
+    kind: str
+    tolerance: float = FLOAT64_TOLERANCE
+    """Within this relative difference, the parts of one gradient (torch's two biases) agree."""
+
+    def fail(self, text: str) -> InputError:
+        what = described(self.cell, self.layout, self.reset_after)
+        return InputError(f"{self.where}: {text}; the {self.layout} layout reads {what}")
+
+    def sources(self, arrays: Mapping[str, np.ndarray]) -> list[Source]:
+        """The sources of every parameter; InputError for missing or unknown keys."""
+        plain = {key.removesuffix(":0"): key for key in arrays if key not in EXTRA[self.kind]}
+        try:
+            found = LAYOUTS[self.layout](self.cell, self.reset_after)(list(plain))
+        except ValueError as err:
+            raise self.fail(str(err)) from None
+        found = [
+            Source(s.name, tuple(_rekeyed(p, plain.get(p.key, p.key)) for p in s.parts))
+            for s in found
+        ]
+        used = list(dict.fromkeys(p.key for s in found for p in s.parts))
+        missing = [k for k in used if k not in arrays]
+        if missing:
+            raise self.fail(f"lacks {', '.join(missing)}")
+        unknown = sorted(set(plain.values()) - set(used))
+        if unknown:
+            raise InputError(
+                f"{self.where}: holds keys the {self.layout} layout of the {self.cell} does not "
+                f"use: {', '.join(unknown)}; leave them out (extra keys allowed: "
+                f"{', '.join(EXTRA[self.kind])})"
+            )
+        return found
+
+    def hidden(self, arrays: Mapping[str, np.ndarray], found: list[Source]) -> int:
+        """H, from the first recurrent matrix."""
+        part = next(s.parts[0] for s in found if s.name.startswith("W_h"))
+        shape = arrays[part.key].shape
+        if len(shape) != 2 or min(shape) < 1 or max(shape) != part.blocks * min(shape):
+            raise InputError(
+                f"{self.where}: {part.key} has shape {shape}, expected "
+                f"{'×'.join(expected_shape(part, ('H', 'H')))} (the recurrent matrix)"
+            )
+        return min(shape)
+
+    def read(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        specs: Mapping[str, Param],
+        dims: Mapping[str, int],
+        either_way: bool = False,
+        transposed: bool = False,
+    ) -> tuple[Params, tuple[str, ...]]:
+        """Every parameter, checked, and the keys that were given transposed (by their shape:
+        ``either_way``; all matrices: ``transposed``). A gradient's parts must agree."""
+        out: Params = {}
+        flipped: list[str] = []
+        for source in self.sources(arrays):
+            values = []
+            for part in source.parts:
+                letters = expected_shape(part, specs[source.name].shape)
+                value, turned = self.checked(arrays[part.key], part, letters, dims, either_way)
+                if turned or (transposed and value.ndim == 2):
+                    value = value.T
+                    flipped.append(part.key)
+                values.append(select(value, part))
+            out[source.name] = self.combined(source, values)
+        return {name: out[name] for name in specs if name in out}, tuple(dict.fromkeys(flipped))
+
+    def combined(self, source: Source, values: list[np.ndarray]) -> np.ndarray:
+        if self.kind == "weights" or len(values) == 1:
+            return np.sum(values, axis=0)
+        first, *others = values
+        scale = max(float(np.abs(v).max(initial=0.0)) for v in values)
+        for part, other in zip(source.parts[1:], others, strict=True):
+            if float(np.abs(other - first).max(initial=0.0)) > self.tolerance * scale:
+                raise InputError(
+                    f"{self.where}: {part.key} differs from {source.parts[0].key} beyond "
+                    f"{self.tolerance:g} relative; both hold ∂L/∂{source.name} (the biases add "
+                    "up), so save the same gradient"
+                )
+        return np.mean(values, axis=0)  # their mean is ∂L/∂b
+
+    def checked(
+        self,
+        array: np.ndarray,
+        part: Part,
+        letters: tuple[str, ...],
+        dims: Mapping[str, int],
+        either_way: bool,
+    ) -> tuple[np.ndarray, bool]:
+        """The key's array as float64 (and whether it was given transposed), or InputError
+        naming the key and the shape expected."""
+        shape = tuple(size(letter, dims) for letter in letters)
+        turned = either_way and len(shape) == 2 and shape[0] != shape[1]
+        turned = turned and array.shape == shape[::-1]
+        if (
+            array.dtype.kind != "f"
+            or array.dtype.itemsize > 8
+            or not (array.shape == shape or turned)
+        ):
+            names = "×".join("|vocab|" if s == "V" else s for s in letters)
+            raise InputError(
+                f"{self.where}: {part.key} has shape {array.shape} ({array.dtype}), expected "
+                f"{shape} float16/32/64 ({names}, |vocab| = {dims['V']}, H = {dims['H']}); "
+                "save it in the layout that --layout names (or add a vocab array of the file's "
+                "tokens)"
+            )
+        if not np.isfinite(array).all():
+            raise InputError(
+                f"{self.where}: {part.key} holds NaN or infinite values; save finite numbers"
+            )
+        return np.asarray(array, dtype=np.float64), turned
+
+
+def _rekeyed(part: Part, key: str) -> Part:
+    return Part(key, part.transpose, part.block, part.blocks, part.row)
+
+
+def size(letter: str, dims: Mapping[str, int]) -> int:
+    """A dimension written as in the declarations: "V", "H", "4H", "2"."""
+    if letter.isdigit():
+        return int(letter)
+    factor = int(letter[:-1]) if len(letter) > 1 else 1
+    return factor * dims[letter[-1]]
+
+
+def select(value: np.ndarray, part: Part) -> np.ndarray:
+    """The part of a key's array that is one parameter: its row, transposed, its block."""
+    if part.row is not None:
+        value = value[part.row]
+    if part.transpose:
+        value = value.T
+    if part.blocks == 1:
+        return value
+    width = value.shape[-1] // part.blocks
+    return value[..., part.block * width : (part.block + 1) * width]
+
+
+def extras(
+    arrays: Mapping[str, np.ndarray], T: int, H: int, sentences: int, cell: str, where: str
+) -> dict[str, np.ndarray | float]:
+    """The optional ``dh`` (T×H), ``dc`` (T×H, the LSTM's ∂L/∂cₜ) and ``loss`` (a number)."""
+    found: dict[str, np.ndarray | float] = {}
+    for key in ("dh", "dc"):
+        if key not in arrays:
+            continue
+        if key == "dc" and cell != "lstm":
+            raise InputError(f"{where}: dc is the LSTM's ∂L/∂cₜ; leave it out for the {cell}")
+        if sentences != 1:
+            raise InputError(f"{where}: {key} is for a one-sentence input; give one sentence")
+        part = Part(key)
+        reader = Reader(cell, "rows", False, where, "gradients")
+        found[key], _ = reader.checked(
+            arrays[key], part, ("T", "H"), {"T": T, "H": H, "V": 0}, False
+        )
+    if "loss" in arrays:
+        loss = np.asarray(arrays["loss"])
+        if loss.size != 1 or loss.dtype.kind not in "fiu" or loss.dtype.itemsize > 8:
+            raise InputError(
+                f"{where}: loss should be one number (loss=loss.item()), not an array of shape "
+                f"{loss.shape} ({loss.dtype})"
+            )
+        if not np.isfinite(loss).all():
+            raise InputError(f"{where}: loss is not a finite number; save loss.item()")
+        found["loss"] = float(loss.reshape(()))
+    return found

@@ -1,0 +1,266 @@
+"""Check a user's BPTT: forward first, then their gradients against the trace's, the
+conventions that reproduce them, the catalogued mistake that does, or where they part.
+
+1. Forward first: with the user's ``loss``, a loss the trace does not reproduce (at any of
+   the known reductions) is a forward difference: the alternatives that reproduce it are
+   named (``forward_check``), and no gradient is fitted.
+2. The gradients at the known factors (``fit.known_factors``): all within the tolerance is a
+   match, the factor (if not 1) a convention. A square gradient that is the transpose of the
+   trace's is never a match.
+3. Otherwise the catalogue of the cell: every mistake that reproduces every number is named;
+   with none, and no loss to go by, the forward alternatives' gradients are tried; then where
+   the numbers differ, and the mistakes within 10 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..core.bptt import Backward, backward, forward
+from ..core.cells.declaration import Params
+from ..core.cells.lstm import parts
+from .catalogue import CATALOGUE, Mistake
+from .comparison import NEAR, Candidate, Comparison, Convention, ForwardCheck, Where
+from .fit import Fit, fit, known_factors, relative
+from .forward_check import Setup, alternatives, reproducing
+from .gated_catalogue import INSIDE
+from .gated_catalogue import catalogue as gated_catalogue
+from .gated_mistakes import GatedContext, gated_backprop, with_mistake
+from .mistakes import Context, Result, backprop
+from .where import departure, locations
+
+SAME = 1e-12
+"""Two computed sets this close are the same numbers."""
+
+
+@dataclass(frozen=True)
+class UserNumbers:
+    """What the user's files hold, as the tool's quantities: gradients by parameter name,
+    ``dh``/``dc`` (T×H) and ``loss`` if given, and the keys given transposed by their shape."""
+
+    grads: dict[str, np.ndarray]
+    extras: Mapping[str, Any]
+    transposed_keys: tuple[str, ...] = ()
+
+    def quantities(self) -> dict[str, np.ndarray]:
+        flows = {k: np.asarray(v) for k, v in self.extras.items() if k in ("dh", "dc")}
+        return {**self.grads, **flows}
+
+
+def quantities(
+    bw: Backward | Result, cell: str, wanted: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
+    """The gradients, and the flows the user gave (sentence 0's, t = 1 … T)."""
+    out = dict(bw.grads)
+    if isinstance(bw, Backward):
+        H = bw.dh_from_output.shape[2]
+        dh = bw.dh_from_output + bw.from_next[..., :H]
+        dc = parts(bw.delta, 5)[4] if cell == "lstm" else None
+    else:
+        dh, dc = bw.dh, bw.dc
+    if "dh" in wanted:
+        out["dh"] = dh[0, 1:]
+    if "dc" in wanted and dc is not None:
+        out["dc"] = dc[0, 1:]
+    return out
+
+
+def compare(setup: Setup, p: Params, mine: UserNumbers, tolerance: float, dtype: str) -> Comparison:
+    """The user's numbers ``mine`` of the loss of ``setup`` at ``p``, against the trace's."""
+    cell, batch = setup.make_cell(), setup.batch()
+    fw = forward(cell, p, batch)
+    bw = backward(cell, p, batch, fw)
+    user = mine.quantities()
+    computed = quantities(bw, setup.cell, user)
+    factors = known_factors(batch)
+    base = {"cell": setup.cell, "dtype": dtype, "tolerance": tolerance}
+    fwd = None
+    if "loss" in mine.extras:
+        fwd, factors = forward_first(setup, p, mine, bw.loss, factors, tolerance)
+        if not fwd.matches:
+            return Comparison(**base, reference=fit(user, computed, tolerance), forward=fwd)
+    allowed = tuple(factors)
+    reference = fit(user, computed, tolerance, allowed)
+    if reference.worst <= tolerance:
+        return Comparison(
+            **base,
+            reference=reference,
+            forward=fwd,
+            conventions=conventions(reference, mine, factors),
+        )
+    transposed = square_transposes(user, computed, reference, tolerance)
+    if transposed:
+        turned = {**user, **{n: user[n].T for n in transposed}}
+        if fit(turned, computed, tolerance, (reference.factor,)).worst <= tolerance:
+            return Comparison(**base, reference=reference, forward=fwd, transposed=transposed)
+    candidates = ranked(setup, p, batch, user, computed, tolerance, allowed)
+    named = [c for c in candidates if c.fit.worst <= tolerance]
+    if not named and fwd is None:
+        fwd = by_gradients(setup, p, user, tolerance, allowed)
+        if fwd is not None:
+            return Comparison(**base, reference=reference, forward=fwd)
+    best = named[0].fit if named else reference
+    differing = reference.differing(tolerance)
+    grads = [n for n in differing if n in bw.grads]
+    return Comparison(
+        **base,
+        reference=reference,
+        forward=fwd,
+        conventions=conventions(best, mine, factors) if named else [],
+        transposed=transposed,
+        named=named,
+        nearest=[] if named else [c for c in candidates if c.fit.worst <= NEAR][:3],
+        partial={} if named else partial(differing, candidates, tolerance),
+        locations={}
+        if named
+        else locations(user, computed, reference.factor, grads, tolerance, setup.vocab),
+        where=flows_departing(bw, setup.cell, user, best.factor, tolerance),
+    )
+
+
+def forward_first(
+    setup: Setup,
+    p: Params,
+    mine: UserNumbers,
+    trace_loss: float,
+    factors: dict[float, str],
+    tol: float,
+) -> tuple[ForwardCheck, dict[float, str]]:
+    """The user's loss against the trace's: the reduction that reproduces it (the gradients are
+    then compared at that factor, either sign), or the alternatives that do."""
+    user_loss = float(mine.extras["loss"])
+    rel = relative(np.array(user_loss), np.array(trace_loss))
+    for factor, text in factors.items():
+        if factor > 0 and relative(np.array(user_loss), np.array(factor * trace_loss)) <= tol:
+            kept = {c: t for c, t in factors.items() if abs(c) == factor}
+            return ForwardCheck(user_loss, trace_loss, rel, True, [text] if text else []), kept
+    found = reproducing(setup, p, user_loss, factors, tol)
+    said = []
+    for alt, factor in found:
+        words = alt.options(setup) + ([factors[factor]] if factors[factor] else [])
+        said.append(", ".join(words))
+    then = None
+    if found:
+        alt, factor = found[0]
+        then = (
+            "match"
+            if alt_gradients_fit(alt, p, mine.quantities(), tol, (factor, -factor))
+            else "differs"
+        )
+    return ForwardCheck(user_loss, trace_loss, rel, False, list(dict.fromkeys(said)), then), factors
+
+
+def alt_gradients_fit(
+    alt: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
+) -> bool:
+    cell, batch = alt.make_cell(), alt.batch()
+    bw = backward(cell, p, batch, forward(cell, p, batch))
+    return fit(user, quantities(bw, alt.cell, user), tol, factors).worst <= tol
+
+
+def by_gradients(
+    setup: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
+) -> ForwardCheck | None:
+    """Without a loss: the alternatives whose full BPTT gives every one of the user's numbers."""
+    said = [
+        ", ".join(alt.options(setup))
+        for alt in alternatives(setup, targets=False)
+        if alt_gradients_fit(alt, p, user, tol, tuple(known_factors(alt.batch())))
+    ]
+    if not said:
+        return None
+    return ForwardCheck(None, None, None, False, said, "match")
+
+
+def partial(names: list[str], candidates: list[Candidate], tol: float) -> dict[str, list[str]]:
+    """For each differing quantity, the mistakes that reproduce it alone (several mistakes at
+    once may each explain a part)."""
+    found = {n: [c.variant.id for c in candidates if c.fit.max_rel[n] <= tol] for n in names}
+    return {n: ids for n, ids in found.items() if ids}
+
+
+def conventions(best: Fit, mine: UserNumbers, factors: Mapping[float, str]) -> list[Convention]:
+    """The conventions that, undone, let every number match: a known factor, a layout."""
+    found = []
+    if best.factor != 1.0:
+        found.append(Convention(f"scale-{best.factor:g}", factors[best.factor], factor=best.factor))
+    if mine.transposed_keys:
+        keys = mine.transposed_keys
+        found.append(
+            Convention(
+                "transposed-layout",
+                f"{', '.join(keys)} given transposed (told by the shape)",
+                keys=keys,
+            )
+        )
+    return found
+
+
+def square_transposes(
+    user: Mapping[str, np.ndarray], computed: Mapping[str, np.ndarray], ref: Fit, tol: float
+) -> list[str]:
+    """The square gradients that differ and are the transpose of the trace's."""
+    return [
+        n
+        for n in ref.differing(tol)
+        if user[n].ndim == 2
+        and user[n].shape[0] == user[n].shape[1]
+        and relative(user[n], ref.factor * computed[n].T) <= tol
+    ]
+
+
+def flows_departing(
+    bw: Backward, cell: str, user: Mapping[str, np.ndarray], factor: float, tol: float
+) -> dict[str, Where]:
+    """Where the user's ∂L/∂hₜ (and ∂L/∂cₜ) first depart, from T down (shown only when
+    something differs)."""
+    H = bw.dh_from_output.shape[2]
+    found: dict[str, Where] = {}
+    if "dh" in user:
+        own, nxt = bw.dh_from_output[0, 1:], bw.from_next[0, 1:, :H]
+        found["dh"] = departure(user["dh"], factor * own, factor * nxt, tol)
+    if "dc" in user and cell == "lstm":
+        nxt = bw.from_next[0, 1:, H:]
+        dc = parts(bw.delta, 5)[4][0, 1:]
+        found["dc"] = departure(user["dc"], factor * (dc - nxt), factor * nxt, tol)
+    return found
+
+
+def ranked(
+    setup: Setup,
+    p: Params,
+    batch: Any,
+    user: Mapping[str, np.ndarray],
+    computed: Mapping[str, np.ndarray],
+    tol: float,
+    factors: tuple[float, ...],
+) -> list[Candidate]:
+    """Every catalogued mistake that changes the numbers on this input, its best variant only,
+    the best fitting first."""
+    mistakes, run, ctx = catalogue_of(setup, p, batch)
+    found: list[Candidate] = []
+    for mistake in mistakes:
+        tried = []
+        for variant in mistake.variants(ctx, user):
+            numbers = quantities(run(ctx, variant.knobs), setup.cell, user)
+            if all(relative(numbers[n], computed[n]) <= SAME for n in numbers):
+                continue  # the trace's own numbers on this input
+            tried.append(Candidate(mistake, variant, fit(user, numbers, tol, factors)))
+        if tried:
+            found.append(min(tried, key=lambda c: c.fit.worst))
+    return sorted(found, key=lambda c: c.fit.worst)
+
+
+def catalogue_of(
+    setup: Setup, p: Params, batch: Any
+) -> tuple[tuple[Mistake, ...], Callable[[Any, Any], Result], Any]:
+    """The cell's mistakes, the mistaken pass that runs them, and its context."""
+    if setup.cell == "rnn":
+        return CATALOGUE, backprop, Context.of(p, batch, setup.activation)
+    cell = setup.make_cell()
+    inside = {id_: with_mistake(cell, id_) for id_, *_ in INSIDE[setup.cell]}
+    return gated_catalogue(setup.cell), gated_backprop, GatedContext.of(cell, inside, p, batch)

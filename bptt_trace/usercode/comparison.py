@@ -1,0 +1,184 @@
+"""The result of checking a user's BPTT (``compare.compare``), and its JSON form.
+
+The JSON form is what ``--compare --json`` prints, one object (numbers always finite):
+
+    {"verdict": "match" | "differs", "cell", "dtype", "tolerance",
+     "forward": {"user_loss", "trace_loss", "rel", "matches", "explained_by": [option…],
+                 "gradients_then": "match" | "differs" | null} | null,
+     "conventions": [{"id": "scale-2" | "transposed-layout", "text", "factor"?, "keys"?}],
+     "quantities": {name: {"max_abs", "max_rel", "matches"}},
+     "transposed": [name…],                      square gradients given as the transpose
+     "named": [candidate…], "same_numbers": bool,  the mistakes that explain every number
+     "nearest": [candidate…],                      within 10 % when none explains them all
+     "partial": {name: [id…]},                    the mistakes that reproduce that gradient
+     "locations": {name: {"differ", "of", "labels", "row_sums_match", "column_sums_match"}},
+     "where": {name: {"t", "part", "max_rel"}}}    ∂L/∂hₜ (and ∂L/∂cₜ): where they depart
+
+A candidate is {"id": "truncated-2", "mistake": "truncated-K", "numbers": {"K": 2},
+"explanation", "should", "implied", "max_rel": {name: …}, "factor"}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalogue import Mistake, Variant
+from .fit import Fit
+
+NEAR = 0.1
+"""A mistake that reproduces no number within the tolerance is shown only this close."""
+
+
+@dataclass(frozen=True)
+class Convention:
+    id: str
+    text: str
+    factor: float | None = None
+    keys: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "text": self.text}
+        if self.factor is not None:
+            data["factor"] = self.factor
+        if self.keys:
+            data["keys"] = list(self.keys)
+        return data
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A catalogued mistake (its best variant) and how well it reproduces the user's numbers."""
+
+    mistake: Mistake
+    variant: Variant
+    fit: Fit
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.variant.id,
+            "mistake": self.mistake.id,
+            "numbers": self.variant.numbers,
+            "explanation": self.mistake.explanation,
+            "should": self.mistake.should,
+            "implied": self.variant.implied,
+            "max_rel": self.fit.max_rel,
+            "factor": self.fit.factor,
+        }
+
+
+@dataclass(frozen=True)
+class ForwardCheck:
+    """The user's loss against the trace's; when they differ, the options that reproduce it
+    and whether the gradients then match."""
+
+    user_loss: float | None  # None: no loss given, the gradients told
+    trace_loss: float | None
+    rel: float | None
+    matches: bool
+    explained_by: list[str] = field(default_factory=list)
+    gradients_then: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user_loss": self.user_loss,
+            "trace_loss": self.trace_loss,
+            "rel": self.rel,
+            "matches": self.matches,
+            "explained_by": self.explained_by,
+            "gradients_then": self.gradients_then,
+        }
+
+
+@dataclass(frozen=True)
+class Where:
+    """The first time step (from T down) at which the user's ∂L/∂hₜ (or ∂L/∂cₜ) departs, and
+    which part of it is off ("the output at t" or "step t+1")."""
+
+    t: int | None  # None: it agrees at every t
+    part: str | None
+    rel: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"t": self.t, "part": self.part, "max_rel": self.rel}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Which entries of a differing gradient differ: rows (tokens, for W) or gates."""
+
+    differ: int
+    of: int
+    labels: list[str]
+    row_sums_match: bool | None
+    column_sums_match: bool | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "differ": self.differ,
+            "of": self.of,
+            "labels": self.labels,
+            "row_sums_match": self.row_sums_match,
+            "column_sums_match": self.column_sums_match,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    cell: str
+    dtype: str
+    tolerance: float
+    reference: Fit
+    forward: ForwardCheck | None = None
+    conventions: list[Convention] = field(default_factory=list)
+    transposed: list[str] = field(default_factory=list)
+    named: list[Candidate] = field(default_factory=list)
+    nearest: list[Candidate] = field(default_factory=list)
+    partial: dict[str, list[str]] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    where: dict[str, Where] = field(default_factory=dict)
+
+    @property
+    def matches(self) -> bool:
+        forward_ok = self.forward is None or self.forward.matches
+        return forward_ok and not self.transposed and self.reference.worst <= self.tolerance
+
+    @property
+    def verdict(self) -> str:
+        return "match" if self.matches else "differs"
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything matches (after the conventions), 1 when something differs."""
+        return 0 if self.matches else 1
+
+    @property
+    def same_numbers(self) -> bool:
+        """Several mistakes named: they give the same numbers on this input."""
+        return len(self.named) > 1
+
+    def to_json(self) -> dict[str, Any]:
+        fit = self.reference
+        return {
+            "verdict": self.verdict,
+            "cell": self.cell,
+            "dtype": self.dtype,
+            "tolerance": self.tolerance,
+            "forward": None if self.forward is None else self.forward.to_json(),
+            "conventions": [c.to_json() for c in self.conventions],
+            "quantities": {
+                name: {
+                    "max_abs": fit.max_abs[name],
+                    "max_rel": rel,
+                    "matches": rel <= self.tolerance,
+                }
+                for name, rel in fit.max_rel.items()
+            },
+            "transposed": self.transposed,
+            "named": [c.to_json() for c in self.named],
+            "same_numbers": self.same_numbers,
+            "nearest": [c.to_json() for c in self.nearest],
+            "partial": self.partial,
+            "locations": {name: loc.to_json() for name, loc in self.locations.items()},
+            "where": {name: w.to_json() for name, w in self.where.items()},
+        }

@@ -1,0 +1,206 @@
+"""The catalogue of classic hand-written BPTT mistakes of the LSTM and the GRU, by identifier:
+those inside the cell (``gated_mistakes``), then those every cell can make (the output's
+gradient, truncation, '=' for '+=', accumulators not reset, clipping, a bias left out)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from .catalogue import MAX_K, Mistake, Variant, clip_bound, ratio_counts
+from .gated_mistakes import GatedContext, GatedKnobs, gated_backprop
+
+INSIDE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "lstm": (
+        (
+            "cell-path-missing",
+            "the cell path is left out: ∂L/∂cₜ₋₁ lacks fₜ ⊙ ∂L/∂cₜ",
+            "∂L/∂cₜ = ∂L/∂cₜ₊₁ ⊙ fₜ₊₁ + ∂L/∂hₜ ⊙ oₜ ⊙ (1 − tanh²(cₜ))",
+            "∂L/∂cₜ = ∂L/∂hₜ ⊙ oₜ ⊙ (1 − tanh²(cₜ)) (from hₜ only)",
+        ),
+        (
+            "tanh-c-derivative-missing",
+            "the derivative of tanh is left out on the way from hₜ to cₜ",
+            "∂L/∂cₜ from hₜ = ∂L/∂hₜ ⊙ oₜ ⊙ (1 − tanh²(cₜ))",
+            "∂L/∂cₜ from hₜ = ∂L/∂hₜ ⊙ oₜ",
+        ),
+        (
+            "gate-derivative-missing",
+            "σ′ is taken as 1 in the gates i, f, o",
+            "∂L/∂a_i = ∂L/∂cₜ ⊙ gₜ ⊙ iₜ(1 − iₜ), and so for f and o",
+            "∂L/∂a_i = ∂L/∂cₜ ⊙ gₜ, and so for f and o",
+        ),
+        (
+            "hidden-path-missing",
+            "nothing flows into hₜ₋₁ through the gates",
+            "∂L/∂hₜ₋₁ = Σ_gates ∂L/∂a_gate·Wʰ_gateᵀ",
+            "∂L/∂hₜ₋₁ = 0 (only the cell path carries the gradient back)",
+        ),
+        (
+            "forget-gate-gradient-missing",
+            "the forget gate gets no gradient",
+            "∂L/∂a_f = ∂L/∂cₜ ⊙ cₜ₋₁ ⊙ fₜ(1 − fₜ)",
+            "∂L/∂a_f = 0",
+        ),
+    ),
+    "gru": (
+        (
+            "reset-path-missing",
+            "no gradient goes through the reset gate rₜ",
+            "∂L/∂a_r = ∂L/∂rₜ ⊙ rₜ(1 − rₜ)",
+            "∂L/∂a_r = 0",
+        ),
+        (
+            "update-gate-derivative-missing",
+            "σ′ is left out of the update gate's gradient",
+            "∂L/∂a_z = ∂L/∂hₜ ⊙ (hₜ₋₁ − h̃ₜ) ⊙ zₜ(1 − zₜ)",
+            "∂L/∂a_z = ∂L/∂hₜ ⊙ (hₜ₋₁ − h̃ₜ)",
+        ),
+        (
+            "gate-derivative-missing",
+            "σ′ is taken as 1 in the gates z and r",
+            "∂L/∂a_z = … ⊙ zₜ(1 − zₜ), ∂L/∂a_r = … ⊙ rₜ(1 − rₜ)",
+            "∂L/∂a_z and ∂L/∂a_r without σ′",
+        ),
+        (
+            "hidden-path-missing",
+            "nothing flows into hₜ₋₁ through the gates' matrices",
+            "∂L/∂hₜ₋₁ = ∂L/∂hₜ ⊙ zₜ + the flows through Wʰ_z, Wʰ_r and Wʰ_n",
+            "∂L/∂hₜ₋₁ = ∂L/∂hₜ ⊙ zₜ",
+        ),
+    ),
+}
+"""(id, what goes wrong, the equation as it should be, as the mistake has it) per cell."""
+
+
+def inside(id_: str, implied: str) -> Callable[..., list[Variant]]:
+    return lambda ctx, user: [Variant(id_, GatedKnobs(cell_mistake=id_), implied)]
+
+
+def truncation(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    return [
+        Variant(
+            f"truncated-{K}",
+            GatedKnobs(truncate=K),
+            f"each loss flows back through at most K = {K} steps",
+            {"K": K},
+        )
+        for K in range(1, min(ctx.batch.T - 1, MAX_K) + 1)
+    ]
+
+
+def kept_step(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    return [
+        Variant(
+            "overwrite-not-accumulate",
+            GatedKnobs(kept_step=which),
+            f"the cell's gradients = the {which} step's contribution only",
+            {"kept_step": which},
+        )
+        for which in ("first", "last")
+    ]
+
+
+def runs(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    reference = gated_backprop(ctx, GatedKnobs()).grads
+    names = [spec.name for spec in ctx.cell.params]
+    return [
+        Variant(
+            "not-reset",
+            GatedKnobs(runs=n),
+            f"the cell's gradients = {n} × their sum over t (carried over {n} runs)",
+            {"runs": n},
+        )
+        for n in ratio_counts(user, reference, names)
+    ]
+
+
+def clip(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    C = clip_bound(ctx.p, user)
+    if C is None:
+        return []
+    return [
+        Variant(
+            f"elementwise-clip-{C:.6g}",
+            GatedKnobs(clip=C),
+            f"every entry of every gradient clipped to [−C, C], C = {C:.6g}",
+            {"C": C},
+        )
+    ]
+
+
+def zero_biases(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    cell = tuple(spec.name for spec in ctx.cell.params if spec.name.startswith("b"))
+    return [
+        Variant(
+            "bias-gradient-missing",
+            GatedKnobs(zero_grads=names),
+            " and ".join(f"∂L/∂{n} = 0" for n in names),
+            {"missing": list(names)},
+        )
+        for names in (cell, ("b_output",), (*cell, "b_output"))
+    ]
+
+
+COMMON: tuple[Mistake, ...] = (
+    Mistake(
+        "softmax-missing-minus-one",
+        "the − 1 at the target is left out of the softmax gradient",
+        "∂L/∂oₜ = ŷₜ − yₜ",
+        lambda ctx, user: [
+            Variant("softmax-missing-minus-one", GatedKnobs(minus_one=False), "∂L/∂oₜ = ŷₜ")
+        ],
+    ),
+    Mistake(
+        "sign-flipped",
+        "the gradient entering the recurrence from the output has the wrong sign",
+        "∂L/∂hₜ from the output = (ŷₜ − yₜ)·Vᵀ",
+        lambda ctx, user: [
+            Variant(
+                "sign-flipped",
+                GatedKnobs(output_sign=-1.0),
+                "∂L/∂hₜ from the output = (yₜ − ŷₜ)·Vᵀ",
+            )
+        ],
+    ),
+    Mistake(
+        "truncated-K",
+        "truncated BPTT: each loss flows back through at most K steps",
+        "full BPTT: each loss flows back to t = 1",
+        truncation,
+    ),
+    Mistake(
+        "overwrite-not-accumulate",
+        "'=' where '+=' belongs: a cell gradient keeps only one step's contribution",
+        "∂L/∂θ = Σₜ (step t's contribution)",
+        kept_step,
+    ),
+    Mistake(
+        "not-reset",
+        "the cell's gradient accumulators are not reset between runs",
+        "∂L/∂θ ← 0 before each run",
+        runs,
+    ),
+    Mistake(
+        "elementwise-clip-C",
+        "every entry of the gradients is clipped to [−C, C]",
+        "the gradients unclipped",
+        clip,
+    ),
+    Mistake(
+        "bias-gradient-missing",
+        "a bias gradient is left at zero",
+        "each bias's gradient = Σₜ its gate's ∂L/∂a",
+        zero_biases,
+    ),
+)
+
+
+def catalogue(cell: str) -> tuple[Mistake, ...]:
+    """The mistakes of a gated cell, inside the cell first."""
+    own = tuple(
+        Mistake(id_, explanation, should, inside(id_, implied))
+        for id_, explanation, should, implied in INSIDE[cell]
+    )
+    return own + COMMON
