@@ -1,0 +1,172 @@
+"""--compare checks the forward pass first: a user's loss that another activation, --loss,
+--target or token order reproduces is a forward difference, named with the option, and no
+convention or BPTT mistake is fitted to it. The users' numbers come from the tests' own
+independent computations (tests/oracles.py, tests/mistaken_bptt.py). And float32 gradients
+are judged at float32's precision."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mistaken_bptt import hand_bptt
+from oracles import corpus_loss
+
+from bptt_trace.cli.app import main
+
+SENTENCE = "the cat sat on the mat"
+TOKENS = ["the", "cat", "sat", "on", "mat", "<eos>"]
+IDS, EOS, H = [0, 1, 2, 3, 0, 4], 5, 4
+
+
+def weights(seed: int = 3) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    shapes = {"W": (6, H), "W_h": (H, H), "b": (H,), "V": (H, 6), "b_output": (6,)}
+    return {k: rng.normal(0.0, 0.6, size=s) for k, s in shapes.items()}
+
+
+def run(tmp_path: Path, capsys, w: dict, g: dict, *args: str) -> tuple[int, dict]:
+    np.savez(tmp_path / "w.npz", **w)
+    np.savez(tmp_path / "g.npz", **g)
+    capsys.readouterr()
+    code = main(
+        [*args, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz"), "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert err == "", err
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"{token} is not JSON")
+
+    return code, json.loads(out, parse_constant=refuse)
+
+
+def no_fitting(result: dict) -> None:
+    """A forward difference: nothing of BPTT is fitted to it."""
+    assert result["verdict"] == "differs" and result["forward"]["matches"] is False
+    assert result["conventions"] == [] and result["named"] == [] and result["nearest"] == []
+
+
+def test_a_relu_network_compared_as_tanh_names_the_activation(tmp_path, capsys) -> None:
+    w = weights()
+    loss = corpus_loss(w, [IDS], EOS, "last", "relu")  # the user's forward pass: ReLU
+    tanh_grads, _ = hand_bptt(w, [IDS], EOS)  # any gradients: the loss tells first
+    code, result = run(tmp_path, capsys, w, {**tanh_grads, "loss": loss}, SENTENCE)
+    assert code == 1
+    no_fitting(result)
+    assert result["forward"]["explained_by"] == ["--activation relu"]
+    assert result["forward"]["user_loss"] == loss
+    trace = corpus_loss(w, [IDS], EOS, "last", "tanh")
+    assert result["forward"]["trace_loss"] == pytest.approx(trace, rel=1e-12)
+    shown = abs(loss - trace) / max(abs(loss), abs(trace))  # the two losses shown
+    assert result["forward"]["rel"] == pytest.approx(shown, rel=1e-12)
+
+
+def test_a_loss_over_every_step_names_loss_every(tmp_path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS, mode="every")
+    loss = corpus_loss(w, [IDS], EOS, "every", "tanh")
+    code, result = run(tmp_path, capsys, w, {**g, "loss": loss}, SENTENCE)
+    assert code == 1
+    no_fitting(result)
+    assert result["forward"]["explained_by"] == ["--loss every"]
+    assert result["forward"]["gradients_then"] == "match"
+    code, result = run(tmp_path, capsys, w, {**g, "loss": loss}, SENTENCE, "--loss", "every")
+    assert code == 0 and result["forward"]["matches"] is True
+
+
+@pytest.mark.parametrize("with_loss", [True, False])
+def test_the_users_own_token_order_names_the_vocab_array(with_loss, tmp_path, capsys) -> None:
+    order = sorted(TOKENS)  # the user's rows: tokens in sorted order
+    w = weights()
+    ids = [order.index(TOKENS[i]) for i in IDS]
+    g, _ = hand_bptt(w, [ids], order.index("<eos>"))
+    extra = {"loss": corpus_loss(w, [ids], order.index("<eos>"), "last", "tanh")}
+    code, result = run(tmp_path, capsys, w, {**g, **(extra if with_loss else {})}, SENTENCE)
+    assert code == 1
+    no_fitting(result)
+    [said] = result["forward"]["explained_by"]
+    assert "vocab" in said and repr(order[0]) in said
+    code, result = run(tmp_path, capsys, {**w, "vocab": np.array(order)}, g, SENTENCE)
+    assert code == 0 and result["verdict"] == "match"
+
+
+def test_another_target_is_named(tmp_path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], TOKENS.index("mat"))
+    loss = corpus_loss(w, [IDS], TOKENS.index("mat"), "last", "tanh")
+    code, result = run(tmp_path, capsys, w, {**g, "loss": loss}, SENTENCE)
+    assert code == 1
+    no_fitting(result)
+    assert result["forward"]["explained_by"] == ["--target mat"]
+
+
+def test_a_loss_nothing_reproduces_says_so(tmp_path, capsys) -> None:
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS)
+    code, result = run(tmp_path, capsys, w, {**g, "loss": 123.0}, SENTENCE)
+    assert code == 1
+    no_fitting(result)
+    assert result["forward"]["explained_by"] == []
+
+
+def test_the_forward_verdict_on_screen(tmp_path, capsys) -> None:
+    w = weights()
+    loss = corpus_loss(w, [IDS], EOS, "last", "relu")
+    g, _ = hand_bptt(w, [IDS], EOS)
+    np.savez(tmp_path / "w.npz", **w)
+    np.savez(tmp_path / "g.npz", **g, loss=loss)
+    capsys.readouterr()
+    code = main([SENTENCE, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 1
+    assert "the forward pass differs, not BPTT" in out and "--activation relu" in out
+    assert "✓ match" not in out and "convention" not in out and "mistake" not in out
+
+
+def float32_case(seed: int) -> tuple[dict, dict]:
+    """Weights stored as float32, and their exact gradients rounded to float32 (what a
+    float32 implementation gives, up to its own rounding)."""
+    w = {k: v.astype(np.float32) for k, v in weights(seed).items()}
+    g, _ = hand_bptt({k: v.astype(np.float64) for k, v in w.items()}, [IDS], EOS)
+    return w, {k: v.astype(np.float32) for k, v in g.items()}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_float32_gradients_are_judged_at_float32s_precision(seed, tmp_path, capsys) -> None:
+    w, g = float32_case(seed)
+    rng = np.random.default_rng(seed)
+    # a float32 computation's rounding: a few ulps on every entry
+    noisy = {k: v * (1 + rng.uniform(-8, 8, v.shape) * 2.0**-23) for k, v in g.items()}
+    code, result = run(
+        tmp_path, capsys, w, {k: v.astype(np.float32) for k, v in noisy.items()}, SENTENCE
+    )
+    assert code == 0 and result["dtype"] == "float32" and result["tolerance"] == 1e-5
+    wrong = {**g, "W_h": g["W_h"] * np.float32(1.001)}  # 1e-3 off: a real difference
+    code, result = run(tmp_path, capsys, w, wrong, SENTENCE)
+    assert code == 1
+
+
+def test_torch_biases_that_differ_by_float32_rounding_are_one_gradient(tmp_path, capsys) -> None:
+    w, g = float32_case(0)
+    state = {
+        "rnn.weight_ih_l0": w["W"].T,
+        "rnn.weight_hh_l0": w["W_h"].T,
+        "rnn.bias_ih_l0": w["b"] / 2,
+        "rnn.bias_hh_l0": w["b"] / 2,
+        "fc.weight": w["V"].T,
+        "fc.bias": w["b_output"],
+    }
+    ulp = np.spacing(np.abs(g["b"]).max())
+    grads = {
+        "rnn.weight_ih_l0": g["W"].T,
+        "rnn.weight_hh_l0": g["W_h"].T,
+        "rnn.bias_ih_l0": g["b"],
+        "rnn.bias_hh_l0": (g["b"] + ulp).astype(np.float32),  # one float32 rounding step
+        "fc.weight": g["V"].T,
+        "fc.bias": g["b_output"],
+    }
+    code, result = run(tmp_path, capsys, state, grads, SENTENCE, "--layout", "torch")
+    assert code == 0 and result["verdict"] == "match"
