@@ -80,15 +80,20 @@ class Reader:
         return found
 
     def hidden(self, arrays: Mapping[str, np.ndarray], found: list[Source]) -> int:
-        """H, from the first recurrent matrix."""
+        """H, from the first recurrent matrix (its shape also tells another cell's file)."""
         part = next(s.parts[0] for s in found if s.name.startswith("W_h"))
         shape = arrays[part.key].shape
-        if len(shape) != 2 or min(shape) < 1 or max(shape) != part.blocks * min(shape):
-            raise InputError(
-                f"{self.where}: {part.key} has shape {shape}, expected "
-                f"{'×'.join(expected_shape(part, ('H', 'H')))} (the recurrent matrix)"
-            )
-        return min(shape)
+        if len(shape) == 2 and min(shape) >= 1 and max(shape) == part.blocks * min(shape):
+            return min(shape)
+        hint = ""
+        if len(shape) == 2 and min(shape) >= 1 and max(shape) % min(shape) == 0:
+            other = {1: "rnn", 4: "lstm", 3: "gru --reset-after"}.get(max(shape) // min(shape))
+            hint = f"; a file of another cell? try --cell {other}" if other else ""
+        raise InputError(
+            f"{self.where}: {part.key} has shape {shape}, expected "
+            f"{'×'.join(expected_shape(part, ('H', 'H')))} (the recurrent matrix of the "
+            f"{self.cell}){hint}"
+        )
 
     def read(
         self,
