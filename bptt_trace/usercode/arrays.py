@@ -116,14 +116,16 @@ class Reader:
                     value = value.T
                     flipped.append(part.key)
                 values.append(select(value, part))
-            out[source.name] = self.combined(source, values)
+            scale = max(float(np.abs(arrays[part.key]).max(initial=0.0)) for part in source.parts)
+            out[source.name] = self.combined(source, values, scale)
         return {name: out[name] for name in specs if name in out}, tuple(dict.fromkeys(flipped))
 
-    def combined(self, source: Source, values: list[np.ndarray]) -> np.ndarray:
+    def combined(self, source: Source, values: list[np.ndarray], scale: float) -> np.ndarray:
+        """A weight: the parts' sum. A gradient: their mean, once they agree within the
+        tolerance relative to the largest entry of their keys (``scale``)."""
         if self.kind == "weights" or len(values) == 1:
             return np.sum(values, axis=0)
         first, *others = values
-        scale = max(float(np.abs(v).max(initial=0.0)) for v in values)
         for part, other in zip(source.parts[1:], others, strict=True):
             if float(np.abs(other - first).max(initial=0.0)) > self.tolerance * scale:
                 raise InputError(
