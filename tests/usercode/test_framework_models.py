@@ -156,6 +156,25 @@ def test_rows_layout(name: str, tmp_path: Path) -> None:
     assert_matches({**case, "layout": "rows"}, tmp_path / "w.npz", tmp_path / "g.npz")
 
 
+@pytest.mark.parametrize(
+    "name", ["rnn-32-h5-long-every", "lstm-64-h5-long-every", "lstm-32-h5-long-every"]
+)
+def test_the_two_bias_gradients_may_part_by_rounding(name: str, tmp_path: Path) -> None:
+    """torch sums ∂L/∂bias_ih and ∂L/∂bias_hh in different orders: they are both ∂L/∂b, but
+    part by rounding (7.6e-8 of the largest entry in the stored rnn-32-h5-long-every). A gap of
+    32 ulps of the largest |entry| (1e-12 of a small entry in float64) is still the same
+    gradient."""
+    case = BY_NAME[name]
+    weights, grads = torch_arrays(case)
+    ih = grads["rnn.bias_ih_l0"]
+    signs = np.where(np.arange(ih.size) % 2 == 0, 1.0, -1.0).astype(ih.dtype)
+    grads["rnn.bias_hh_l0"] = ih + signs * (32 * np.finfo(ih.dtype).eps * np.abs(ih).max())
+    assert not np.array_equal(grads["rnn.bias_hh_l0"], ih)
+    np.savez(tmp_path / "w.npz", **weights)
+    np.savez(tmp_path / "g.npz", **grads)
+    assert_matches(case, tmp_path / "w.npz", tmp_path / "g.npz")
+
+
 def test_a_torch_gru_needs_reset_after() -> None:
     """nn.GRU applies the reset gate after the product: the tool's default GRU (Cho et al.'s)
     is another model, so comparing a torch GRU without --reset-after is bad input."""
