@@ -49,7 +49,8 @@ def assert_matches(case: dict[str, Any], weights: Path, grads: Path) -> None:
     proc = compare(case, weights, grads)
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert proc.returncode == 0, (case["name"], proc.returncode, out[-2000:], err)
-    assert "✓ match" in out and "Traceback" not in err, out[-2000:]
+    assert "✓ match: your BPTT gives the trace's gradients" in out, out[-2000:]
+    assert "Traceback" not in err, err
 
 
 def assert_verdict(case: dict[str, Any], weights: Path, grads: Path) -> None:
@@ -60,12 +61,13 @@ def assert_verdict(case: dict[str, Any], weights: Path, grads: Path) -> None:
     assert "Traceback" not in err, err
     assert codes == ((0, 0) if case["expect"] == "match" else (1, 1)), (codes, out[-2000:], err)
     result = strict_json(as_json.stdout.decode())
+    verdicts = [line for line in out.splitlines() if line.startswith(("✓", "✗"))]
     if case["expect"] == "match":
-        assert "✓ match" in out
+        assert verdicts == ["✓ match: your BPTT gives the trace's gradients"], out[-2000:]
         assert result["verdict"] == "match" and result["named"] == [], result
         assert result["forward"] is None or result["forward"]["matches"] is True, result
         return
-    assert "✓ match" not in out
+    assert verdicts and all(v.startswith("✗") for v in verdicts), out[-2000:]
     assert result["verdict"] == "differs"
     word = case["names"]
     assert word in out, (word, out[-2000:])
