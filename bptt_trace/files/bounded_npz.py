@@ -74,8 +74,8 @@ Header = tuple[zipfile.ZipInfo, tuple[int, ...], bool, np.dtype]
 def read_arrays(path: Path, where: str, policy: Policy, what: Callable[[bytes], str]) -> dict:
     """Every array of the .npz at ``path``, each checked before it is read; ``what`` names
     what a file that is not a zip archive holds, from its first bytes."""
-    try:
-        handle = path.open("rb")
+    try:  # without blocking: a FIFO would wait for a writer before it could be refused
+        handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
     except FileNotFoundError:
         raise InputError(f"{where}: no such file; {policy.fix}") from None
     except IsADirectoryError:
