@@ -6,9 +6,9 @@ a line is parsed, what its parse would hold is bounded from a count of its bytes
 (``held_bytes``): the events of a trace are held until it is shown, and JSON's containers cost
 far more than their text (``[],`` is 3 bytes and a list of about 60). A line, or the lines up to
 it, past ``MAX_TRACE_MEMORY`` is refused with its number before it is parsed. A trace this tool
-writes is bounded at about 3.2 bytes a byte of its text (and holds 1.5), so that one of up to
-240 MB is read, and the hostile lines that the bound refuses (``[],`` repeated: 25 bytes a byte)
-at once, before they fill the memory.
+writes is bounded at 3.2 to 4 bytes a byte of its text (and holds about 1.5), so that every
+one of up to 192 MiB is read (most up to the byte cap); hostile lines (``[],`` repeated: 25
+bytes a byte) are refused at once, before they fill the memory.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def parse_lines(lines: Iterator[tuple[int, bytes, bool]], where: str) -> list[Ev
             raise InputError(
                 f"{where}: line {number}: holding the trace up to this line would take about "
                 f"{held / 2**20:,.0f} MiB of memory, more than the limit of "
-                f"{MAX_TRACE_MEMORY >> 20:,} MiB (a trace written by bptt-trace takes about 3 "
+                f"{MAX_TRACE_MEMORY >> 20:,} MiB (a trace written by bptt-trace takes 3 to 4 "
                 "bytes a byte of its text); give a shorter trace written with --json or --output"
             )
         try:
