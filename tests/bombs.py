@@ -68,3 +68,28 @@ def zip_bomb(path: Path, shape: tuple[int, ...] = (20_000, 20_000)) -> None:
         deflated = packed.compress(raw) + packed.flush()
         members[f"{name}.npy"] = (deflated, len(raw), zlib.crc32(raw))
     write_zip(path, members)
+
+
+def lying_header(claimed: int, version: tuple[int, int] = (2, 0)) -> bytes:
+    """The start of a .npy whose header-length field claims ``claimed`` bytes (3 GiB: NumPy
+    reads that many before it checks anything), followed by a small real header."""
+    width = 2 if version == (1, 0) else 4
+    text = b"{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }\n"
+    return npy.MAGIC_PREFIX + bytes(version) + claimed.to_bytes(width, "little") + text
+
+
+def header_only_npz(path: Path, members: dict[str, bytes], compression: int = 8) -> None:
+    """An .npz of members that are only what is given (a header, perhaps a little data):
+    what each declares is never there, so a reader that checks headers first refuses it
+    having decompressed a few kilobytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def hostile_trace_line(unit: bytes, size: int) -> bytes:
+    """One JSON line of ``size`` bytes or a little less: ``unit`` repeated in a list."""
+    count = max(1, (size - 3) // (len(unit) + 1))
+    return b"[" + b",".join([unit] * count) + b"]\n"

@@ -1,5 +1,10 @@
 """Messages to the user on stderr: one line each. A leaf: nothing below the command line
-imports it; of the package it imports only the rendering layer's ``plural``.
+imports it; of the package it imports only the rendering layer's ``plural`` and ``visible``.
+
+Every line is escaped where it is printed: a message may quote what a file holds (a key of an
+.npz, a token, a path), and no character of it reaches the terminal as a control sequence
+(ESC, C1 controls, bidi overrides: ``theme.visible``), nor a newline that would make two lines
+of one.
 
 ``print`` looks ``sys.stderr`` up at each call, so that while the progress bar shows, a
 message goes above it. A closed stderr loses the message, and nothing else.
@@ -9,12 +14,17 @@ from __future__ import annotations
 
 import sys
 
-from ..rendering.theme import plural  # one plural, for the tables and the messages
+from ..rendering.theme import plural, visible  # one plural, one escape, tables and messages
+
+
+def one_line(text: str) -> str:
+    """``text`` as it may be shown: every unsafe character escaped, the newline too."""
+    return visible(text).replace("\n", "\\n")
 
 
 def _line(text: str) -> None:
     try:
-        print(f"bptt-trace: {text}", file=sys.stderr, flush=True)
+        print(f"bptt-trace: {one_line(text)}", file=sys.stderr, flush=True)
     except (OSError, ValueError):  # stderr is closed, or its terminal is gone
         pass
 

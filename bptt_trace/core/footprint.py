@@ -20,6 +20,9 @@ part in bytes (float64: 8 bytes an entry), with N tokens in buckets of P padded 
                  iterative norms and the blame matrices (``flow.HORIZON`` and
                  ``flow.MAX_LOSSES`` rows of the longest sentence)
 
+    events       with ``--detail full`` only: FULL_EVENT_BYTES × (number of parameters), the
+                 whole arrays of the update and gradient events as nested lists and JSON text
+
 ``benchmarks/estimate.py`` sets this against the peak resident memory of real runs.
 """
 
@@ -39,6 +42,11 @@ PARAMETER_COPIES = 14
 at --hidden 1000 to 3000 (θ, ∂L/∂θ, the new θ, the stacked gates, the events' summaries and
 their temporaries); one more for a margin."""
 
+FULL_EVENT_BYTES = 320
+"""Measured (BENCHMARKS.md, "The memory estimate by cell and detail"): ``--detail full`` adds
+220 to 265 bytes a parameter to the peak (rnn, lstm, gru at H = 256 and 1,000, 3 and 30 steps:
+the events' whole arrays as Python lists and JSON text); with a margin of 1.2."""
+
 WORK_ARRAYS = 10
 """The logits of a chunk and the tables' summaries of a block of time steps: about ten arrays
 of a chunk's size at once."""
@@ -51,8 +59,10 @@ def run_bytes(
     lengths: list[int],
     truncate: int | None = None,
     check: bool = False,
+    detail: str = "auto",
 ) -> dict[str, int]:
-    """The estimate by part, in bytes: parameters, forward, backward, work (see above)."""
+    """The estimate by part, in bytes: parameters, forward, backward, work, and with
+    ``detail`` "full" the events (see above)."""
     S, C, D, H = (
         cell.state_width(hidden),
         cell.cache_width(hidden),
@@ -72,11 +82,14 @@ def run_bytes(
     T, N = max(longest), int(sizes.sum())
     chunk = min(CHUNK_ENTRIES, N * (vocab_size + S))
     jacobians = min(EXACT_CHUNK, min(T, HORIZON) * S * S)
+    count = parameter_count(cell, vocab_size, hidden)
+    events = {"events": FULL_EVENT_BYTES * count} if detail == "full" else {}
     return {
-        "parameters": PARAMETER_COPIES * 8 * parameter_count(cell, vocab_size, hidden),
+        "parameters": PARAMETER_COPIES * 8 * count,
         "forward": (2 if check else 1) * positions * 8 * (S + C),
         "backward": positions * (8 * (H + S + D + 1) + 19)
         + ages * (S + D) * 16
         + bucket_tokens * 8 * (C + D + 4 * H),
         "work": 8 * (WORK_ARRAYS * chunk + 3 * jacobians + 4 * HORIZON * S + 2 * MAX_LOSSES * T),
+        **events,
     }

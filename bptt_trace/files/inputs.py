@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -82,10 +84,23 @@ def read_bytes(path: Path, option: str, wanted: str, limit: int = MAX_CORPUS_BYT
     """The bytes of ``path``, or of stdin for ``-``, at most ``limit`` of them;
     ``wanted`` says what belongs there."""
     where = f"{option} {path}"
+    with open_input(path, option, wanted) as handle:
+        try:
+            return read_capped(handle, where, limit)
+        except OSError as err:  # EISDIR on some systems, EIO on a bad disk
+            raise InputError(f"{where}: cannot be read ({reason(err)}); {fix(err)}") from None
+
+
+@contextmanager
+def open_input(path: Path, option: str, wanted: str) -> Iterator[BinaryIO]:
+    """``path`` open for reading, or stdin for ``-`` (left open); InputError, one line, for
+    a missing file, a folder, a name too long, a folder that cannot be entered…"""
+    where = f"{option} {path}"
     if str(path) == "-":
         if stdin_closed():
             raise InputError(f"{where}: stdin is closed; pipe {wanted} in, or give its path")
-        return read_capped(sys.stdin.buffer, where, limit)
+        yield sys.stdin.buffer
+        return
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -95,10 +110,7 @@ def read_bytes(path: Path, option: str, wanted: str, limit: int = MAX_CORPUS_BYT
     except OSError as err:
         raise InputError(f"{where}: cannot be read ({reason(err)}); {fix(err)}") from None
     with handle:
-        try:
-            return read_capped(handle, where, limit)
-        except OSError as err:  # EISDIR on some systems, EIO on a bad disk
-            raise InputError(f"{where}: cannot be read ({reason(err)}); {fix(err)}") from None
+        yield handle
 
 
 def read_capped(handle: BinaryIO, where: str, limit: int) -> bytes:

@@ -64,7 +64,9 @@ def load_model(path: Path) -> tuple[Params, list[str], dict[str, Any]]:
             else "the file is not a model of this tool"
         )
         raise InputError(f"{where}: {problem}; {fix}")
-    params = {spec.name: arrays[spec.name] for spec in declared(cell)}
+    # float16 and float32 are read as float64, the engine's type (its norms and LAPACK calls
+    # take no float16)
+    params = {spec.name: arrays[spec.name].astype(np.float64) for spec in declared(cell)}
     if config["hidden"] != params["V"].shape[0]:
         raise InputError(
             f"{where}: its configuration says H = {config['hidden']} but its "

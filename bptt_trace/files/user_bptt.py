@@ -8,7 +8,6 @@ of W (column i of torch's weight_ih_l0) is token i.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,41 +24,15 @@ from ..usercode.compare import UserNumbers, compare
 from ..usercode.comparison import Comparison
 from ..usercode.forward_check import Setup
 from ..usercode.layouts import refusal
-
-MAX_ENTRIES = 50_000_000
-"""Largest array read from a user's file, in entries (the model size limit)."""
+from .tokens import check_tokens
 
 
 def read_npz(path: Path, option: str) -> dict[str, np.ndarray]:
-    """Every array of an .npz file, never unpickled, each header read before its data."""
-    where = f"{option} {path}"
-    if not path.is_file():
-        raise InputError(f"{where}: no such file; give an .npz file written with np.savez")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                with archive.open(info) as member:
-                    version = np.lib.format.read_magic(member)
-                    read = (
-                        np.lib.format.read_array_header_1_0
-                        if version == (1, 0)
-                        else np.lib.format.read_array_header_2_0
-                    )
-                    shape, _, dtype = read(member)
-                if dtype.hasobject or int(np.prod(shape)) > MAX_ENTRIES:
-                    raise InputError(
-                        f"{where}: {info.filename} is an object array or holds "
-                        f"more than {MAX_ENTRIES:,} entries; save numbers only"
-                    )
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except InputError:
-        raise
-    except Exception as err:  # a damaged or foreign file fails in many ways
-        raise InputError(
-            f"{where}: not a readable .npz file ({type(err).__name__}); "
-            "write it with np.savez(path, **arrays)"
-        ) from None
+    """Every array of an .npz file, never unpickled, read by the one bounded reader: every
+    header read within a cap and checked, the totals bounded, before any data is read."""
+    from .npz import read_user_arrays
+
+    return read_user_arrays(path, f"{option} {path}")
 
 
 def vocabulary(
@@ -75,6 +48,7 @@ def vocabulary(
             "(np.array(tokens)); fix it or leave it out"
         )
     tokens = [str(t) for t in vocab.tolist()]
+    check_tokens(tokens, f"{where}: its vocab")  # the rule every source of tokens follows
     missing = [
         t for t in dict.fromkeys([*(t for s in corpus for t in s), target]) if t not in tokens
     ]

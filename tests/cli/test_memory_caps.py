@@ -6,11 +6,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bombs import zip_bomb
+from bombs import header_only_npz, hostile_trace_line, lying_header, zip_bomb
 from clitools import assert_refused, memory_cap, run_cli
 
 from bptt_trace.files.inputs import MAX_CORPUS_BYTES
-from bptt_trace.files.trace_reader import MAX_TRACE_BYTES
+from bptt_trace.files.trace_reader import MAX_TRACE_BYTES, MAX_TRACE_MEMORY, held_bytes
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,64 @@ def test_a_model_too_large_for_memory_is_refused_from_the_estimate() -> None:
 def test_a_ten_megabyte_word_is_refused_under_the_cap(tmp_path: Path) -> None:
     proc = capped(["--file", corpus_file(tmp_path, ["w" * 10_000_000])])
     assert_refused(proc, "larger than 8,000,000 bytes")
+
+
+# Hostile inputs through the newer surfaces: --init and --compare (the one bounded .npz
+# reader), --replay and --diff (a trace streamed, what its lines hold bounded before parsing).
+
+
+@pytest.fixture(scope="module")
+def lying(tmp_path_factory) -> Path:
+    """A small .npz whose W's .npy header-length field claims 3 GiB (NumPy read it whole)."""
+    path = tmp_path_factory.mktemp("lying") / "w.npz"
+    header_only_npz(path, {"W.npy": lying_header(3 << 30)})
+    return path
+
+
+@pytest.mark.parametrize("option", ["--load", "--init", "--compare"])
+def test_a_header_claiming_3_gib_is_refused_under_the_cap(option: str, lying: Path) -> None:
+    args = {
+        "--load": ["--load", str(lying)],
+        "--init": ["--init", str(lying)],
+        "--compare": ["--init", str(lying), "--compare", str(lying)],
+    }[option]
+    proc = run_cli(["I like NLP", *args], preexec=memory_cap())
+    assert_refused(proc, f"{args[0]} {lying}", "claims 3,221,225,472 bytes")
+
+
+@pytest.fixture(scope="module")
+def hostile_trace(tmp_path_factory) -> tuple[Path, Path]:
+    """A good trace, and 250 MB of [],[],… after the same run line (under the 256 MiB cap)."""
+    folder = tmp_path_factory.mktemp("traces")
+    good = folder / "good.jsonl"
+    assert run_cli(["I like NLP", "--quiet", "--output", str(good)]).returncode == 0
+    bad = folder / "bad.jsonl"
+    with bad.open("wb") as out:
+        out.write(good.read_bytes().splitlines(keepends=True)[0])
+        out.write(hostile_trace_line(b"[]", 250_000_000))
+    assert 249_000_000 < bad.stat().st_size < MAX_TRACE_BYTES
+    return good, bad
+
+
+@pytest.mark.parametrize("option", ["--replay", "--diff"])
+def test_250_mb_of_empty_lists_is_refused_under_the_cap(option, hostile_trace) -> None:
+    good, bad = hostile_trace
+    args = ["--replay", str(bad)] if option == "--replay" else ["--diff", str(good), str(bad)]
+    proc = run_cli(args, preexec=memory_cap())
+    assert_refused(proc, f"{bad}: line 2: ", "MiB of memory", "limit of 768 MiB")
+
+
+def test_the_most_a_trace_may_hold_fits_under_the_cap(tmp_path: Path) -> None:
+    """The worst line the budget lets through (the value whose bound is nearest what it holds,
+    measured in tests/files/test_trace_bounds.py), just under it, parsed: no MemoryError."""
+    good = tmp_path / "good.jsonl"
+    assert run_cli(["I like NLP", "--quiet", "--output", str(good)]).returncode == 0
+    bad = tmp_path / "bad.jsonl"
+    unit = b'{"a":1e1}'
+    line = hostile_trace_line(unit, 4096)
+    per_byte = held_bytes(line) / len(line)
+    with bad.open("wb") as out:
+        out.write(good.read_bytes().splitlines(keepends=True)[0])
+        out.write(hostile_trace_line(unit, int(0.97 * MAX_TRACE_MEMORY / per_byte)))
+    proc = run_cli(["--diff", str(good), str(bad)], preexec=memory_cap())
+    assert_refused(proc, f"{bad}: line 2: ", "not a JSON object")  # parsed, then refused

@@ -40,3 +40,17 @@ def test_a_model_past_the_model_files_limit_never_fits() -> None:
     """50 million parameters (the most a model file may hold) and their copies are past the
     memory limit: the estimate refuses every model that large, whatever else the run holds."""
     assert PARAMETER_COPIES * 8 * MAX_PARAMETERS > MAX_RUN_BYTES
+
+
+def test_full_detail_adds_the_events_of_every_parameter() -> None:
+    """--detail full holds the update's and the gradients' whole arrays as lists and text:
+    measured 220 to 265 bytes a parameter (BENCHMARKS.md); the estimate counts 320."""
+    from bptt_trace.core.cells import make_cell
+    from bptt_trace.core.footprint import FULL_EVENT_BYTES, run_bytes
+
+    for name, gates in (("rnn", 1), ("lstm", 4), ("gru", 3)):
+        cell = make_cell({"cell": name})
+        auto, full = run_bytes(cell, 4, 256, [3]), run_bytes(cell, 4, 256, [3], detail="full")
+        count = gates * (4 * 256 + 256 * 256 + 256) + 256 * 4 + 4  # W, Wʰ, b a gate; V, b_output
+        assert full == {**auto, "events": FULL_EVENT_BYTES * count}
+        assert 265 * count < full["events"] <= 1.5 * 220 * count
