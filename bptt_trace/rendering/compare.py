@@ -89,7 +89,9 @@ def forward_lines(forward: ForwardCheck) -> list[Text]:
     for said in forward.explained_by:
         lines.append(Text(f"  reproduced with: {said}"))
     if forward.gradients_then == "match":
-        lines.append(Text("  and with it your gradients agree with the trace's: run again so", "note"))
+        lines.append(
+            Text("  and with it your gradients agree with the trace's: run again so", "note")
+        )
     elif forward.gradients_then == "differs":
         lines.append(
             Text("  your gradients still differ then: run again with it to see where", "note")

@@ -19,10 +19,10 @@ from .layouts import LAYOUTS, Part, Source, described, expected_shape
 
 FLOAT64_TOLERANCE = 1e-9
 """float64 gradients: relative to the largest |entry| of either array."""
-FLOAT32_TOLERANCE = 1e-5
-"""float32 gradients: about 80 float32 ulps (2⁻²³ ≈ 1.2e-7) of the largest entry ..."""
-FLOAT32_PER_STEP = 1e-6
-"""... or 1e-6 per time step past 10, since rounding adds up along the sentence."""
+SHORT_TOLERANCE = {"float32": 1e-5, "float16": 1e-2}
+"""float32 (float16) gradients: about 80 (10) ulps of the largest entry (2⁻²³ ≈ 1.2e-7,
+2⁻¹⁰ ≈ 9.8e-4) for up to 10 time steps, and a tenth of that per time step beyond, since
+rounding adds up along the sentence."""
 
 EXTRA = {
     "weights": ("vocab", "format", "format_version", "config"),
@@ -34,9 +34,12 @@ EXTRA = {
 
 def tolerance_for(arrays: Mapping[str, np.ndarray], T: int) -> tuple[float, str]:
     """The verdict's tolerance for gradients of these dtypes, and the dtype it is for."""
-    if any(a.dtype.kind == "f" and a.dtype.itemsize < 8 for a in arrays.values()):
-        return max(FLOAT32_TOLERANCE, FLOAT32_PER_STEP * T), "float32"
-    return FLOAT64_TOLERANCE, "float64"
+    floats = [a.dtype.itemsize for a in arrays.values() if a.dtype.kind == "f"]
+    narrowest = min(floats, default=8)
+    if narrowest >= 8:
+        return FLOAT64_TOLERANCE, "float64"
+    dtype = "float32" if narrowest == 4 else "float16"
+    return SHORT_TOLERANCE[dtype] * max(1.0, T / 10), dtype
 
 
 @dataclass(frozen=True)
