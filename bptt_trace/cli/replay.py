@@ -23,14 +23,15 @@ def replay(req: Request) -> int:
     )
     code = 0
     try:
-        for event in events:
-            interrupt.poll()  # an event replayed: a unit of work
-            try:
-                display.feed(event)
-            except BrokenPipeError:  # the reader went away: go on only for --export
-                code = 141
-                if display.recorder is None:
-                    return code
+        with interrupt.phase("replay"):
+            for event in events:
+                interrupt.poll()  # an event replayed: a unit of work
+                try:
+                    display.feed(event)
+                except BrokenPipeError:  # the reader went away: go on only for --export
+                    code = 141
+                    if display.recorder is None:
+                        return code
     except (KeyboardInterrupt, Quit) as stop:
         display.end_prompt()
         if not req.quiet:

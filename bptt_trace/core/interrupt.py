@@ -92,9 +92,6 @@ def poll(work: int = 1) -> None:
         return
     if time.monotonic() >= _state["deadline"]:
         _state["raised"] = True
-        if _phases:
-            name, done = _phases[-1]
-            _say(f"{name} stopped after {done} units")
         raise Interrupted
 
 
@@ -108,11 +105,14 @@ def phase(name: str) -> AbstractContextManager[None]:
 @contextmanager
 def _marked(name: str) -> Iterator[None]:
     _phases.append([name, 0])
-    if name not in _announced:  # once: a loop run for every event marks its first start
-        _announced.add(name)
-        _say(f"phase {name}")
     try:
+        if name not in _announced:  # once: a loop run for every event marks its first start
+            _announced.add(name)
+            _say(f"phase {name}")
         yield
+    except KeyboardInterrupt:  # a poll, or a signal that stops at once (a replay)
+        _say(f"{name} stopped after {_phases[-1][1]} units")
+        raise
     finally:
         _phases.pop()
 
