@@ -251,3 +251,30 @@ def test_the_terminal_closing_under_pause(tmp_path: Path) -> None:
         for name in set(last) - {"event", "step"}:
             np.testing.assert_array_equal(saved[name], np.asarray(last[name]), err_msg=name)
     assert sorted(os.listdir(tmp_path)) == ["m.npz", "t.jsonl"]
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_signals_while_the_export_is_laid_out(count: int, tmp_path: Path, monkeypatch, capsys):
+    """The run has ended (its trace closed with ``end``) and the export is being laid out:
+    one signal leaves it its grace (here all the time it needs: the export is written, exit
+    0); a second ends it at once: the export is not written, its old file is left as it
+    was, stderr says so, and the exit code is 130."""
+    from bptt_trace.rendering import exports
+
+    trace, page = tmp_path / "t.jsonl", tmp_path / "p.html"
+    page.write_bytes(OLD["p.html"])
+    monkeypatch.setitem(MOMENTS, "the export's layout", (exports, "natural_width", 1))
+    signalling(monkeypatch, "the export's layout", signal.SIGINT, count)
+    code = main(["I like NLP", "--steps", "3", "--output", str(trace), "--export", str(page)])
+    monkeypatch.undo()
+    _, err = capsys.readouterr()
+    events = whole_lines(trace)
+    assert (events[-1]["event"], events[-1]["step"]) == ("end", 3)
+    assert sorted(os.listdir(tmp_path)) == ["p.html", "t.jsonl"]
+    if count == 1:
+        assert code == 0
+        assert page.read_text().rstrip().endswith("</html>")
+    else:
+        assert code == 130
+        assert page.read_bytes() == OLD["p.html"]
+        assert f"{page} was not written" in err
