@@ -55,5 +55,7 @@ def report(req: Request, readers: Readers, exported: str | None, saved: str | No
         status(f"wrote {req.output} (JSON Lines trace, {plural(readers.lines, 'line')})")
     if exported is not None:
         status(f"wrote {req.export} ({exported})")
+    elif req.export is not None and readers.display.abandoned:
+        status(f"interrupted while laying out the tables: {req.export} was not written")
     if saved is not None:
         status(f"wrote {req.save} ({saved})")

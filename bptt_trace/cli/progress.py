@@ -9,6 +9,7 @@ once a run has taken ``DELAY`` seconds, so a short run shows none.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+
+from ..rendering.display import Display, terminal_console
+from .request import Request
 
 DELAY = float(os.environ.get("BPTT_TRACE_PROGRESS_DELAY", "1"))
 """Seconds before the bar appears (the environment variable is for tests)."""
@@ -98,3 +102,26 @@ class TrainingBar:
             if showing:
                 self.showing = True
                 self.progress.start()
+
+
+def progress_bar(req: Request, steps: int, display: Display) -> TrainingBar:
+    """The bar on the tables' console when both share a terminal, else on stderr's; none
+    under --quiet, for one step, off a terminal, or above JSON written to the terminal."""
+    same = same_terminal()
+    wanted = not req.quiet and steps > 1 and sys.stderr.isatty()
+    if same and display.console is None:
+        wanted = False  # raw JSON lines on the bar's terminal would break it
+    console = display.console if same and display.console is not None else None
+    return TrainingBar(console or terminal_console(req.color, stderr=True), steps, wanted)
+
+
+def same_terminal() -> bool:
+    """Whether stdout and stderr are the same terminal."""
+    try:
+        return (
+            sys.stdout.isatty()
+            and sys.stderr.isatty()
+            and os.path.samestat(os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno()))
+        )
+    except (OSError, ValueError, AttributeError):  # not real files (a test's capture)
+        return False

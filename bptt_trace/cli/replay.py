@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ..core import interrupt
 from ..rendering.display import Display, Quit
 from ..trace.events import CLOSING, Event
 from .checks import pause_wanted
@@ -22,13 +23,15 @@ def replay(req: Request) -> int:
     )
     code = 0
     try:
-        for event in events:
-            try:
-                display.feed(event)
-            except BrokenPipeError:  # the reader went away: go on only for --export
-                code = 141
-                if display.recorder is None:
-                    return code
+        with interrupt.phase("replay"):
+            for event in events:
+                interrupt.poll()  # an event replayed: a unit of work
+                try:
+                    display.feed(event)
+                except BrokenPipeError:  # the reader went away: go on only for --export
+                    code = 141
+                    if display.recorder is None:
+                        return code
     except (KeyboardInterrupt, Quit) as stop:
         display.end_prompt()
         if not req.quiet:

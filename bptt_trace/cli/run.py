@@ -9,20 +9,20 @@ the trace is closed with an event, ``--save`` saves the last parameters seen, an
 from __future__ import annotations
 
 import errno
-import os
 import sys
 from contextlib import ExitStack
 from typing import Any
 
+from ..core.interrupt import Interrupted
 from ..errors import InputError
 from ..files.jsonl import JsonlWriter
 from ..rendering.check import check_failure
-from ..rendering.display import Display, Quit, terminal_console
+from ..rendering.display import Display, Quit
 from ..trace.events import CLOSING, Event, InterruptedEvent, ParamsEvent
 from .checks import check_outputs, pause_wanted, prepare
 from .ending import report, save
 from .messages import error, status
-from .progress import TrainingBar
+from .progress import TrainingBar, progress_bar
 from .request import Request
 from .stop import Stop
 
@@ -40,7 +40,7 @@ def execute(req: Request) -> int:
             if req.compare_cells:
                 from .cells import compare_cells
 
-                return compare_cells(req)
+                return compare_cells(req, stop)
             return stream(req, stop, *prepare(req))
         except InputError as err:  # raised before the first step is computed
             error(str(err))
@@ -77,15 +77,22 @@ class Readers:
         self.save_tried = False
 
     def deliver(self, event: Event) -> None:
-        """``event`` to every reader: the file first, stdout last."""
+        """``event`` to every reader: the file first, stdout last (also when a stop cuts the
+        tables: a stop while the run closes abandons them, and the export, for good)."""
         if self.to_file is not None:
             self.to_file.write(event)
             self.lines += 1
         self._note(event)
         try:
-            self.display.feed(event)
-            if self.to_stdout is not None:
-                self.to_stdout.write(event)
+            try:
+                self.display.feed(event)
+            except Interrupted:
+                if not self.stop.shielded:
+                    raise
+                self.display.abandon()
+            finally:
+                if self.to_stdout is not None:
+                    self.to_stdout.write(event)
         except BrokenPipeError:  # the reader of stdout went away: close the trace, quietly
             self.reader_gone = True
             self._lose_stdout()
@@ -195,8 +202,9 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
             readers.stopped(req, 130 if isinstance(how, KeyboardInterrupt) else 0)
         stop.shield()
         bar.close()
-        display.close()
-        exported = display.save_export()
+        exported = closed(display)
+    if display.abandoned:  # a stop cut the tables, and the export
+        readers.code = 130
     saved = readers.saved
     if readers.reader_gone:
         return 141
@@ -210,27 +218,14 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
     return readers.code
 
 
-def progress_bar(req: Request, steps: int, display: Display) -> TrainingBar:
-    """The bar on the tables' console when both share a terminal, else on stderr's; none
-    under --quiet, for one step, off a terminal, or above JSON written to the terminal."""
-    same = same_terminal()
-    wanted = not req.quiet and steps > 1 and sys.stderr.isatty()
-    if same and display.console is None:
-        wanted = False  # raw JSON lines on the bar's terminal would break it
-    console = display.console if same and display.console is not None else None
-    return TrainingBar(console or terminal_console(req.color, stderr=True), steps, wanted)
-
-
-def same_terminal() -> bool:
-    """Whether stdout and stderr are the same terminal."""
+def closed(display: Display) -> str | None:
+    """The tables' end and the export, unless a stop cuts them (the export is then not
+    written); what the export holds."""
     try:
-        return (
-            sys.stdout.isatty()
-            and sys.stderr.isatty()
-            and os.path.samestat(os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno()))
-        )
-    except (OSError, ValueError, AttributeError):  # not real files (a test's capture)
-        return False
+        display.close()
+    except Interrupted:
+        display.abandon()
+    return display.save_export()
 
 
 def open_output(path: Any) -> Any:

@@ -4,13 +4,17 @@ From the first line of the program (``early_signals``) until the trace begins, a
 ``--pause``, a signal stops at once (``KeyboardInterrupt``, or ``StartUpInterrupt`` before
 the command line is parsed): nothing is half-done then. While training runs, the first signal
 sets ``requested`` and the training loop stops after the current step, closing the trace with
-``interrupted``; a second one abandons the step at once.
+``interrupted``; a second one abandons the step at once. Every signal is also passed on to
+``core.interrupt`` (``request``), which the long loops poll: a step that takes longer than
+``interrupt.GRACE`` after the first signal (a gradient check, the Jacobian norms, rendering a
+large trace) is abandoned there, as by a second signal.
 
 Once a signal has stopped the run at once, or the run has reached its end (the save, the
-closing event, the export, the renames), signals are only noted (``shield``): what is left
-to do is bounded, and is done whole, so that no temporary file is left and the trace gets its
-closing event. ``held`` defers a signal over a few lines that must not be cut (creating a
-temporary file and noting it for removal).
+closing event, the export, the renames), signals are only noted (``shield``): the save, the
+closing event and the renames are bounded and done whole, so that no temporary file is left
+and the trace gets its closing event; the long loops of what is left (rendering the export)
+still poll, and stop at once, leaving the export unwritten. ``held`` defers a signal over a
+few lines that must not be cut (creating a temporary file and noting it for removal).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+from ..core import interrupt
 
 SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -64,6 +70,7 @@ class Stop:
     """The run's stop request, set by a signal (or by the reader of stdout going away)."""
 
     def __init__(self) -> None:
+        interrupt.reset()
         self.requested = threading.Event()
         self.at_once = True  # until the trace begins: nothing to finish yet
         self.shielded = False  # the end of the run is under way: signals are only noted
@@ -74,18 +81,28 @@ class Stop:
         return self.requested.is_set()
 
     def shield(self) -> None:
-        """From now on a signal is only noted: the run is closing, whole."""
+        """From now on a signal is only noted: the run is closing, whole (the long loops of
+        the closing, the export's, stop only if another signal comes)."""
         self.shielded = True
+        interrupt.served()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         again = self.requested.is_set()
         self.requested.set()
-        if self.shielded or not (self.at_once or again):
+        closing = self.shielded or interrupt.stopping()  # a long loop stopped the run
+        interrupt.request()  # the long loops stop after the grace, or at once if again
+        if closing or not (self.at_once or again):
             return
         if self.holding:
             self.owed = True
             return
-        self.shielded = True  # once: what follows closes the run, uninterrupted
+        self.stop_at_once()
+
+    def stop_at_once(self) -> None:
+        """Once: what follows closes the run, and the long loops of the closing run whole
+        unless another signal comes."""
+        self.shielded = True
+        interrupt.served()
         raise KeyboardInterrupt
 
     @contextmanager
@@ -98,8 +115,7 @@ class Stop:
             self.holding -= 1
             if not self.holding and self.owed and not self.shielded:
                 self.owed = False
-                self.shielded = True
-                raise KeyboardInterrupt
+                self.stop_at_once()
 
     @contextmanager
     def on_signals(self) -> Iterator[Stop]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import interrupt
 from .cells.declaration import Cell, Params
 
 ACCURACY = 1e-5
@@ -74,12 +75,15 @@ class Chain:
         self.eps = 1e-5 * np.sqrt(S) * np.maximum(1.0, rms)  # ε at sⱼ₋₁, for ‖w‖ = 1
 
     def back(self, j: int, u: np.ndarray) -> np.ndarray:
-        """u·∂sⱼ/∂sⱼ₋₁ / dⱼ for rows u at sⱼ."""
+        """u·∂sⱼ/∂sⱼ₋₁ / dⱼ for rows u at sⱼ (a unit of work: it polls ``interrupt``)."""
+        interrupt.poll()
         delta = self.cell.delta(self.q, u, self.kept[j], self.state[j])
         return self.cell.to_previous(self.q, delta, self.kept[j]) / self.scale[j]
 
     def ahead(self, j: int, w: np.ndarray) -> np.ndarray:
-        """∂sⱼ/∂sⱼ₋₁·w / dⱼ for rows w at sⱼ₋₁ (a central difference of ``step``)."""
+        """∂sⱼ/∂sⱼ₋₁·w / dⱼ for rows w at sⱼ₋₁ (a central difference of ``step``; a unit of
+        work: it polls ``interrupt``)."""
+        interrupt.poll()
         norm = np.sqrt(np.einsum("ij,ij->i", w, w))[:, None]
         unit = w / np.where(norm > 0, norm, 1.0)
         eps = self.eps[j - 1]

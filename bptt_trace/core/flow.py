@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import interrupt
 from .batch import Batch
 from .bptt import Forward
 from .cells.declaration import Cell, Outer, Params, Row, Total
@@ -54,7 +55,21 @@ def loss_flow(
     truncate: int | None,
     with_grads: bool,
 ) -> LossFlow:
-    """Follow the gradient of each loss of ``sentence`` back on its own."""
+    """Follow the gradient of each loss of ``sentence`` back on its own (polling
+    ``interrupt`` at every time step)."""
+    with interrupt.phase("blame"):
+        return _loss_flow(cell, p, batch, fw, sentence, truncate, with_grads)
+
+
+def _loss_flow(
+    cell: Cell,
+    p: Params,
+    batch: Batch,
+    fw: Forward,
+    sentence: int,
+    truncate: int | None,
+    with_grads: bool,
+) -> LossFlow:
     T = int(batch.mask[sentence].sum())
     q = cell.prepare(p)
     x, state, h, kept = batch.x[sentence], fw.state[sentence], fw.h[sentence], fw.cache[sentence]
@@ -80,6 +95,7 @@ def loss_flow(
     ks = np.arange(T, 0, -1)
     entered, cut = np.searchsorted(steps, ks), np.searchsorted(reach, ks)
     for k, first, stop in zip(ks.tolist(), entered.tolist(), cut.tolist(), strict=True):
+        interrupt.poll()
         if first < steps.size and steps[first] == k:
             ds[first, :H] = start[first]  # Lₖ enters the flow at hₖ
         if first >= stop:

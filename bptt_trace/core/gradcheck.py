@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import interrupt
 from .batch import Batch, output_chunks
 from .cells.declaration import Cell, Params
 from .corpus import Corpus, corpus_forward
@@ -114,6 +115,7 @@ def entry_error(
 
     best: float | None = None
     for eps in STEPS:
+        interrupt.poll(0)  # four losses of the whole corpus: a stop may be due
         points = [at(k * eps) for k in (-2, -1, 1, 2)]
         if not all(math.isfinite(q.loss) for q in points):
             continue
@@ -138,7 +140,19 @@ def check_gradients(
     truncate: int | None,
     rng: np.random.Generator,
 ) -> CheckResult:
-    """Compare the full BPTT gradients with finite differences; report truncation apart."""
+    """Compare the full BPTT gradients with finite differences; report truncation apart.
+    Polls ``interrupt`` at every entry (its unit of work) and every step ε."""
+    with interrupt.phase("gradcheck"):
+        return _check(cell, p, sentences, truncate, rng)
+
+
+def _check(
+    cell: Cell,
+    p: Params,
+    sentences: Batch | Corpus,
+    truncate: int | None,
+    rng: np.random.Generator,
+) -> CheckResult:
     batch = sentences if isinstance(sentences, Corpus) else Corpus.of(sentences)
     fw = corpus_forward(cell, p, batch)
     full = backward(cell, p, batch, fw, None).grads
@@ -150,10 +164,12 @@ def check_gradients(
         if len(indices) > MAX_ENTRIES:
             picks = rng.choice(len(indices), size=MAX_ENTRIES, replace=False)
             indices = [indices[i] for i in sorted(picks.tolist())]
-        errors = [
-            entry_error(cell, p, batch, centre, size, name, idx, float(full[name][idx]))
-            for idx in indices
-        ]
+        errors = []
+        for idx in indices:
+            interrupt.poll()
+            errors.append(
+                entry_error(cell, p, batch, centre, size, name, idx, float(full[name][idx]))
+            )
         compared = [e for e in errors if e is not None]
         checked[name], total[name] = len(compared), value.size
         skipped[name] = len(errors) - len(compared)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import interrupt
 from .cells.declaration import Cell, Params
 from .chain_norms import BLOCK, BLOCK_ITERATIONS, SHORT, chain_log_norms
 from .flow import HORIZON
@@ -105,8 +106,21 @@ def diagnose(
     or when it costs less, exactly, with the product held EXACT_CHUNK matrices at a time
     (O(n·S³) time, O(S²) memory); otherwise from matrix–vector products (``chain_norms``: a
     basis shared by every chain, then Lanczos where it did not settle; O(n·S) memory, within
-    1e-5 relative, 1e-4 with ReLU).
+    1e-5 relative, 1e-4 with ReLU). Every time step of either polls ``interrupt``.
     """
+    with interrupt.phase("jacobians"):
+        return _diagnose(cell, p, state, kept, T, recurrent_spectrum, x)
+
+
+def _diagnose(
+    cell: Cell,
+    p: Params,
+    state: np.ndarray,
+    kept: np.ndarray,
+    T: int,
+    recurrent_spectrum: tuple[float, float],
+    x: np.ndarray | None,
+) -> Diagnosis:
     q = cell.prepare(p)
     S = state.shape[1]
     first = max(1, T - horizon(S) + 1)
@@ -192,6 +206,7 @@ def exact_norms(
             lo = max(0, stop - size)
             jacobians = np.empty((stop - lo, S, S))
             for i in range(stop - 1, lo - 1, -1):
+                interrupt.poll()
                 k = first + i
                 # ∂h_T/∂hₖ = ∂h_T/∂hₖ₊₁ · ∂hₖ₊₁/∂hₖ: each row taken back one step, as a gradient
                 back = cell.delta(q, current, kept[k + 1], state[k + 1])

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import interrupt
+
 KRYLOV = 200
 """The largest Krylov space."""
 
@@ -39,6 +41,7 @@ def krylov_basis(
     q = np.random.default_rng(seed).standard_normal(n)
     Q[0] = q / np.linalg.norm(q)
     for j in range(m):
+        interrupt.poll()
         w = apply(Q[j])
         for _ in range(2):  # twice is enough (Kahan)
             c = Q[: j + 1] @ w

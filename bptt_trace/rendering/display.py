@@ -3,6 +3,10 @@
 Under ``--pause`` every forward and backward time step is a page of its own, followed by a
 prompt that says where the trace is; the pages of one table share its column widths, so
 the columns stay put from page to page.
+
+Rendering polls ``core.interrupt`` at every event, every table printed and every table of the
+export, so that a stop is not held up by a large trace; ``abandon`` drops the tables and the
+export once a stop cut them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from rich.console import Console, RenderableType
 
+from ..core import interrupt
 from ..files.atomic import write_atomically
 from ..trace.events import CLOSING, Event, RunEvent
 from .exports import export_console, exported
@@ -87,11 +92,21 @@ class Display:
         self.run: RunEvent | None = None
         self.pages: list[tuple[Event, list[RenderableType]]] = []
         self.prompt_open = False
+        self.abandoned = False
+        """A stop cut the rendering: no more tables, and no export."""
 
     @property
     def recorder(self) -> list[RenderableType] | None:
         """What --export will save (None without --export)."""
         return self.recorded
+
+    def abandon(self) -> None:
+        """A stop cut the rendering short: show nothing more, export nothing."""
+        self.abandoned = True
+        self.console = None
+        self.recorded = None
+        self.pause = False
+        self.pages = []
 
     def detach(self) -> None:
         """The terminal went away: go on recording for --export only."""
@@ -117,6 +132,7 @@ class Display:
         try:
             self.end_prompt()
             for renderable in renderables:
+                interrupt.poll()  # a table: a unit of work
                 self.console.print(renderable)
         except OSError:  # the reader of stdout, or the terminal, went away
             self.detach()
@@ -125,6 +141,7 @@ class Display:
     def feed(self, event: Event) -> None:
         if self.console is None and self.recorded is None:
             return  # --json alone: no tables to make
+        interrupt.poll()
         if isinstance(event, RunEvent):
             self.run = event
         if not self.pause:
@@ -176,13 +193,20 @@ class Display:
             self._print(self.renderer.close())
 
     def save_export(self) -> str | None:
-        """Write the recording to --export FILE atomically; what it holds, for the user."""
+        """Write the recording to --export FILE atomically; what it holds, for the user.
+        A stop while the tables are laid out (``interrupt.Interrupted``) leaves the file as
+        it was: None, and ``abandoned``."""
         if self.recorded is None or self.export is None:
             return None
         suffix = self.export.suffix.lower()
-        recorder = export_console(self.recorded, self.width, suffix)
-        for renderable in self.recorded:
-            recorder.print(renderable)
+        try:
+            recorder = export_console(self.recorded, self.width, suffix)
+            for renderable in self.recorded:
+                interrupt.poll()
+                recorder.print(renderable)
+        except interrupt.Interrupted:
+            self.abandon()
+            return None
         data = exported(recorder, suffix, self.run).encode("utf-8")
         write_atomically(self.export, lambda handle: handle.write(data))
         return EXPORTS[suffix]

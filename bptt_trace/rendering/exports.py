@@ -28,6 +28,7 @@ from rich.table import Table
 from rich.terminal_theme import TerminalTheme
 from rich.theme import Theme
 
+from ..core import interrupt
 from ..trace.events import RunEvent
 from .theme import THEME, VisibleConsole, plural, visible
 from .update import UpdateView
@@ -96,6 +97,12 @@ def natural_width(renderable: RenderableType, console: Console) -> int:
     return 0
 
 
+def measured(renderable: RenderableType, console: Console) -> int:
+    """``natural_width``, a unit of the export's work (it polls ``interrupt``)."""
+    interrupt.poll()
+    return natural_width(renderable, console)
+
+
 def export_console(
     recorded: Sequence[RenderableType], width: int | None, suffix: str | None = None
 ) -> Console:
@@ -104,7 +111,7 @@ def export_console(
     theme = Theme({**THEME.styles, **PAGE_STYLES}) if suffix == ".html" else THEME
     if width is None:
         measuring = Console(file=io.StringIO(), width=EXPORT_MAX, theme=THEME)
-        widest = max((natural_width(r, measuring) for r in recorded), default=0)
+        widest = max((measured(r, measuring) for r in recorded), default=0)
         width = min(EXPORT_MAX, max(EXPORT_MIN, widest))
     return VisibleConsole(
         file=io.StringIO(),

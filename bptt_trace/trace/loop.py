@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ..config import Config
+from ..core import interrupt
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell, Params
 from ..core.corpus import Corpus, corpus_backward, corpus_forward, corpus_loss, make_corpus
@@ -105,6 +106,8 @@ def training(
     )
     rng = np.random.default_rng(config.seed)
     p = params or init_params(cell, len(vocab), config.hidden, rng, config.init_scale)
+    if on_step is not None:
+        on_step(0, p)  # a stop before the step-0 params event still has them
     yield RunEvent(
         schema=SCHEMA,
         version=__version__,
@@ -119,6 +122,7 @@ def training(
     for step in range(1, config.steps + 1):
         with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
             fw = corpus_forward(cell, p, batch)
+            interrupt.poll()  # a step past the grace of a stop is abandoned
             bw = corpus_backward(cell, p, batch, fw, config.truncate, record=config.traced(step))
             loss, norm = bw.loss, grad_norm(bw.grads)
             problem = None

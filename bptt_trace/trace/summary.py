@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import interrupt
 from ..core.batch import CHUNK_ENTRIES
 from ..core.norms import row_norms
 
@@ -90,7 +91,8 @@ def summarize(array: np.ndarray) -> dict[str, Any]:
 
 def summarize_rows(block: np.ndarray) -> list[dict[str, Any]]:
     """``[summarize(row) for row in block]`` for a block of n vectors (n, d) or matrices
-    (n, r, c), computed for all rows at once."""
+    (n, r, c), computed for all rows at once (a unit of work: it polls ``interrupt``)."""
+    interrupt.poll()
     block = np.asarray(block, dtype=float)
     n = block.shape[0]
     flat = block.reshape(n, -1)
@@ -206,6 +208,7 @@ def outer_largest(u: np.ndarray, v: np.ndarray) -> list[list[list[Any]]]:
     # only those rows i and columns j are candidates (few, unless both |u| and |v| are flat)
     found: list[list[list[Any]]] = [[] for _ in range(n)]
     for r in np.flatnonzero(theta == 0):  # fewer than `need` products are not 0
+        interrupt.poll()
         found[r] = few_nonzero(u[r], v[r], au[r], av[r], need)
     live = np.flatnonzero(theta > 0)
     u, v, au, av, theta = u[live], v[live], au[live], av[live], theta[live]
@@ -214,6 +217,7 @@ def outer_largest(u: np.ndarray, v: np.ndarray) -> list[list[list[Any]]]:
     sizes = np.cumsum(candidates.sum(axis=1) * columns.sum(axis=1))
     start = 0
     while start < live.size:
+        interrupt.poll()  # a chunk of CHUNK_ENTRIES candidates: a unit of work
         before = int(sizes[start - 1]) if start else 0
         stop = max(start + 1, int(np.searchsorted(sizes, before + CHUNK_ENTRIES, side="right")))
         rows = slice(start, stop)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Config
+from ..core import interrupt
 from ..core.batch import Batch
 from ..core.bptt import Backward, Forward
 from ..core.cells.declaration import Cell, Outer, Params, Row, Total
@@ -71,6 +72,7 @@ def forward_events(
     """The cell's forward terms and hₜ for t = 1 … T of sentence ``s``."""
     q, x = cell.prepare(p), batch.x[s]  # the sentence's row, looked up once
     for block in time_blocks(length, dims(p)["H"]):
+        interrupt.poll()  # a block of time steps summarised: a unit of work
         now = slice(block.start + 1, block.stop + 1)  # time steps t; ``block`` is t − 1
         terms = cell.shown_forward(q, x[now], fw.state[s, block], fw.cache[s, now])
         varying = [key for key, value in terms.items() if value.ndim == 2]
@@ -109,6 +111,7 @@ def output_events(
     """oₜ, ŷₜ, Lₜ = −log ŷₜ[yₜ] and ∂Lₜ/∂oₜ = ŷₜ − yₜ at each output step of sentence ``s``."""
     steps = np.flatnonzero(batch.out[s])
     for block in time_blocks(steps.size, dims(p)["V"]):
+        interrupt.poll()
         t = steps[block]
         n = np.arange(t.size)
         target = batch.y[s, t]
@@ -153,6 +156,7 @@ def backward_events(
     outer_too_large = too_large(np.empty((H, H)), detail)
     outers = [spec for spec in cell.params if isinstance(spec.grad, Outer)]
     for block in reversed(time_blocks(length, H)):
+        interrupt.poll()
         now = slice(block.start + 1, block.stop + 1)
         from_output, from_next = bw.dh_from_output[s, now], bw.from_next[s, now]
         dh = from_output + from_next[:, :H]  # ∂L/∂hₜ (total): from the output and from t+1

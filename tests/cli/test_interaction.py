@@ -70,15 +70,17 @@ def test_a_signal_finishes_the_step_and_closes_the_trace(sig, steps, tmp_path: P
     assert proc.returncode == 130
     kinds = [e["event"] for e in events(trace)]
     assert kinds[-1] == "interrupted" and "end" not in kinds
-    assert events(trace)[-1]["step"] == 1  # step 1 was finished, and no other begun
-    assert kinds.count("train_step") == 1
+    # step 1 was finished (1), or abandoned (0) when its megabyte of tables took longer than
+    # the grace of a first signal (core/interrupt.py); no other was begun
+    step = events(trace)[-1]["step"]
+    assert step in (0, 1) and kinds.count("train_step") == step
     vocab = len(events(trace)[0]["vocab"])
     assert err.splitlines() == [
-        f"bptt-trace: interrupted after step 1 of {steps}",
+        f"bptt-trace: interrupted after step {step} of {steps}",
         f"bptt-trace: wrote {trace} (JSON Lines trace, {len(kinds)} lines)",
-        f"bptt-trace: wrote {model} (the model after step 1: |vocab| = {vocab}, H = 4)",
+        f"bptt-trace: wrote {model} (the model after step {step}: |vocab| = {vocab}, H = 4)",
     ]
-    assert out.rstrip().endswith("■ interrupted after step 1; shown is what it had")
+    assert out.rstrip().endswith(f"■ interrupted after step {step}; shown is what it had")
     assert "Traceback" not in err
 
 

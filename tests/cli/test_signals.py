@@ -24,6 +24,7 @@ import pytest
 from clitools import ENV
 
 from bptt_trace.cli.app import main
+from bptt_trace.core import interrupt
 from bptt_trace.files import inputs, outputs
 from bptt_trace.rendering import display
 from bptt_trace.trace import loop
@@ -59,7 +60,18 @@ EXPECTED: dict[tuple[str, int], tuple[str, int] | None] = {
     ("renaming the output", 2): ("end", 3),
 }
 
+EXPORT_CUT = {("the save", 2)}
+"""Two signals while the run closes: the save and the trace's end are done whole, but the
+export still to be laid out is abandoned at once (its file left as it was)."""
+
 OLD = {"t.jsonl": b"old trace\n", "m.npz": b"old model", "p.html": b"old page"}
+
+
+@pytest.fixture(autouse=True)
+def patient(monkeypatch) -> None:
+    """The in-process tests are about which moment gives which ending, not about the grace
+    of a first signal (tests/cli/test_signal_phases.py): a step is always given its end."""
+    monkeypatch.setattr(interrupt, "GRACE", 3600.0)
 
 
 def signalling(monkeypatch, moment: str, sig: signal.Signals, count: int) -> None:
@@ -121,7 +133,12 @@ def test_a_signal_at_any_moment(moment, name, count, tmp_path: Path, monkeypatch
         for name in set(last) - {"event", "step"}:
             value = last[name]
             np.testing.assert_array_equal(saved[name], np.asarray(value), err_msg=name)
-    assert page.read_bytes() != OLD["p.html"] and page.read_text().rstrip().endswith("</html>")
+    if (moment, count) in EXPORT_CUT:
+        assert page.read_bytes() == OLD["p.html"]
+        assert f"{page} was not written" in err
+    else:
+        assert page.read_bytes() != OLD["p.html"]
+        assert page.read_text().rstrip().endswith("</html>")
     if kind == "interrupted":
         assert f"interrupted after step {step} of 3" in err
 
@@ -234,3 +251,30 @@ def test_the_terminal_closing_under_pause(tmp_path: Path) -> None:
         for name in set(last) - {"event", "step"}:
             np.testing.assert_array_equal(saved[name], np.asarray(last[name]), err_msg=name)
     assert sorted(os.listdir(tmp_path)) == ["m.npz", "t.jsonl"]
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_signals_while_the_export_is_laid_out(count: int, tmp_path: Path, monkeypatch, capsys):
+    """The run has ended (its trace closed with ``end``) and the export is being laid out:
+    one signal leaves it its grace (here all the time it needs: the export is written, exit
+    0); a second ends it at once: the export is not written, its old file is left as it
+    was, stderr says so, and the exit code is 130."""
+    from bptt_trace.rendering import exports
+
+    trace, page = tmp_path / "t.jsonl", tmp_path / "p.html"
+    page.write_bytes(OLD["p.html"])
+    monkeypatch.setitem(MOMENTS, "the export's layout", (exports, "natural_width", 1))
+    signalling(monkeypatch, "the export's layout", signal.SIGINT, count)
+    code = main(["I like NLP", "--steps", "3", "--output", str(trace), "--export", str(page)])
+    monkeypatch.undo()
+    _, err = capsys.readouterr()
+    events = whole_lines(trace)
+    assert (events[-1]["event"], events[-1]["step"]) == ("end", 3)
+    assert sorted(os.listdir(tmp_path)) == ["p.html", "t.jsonl"]
+    if count == 1:
+        assert code == 0
+        assert page.read_text().rstrip().endswith("</html>")
+    else:
+        assert code == 130
+        assert page.read_bytes() == OLD["p.html"]
+        assert f"{page} was not written" in err
