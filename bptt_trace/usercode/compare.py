@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import interrupt
 from ..core.bptt import Backward, backward, forward
 from ..core.cells.declaration import Params
 from ..core.cells.lstm import parts
@@ -97,7 +98,8 @@ def compare(setup: Setup, p: Params, mine: UserNumbers, tolerance: float, dtype:
         turned = {**user, **{n: user[n].T for n in transposed}}
         if fit(turned, computed, tolerance, (reference.factor,)).worst <= tolerance:
             return Comparison(**base, reference=reference, forward=fwd, transposed=transposed)
-    candidates = ranked(setup, p, batch, user, computed, tolerance, allowed)
+    with interrupt.phase("catalogue"):
+        candidates = ranked(setup, p, batch, user, computed, tolerance, allowed)
     named = [c for c in candidates if c.fit.worst <= tolerance]
     if not named and fwd is None:
         fwd = by_gradients(setup, p, user, tolerance, allowed)
@@ -166,11 +168,11 @@ def by_gradients(
     setup: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
 ) -> ForwardCheck | None:
     """Without a loss: the alternatives whose full BPTT gives every one of the user's numbers."""
-    said = [
-        ", ".join(alt.options(setup))
-        for alt in alternatives(setup, targets=False)
-        if alt_gradients_fit(alt, p, user, tol, tuple(known_factors(alt.batch())))
-    ]
+    said = []
+    for alt in alternatives(setup, targets=False):
+        interrupt.poll()
+        if alt_gradients_fit(alt, p, user, tol, tuple(known_factors(alt.batch()))):
+            said.append(", ".join(alt.options(setup)))
     if not said:
         return None
     return ForwardCheck(None, None, None, False, said, "match")
@@ -246,6 +248,7 @@ def ranked(
     for mistake in mistakes:
         tried = []
         for variant in mistake.variants(ctx, user):
+            interrupt.poll()  # a variant is a backward pass: Ctrl-C is honoured between them
             numbers = quantities(run(ctx, variant.knobs), setup.cell, user)
             if all(relative(numbers[n], computed[n]) <= SAME for n in numbers):
                 continue  # the trace's own numbers on this input
