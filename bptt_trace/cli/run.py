@@ -13,6 +13,7 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
+from ..core import interrupt
 from ..core.interrupt import Interrupted
 from ..errors import InputError
 from ..files.jsonl import JsonlWriter
@@ -106,6 +107,7 @@ class Readers:
         self.display.detach()
         self.bar.close()
         self.stop.requested.set()
+        interrupt.request(at_once=True)  # no reader is left: a long phase need not finish
 
     def _note(self, event: Event) -> None:
         kind = event.kind
