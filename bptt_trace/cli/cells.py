@@ -37,7 +37,9 @@ def compare_cells(req: Request) -> int:
     runs: dict[str, list[Event]] = {}
     for name in CELL_NAMES:
         events = []
-        for event in run(corpus, replace(config, cell=name)):
+        # --reset-after is the GRU's: the other cells run as they always do
+        cell_config = replace(config, cell=name, reset_after=config.reset_after and name == "gru")
+        for event in run(corpus, cell_config):
             if writer is not None:
                 writer.write(event)
             events.append(event)

@@ -84,6 +84,11 @@ def config_schema() -> dict[str, Any]:
 
 
 OPTIONAL_RULES: dict[str, dict[str, Any]] = {
+    "reset_after": {
+        "description": "--reset-after: the GRU's reset gate after the recurrent product, as "
+        "torch's nn.GRU (absent: before it)",
+        "type": "boolean",
+    },
     "init_scale": {
         "description": "--init-scale: every initial weight multiplied by it (absent: 1)",
         "type": "number",
