@@ -19,8 +19,9 @@ def check_reset_after(cell: str, reset_after: bool, compare_cells: bool) -> None
 
 
 def check_reset_after_loaded(saved: dict[str, Any], asked: bool, path: Path) -> bool:
-    """A loaded GRU's form is the model's: --reset-after, if given, must be it."""
-    reset_after = saved.get("reset_after", False) is True
+    """A loaded GRU's form is the model's: --reset-after, if given, must be it (another cell's
+    model has no such form, whatever its file says)."""
+    reset_after = saved.get("reset_after", False) is True and saved.get("cell") == "gru"
     if asked and not reset_after:
         cell = saved.get("cell", "rnn")
         what = (

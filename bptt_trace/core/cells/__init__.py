@@ -22,3 +22,14 @@ def register(cell: type[Cell]) -> type[Cell]:
 def make_cell(config: Mapping[str, Any]) -> Cell:
     """The cell that a run's configuration names (``cell``, the vanilla RNN when absent)."""
     return CELLS[config.get("cell", "rnn")].configured(config)
+
+
+FORMS: tuple[dict[str, Any], ...] = ({"cell": "gru", "reset_after": True},)
+"""Configurations whose cell declares other parameters than its cell's defaults do: the GRU
+with its reset gate after the product (bʰ_n)."""
+
+
+def every_form() -> list[Cell]:
+    """Every known cell with its defaults (registered ones too), and each of ``FORMS``: all the
+    parameters a model file may hold are theirs."""
+    return [*(make_cell({"cell": name}) for name in CELLS), *map(make_cell, FORMS)]
