@@ -29,7 +29,12 @@ FORMS: tuple[dict[str, Any], ...] = ({"cell": "gru", "reset_after": True},)
 with its reset gate after the product (bʰ_n)."""
 
 
+def form_configs() -> list[dict[str, Any]]:
+    """The configuration of every known cell with its defaults (registered ones too), then
+    ``FORMS``: one for each set of parameters and per-step fields a trace or model may have."""
+    return [*({"cell": name} for name in CELLS), *FORMS]
+
+
 def every_form() -> list[Cell]:
-    """Every known cell with its defaults (registered ones too), and each of ``FORMS``: all the
-    parameters a model file may hold are theirs."""
-    return [*(make_cell({"cell": name}) for name in CELLS), *map(make_cell, FORMS)]
+    """A cell of each of ``form_configs``: all the parameters a model file may hold are theirs."""
+    return [make_cell(config) for config in form_configs()]
