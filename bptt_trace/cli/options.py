@@ -70,7 +70,8 @@ ResetAfter = Annotated[
     flag(
         MODEL,
         "The GRU as torch's nn.GRU and Keras run it: the reset gate after the recurrent "
-        "product, h̃ₜ = tanh(xₜ·W_n + b_n + rₜ ⊙ (hₜ₋₁·Wʰ_n + bʰ_n)) (only with --cell gru).",
+        "product, h̃ₜ = tanh(xₜ·W_n + b_n + rₜ ⊙ (hₜ₋₁·Wʰ_n + bʰ_n)); with --cell gru, or "
+        "with --compare-cells for its GRU.",
         "--reset-after",
     ),
 ]
