@@ -190,3 +190,15 @@ def test_no_label_puts_a_gate_at_the_previous_time_step(form) -> None:
     ]
     for template in templates:
         assert not gate_at_previous_step(template), template
+
+
+def test_docs_schema_names_every_field_of_its_events() -> None:
+    """docs/schema.md describes the reset-after GRU's parameters and per-step fields."""
+    doc = (Path(__file__).parents[2] / "docs" / "schema.md").read_text()
+    cell = make_cell({"cell": "gru", "reset_after": True})
+    names = [
+        *(spec.name for spec in cell.params),
+        *(term.key for term in (*cell.forward_terms, *cell.backward_terms)),
+        "reset_after",
+    ]
+    assert [name for name in names if f"`{name}`" not in doc] == []
