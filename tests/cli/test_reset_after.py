@@ -44,7 +44,7 @@ def test_the_config_says_reset_after_only_when_given(capsys) -> None:
 
 def test_its_trace_replays_to_the_same_tables(tmp_path, capsys) -> None:
     trace = tmp_path / "t.jsonl"
-    args = ["we like gates", *GRU, "--loss", "every", "--steps", "2", "--width", "120"]
+    args = ["we like gates", *GRU, "--loss", "every", "--width", "120"]
     assert main([*args, "--quiet", "--output", str(trace)]) == 0
     live = capsys.readouterr().out
     assert main(["--replay", str(trace), "--quiet", "--width", "120"]) == 0
