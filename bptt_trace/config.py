@@ -51,6 +51,9 @@ class Config:
     """The recurrent cell by name (``core.cells``); a trace's config leaves out the default."""
     forget_bias: float = DEFAULT_FORGET_BIAS
     """The LSTM's initial b_f; in a trace's config only for the LSTM."""
+    reset_after: bool = False
+    """--reset-after: the GRU with its reset gate after the recurrent product (torch's
+    nn.GRU); in a trace's config only when true, so that other traces read as they always have."""
     init_scale: float = DEFAULT_INIT_SCALE
     """--init-scale: every initial weight multiplied by it (biases not); in a trace's config
     only when it is not 1, so that traces of the default read as they always have."""
@@ -69,6 +72,8 @@ class Config:
             del data["cell"]
         if self.cell != "lstm":
             del data["forget_bias"]
+        if not self.reset_after:
+            del data["reset_after"]
         if self.init_scale == DEFAULT_INIT_SCALE:
             del data["init_scale"]
         if self.loaded is None:

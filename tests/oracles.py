@@ -137,8 +137,18 @@ def gru_step(p: Params, x: np.ndarray, h: np.ndarray) -> np.ndarray:
     return z * h + (1.0 - z) * n
 
 
+def gru_reset_after_step(p: Params, x: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """torch's nn.GRU, row vectors: zₜ, rₜ = σ(…), nₜ = tanh(x·W_n + b_n + rₜ⊙(hₜ₋₁·Wʰ_n + bʰ_n)),
+    hₜ = (1 − zₜ)⊙nₜ + zₜ⊙hₜ₋₁ (the reset gate after the product, its own bias bʰ_n)."""
+    z = sigmoid(x @ p["W_z"] + h @ p["W_h_z"] + p["b_z"])
+    r = sigmoid(x @ p["W_r"] + h @ p["W_h_r"] + p["b_r"])
+    n = np.tanh(x @ p["W_n"] + p["b_n"] + r * (h @ p["W_h_n"] + p["b_h_n"]))
+    return (1.0 - z) * n + z * h
+
+
 def cell_states(cell: str, p: Params, ids: list[int], s0: tuple | None = None) -> list[tuple]:
-    """[(h₀, c₀), (h₁, c₁), …] of one sentence for ``cell`` (c is None but for the LSTM)."""
+    """[(h₀, c₀), (h₁, c₁), …] of one sentence for ``cell`` (c is None but for the LSTM);
+    ``gru-reset-after`` is the GRU with the reset gate after the product."""
     H = p["V"].shape[0]
     h, c = s0 if s0 is not None else (np.zeros(H), np.zeros(H) if cell == "lstm" else None)
     states = [(h, c)]
@@ -148,6 +158,8 @@ def cell_states(cell: str, p: Params, ids: list[int], s0: tuple | None = None) -
             h, c = lstm_step(p, x, h, c)
         elif cell == "gru":
             h = gru_step(p, x, h)
+        elif cell == "gru-reset-after":
+            h = gru_reset_after_step(p, x, h)
         else:
             h = np.tanh(x @ p["W"] + h @ p["W_h"] + p["b"])
         states.append((h, c))

@@ -51,10 +51,12 @@ def compare_cells(req: Request, stop: Stop) -> int:
             break
         runs[name] = events = []
         latest.clear()
+        # --reset-after is the GRU's: the other cells run as they always do
+        cell_config = replace(config, cell=name, reset_after=config.reset_after and name == "gru")
         try:
             for event in run(
                 corpus,
-                replace(config, cell=name),
+                cell_config,
                 should_stop=stop.is_set,
                 on_step=updated,
             ):

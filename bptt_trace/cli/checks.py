@@ -19,6 +19,7 @@ from ..core.cells.declaration import Cell
 from ..core.model import parameter_count
 from ..core.tokens import tokenize
 from ..errors import InputError
+from .gru_options import check_reset_after, check_reset_after_loaded
 from .messages import warning
 from .modes import ignored_options
 from .request import Request
@@ -224,6 +225,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
     params = vocab = loaded = None
     hidden, activation, cell_name = req.hidden, req.activation, req.cell or "rnn"
     forget_bias = req.forget_bias if req.forget_bias is not None else DEFAULT_FORGET_BIAS
+    reset_after = req.reset_after
     if req.load is not None:
         from ..files.model_file import load_model
 
@@ -232,8 +234,10 @@ def prepare(req: Request) -> tuple[Any, ...]:
         hidden, activation = saved["hidden"], saved["activation"]
         cell_name = check_cell(saved.get("cell", "rnn"), req.cell, req.load)
         forget_bias = saved.get("forget_bias", DEFAULT_FORGET_BIAS)
+        reset_after = check_reset_after_loaded(saved, req.reset_after, req.load)
         loaded = loaded_from(req.load, saved)
     check_cell_options(cell_name, req.activation, req.forget_bias)
+    check_reset_after(cell_name, req.reset_after, req.compare_cells)
     if req.init is not None:
         from ..files.user_bptt import load_init
 
@@ -243,10 +247,17 @@ def prepare(req: Request) -> tuple[Any, ...]:
         hidden = params["V"].shape[0]
     hidden = hidden if hidden is not None else DEFAULT_HIDDEN
     cell = make_cell(
-        {"cell": cell_name, "activation": activation or "tanh", "forget_bias": forget_bias}
+        {
+            "cell": cell_name,
+            "activation": activation or "tanh",
+            "forget_bias": forget_bias,
+            "reset_after": reset_after,
+        }
     )
     cells = (
-        [make_cell({"cell": c}) for c in ("rnn", "lstm", "gru")] if req.compare_cells else [cell]
+        [make_cell({"cell": c, "reset_after": reset_after}) for c in ("rnn", "lstm", "gru")]
+        if req.compare_cells
+        else [cell]
     )
     lengths = [len(sentence) for sentence in corpus]
     check_size(
@@ -255,6 +266,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
     config = Config(
         cell=cell_name,
         forget_bias=forget_bias,
+        reset_after=reset_after,
         hidden=hidden,
         lr=req.lr,
         seed=req.seed,

@@ -65,6 +65,16 @@ ForgetBias = Annotated[
         "F",
     ),
 ]
+ResetAfter = Annotated[
+    bool,
+    flag(
+        MODEL,
+        "The GRU as torch's nn.GRU and Keras run it: the reset gate after the recurrent "
+        "product, h̃ₜ = tanh(xₜ·W_n + b_n + rₜ ⊙ (hₜ₋₁·Wʰ_n + bʰ_n)); with --cell gru, or "
+        "with --compare-cells for its GRU.",
+        "--reset-after",
+    ),
+]
 Seed = Annotated[
     int, option(MODEL, "Random seed N of the initial W, Wʰ and V (the biases start at 0).", "N")
 ]

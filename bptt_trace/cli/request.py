@@ -43,6 +43,7 @@ class Request:
     layout: str = "rows"
     cell: str | None = None
     forget_bias: float | None = None
+    reset_after: bool = False
     init_scale: float = 1.0
     compare_cells: bool = False
     width: int | None = None

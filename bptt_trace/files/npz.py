@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npy
 
-from ..core.cells import CELLS, make_cell
+from ..core.cells import every_form
 from ..core.model import declared
 from .bounded_npz import Member, Policy, read_arrays
 from .inputs import MAX_TOKENS
@@ -45,9 +45,7 @@ USER_FIX = "write it with np.savez(path, **arrays)"
 
 def parameters() -> dict[str, int]:
     """Every parameter that a known cell (or the output layer) declares, with its dimensions."""
-    return {
-        spec.name: len(spec.shape) for name in CELLS for spec in declared(make_cell({"cell": name}))
-    }
+    return {spec.name: len(spec.shape) for cell in every_form() for spec in declared(cell)}
 
 
 def members() -> dict[str, Member]:
@@ -73,7 +71,7 @@ def max_members() -> int:
     """The most arrays a model file holds: the largest known cell's parameters and the
     metadata (9 for the vanilla RNN, 18 for the LSTM). The zip directory is read whole by
     ``zipfile``, so its size is checked first (millions of entries would fill the memory)."""
-    return max(len(declared(make_cell({"cell": name}))) for name in CELLS) + len(METADATA)
+    return max(len(declared(cell)) for cell in every_form()) + len(METADATA)
 
 
 MAX_TEXT_BYTES = 4 * MAX_TOKEN_CHARS * MAX_VOCAB + 4 * (MAX_TEXT_CHARS + 64)

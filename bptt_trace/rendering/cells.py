@@ -32,10 +32,17 @@ def last_of(events: Sequence[Event], kind: type) -> Event | None:
     return next((e for e in reversed(events) if isinstance(e, kind)), None)
 
 
+def title(name: str, events: Sequence[Event]) -> str:
+    """A cell's name in the comparison; the GRU with --reset-after says so."""
+    config = getattr(events[0], "config", {}) if events else {}
+    return TITLES.get(name, name) + (" (reset after)" if config.get("reset_after") else "")
+
+
 def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableType:
     """One row a cell: the loss, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂s_T/∂s₁‖₂, ∏ of the carry gate;
     then the blame of the last loss on every hₖ, cell by cell; then what the numbers say."""
     first_blame: dict[str, float] = {}
+    titles = {name: title(name, events) for name, events in runs.items()}
     T = 0
     rows: dict[str, np.ndarray] = {}
     facts: dict[str, list[str]] = {}  # per cell, in the order of QUANTITIES
@@ -61,7 +68,7 @@ def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableTy
     summary = noted_table(
         "Three cells on the same input (the last traced step, first sentence, last loss)",
         "",
-        *[TITLES.get(name, name) for name in facts],
+        *[titles[name] for name in facts],
     )
     for i, quantity in enumerate(QUANTITIES):
         summary.add_row(Text(quantity, "label"), *[values[i] for values in facts.values()])
@@ -78,24 +85,27 @@ def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableTy
             Text(sci(float(row[k])), heat(float(row[k]), top)) if k is not None else Text("…")
             for k in ks
         ]
-        heatmap.add_row(Text(TITLES.get(name, name), "label"), *cells)
-    return Group(summary, heatmap, Text(verdict(first_blame, T), "note"))
+        heatmap.add_row(Text(titles[name], "label"), *cells)
+    return Group(summary, heatmap, Text(verdict(first_blame, T, titles), "note"))
 
 
-def verdict(first_blame: dict[str, float], T: int) -> str:
+def verdict(first_blame: dict[str, float], T: int, titles: dict[str, str] | None = None) -> str:
     """One paragraph on what the numbers show for this input."""
     if not first_blame or T < 2:
         return "A one-token input has no earlier state to blame: try a longer sentence."
+    titles = titles or {}
     ranked = sorted(first_blame.items(), key=lambda item: -item[1])
     best, most = ranked[0]
     parts = [
         f"Over {T} time steps the last loss's blame on h₁ is {sci(most)} with the "
-        f"{TITLES.get(best, best)}"
+        f"{titles.get(best, TITLES.get(best, best))}"
     ]
     for name, value in ranked[1:]:
         ratio = most / value if value > 0 else float("inf")
         times = "infinitely" if not np.isfinite(ratio) else f"{ratio:.1e} times"
-        parts.append(f"{sci(value)} with the {TITLES.get(name, name)} ({times} less)")
+        parts.append(
+            f"{sci(value)} with the {titles.get(name, TITLES.get(name, name))} ({times} less)"
+        )
     text = ", ".join(parts) + "."
     if "lstm" in first_blame:
         text += (

@@ -59,6 +59,8 @@ def config_problem(config: dict[str, Any]) -> str | None:
             return f"run event: config {key!r} should be {want}"
     if not config["lr"] > 0:
         return "run event: config 'lr' should be above 0"
+    if config.get("reset_after") is True and config.get("cell") != "gru":
+        return "run event: config 'reset_after' is the GRU's, and 'cell' should then be gru"
     loaded = config.get("loaded")
     if loaded is not None and text_problem(loaded["path"]):
         return f"run event: config 'loaded' path should be {text_problem(loaded['path'])}"

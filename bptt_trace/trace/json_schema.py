@@ -4,7 +4,9 @@ Every event's fields come from ``schema.event_fields`` and each field's rule fro
 ``spec`` (``checks``), so that this schema and ``--replay`` cannot drift apart. JSON Schema
 cannot relate one line to another, nor an array's length to another field: the sizes V and H
 are fixed only when given (``sizes``), and T (a sentence's length) is left free. The order of
-the lines (the run event first) is checked by ``$defs/trace``, a whole trace as an array.
+the lines (the run event first) is checked by ``$defs/trace``, a whole trace as an array. One
+schema covers every cell's form (``core.cells.form_configs``): an event whose fields differ from
+form to form has a rule for each, and ``$defs/trace`` holds a trace to the form of its run event.
 """
 
 from __future__ import annotations
@@ -12,28 +14,61 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import ACTIVATIONS, LOSS_MODES
-from ..core.cells import CELLS
+from ..core.cells import CELLS, form_configs
 from .checks import MAX_INTEGER, Check
 from .events import SCHEMA
-from .schema import CONFIG, OPTIONAL_CONFIG, cell_of, event_fields
+from .json_forms import by_kind, form_cell, form_label, run_of, shared_arrays
+from .schema import CONFIG, OPTIONAL_CONFIG, event_fields
 from .summary import DETAILS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def trace_line_schema(cell: str = "rnn", sizes: dict[str, int] | None = None) -> dict[str, Any]:
-    """A trace line of ``cell`` (any activation: their fields are the same); with ``sizes``
-    (V, H) the arrays' lengths are fixed too."""
+def trace_line_schema(
+    cell: str | None = None, sizes: dict[str, int] | None = None, reset_after: bool = False
+) -> dict[str, Any]:
+    """A trace line of ``cell`` (any activation: their fields are the same; the GRU in the form
+    ``reset_after`` names), or of any known cell when ``cell`` is None; with ``sizes`` (V, H)
+    the arrays' lengths are fixed too. An event whose fields differ from cell to cell is one
+    of its forms (``event-forward-gru``, …); ``$defs/trace`` ties a whole trace to the cell its
+    run event names."""
     dims = sizes or {}
-    fields = event_fields(cell_of(cell if cell != "rnn" else None, ACTIVATIONS[0]))
-    events = {kind: event_schema(kind, checks, dims) for kind, checks in fields.items()}
-    defs: dict[str, Any] = {f"event-{kind}": schema for kind, schema in events.items()}
-    defs["line"] = {"oneOf": [{"$ref": f"#/$defs/event-{kind}"} for kind in events]}
+    configs = form_configs() if cell is None else [{"cell": cell, "reset_after": reset_after}]
+    forms = {form_label(config): config for config in configs}
+    events = {
+        label: {
+            kind: event_schema(kind, checks, dims)
+            for kind, checks in event_fields(form_cell(config)).items()
+        }
+        for label, config in forms.items()
+    }
+    defs: dict[str, Any] = {}
+    refs: dict[str, dict[str, str]] = {label: {} for label in forms}  # the def of each kind
+    for kind in next(iter(events.values())):
+        variants = {label: kinds[kind] for label, kinds in events.items()}
+        if all(v == next(iter(variants.values())) for v in variants.values()):
+            defs[f"event-{kind}"] = next(iter(variants.values()))
+            for label in forms:
+                refs[label][kind] = f"#/$defs/event-{kind}"
+            continue
+        for label, variant in variants.items():
+            defs[f"event-{kind}-{label}"] = variant
+            refs[label][kind] = f"#/$defs/event-{kind}-{label}"
+        defs[f"event-{kind}"] = {"anyOf": [{"$ref": ref[kind]} for ref in refs.values()]}
+    defs = shared_arrays(defs)
+    defs["line"] = by_kind({kind: f"#/$defs/event-{kind}" for kind in refs[label]})
+    whole = [
+        {
+            "type": "array",
+            "prefixItems": [{"allOf": [{"$ref": "#/$defs/event-run"}, run_of(forms[label])]}],
+            "items": by_kind(refs[label]),
+        }
+        for label in forms
+    ]
     defs["trace"] = {
-        "description": "A whole trace, its lines as an array: the run event first.",
-        "type": "array",
-        "prefixItems": [{"$ref": "#/$defs/event-run"}],
-        "items": {"$ref": "#/$defs/line"},
+        "description": "A whole trace, its lines as an array: the run event first, every line "
+        "of the cell its config names.",
+        **(whole[0] if len(whole) == 1 else {"anyOf": whole}),
     }
     return {
         "$schema": DIALECT,
@@ -84,6 +119,11 @@ def config_schema() -> dict[str, Any]:
 
 
 OPTIONAL_RULES: dict[str, dict[str, Any]] = {
+    "reset_after": {
+        "description": "--reset-after: the GRU's reset gate after the recurrent product, as "
+        "torch's nn.GRU (absent: before it)",
+        "type": "boolean",
+    },
     "init_scale": {
         "description": "--init-scale: every initial weight multiplied by it (absent: 1)",
         "type": "number",

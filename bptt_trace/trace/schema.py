@@ -184,7 +184,8 @@ def validate(data: Any, run: dict[str, Any] | None) -> str | None:
     if isinstance(dims, str):
         return dims
     config = source["config"]
-    fields = event_fields(cell_of(config.get("cell"), config["activation"]))
+    cell = cell_of(config.get("cell"), config["activation"], config.get("reset_after") is True)
+    fields = event_fields(cell)
     for name, default in LATER.get(kind, {}).items():  # a trace written before the field was
         if name not in data:
             data[name] = default(data) if callable(default) else default
@@ -259,8 +260,13 @@ def loaded_model(x: Any, dims: dict[str, int]) -> str | None:
 described(positive, "positive")
 described(loaded_model, "loaded_model")
 
-OPTIONAL_CONFIG: dict[str, Check] = {"init_scale": positive, "loaded": loaded_model}
-"""Config fields a trace has only when they matter: --init-scale when not 1, --load's origin."""
+OPTIONAL_CONFIG: dict[str, Check] = {
+    "init_scale": positive,
+    "loaded": loaded_model,
+    "reset_after": boolean,
+}
+"""Config fields a trace has only when they matter: --init-scale when not 1, --load's origin,
+--reset-after (the GRU's reset gate after the product) when given."""
 
 
 LATER: dict[str, dict[str, Any]] = {
@@ -273,9 +279,9 @@ does not have them; ``validate`` fills them in, so that every earlier trace stil
 
 
 @cache
-def cell_of(name: str | None, activation: str) -> Cell:
-    """The cell of a trace's config (one instance per cell and activation)."""
-    return make_cell({"cell": name or "rnn", "activation": activation})
+def cell_of(name: str | None, activation: str, reset_after: bool = False) -> Cell:
+    """The cell of a trace's config (one instance per cell, activation and GRU form)."""
+    return make_cell({"cell": name or "rnn", "activation": activation, "reset_after": reset_after})
 
 
 def sizes(run: dict[str, Any], data: dict[str, Any]) -> dict[str, int] | str:

@@ -11,19 +11,22 @@ and back, from ∂L/∂hₜ:
     ∂L/∂(rₜ⊙hₜ₋₁) = ∂L/∂a_n·Wʰ_nᵀ               ∂L/∂a_r = ∂L/∂(rₜ⊙hₜ₋₁) ⊙ hₜ₋₁ ⊙ rₜ(1 − rₜ)
     ∂L/∂hₜ₋₁ = ∂L/∂hₜ ⊙ zₜ + ∂L/∂(rₜ⊙hₜ₋₁) ⊙ rₜ + ∂L/∂a_z·Wʰ_zᵀ + ∂L/∂a_r·Wʰ_rᵀ
 
-PyTorch's ``nn.GRU`` differs: its reset gate applies after the product, to hₜ₋₁·Wʰ_n + b_hn,
-and it has two biases per gate. colah's blog writes z the other way round (hₜ = (1 − zₜ) ⊙ hₜ₋₁
+PyTorch's ``nn.GRU`` differs: its reset gate applies after the product, to hₜ₋₁·Wʰ_n + b_hn
+(``gru_reset_after.ResetAfterGRU``, the configuration's ``"reset_after": true``), and it has
+two biases per gate. colah's blog writes z the other way round (hₜ = (1 − zₜ) ⊙ hₜ₋₁
 + zₜ ⊙ h̃ₜ). The numbers here are those of the equations above.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .declaration import Cell, Params, Term
 from .gates import gate_params, sigmoid, stacked
+from .gru_reset_after import ResetAfterGRU
 from .lstm import parts
 
 GATES = ("z", "r", "n")
@@ -57,7 +60,7 @@ class GRU(Cell):
         "da_r": "∂L/∂a_r",
         "da_n": "∂L/∂a_n",
         "h_prev": "h{p}",
-        "rh_prev": "(r{p}⊙h{p})",
+        "rh_prev": "(r{t}⊙h{p})",
     }
     next_label: ClassVar[str] = "+ step {next} through the gates and z{n}"
     backward_note: ClassVar[str] = (
@@ -73,6 +76,14 @@ class GRU(Cell):
         "∂h_T/∂hₖ = ∏ⱼ ∂hⱼ/∂hⱼ₋₁ for j = T … k+1, each diag(zⱼ) plus the gates' matrices"
     )
     carry: ClassVar[str | None] = "z"
+
+    @classmethod
+    def configured(cls, config: Mapping[str, Any]) -> Cell:
+        """This GRU, or with ``"reset_after": true`` the framework form (torch's, Keras')."""
+        reset_after = config.get("reset_after", False)
+        if not isinstance(reset_after, bool):
+            raise ValueError("the configuration's reset_after is not true or false")
+        return ResetAfterGRU() if reset_after else cls()
 
     @property
     def equations(self) -> tuple[str, ...]:
