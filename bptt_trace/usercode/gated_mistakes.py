@@ -10,7 +10,8 @@ A mistake inside the cell is the cell with its way back changed (``MistakenLSTM`
           gate-derivative-missing    σ′ taken as 1 in the gates i, f, o
           hidden-path-missing        nothing flows into hₜ₋₁ through the gates' Wʰ
           forget-gate-gradient-missing  ∂L/∂a_f = 0
-    GRU   reset-path-missing         ∂L/∂a_r = 0: no gradient through rₜ
+    GRU   (either form: the reset gate before or after the product)
+          reset-path-missing         ∂L/∂a_r = 0: no gradient through rₜ
           update-gate-derivative-missing  ∂L/∂a_z without zₜ(1 − zₜ)
           gate-derivative-missing    σ′ taken as 1 in the gates z and r
           hidden-path-missing        ∂L/∂hₜ₋₁ = ∂L/∂hₜ ⊙ zₜ only
@@ -26,6 +27,7 @@ from ..core.batch import Batch
 from ..core.bptt import Forward, cell_gradients, forward, full_bptt, outputs, truncated_bptt
 from ..core.cells.declaration import Cell, Params
 from ..core.cells.gru import GRU
+from ..core.cells.gru_reset_after import ResetAfterGRU
 from ..core.cells.lstm import LSTM, parts
 from .mistakes import Result
 
@@ -90,6 +92,32 @@ class MistakenGRU(GRU):
     def to_previous(self, p: Params, delta: np.ndarray, cache: np.ndarray) -> np.ndarray:
         if self.mistake == "hidden-path-missing":
             return delta[..., 3 * (cache.shape[-1] // 4) :].copy()  # ∂L/∂hₜ ⊙ zₜ only
+        return super().to_previous(p, delta, cache)
+
+
+class MistakenResetAfterGRU(ResetAfterGRU):
+    """The GRU of ``cells.gru_reset_after`` (torch's) with one mistake in its way back."""
+
+    def __init__(self, mistake: str) -> None:
+        self.mistake = mistake
+
+    def delta(self, p: Params, ds: np.ndarray, cache: np.ndarray, s: np.ndarray) -> np.ndarray:
+        m = self.mistake
+        z, r, n, h_prev, u = parts(cache, 5)
+        gate_missing = m == "gate-derivative-missing"
+        z_missing = gate_missing or m == "update-gate-derivative-missing"
+        da_n = ds * (1.0 - z) * (1.0 - n * n)
+        da_z = ds * (h_prev - n) * sig_prime(z, z_missing)
+        da_hn = da_n * r  # ∂L/∂uₜ
+        da_r = da_n * u * sig_prime(r, gate_missing)
+        if m == "reset-path-missing":
+            da_r = np.zeros_like(da_r)
+        direct = ds * z
+        return np.concatenate(np.broadcast_arrays(da_z, da_r, da_hn, da_n, direct), axis=-1)
+
+    def to_previous(self, p: Params, delta: np.ndarray, cache: np.ndarray) -> np.ndarray:
+        if self.mistake == "hidden-path-missing":
+            return delta[..., 4 * (cache.shape[-1] // 5) :].copy()  # ∂L/∂hₜ ⊙ zₜ only
         return super().to_previous(p, delta, cache)
 
 
@@ -173,4 +201,6 @@ def with_mistake(cell: Cell, mistake: str) -> Cell:
     """``cell`` with one mistake in its way back."""
     if cell.name == "lstm":
         return MistakenLSTM(cell.forget_bias, mistake)  # type: ignore[attr-defined]
+    if isinstance(cell, ResetAfterGRU):
+        return MistakenResetAfterGRU(mistake)
     return MistakenGRU(mistake)
