@@ -144,6 +144,7 @@ def compare(req: CheckRequest) -> int:
 
 
 def diff(req: CheckRequest) -> int:
+    from ..files.jsonl import json_document
     from ..files.trace_reader import read_trace
     from ..trace.diff import diff_traces
 
@@ -153,7 +154,7 @@ def diff(req: CheckRequest) -> int:
     first, second = (read_trace(path) for path in req.diff)
     result = diff_traces(first, second, req.tolerance)
     if req.json_out:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        print(json_document(result.to_json()))
     else:
         from ..rendering.diff import diff_view
         from ..rendering.renderer import make_console

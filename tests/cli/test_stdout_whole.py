@@ -159,3 +159,18 @@ def test_after_a_failure_the_writer_drops_everything_quietly() -> None:
         assert isinstance(stream.failure, BrokenPipeError)
     finally:
         os.close(write)
+
+
+@pytest.mark.parametrize("extreme", [1.7e308, 1e-320])
+def test_compare_json_is_strict_json(extreme: float, files: dict[str, str], tmp_path: Path) -> None:
+    """Gradients at the ends of the floats: the result still parses as standard JSON."""
+    grads = tmp_path / "g.npz"
+    weights = np.load(files["w.npz"])
+    np.savez(grads, **{k: np.full_like(weights[k], extreme) for k in weights.files})
+    done = run_cli([SENTENCE, "--init", files["w.npz"], "--compare", str(grads), "--json"])
+    assert done.returncode in (0, 1), done.stderr
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    assert isinstance(json.loads(done.stdout, parse_constant=refuse), dict)
