@@ -178,6 +178,6 @@ def schema(req: CheckRequest) -> int:
         sizes = {"V": len(vocab), "H": req.hidden or DEFAULT_HIDDEN}
     if sizes.get("H", 1) < 1:
         raise InputError(f"--hidden must be at least 1, not {req.hidden}")
-    json.dump(trace_line_schema(sizes=sizes), sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
+    text = json.dumps(trace_line_schema(sizes=sizes), ensure_ascii=False, indent=1)
+    sys.stdout.write(text + "\n")  # whole, in one write
     return 0

@@ -21,30 +21,74 @@ from .summary import DETAILS
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def trace_line_schema(cell: str = "rnn", sizes: dict[str, int] | None = None) -> dict[str, Any]:
-    """A trace line of ``cell`` (any activation: their fields are the same); with ``sizes``
-    (V, H) the arrays' lengths are fixed too."""
+def trace_line_schema(
+    cell: str | None = None, sizes: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A trace line of any cell (or of ``cell`` alone), any activation (their fields are the
+    same); with ``sizes`` (V, H) the arrays' lengths are fixed too.
+
+    An event whose fields are the same for every cell is ``$defs/event-KIND``; one whose fields
+    depend on the cell (the forward and backward terms, the parameters) is
+    ``$defs/event-KIND-CELL`` for each, and ``$defs/event-KIND`` accepts any of them. A line
+    cannot say which cell its trace is of; ``$defs/trace`` can: the run event's cell decides
+    the fields of every line after it (``$defs/trace-CELL``)."""
     dims = sizes or {}
-    fields = event_fields(cell_of(cell if cell != "rnn" else None, ACTIVATIONS[0]))
-    events = {kind: event_schema(kind, checks, dims) for kind, checks in fields.items()}
-    defs: dict[str, Any] = {f"event-{kind}": schema for kind, schema in events.items()}
-    defs["line"] = {"oneOf": [{"$ref": f"#/$defs/event-{kind}"} for kind in events]}
+    names = [cell] if cell is not None else list(CELLS)
+    per_cell = {
+        name: {
+            kind: event_schema(kind, checks, dims)
+            for kind, checks in event_fields(
+                cell_of(name if name != "rnn" else None, ACTIVATIONS[0])
+            ).items()
+        }
+        for name in names
+    }
+    kinds = list(per_cell[names[0]])
+    defs: dict[str, Any] = {}
+    own: dict[str, dict[str, str]] = {name: {} for name in names}  # cell -> kind -> $ref
+    for kind in kinds:
+        versions = [per_cell[name][kind] for name in names]
+        if all(version == versions[0] for version in versions):
+            defs[f"event-{kind}"] = versions[0]
+            for name in names:
+                own[name][kind] = f"#/$defs/event-{kind}"
+            continue
+        for name, version in zip(names, versions, strict=True):
+            defs[f"event-{kind}-{name}"] = version
+            own[name][kind] = f"#/$defs/event-{kind}-{name}"
+        defs[f"event-{kind}"] = {"anyOf": [{"$ref": own[name][kind]} for name in names]}
+    defs["line"] = {"oneOf": [{"$ref": f"#/$defs/event-{kind}"} for kind in kinds]}
+    for name in names:
+        defs[f"line-{name}"] = {"oneOf": [{"$ref": own[name][kind]} for kind in kinds]}
+        defs[f"trace-{name}"] = {
+            "description": f"A whole trace of the {name} cell, its lines as an array.",
+            "type": "array",
+            "prefixItems": [{"allOf": [{"$ref": own[name]["run"]}, of_cell(name)]}],
+            "items": {"$ref": f"#/$defs/line-{name}"},
+        }
     defs["trace"] = {
-        "description": "A whole trace, its lines as an array: the run event first.",
-        "type": "array",
-        "prefixItems": [{"$ref": "#/$defs/event-run"}],
-        "items": {"$ref": "#/$defs/line"},
+        "description": "A whole trace, its lines as an array: the run event first, whose "
+        "config's cell decides the fields of the lines after it.",
+        "anyOf": [{"$ref": f"#/$defs/trace-{name}"} for name in names],
     }
     return {
         "$schema": DIALECT,
         "title": "bptt-trace trace line",
         "description": "One line of a JSON Lines trace of bptt-trace (schema "
-        f"{SCHEMA}); see docs/schema.md. Sizes: "
+        f"{SCHEMA}), of the cells {', '.join(names)}; see docs/schema.md. Sizes: "
         + (", ".join(f"{k} = {v}" for k, v in dims.items()) or "free")
         + ".",
         "$ref": "#/$defs/line",
         "$defs": defs,
     }
+
+
+def of_cell(name: str) -> dict[str, Any]:
+    """A run event of the cell ``name`` (a trace of the vanilla RNN may leave the cell out)."""
+    config: dict[str, Any] = {"properties": {"cell": {"const": name}}}
+    if name != "rnn":
+        config["required"] = ["cell"]
+    return {"properties": {"config": config}}
 
 
 def event_schema(kind: str, checks: dict[str, Check], dims: dict[str, int]) -> dict[str, Any]:
