@@ -35,31 +35,18 @@ class CheckRequest:
     """Options given that these modes do not use (refused)."""
 
 
-UNUSED = {
-    "lr": 0.1,
-    "steps": 1,
-    "load": None,
-    "save": None,
-    "output": None,
-    "replay": None,
-    "truncate": None,
-    "clip": None,
-    "check": False,
-    "trace_every": None,
-    "export": None,
-    "pause": False,
-    "init_scale": 1.0,
-}
-"""The options these modes do not use, with their defaults."""
-
-
 def from_options(options: dict[str, Any]) -> int:
-    """Run the mode from the command line's option values (by parameter name); the exit code."""
+    """Run the mode from the command line's option values (by parameter name, with the
+    Click context as ``ctx``); the exit code. The options the mode does not use
+    (``uses.USES``) are refused."""
+    from .uses import MODE_OPTIONS, given_parameters, ignored
 
     def value(name: str) -> Any:
         option = options[name]
         return getattr(option, "value", option)
 
+    given = given_parameters(options["ctx"]) if options.get("ctx") is not None else []
+    modes = [flag for name, flag in MODE_OPTIONS.items() if options.get(name)]
     return dispatch(
         CheckRequest(
             sentence=options["sentence"],
@@ -75,16 +62,14 @@ def from_options(options: dict[str, Any]) -> int:
             target=options["target"],
             json_out=options["json_out"],
             hidden=options["hidden"],
-            others=tuple(
-                "--" + name.replace("_", "-")
-                for name, default in UNUSED.items()
-                if options[name] != default
-            ),
+            others=tuple(ignored(modes[0], given)) if modes else (),
         )
     )
 
 
 def dispatch(req: CheckRequest) -> int:
+    """The mode's exit code: 0 equal or matching, 1 a difference, 2 bad input (one line);
+    stdout's failures are settled by the program's entry point (files.stdio.settle)."""
     try:
         modes = [
             name
@@ -97,9 +82,11 @@ def dispatch(req: CheckRequest) -> int:
         ]
         if len(modes) > 1:
             raise InputError(f"{' and '.join(modes)} are separate modes; give one of them")
-        others = req.others + (("--hidden",) if req.hidden and not req.schema else ())
-        if others:
-            raise InputError(f"{modes[0]} does not use {', '.join(others)}; leave it out")
+        if req.others:
+            raise InputError(
+                f"{modes[0]} does not use {', '.join(req.others)}; leave "
+                f"{'them' if len(req.others) > 1 else 'it'} out"
+            )
         if req.schema:
             return schema(req)
         if req.diff is not None:
