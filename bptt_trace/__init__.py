@@ -15,15 +15,20 @@ The Python API, for notebooks and for checking your own BPTT code::
 
 from __future__ import annotations
 
-from typing import Any
-
-from .version import __version__
+TYPE_CHECKING = False  # typing itself is not imported: the program's first line comes sooner
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Config", "__version__", "compare", "render", "run", "trace_sentence"]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use, so that `bptt-trace --help` does not load NumPy.
+    # Imported on first use, so that `bptt-trace --help` does not load NumPy, and the
+    # program's first line (bptt_trace.__main__) comes before the package metadata's imports.
+    if name == "__version__":
+        from .version import __version__
+
+        return __version__
     if name in ("Config", "run", "trace_sentence"):
         from .trace import loop
 

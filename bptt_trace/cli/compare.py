@@ -38,31 +38,18 @@ class CheckRequest:
     """Options given that these modes do not use (refused)."""
 
 
-UNUSED = {
-    "lr": 0.1,
-    "steps": 1,
-    "load": None,
-    "save": None,
-    "output": None,
-    "replay": None,
-    "truncate": None,
-    "clip": None,
-    "check": False,
-    "trace_every": None,
-    "export": None,
-    "pause": False,
-    "init_scale": 1.0,
-}
-"""The options these modes do not use, with their defaults."""
-
-
 def from_options(options: dict[str, Any]) -> int:
-    """Run the mode from the command line's option values (by parameter name); the exit code."""
+    """Run the mode from the command line's option values (by parameter name, with the
+    Click context as ``ctx``); the exit code. The options the mode does not use
+    (``uses.USES``) are refused."""
+    from .uses import MODE_OPTIONS, given_parameters, ignored
 
     def value(name: str) -> Any:
         option = options[name]
         return getattr(option, "value", option)
 
+    given = given_parameters(options["ctx"]) if options.get("ctx") is not None else []
+    modes = [flag for name, flag in MODE_OPTIONS.items() if options.get(name)]
     return dispatch(
         CheckRequest(
             sentence=options["sentence"],
@@ -81,16 +68,14 @@ def from_options(options: dict[str, Any]) -> int:
             cell=value("cell"),
             reset_after=options.get("reset_after", False),
             grads_transposed=options["grads_transposed"],
-            others=tuple(
-                "--" + name.replace("_", "-")
-                for name, default in UNUSED.items()
-                if options[name] != default
-            ),
+            others=tuple(ignored(modes[0], given)) if modes else (),
         )
     )
 
 
 def dispatch(req: CheckRequest) -> int:
+    """The mode's exit code: 0 equal or matching, 1 a difference, 2 bad input (one line);
+    stdout's failures are settled by the program's entry point (files.stdio.settle)."""
     try:
         modes = [
             name
@@ -103,9 +88,11 @@ def dispatch(req: CheckRequest) -> int:
         ]
         if len(modes) > 1:
             raise InputError(f"{' and '.join(modes)} are separate modes; give one of them")
-        others = req.others + (("--hidden",) if req.hidden and not req.schema else ())
-        if others:
-            raise InputError(f"{modes[0]} does not use {', '.join(others)}; leave it out")
+        if req.others:
+            raise InputError(
+                f"{modes[0]} does not use {', '.join(req.others)}; leave "
+                f"{'them' if len(req.others) > 1 else 'it'} out"
+            )
         if req.schema:
             return schema(req)
         if req.diff is not None:
@@ -120,6 +107,7 @@ def dispatch(req: CheckRequest) -> int:
 
 def compare(req: CheckRequest) -> int:
     from ..files.inputs import read_sentences
+    from ..files.jsonl import json_document
     from ..files.user_bptt import compare_arrays, read_npz
     from .checks import check_target
 
@@ -143,7 +131,7 @@ def compare(req: CheckRequest) -> int:
         req.grads_transposed,
     )
     if req.json_out:
-        print(json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False))
+        print(json_document(result.to_json()))
     else:
         from ..rendering.compare import compare_view
         from ..rendering.renderer import make_console
@@ -153,6 +141,7 @@ def compare(req: CheckRequest) -> int:
 
 
 def diff(req: CheckRequest) -> int:
+    from ..files.jsonl import json_document
     from ..files.trace_reader import read_trace
     from ..trace.diff import diff_traces
 
@@ -162,7 +151,7 @@ def diff(req: CheckRequest) -> int:
     first, second = (read_trace(path) for path in req.diff)
     result = diff_traces(first, second, req.tolerance)
     if req.json_out:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        print(json_document(result.to_json()))
     else:
         from ..rendering.diff import diff_view
         from ..rendering.renderer import make_console
@@ -186,6 +175,6 @@ def schema(req: CheckRequest) -> int:
         sizes = {"V": len(vocab), "H": req.hidden or DEFAULT_HIDDEN}
     if sizes.get("H", 1) < 1:
         raise InputError(f"--hidden must be at least 1, not {req.hidden}")
-    json.dump(trace_line_schema(sizes=sizes), sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
+    text = json.dumps(trace_line_schema(sizes=sizes), ensure_ascii=False, indent=1)
+    sys.stdout.write(text + "\n")  # whole, in one write
     return 0

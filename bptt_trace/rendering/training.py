@@ -73,14 +73,23 @@ class Axis:
         return (v / scale - self.bottom / scale) / (self.top / scale - self.bottom / scale)
 
     def value(self, position: float) -> float:
-        if self.flat:
+        """The loss at ``position``, always within [bottom, top]: near the largest float a
+        power of ten or a product rounded up would leave the floats (OverflowError, inf)."""
+        if self.flat or position >= 1.0:
             return self.top
+        if position <= 0.0:
+            return self.bottom
         if self.log:
             low, high = math.log10(self.bottom), math.log10(self.top)
-            return 10 ** (low + position * (high - low))
-        scale = max(abs(self.top), abs(self.bottom))
-        b, t = self.bottom / scale, self.top / scale
-        return (b + position * (t - b)) * scale
+            try:
+                found = 10 ** (low + position * (high - low))
+            except OverflowError:  # log10(top) rounded up past the largest float's
+                return self.top
+        else:
+            scale = max(abs(self.top), abs(self.bottom))
+            b, t = self.bottom / scale, self.top / scale
+            found = min(b + position * (t - b), 1.0) * scale
+        return min(max(found, self.bottom), self.top)
 
 
 class LossCurve:

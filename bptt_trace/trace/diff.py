@@ -5,10 +5,17 @@ and time step where the two part beyond a relative tolerance.
 Events are paired by their type and their place among the events of that type (the n-th
 ``backward`` of one with the n-th of the other). A number's difference is relative to the
 larger |value| of the pair's field; summaries compare their norm, min and max.
+
+Every number of the result is finite or null: a field that is not numbers of one shape on both
+sides (a string, another shape) and differs is ``incomparable`` (its differences null, not
+infinite), and a difference beyond the largest float (1.7e308 against −1.7e308) is null
+with ``beyond_floats``; the relative difference is then taken of the scaled values, so it stays
+a number (at most 2).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +32,21 @@ class Quantity:
     max_abs: float = 0.0
     max_rel: float = 0.0
     first: dict[str, Any] | None = None  # where the two first part: index, step, sentence, t
+    incomparable: bool = False  # not numbers of one shape on both sides, and not equal
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "quantity": self.name,
-            "max_abs": self.max_abs,
-            "max_rel": self.max_rel,
-            "first": self.first,
-        }
+        """Finite numbers or null: null differences say why (``incomparable``, or a
+        difference ``beyond_floats``)."""
+        data: dict[str, Any] = {"quantity": self.name}
+        if self.incomparable:
+            data.update(max_abs=None, max_rel=None, incomparable=True)
+        else:
+            finite = math.isfinite(self.max_abs)
+            data.update(max_abs=self.max_abs if finite else None, max_rel=self.max_rel)
+            if not finite:
+                data["beyond_floats"] = True
+        data["first"] = self.first
+        return data
 
 
 @dataclass
@@ -95,14 +109,20 @@ def compare_event(kind: str, line: int, x: dict, y: dict, tol: float, out: dict)
         if name == "event":
             continue
         q = out.setdefault(f"{kind}.{name}", Quantity(f"{kind}.{name}"))
-        abs_diff, rel = difference(x.get(name), y.get(name))
-        q.max_abs, q.max_rel = max(q.max_abs, abs_diff), max(q.max_rel, rel)
+        found = difference(x.get(name), y.get(name))
+        if found is None:
+            q.incomparable = True
+            rel = math.inf
+        else:
+            abs_diff, rel = found
+            q.max_abs, q.max_rel = max(q.max_abs, abs_diff), max(q.max_rel, rel)
         if rel > tol and q.first is None:
             q.first = {"line": line, **place}
 
 
 def numbers(value: Any) -> np.ndarray | None:
-    """The numbers of a field (a summary: its norm, min, max), None if it is not numeric."""
+    """The numbers of a field (a summary: its norm, min, max), None if it is not numeric or
+    holds nulls."""
     if isinstance(value, dict) and value.get("summary") is True:
         value = [value["norm"], value["min"], value["max"]]
     if isinstance(value, bool) or value is None or isinstance(value, str):
@@ -111,17 +131,23 @@ def numbers(value: Any) -> np.ndarray | None:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         return None
-    return array
+    return None if np.isnan(array).any() else array  # nulls among them: compared as they are
 
 
-def difference(x: Any, y: Any) -> tuple[float, float]:
-    """(largest absolute, relative) difference; a non-numeric or reshaped field differs fully
-    (relative ∞) unless equal."""
+def difference(x: Any, y: Any) -> tuple[float, float] | None:
+    """(largest absolute, relative) difference; None for fields that are not numbers of one
+    shape on both sides and are not equal (they differ fully). The absolute difference is
+    infinite only when it is beyond the largest float; the relative one is always finite."""
     a, b = numbers(x), numbers(y)
     if a is None or b is None or a.shape != b.shape:
-        return (0.0, 0.0) if x == y else (float("inf"), float("inf"))
+        return (0.0, 0.0) if x == y else None
     if a.size == 0:
         return 0.0, 0.0
-    diff = float(np.abs(a - b).max())
+    with np.errstate(over="ignore"):
+        diff = float(np.abs(a - b).max())
+    if diff == 0.0:
+        return 0.0, 0.0
     scale = max(float(np.abs(a).max()), float(np.abs(b).max()))
-    return diff, (0.0 if diff == 0.0 else diff / scale)
+    if math.isfinite(diff):
+        return diff, diff / scale
+    return diff, float(np.abs(a / scale - b / scale).max())

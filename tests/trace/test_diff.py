@@ -4,13 +4,19 @@ a trace and its re-export (read back, written again) are equal."""
 from __future__ import annotations
 
 import json
+import math
+import sys
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bptt_trace.cli.app import main
-from bptt_trace.files.jsonl import JsonlWriter
+from bptt_trace.files.jsonl import JsonlWriter, json_document
 from bptt_trace.files.trace_reader import read_trace
+from bptt_trace.trace.diff import Quantity, compare_event, difference
 
 
 def trace(tmp_path: Path, name: str, *args: str) -> str:
@@ -73,3 +79,77 @@ def test_a_bad_trace_is_refused(tmp_path: Path, refused) -> None:
     (tmp_path / "bad.jsonl").write_text("{}\n")
     a = trace(tmp_path, "a.jsonl", "I like NLP")
     assert "line 1" in refused(["--diff", a, str(tmp_path / "bad.jsonl")])
+
+
+# -- the result is strict JSON: finite numbers or null, never Infinity or NaN -----------------
+
+
+def strict(text: str) -> dict:
+    """JSON as the standard has it: Infinity, -Infinity and NaN are errors."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_diff_json_is_strict_json_with_nulls_that_say_why(tmp_path: Path, capsys) -> None:
+    # full against truncated BPTT: fields of other shapes (the cut, the blame's shares)
+    a = trace(tmp_path, "a.jsonl", "I like NLP", "--steps", "2")
+    b = trace(tmp_path, "b.jsonl", "I like NLP", "--steps", "2", "--truncate", "1")
+    capsys.readouterr()
+    assert main(["--diff", a, b, "--json"]) == 1
+    result = strict(capsys.readouterr().out)
+    incomparable = [q for q in result["quantities"] if q.get("incomparable")]
+    assert incomparable, "full and truncated BPTT hold fields of other shapes"
+    for q in result["quantities"]:
+        if q["max_abs"] is None:
+            assert q.get("incomparable") or q.get("beyond_floats"), q
+        else:
+            assert math.isfinite(q["max_abs"]) and math.isfinite(q["max_rel"])
+
+
+def exact_gap(x: float, y: float) -> Fraction:
+    return abs(Fraction(x) - Fraction(y))
+
+
+ROUNDS_TO_INFINITY = Fraction(2**1024 - 2**970)
+"""The largest float plus half its last place: from here on a number rounds to infinity."""
+assert float(ROUNDS_TO_INFINITY - 1) == sys.float_info.max
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@given(st.lists(st.tuples(FINITE, FINITE), min_size=1, max_size=6))
+@settings(max_examples=300)
+def test_differences_of_any_finite_numbers_are_numbers(pairs) -> None:
+    """The largest absolute difference is the exact one rounded, or infinite exactly when the
+    exact one is beyond the largest float; the relative one is always a number in [0, 2]."""
+    xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+    found = difference(xs, ys)
+    assert found is not None
+    abs_diff, rel = found
+    gap = max(exact_gap(x, y) for x, y in pairs)
+    if gap >= ROUNDS_TO_INFINITY:
+        assert abs_diff == math.inf
+    else:
+        assert math.isfinite(abs_diff) and abs_diff == pytest.approx(float(gap), rel=1e-15)
+    assert math.isfinite(rel) and 0.0 <= rel <= 2.0
+    scale = max(abs(Fraction(v)) for v in xs + ys)
+    expected = 0.0 if gap == 0 else float(gap / scale)
+    assert rel == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_a_difference_beyond_the_floats_is_null_in_json_with_its_reason() -> None:
+    q = Quantity("forward.h")
+    compare_event("forward", 3, {"h": [1.7e308]}, {"h": [-1.7e308]}, 1e-9, {"forward.h": q})
+    data = strict(json_document({"quantities": [q.to_json()]}))["quantities"][0]
+    assert data["max_abs"] is None and data["beyond_floats"] is True
+    assert data["max_rel"] == 2.0 and data["first"] == {"line": 3}
+
+
+def test_json_documents_never_hold_infinity_or_nan() -> None:
+    text = json_document({"a": [1.0, math.inf], "b": {"c": -math.inf, "d": math.nan}, "e": 2})
+    data = strict(text)
+    assert data["a"] == [1.0, None] and data["b"] == {"c": None, "d": None} and data["e"] == 2
+    assert data["non_finite"] == {"a/1": "Infinity", "b/c": "-Infinity", "b/d": "NaN"}
