@@ -26,12 +26,17 @@ check samples)."""
 REPLAY_OPTIONS = ("--replay", "--export", "--quiet", *TABLE_OPTIONS)
 """All that --replay uses: it shows a saved trace as it was run."""
 
+CHECKING_OPTIONS = ("--tolerance", "--grads-transposed")
+"""Options only --diff and --compare use."""
+
 IGNORED_RULE = (
     "An option that the chosen mode would ignore is refused, not silently dropped: "
     f"--replay takes only {', '.join(REPLAY_OPTIONS[1:])}; --load takes no "
     f"{', '.join(NEW_MODEL_OPTIONS)} (the model has its parameters); --init takes no "
     f"{', '.join(OWN_WEIGHTS_OPTIONS)} (it gives the weights); --json takes no --pause or "
-    "--color, nor --precision, --width or --only unless --export saves the tables."
+    "--color, nor --precision, --width or --only unless --export saves the tables; a trace "
+    "takes no --tolerance or --grads-transposed, nor --layout without --init; --schema, --diff "
+    "and --compare each take only the options they use."
 )
 """The rule, as --help's epilog states it."""
 
@@ -40,7 +45,18 @@ def ignored_options(req: Request) -> str | None:
     """The one-line refusal of the options given that the chosen mode ignores, if any."""
     given = req.given
     no_tables = TABLE_OPTIONS if req.export is None else ("--pause", "--color")
+    checking = [name for name in given if name in CHECKING_OPTIONS]
     rules = (
+        (
+            bool(checking),
+            "a trace has no use for the options of --compare and --diff",
+            checking,
+        ),
+        (
+            req.init is None and "--layout" in given,
+            "--layout is the layout of --init's (and --compare's) files",
+            ["--layout"],
+        ),
         (
             req.replay is not None,
             "--replay shows a saved trace as it was run",
