@@ -34,10 +34,12 @@ class Fit:
 
 
 def relative(user: np.ndarray, computed: np.ndarray) -> float:
-    """max |user − computed| over the largest |entry| of either (0 when both are zero)."""
+    """max |user − computed| over the largest |entry| of either (0 when both are zero), taken
+    of the scaled arrays, so that it is a number in [0, 2] at any magnitude."""
     scale = max(float(np.abs(user).max(initial=0.0)), float(np.abs(computed).max(initial=0.0)))
-    diff = float(np.abs(user - computed).max(initial=0.0))
-    return 0.0 if diff == 0.0 else diff / scale
+    if scale == 0.0:
+        return 0.0
+    return float(np.abs(user / scale - computed / scale).max(initial=0.0))
 
 
 def known_factors(batch: Batch) -> dict[float, str]:
@@ -78,8 +80,6 @@ def fit(
         score = (sum(v <= tolerance for v in r.values()), -max(r.values(), default=0.0))
         if best is None or score > best:
             best, chosen, at = score, c, r
-    return Fit(
-        factor=chosen,
-        max_abs={n: float(np.abs(user[n] - chosen * computed[n]).max(initial=0.0)) for n in names},
-        max_rel=at,
-    )
+    with np.errstate(over="ignore"):  # near the largest float a difference may overflow
+        max_abs = {n: float(np.abs(user[n] - chosen * computed[n]).max(initial=0.0)) for n in names}
+    return Fit(factor=chosen, max_abs=max_abs, max_rel=at)

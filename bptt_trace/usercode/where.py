@@ -26,7 +26,11 @@ def location(
     name: str, user: np.ndarray, computed: np.ndarray, tolerance: float, vocab: Sequence[str]
 ) -> Location:
     """Which entries of the gradient ``name`` differ: its rows (tokens for an input matrix W…,
-    units of hₜ₋₁ or hₜ for the others), or its entries for a vector."""
+    units of hₜ₋₁ or hₜ for the others), or its entries for a vector. Both arrays are scaled
+    by their largest |entry| first, so that no sum overflows."""
+    scale = max(float(np.abs(user).max(initial=0.0)), float(np.abs(computed).max(initial=0.0)))
+    if scale > 0.0:
+        user, computed = user / scale, computed / scale
     off = differs(user, computed, tolerance)
     if user.ndim == 1:
         idx = np.flatnonzero(off)

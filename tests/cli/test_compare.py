@@ -211,3 +211,16 @@ def test_the_text_names_the_mistake_and_the_equations(tmp_path: Path, capsys) ->
     assert code == 1
     assert "mistake derivative-of-pre-activation" in out
     assert "should be:" in out and "your numbers:" in out
+
+
+@pytest.mark.parametrize("size", [1e300, 1.7976931348623157e308, 1e-320])
+def test_gradients_at_the_ends_of_the_floats_differ_quietly(size, tmp_path, capsys) -> None:
+    """No overflow reaches stderr, the JSON stays strict, and no sum 'matches' by overflowing
+    to infinity on both sides."""
+    w = weights()
+    g = {k: np.full(v.shape, size) for k, v in w.items()}
+    g["W"][0, 0] = -size
+    code, result = run(tmp_path, capsys, w, g, SENTENCE)  # run() asserts stderr is empty
+    assert code == 1 and result["verdict"] == "differs"
+    assert all(0.0 <= q["max_rel"] <= 2.0 for q in result["quantities"].values())
+    assert all(loc["row_sums_match"] is not True for loc in result["locations"].values())
