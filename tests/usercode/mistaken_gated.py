@@ -89,8 +89,14 @@ def one_hot(i: int, size: int) -> np.ndarray:
 
 
 def lstm_bptt(
-    p: Params, ids: list[int], eos: int, loss: str = "last", mistake: str | None = None
+    p: Params,
+    ids: list[int],
+    eos: int,
+    loss: str = "last",
+    mistake: str | None = None,
+    flows: dict[str, np.ndarray] | None = None,
 ) -> tuple[Params, float]:
+    """(gradients, loss); ``flows``, when given, receives ∂L/∂hₜ and ∂L/∂cₜ (T×H each)."""
     vocab, hidden = p["W_i"].shape
     T = len(ids)
     xs = {t: one_hot(i, vocab) for t, i in enumerate(ids, start=1)}
@@ -104,6 +110,7 @@ def lstm_bptt(
     g = {k: np.zeros_like(v) for k, v in p.items()}
     dh_out, total = outputs(p, hs, ids, eos, loss, g)
     dh_next, dc_next = np.zeros(hidden), np.zeros(hidden)
+    seen = {"dh": np.zeros((T, hidden)), "dc": np.zeros((T, hidden))}
     for t in range(T, 0, -1):
         v, tc = gates[t], np.tanh(cs[t])
         dh = dh_out[t] + dh_next
@@ -111,6 +118,7 @@ def lstm_bptt(
             dc = dh * v["o"] + dc_next
         else:
             dc = dh * v["o"] * (1 - tc**2) + dc_next
+        seen["dh"][t - 1], seen["dc"][t - 1] = dh, dc
         dv = {"i": dc * v["g"], "f": dc * cs[t - 1], "g": dc * v["i"], "o": dh * tc}
         da = {}
         for k in LSTM_GATES:
@@ -130,6 +138,8 @@ def lstm_bptt(
         if mistake == "hidden-path-missing":
             dh_next = np.zeros(hidden)
         dc_next = np.zeros(hidden) if mistake == "cell-path-missing" else dc * v["f"]
+    if flows is not None:
+        flows.update(seen)
     return g, total
 
 

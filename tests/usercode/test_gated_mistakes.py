@@ -22,6 +22,7 @@ from usercode.mistaken_gated import (
     LSTM_MISTAKES,
     Params,
     finite_differences,
+    lstm_bptt,
     random_params,
 )
 
@@ -137,3 +138,31 @@ def test_each_mistake_is_named(cell: str, mistake: str, loss: str, tmp_path: Pat
     assert result["forward"] is None or result["forward"]["matches"] is True  # the backward's
     named = [candidate["id"] for candidate in result["named"]]
     assert mistake in named, (named, result.get("ranking", [])[:3])
+
+
+def first_departure(mine: np.ndarray, right: np.ndarray, tolerance: float = 1e-9) -> int | None:
+    """The first t from T down at which two T×H flows part (relative to the larger row)."""
+    for t in range(len(right), 0, -1):
+        scale = max(np.abs(mine[t - 1]).max(), np.abs(right[t - 1]).max())
+        if np.abs(mine[t - 1] - right[t - 1]).max() > tolerance * scale:
+            return t
+    return None
+
+
+@pytest.mark.parametrize("mistake", [None, "cell-path-missing", "tanh-c-derivative-missing"])
+def test_the_lstms_dh_and_dc_say_where_the_flow_departs(mistake, tmp_path: Path, capsys):
+    """With dh and dc (T×H each) the verdict covers them, and says at which t (from T down)
+    the user's ∂L/∂hₜ and ∂L/∂cₜ first depart: computed here from the hand-written flows."""
+    right_flows: dict[str, np.ndarray] = {}
+    lstm_bptt(params("lstm"), IDS, EOS, "last", None, right_flows)
+    flows: dict[str, np.ndarray] = {}
+    grads, total = lstm_bptt(params("lstm"), IDS, EOS, "last", mistake, flows)
+    code, out = run("lstm", "last", {**grads, **flows}, total, tmp_path, capsys, "--json")
+    result = strict_json(out)
+    assert set(result["quantities"]) >= {"dh", "dc"}
+    if mistake is None:
+        assert code == 0 and result["where"] == {}
+        return
+    assert code == 1 and mistake in [c["id"] for c in result["named"]]
+    for name in ("dh", "dc"):
+        assert result["where"][name]["t"] == first_departure(flows[name], right_flows[name])
