@@ -8,6 +8,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import struct
 import sys
 import termios
@@ -65,17 +66,35 @@ def run_on_pty(
     reply: Reply | None = None,
     env: dict[str, str] | None = None,
     columns: int = COLUMNS,
+    program: list[str] | None = None,
 ) -> Session:
-    """Run ``python -m bptt_trace *args`` with a pseudo-terminal as stdin, stdout and stderr,
-    ``columns`` wide (80 unless told) and 24 rows high."""
+    """Run ``python -m bptt_trace *args`` (or ``program`` + ``args``) with a pseudo-terminal as
+    stdin, stdout and stderr, ``columns`` wide (80 unless told) and 24 rows high, until it ends.
+
+    Nothing here waits for a time: ``reply`` is asked after every chunk of output (and at
+    least every 0.2 s) and answers what the screen shows. Only a run that has not ended after
+    SAFETY_NET seconds is killed, and the test fails saying what the screen showed last."""
+    command = program or [sys.executable, "-m", "bptt_trace"]
     pid, fd = pty.fork()
     if pid == 0:  # the child: a columns × 24 terminal, then bptt-trace
-        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, columns, 0, 0))
-        os.execve(sys.executable, [sys.executable, "-m", "bptt_trace", *args], env or clean_env())
+        try:
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, columns, 0, 0))
+            # as a shell at a terminal starts a program: no signal blocked, none ignored
+            signal.pthread_sigmask(signal.SIG_SETMASK, set())
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_DFL)
+            os.execve(command[0], [*command, *args], env or clean_env())
+        finally:
+            os._exit(127)
     session = Session(columns=columns)
     deadline = time.monotonic() + SAFETY_NET
+    hung = False
     try:
-        while time.monotonic() < deadline:
+        while True:
+            if time.monotonic() > deadline:  # a safety net, never a pass condition
+                hung = True
+                os.kill(pid, signal.SIGKILL)
+                break
             if reply is not None:
                 keys = reply(session)
                 if keys:
@@ -91,10 +110,13 @@ def run_on_pty(
             if not chunk:
                 break
             session.output += chunk
-        else:
-            os.kill(pid, 9)
     finally:
         os.close(fd)
         _, status = os.waitpid(pid, 0)
         session.code = os.waitstatus_to_exitcode(status)
+    if hung:
+        raise AssertionError(
+            f"no end after {SAFETY_NET:.0f} s (sent {session.sent!r}); the screen ended with:\n"
+            + "\n".join(session.lines()[-8:])
+        )
     return session

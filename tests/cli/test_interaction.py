@@ -4,6 +4,7 @@ for options a mode ignores, and --help."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -42,12 +43,18 @@ def wait_for(condition, what: str) -> None:
         time.sleep(0.02)
 
 
+STUCK_SENTENCES = 8
+"""The first 8 sentences of the corpus, in full: step 1's tables are 147 KB, more than twice
+what a pipe holds (the whole corpus made a megabyte, 6 s of rendering a run)."""
+
+
 def started_and_stuck(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, Path]:
-    """A run whose tables (a megabyte for the corpus in full) fill a pipe nobody reads yet:
-    it is stuck in step 1's tables, with its signal handlers in place, until read."""
-    trace = tmp_path / "t.jsonl"
+    """A run whose tables fill a pipe nobody reads yet: it is stuck in step 1's tables, with
+    its signal handlers in place, until read."""
+    trace, corpus = tmp_path / "t.jsonl", tmp_path / "corpus.txt"
+    corpus.write_text("".join(CORPUS.read_text().splitlines(True)[:STUCK_SENTENCES]))
     proc = subprocess.Popen(
-        command("--file", str(CORPUS), "--detail", "full", "--output", str(trace), *args),
+        command("--file", str(corpus), "--detail", "full", "--output", str(trace), *args),
         env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -57,16 +64,24 @@ def started_and_stuck(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, Pat
     return proc, trace
 
 
+def pipe_holds(proc: subprocess.Popen) -> int:
+    """How many bytes the run's stdout pipe holds before a write blocks."""
+    assert proc.stdout is not None
+    return fcntl.fcntl(proc.stdout.fileno(), fcntl.F_GETPIPE_SZ)
+
+
 @pytest.mark.parametrize(
-    ("sig", "steps"),  # each signal once, and each count of steps once (a run takes ~10 s)
+    ("sig", "steps"),  # each signal once, and each count of steps once
     [(signal.SIGINT, "1"), (signal.SIGTERM, "1000000")],
     ids=["SIGINT-1", "SIGTERM-1000000"],
 )
 def test_a_signal_finishes_the_step_and_closes_the_trace(sig, steps, tmp_path: Path) -> None:
     model = tmp_path / "m.npz"
     proc, trace = started_and_stuck(tmp_path, "--steps", steps, "--save", str(model))
+    holds = pipe_holds(proc)
     proc.send_signal(sig)
     out, err = proc.communicate()
+    assert len(out.encode()) > 2 * holds  # the run was stuck in its tables
     assert proc.returncode == 130
     kinds = [e["event"] for e in events(trace)]
     assert kinds[-1] == "interrupted" and "end" not in kinds

@@ -14,7 +14,7 @@ from pty_screen import ROOT, Session, clean_env, run_on_pty
 
 BAR_AT_ONCE = clean_env({"BPTT_TRACE_PROGRESS_DELAY": "0"})
 """The bar shows from the first step on, so that a short run is sure to draw it."""
-BAR_AFTER_A_MINUTE = clean_env({"BPTT_TRACE_PROGRESS_DELAY": "60"})
+BAR_AFTER_A_DAY = clean_env({"BPTT_TRACE_PROGRESS_DELAY": "86400"})
 
 BAR_TEXT = re.compile(r"━|╸|╺|steps/s|\d+/\d+ ")
 """What only the progress bar prints (the tables rule their lines with ─, not ━)."""
@@ -47,9 +47,9 @@ def test_after_a_run_with_a_bar_the_screen_holds_the_tables_exactly() -> None:
 
 
 def test_a_short_run_draws_no_bar() -> None:
-    # the bar waits DELAY seconds first (1 by default); 60 here, so that a loaded machine
-    # cannot make 3 steps look long
-    session = run_on_pty(["I like NLP", "--steps", "3"], env=BAR_AFTER_A_MINUTE)
+    # the bar waits DELAY seconds first (1 by default); a day here, so that no machine, however
+    # loaded, can make 3 steps look long
+    session = run_on_pty(["I like NLP", "--steps", "3"], env=BAR_AFTER_A_DAY)
     assert session.code == 0
     assert "━".encode() not in session.output
 

@@ -124,9 +124,14 @@ def test_a_second_run_on_the_same_output_is_refused(existing: bool, tmp_path: Pa
         out.write_text("precious")
     first = start_long_run(out)
     try:
-        if existing:  # the trace grows in a temporary file; FILE is as it was
-            wait_for(lambda: len(os.listdir(tmp_path)) == 2, first)
-            temporary = next(p for p in tmp_path.iterdir() if p != out)
+        if existing:  # the trace grows in the temporary file the README names; FILE is as it was
+            # (exactly `.t.jsonl.….tmp`: the folder also holds other short-lived files of the
+            # run's, such as the probe of whether it can be written)
+            def temporaries() -> list[Path]:
+                return sorted(tmp_path.glob(f".{out.name}.*.tmp"))
+
+            wait_for(lambda: len(temporaries()) == 1, first)
+            temporary = temporaries()[0]
             wait_for(lambda: b"train_step" in temporary.read_bytes(), first)
             assert out.read_text() == "precious"
         else:  # the trace grows in FILE itself, for tail -f

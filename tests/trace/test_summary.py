@@ -189,3 +189,35 @@ def test_summaries_of_outer_products_with_a_flat_u_stay_bounded() -> None:
     for got, want in zip(summaries[small], expected, strict=True):
         assert got["largest"] == want["largest"]
         np.testing.assert_allclose(got["norm"], want["norm"], rtol=1e-12)
+
+
+def test_summaries_of_products_that_vanished_form_o_of_m_plus_k_pairs_a_row(monkeypatch) -> None:
+    """Far from the loss ∂L/∂aₜ underflows to 0 (in whole, or but for a subnormal), beside a
+    saturated hₜ₋₁ (|u| flat): the search for a row's largest entries forms O(m + k) pairs
+    (i, j), not its m·k, however many products are 0 (a row of zeros takes the first by
+    position; the few that are not 0 are among the products of the largest factors). Counted
+    here: the work that 3,000 tokens at --hidden 1000 once spent minutes on (that run is now
+    in benchmarks/scale.py). The summaries equal those of the formed products."""
+    from bptt_trace.trace import summary
+
+    formed = []
+    search = summary.largest_of
+
+    def counted(u, v, au, av, candidates, columns, theta):
+        formed.append(int((candidates.sum(axis=1) * columns.sum(axis=1)).sum()))
+        return search(u, v, au, av, candidates, columns, theta)
+
+    monkeypatch.setattr(summary, "largest_of", counted)
+    rng = np.random.default_rng(0)
+    n, m, k = 64, 1000, 1000
+    u = np.sign(rng.normal(size=(n, m)))  # |u| flat: ±1
+    v = np.zeros((n, k))  # even rows: ∂L/∂aₜ all 0
+    v[1::2, 700] = 5e-324  # odd rows: m products not 0, all of them subnormal
+    v[::4, 9] = -0.0
+    summaries = summarize_outers(u, v)
+    assert sum(formed) <= n * (m + k), (sum(formed), n * m * k)
+    few = slice(0, 4)
+    expected = summarize_rows(u[few, :, None] * v[few, None, :])
+    for got, want in zip(summaries[few], expected, strict=True):
+        assert got["largest"] == want["largest"]
+        assert (got["min"], got["max"]) == (want["min"], want["max"])
