@@ -20,10 +20,11 @@ from ..core.model import declared
 from ..core.tokens import build_vocab, tokenize
 from ..errors import InputError
 from ..usercode.arrays import Reader, extras, tolerance_for
-from ..usercode.compare import UserNumbers, compare
+from ..usercode.compare import compare
 from ..usercode.comparison import Comparison
 from ..usercode.forward_check import Setup
 from ..usercode.layouts import refusal
+from ..usercode.numbers import UserNumbers
 from .tokens import check_tokens
 
 

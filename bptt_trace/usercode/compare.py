@@ -15,7 +15,6 @@ conventions that reproduce them, the catalogued mistake that does, or where they
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,49 +24,18 @@ from ..core.bptt import Backward, backward, forward
 from ..core.cells.declaration import Params
 from ..core.cells.lstm import parts
 from .catalogue import CATALOGUE, Mistake
-from .comparison import NEAR, Candidate, Comparison, Convention, ForwardCheck, Where
+from .comparison import NEAR, Candidate, Comparison, Convention, Where
 from .fit import Fit, fit, known_factors, relative
-from .forward_check import Setup, alternatives, reproducing
+from .forward_check import Setup, by_gradients, forward_first
 from .gated_catalogue import INSIDE
 from .gated_catalogue import catalogue as gated_catalogue
 from .gated_mistakes import GatedContext, gated_backprop, with_mistake
 from .mistakes import Context, Result, backprop
+from .numbers import UserNumbers, quantities
 from .where import departure, locations
 
 SAME = 1e-12
 """Two computed sets this close are the same numbers."""
-
-
-@dataclass(frozen=True)
-class UserNumbers:
-    """What the user's files hold, as the tool's quantities: gradients by parameter name,
-    ``dh``/``dc`` (T×H) and ``loss`` if given, and the keys given transposed by their shape."""
-
-    grads: dict[str, np.ndarray]
-    extras: Mapping[str, Any]
-    transposed_keys: tuple[str, ...] = ()
-
-    def quantities(self) -> dict[str, np.ndarray]:
-        flows = {k: np.asarray(v) for k, v in self.extras.items() if k in ("dh", "dc")}
-        return {**self.grads, **flows}
-
-
-def quantities(
-    bw: Backward | Result, cell: str, wanted: Mapping[str, Any]
-) -> dict[str, np.ndarray]:
-    """The gradients, and the flows the user gave (sentence 0's, t = 1 … T)."""
-    out = dict(bw.grads)
-    if isinstance(bw, Backward):
-        H = bw.dh_from_output.shape[2]
-        dh = bw.dh_from_output + bw.from_next[..., :H]
-        dc = parts(bw.delta, 5)[4] if cell == "lstm" else None
-    else:
-        dh, dc = bw.dh, bw.dc
-    if "dh" in wanted:
-        out["dh"] = dh[0, 1:]
-    if "dc" in wanted and dc is not None:
-        out["dc"] = dc[0, 1:]
-    return out
 
 
 def compare(setup: Setup, p: Params, mine: UserNumbers, tolerance: float, dtype: str) -> Comparison:
@@ -131,60 +99,6 @@ def compared(
         else locations(user, computed, reference.factor, grads, tolerance, setup.vocab),
         where=flows_departing(bw, setup.cell, user, best.factor, tolerance),
     )
-
-
-def forward_first(
-    setup: Setup,
-    p: Params,
-    mine: UserNumbers,
-    trace_loss: float,
-    factors: dict[float, str],
-    tol: float,
-) -> tuple[ForwardCheck, dict[float, str]]:
-    """The user's loss against the trace's: the reduction that reproduces it (the gradients are
-    then compared at that factor, either sign), or the alternatives that do."""
-    user_loss = float(mine.extras["loss"])
-    rel = relative(np.array(user_loss), np.array(trace_loss))
-    for factor, text in factors.items():
-        if factor > 0 and relative(np.array(user_loss), np.array(factor * trace_loss)) <= tol:
-            kept = {c: t for c, t in factors.items() if abs(c) == factor}
-            return ForwardCheck(user_loss, trace_loss, rel, True, [text] if text else []), kept
-    found = reproducing(setup, p, user_loss, factors, tol)
-    said = []
-    for alt, factor in found:
-        words = alt.options(setup) + ([factors[factor]] if factors[factor] else [])
-        said.append(", ".join(words))
-    then = None
-    if found:
-        alt, factor = found[0]
-        then = (
-            "match"
-            if alt_gradients_fit(alt, p, mine.quantities(), tol, (factor, -factor))
-            else "differs"
-        )
-    return ForwardCheck(user_loss, trace_loss, rel, False, list(dict.fromkeys(said)), then), factors
-
-
-def alt_gradients_fit(
-    alt: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
-) -> bool:
-    cell, batch = alt.make_cell(), alt.batch()
-    bw = backward(cell, p, batch, forward(cell, p, batch))
-    return fit(user, quantities(bw, alt.cell, user), tol, factors).worst <= tol
-
-
-def by_gradients(
-    setup: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
-) -> ForwardCheck | None:
-    """Without a loss: the alternatives whose full BPTT gives every one of the user's numbers."""
-    said = []
-    for alt in alternatives(setup, targets=False):
-        interrupt.poll()
-        if alt_gradients_fit(alt, p, user, tol, tuple(known_factors(alt.batch()))):
-            said.append(", ".join(alt.options(setup)))
-    if not said:
-        return None
-    return ForwardCheck(None, None, None, False, said, "match")
 
 
 def partial(names: list[str], candidates: list[Candidate], tol: float) -> dict[str, list[str]]:

@@ -2,23 +2,28 @@
 (another activation, ``--loss``, ``--target``, token order) that may be the one their code ran.
 
 A difference in the forward pass is not a BPTT mistake: when the user's loss differs from the
-trace's, the alternatives are run forward (cheap: one forward pass each) and the options that
-reproduce the user's loss are named, before any gradient is fitted.
+trace's (``forward_first``), the alternatives are run forward (cheap: one forward pass each) and
+the options that reproduce the user's loss are named, before any gradient is fitted; without a
+loss, ``by_gradients`` tries the alternatives' full BPTT against the user's gradients.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..config import EOS
+from ..core import interrupt
 from ..core.batch import Batch, make_batch
-from ..core.bptt import forward
+from ..core.bptt import backward, forward
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell, Params
 from ..core.output import log_softmax, logits
+from .comparison import ForwardCheck
+from .fit import fit, known_factors, relative
+from .numbers import UserNumbers, quantities
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu")
 
@@ -123,3 +128,57 @@ def reproducing(
                 if abs(user_loss - factor * loss) <= tolerance * scale:
                     found.append((candidate, factor))
     return found
+
+
+def forward_first(
+    setup: Setup,
+    p: Params,
+    mine: UserNumbers,
+    trace_loss: float,
+    factors: dict[float, str],
+    tol: float,
+) -> tuple[ForwardCheck, dict[float, str]]:
+    """The user's loss against the trace's: the reduction that reproduces it (the gradients are
+    then compared at that factor, either sign), or the alternatives that do."""
+    user_loss = float(mine.extras["loss"])
+    rel = relative(np.array(user_loss), np.array(trace_loss))
+    for factor, text in factors.items():
+        if factor > 0 and relative(np.array(user_loss), np.array(factor * trace_loss)) <= tol:
+            kept = {c: t for c, t in factors.items() if abs(c) == factor}
+            return ForwardCheck(user_loss, trace_loss, rel, True, [text] if text else []), kept
+    found = reproducing(setup, p, user_loss, factors, tol)
+    said = []
+    for alt, factor in found:
+        words = alt.options(setup) + ([factors[factor]] if factors[factor] else [])
+        said.append(", ".join(words))
+    then = None
+    if found:
+        alt, factor = found[0]
+        then = (
+            "match"
+            if alt_gradients_fit(alt, p, mine.quantities(), tol, (factor, -factor))
+            else "differs"
+        )
+    return ForwardCheck(user_loss, trace_loss, rel, False, list(dict.fromkeys(said)), then), factors
+
+
+def alt_gradients_fit(
+    alt: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
+) -> bool:
+    cell, batch = alt.make_cell(), alt.batch()
+    bw = backward(cell, p, batch, forward(cell, p, batch))
+    return fit(user, quantities(bw, alt.cell, user), tol, factors).worst <= tol
+
+
+def by_gradients(
+    setup: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
+) -> ForwardCheck | None:
+    """Without a loss: the alternatives whose full BPTT gives every one of the user's numbers."""
+    said = []
+    for alt in alternatives(setup, targets=False):
+        interrupt.poll()
+        if alt_gradients_fit(alt, p, user, tol, tuple(known_factors(alt.batch()))):
+            said.append(", ".join(alt.options(setup)))
+    if not said:
+        return None
+    return ForwardCheck(None, None, None, False, said, "match")
