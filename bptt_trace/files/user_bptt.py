@@ -19,12 +19,13 @@ from ..core.cells.declaration import Param, Params
 from ..core.model import declared
 from ..core.tokens import build_vocab, tokenize
 from ..errors import InputError
-from ..usercode.arrays import Reader, extras, tolerance_for
+from ..usercode.arrays import Reader, extras
 from ..usercode.compare import compare
 from ..usercode.comparison import Comparison
 from ..usercode.forward_check import Setup
 from ..usercode.layouts import refusal
 from ..usercode.numbers import UserNumbers
+from ..usercode.precision import dtype_of, floor
 from .tokens import check_tokens
 
 
@@ -112,12 +113,12 @@ def compare_arrays(
     params = user_params(weights, setup, layout, where[0])
     T = setup.batch().T
     dims = {"V": len(vocab), "H": params["V"].shape[0]}
-    tolerance, dtype = tolerance_for(grads, T)
-    reader = Reader(cell, layout, reset_after, where[1], "gradients", tolerance)
+    dtype = dtype_of(grads)
+    reader = Reader(cell, layout, reset_after, where[1], "gradients", floor(dtype, T))
     user, flipped = reader.read(grads, specs_of(setup), dims, True, grads_transposed)
     found = extras(grads, T, dims["H"], len(corpus), cell, where[1])
-    mine = UserNumbers(user, found, () if grads_transposed else flipped)
-    return compare(setup, params, mine, tolerance, dtype)
+    mine = UserNumbers(user, found, () if grads_transposed else flipped, grads_transposed)
+    return compare(setup, params, mine, dtype)
 
 
 def load_init(

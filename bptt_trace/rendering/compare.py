@@ -126,12 +126,13 @@ def verdict_text(result: Comparison, names: dict[str, str]) -> RenderableType:
             )
             for n in result.transposed
         ]
-        lines.append(
-            Text(
-                "  if your code stores its gradients transposed on purpose, add --grads-transposed",
-                "note",
-            )
+        hint = (
+            "  you gave --grads-transposed, which turns every square gradient: this one is "
+            "stored the trace's way round; leave the option out, or store them all turned"
+            if result.grads_transposed
+            else "  if your code stores its gradients transposed on purpose, add --grads-transposed"
         )
+        lines.append(Text(hint, "note"))
         return Group(*lines)
     if result.named:
         lines = [candidate_text(c) for c in result.named]

@@ -2,8 +2,7 @@
 quantities: every key found and checked (a float array of the shape its layout says, finite)
 before use, then sliced, transposed and summed as the layout says.
 
-The tolerance of the verdict follows the dtype of the user's gradients: float64 keeps about 16
-digits, float32 about 7, which add up over the time steps.
+The tolerance of the verdict follows the dtype of the user's gradients (``precision``).
 """
 
 from __future__ import annotations
@@ -16,13 +15,7 @@ import numpy as np
 from ..core.cells.declaration import Param, Params
 from ..errors import InputError
 from .layouts import LAYOUTS, Part, Source, described, expected_shape
-
-FLOAT64_TOLERANCE = 1e-9
-"""float64 gradients: relative to the largest |entry| of either array."""
-SHORT_TOLERANCE = {"float32": 1e-5, "float16": 1e-2}
-"""float32 (float16) gradients: about 80 (10) ulps of the largest entry (2⁻²³ ≈ 1.2e-7,
-2⁻¹⁰ ≈ 9.8e-4) for up to 10 time steps, and a tenth of that per time step beyond, since
-rounding adds up along the sentence."""
+from .precision import FLOAT64_TOLERANCE
 
 EXTRA = {
     "weights": ("vocab", "format", "format_version", "config"),
@@ -30,16 +23,6 @@ EXTRA = {
 }
 """Keys that a weights or gradients file may hold besides the parameters (a model saved with
 --save is a weights file)."""
-
-
-def tolerance_for(arrays: Mapping[str, np.ndarray], T: int) -> tuple[float, str]:
-    """The verdict's tolerance for gradients of these dtypes, and the dtype it is for."""
-    floats = [a.dtype.itemsize for a in arrays.values() if a.dtype.kind == "f"]
-    narrowest = min(floats, default=8)
-    if narrowest >= 8:
-        return FLOAT64_TOLERANCE, "float64"
-    dtype = "float32" if narrowest == 4 else "float16"
-    return SHORT_TOLERANCE[dtype] * max(1.0, T / 10), dtype
 
 
 @dataclass(frozen=True)
@@ -54,9 +37,10 @@ class Reader:
     tolerance: float = FLOAT64_TOLERANCE
     """Within this relative difference, the parts of one gradient (torch's two biases) agree."""
 
-    def fail(self, text: str) -> InputError:
+    def fail(self, text: str, keys: list[str] | None = None) -> InputError:
         what = described(self.cell, self.layout, self.reset_after)
-        return InputError(f"{self.where}: {text}; the {self.layout} layout reads {what}")
+        hint = layout_hint(keys or [], self.layout)
+        return InputError(f"{self.where}: {text}; the {self.layout} layout reads {what}{hint}")
 
     def sources(self, arrays: Mapping[str, np.ndarray]) -> list[Source]:
         """The sources of every parameter; InputError for missing or unknown keys."""
@@ -64,7 +48,7 @@ class Reader:
         try:
             found = LAYOUTS[self.layout](self.cell, self.reset_after)(list(plain))
         except ValueError as err:
-            raise self.fail(str(err)) from None
+            raise self.fail(str(err), list(plain)) from None
         found = [
             Source(s.name, tuple(_rekeyed(p, plain.get(p.key, p.key)) for p in s.parts))
             for s in found
@@ -72,7 +56,7 @@ class Reader:
         used = list(dict.fromkeys(p.key for s in found for p in s.parts))
         missing = [k for k in used if k not in arrays]
         if missing:
-            raise self.fail(f"lacks {', '.join(missing)}")
+            raise self.fail(f"lacks {', '.join(missing)}", list(plain))
         unknown = sorted(set(plain.values()) - set(used))
         if unknown:
             raise InputError(
@@ -106,8 +90,9 @@ class Reader:
         either_way: bool = False,
         transposed: bool = False,
     ) -> tuple[Params, tuple[str, ...]]:
-        """Every parameter, checked, and the keys that were given transposed (by their shape:
-        ``either_way``; all matrices: ``transposed``). A gradient's parts must agree."""
+        """Every parameter, checked, and the keys that were given transposed: by their shape
+        (``either_way``), and with ``transposed`` every square one too (the shape cannot tell
+        it). A gradient's parts must agree."""
         out: Params = {}
         flipped: list[str] = []
         for source in self.sources(arrays):
@@ -115,7 +100,8 @@ class Reader:
             for part in source.parts:
                 letters = expected_shape(part, specs[source.name].shape)
                 value, turned = self.checked(arrays[part.key], part, letters, dims, either_way)
-                if turned or (transposed and value.ndim == 2):
+                square = value.ndim == 2 and value.shape[0] == value.shape[1]
+                if turned or (transposed and square):  # the shape tells, or the user does
                     value = value.T
                     flipped.append(part.key)
                 values.append(select(value, part))
@@ -168,6 +154,17 @@ class Reader:
                 f"{self.where}: {part.key} holds NaN or infinite values; save finite numbers"
             )
         return np.asarray(array, dtype=np.float64), turned
+
+
+def layout_hint(keys: list[str], layout: str) -> str:
+    """A hint when the keys look like another layout's."""
+    if layout != "torch" and any(k.endswith("weight_ih_l0") for k in keys):
+        return "; the keys look like a torch state_dict: try --layout torch"
+    if layout != "keras" and any(k.endswith("recurrent_kernel") for k in keys):
+        return "; the keys look like Keras weights: try --layout keras"
+    if layout != "rows" and ("W_h" in keys or any(k.startswith("W_h_") for k in keys)):
+        return "; the keys are the tables' own names: try --layout rows"
+    return ""
 
 
 def _rekeyed(part: Part, key: str) -> Part:

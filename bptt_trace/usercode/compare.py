@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 
 from ..core import interrupt
-from ..core.bptt import Backward, backward, forward
+from ..core.bptt import Backward, backward, cell_gradients, forward, full_bptt
 from ..core.cells.declaration import Params
 from ..core.cells.lstm import parts
+from ..core.output import log_softmax, logits
+from . import precision
 from .catalogue import CATALOGUE, Mistake
 from .comparison import NEAR, Candidate, Comparison, Convention, Where
 from .fit import Fit, fit, known_factors, relative
@@ -38,22 +40,28 @@ SAME = 1e-12
 """Two computed sets this close are the same numbers."""
 
 
-def compare(setup: Setup, p: Params, mine: UserNumbers, tolerance: float, dtype: str) -> Comparison:
+def compare(setup: Setup, p: Params, mine: UserNumbers, dtype: str) -> Comparison:
     """The user's numbers ``mine`` of the loss of ``setup`` at ``p``, against the trace's.
     Numbers near the largest float may overflow on the way (a ratio, a sum): such a step then
     fits nothing, quietly; the differences reported are of scaled arrays, always finite."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return compared(setup, p, mine, tolerance, dtype)
+        return compared(setup, p, mine, dtype)
 
 
-def compared(
-    setup: Setup, p: Params, mine: UserNumbers, tolerance: float, dtype: str
-) -> Comparison:
+def compared(setup: Setup, p: Params, mine: UserNumbers, dtype: str) -> Comparison:
     cell, batch = setup.make_cell(), setup.batch()
     fw = forward(cell, p, batch)
     bw = backward(cell, p, batch, fw)
     user = mine.quantities()
     computed = quantities(bw, setup.cell, user)
+
+    def numbers(q: Params) -> dict[str, np.ndarray]:
+        return quantities(backward(cell, q, batch, forward(cell, q, batch)), setup.cell, user)
+
+    def output_noise(u: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return noise_of_outputs(cell, p, batch, fw, u, rng, setup.cell, user)
+
+    tolerance = precision.tolerance(dtype, batch.T, p, numbers, computed, output_noise)
     factors = known_factors(batch)
     base = {"cell": setup.cell, "dtype": dtype, "tolerance": tolerance}
     fwd = None
@@ -74,7 +82,13 @@ def compared(
     if transposed:
         turned = {**user, **{n: user[n].T for n in transposed}}
         if fit(turned, computed, tolerance, (reference.factor,)).worst <= tolerance:
-            return Comparison(**base, reference=reference, forward=fwd, transposed=transposed)
+            return Comparison(
+                **base,
+                reference=reference,
+                forward=fwd,
+                transposed=transposed,
+                grads_transposed=mine.grads_transposed,
+            )
     with interrupt.phase("catalogue"):
         candidates = ranked(setup, p, batch, user, computed, tolerance, allowed)
     named = [c for c in candidates if c.fit.worst <= tolerance]
@@ -91,6 +105,7 @@ def compared(
         forward=fwd,
         conventions=conventions(best, mine, factors) if named else [],
         transposed=transposed,
+        grads_transposed=mine.grads_transposed,
         named=named,
         nearest=[] if named else [c for c in candidates if c.fit.worst <= NEAR][:3],
         partial={} if named else partial(differing, candidates, tolerance),
@@ -99,6 +114,38 @@ def compared(
         else locations(user, computed, reference.factor, grads, tolerance, setup.vocab),
         where=flows_departing(bw, setup.cell, user, best.factor, tolerance),
     )
+
+
+def noise_of_outputs(
+    cell: Any,
+    p: Params,
+    batch: Any,
+    fw: Any,
+    u: float,
+    rng: np.random.Generator,
+    name: str,
+    user: Mapping[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The quantities that an error δₜ of u·(ŷₜ + yₜ), random signs, in every ∂L/∂oₜ brings:
+    BPTT is linear in ∂L/∂o, so they are BPTT of δ itself."""
+    B = batch.x.shape[0]
+    s, t = np.nonzero(batch.out)
+    y_hat = np.exp(log_softmax(logits(p, fw.h[s, t])))
+    y_hat[np.arange(s.size), batch.y[s, t]] += 1.0
+    delta = u * y_hat * rng.choice((-1.0, 1.0), y_hat.shape) / B
+    dh_out = np.zeros(fw.h.shape)
+    dh_out[s, t] = delta @ p["V"].T
+    q = cell.prepare(p)
+    from_next, cell_delta, _ = full_bptt(cell, q, fw, dh_out)
+    grads = cell_gradients(cell, q, batch, fw, cell_delta, p["V"].shape[1])
+    grads.update(V=fw.h[s, t].T @ delta, b_output=delta.sum(axis=0))
+    found = {n: g for n, g in grads.items() if n in user}
+    H = fw.hidden
+    if "dh" in user:
+        found["dh"] = (dh_out + from_next[..., :H])[0, 1:]
+    if "dc" in user and name == "lstm":
+        found["dc"] = parts(cell_delta, 5)[4][0, 1:]
+    return found
 
 
 def partial(names: list[str], candidates: list[Candidate], tol: float) -> dict[str, list[str]]:

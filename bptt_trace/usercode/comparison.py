@@ -132,6 +132,8 @@ class Comparison:
     forward: ForwardCheck | None = None
     conventions: list[Convention] = field(default_factory=list)
     transposed: list[str] = field(default_factory=list)
+    grads_transposed: bool = False
+    """The user said (--grads-transposed) that their square gradients are stored transposed."""
     named: list[Candidate] = field(default_factory=list)
     nearest: list[Candidate] = field(default_factory=list)
     partial: dict[str, list[str]] = field(default_factory=dict)

@@ -94,39 +94,59 @@ def alternatives(setup: Setup, targets: bool) -> Iterator[Setup]:
                             yield alt
 
 
-def losses_by_target(setup: Setup, p: Params) -> dict[str, float]:
-    """L of ``setup`` for every target at once (one forward pass): the target is only the
-    last output's."""
+def losses_by_target(setup: Setup, p: Params) -> dict[str, tuple[float, float]]:
+    """(L, each sentence's loss averaged over its outputs then over the sentences) of
+    ``setup`` for every target at once (one forward pass): the target is only the last
+    output's."""
     batch = setup.batch()
     fw = forward(setup.make_cell(), p, batch)
     s, t = np.nonzero(batch.out)
     log_y = log_softmax(logits(p, fw.h[s, t]))
     last = t == batch.lengths[s]
     B = batch.x.shape[0]
-    fixed = -log_y[np.arange(s.size), batch.y[s, t]][~last].sum()
-    at_last = -log_y[last].sum(axis=0)  # each target's loss at the last outputs, summed
-    return {token: float((fixed + at_last[i]) / B) for i, token in enumerate(setup.vocab)}
+    per_output = -log_y[np.arange(s.size), batch.y[s, t]]
+    weight = 1.0 / np.bincount(s, minlength=B)[s]  # 1/(the sentence's outputs)
+    fixed = np.array([per_output[~last].sum(), (weight * per_output)[~last].sum()])
+    at_last = -log_y[last]  # each target's loss at the last outputs
+    found = {}
+    for i, token in enumerate(setup.vocab):
+        summed = fixed[0] + at_last[:, i].sum()
+        averaged = fixed[1] + (weight[last] * at_last[:, i]).sum()
+        found[token] = (float(summed / B), float(averaged / B))
+    return found
+
+
+PER_SENTENCE_MEAN = (
+    "your loss averages each sentence's outputs, then the sentences (the trace sums each "
+    "sentence's outputs; no option does that: compare one sentence at a time)"
+)
 
 
 def reproducing(
-    setup: Setup, p: Params, user_loss: float, factors: dict[float, str], tolerance: float
-) -> list[tuple[Setup, float]]:
-    """The alternatives (and reductions) whose loss is the user's within ``tolerance``."""
+    setup: Setup, p: Params, user_loss: float, tolerance: float
+) -> list[tuple[Setup, float, str]]:
+    """The alternatives (with the reduction that makes them so, a factor and its words) whose
+    loss is the user's within ``tolerance``."""
     found = []
     seen: set[tuple[str, tuple[str, ...], str]] = set()
-    for alt in alternatives(setup, targets=True):
+    candidates = [setup, *alternatives(setup, targets=True)]
+    for alt in candidates:
         key = (alt.activation, alt.vocab, alt.loss)
         if key in seen:
             continue
         seen.add(key)
-        for target, loss in losses_by_target(alt, p).items():
+        interrupt.poll()
+        factors = known_factors(alt.batch())
+        for target, (loss, averaged) in losses_by_target(alt, p).items():
             candidate = replace(alt, target=target)
-            if candidate == setup:
-                continue
-            for factor in (c for c in factors if c > 0):
-                scale = max(abs(user_loss), abs(factor * loss))
-                if abs(user_loss - factor * loss) <= tolerance * scale:
-                    found.append((candidate, factor))
+            tried = [(c, c * loss, text) for c, text in factors.items() if c > 0]
+            if candidate.loss == "every" and candidate.corpus and len(candidate.corpus) > 1:
+                tried.append((0.0, averaged, PER_SENTENCE_MEAN))
+            for factor, value, text in tried:
+                if candidate == setup and factor == 1.0:
+                    continue
+                if relative(np.array(user_loss), np.array(value)) <= tolerance:
+                    found.append((candidate, factor, text))
     return found
 
 
@@ -146,20 +166,16 @@ def forward_first(
         if factor > 0 and relative(np.array(user_loss), np.array(factor * trace_loss)) <= tol:
             kept = {c: t for c, t in factors.items() if abs(c) == factor}
             return ForwardCheck(user_loss, trace_loss, rel, True, [text] if text else []), kept
-    found = reproducing(setup, p, user_loss, factors, tol)
-    said = []
-    for alt, factor in found:
-        words = alt.options(setup) + ([factors[factor]] if factors[factor] else [])
-        said.append(", ".join(words))
+    found = [(alt, c, text) for alt, c, text in reproducing(setup, p, user_loss, tol)]
+    said = [", ".join([*alt.options(setup), *([text] if text else [])]) for alt, _, text in found]
     then = None
     if found:
-        alt, factor = found[0]
-        then = (
-            "match"
-            if alt_gradients_fit(alt, p, mine.quantities(), tol, (factor, -factor))
-            else "differs"
-        )
-    return ForwardCheck(user_loss, trace_loss, rel, False, list(dict.fromkeys(said)), then), factors
+        alt, factor, _ = found[0]
+        if factor:  # a constant factor: the gradients can be compared at it
+            fits = alt_gradients_fit(alt, p, mine.quantities(), tol, (factor, -factor))
+            then = "match" if fits else "differs"
+    explained = [s for s in dict.fromkeys(said) if s]
+    return ForwardCheck(user_loss, trace_loss, rel, False, explained, then), factors
 
 
 def alt_gradients_fit(

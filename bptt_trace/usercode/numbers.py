@@ -23,6 +23,7 @@ class UserNumbers:
     grads: dict[str, np.ndarray]
     extras: Mapping[str, Any]
     transposed_keys: tuple[str, ...] = ()
+    grads_transposed: bool = False  # the user said every square gradient is stored transposed
 
     def quantities(self) -> dict[str, np.ndarray]:
         flows = {k: np.asarray(v) for k, v in self.extras.items() if k in ("dh", "dc")}

@@ -170,3 +170,58 @@ def test_torch_biases_that_differ_by_float32_rounding_are_one_gradient(tmp_path,
     }
     code, result = run(tmp_path, capsys, state, grads, SENTENCE, "--layout", "torch")
     assert code == 0 and result["verdict"] == "match"
+
+
+def test_a_loss_every_averaged_over_time_names_loss_every(tmp_path, capsys) -> None:
+    """F.cross_entropy's default: the mean over the T outputs, compared without --loss every."""
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS, mode="every")
+    T = len(IDS)
+    loss = corpus_loss(w, [IDS], EOS, "every", "tanh") / T
+    code, result = run(
+        tmp_path, capsys, w, {**{k: v / T for k, v in g.items()}, "loss": loss}, SENTENCE
+    )
+    assert code == 1
+    no_fitting(result)
+    [said] = result["forward"]["explained_by"]
+    assert said.startswith("--loss every, ") and f"all {T} outputs" in said
+    assert result["forward"]["gradients_then"] == "match"
+
+
+def test_each_sentence_averaged_over_its_outputs_is_named(tmp_path, capsys) -> None:
+    w = weights()
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat\ncat sat\n")
+    lengths = (6, 2)
+    loss = (
+        sum(
+            corpus_loss(w, [ids], EOS, "every", "tanh") / n
+            for ids, n in zip([IDS, [1, 2]], lengths, strict=True)
+        )
+        / 2
+    )
+    g, _ = hand_bptt(w, [IDS, [1, 2]], EOS, mode="every")
+    code, result = run(
+        tmp_path, capsys, w, {**g, "loss": loss}, "--file", str(corpus), "--loss", "every"
+    )
+    assert code == 1
+    no_fitting(result)
+    [said] = result["forward"]["explained_by"]
+    assert "averages each sentence's outputs, then the sentences" in said
+    assert result["forward"]["gradients_then"] is None  # no one factor relates the two
+
+
+def test_grads_transposed_reads_square_matrices_transposed_and_others_by_shape(tmp_path, capsys):
+    """H = 4, |vocab| = 6: Wʰ is square, W and V are not: with --grads-transposed only the
+    square ones are taken as transposed; the others go by their shape, either way."""
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS)
+    code, result = run(
+        tmp_path, capsys, w, {**g, "W_h": g["W_h"].T}, SENTENCE, "--grads-transposed"
+    )
+    assert code == 0 and result["verdict"] == "match"
+    turned = {k: v.T for k, v in g.items()}
+    code, result = run(tmp_path, capsys, w, turned, SENTENCE, "--grads-transposed")
+    assert code == 0 and result["verdict"] == "match"
+    code, result = run(tmp_path, capsys, w, g, SENTENCE, "--grads-transposed")
+    assert code == 1 and result["transposed"] == ["W_h"]  # stored as the trace's, not turned

@@ -87,7 +87,11 @@ def test_the_reference_is_finite_differences_of_its_own_forward(cell: str, loss:
     assert worst_relative(grads, finite_differences(cell, p, IDS, EOS, loss)) < 1e-6
 
 
-GATED = [c for c in json.loads((FIXTURES / "cases.json").read_text()) if c["cell"] != "rnn"]
+GATED = [  # the trained cases' float32 rounding is larger by design: the verdict measures it
+    c
+    for c in json.loads((FIXTURES / "cases.json").read_text())
+    if c["cell"] != "rnn" and "trained" not in c["name"]
+]
 
 
 @pytest.mark.parametrize("case", GATED, ids=[c["name"] for c in GATED])
