@@ -81,7 +81,9 @@ def test_a_signal_finishes_the_step_and_closes_the_trace(sig, steps, tmp_path: P
     holds = pipe_holds(proc)
     proc.send_signal(sig)
     out, err = proc.communicate()
-    assert len(out.encode()) > 2 * holds  # the run was stuck in its tables
+    # more than the pipe holds: the run was blocked writing its tables when the signal came
+    # (a stop then cuts the rest of them short, core/interrupt.py: no more is owed)
+    assert len(out.encode()) > holds
     assert proc.returncode == 130
     kinds = [e["event"] for e in events(trace)]
     assert kinds[-1] == "interrupted" and "end" not in kinds
@@ -299,8 +301,10 @@ def help_text() -> str:
 
 
 def test_help_fits_80_columns_and_groups_the_options() -> None:
+    from rich.cells import cell_len  # columns on screen: a combining mark (h̃) takes none
+
     text = help_text()
-    assert max(len(line) for line in text.splitlines()) <= 80
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
     for example in (line.strip() for line in EXAMPLES.splitlines()):
         if example.startswith("bptt-trace "):
             assert any(line.strip() == example for line in text.splitlines()), example

@@ -45,16 +45,20 @@ def test_dev_zero_is_refused_under_the_cap(option: str, cap: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("option", "cap"), [("--file", MAX_CORPUS_BYTES), ("--replay", MAX_TRACE_BYTES)]
+    ("option", "why"),
+    [
+        ("--file", f"larger than {MAX_CORPUS_BYTES:,} bytes"),
+        ("--replay", "line 1 is not JSON"),  # a trace is read a line at a time, checked as read
+    ],
 )
-def test_an_endless_stdin_is_refused_under_the_cap(option: str, cap: int) -> None:
+def test_an_endless_stdin_is_refused_under_the_cap(option: str, why: str) -> None:
     yes = subprocess.Popen(["yes", "I like NLP"], stdout=subprocess.PIPE)  # yes | bptt-trace
     try:
         proc = run_cli([option, "-"], stdin=yes.stdout, preexec=memory_cap())
     finally:
         yes.kill()
         yes.wait()
-    assert_refused(proc, f"{option} -", f"larger than {cap:,} bytes")
+    assert_refused(proc, f"{option} -", why)
 
 
 def test_a_long_sentence_of_one_token_is_refused_under_the_cap(tmp_path: Path) -> None:
