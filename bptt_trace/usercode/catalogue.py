@@ -97,6 +97,13 @@ def ratio_counts(
     return sorted(found)
 
 
+def norm_bound(p: Mapping[str, np.ndarray], user: Mapping[str, np.ndarray]) -> float | None:
+    """C for clipping by the global norm, from the user's numbers: their global norm."""
+    squares = [float(np.vdot(g, g)) for name, g in user.items() if name in p]
+    C = float(np.sqrt(sum(squares))) if squares else 0.0
+    return C if 0.0 < C < np.inf else None
+
+
 def clip_bound(p: Mapping[str, np.ndarray], user: Mapping[str, np.ndarray]) -> float | None:
     """C for elementwise clipping, from the user's numbers: their largest |entry|."""
     grads = [g for name, g in user.items() if name in p and g.size]
@@ -129,6 +136,26 @@ def clip(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
             {"C": C},
         )
     ]
+
+
+def norm_clip(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    C = norm_bound(ctx.p, user)
+    return [] if C is None else [norm_variant(C, Knobs(clip_norm=C))]
+
+
+def norm_variant(C: float, knobs: Any) -> Variant:
+    return Variant(
+        f"norm-clip-{C:.6g}",
+        knobs,
+        f"every gradient × min(1, C/‖g‖), ‖g‖ the norm of all of them, C = {C:.6g}",
+        {"C": C},
+    )
+
+
+NORM_CLIP = (
+    "the gradients are clipped by their global norm (torch.nn.utils.clip_grad_norm_): "
+    "compare them before clipping"
+)
 
 
 def zero_biases(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
@@ -234,6 +261,7 @@ CATALOGUE: tuple[Mistake, ...] = (
         "the gradients unclipped",
         clip,
     ),
+    Mistake("norm-clip-C", NORM_CLIP, "the gradients unclipped", norm_clip),
     Mistake(
         "bias-gradient-missing",
         "a bias gradient is left at zero",

@@ -8,7 +8,16 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .catalogue import MAX_K, Mistake, Variant, clip_bound, ratio_counts
+from .catalogue import (
+    MAX_K,
+    NORM_CLIP,
+    Mistake,
+    Variant,
+    clip_bound,
+    norm_bound,
+    norm_variant,
+    ratio_counts,
+)
 from .gated_mistakes import GatedContext, GatedKnobs, gated_backprop
 
 INSIDE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
@@ -130,6 +139,11 @@ def clip(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
     ]
 
 
+def norm_clip(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    C = norm_bound(ctx.p, user)
+    return [] if C is None else [norm_variant(C, GatedKnobs(clip_norm=C))]
+
+
 def zero_biases(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
     cell = tuple(spec.name for spec in ctx.cell.params if spec.name.startswith("b"))
     return [
@@ -188,6 +202,7 @@ COMMON: tuple[Mistake, ...] = (
         "the gradients unclipped",
         clip,
     ),
+    Mistake("norm-clip-C", NORM_CLIP, "the gradients unclipped", norm_clip),
     Mistake(
         "bias-gradient-missing",
         "a bias gradient is left at zero",

@@ -29,7 +29,7 @@ from ..core.cells.declaration import Cell, Params
 from ..core.cells.gru import GRU
 from ..core.cells.gru_reset_after import ResetAfterGRU
 from ..core.cells.lstm import LSTM, parts
-from .mistakes import Result
+from .mistakes import Result, norm_clipped
 
 
 def sig_prime(gate: np.ndarray, missing: bool) -> np.ndarray | float:
@@ -132,6 +132,7 @@ class GatedKnobs:
     kept_step: str | None = None  # "first" or "last": '=' for '+=', one step's contributions
     runs: int = 1
     clip: float | None = None
+    clip_norm: float | None = None  # every gradient × min(1, C/‖g‖), the global norm
     zero_grads: tuple[str, ...] = ()
 
 
@@ -183,6 +184,8 @@ def gated_backprop(ctx: GatedContext, k: GatedKnobs) -> Result:
     grads.update(out_grads)
     if k.clip is not None:
         grads = {n: np.clip(g, -k.clip, k.clip) for n, g in grads.items()}
+    if k.clip_norm is not None:
+        grads = norm_clipped(grads, k.clip_norm)
     for name in k.zero_grads:
         grads[name] = np.zeros_like(grads[name])
     return Result(grads=grads, dh=dh, loss=float(sentence_loss.sum() / B), dc=dc)

@@ -44,6 +44,7 @@ class Knobs:
     kept_step: int | None = None  # '=' for '+=': only this step's contributions are kept
     runs: int = 1  # the cell's accumulators summed over this many runs
     clip: float | None = None  # every entry of every gradient clipped to [−C, C]
+    clip_norm: float | None = None  # every gradient × min(1, C/‖g‖), the global norm
     zero_grads: tuple[str, ...] = ()  # gradients left at zero
     padding_leak: bool = False  # shorter sentences run on through padding (xₜ = 0) to T
 
@@ -156,6 +157,14 @@ def derivative(act: Activation, a: np.ndarray, h: np.ndarray, how: Derivative) -
     return out
 
 
+def norm_clipped(grads: Params, C: float) -> Params:
+    """Every gradient times min(1, C/‖g‖), ‖g‖ the norm of all of them together
+    (``torch.nn.utils.clip_grad_norm_``)."""
+    total = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    scale = min(1.0, C / total) if total > 0.0 else 1.0
+    return {name: g * scale for name, g in grads.items()}
+
+
 def gradients(
     ctx: Context, k: Knobs, h: np.ndarray, da: np.ndarray, do: np.ndarray, running: np.ndarray
 ) -> Params:
@@ -183,6 +192,8 @@ def gradients(
     }
     if k.clip is not None:
         grads = {name: np.clip(g, -k.clip, k.clip) for name, g in grads.items()}
+    if k.clip_norm is not None:
+        grads = norm_clipped(grads, k.clip_norm)
     for name in k.zero_grads:
         grads[name] = np.zeros_like(grads[name])
     return grads

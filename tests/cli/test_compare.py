@@ -224,3 +224,16 @@ def test_gradients_at_the_ends_of_the_floats_differ_quietly(size, tmp_path, caps
     assert code == 1 and result["verdict"] == "differs"
     assert all(0.0 <= q["max_rel"] <= 2.0 for q in result["quantities"].values())
     assert all(loc["row_sums_match"] is not True for loc in result["locations"].values())
+
+
+def test_gradients_clipped_by_their_global_norm_are_named(tmp_path, capsys) -> None:
+    """torch.nn.utils.clip_grad_norm_(…, C): every gradient times C/‖g‖, computed here."""
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS)
+    total = np.sqrt(sum(float(np.vdot(v, v)) for v in g.values()))
+    clipped = {k: v * (0.4 * total / total) for k, v in g.items()}  # C = 0.4·‖g‖
+    code, result = run(tmp_path, capsys, w, clipped, SENTENCE)
+    assert code == 1 and result["conventions"] == []
+    [named] = result["named"]
+    assert named["mistake"] == "norm-clip-C"
+    assert named["numbers"]["C"] == pytest.approx(0.4 * total, rel=1e-12)
