@@ -28,7 +28,7 @@ def compare_view(result: Comparison) -> RenderableType:
     names = symbols(result.cell)
     parts: list[RenderableType] = []
     forward = result.forward
-    if forward is not None and not forward.matches:
+    if forward is not None and not forward.matches and forward.evidence is None:
         return Group(*forward_lines(forward))
     for convention in result.conventions:
         parts.append(Text(f"convention {convention.id}: {convention.text}", "note"))
@@ -62,8 +62,20 @@ def compare_view(result: Comparison) -> RenderableType:
         )
     if not result.matches:
         parts += [where_text(name, w, result) for name, w in result.where.items()]
+    if forward is not None and forward.evidence is not None:
+        parts.append(evidence_text(forward.evidence, names))
     parts.append(verdict_text(result, names))
     return Group(*parts)
+
+
+def evidence_text(name: str, names: dict[str, str]) -> Text:
+    """A gradient of the forward pass alone differs: the forward pass does."""
+    return Text(
+        f"✗ the forward pass differs, not BPTT: your ∂L/∂{names.get(name, name)} = Σₜ (ŷₜ − yₜ) "
+        "depends on the forward pass alone, and it differs; check the activation, --loss, "
+        "--target and the token order (add a vocab array), or save your loss to find out",
+        "status.bad",
+    )
 
 
 def forward_lines(forward: ForwardCheck) -> list[Text]:
@@ -146,8 +158,11 @@ def verdict_text(result: Comparison, names: dict[str, str]) -> RenderableType:
                 )
             )
         return Group(Text("✗ differs", "status.bad"), *lines)
+    evidence = result.forward is not None and result.forward.evidence is not None
     rows = [
-        Text(
+        Text("  where they differ:")
+        if evidence  # the forward pass differs: not a mix of BPTT mistakes
+        else Text(
             "✗ differs: no single catalogued mistake reproduces your numbers (several at once?)",
             "status.bad",
         )
@@ -170,6 +185,8 @@ def location_lines(result: Comparison, names: dict[str, str]) -> list[Text]:
     for name, loc in result.locations.items():
         shown = ", ".join(loc.labels) + (" …" if loc.differ > len(loc.labels) else "")
         what = "entries" if loc.row_sums_match is None else "rows"
+        tokens = name == "b_output" or (name.startswith("W") and not name.startswith("W_h"))
+        what += " of" if tokens else ""  # a token's row (entry), or a unit's by number
         text = f"  ∂L/∂{names.get(name, name)}: {what} {shown} differ ({loc.differ} of {loc.of})"
         if loc.row_sums_match:
             text += "; summed over its rows it matches: the right contributions in the wrong rows"

@@ -26,7 +26,7 @@ from ..core.cells.lstm import parts
 from ..core.output import log_softmax, logits
 from . import precision
 from .catalogue import CATALOGUE, Mistake
-from .comparison import NEAR, Candidate, Comparison, Convention, Where
+from .comparison import NEAR, Candidate, Comparison, Convention, ForwardCheck, Where
 from .fit import Fit, fit, known_factors, relative
 from .forward_check import Setup, by_gradients, forward_first
 from .gated_catalogue import INSIDE
@@ -89,8 +89,9 @@ def compared(setup: Setup, p: Params, mine: UserNumbers, dtype: str) -> Comparis
                 transposed=transposed,
                 grads_transposed=mine.grads_transposed,
             )
+    every: list[Candidate] = []  # every variant tried, for the partial explanations
     with interrupt.phase("catalogue"):
-        candidates = ranked(setup, p, batch, user, computed, tolerance, allowed)
+        candidates = ranked(setup, p, batch, user, computed, tolerance, allowed, every)
     named = [c for c in candidates if c.fit.worst <= tolerance]
     if not named and fwd is None:
         fwd = by_gradients(setup, p, user, tolerance, allowed)
@@ -98,6 +99,11 @@ def compared(setup: Setup, p: Params, mine: UserNumbers, dtype: str) -> Comparis
             return Comparison(**base, reference=reference, forward=fwd)
     best = named[0].fit if named else reference
     differing = reference.differing(tolerance)
+    parts = {} if named else partial(differing, every, tolerance)
+    if not named and not transposed and "b_output" in differing and "b_output" not in parts:
+        # ∂L/∂b_output = Σₜ (ŷₜ − yₜ)/B is the forward pass's alone, and no catalogued
+        # mistake of the output layer gives it: the forward pass differs
+        fwd = ForwardCheck(None, None, None, False, evidence="b_output")
     grads = [n for n in differing if n in bw.grads]
     return Comparison(
         **base,
@@ -108,7 +114,7 @@ def compared(setup: Setup, p: Params, mine: UserNumbers, dtype: str) -> Comparis
         grads_transposed=mine.grads_transposed,
         named=named,
         nearest=[] if named else [c for c in candidates if c.fit.worst <= NEAR][:3],
-        partial={} if named else partial(differing, candidates, tolerance),
+        partial=parts,
         locations={}
         if named
         else locations(user, computed, reference.factor, grads, tolerance, setup.vocab),
@@ -151,7 +157,10 @@ def noise_of_outputs(
 def partial(names: list[str], candidates: list[Candidate], tol: float) -> dict[str, list[str]]:
     """For each differing quantity, the mistakes that reproduce it alone (several mistakes at
     once may each explain a part)."""
-    found = {n: [c.variant.id for c in candidates if c.fit.max_rel[n] <= tol] for n in names}
+    found = {
+        n: list(dict.fromkeys(c.variant.id for c in candidates if c.fit.max_rel[n] <= tol))
+        for n in names
+    }
     return {n: ids for n, ids in found.items() if ids}
 
 
@@ -210,9 +219,10 @@ def ranked(
     computed: Mapping[str, np.ndarray],
     tol: float,
     factors: tuple[float, ...],
+    every: list[Candidate],
 ) -> list[Candidate]:
     """Every catalogued mistake that changes the numbers on this input, its best variant only,
-    the best fitting first."""
+    the best fitting first; ``every`` receives each variant tried."""
     mistakes, run, ctx = catalogue_of(setup, p, batch)
     found: list[Candidate] = []
     for mistake in mistakes:
@@ -225,6 +235,7 @@ def ranked(
             tried.append(Candidate(mistake, variant, fit(user, numbers, tol, factors)))
         if tried:
             found.append(min(tried, key=lambda c: c.fit.worst))
+            every += tried
     return sorted(found, key=lambda c: c.fit.worst)
 
 

@@ -4,7 +4,8 @@ The JSON form is what ``--compare --json`` prints, one object (numbers always fi
 
     {"verdict": "match" | "differs", "cell", "dtype", "tolerance",
      "forward": {"user_loss", "trace_loss", "rel", "matches", "explained_by": [option…],
-                 "gradients_then": "match" | "differs" | null} | null,
+                 "gradients_then": "match" | "differs" | null,
+                 "evidence": "b_output" | null} | null,
      "conventions": [{"id": "scale-2" | "transposed-layout", "text", "factor"?, "keys"?}],
      "quantities": {name: {"max_abs", "max_rel", "matches"}},
      "transposed": [name…],                      square gradients given as the transpose
@@ -78,6 +79,8 @@ class ForwardCheck:
     matches: bool
     explained_by: list[str] = field(default_factory=list)
     gradients_then: str | None = None
+    evidence: str | None = None
+    """Without a loss: the gradient that tells the forward pass differs (∂L/∂b_output)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +90,7 @@ class ForwardCheck:
             "matches": self.matches,
             "explained_by": self.explained_by,
             "gradients_then": self.gradients_then,
+            "evidence": self.evidence,
         }
 
 

@@ -34,11 +34,12 @@ def location(
     off = differs(user, computed, tolerance)
     if user.ndim == 1:
         idx = np.flatnonzero(off)
-        labels = [f"unit {i + 1}" for i in idx[:SHOWN]]
+        by_token = name == "b_output" and user.shape[0] == len(vocab)
+        labels = [vocab[i] if by_token else str(i + 1) for i in idx[:SHOWN]]
         return Location(int(idx.size), int(off.size), labels, None, None)
     rows = np.flatnonzero(off.any(axis=1))
     by_token = name.startswith("W") and not name.startswith("W_h") and user.shape[0] == len(vocab)
-    labels = [vocab[i] if by_token else f"row {i + 1}" for i in rows[:SHOWN]]
+    labels = [vocab[i] if by_token else str(i + 1) for i in rows[:SHOWN]]
 
     def sums_match(axis: int) -> bool:
         return not differs(user.sum(axis=axis), computed.sum(axis=axis), tolerance).any()

@@ -225,3 +225,26 @@ def test_grads_transposed_reads_square_matrices_transposed_and_others_by_shape(t
     assert code == 0 and result["verdict"] == "match"
     code, result = run(tmp_path, capsys, w, g, SENTENCE, "--grads-transposed")
     assert code == 1 and result["transposed"] == ["W_h"]  # stored as the trace's, not turned
+
+
+def test_without_a_loss_a_differing_output_bias_gradient_tells_the_forward_pass(tmp_path, capsys):
+    """An order of the tokens no alternative tries (reversed), and no loss saved: ∂L/∂b_output
+    = Σₜ (ŷₜ − yₜ) is the forward pass's alone, so the verdict is the forward pass's."""
+    order = TOKENS[::-1]
+    w = weights()
+    ids = [order.index(TOKENS[i]) for i in IDS]
+    g, _ = hand_bptt(w, [ids], order.index("<eos>"))
+    code, result = run(tmp_path, capsys, w, g, SENTENCE)
+    assert code == 1 and result["named"] == [] and result["conventions"] == []
+    assert result["forward"]["evidence"] == "b_output" and result["forward"]["matches"] is False
+
+
+def test_a_bias_gradient_left_out_is_no_forward_difference(tmp_path, capsys) -> None:
+    """∂L/∂b_output at zero is a catalogued mistake of the output layer: with another one
+    beside it, the verdict is the mistakes', not the forward pass's."""
+    w = weights()
+    g, _ = hand_bptt(w, [IDS], EOS, mistake="h-t-for-h-prev")
+    g["b_output"][:] = 0.0
+    code, result = run(tmp_path, capsys, w, g, SENTENCE)
+    assert code == 1 and result["forward"] is None
+    assert "bias-gradient-missing" in result["partial"]["b_output"]
