@@ -248,3 +248,30 @@ def test_a_bias_gradient_left_out_is_no_forward_difference(tmp_path, capsys) -> 
     code, result = run(tmp_path, capsys, w, g, SENTENCE)
     assert code == 1 and result["forward"] is None
     assert "bias-gradient-missing" in result["partial"]["b_output"]
+
+
+def leaky_loss(w: dict, corpus: list[list[int]]) -> float:
+    """The loss of a batch whose shorter sentences run on through zero inputs to the longest
+    one's end, their output read there (a padding leak), written out here."""
+    T, total = max(map(len, corpus)), 0.0
+    for ids in corpus:
+        h = np.zeros(H)
+        for t in range(T):
+            x = w["W"][ids[t]] if t < len(ids) else np.zeros(H)
+            h = np.tanh(x + h @ w["W_h"] + w["b"])
+        o = h @ w["V"] + w["b_output"]
+        total -= o[EOS] - np.log(np.exp(o).sum())
+    return total / len(corpus)
+
+
+def test_a_padding_leak_is_named_by_the_forward_check(tmp_path, capsys) -> None:
+    w = weights()
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat\ncat sat\n")
+    g, _ = hand_bptt(w, [IDS, [1, 2]], EOS, mistake="padding-leak")
+    loss = leaky_loss(w, [IDS, [1, 2]])
+    code, result = run(tmp_path, capsys, w, {**g, "loss": loss}, "--file", str(corpus))
+    assert code == 1
+    no_fitting(result)
+    [said] = result["forward"]["explained_by"]
+    assert said.startswith("padding-leak") and result["forward"]["gradients_then"] == "match"
