@@ -28,8 +28,8 @@ SHORT_TOLERANCE = {"float32": 1e-5, "float16": 1e-2}
 1.2e-7, 2⁻¹⁰ ≈ 9.8e-4) for up to 10 time steps, and a tenth of that per step beyond."""
 ROUNDOFF = {"float32": 2.0**-24, "float16": 2.0**-11}
 NOISE_FACTOR = 8
-"""The measured noise times this: it predicts torch's float32 error within 0.4–2.1× (benchmarks/
-compare_speed.py's neighbour, see BENCHMARKS.md), so 8× leaves room."""
+"""The measured noise times this: it predicts torch's float32 error within 0.4–2.1×
+(``benchmarks/float32_noise.py``, BENCHMARKS.md), so 8× leaves room."""
 
 
 def dtype_of(arrays: Mapping[str, np.ndarray]) -> str:
