@@ -111,45 +111,46 @@ def clip_bound(p: Mapping[str, np.ndarray], user: Mapping[str, np.ndarray]) -> f
     return C if C > 0 else None
 
 
-def truncation(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+def truncated(T: int, knobs: Callable[..., Any]) -> list[Variant]:
+    """truncated-K for K = 1 … min(T − 1, MAX_K), whatever the cell (``knobs`` its switches)."""
     return [
         Variant(
             f"truncated-{K}",
-            Knobs(truncate=K),
+            knobs(truncate=K),
             f"each loss flows back through at most K = {K} steps",
             {"K": K},
         )
-        for K in range(1, min(ctx.batch.T - 1, MAX_K) + 1)
+        for K in range(1, min(T - 1, MAX_K) + 1)
     ]
+
+
+def clipped(
+    p: Mapping[str, np.ndarray], user: Mapping[str, np.ndarray], knobs: Callable[..., Any]
+) -> list[Variant]:
+    """Clipping, elementwise (C: the user's largest |entry|) and by the global norm (C: the
+    user's global norm), whatever the cell."""
+    found = []
+    C = clip_bound(p, user)
+    if C is not None:
+        implied = f"every entry of every gradient clipped to [−C, C], C = {C:.6g}"
+        found.append(Variant(f"elementwise-clip-{C:.6g}", knobs(clip=C), implied, {"C": C}))
+    C = norm_bound(p, user)
+    if C is not None:
+        implied = f"every gradient × min(1, C/‖g‖), ‖g‖ the norm of all of them, C = {C:.6g}"
+        found.append(Variant(f"norm-clip-{C:.6g}", knobs(clip_norm=C), implied, {"C": C}))
+    return found
+
+
+def truncation(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    return truncated(ctx.batch.T, Knobs)
 
 
 def clip(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
-    """C from the user's numbers: the largest |entry| of their gradients."""
-    C = clip_bound(ctx.p, user)
-    if C is None:
-        return []
-    return [
-        Variant(
-            f"elementwise-clip-{C:.6g}",
-            Knobs(clip=C),
-            f"every entry of every gradient clipped to [−C, C], C = {C:.6g}",
-            {"C": C},
-        )
-    ]
+    return [v for v in clipped(ctx.p, user, Knobs) if v.id.startswith("elementwise")]
 
 
 def norm_clip(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
-    C = norm_bound(ctx.p, user)
-    return [] if C is None else [norm_variant(C, Knobs(clip_norm=C))]
-
-
-def norm_variant(C: float, knobs: Any) -> Variant:
-    return Variant(
-        f"norm-clip-{C:.6g}",
-        knobs,
-        f"every gradient × min(1, C/‖g‖), ‖g‖ the norm of all of them, C = {C:.6g}",
-        {"C": C},
-    )
+    return [v for v in clipped(ctx.p, user, Knobs) if v.id.startswith("norm")]
 
 
 NORM_CLIP = (

@@ -8,16 +8,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .catalogue import (
-    MAX_K,
-    NORM_CLIP,
-    Mistake,
-    Variant,
-    clip_bound,
-    norm_bound,
-    norm_variant,
-    ratio_counts,
-)
+from .catalogue import NORM_CLIP, Mistake, Variant, clipped, ratio_counts, truncated
 from .gated_mistakes import GatedContext, GatedKnobs, gated_backprop
 
 INSIDE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
@@ -88,15 +79,7 @@ def inside(id_: str, implied: str) -> Callable[..., list[Variant]]:
 
 
 def truncation(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
-    return [
-        Variant(
-            f"truncated-{K}",
-            GatedKnobs(truncate=K),
-            f"each loss flows back through at most K = {K} steps",
-            {"K": K},
-        )
-        for K in range(1, min(ctx.batch.T - 1, MAX_K) + 1)
-    ]
+    return truncated(ctx.batch.T, GatedKnobs)
 
 
 def kept_step(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
@@ -126,22 +109,11 @@ def runs(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
 
 
 def clip(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
-    C = clip_bound(ctx.p, user)
-    if C is None:
-        return []
-    return [
-        Variant(
-            f"elementwise-clip-{C:.6g}",
-            GatedKnobs(clip=C),
-            f"every entry of every gradient clipped to [−C, C], C = {C:.6g}",
-            {"C": C},
-        )
-    ]
+    return [v for v in clipped(ctx.p, user, GatedKnobs) if v.id.startswith("elementwise")]
 
 
 def norm_clip(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
-    C = norm_bound(ctx.p, user)
-    return [] if C is None else [norm_variant(C, GatedKnobs(clip_norm=C))]
+    return [v for v in clipped(ctx.p, user, GatedKnobs) if v.id.startswith("norm")]
 
 
 def zero_biases(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
