@@ -24,9 +24,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bptt_trace.config import EOS
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.footprint import run_bytes
-from bptt_trace.config import EOS
 from bptt_trace.core.tokens import build_vocab, tokenize
 
 LOW, HIGH = 1.0, 1.5
@@ -46,7 +46,8 @@ class Run:
         return f"{self.cell} {self.detail} H={self.hidden} {self.what}"
 
     def args(self, path: Path) -> list[str]:
-        cell = ["--cell", "gru", "--reset-after"] if self.cell == "gru-ra" else ["--cell", self.cell]
+        gru_ra = ["--cell", "gru", "--reset-after"]
+        cell = gru_ra if self.cell == "gru-ra" else ["--cell", self.cell]
         return [
             "--file",
             str(path),
@@ -136,7 +137,10 @@ def main(only: list[str], cache: Path | None = None) -> int:
         known["base"] = peak_mb(PEAK, [*BASE, "--json", "--quiet"])
     base = known["base"]
     print(f"base (Python, NumPy and the package imported): {base:.0f} MB", flush=True)
-    header = "| cell | detail | H | corpus | peak RSS (MB) | base + estimate (MB) | ratio | largest part |"
+    header = (
+        "| cell | detail | H | corpus | peak RSS (MB) | base + estimate (MB) | ratio "
+        "| largest part |"
+    )
     rows, bad = [header, "| --- | --- | --- | --- | --- | --- | --- | --- |"], []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "corpus.txt"

@@ -79,9 +79,9 @@ RUN_OBJECTS = 4 << 20
 """Measured: a traced step of a small model (H = 64, three words) peaks 1 to 2 MB above the
 base of a run at H = 1 (its events as Python objects and text); twice that."""
 
-WORK_ARRAYS = 10
-"""The logits of a chunk and the tables' summaries of a block of time steps: about ten arrays
-of a chunk's size at once."""
+WORK_ARRAYS = 5
+"""The logits of a chunk, their exponentials, ŷ, ∂L/∂o and a summary's temporary: five arrays
+of a chunk's size at once (ten over-estimated a corpus of 2,000 tokens 1.5 times)."""
 
 
 def run_bytes(
@@ -119,9 +119,7 @@ def run_bytes(
     square = [spec for spec in own if spec.shape == ("H", "H")]
     stacked = sum(entries[spec.name] for spec in own) if len(square) > 1 else 0
     chunk = min(CHUNK_ENTRIES, N * (vocab_size + S))
-    work = 8 * (
-        WORK_ARRAYS * chunk + jacobian_entries(S, T) + 4 * HORIZON * S + 2 * MAX_LOSSES * T
-    )
+    work = 8 * (WORK_ARRAYS * chunk + jacobian_entries(S, T) + 4 * HORIZON * S + 2 * MAX_LOSSES * T)
     parts = {
         "parameters": 8 * (3 * count + stacked + TEMPORARIES * max(entries.values())),
         "forward": (2 if check else 1) * positions * 8 * (S + C),
