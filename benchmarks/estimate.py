@@ -67,6 +67,7 @@ def words(T: int, offset: int = 0, distinct: int | None = None) -> str:
 
 CORPUS = [words(20, i, 50) for i in range(100)]  # 2,000 tokens, 20 a line, 50 distinct
 LONG = [words(300, 0, 100)]  # one sentence of 300 tokens
+RAGGED = ["a"] * 25_000 + [words(25_000, 0, 100)]  # the README's ragged corpus
 CELLS = ("rnn", "lstm", "gru", "gru-ra")
 
 
@@ -79,8 +80,12 @@ def table() -> list[Run]:
             runs.append(Run(cell, detail, 64, LONG, "T=300"))
             runs.append(Run(cell, detail, 256, [words(30)], "T=30"))
             runs.append(Run(cell, detail, 64, CORPUS, "100 × 20 tokens"))
+    runs.append(Run("rnn", "auto", 64, RAGGED, "25,000 × 1 + 1 × 25,000 tokens"))
+    runs.append(Run("rnn", "auto", 64, ["a b c d e"] * 10_000, "10,000 × 5 tokens"))
     runs.append(Run("rnn", "auto", 5000, [words(3)], "T=3"))
     runs.append(Run("rnn", "full", 2000, [words(3)], "T=3"))
+    runs.append(Run("rnn", "full", 256, LONG, "T=300"))  # a block of 256 outer products whole
+    runs.append(Run("lstm", "full", 256, LONG, "T=300"))
     runs.append(Run("lstm", "auto", 2000, [words(3)], "T=3"))
     runs.append(Run("gru", "auto", 2000, [words(3)], "T=3"))
     return runs
