@@ -111,7 +111,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_N
 
 
 def peak_mb(code: str, args: list[str]) -> float:
-    """Peak resident memory of a fresh Python running ``code`` with ARGS, in MB (2**20)."""
+    """Peak resident memory of a fresh Python running ``code`` with ARGS, in MiB."""
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         stdout=subprocess.DEVNULL,
@@ -141,9 +141,9 @@ def main(only: list[str], cache: Path | None = None) -> int:
     if "base" not in known:
         known["base"] = peak_mb(PEAK, [*BASE, "--json", "--quiet"])
     base = known["base"]
-    print(f"base (Python, NumPy and the package imported): {base:.0f} MB", flush=True)
+    print(f"base (Python, NumPy and the package imported): {base:.0f} MiB", flush=True)
     header = (
-        "| cell | detail | H | corpus | peak RSS (MB) | base + estimate (MB) | ratio "
+        "| cell | detail | H | corpus | peak RSS (MiB) | base + estimate (MiB) | ratio "
         "| largest part |"
     )
     rows, bad = [header, "| --- | --- | --- | --- | --- | --- | --- | --- |"], []
@@ -171,7 +171,7 @@ def main(only: list[str], cache: Path | None = None) -> int:
             )
             shown = " ".join(f"{k}={v / 2**20:.1f}" for k, v in parts.items())
             print(rows[-1], shown, flush=True)
-    print(f"\nbase: {base:.0f} MB\n")
+    print(f"\nbase: {base:.0f} MiB\n")
     print("\n".join(rows))
     if bad:
         print(f"\noutside {LOW}× to {HIGH}×: {', '.join(bad)}", file=sys.stderr)

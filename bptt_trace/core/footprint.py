@@ -38,7 +38,7 @@ the model's n parameters (the largest single one of n₁ entries):
 
 Set against the peak resident memory of real runs (``benchmarks/estimate.py``: every cell,
 both details, H from 64 to 5,000, T from 3 to 300, a corpus), the base of Python, NumPy and
-the package (about 54 MB) plus this estimate is within 1× to 1.5× of the measured peak.
+the package (about 54 MiB) plus this estimate is within 1× to 1.5× of the measured peak.
 """
 
 from __future__ import annotations
@@ -77,9 +77,10 @@ applied, the new θ), each as a Python list, its JSON text and that text's encod
 ROWS_AT_ONCE = 256
 """``trace.summary.ROWS_AT_ONCE``: the time steps of one block of backward events."""
 
-RUN_OBJECTS = 4 << 20
-"""Measured: a traced step of a small model (H = 64, three words) peaks 1 to 2 MB above the
-base of a run at H = 1 (its events as Python objects and text); twice that."""
+RUN_OBJECTS = 6 << 20
+"""Measured: a traced step of a small model (H = 64, three words) peaks 1 to 2 MiB above the
+base of a run at H = 1 beyond its arrays (its events as Python objects and text, the
+allocators' arenas); three times that, as the base itself varies by about a MiB."""
 
 WORK_ARRAYS = 5
 """The logits of a chunk, their exponentials, ŷ, ∂L/∂o and a summary's temporary: five arrays
