@@ -31,10 +31,12 @@ the model's n parameters (the largest single one of n₁ entries):
     events       with ``--detail full`` only: FULL_EVENT_BYTES × n, the update event's three
                  whole arrays of every parameter (θ, the step, the new θ) as Python lists and
                  JSON text (Python's objects: their memory stays the process's once used); and
-                 in the work part, the larger of the above and the backward events of one
-                 block of time steps (up to ``ROWS_AT_ONCE``): each step's outer products lᵀ·r
-                 whole, with the running sums of the cell's parameters (NumPy's arrays, made
-                 after the chunks and before the Jacobian norms, and freed in between)
+                 in the work part, the larger of the above and the backward events of a block
+                 of time steps (up to ``ROWS_AT_ONCE``): each step's outer products lᵀ·r whole
+                 (those of the block before are still bound while a block's are made: up to
+                 2 × ROWS_AT_ONCE steps' at once), with the running sums of the cell's
+                 parameters and their copy (NumPy's arrays, made after the chunks and before
+                 the Jacobian norms, and freed in between)
 
 Set against the peak resident memory of real runs (``benchmarks/estimate.py``: every cell,
 both details, H from 64 to 5,000, T from 3 to 300, a corpus), the base of Python, NumPy and
@@ -134,7 +136,8 @@ def run_bytes(
     }
     if detail == "full":
         outers = sum(entries[spec.name] for spec in own if isinstance(spec.grad, Outer))
-        block = min(T, ROWS_AT_ONCE) * outers + 2 * sum(entries[spec.name] for spec in own)
+        rows = min(T, 2 * ROWS_AT_ONCE)  # a block's products, and the last block's still bound
+        block = rows * outers + 2 * sum(entries[spec.name] for spec in own)
         parts["work"] = max(work, 8 * block)  # made one after the other
         parts["events"] = FULL_EVENT_BYTES * count
     return parts
