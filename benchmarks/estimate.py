@@ -39,11 +39,12 @@ class Run:
     hidden: int
     lines: list[str] = field(default_factory=list)
     what: str = ""
-    options: tuple[str, ...] = ()
+    tables: bool = False  # the tables to stdout (/dev/null) instead of --json
 
     @property
     def label(self) -> str:
-        return f"{self.cell} {self.detail} H={self.hidden} {self.what}"
+        shown = " tables" if self.tables else ""
+        return f"{self.cell} {self.detail} H={self.hidden} {self.what}{shown}"
 
     def args(self, path: Path) -> list[str]:
         gru_ra = ["--cell", "gru", "--reset-after"]
@@ -56,7 +57,8 @@ class Run:
             str(self.hidden),
             "--detail",
             self.detail,
-            *self.options,
+            *([] if self.tables else ["--json"]),
+            "--quiet",
         ]
 
 
@@ -86,6 +88,10 @@ def table() -> list[Run]:
     runs.append(Run("rnn", "full", 2000, [words(3)], "T=3"))
     runs.append(Run("rnn", "full", 256, LONG, "T=300"))  # a block of 256 outer products whole
     runs.append(Run("lstm", "full", 256, LONG, "T=300"))
+    for cell, hidden, T in (("rnn", 256, 3), ("rnn", 128, 20), ("lstm", 128, 10)):
+        runs.append(Run(cell, "full", hidden, [words(T)], f"T={T}", tables=True))
+    runs.append(Run("gru", "full", 64, CORPUS[:10], "10 × 20 tokens", tables=True))
+    runs.append(Run("rnn", "auto", 1000, [words(3)], "T=3", tables=True))
     runs.append(Run("lstm", "auto", 2000, [words(3)], "T=3"))
     runs.append(Run("gru", "auto", 2000, [words(3)], "T=3"))
     return runs
@@ -131,7 +137,7 @@ def estimate_parts(run: Run) -> dict[str, int]:
     cell = make_cell({"cell": name, "reset_after": run.cell == "gru-ra"})
     vocab = len(build_vocab(corpus, EOS))
     lengths = [len(s) for s in corpus]
-    return run_bytes(cell, vocab, run.hidden, lengths, detail=run.detail)
+    return run_bytes(cell, vocab, run.hidden, lengths, detail=run.detail, tables=run.tables)
 
 
 def main(only: list[str], cache: Path | None = None) -> int:
@@ -155,7 +161,7 @@ def main(only: list[str], cache: Path | None = None) -> int:
             parts = estimate_parts(run)
             path.write_text("\n".join(run.lines) + "\n")
             if run.label not in known:
-                known[run.label] = peak_mb(PEAK, [*run.args(path), "--json", "--quiet"])
+                known[run.label] = peak_mb(PEAK, run.args(path))
                 if cache is not None:
                     cache.write_text(json.dumps(known, indent=1))
             measured = known[run.label]
@@ -165,6 +171,7 @@ def main(only: list[str], cache: Path | None = None) -> int:
                 bad.append(run.label)
             largest = max(parts, key=parts.__getitem__)
             cell = "gru --reset-after" if run.cell == "gru-ra" else run.cell
+            cell += " (tables)" if run.tables else ""
             rows.append(
                 f"| {cell} | {run.detail} | {run.hidden:,} | {run.what} | {measured:.0f} "
                 f"| {estimate:.0f} | {ratio:.2f} | {largest} |"

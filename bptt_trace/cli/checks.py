@@ -83,15 +83,17 @@ def check_size(
     truncate: int | None = None,
     check: bool = False,
     detail: str = "auto",
+    tables: bool = False,
 ) -> None:
     """Refuse, from an estimate of everything the run holds at its peak (``run_bytes``, with
-    ``--detail full``'s whole arrays in the events) and before allocating anything, a run that
+    ``--detail full``'s whole arrays in the events, and in the tables when ``tables`` are
+    shown) and before allocating anything, a run that
     would not fit in memory; one line names the estimate, its largest part and what to change.
     With several cells, the largest."""
     from ..core.footprint import run_bytes
 
     parts = max(
-        (run_bytes(c, vocab_size, hidden, lengths, truncate, check, detail) for c in cells),
+        (run_bytes(c, vocab_size, hidden, lengths, truncate, check, detail, tables) for c in cells),
         key=lambda p: sum(p.values()),
     )
     total = sum(parts.values())
@@ -99,7 +101,10 @@ def check_size(
         return
     largest = max(parts, key=parts.__getitem__)
     gb = f"{parts[largest] / 1e9:.1f} GB"
-    if largest == "events":
+    if largest == "tables":
+        why = f"--detail full's whole arrays in the tables' rows, {gb}"
+        fix = "leave out --detail full (summaries), or add --json, or use a smaller --hidden"
+    elif largest == "events":
         count = max(parameter_count(c, vocab_size, hidden) for c in cells)
         why = f"--detail full's whole arrays of {count:,} parameters in the events, {gb}"
         fix = f"leave out --detail full (summaries), or use a smaller --hidden (now {hidden})"
@@ -274,6 +279,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
         req.truncate,
         req.check,
         req.detail,
+        not req.json_out or req.export is not None,  # tables shown or recorded
     )
     config = Config(
         cell=cell_name,

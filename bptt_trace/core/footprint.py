@@ -37,6 +37,11 @@ the model's n parameters (the largest single one of n₁ entries):
                  2 × ROWS_AT_ONCE steps' at once), with the running sums of the cell's
                  parameters and their copy (NumPy's arrays, made after the chunks and before
                  the Jacobian norms, and freed in between)
+    tables       with ``--detail full`` when tables are shown (not ``--json`` alone): the
+                 backward rows shown (SHOWN_STEPS of a sentence at most), each with every outer
+                 product lᵀ·r and the running sums of the cell's parameters whole: those of one
+                 sentence laid out at TABLE_ENTRY bytes an entry, and every sentence's kept
+                 (8 bytes an entry) for the step's views
 
 Set against the peak resident memory of real runs (``benchmarks/estimate.py``: every cell,
 both details, H from 64 to 5,000, T from 3 to 300, a corpus), the base of Python, NumPy and
@@ -84,6 +89,14 @@ RUN_OBJECTS = 6 << 20
 base of a run at H = 1 beyond its arrays (its events as Python objects and text, the
 allocators' arenas); three times that, as the base itself varies by about a MiB."""
 
+SHOWN_STEPS = 12
+"""``rendering.groups.GROUP_EDGE`` × 2: the backward rows a table shows of each sentence."""
+
+TABLE_ENTRY = 500
+"""Measured: under ``--detail full`` the tables hold about 450 bytes for each entry of the
+backward rows they show (each row's lᵀ·r and running sums whole: the RNN at H = 128 and 256,
+the LSTM at H = 128, T = 3 to 20) while a sentence's table is laid out as Rich text."""
+
 WORK_ARRAYS = 5
 """The logits of a chunk, their exponentials, ŷ, ∂L/∂o and a summary's temporary: five arrays
 of a chunk's size at once (ten over-estimated a corpus of 2,000 tokens 1.5 times)."""
@@ -97,9 +110,11 @@ def run_bytes(
     truncate: int | None = None,
     check: bool = False,
     detail: str = "auto",
+    tables: bool = False,
 ) -> dict[str, int]:
-    """The estimate by part, in bytes: parameters, forward, backward, work, and with
-    ``detail`` "full" the events (see above)."""
+    """The estimate by part, in bytes: parameters, forward, backward, work, python, and with
+    ``detail`` "full" the events, and the tables when they are shown (``tables``; see
+    above)."""
     S, C, D, H = (
         cell.state_width(hidden),
         cell.cache_width(hidden),
@@ -140,6 +155,10 @@ def run_bytes(
         block = rows * outers + 2 * sum(entries[spec.name] for spec in own)
         parts["work"] = max(work, 8 * block)  # made one after the other
         parts["events"] = FULL_EVENT_BYTES * count
+        if tables:
+            shown = np.minimum(sizes, SHOWN_STEPS)  # the backward rows shown of each sentence
+            row = outers + sum(entries[spec.name] for spec in own)
+            parts["tables"] = (TABLE_ENTRY * int(shown.max()) + 8 * int(shown.sum())) * row
     return parts
 
 

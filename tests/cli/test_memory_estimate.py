@@ -107,3 +107,21 @@ def test_the_smallest_run_refused_is_refused_at_once(name: str, detail: str) -> 
     assert estimate >= MAX_RUN_BYTES / 1e9
     assert parameter_count(cell_of(name), VOCAB, H) > 4_000_000  # a run of seconds, not this
     assert cpu < 5.0, cpu  # start-up is well under a second of CPU; a safety margin of 10×
+
+
+@pytest.mark.parametrize("name", list(CELLS))
+def test_the_issues_detail_full_at_hidden_1000_is_refused_at_once_with_tables(name: str) -> None:
+    """With the tables shown, --detail full lays out each backward row's H × H products as
+    text (about 450 bytes an entry): at H = 1,000 that is gigabytes, once a MemoryError; now one
+    line that names the tables and the fixes, at start-up's cost. With --json alone the same
+    run is estimated without them."""
+    before = child_cpu()
+    args = [WORDS, *CELLS[name], "--hidden", "1000", "--detail", "full"]
+    proc = run_cli(args, preexec=memory_cap())
+    cpu = child_cpu() - before
+    assert_refused(proc, "would hold about", "tables", "--json", "leave out --detail full")
+    assert cpu < 5.0, cpu
+    cell = cell_of(name)
+    alone = run_bytes(cell, VOCAB, 1000, LENGTHS, detail="full")
+    shown = run_bytes(cell, VOCAB, 1000, LENGTHS, detail="full", tables=True)
+    assert "tables" not in alone and sum(shown.values()) > MAX_RUN_BYTES

@@ -101,3 +101,21 @@ def test_full_detail_adds_the_events_of_every_parameter() -> None:
         assert {**full, "work": 0, "events": 0} == {**auto, "work": 0, "events": 0}
         longer = run_bytes(cell, 4, 256, [300], detail="full")
         assert longer["work"] >= 8 * 300 * outers  # blocks of 256 and 44 steps' lᵀ·r at once
+
+
+def test_the_tables_of_detail_full_count_the_backward_rows_they_show() -> None:
+    """Only under --detail full with the tables shown: each sentence's rows up to 12 (the first
+    and last six), each with its lᵀ·r and running sums whole; one sentence laid out as text at a
+    time, every sentence's rows kept as arrays."""
+    from bptt_trace.core.footprint import SHOWN_STEPS, TABLE_ENTRY
+
+    rnn, H, V = make_cell({"cell": "rnn"}), 64, 10
+    row = H * H + (V * H + H * H + H)  # dWʰ of the step, and the sums of W, Wʰ, b
+    assert "tables" not in run_bytes(rnn, V, H, [3], tables=True)  # summaries: no such rows
+    assert "tables" not in run_bytes(rnn, V, H, [3], detail="full")  # --json alone
+    for lengths, widest, kept in (([3], 3, 3), ([30], 12, 12), ([30, 5, 2], 12, 19)):
+        tables = run_bytes(rnn, V, H, lengths, detail="full", tables=True)["tables"]
+        assert tables == (TABLE_ENTRY * widest + 8 * kept) * row
+    from bptt_trace.rendering.groups import GROUP_EDGE
+
+    assert SHOWN_STEPS == 2 * GROUP_EDGE  # the renderer's first and last rows of a sentence
