@@ -85,11 +85,11 @@ def check_size(
     detail: str = "auto",
     tables: bool = False,
 ) -> None:
-    """Refuse, from an estimate of everything the run holds at its peak (``run_bytes``, with
-    ``--detail full``'s whole arrays in the events, and in the tables when ``tables`` are
-    shown) and before allocating anything, a run that
-    would not fit in memory; one line names the estimate, its largest part and what to change.
-    With several cells, the largest."""
+    """Refuse, from an estimate of everything the run holds at its peak (``run_bytes``: with
+    ``--detail full``, its whole arrays in the events, and in the tables when ``tables`` are
+    shown or recorded) and before allocating anything, a run that would not fit in memory; one
+    line names the estimate, its largest part and what to change. With several cells, the
+    largest."""
     from ..core.footprint import run_bytes
 
     parts = max(
