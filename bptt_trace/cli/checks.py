@@ -82,14 +82,18 @@ def check_size(
     lengths: list[int],
     truncate: int | None = None,
     check: bool = False,
+    detail: str = "auto",
+    tables: bool = False,
 ) -> None:
-    """Refuse, from an estimate of everything the run holds at its peak (``run_bytes``) and
-    before allocating anything, a run that would not fit in memory; one line names the
-    estimate, its largest part and what to change. With several cells, the largest."""
+    """Refuse, from an estimate of everything the run holds at its peak (``run_bytes``: with
+    ``--detail full``, its whole arrays in the events, and in the tables when ``tables`` are
+    shown or recorded) and before allocating anything, a run that would not fit in memory; one
+    line names the estimate, its largest part and what to change. With several cells, the
+    largest."""
     from ..core.footprint import run_bytes
 
     parts = max(
-        (run_bytes(c, vocab_size, hidden, lengths, truncate, check) for c in cells),
+        (run_bytes(c, vocab_size, hidden, lengths, truncate, check, detail, tables) for c in cells),
         key=lambda p: sum(p.values()),
     )
     total = sum(parts.values())
@@ -97,7 +101,14 @@ def check_size(
         return
     largest = max(parts, key=parts.__getitem__)
     gb = f"{parts[largest] / 1e9:.1f} GB"
-    if largest == "parameters":
+    if largest == "tables":
+        why = f"--detail full's whole arrays in the tables' rows, {gb}"
+        fix = "leave out --detail full (summaries), or add --json, or use a smaller --hidden"
+    elif largest == "events":
+        count = max(parameter_count(c, vocab_size, hidden) for c in cells)
+        why = f"--detail full's whole arrays of {count:,} parameters in the events, {gb}"
+        fix = f"leave out --detail full (summaries), or use a smaller --hidden (now {hidden})"
+    elif largest == "parameters":
         count = max(parameter_count(c, vocab_size, hidden) for c in cells)
         why = f"{count:,} parameters and their copies, {gb}"
         fix = f"use a smaller --hidden (now {hidden}) or a corpus of fewer distinct tokens"
@@ -261,7 +272,14 @@ def prepare(req: Request) -> tuple[Any, ...]:
     )
     lengths = [len(sentence) for sentence in corpus]
     check_size(
-        cells, len(vocab or build_vocab(corpus, target)), hidden, lengths, req.truncate, req.check
+        cells,
+        len(vocab or build_vocab(corpus, target)),
+        hidden,
+        lengths,
+        req.truncate,
+        req.check,
+        req.detail,
+        not req.json_out or req.export is not None,  # tables shown or recorded
     )
     config = Config(
         cell=cell_name,
