@@ -254,7 +254,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
 
         if req.load is not None or req.hidden is not None:
             raise InputError("--init gives the weights and H; leave out --load and --hidden")
-        params, vocab = load_init(req.init, req.layout, corpus, target, cell_name)
+        params, vocab = load_init(req.init, req.layout, corpus, target, cell_name, reset_after)
         hidden = params["V"].shape[0]
     hidden = hidden if hidden is not None else DEFAULT_HIDDEN
     cell = make_cell(
