@@ -24,6 +24,11 @@ from bptt_trace.cli.app import main  # noqa: E402
 # pass that on to every run it starts, which then rightly keeps ignoring it (as under nohup):
 # handle it here, so that the runs start with the default, as from a terminal.
 signal.signal(signal.SIGINT, signal.default_int_handler)
+# SIGTERM and SIGHUP, ignored under `nohup pytest` or a runner that ignores them, take their
+# default back for the same reason: every run the suite starts can be stopped by them.
+for _ignored in (signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_ignored) is signal.SIG_IGN:
+        signal.signal(_ignored, signal.SIG_DFL)
 # Likewise a blocked signal (the mask is inherited through fork and exec) would stay pending in
 # every run, and a test that sends it would wait for nothing: unblock those the tool handles.
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
