@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .catalogue import NORM_CLIP, Mistake, Variant, clipped, ratio_counts, truncated
+from .catalogue import BY_ID, Mistake, Variant, clipped, ratio_counts, truncated
 from .gated_mistakes import GatedContext, GatedKnobs, gated_backprop
 
 INSIDE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
@@ -129,19 +129,21 @@ def zero_biases(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Varia
     ]
 
 
+def shared(id_: str, variants: Callable[..., list[Variant]]) -> Mistake:
+    """A mistake every cell can make: the vanilla RNN's words, the gated cells' variants."""
+    mistake = BY_ID[id_]
+    return Mistake(id_, mistake.explanation, mistake.should, variants)
+
+
 COMMON: tuple[Mistake, ...] = (
-    Mistake(
+    shared(
         "softmax-missing-minus-one",
-        "the − 1 at the target is left out of the softmax gradient",
-        "∂L/∂oₜ = ŷₜ − yₜ",
         lambda ctx, user: [
             Variant("softmax-missing-minus-one", GatedKnobs(minus_one=False), "∂L/∂oₜ = ŷₜ")
         ],
     ),
-    Mistake(
+    shared(
         "sign-flipped",
-        "the gradient entering the recurrence from the output has the wrong sign",
-        "∂L/∂hₜ from the output = (ŷₜ − yₜ)·Vᵀ",
         lambda ctx, user: [
             Variant(
                 "sign-flipped",
@@ -150,31 +152,11 @@ COMMON: tuple[Mistake, ...] = (
             )
         ],
     ),
-    Mistake(
-        "truncated-K",
-        "truncated BPTT: each loss flows back through at most K steps",
-        "full BPTT: each loss flows back to t = 1",
-        truncation,
-    ),
-    Mistake(
-        "overwrite-not-accumulate",
-        "'=' where '+=' belongs: a cell gradient keeps only one step's contribution",
-        "∂L/∂θ = Σₜ (step t's contribution)",
-        kept_step,
-    ),
-    Mistake(
-        "not-reset",
-        "the cell's gradient accumulators are not reset between runs",
-        "∂L/∂θ ← 0 before each run",
-        runs,
-    ),
-    Mistake(
-        "elementwise-clip-C",
-        "every entry of the gradients is clipped to [−C, C]",
-        "the gradients unclipped",
-        clip,
-    ),
-    Mistake("norm-clip-C", NORM_CLIP, "the gradients unclipped", norm_clip),
+    shared("truncated-K", truncation),
+    shared("overwrite-not-accumulate", kept_step),
+    shared("not-reset", runs),
+    shared("elementwise-clip-C", clip),
+    shared("norm-clip-C", norm_clip),
     Mistake(
         "bias-gradient-missing",
         "a bias gradient is left at zero",
