@@ -4,38 +4,14 @@ the tests' own hand-written BPTT (tests/mistaken_bptt.py), never by the tool's m
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from compare_runs import EOS, IDS, SENTENCE, TOKENS, H, run, weights
 from mistaken_bptt import hand_bptt
 
 from bptt_trace.cli.app import main
-
-SENTENCE = "the cat sat on the mat"
-TOKENS = ["the", "cat", "sat", "on", "mat", "<eos>"]  # the vocabulary the README promises
-IDS = [0, 1, 2, 0 + 3, 0, 4]
-EOS = 5
-H = 4
-
-
-def weights(seed: int = 3) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    shapes = {"W": (6, H), "W_h": (H, H), "b": (H,), "V": (H, 6), "b_output": (6,)}
-    return {k: rng.normal(0.0, 0.6, size=s) for k, s in shapes.items()}
-
-
-def run(tmp_path: Path, capsys, w: dict, g: dict, *args: str) -> tuple[int, dict]:
-    np.savez(tmp_path / "w.npz", **w)
-    np.savez(tmp_path / "g.npz", **g)
-    capsys.readouterr()
-    code = main(
-        [*args, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz"), "--json"]
-    )
-    out, err = capsys.readouterr()
-    assert err == "", err
-    return code, json.loads(out)
 
 
 def first_departure(mine: np.ndarray, right: np.ndarray) -> int | None:

@@ -6,41 +6,13 @@ are judged at float32's precision."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from compare_runs import EOS, IDS, SENTENCE, TOKENS, H, run, weights
 from mistaken_bptt import hand_bptt
 from oracles import corpus_loss
 
 from bptt_trace.cli.app import main
-
-SENTENCE = "the cat sat on the mat"
-TOKENS = ["the", "cat", "sat", "on", "mat", "<eos>"]
-IDS, EOS, H = [0, 1, 2, 3, 0, 4], 5, 4
-
-
-def weights(seed: int = 3) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    shapes = {"W": (6, H), "W_h": (H, H), "b": (H,), "V": (H, 6), "b_output": (6,)}
-    return {k: rng.normal(0.0, 0.6, size=s) for k, s in shapes.items()}
-
-
-def run(tmp_path: Path, capsys, w: dict, g: dict, *args: str) -> tuple[int, dict]:
-    np.savez(tmp_path / "w.npz", **w)
-    np.savez(tmp_path / "g.npz", **g)
-    capsys.readouterr()
-    code = main(
-        [*args, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz"), "--json"]
-    )
-    out, err = capsys.readouterr()
-    assert err == "", err
-
-    def refuse(token: str) -> None:
-        raise AssertionError(f"{token} is not JSON")
-
-    return code, json.loads(out, parse_constant=refuse)
 
 
 def no_fitting(result: dict) -> None:
