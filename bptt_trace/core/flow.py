@@ -46,6 +46,7 @@ class LossFlow:
     extra: dict[str, np.ndarray]
 
 
+@interrupt.phased("blame")
 def loss_flow(
     cell: Cell,
     p: Params,
@@ -57,19 +58,6 @@ def loss_flow(
 ) -> LossFlow:
     """Follow the gradient of each loss of ``sentence`` back on its own (polling
     ``interrupt`` at every time step)."""
-    with interrupt.phase("blame"):
-        return _loss_flow(cell, p, batch, fw, sentence, truncate, with_grads)
-
-
-def _loss_flow(
-    cell: Cell,
-    p: Params,
-    batch: Batch,
-    fw: Forward,
-    sentence: int,
-    truncate: int | None,
-    with_grads: bool,
-) -> LossFlow:
     T = int(batch.mask[sentence].sum())
     q = cell.prepare(p)
     x, state, h, kept = batch.x[sentence], fw.state[sentence], fw.h[sentence], fw.cache[sentence]

@@ -133,6 +133,7 @@ def entry_error(
     return best
 
 
+@interrupt.phased("gradcheck")
 def check_gradients(
     cell: Cell,
     p: Params,
@@ -142,17 +143,6 @@ def check_gradients(
 ) -> CheckResult:
     """Compare the full BPTT gradients with finite differences; report truncation apart.
     Polls ``interrupt`` at every entry (its unit of work) and every step ε."""
-    with interrupt.phase("gradcheck"):
-        return _check(cell, p, sentences, truncate, rng)
-
-
-def _check(
-    cell: Cell,
-    p: Params,
-    sentences: Batch | Corpus,
-    truncate: int | None,
-    rng: np.random.Generator,
-) -> CheckResult:
     batch = sentences if isinstance(sentences, Corpus) else Corpus.of(sentences)
     fw = corpus_forward(cell, p, batch)
     full = backward(cell, p, batch, fw, None).grads

@@ -29,11 +29,15 @@ can send a signal inside the phase and count the work done before the stop, with
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 GRACE = 0.5
 """Seconds a first signal leaves the current step to finish before the long loops stop it."""
@@ -93,6 +97,20 @@ def poll(work: int = 1) -> None:
     if time.monotonic() >= _state["deadline"]:
         _state["raised"] = True
         raise Interrupted
+
+
+def phased(name: str) -> Callable[[F], F]:
+    """A function that is the long loop ``name``: it runs inside ``phase(name)``."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def within(*args: Any, **kwargs: Any) -> Any:
+            with phase(name):
+                return function(*args, **kwargs)
+
+        return within  # type: ignore[return-value]
+
+    return decorate
 
 
 def phase(name: str) -> AbstractContextManager[None]:

@@ -84,6 +84,7 @@ def spectral_norms(jacobians: np.ndarray) -> np.ndarray:
         return scale * np.sqrt(np.maximum(np.linalg.eigvalsh(gram)[:, -1], 0.0))
 
 
+@interrupt.phased("jacobians")
 def diagnose(
     cell: Cell,
     p: Params,
@@ -108,19 +109,6 @@ def diagnose(
     basis shared by every chain, then Lanczos where it did not settle; O(n·S) memory, within
     1e-5 relative, 1e-4 with ReLU). Every time step of either polls ``interrupt``.
     """
-    with interrupt.phase("jacobians"):
-        return _diagnose(cell, p, state, kept, T, recurrent_spectrum, x)
-
-
-def _diagnose(
-    cell: Cell,
-    p: Params,
-    state: np.ndarray,
-    kept: np.ndarray,
-    T: int,
-    recurrent_spectrum: tuple[float, float],
-    x: np.ndarray | None,
-) -> Diagnosis:
     q = cell.prepare(p)
     S = state.shape[1]
     first = max(1, T - horizon(S) + 1)
