@@ -10,7 +10,7 @@ Training throughput (steps per second, --loss every, float64) at four grid point
 2. PyTorch autograd on the CPU in float64, the same math unrolled over time (skipped when
    torch cannot be imported; it is never a dependency of bptt-trace).
 Also: the step's matrix products alone at the GEMM rate measured here, the tracing overhead of
-the command line, start-up time, and the peak memory of a 50,000-token vocabulary.
+the command line, and the peak memory of a 50,000-token vocabulary.
 Every figure is a ratio between runs made in this one process, on this machine.
 """
 
@@ -25,7 +25,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import contextlib  # noqa: E402
 import platform  # noqa: E402
-import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -204,27 +203,6 @@ def tracing_overhead(tmp: Path, point: tuple[int, int, int, int], steps: int) ->
         for name, run in runs.items():
             best[name] = min(best[name], timed(run, budget=0, most=1, warm=False)[0])
     return {"steps": steps, "point": (T, H, V, B), **best}
-
-
-def startup() -> dict:
-    """Wall time of `bptt-trace --help` and of the seed's example, against `import numpy`."""
-    script = Path(sys.executable).with_name("bptt-trace")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "bptt_trace"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-    def wall(cmd: list[str]) -> float:
-        times = []
-        for _ in range(7):
-            start = time.perf_counter()
-            subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-
-    return {
-        "numpy": wall([sys.executable, "-c", "import numpy"]),
-        "help": wall([*command, "--help"]),
-        "seed": wall([*command, "I like NLP", "--lr", "0.001"]),
-    }
 
 
 def peak_memory(tmp: Path) -> dict:
@@ -576,19 +554,15 @@ def main() -> None:
             tracing_overhead(Path(tmp), (64, 128, 1000, 32), 100),
         ]
         print(f"tracing overhead: {overhead}", flush=True)
-        start = startup()
-        print(f"start-up: {start}", flush=True)
         memory = peak_memory(Path(tmp))
         print(f"memory: {memory}", flush=True)
     cells = cell_section(cell_rows(torch), torch)
-    write_report(
-        rows, notes, largest_ratio, overhead, start, memory, torch, time.perf_counter() - began
-    )
+    write_report(rows, notes, largest_ratio, overhead, memory, torch, time.perf_counter() - began)
     splice_section(cells)
     splice_section(growth_lines(), GROWTH_TITLE)
 
 
-def write_report(rows, notes, largest, overhead, start, memory, torch, elapsed) -> None:
+def write_report(rows, notes, largest, overhead, memory, torch, elapsed) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -662,14 +636,6 @@ def write_report(rows, notes, largest, overhead, start, memory, torch, elapsed) 
         "norm, the divergence check). A run of n steps costs the engine's time plus the "
         "fixed part plus n − 2 untraced extras; the last column is the n from which that "
         "is at most 20% over the engine.",
-        "",
-        "## Start-up (median wall time of 7 runs)",
-        "",
-        f'- `python -c "import numpy"`: {start["numpy"] * 1000:.0f} ms',
-        f"- `bptt-trace --help`: {start['help'] * 1000:.0f} ms: "
-        f"**{start['help'] / start['numpy']:.2f}×** (target ≤ 2×)",
-        f'- `bptt-trace "I like NLP" --lr 0.001` (the whole run): '
-        f"{start['seed'] * 1000:.0f} ms: {start['seed'] / start['numpy']:.2f}×",
         "",
         "## Memory: 10,000 tokens, `--hidden 64`, a 50,000-token vocabulary (`--load`)",
         "",

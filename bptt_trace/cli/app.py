@@ -19,7 +19,6 @@ from ..config import (
     DEFAULT_PRECISION,
     EOS,
 )
-from ..version import __version__
 from . import options as o
 from .messages import error
 from .modes import IGNORED_RULE
@@ -85,6 +84,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from ..version import __version__  # the package metadata: read only when asked
+
         try:
             print(f"bptt-trace {__version__}", flush=True)
         except BrokenPipeError:  # Typer would exit 1
@@ -97,7 +98,7 @@ def _version(value: bool) -> None:
     help=HELP,
     epilog=EPILOG,
     no_args_is_help=False,
-    context_settings={"allow_extra_args": True},
+    context_settings={"allow_extra_args": True, "help_option_names": ["-h", "--help"]},
 )
 def trace_command(
     ctx: typer.Context,
@@ -142,7 +143,12 @@ def trace_command(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version.", metavar=""
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Show the version.",
+            metavar="",
         ),
     ] = False,
 ) -> None:
@@ -199,7 +205,7 @@ def trace_command(
         init_scale=init_scale,
         compare_cells=compare_cells,
         width=width,
-        only=tuple(dict.fromkeys(view.value for view in only or ())),
+        only=tuple(only or ()),
     )
     raise typer.Exit(execute(request))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from ..rendering.theme import plural, visible  # one plural, one escape, tables and messages
+from ..rendering.plain import plural, visible  # one plural, one escape, tables and messages
 
 
 def one_line(text: str) -> str:

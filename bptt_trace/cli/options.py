@@ -5,14 +5,13 @@ defaults are shown one way, Typer's ``[default: …]``. Help texts say "step" fo
 step (one update) and "time step t" for a position in a sentence.
 """
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
 
 from ..config import Activation, CellName, Detail, LossMode
-from ..rendering.groups import VIEWS
+from ..rendering.view_names import VIEWS
 from .request import ColorChoice
 
 Layout = Literal["rows", "torch", "keras"]
@@ -191,8 +190,6 @@ CompareCells = Annotated[
         "--compare-cells",
     ),
 ]
-View = Enum("View", {name: name for name in VIEWS}, type=str)  # type: ignore[misc]
-"""The views --only may name (rendering.groups.VIEWS)."""
 WIDTH_MIN, WIDTH_MAX = 40, 1000
 Width = Annotated[
     int | None,
@@ -205,10 +202,28 @@ Width = Annotated[
         max=WIDTH_MAX,
     ),
 ]
+
+
+def views_named(values: list[str] | None) -> list[str] | None:
+    """--only's values, each a view or a comma-separated list of them (as ruff's --select):
+    ``--only forward,backward`` is ``--only forward --only backward``."""
+    if values is None:
+        return None
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in VIEWS]
+    if unknown or not names:
+        what = f"{unknown[0]!r} is not a view" if unknown else "no view named"
+        raise typer.BadParameter(f"{what}; choose from {', '.join(VIEWS)}", param_hint="--only")
+    return list(dict.fromkeys(names))
+
+
 Only = Annotated[
-    list[View] | None,  # type: ignore[valid-type]
-    option(
-        DISPLAY,
-        "Show only this view (repeatable): on the terminal, in --export and under --pause.",
+    list[str] | None,
+    typer.Option(
+        help=f"Show only these views ({', '.join(VIEWS)}), comma-separated or repeated: "
+        "--only forward,backward. On the terminal, in --export and under --pause.",
+        metavar="VIEW,…",
+        rich_help_panel=DISPLAY,
+        callback=views_named,
     ),
 ]

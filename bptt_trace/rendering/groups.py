@@ -25,23 +25,6 @@ GROUPED = tuple(cls.kind for cls in (ForwardEvent, OutputEvent, BackwardEvent))
 GROUP_EDGE = 6
 """A table shows the first and the last GROUP_EDGE time steps of a longer sentence."""
 
-VIEWS = (
-    "forward",
-    "output",
-    "backward",
-    "contributions",
-    "blame",
-    "jacobians",
-    "update",
-    "formulas",
-    "training",
-)
-"""The views ``--only`` may name: the tables of the forward pass, the output and loss, the
-backward pass, the contributions and running sums, the blame matrix (with the per-loss terms
-and the LSTM's gates), vanishing or exploding, the update, the update formulas, and the loss
-curve with the predictions after training. The model's header shows only without --only; the
-gradient check and the closing line always show."""
-
 
 def group_views(
     events: Sequence[Grouped],

@@ -18,7 +18,6 @@ Rich resolves a style name as a whole, and "num.pos num.big" resolves to no styl
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,6 +28,9 @@ from rich.text import Text
 from rich.theme import Theme
 
 from ..trace.summary import is_summary
+from .plain import plural as plural  # re-exported: the tables' count and noun
+from .plain import unsafe
+from .plain import visible as visible  # re-exported: the tables' escape
 
 FIXED_LIMIT = 1e5
 """From this magnitude on (after rounding) numbers are shown in scientific notation."""
@@ -179,32 +181,6 @@ def matrix(values: Any, precision: int) -> Text:
 def subscript(n: int) -> str:
     """12 -> ₁₂, for time-step labels such as h₃."""
     return str(n).translate(str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋"))
-
-
-def plural(count: int, noun: str) -> str:
-    """1 step, 2 steps: a count and its noun, never "step(s)"."""
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
-
-
-UNSAFE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
-"""Categories of characters a terminal may act on instead of showing (ESC, C1 controls, bidi
-overrides…); the newline is the tables' own."""
-
-
-def unsafe(text: str) -> bool:
-    """Whether ``text`` holds a character of the UNSAFE categories other than the newline."""
-    if text.isprintable():  # the common case, and quick: no Cc, Cf, Cs, Zl, Zp in it
-        return False
-    return any(ch != "\n" and unicodedata.category(ch) in UNSAFE for ch in text)
-
-
-def visible(text: str) -> str:
-    """``text`` with every UNSAFE character escaped as Python writes it: \\x1b, \\u202e."""
-    if not unsafe(text):
-        return text
-    return "".join(
-        ascii(ch)[1:-1] if ch != "\n" and unicodedata.category(ch) in UNSAFE else ch for ch in text
-    )
 
 
 class VisibleConsole(Console):

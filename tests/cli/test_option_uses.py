@@ -27,9 +27,15 @@ OPTIONS = [
 ]
 
 
+LISTS = {"--only": "forward,backward"}
+"""Options whose values a callback reads (a comma-separated list), with one it accepts."""
+
+
 def a_value(param: Any) -> list[str]:
     """The option with a value it accepts (Typer's own description of its type)."""
     name = param.opts[0]
+    if name in LISTS:
+        return [name, LISTS[name]]
     if param.is_flag:
         return [name]
     kind = param.type_descriptor

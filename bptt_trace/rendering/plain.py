@@ -1,0 +1,35 @@
+"""Plain text for the tables and the command line's messages: counts with their nouns, and
+characters a terminal would act on shown escaped. No Rich and no NumPy, so that an error
+message or ``--help`` costs neither."""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["UNSAFE", "plural", "unsafe", "visible"]
+
+
+def plural(count: int, noun: str) -> str:
+    """1 step, 2 steps: a count and its noun, never "step(s)"."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+UNSAFE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+"""Categories of characters a terminal may act on instead of showing (ESC, C1 controls, bidi
+overrides…); the newline is the tables' own."""
+
+
+def unsafe(text: str) -> bool:
+    """Whether ``text`` holds a character of the UNSAFE categories other than the newline."""
+    if text.isprintable():  # the common case, and quick: no Cc, Cf, Cs, Zl, Zp in it
+        return False
+    return any(ch != "\n" and unicodedata.category(ch) in UNSAFE for ch in text)
+
+
+def visible(text: str) -> str:
+    """``text`` with every UNSAFE character escaped as Python writes it: \\x1b, \\u202e."""
+    if not unsafe(text):
+        return text
+    return "".join(
+        ascii(ch)[1:-1] if ch != "\n" and unicodedata.category(ch) in UNSAFE else ch for ch in text
+    )

@@ -1,0 +1,70 @@
+"""Conventions a CLI user expects: -h and -V, comma-separated --only, and a --help and
+--version that load neither NumPy nor the renderers (they are the quickest commands)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bptt_trace.cli.app import main
+from bptt_trace.rendering.view_names import VIEWS
+
+ROOT = Path(__file__).parents[2]
+
+
+def output(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(("short", "long"), [("-h", "--help"), ("-V", "--version")])
+def test_the_short_options_are_the_long_ones(short: str, long: str, capsys) -> None:
+    assert output([short], capsys) == output([long], capsys)
+    assert output([long], capsys)[0] == 0
+
+
+def test_a_comma_list_of_views_is_the_views_one_by_one(capsys) -> None:
+    base = ["I like NLP", "--quiet", "--width", "80"]
+    listed = output([*base, "--only", "backward,update"], capsys)
+    repeated = output([*base, "--only", "backward", "--only", "update"], capsys)
+    spaced = output([*base, "--only", " backward , update,"], capsys)
+    assert listed[0] == 0 and listed == repeated == spaced
+    assert "Backward pass" in listed[1] and "Forward pass" not in listed[1]
+
+
+@pytest.mark.parametrize("value", ["nope", "forward,nope", ",", "forward;backward"])
+def test_a_view_that_does_not_exist_is_one_line_naming_the_views(value: str, capsys) -> None:
+    code, out, err = output(["I like NLP", "--only", value], capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("bptt-trace: error: ")
+    assert all(view in err for view in VIEWS)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--version"]])
+def test_help_and_version_import_neither_numpy_nor_the_renderers(argv: list[str]) -> None:
+    probe = (
+        "import sys\n"
+        f"sys.argv = ['bptt-trace', *{argv!r}]\n"
+        "from bptt_trace.__main__ import main\n"
+        "try:\n    main()\n"
+        "except SystemExit as end:\n    code = end.code\n"
+        "heavy = sorted(m for m in sys.modules if m == 'numpy' or "
+        "m.startswith('bptt_trace.rendering.') and m not in "
+        "('bptt_trace.rendering.plain', 'bptt_trace.rendering.view_names') "
+        "or m.startswith(('bptt_trace.core.', 'bptt_trace.trace.')) "
+        "and m != 'bptt_trace.core.interrupt')\n"
+        "print('HEAVY', code, heavy, file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert proc.stderr.splitlines()[-1] == "HEAVY 0 []", proc.stderr
