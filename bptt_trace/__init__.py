@@ -1,4 +1,5 @@
-"""bptt-trace: watch Backpropagation Through Time on a vanilla RNN, step by step.
+"""bptt-trace: watch Backpropagation Through Time on a vanilla RNN, an LSTM or a GRU, step by
+step.
 
 The Python API, for notebooks and for checking your own BPTT code::
 
@@ -11,6 +12,12 @@ The Python API, for notebooks and for checking your own BPTT code::
     from bptt_trace import compare      # your own BPTT's gradients against the trace's
     result = compare(my_weights, my_grads, "I like NLP", layout="torch")
     result.verdict, result.named, result.to_json()   # the same result as --compare --json
+
+    from bptt_trace import load_model   # a model saved with --save, traced on a sentence
+    model = load_model("model.npz")
+    render(trace_sentence("I like NLP", model.config, params=model.params, vocab=model.vocab))
+
+docs/api.ipynb walks through all of it.
 """
 
 from __future__ import annotations
@@ -19,7 +26,16 @@ TYPE_CHECKING = False  # typing itself is not imported: the program's first line
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["Config", "__version__", "compare", "render", "run", "trace_sentence"]
+__all__ = [
+    "Config",
+    "Model",
+    "__version__",
+    "compare",
+    "load_model",
+    "render",
+    "run",
+    "trace_sentence",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -29,10 +45,14 @@ def __getattr__(name: str) -> Any:
         from .version import __version__
 
         return __version__
-    if name in ("Config", "run", "trace_sentence"):
+    if name in ("Config", "run"):
         from .trace import loop
 
         return getattr(loop, name)
+    if name in ("Model", "load_model", "trace_sentence"):
+        from . import api
+
+        return getattr(api, name)
     if name == "compare":
         from .files.user_bptt import compare_arrays
 
@@ -41,4 +61,9 @@ def __getattr__(name: str) -> Any:
         from .rendering.renderer import render
 
         return render
-    raise AttributeError(name)
+    raise AttributeError(f"module 'bptt_trace' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # What a notebook's tab completion offers: the API, though it is imported on first use.
+    return sorted({*globals(), *__all__})

@@ -25,8 +25,7 @@ from ..core.optimizer import (
     grad_norm,
     largest_entry,
 )
-from ..core.tokens import build_vocab, tokenize
-from ..errors import InputError
+from ..core.tokens import build_vocab
 from ..version import __version__
 from .events import (
     SCHEMA,
@@ -203,14 +202,6 @@ def runaway(p: Params, loss: float, lr: float) -> str | None:
         f"{grew} (beyond {ABSURD:.0e}): training ran away although no number overflowed; "
         f"try a lower --lr (now {lr:g}) or clip the gradient with --clip"
     )
-
-
-def trace_sentence(sentence: str, config: Config | None = None) -> Iterator[Event]:
-    """The events of ``run`` on one sentence, tokenized as the command line does."""
-    tokens = tokenize(sentence)
-    if not tokens:
-        raise InputError('the sentence is empty; give at least one word, as in "I like NLP"')
-    return run([tokens], config or Config())
 
 
 BEFORE_THE_UPDATE = frozenset(

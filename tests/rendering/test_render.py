@@ -5,9 +5,9 @@ import io
 import numpy as np
 from oracles import NAMES, hidden_states
 
+from bptt_trace import trace_sentence
 from bptt_trace.config import Config
 from bptt_trace.rendering.renderer import make_console, render
-from bptt_trace.trace.loop import trace_sentence
 
 
 def rendered(sentence: str = "I like NLP", width: int = 100, **config) -> str:

@@ -10,11 +10,12 @@ from rich.console import Console
 from rich.style import Style
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME, SVG_EXPORT_THEME, TerminalTheme
 
+from bptt_trace import trace_sentence
 from bptt_trace.config import Config
 from bptt_trace.rendering.renderer import make_console, render
 from bptt_trace.rendering.theme import THEME, vector
 from bptt_trace.rendering.training import LossCurve
-from bptt_trace.trace.loop import run, trace_sentence
+from bptt_trace.trace.loop import run
 
 SAMPLE = [0.1, -0.9, 0.8, 0.05]  # the largest two (|x| ≥ half the largest): -0.9 and +0.8
 

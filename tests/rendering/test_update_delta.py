@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from bptt_trace import trace_sentence
 from bptt_trace.config import Config
 from bptt_trace.rendering.renderer import make_console, render
-from bptt_trace.trace.loop import trace_sentence
 
 DELTA = "Δ = new − old"
 NUMBER = re.compile(r"[+-]\d+\.\d+(?:e[+-]\d+)?")

@@ -6,10 +6,11 @@ import numpy as np
 from numpy.testing import assert_allclose
 from oracles import NAMES, corpus_loss, hidden_states
 
+from bptt_trace import trace_sentence
 from bptt_trace.config import Config
 from bptt_trace.files.jsonl import dumps
 from bptt_trace.trace.events import from_json
-from bptt_trace.trace.loop import run, trace_sentence
+from bptt_trace.trace.loop import run
 
 SEED = ["I", "like", "NLP"]
 
