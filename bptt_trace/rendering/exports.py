@@ -36,6 +36,19 @@ from .update import UpdateView
 EXPORT_MIN, EXPORT_MAX = 80, 200
 """The narrowest and the widest export (columns) when --width does not say."""
 
+PROJECTED_MAX = 112
+"""The widest page or image when --width does not say (a text file goes to EXPORT_MAX): 112
+columns keep the text at 18 px or more on a 1280-pixel projector, the page's at
+(1280 − 16) / (112·ADVANCE) = 18.5 px, the image's 20 px scaled by 1280 / its width
+(16 + 112·SVG_ADVANCE + 2) = 18.5 px; a wider table wraps or folds as on a terminal."""
+
+SVG_ADVANCE = 12.2
+"""The width of a character in Rich's image (20 px text, 0.61 em a character)."""
+
+SVG_TITLE_ADVANCE, SVG_TITLE_MARGIN = 11, 160
+"""The title bar's bold 18 px sans-serif: at most 11 px a character; and the room the bar's
+three buttons and the centring leave out of the image's width."""
+
 SVG_FORMAT = re.sub(r"\s*@font-face \{\{.*?\}\}", "", CONSOLE_SVG_FORMAT, flags=re.DOTALL)
 SVG_FORMAT = re.sub(r"\s*<!--.*?-->", "", SVG_FORMAT)  # Rich's comment names its web site
 SVG_FORMAT = SVG_FORMAT.replace(
@@ -112,7 +125,8 @@ def export_console(
     if width is None:
         measuring = Console(file=io.StringIO(), width=EXPORT_MAX, theme=THEME)
         widest = max((measured(r, measuring) for r in recorded), default=0)
-        width = min(EXPORT_MAX, max(EXPORT_MIN, widest))
+        widest_export = PROJECTED_MAX if suffix in (".html", ".svg") else EXPORT_MAX
+        width = min(widest_export, max(EXPORT_MIN, widest))
     return VisibleConsole(
         file=io.StringIO(),
         record=True,
@@ -134,6 +148,17 @@ def title(run: RunEvent | None) -> str:
     return f"bptt-trace · {first}" + (f" (and {plural(more, 'more sentence')})" if more else "")
 
 
+def fitted(name: str, width: int) -> str:
+    """``name`` cut at a word, with "…", to fit the title bar of an image ``width`` columns
+    wide (the bar is one line: a long sentence's title would run past the image's edges)."""
+    room = max(12, int((width * SVG_ADVANCE - SVG_TITLE_MARGIN) / SVG_TITLE_ADVANCE))
+    if len(name) <= room:
+        return name
+    cut = name[: room - 1]
+    words = cut.rsplit(" ", 1)[0] if " " in cut[len("bptt-trace · ") :] else cut
+    return words.rstrip(" ·,;:") + "…"
+
+
 def exported(recorder: Console, suffix: str, run: RunEvent | None) -> str:
     """What the recording console holds, as the file type ``suffix`` says."""
     name = title(run)
@@ -143,5 +168,7 @@ def exported(recorder: Console, suffix: str, run: RunEvent | None) -> str:
         page = HTML_FORMAT.replace("{title}", escaped).replace("{fit}", fit)
         return recorder.export_html(theme=LIGHT, code_format=page)
     if suffix == ".svg":
-        return recorder.export_svg(title=name, code_format=SVG_FORMAT, theme=DARK)
+        return recorder.export_svg(
+            title=fitted(name, recorder.width), code_format=SVG_FORMAT, theme=DARK
+        )
     return recorder.export_text()

@@ -113,3 +113,55 @@ def test_a_headless_browser_shows_the_page_without_sideways_scrolling(tmp_path, 
         fit = re.search(r'data-fit="(\d+)/(\d+)"', dom)
         assert fit is not None, dom[:300]
         assert int(fit[1]) <= int(fit[2]), (width, fit[0])
+
+
+BROWSER = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu"]
+
+PROJECTOR = 1280
+"""A projector's width in pixels: every default export shows its text at 18 px or more."""
+
+LONG = "the cat sat on the mat and the dog ran after it while we watched from the window"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [SENTENCE],
+        [LONG, "--cell", "lstm", "--only", "forward,blame"],
+        ["--file", "sentences/small.txt", "--loss", "every", "--only", "blame,update"],
+    ],
+    ids=["default", "long-lstm", "corpus"],
+)
+def test_a_default_export_is_legible_on_a_projector(tmp_path, capsys, monkeypatch, args) -> None:
+    monkeypatch.chdir(Path(__file__).parents[2])
+    page = export(tmp_path, "p.html", *args)
+    ems = float(re.search(r"calc\(\(100vw - 16px\) / ([\d.]+)\)", page)[1])
+    assert (PROJECTOR - 16) / ems >= 18.0, ems
+    image = export(tmp_path, "p.svg", *args)
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)"', image)[1])
+    assert 20 * min(1.0, PROJECTOR / width) >= 18.0, width
+    shown = html.unescape(re.search(r'-title"[^>]*>([^<]*)</text>', image)[1]).replace("\xa0", " ")
+    assert len(shown) * 11 <= width - 160, shown  # the title bar's bold 18 px, 11 px a letter
+    words = (LONG if LONG in args else args[0]).split()
+    assert shown.startswith(f"bptt-trace · {words[0]}") or "--file" in args
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here to lay the page out")
+def test_a_headless_browser_shows_the_page_text_at_18_px_on_a_projector(tmp_path, capsys) -> None:
+    page = export(tmp_path, "p.html", LONG, "--only", "forward,blame")
+    probe = tmp_path / "probe.html"
+    script = (
+        "<script>document.body.dataset.px = parseFloat(getComputedStyle("
+        "document.querySelector('pre')).fontSize);</script></body>"
+    )
+    probe.write_text(page.replace("</body>", script), encoding="utf-8")
+    dom = subprocess.run(
+        [*BROWSER, f"--window-size={PROJECTOR},800", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
+    px = re.search(r'data-px="([\d.]+)"', dom)
+    assert px is not None, dom[:300]
+    assert float(px[1]) >= 18.0
