@@ -12,7 +12,7 @@ from rich.text import Text
 from ..core.cells.declaration import Cell
 from ..trace.events import BlameEvent, GatesEvent, JacobiansEvent, LossGradientsEvent
 from .tables import NotedTable, noted_table
-from .theme import subscript
+from .theme import heat_style, subscript
 
 COLUMNS_MAX = 9
 """At most this many time steps are drawn across; longer sentences show the last ones."""
@@ -24,14 +24,16 @@ def sci(x: float) -> str:
 
 
 def heat(value: float, top: float) -> str:
-    """The style of a heatmap cell: brighter for larger, on a log scale relative to ``top``."""
+    """The style of a heatmap cell: more vivid for larger, on a log scale relative to ``top``
+    over HEAT_DECADES (``theme.heat_style``); 0 and below the scale the grey at its foot."""
     if value <= 0 or top <= 0:
-        return "heat.0"
+        return heat_style(0.0)
     decades = math.log10(value) - math.log10(top)  # value / top may underflow to 0
-    for level, floor in ((4, -0.5), (3, -1.0), (2, -2.0), (1, -4.0)):
-        if decades >= floor:
-            return f"heat.{level}"
-    return "heat.0"
+    return heat_style(1.0 + decades / HEAT_DECADES)
+
+
+HEAT_DECADES = 4
+"""The heatmap's scale spans four decades below the table's largest value."""
 
 
 def shown_steps(n: int, most: int = COLUMNS_MAX) -> list[int | None]:
@@ -82,9 +84,9 @@ def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
         extra, _ = heatmap(title, np.atleast_2d(np.asarray(values, dtype=float)), event.losses, "c")
         tables.append(extra)
     notes = [
-        "The deeper the orange, the more the cell blames (log scale, relative to the table's "
-        "largest value: deepest at least 0.32 of it, palest under 1/10,000); 0 where k > s, or "
-        "where --truncate cut the flow."
+        "From grey through mauve and rose to orange, the more the cell blames (log scale, "
+        "relative to the table's largest value: orange for it, grey at 1/10,000 of it or less); "
+        "0 where k > s, or where --truncate cut the flow."
     ]
     if cut:
         notes.append(

@@ -12,6 +12,7 @@ from rich.terminal_theme import DEFAULT_TERMINAL_THEME, SVG_EXPORT_THEME, Termin
 
 from bptt_trace import trace_sentence
 from bptt_trace.config import Config
+from bptt_trace.rendering.flow import heat
 from bptt_trace.rendering.renderer import make_console, render
 from bptt_trace.rendering.theme import THEME, vector
 from bptt_trace.rendering.training import LossCurve
@@ -116,16 +117,51 @@ def lightness(y: float) -> float:
     return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
 
 
-def test_the_heatmap_goes_from_pale_to_deep_with_readable_text_on_any_background() -> None:
-    styles = [THEME.styles[f"heat.{level}"] for level in range(5)]
-    backgrounds = [luminance(s, "bgcolor") for s in styles]
-    steps = [lightness(a) - lightness(b) for a, b in itertools.pairwise(backgrounds)]
-    assert all(step >= 10 for step in steps), steps  # each level visibly deeper than the last
-    assert lightness(backgrounds[0]) > 85 and lightness(backgrounds[-1]) < 30  # pale to deep
-    for style, bg in zip(styles, backgrounds, strict=True):
-        fg = luminance(style, "color")
-        light, dark = max(fg, bg), min(fg, bg)
-        assert (light + 0.05) / (dark + 0.05) >= 4.5  # WCAG AA contrast for the value shown
+BACKGROUNDS = {"black": "#000000", "white": "#ffffff", "the image's dark grey": "#1e1e1e"}
+"""Where the heatmap is seen: a dark terminal, a light one or the page, the SVG image."""
+
+
+def contrast(a: float, b: float) -> float:
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+def chroma(style: Style) -> float:
+    """How vivid a background is: its largest sRGB channel less its smallest (0 for a grey)."""
+    channels = style.bgcolor.get_truecolor()
+    return (max(channels) - min(channels)) / 255
+
+
+SCALE = [heat(10.0 ** (-4 + 4 * i / 32), 1.0) for i in range(33)]
+"""The heatmap's styles from 1/10,000 of the largest value up to it, a step an eighth of a
+decade."""
+
+
+@pytest.mark.parametrize("where", BACKGROUNDS)
+def test_every_heatmap_shade_stands_out_from_a_dark_and_a_light_background(where: str) -> None:
+    back = luminance(Style.parse(f"on {BACKGROUNDS[where]}"), "bgcolor")
+    for name in SCALE:
+        style = Style.parse(name)
+        cell = luminance(style, "bgcolor")
+        assert contrast(cell, back) >= 3.0, (name, where)  # no cell sinks into the background
+        assert contrast(cell, luminance(style, "color")) >= 4.5, name  # its number readable
+
+
+def test_the_more_a_cell_blames_the_more_vivid_and_distinct_values_differ() -> None:
+    styles = [Style.parse(name) for name in SCALE]
+    vivid = [chroma(style) for style in styles]
+    assert all(b >= a for a, b in itertools.pairwise(vivid)), vivid
+    assert vivid[-1] - vivid[0] >= 0.6  # from a grey to a vivid colour
+    colours = [style.bgcolor.get_truecolor() for style in styles[::3]]  # 3/8 decade apart
+    assert len(set(colours)) == len(colours)
+
+
+def test_the_default_examples_blame_matrix_gives_each_state_its_own_shade() -> None:
+    """The first command's three states (blames 0.06, 0.14, 0.44 of L₃) in three shades."""
+    events = list(trace_sentence("I like NLP", Config(lr=0.001)))
+    matrix = next(e for e in events if e.kind == "blame").matrix
+    top = max(matrix[-1])
+    shades = {Style.parse(heat(v, top)).bgcolor.get_truecolor() for v in matrix[-1]}
+    assert len(shades) == len(matrix[-1]) == 3
 
 
 def test_a_heatmap_cell_far_below_the_top_is_the_dimmest_without_a_warning() -> None:
@@ -133,9 +169,7 @@ def test_a_heatmap_cell_far_below_the_top_is_the_dimmest_without_a_warning() -> 
     dimmest, from the logarithms' difference, with no NumPy warning on stderr."""
     import warnings
 
-    from bptt_trace.rendering.flow import heat
-
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert heat(5e-324, 1e10) == "heat.0"
-        assert heat(1e10, 1e10) == "heat.4" and heat(1e9, 1e10) == "heat.3"
+        assert heat(5e-324, 1e10) == heat(1e-4, 1.0) == heat(0.0, 1.0)  # the foot of the scale
+        assert chroma(Style.parse(heat(1e10, 1e10))) > chroma(Style.parse(heat(1e9, 1e10)))
