@@ -55,16 +55,32 @@ def time_shift(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
 
 
 def kept_step(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
-    T = ctx.batch.T
+    """Each sentence's first step, or its own last (never a padded one: on a ragged corpus each
+    sentence stops at its own T)."""
     return [
         Variant(
             "overwrite-not-accumulate",
-            Knobs(kept_step=t),
-            f"∂L/∂W, ∂L/∂Wʰ, ∂L/∂b = step {t}'s contribution only",
-            {"kept_step": t},
+            Knobs(kept_step=which),
+            f"∂L/∂W, ∂L/∂Wʰ, ∂L/∂b = {kept_words(ctx.batch.lengths, which)} contribution only",
+            {"kept_step": which},
         )
-        for t in dict.fromkeys((1, T))
+        for which in kept_choices(ctx.batch.lengths)
     ]
+
+
+def kept_choices(lengths: np.ndarray) -> tuple[str, ...]:
+    """'first' and 'last', or 'first' alone when every sentence is one step long."""
+    return ("first",) if int(lengths.max()) == 1 else ("first", "last")
+
+
+def kept_words(lengths: np.ndarray, which: str) -> str:
+    """Whose contribution '=' keeps: step 1's, step T's (one sentence), or each sentence's own
+    last step's."""
+    if which == "first":
+        return "step 1's" if lengths.size == 1 else "each sentence's step 1's"
+    if lengths.size == 1:
+        return f"step {int(lengths[0])}'s"
+    return "each sentence's own last step's"
 
 
 def runs(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
