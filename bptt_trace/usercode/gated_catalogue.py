@@ -8,17 +8,9 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .catalogue import (
-    BY_ID,
-    Mistake,
-    Variant,
-    clipped,
-    kept_choices,
-    kept_words,
-    ratio_counts,
-    truncated,
-)
+from .catalogue import BY_ID, Mistake
 from .gated_mistakes import GatedContext, GatedKnobs, gated_backprop
+from .variants import Variant, clipped, kept_choices, kept_words, ratio_counts, truncated
 
 INSIDE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "lstm": (
