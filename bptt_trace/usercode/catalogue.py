@@ -149,7 +149,8 @@ CATALOGUE: tuple[Mistake, ...] = (
     ),
     Mistake(
         "overwrite-not-accumulate",
-        "'=' where '+=' belongs: a cell gradient keeps only one step's contribution",
+        "'=' where '+=' belongs: a cell gradient keeps only one step's contribution "
+        "(of each sentence: its first or its own last)",
         "∂L/∂θ = Σₜ (step t's contribution)",
         kept_step,
     ),
