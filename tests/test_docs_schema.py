@@ -226,3 +226,25 @@ def test_a_summarys_head_and_tail_are_what_the_doc_says(capsys) -> None:
     assert tails["W_h"] == [] and tails["V"] == [] and len(tails["W"]) == 2
     text = DOC.read_text()
     assert "`[]` when `head` already holds them, in a matrix of at most 2 rows" in text
+
+
+PER_PARAMETER = {  # the objects the document says are "per parameter" or "by name"
+    "update": ("old", "applied", "new"),
+    "check": ("checked", "total", "max_error", "skipped", "truncation_error"),
+    "blame": ("shares",),
+}
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_the_objects_per_parameter_are_keyed_by_the_documented_parameters(
+    cell: str, capsys, tmp_path_factory
+) -> None:
+    _, params = documented()
+    made = traces(cell, capsys, tmp_path_factory.mktemp(cell))
+    seen = 0
+    for event in (e for trace in made for e in trace if e["event"] in PER_PARAMETER):
+        for name in PER_PARAMETER[event["event"]]:
+            if event[name] is not None:  # truncation_error without --truncate
+                assert list(event[name]) == params[cell], (event["event"], name)
+                seen += 1
+    assert seen >= 10
