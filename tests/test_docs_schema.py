@@ -132,6 +132,8 @@ def traces(cell: str, capsys, folder: Path) -> list[list[dict[str, Any]]]:
     config = Config(cell=cell.split("-")[0], reset_after=cell.endswith("after"), steps=2)
     stopped = run([["I", "like", "NLP"]], config, should_stop=lambda: True)
     made.append([json.loads(dumps(event)) for event in stopped])
+    closings = [trace[-1]["event"] for trace in made]  # every run ran, and ended as meant
+    assert closings == ["end"] * (len(made) - 2) + ["diverged", "interrupted"], closings
     TRACES[cell] = made
     return made
 
