@@ -7,27 +7,21 @@ step) lists its variants, some read off the user's gradients.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .mistakes import Context, Knobs, backprop
-
-MAX_K = 64
-"""truncated-K is tried for K = 1 … min(T − 1, MAX_K)."""
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One way a mistake can be made: its identifier (``truncated-2``), its numbers, its
-    switches, and the equation as the user's numbers then imply it."""
-
-    id: str
-    knobs: Any  # the switches of the cell's mistaken pass (mistakes.Knobs, GatedKnobs)
-    implied: str
-    numbers: dict[str, Any] = field(default_factory=dict)
+from .variants import (
+    Variant,
+    clipped,
+    kept_choices,
+    kept_words,
+    ratio_counts,
+    truncated,
+)
 
 
 @dataclass(frozen=True)
@@ -55,15 +49,16 @@ def time_shift(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
 
 
 def kept_step(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
-    T = ctx.batch.T
+    """Each sentence's first step, or its own last (never a padded one: on a ragged corpus each
+    sentence stops at its own T)."""
     return [
         Variant(
             "overwrite-not-accumulate",
-            Knobs(kept_step=t),
-            f"∂L/∂W, ∂L/∂Wʰ, ∂L/∂b = step {t}'s contribution only",
-            {"kept_step": t},
+            Knobs(kept_step=which),
+            f"∂L/∂W, ∂L/∂Wʰ, ∂L/∂b = {kept_words(ctx.batch.lengths, which)} contribution only",
+            {"kept_step": which},
         )
-        for t in dict.fromkeys((1, T))
+        for which in kept_choices(ctx.batch.lengths)
     ]
 
 
@@ -79,66 +74,6 @@ def runs(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
         )
         for n in ratio_counts(user, reference, ("W", "W_h", "b"))
     ]
-
-
-def ratio_counts(
-    user: Mapping[str, np.ndarray], reference: Mapping[str, np.ndarray], names: Iterable[str]
-) -> list[int]:
-    """The whole numbers n ≥ 2 that the user's gradients of ``names`` are of the right ones
-    (least squares), and 2."""
-    found = {2}
-    for name in names:
-        mine, ref = user.get(name), reference[name]
-        if mine is None or mine.shape != ref.shape or not np.any(ref):
-            continue
-        r = float(np.vdot(mine, ref) / np.vdot(ref, ref))
-        if 1.5 <= r <= 1e6:
-            found.add(round(r))
-    return sorted(found)
-
-
-def norm_bound(p: Mapping[str, np.ndarray], user: Mapping[str, np.ndarray]) -> float | None:
-    """C for clipping by the global norm, from the user's numbers: their global norm."""
-    squares = [float(np.vdot(g, g)) for name, g in user.items() if name in p]
-    C = float(np.sqrt(sum(squares))) if squares else 0.0
-    return C if 0.0 < C < np.inf else None
-
-
-def clip_bound(p: Mapping[str, np.ndarray], user: Mapping[str, np.ndarray]) -> float | None:
-    """C for elementwise clipping, from the user's numbers: their largest |entry|."""
-    grads = [g for name, g in user.items() if name in p and g.size]
-    C = max((float(np.abs(g).max()) for g in grads), default=0.0)
-    return C if C > 0 else None
-
-
-def truncated(T: int, knobs: Callable[..., Any]) -> list[Variant]:
-    """truncated-K for K = 1 … min(T − 1, MAX_K), whatever the cell (``knobs`` its switches)."""
-    return [
-        Variant(
-            f"truncated-{K}",
-            knobs(truncate=K),
-            f"each loss flows back through at most K = {K} steps",
-            {"K": K},
-        )
-        for K in range(1, min(T - 1, MAX_K) + 1)
-    ]
-
-
-def clipped(
-    p: Mapping[str, np.ndarray], user: Mapping[str, np.ndarray], knobs: Callable[..., Any]
-) -> list[Variant]:
-    """Clipping, elementwise (C: the user's largest |entry|) and by the global norm (C: the
-    user's global norm), whatever the cell."""
-    found = []
-    C = clip_bound(p, user)
-    if C is not None:
-        implied = f"every entry of every gradient clipped to [−C, C], C = {C:.6g}"
-        found.append(Variant(f"elementwise-clip-{C:.6g}", knobs(clip=C), implied, {"C": C}))
-    C = norm_bound(p, user)
-    if C is not None:
-        implied = f"every gradient × min(1, C/‖g‖), ‖g‖ the norm of all of them, C = {C:.6g}"
-        found.append(Variant(f"norm-clip-{C:.6g}", knobs(clip_norm=C), implied, {"C": C}))
-    return found
 
 
 def truncation(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
@@ -214,7 +149,8 @@ CATALOGUE: tuple[Mistake, ...] = (
     ),
     Mistake(
         "overwrite-not-accumulate",
-        "'=' where '+=' belongs: a cell gradient keeps only one step's contribution",
+        "'=' where '+=' belongs: a cell gradient keeps only one step's contribution "
+        "(of each sentence: its first or its own last)",
         "∂L/∂θ = Σₜ (step t's contribution)",
         kept_step,
     ),

@@ -8,8 +8,9 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .catalogue import BY_ID, Mistake, Variant, clipped, ratio_counts, truncated
+from .catalogue import BY_ID, Mistake
 from .gated_mistakes import GatedContext, GatedKnobs, gated_backprop
+from .variants import Variant, clipped, kept_choices, kept_words, ratio_counts, truncated
 
 INSIDE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "lstm": (
@@ -83,14 +84,15 @@ def truncation(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Varian
 
 
 def kept_step(ctx: GatedContext, user: Mapping[str, np.ndarray]) -> list[Variant]:
+    """Each sentence's first step, or its own last (never a padded one)."""
     return [
         Variant(
             "overwrite-not-accumulate",
             GatedKnobs(kept_step=which),
-            f"the cell's gradients = the {which} step's contribution only",
+            f"the cell's gradients = {kept_words(ctx.batch.lengths, which)} contribution only",
             {"kept_step": which},
         )
-        for which in ("first", "last")
+        for which in kept_choices(ctx.batch.lengths)
     ]
 
 

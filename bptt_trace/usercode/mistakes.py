@@ -41,7 +41,8 @@ class Knobs:
     derivative: Derivative = "right"
     h_in_dW_h: Literal["previous", "current", "wrap"] = "previous"
     truncate: int | None = None  # --truncate's definition
-    kept_step: int | None = None  # '=' for '+=': only this step's contributions are kept
+    kept_step: Literal["first", "last"] | None = None  # '=' for '+=': each sentence's first
+    # (or its own last) step's contributions only; a padded step is never a sentence's last
     runs: int = 1  # the cell's accumulators summed over this many runs
     clip: float | None = None  # every entry of every gradient clipped to [−C, C]
     clip_norm: float | None = None  # every gradient × min(1, C/‖g‖), the global norm
@@ -117,7 +118,7 @@ def backprop(ctx: Context, k: Knobs) -> Result:
     if k.minus_one:
         do[s, t_out, y[s, t_out]] -= 1.0 / B
     dh_out = k.output_sign * (do @ p["V"].T)
-    f_prime = derivative(act, a, h, k.derivative)
+    f_prime = derivative(act, a, h, k.derivative, running)
     dh = np.zeros((B, T1, H))
     da = np.zeros((B, T1, H))
     if k.truncate is not None:
@@ -135,8 +136,11 @@ def backprop(ctx: Context, k: Knobs) -> Result:
     return Result(grads=gradients(ctx, k, h, da, do, running), dh=dh, loss=loss)
 
 
-def derivative(act: Activation, a: np.ndarray, h: np.ndarray, how: Derivative) -> np.ndarray:
-    """f′ at every step as ``how`` says (a₀ = h₀ = 0 and a_{T+1} = h_{T+1} = 0 where needed)."""
+def derivative(
+    act: Activation, a: np.ndarray, h: np.ndarray, how: Derivative, running: np.ndarray
+) -> np.ndarray:
+    """f′ at every step as ``how`` says (a₀ = h₀ = 0 and a_{T+1} = h_{T+1} = 0 where needed,
+    T each sentence's own length: past its ``running`` steps a sentence has no aₜ, hₜ)."""
     right = act.f_prime(a, h)
     if how == "right":
         return right
@@ -151,10 +155,20 @@ def derivative(act: Activation, a: np.ndarray, h: np.ndarray, how: Derivative) -
     if how == "before":
         shifted[:, 2:], shifted_h[:, 2:] = a[:, 1:-1], h[:, 1:-1]
     else:
-        shifted[:, 1:-1], shifted_h[:, 1:-1] = a[:, 2:], h[:, 2:]
+        after = running[:, 2:, None]  # a step past a sentence's end is a_{T+1} = 0
+        shifted[:, 1:-1], shifted_h[:, 1:-1] = a[:, 2:] * after, h[:, 2:] * after
     out = act.f_prime(shifted, shifted_h)
     out[:, 0] = right[:, 0]
     return out
+
+
+def one_step(running: np.ndarray, which: str) -> np.ndarray:
+    """(B, T) mask of one step of each sentence: its first, or its own last running one."""
+    rows = np.arange(running.shape[0])
+    cols = np.zeros(rows.size, dtype=np.intp) if which == "first" else running.sum(axis=1) - 1
+    kept = np.zeros_like(running)
+    kept[rows, cols] = running[rows, cols]
+    return kept
 
 
 def norm_clipped(grads: Params, C: float) -> Params:
@@ -168,12 +182,13 @@ def norm_clipped(grads: Params, C: float) -> Params:
 def gradients(
     ctx: Context, k: Knobs, h: np.ndarray, da: np.ndarray, do: np.ndarray, running: np.ndarray
 ) -> Params:
-    """Each step's contributions summed (or only step ``kept_step``'s, for the cell's
-    accumulators; the output layer's are right), then the after-effects."""
+    """Each step's contributions summed (or, for the cell's accumulators, only each sentence's
+    first or own last step's: ``kept_step``; the output layer's are right), then the
+    after-effects."""
     p, batch = ctx.p, ctx.batch
     steps = running[:, 1:].copy()  # column t − 1 for time step t
     if k.kept_step is not None:
-        steps[:, np.arange(steps.shape[1]) != k.kept_step - 1] = False
+        steps = one_step(steps, k.kept_step)
     h_left = h[:, :-1].copy()  # hₜ₋₁ in ∂L/∂Wʰ's contribution of step t
     if k.h_in_dW_h == "current":
         h_left = h[:, 1:]
