@@ -164,3 +164,22 @@ def test_json_documents_never_hold_infinity_or_nan() -> None:
     data = strict(text)
     assert data["a"] == [1.0, None] and data["b"] == {"c": None, "d": None} and data["e"] == 2
     assert data["non_finite"] == {"a/1": "Infinity", "b/c": "-Infinity", "b/d": "NaN"}
+
+
+def test_nan_and_missing_keys_are_differences_in_structure_in_strict_json() -> None:
+    out: dict = {}
+    x = {"event": "update", "step": 1, "new": {"W": [[0.5, math.nan]], "b": [0.0]}}
+    y = {"event": "update", "step": 1, "new": {"W": [[0.5, 0.25]]}}
+    compare_event("update", 7, x, y, 1e-9, out)
+    data = strict(json_document({"quantities": [q.to_json() for q in out.values()]}))
+    new = next(q for q in data["quantities"] if q["quantity"] == "update.new")
+    assert new["first"] == {
+        "line": 7,
+        "step": 1,
+        "entry": ["W", 0, 1],
+        "in_first": "NaN",
+        "in_second": "0.25",
+        "structure": True,
+    }
+    assert new["max_abs"] == 0.0 and new["max_rel"] == 0.0 and new["numbers"] == 2
+    assert "non_finite" not in data
