@@ -7,7 +7,8 @@ nested or not, of numbers only), so that an entry near zero in a large array cou
 array's scale; a number on its own (in a mixed list such as ``[token, probability]``, or a
 field of one number) is its own array. A summary of an array (``{"summary": true, …}``) is
 compared as the array it stands for: its entries relative to its largest |value|, max(|min|,
-|max|), the positions among its largest entries exactly.
+|max|); each of its largest entries with the one at its position on the other side (else the
+one of its rank: entries that tie may swap places).
 
 A difference in structure (a key on one side only, lists of other lengths, a token or a type
 that differs, NaN or an infinity against anything but itself) is no number: it is described
@@ -144,19 +145,23 @@ def _rows(value: Any) -> bool:
 
 
 def largest_entries(x: list, y: list, path: Path, scale: float | None, found: Found) -> None:
-    """A summary's largest entries, each ``[position…, value]``: positions exactly, values
-    relative to the array's largest |value|."""
+    """A summary's largest entries, each ``[position…, value]``: each paired with the entry at
+    its position on the other side, else with the entry of its rank (entries that tie, or
+    nearly, may swap places or one leave the list), their values compared relative to the
+    array's largest |value|."""
     if len(x) != len(y):
         found.structural(path, describe(x), describe(y))
-    for i, (u, v) in enumerate(zip(x, y, strict=False)):
-        here = (*path, i)
-        if len(u) != len(v):
-            found.structural(here, describe(u), describe(v))
-            continue
-        for j, (p, q) in enumerate(zip(u[:-1], v[:-1], strict=True)):
-            if type(p) is not type(q) or p != q:
-                found.structural((*here, j), describe(p), describe(q))
-        walk(u[-1], v[-1], (*here, len(u) - 1), scale, found)
+    try:
+        places = {tuple(row[:-1]): j for j, row in enumerate(y)}
+    except TypeError:  # positions that are not numbers: by rank
+        places = {}
+    for i, row in enumerate(x):
+        try:
+            j = places.get(tuple(row[:-1]), i)
+        except TypeError:
+            j = i
+        if j < len(y):
+            walk(row[-1], y[j][-1], (*path, i, len(row) - 1), scale, found)
 
 
 def summary_scale(x: dict, y: dict) -> float | None:
