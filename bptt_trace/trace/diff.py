@@ -1,16 +1,19 @@
 """Two traces compared event by event: the config and vocabulary first, then every quantity
-(an event type's field, e.g. ``backward.dh``) with its largest difference and the first event
-and time step where the two part beyond a relative tolerance.
+(an event type's field, e.g. ``backward.dh``) with its largest difference and the first event,
+time step and entry where the two part beyond a relative tolerance.
 
 Events are paired by their type and their place among the events of that type (the n-th
-``backward`` of one with the n-th of the other). A number's difference is relative to the
-larger |value| of the pair's field; summaries compare their norm, min and max.
+``backward`` of one with the n-th of the other). Each field is compared entry by entry
+(``entries``): mappings by key, lists by position, tokens exactly, a number relative to the
+largest |value| of the array it is in. A difference in structure (a key on one side only, a
+list of another length, a token, NaN against a number) is described in words and is a
+difference at any tolerance.
 
-Every number of the result is finite or null: a field that is not numbers of one shape on both
-sides (a string, another shape) and differs is ``incomparable`` (its differences null, not
-infinite), and a difference beyond the largest float (1.7e308 against −1.7e308) is null
-with ``beyond_floats``; the relative difference is then taken of the scaled values, so it stays
-a number (at most 2).
+Every number of the result is finite or null: a difference beyond the largest float (1.7e308
+against −1.7e308) is null with ``beyond_floats``, its relative difference taken of the scaled
+values, so it stays a number (at most 2). The places (``line``, ``step``, ``sentence``, ``t``)
+are the first trace's line number and the event's own fields; ``entry`` is the path in the
+field (keys, and positions from 0).
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from ..core import interrupt
+from .entries import ABSENT, Entry, Found, compare, describe
 from .events import Event
 
 
@@ -31,22 +34,45 @@ class Quantity:
     name: str
     max_abs: float = 0.0
     max_rel: float = 0.0
-    first: dict[str, Any] | None = None  # where the two first part: index, step, sentence, t
-    incomparable: bool = False  # not numbers of one shape on both sides, and not equal
+    first: dict[str, Any] | None = None  # where the two first part: line, step, …, the entry
+    structure: dict[str, Any] | None = None  # the first difference in structure
+    numbers: int = 0  # pairs of numbers compared
+
+    def add(self, found: Found, place: dict[str, Any]) -> None:
+        """What one pair of events' field gave."""
+        self.max_abs, self.max_rel = (
+            max(self.max_abs, found.max_abs),
+            max(self.max_rel, found.max_rel),
+        )
+        self.numbers += found.numbers
+        if self.first is None and found.first is not None:
+            self.first = {**place, **entry_json(found.first)}
+        if self.structure is None and found.structure is not None:
+            self.structure = {**place, **entry_json(found.structure)}
 
     def to_json(self) -> dict[str, Any]:
-        """Finite numbers or null: null differences say why (``incomparable``, or a
-        difference ``beyond_floats``)."""
-        data: dict[str, Any] = {"quantity": self.name}
-        if self.incomparable:
-            data.update(max_abs=None, max_rel=None, incomparable=True)
-        else:
-            finite = math.isfinite(self.max_abs)
-            data.update(max_abs=self.max_abs if finite else None, max_rel=self.max_rel)
-            if not finite:
-                data["beyond_floats"] = True
-        data["first"] = self.first
+        """Finite numbers or null: a null difference is one ``beyond_floats``."""
+        finite = math.isfinite(self.max_abs)
+        data: dict[str, Any] = {
+            "quantity": self.name,
+            "max_abs": self.max_abs if finite else None,
+            "max_rel": self.max_rel,
+            "numbers": self.numbers,
+        }
+        if not finite:
+            data["beyond_floats"] = True
+        data["first"], data["structure"] = self.first, self.structure
         return data
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """An entry that parts: its path, and its two numbers, or (``structure``) its two sides in
+    words."""
+    data: dict[str, Any] = {"entry": list(entry.path), "in_first": entry.first}
+    data["in_second"] = entry.second
+    if entry.structural:
+        data["structure"] = True
+    return data
 
 
 @dataclass
@@ -90,6 +116,7 @@ def diff_traces(a: list[Event], b: list[Event], tolerance: float) -> TraceDiff:
         if len(left) != len(right):
             result.unpaired[kind] = (len(left), len(right))
         for (index, x), (_, y) in zip(left, right, strict=False):
+            interrupt.poll()  # a pair of events: a unit of work
             if kind != "run":
                 compare_event(kind, index, x, y, tolerance, result.quantities)
     return result
@@ -104,50 +131,14 @@ def grouped(events: list[Event]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
 
 
 def compare_event(kind: str, line: int, x: dict, y: dict, tol: float, out: dict) -> None:
-    place = {k: x[k] for k in ("step", "sentence", "t") if k in x}
+    place = {"line": line, **{k: x[k] for k in ("step", "sentence", "t") if k in x}}
     for name in dict.fromkeys([*x, *y]):
         if name == "event":
             continue
         q = out.setdefault(f"{kind}.{name}", Quantity(f"{kind}.{name}"))
-        found = difference(x.get(name), y.get(name))
-        if found is None:
-            q.incomparable = True
-            rel = math.inf
+        if name not in x or name not in y:
+            found = Found(tol)
+            found.structural((), *(describe(e[name]) if name in e else ABSENT for e in (x, y)))
         else:
-            abs_diff, rel = found
-            q.max_abs, q.max_rel = max(q.max_abs, abs_diff), max(q.max_rel, rel)
-        if rel > tol and q.first is None:
-            q.first = {"line": line, **place}
-
-
-def numbers(value: Any) -> np.ndarray | None:
-    """The numbers of a field (a summary: its norm, min, max), None if it is not numeric or
-    holds nulls."""
-    if isinstance(value, dict) and value.get("summary") is True:
-        value = [value["norm"], value["min"], value["max"]]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return None
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(array).any() else array  # nulls among them: compared as they are
-
-
-def difference(x: Any, y: Any) -> tuple[float, float] | None:
-    """(largest absolute, relative) difference; None for fields that are not numbers of one
-    shape on both sides and are not equal (they differ fully). The absolute difference is
-    infinite only when it is beyond the largest float; the relative one is always finite."""
-    a, b = numbers(x), numbers(y)
-    if a is None or b is None or a.shape != b.shape:
-        return (0.0, 0.0) if x == y else None
-    if a.size == 0:
-        return 0.0, 0.0
-    with np.errstate(over="ignore"):
-        diff = float(np.abs(a - b).max())
-    if diff == 0.0:
-        return 0.0, 0.0
-    scale = max(float(np.abs(a).max()), float(np.abs(b).max()))
-    if math.isfinite(diff):
-        return diff, diff / scale
-    return diff, float(np.abs(a / scale - b / scale).max())
+            found = compare(x[name], y[name], tol)
+        q.add(found, place)

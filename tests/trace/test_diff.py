@@ -1,5 +1,6 @@
 """--diff: two traces that differ in one option part at the first event that option changes;
-a trace and its re-export (read back, written again) are equal."""
+a trace and its re-export (read back, written again) are equal; the result is strict JSON.
+(Entry by entry comparison of nested fields: test_diff_entries.py; the view: test_diff_view.py.)"""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 from bptt_trace.cli.app import main
 from bptt_trace.files.jsonl import JsonlWriter, json_document
 from bptt_trace.files.trace_reader import read_trace
-from bptt_trace.trace.diff import Quantity, compare_event, difference
+from bptt_trace.trace.diff import Quantity, compare_event
+from bptt_trace.trace.entries import compare
 
 
 def trace(tmp_path: Path, name: str, *args: str) -> str:
@@ -93,20 +95,28 @@ def strict(text: str) -> dict:
     return json.loads(text, parse_constant=refuse)
 
 
-def test_diff_json_is_strict_json_with_nulls_that_say_why(tmp_path: Path, capsys) -> None:
-    # full against truncated BPTT: fields of other shapes (the cut, the blame's shares)
+def test_diff_json_is_strict_json_with_differences_in_structure_in_words(
+    tmp_path: Path, capsys
+) -> None:
+    # full against truncated BPTT: fields of other shapes (the cut, the blame's losses)
     a = trace(tmp_path, "a.jsonl", "I like NLP", "--steps", "2")
     b = trace(tmp_path, "b.jsonl", "I like NLP", "--steps", "2", "--truncate", "1")
     capsys.readouterr()
     assert main(["--diff", a, b, "--json"]) == 1
     result = strict(capsys.readouterr().out)
-    incomparable = [q for q in result["quantities"] if q.get("incomparable")]
-    assert incomparable, "full and truncated BPTT hold fields of other shapes"
+    quantities = {q["quantity"]: q for q in result["quantities"]}
+    assert quantities["backward.cut"]["structure"] == {
+        **quantities["backward.cut"]["first"],
+        "structure": True,
+    }
+    cut = quantities["backward.cut"]["first"]
+    assert (cut["in_first"], cut["in_second"], cut["entry"]) == ("false", "true", [])
     for q in result["quantities"]:
-        if q["max_abs"] is None:
-            assert q.get("incomparable") or q.get("beyond_floats"), q
-        else:
-            assert math.isfinite(q["max_abs"]) and math.isfinite(q["max_rel"])
+        assert math.isfinite(q["max_rel"]) and 0 <= q["max_rel"] <= 2
+        assert q["max_abs"] is not None and math.isfinite(q["max_abs"]), q  # none beyond floats
+        if q["structure"] is not None:
+            assert q["first"] is not None
+            assert isinstance(q["structure"]["in_first"], str), q
 
 
 def exact_gap(x: float, y: float) -> Fraction:
@@ -126,9 +136,9 @@ def test_differences_of_any_finite_numbers_are_numbers(pairs) -> None:
     """The largest absolute difference is the exact one rounded, or infinite exactly when the
     exact one is beyond the largest float; the relative one is always a number in [0, 2]."""
     xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
-    found = difference(xs, ys)
-    assert found is not None
-    abs_diff, rel = found
+    found = compare(xs, ys, 1e-9)
+    assert found.structure is None
+    abs_diff, rel = found.max_abs, found.max_rel
     gap = max(exact_gap(x, y) for x, y in pairs)
     if gap >= ROUNDS_TO_INFINITY:
         assert abs_diff == math.inf
@@ -145,7 +155,8 @@ def test_a_difference_beyond_the_floats_is_null_in_json_with_its_reason() -> Non
     compare_event("forward", 3, {"h": [1.7e308]}, {"h": [-1.7e308]}, 1e-9, {"forward.h": q})
     data = strict(json_document({"quantities": [q.to_json()]}))["quantities"][0]
     assert data["max_abs"] is None and data["beyond_floats"] is True
-    assert data["max_rel"] == 2.0 and data["first"] == {"line": 3}
+    assert data["max_rel"] == 2.0 and data["first"]["line"] == 3 and data["first"]["entry"] == [0]
+    assert (data["first"]["in_first"], data["first"]["in_second"]) == (1.7e308, -1.7e308)
 
 
 def test_json_documents_never_hold_infinity_or_nan() -> None:
@@ -153,3 +164,22 @@ def test_json_documents_never_hold_infinity_or_nan() -> None:
     data = strict(text)
     assert data["a"] == [1.0, None] and data["b"] == {"c": None, "d": None} and data["e"] == 2
     assert data["non_finite"] == {"a/1": "Infinity", "b/c": "-Infinity", "b/d": "NaN"}
+
+
+def test_nan_and_missing_keys_are_differences_in_structure_in_strict_json() -> None:
+    out: dict = {}
+    x = {"event": "update", "step": 1, "new": {"W": [[0.5, math.nan]], "b": [0.0]}}
+    y = {"event": "update", "step": 1, "new": {"W": [[0.5, 0.25]]}}
+    compare_event("update", 7, x, y, 1e-9, out)
+    data = strict(json_document({"quantities": [q.to_json() for q in out.values()]}))
+    new = next(q for q in data["quantities"] if q["quantity"] == "update.new")
+    assert new["first"] == {
+        "line": 7,
+        "step": 1,
+        "entry": ["W", 0, 1],
+        "in_first": "NaN",
+        "in_second": "0.25",
+        "structure": True,
+    }
+    assert new["max_abs"] == 0.0 and new["max_rel"] == 0.0 and new["numbers"] == 2
+    assert "non_finite" not in data
