@@ -116,7 +116,7 @@ def diagnose(
         norms, finite, zero = exact_norms(cell, q, state, kept, T, first)
     else:
         with np.errstate(all="ignore"):
-            logs = chain_log_norms(cell, q, state, kept, x, first)
+            logs = chain_log_norms(cell, q, state[: T + 1], kept[: T + 1], x[: T + 1], first)
             norms = np.exp(logs)
         finite = logs < LOG_MAX
         zero = logs == -np.inf

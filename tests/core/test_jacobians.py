@@ -19,6 +19,7 @@ from bptt_trace.core.jacobians import (
     spectral_norms,
     spectrum,
 )
+from bptt_trace.core.tokens import build_vocab
 from bptt_trace.rendering.renderer import make_console, render
 from bptt_trace.trace.loop import run
 
@@ -93,3 +94,19 @@ def test_a_long_sentence_of_a_wide_state_starts_its_norms_at_the_horizon() -> No
     n = 32_768 // H  # √CHAIN_WORK // S, computed here
     assert d.first == T - n + 1 and d.jacobian_norms.size == n
     assert_allclose(d.jacobian_norms, 0.9 ** np.arange(n - 1, -1, -1), rtol=1e-12)
+
+
+def test_a_short_sentence_of_a_padded_corpus_gets_the_norms_of_its_own_steps() -> None:
+    """In a corpus the first sentence is padded to the longest's length with run-on states;
+    its diagnosis is of its own T steps, exact (S ≤ 64) or from matrix–vector products (S >
+    64), and equals the diagnosis of the sentence run alone (found: H = 65 gave the padded
+    length, and the trace could not be replayed)."""
+    short, long = ["I", "like", "NLP"], ["we", "like", "hidden", "states", "a", "lot"]
+    for hidden in (8, 65):
+        config = Config(hidden=hidden)
+        padded = [e for e in run([short, long], config) if e.kind == "jacobians"]
+        vocab = build_vocab([short, long], config.target)  # the same parameters drawn
+        alone = [e for e in run([short], config, vocab=vocab) if e.kind == "jacobians"]
+        first = next(e for e in padded if e.sentence == 0)
+        assert len(first.norms) == len(short) - first.first + 1, hidden
+        assert_allclose(first.norms, alone[0].norms, rtol=1e-5)
