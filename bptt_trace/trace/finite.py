@@ -33,8 +33,8 @@ NAMES: dict[tuple[str, str], str] = {
     ("blame", "shares"): "a step's share ‖contribution of step t‖",
     ("loss_gradients", "grads"): "a per-loss gradient ∂Lₛ/∂θ",
     ("jacobians", "norms"): "the Jacobian norms ‖∂h_T/∂hₖ‖",
-    ("jacobians", "sigma_max"): "Wʰ's largest singular value",
-    ("jacobians", "spectral_radius"): "Wʰ's spectral radius",
+    ("jacobians", "sigma_max"): "the recurrent matrix's largest singular value",
+    ("jacobians", "spectral_radius"): "the recurrent matrix's spectral radius",
     ("predictions", "top"): "the predictions softmax(hₜ·V + b_output)",
     ("end", "loss_after"): "the loss L after the last update",
 }
