@@ -24,7 +24,8 @@ from ..core.jacobians import spectrum
 from ..core.output import dims, log_softmax, logits
 from .events import BackwardEvent, Event, ForwardEvent, GradientsEvent, OutputEvent
 from .flow_events import diagnosed_sentences, flow_events
-from .summary import summarize_outers, summarize_rows, time_blocks, too_large, traced_sentences
+from .outer_summary import summarize_outers
+from .summary import summarize_rows, time_blocks, too_large, traced_sentences
 
 
 def step_events(

@@ -24,7 +24,8 @@ from bptt_trace.core.gradcheck import check_gradients
 from bptt_trace.core.jacobians import exact_norms
 from bptt_trace.core.krylov import sigma_max, spectral_radius
 from bptt_trace.core.model import init_params
-from bptt_trace.trace.summary import outer_largest, summarize_rows
+from bptt_trace.trace.outer_summary import outer_largest
+from bptt_trace.trace.summary import summarize_rows
 
 
 class Clock:

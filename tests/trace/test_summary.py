@@ -12,10 +12,10 @@ from hypothesis.extra.numpy import arrays
 
 from bptt_trace.config import Config
 from bptt_trace.trace.loop import run
+from bptt_trace.trace.outer_summary import summarize_outers
 from bptt_trace.trace.summary import (
     is_summary,
     summarize,
-    summarize_outers,
     summarize_rows,
     too_large,
     top_indices,
@@ -171,8 +171,6 @@ def test_summaries_of_outer_products_with_a_flat_u_stay_bounded() -> None:
     300 × 300 would be 184 MB), and the summaries equal those of the formed products."""
     import tracemalloc
 
-    from bptt_trace.trace.summary import summarize_outers, summarize_rows
-
     rng = np.random.default_rng(0)
     n, m, k = 256, 300, 300
     u = np.sign(rng.normal(size=(n, m)))  # |u| flat: ±1
@@ -198,16 +196,16 @@ def test_summaries_of_products_that_vanished_form_o_of_m_plus_k_pairs_a_row(monk
     position; the few that are not 0 are among the products of the largest factors). Counted
     here: the work that 3,000 tokens at --hidden 1000 once spent minutes on (that run is now
     in benchmarks/scale.py). The summaries equal those of the formed products."""
-    from bptt_trace.trace import summary
+    from bptt_trace.trace import outer_summary
 
     formed = []
-    search = summary.largest_of
+    search = outer_summary.largest_of
 
     def counted(u, v, au, av, candidates, columns, theta):
         formed.append(int((candidates.sum(axis=1) * columns.sum(axis=1)).sum()))
         return search(u, v, au, av, candidates, columns, theta)
 
-    monkeypatch.setattr(summary, "largest_of", counted)
+    monkeypatch.setattr(outer_summary, "largest_of", counted)
     rng = np.random.default_rng(0)
     n, m, k = 64, 1000, 1000
     u = np.sign(rng.normal(size=(n, m)))  # |u| flat: ±1
