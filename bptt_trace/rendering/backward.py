@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from ..core.cells.declaration import Cell
+from ..core.cells.declaration import Cell, Term
 from ..trace.events import BackwardEvent
 from .tables import Tokens, Values, label, noted_table
 from .theme import subscript
@@ -59,7 +59,7 @@ def backward_table(
             (next_label(cell, e.t, T, config), e.dh_from_next, "flow.next"),
             (f"= ∂L/∂h{t} (total)", e.dh, "bold"),
             *[
-                (label(term.label, e.t), e.terms[term.key], "bold" if term.result else "label")
+                (label(term.label, e.t), after(term, e, T), "bold" if term.result else "label")
                 for term in cell.backward_terms
             ],
         ]
@@ -84,6 +84,12 @@ def backward_table(
             )
         flow.add_section()
     return flow
+
+
+def after(term: Term, e: BackwardEvent, T: int) -> Any:
+    """A term's value, or None at the sentence's last step for a term that names step t + 1
+    (``{n}``, as the LSTM's cell path ∂L/∂cₜ₊₁ ⊙ fₜ₊₁): there is no cₜ₊₁ to show zeros of."""
+    return None if "{n}" in term.label and e.t == T else e.terms[term.key]
 
 
 def next_label(cell: Cell, t: int, T: int, config: Mapping[str, Any]) -> str:
