@@ -22,6 +22,9 @@ from shown_tables import CELLS, number, plain, rows, sentence_of, traced
 
 from bptt_trace.rendering.theme import subscript
 
+DEFINED = {"rnn": "a", "lstm": "ifgoc", "gru": ("z", "r", "h̃"), "gru-reset-after": ("z", "r", "h̃")}
+"""The symbols of each cell's own quantities, which its header's equations define."""
+
 Meanings = dict[str, list[tuple[str, set[str]]]]
 """For each symbol (its letters, without the time index): where it is defined, and which
 quantities its number there can be."""
@@ -134,6 +137,7 @@ def test_every_symbol_means_one_quantity_in_a_cells_output(cell: str, loss: str)
     meanings: Meanings = {}
     lines = header_meanings(cell, loss, meanings)
     assert any("softmax" in line for line in lines)
+    assert set(meanings) >= {*DEFINED[cell], "h", "v", "ŷ"}  # the header defines each
     table_meanings(cell, loss, meanings)
     assert not clashes(meanings), "\n".join(clashes(meanings))
     # the logits and the states are among what was read, in the header and the tables
