@@ -61,6 +61,8 @@ def index_of(sub: str, t: int) -> int:
 
 def check_indices(label: str, sentence: Sentence) -> None:
     """No time index below 0, none at 0 but for h₀ and c₀ (what else would r₀ be?)."""
+    if re.search(r"(?<![ₜₛₖⱼ])₋[₀-₉]", label):
+        raise LabelError(f"{label!r} names a time index below 0")
     for m in SYMBOL.finditer(label):
         base, sub = m.group(1), m.group(4)
         if sub is None or sub[0] not in SUBSCRIPT:

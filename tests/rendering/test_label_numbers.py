@@ -148,3 +148,11 @@ def test_a_label_that_names_the_previous_reset_gate_fails() -> None:
         reader.check("(r₄⊙h₄)ᵀ·∂L/∂a_n", right, T, "the old label")
     with pytest.raises(LabelError, match="r₀"):
         reader.check("(r₀⊙h₀)ᵀ·∂L/∂a_n", right, 1, "the old label at t = 1")
+
+
+@pytest.mark.parametrize("label", ["  a_z = x₁·W_z + h₋₁·Wʰ_z + b_z", "∂L/∂a₀", "z₀ = σ(a_z)"])
+def test_a_label_before_the_first_step_fails(label: str) -> None:
+    """h₋₁, a₀, z₀: nothing but h₀ and c₀ exists before the first token."""
+    _, corpus, _ = traced("gru", "last", "forward")
+    with pytest.raises(LabelError):
+        check_indices(label, corpus[0])
