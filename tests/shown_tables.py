@@ -60,12 +60,15 @@ def sentence_of(table: NotedTable) -> int:
     return int(re.search(r"sentence (\d+)", table.heading.plain).group(1)) - 1
 
 
-def traced(cell: str, loss: str, view: str | None) -> tuple[list[NotedTable], list[Sentence], dict]:
+def traced(
+    cell: str, loss: str, view: str | None, step_through: bool = False
+) -> tuple[list[NotedTable], list[Sentence], dict]:
     """The tables of one view (every view, the header too, when None), the corpus's sentences
-    as ``named_quantities`` computes them, and the run's parameter symbols and vocabulary."""
+    as ``named_quantities`` computes them, and the run's parameter symbols and vocabulary;
+    ``step_through``: a table a time step, as --pause shows them."""
     config = CELLS[cell]
     events = list(run(CORPUS, Config(**{**config.__dict__, "loss": loss})))
-    renderer = TraceRenderer(precision=4, only=[view] if view else None)
+    renderer = TraceRenderer(4, step_through, only=[view] if view else None)
     shown = [r for e in events for r in renderer.feed(e)] + renderer.close()
     run_event, params = events[0], next(e for e in events if e.kind == "params").params
     corpus = sentences(cell, params, run_event.vocab, CORPUS, loss)

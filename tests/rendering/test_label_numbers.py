@@ -14,12 +14,15 @@ import re
 
 import numpy as np
 import pytest
-from label_reading import LabelError, Reader, check_indices
+from label_reading import LabelError, Reader, check_indices, index_of
 from rich.text import Text
-from shown_tables import CELLS, CORPUS, number, plain, rows, sentence_of, traced
+from shown_tables import CELLS, CORPUS, number, plain, rows, sentence_of, tables, traced
 
+from bptt_trace.config import Config
 from bptt_trace.rendering.groups import VIEWS
+from bptt_trace.rendering.renderer import TraceRenderer
 from bptt_trace.rendering.tables import NotedTable
+from bptt_trace.trace.loop import run
 
 
 def read_forward(table: NotedTable, reader: Reader) -> int:
@@ -104,8 +107,20 @@ TEXT = 5.1e-5
 @pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("view", ["forward", "output", "backward", "contributions"])
 def test_every_label_is_the_number_beside_it(cell: str, loss: str, view: str) -> None:
-    shown, corpus, known = traced(cell, loss, view)
-    assert len(shown) == len(CORPUS)  # one table a sentence, each read
+    read_view(cell, loss, view)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("view", ["forward", "backward", "contributions"])
+def test_every_label_is_the_number_beside_it_a_time_step_a_page(cell: str, view: str) -> None:
+    """As --pause shows them: a table for each time step, each read alone."""
+    read_view(cell, "every", view, step_through=True)
+
+
+def read_view(cell: str, loss: str, view: str, step_through: bool = False) -> None:
+    shown, corpus, known = traced(cell, loss, view, step_through)
+    steps = sum(s.T for s in corpus)
+    assert len(shown) == (steps if step_through else len(CORPUS))  # a table each, each read
     read, sums = 0, {}
     for table in shown:
         s = sentence_of(table)
@@ -156,3 +171,28 @@ def test_a_label_before_the_first_step_fails(label: str) -> None:
     _, corpus, _ = traced("gru", "last", "forward")
     with pytest.raises(LabelError):
         check_indices(label, corpus[0])
+
+
+@pytest.mark.parametrize("loss", ["last", "every"])
+def test_the_truncation_notes_name_the_loss_they_leave_out_on_every_page(loss: str) -> None:
+    """Under --truncate K the part of ∂L/∂hₜ from step t + 1 leaves out L_t+K, whose flow stops
+    at hₜ₊₁: the row says so wherever there is such a loss (at every t + K ≤ T under every, at
+    t + K = T under last), whether the table shows the sentence at once or a step a page."""
+    K, corpus = 2, [["the", "cat", "sat", "on", "mats"], ["a", "cat", "sat"]]
+    events = list(run(corpus, Config(hidden=2, loss=loss, truncate=K)))
+    for step_through in (False, True):
+        renderer = TraceRenderer(4, step_through, only=["backward"])
+        shown = list(tables([r for e in events for r in renderer.feed(e)] + renderer.close()))
+        notes = set()
+        for table in shown:
+            s, t = sentence_of(table), 0
+            for row in rows(table):
+                t = int(plain(row[0])) if plain(row[0]) else t
+                found = re.search(r"less L(\S+)'s part — cut by --truncate 2", plain(row[2]))
+                if found:
+                    notes.add((s, t, index_of(found.group(1), t)))
+        T = [len(tokens) for tokens in corpus]
+        losses = {(s, t): t + K for s in (0, 1) for t in range(1, T[s] + 1) if t + K <= T[s]}
+        if loss == "last":
+            losses = {key: at for key, at in losses.items() if at == T[key[0]]}
+        assert notes == {(s, t, at) for (s, t), at in losses.items()}, step_through
