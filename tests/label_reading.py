@@ -23,7 +23,26 @@ from named_quantities import Sentence, sigmoid
 
 SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉"
 INDEX = r"(?:[₀-₉]+|ₜ₋₁|ₜ₊₁|ₜ)"
-SYMBOL = re.compile(r"(ŷ|h̃|[A-Za-z])(ʰ)?(_[A-Za-z]+)?(" + INDEX + r")?")
+SYMBOL_TEXT = r"(ŷ|h̃|[A-Za-z])(ʰ)?(_[A-Za-z]+)?(" + INDEX + r")?"
+SYMBOL = re.compile(SYMBOL_TEXT)
+"""A symbol: its letter, ʰ, a gate's _z, and a time index (₃, ₜ, ₜ₋₁)."""
+DERIVATIVE = re.compile(
+    r"∂L(?P<loss>" + INDEX + r")?/∂(?:\((?P<inner>[^()]*)\)"
+    r"|(?P<symbol>(?:ŷ|h̃|[A-Za-z])ʰ?(?:_[A-Za-z]+)?" + INDEX + r"?))"
+)
+"""∂L/∂X, ∂Lₛ/∂X (this sentence's own loss at s), ∂L/∂(rₜ⊙hₜ₋₁)."""
+LOSS = re.compile(r"L(" + INDEX + r")")
+NUMBER = re.compile(r"\d+")
+FUNCTIONS = {
+    "tanh²": lambda a: np.tanh(a) ** 2,
+    "tanh": np.tanh,
+    "softmax": lambda a: np.exp(a - a.max()) / np.exp(a - a.max()).sum(),
+    "log": np.log,
+    "σ": sigmoid,
+    "f′": lambda a: 1.0 - np.tanh(a) ** 2,  # the vanilla RNN's tanh
+}
+OPERATORS = {"·": "@", "⊙": "*", "−": "-", "+": "+", "/": "/", "ᵀ": ".T", "²": "**2", ")": ")"}
+OPERATORS |= {"[": "@ (", "]": ").T"}
 LOGITS = "v"
 """The logits' symbol in every cell (oₜ is the LSTM's output gate)."""
 
@@ -79,7 +98,6 @@ class Reader:
         self.s = sentence
         self.params = {symbol: name for name, symbol in symbols.items()}
         self.cache: dict[tuple[str, int, int | None], np.ndarray] = {}
-        self._env: dict[str, Any] = {}  # the variables of the formula being read
 
     def quantity(self, name: str, k: int) -> np.ndarray:
         if k < 0:
@@ -115,95 +133,6 @@ class Reader:
             return "quantity", (names[whole], k)
         raise LabelError(f"unknown symbol {m.group(0)!r}")
 
-    def python(self, text: str, t: int) -> str:
-        """The label's formula as Python over Q (a quantity), D (a derivative) and P."""
-        text = expand_sums(text, GATE_LETTERS[self.s.cell])
-        text = re.sub(r"log (\S+)", r"log(\1)", text)  # −log ŷₜ[yₜ]
-        out: list[str] = []
-        pos = 0
-        env = self._env
-
-        def emit(piece: str, value_like: bool) -> None:
-            last = out[-1] if out else ""
-            ends = last in (")", ".T", "**2", ").T") or last[:1] == "v" or last[:1].isdigit()
-            if value_like and ends:
-                out.append("*")  # z₂(1 − z₂): a product
-            out.append(piece)
-
-        while pos < len(text):
-            ch = text[pos]
-            if ch == " ":
-                pos += 1
-                continue
-            d = re.match(r"∂L(" + INDEX + r")?/∂", text[pos:])
-            if not d and text.startswith("L", pos):  # Lₜ = −log ŷₜ[yₜ]: the loss at k
-                m = re.match(r"L(" + INDEX + r")", text[pos:])
-                if m:
-                    k = index_of(m.group(1), t)
-                    if k not in self.s.losses:
-                        raise Missing(f"L at {k}")
-                    env[f"v{len(env)}"] = ("number", np.full((1, 1), self.s.losses[k]))
-                    emit(f"v{len(env) - 1}", True)
-                    pos += m.end()
-                    continue
-            if d:
-                loss = index_of(d.group(1), t) if d.group(1) else None
-                pos += d.end()
-                inner = re.match(r"\(([^()]*)\)", text[pos:])
-                if inner:
-                    name, k = self.compound(inner.group(1), t)
-                    pos += inner.end()
-                else:
-                    m = SYMBOL.match(text, pos)
-                    if m is None:
-                        raise LabelError(f"cannot read {text[pos:]!r}")
-                    kind, what = self.resolve(m, t)
-                    if kind != "quantity":
-                        raise LabelError(f"∂L/∂ of a parameter in a time step's row: {text!r}")
-                    name, k = what
-                    pos = m.end()
-                env[f"v{len(env)}"] = ("D", name, k, loss)
-                emit(f"v{len(env) - 1}", True)
-                continue
-            for word, fn in (("tanh²", "Ftanh2"), ("tanh", "Ftanh"), ("softmax", "Fsoftmax"),
-                             ("log", "Flog"), ("σ", "Fsigma"), ("f′", "Ffprime")):  # fmt: skip
-                if text.startswith(word, pos):
-                    emit(fn, True)
-                    pos += len(word)
-                    break
-            else:
-                number = re.match(r"\d+", text[pos:])
-                if number:
-                    env[f"v{len(env)}"] = ("number", np.full((1, 1), float(number.group(0))))
-                    emit(f"v{len(env) - 1}", True)
-                    pos += number.end()
-                    continue
-                ops = {"·": "@", "⊙": "*", "−": "-", "+": "+", "/": "/", "ᵀ": ".T", "²": "**2"}
-                if ch in ops:
-                    out.append(ops[ch])
-                    pos += 1
-                elif ch == "(":
-                    emit("(", True)
-                    pos += 1
-                elif ch == ")":
-                    out.append(")")
-                    pos += 1
-                elif ch == "[":
-                    out.append("@(")
-                    pos += 1
-                elif ch == "]":
-                    out.append(").T")
-                    pos += 1
-                else:
-                    m = SYMBOL.match(text, pos)
-                    if m is None or m.end() == pos:
-                        raise LabelError(f"cannot read {text[pos:]!r} in {text!r}")
-                    kind, what = self.resolve(m, t)
-                    env[f"v{len(env)}"] = (kind, what)
-                    emit(f"v{len(env) - 1}", True)
-                    pos = m.end()
-        return "".join(out)
-
     def compound(self, inner: str, t: int) -> tuple[str, int]:
         """∂L/∂(rₖ⊙hₖ₋₁): the product the GRU forms before Wʰ_n, at step k."""
         m = re.fullmatch(r"r(" + INDEX + r")\s*⊙\s*h(" + INDEX + r")", inner)
@@ -214,27 +143,70 @@ class Reader:
         raise LabelError(f"∂L/∂({inner}) names no quantity of the {self.s.cell}")
 
     def evaluate(self, text: str, t: int) -> np.ndarray:
-        self._env = {}
-        source = self.python(text, t)
-        scope: dict[str, Any] = {
-            "Ftanh": np.tanh,
-            "Ftanh2": lambda a: np.tanh(a) ** 2,
-            "Fsoftmax": lambda a: np.exp(a - a.max()) / np.exp(a - a.max()).sum(),
-            "Flog": np.log,
-            "Fsigma": sigmoid,
-            "Ffprime": lambda a: 1.0 - np.tanh(a) ** 2,
-        }
-        for var, what in self._env.items():
-            if what[0] == "D":
-                scope[var] = self.derivative(what[1], what[2], what[3])
-            elif what[0] == "quantity":
-                scope[var] = self.quantity(*what[1])
-            else:
-                scope[var] = what[1]
+        """The value of a label's formula at row t (Missing if it names what does not exist)."""
+        scope: dict[str, Any] = {}
+        source = self.python(text, t, scope)
         try:
             return np.asarray(eval(source, {"__builtins__": {}}, scope), dtype=float)
         except (SyntaxError, ValueError, TypeError) as error:
             raise LabelError(f"cannot evaluate {text!r} ({source}): {error}") from error
+
+    def python(self, text: str, t: int, scope: dict[str, Any]) -> str:
+        """The formula as Python: each symbol, derivative, loss, number and function a name in
+        ``scope`` bound to its value, each operator Python's (· @, ⊙ *, ᵀ .T, ² **2, X[y] X·yᵀ),
+        a product where two values meet (z₂(1 − z₂))."""
+        text = expand_sums(text, GATE_LETTERS[self.s.cell])
+        text = re.sub(r"log (\S+)", r"log(\1)", text)  # −log ŷₜ[yₜ]
+        out: list[str] = []
+        after_value = False  # whether the last piece ends a value
+
+        def value(bound: Any, starts: bool = True) -> None:
+            nonlocal after_value
+            name = f"v{len(scope)}"
+            scope[name] = bound
+            out.extend(["*", name] if after_value and starts else [name])
+            after_value = not callable(bound)
+
+        pos = 0
+        while pos < len(text):
+            if text[pos] == " ":
+                pos += 1
+            elif m := DERIVATIVE.match(text, pos):
+                loss = index_of(m["loss"], t) if m["loss"] else None
+                if m["inner"] is not None:
+                    name, k = self.compound(m["inner"], t)
+                else:
+                    kind, what = self.resolve(SYMBOL.fullmatch(m["symbol"]), t)
+                    if kind != "quantity":
+                        raise LabelError(f"∂L/∂ of a parameter in a time step's row: {text!r}")
+                    name, k = what
+                value(self.derivative(name, k, loss))
+                pos = m.end()
+            elif m := LOSS.match(text, pos):
+                k = index_of(m[1], t)
+                if k not in self.s.losses:
+                    raise Missing(f"L at {k}")
+                value(np.full((1, 1), self.s.losses[k]))
+                pos = m.end()
+            elif word := next((w for w in FUNCTIONS if text.startswith(w, pos)), None):
+                value(FUNCTIONS[word])
+                pos += len(word)
+            elif m := NUMBER.match(text, pos):
+                value(np.full((1, 1), float(m[0])))
+                pos = m.end()
+            elif text[pos] == "(":
+                out.extend(["*", "("] if after_value else ["("])
+                after_value, pos = False, pos + 1
+            elif text[pos] in OPERATORS:
+                out.append(OPERATORS[text[pos]])
+                after_value, pos = text[pos] in ")]ᵀ²", pos + 1
+            elif (m := SYMBOL.match(text, pos)) and m.end() > pos:
+                kind, what = self.resolve(m, t)
+                value(self.quantity(*what) if kind == "quantity" else what)
+                pos = m.end()
+            else:
+                raise LabelError(f"cannot read {text[pos:]!r} in {text!r}")
+        return " ".join(out)
 
     def check(self, label: str, printed: Any, t: int, what: str, atol: float = 1e-7) -> None:
         """The printed number (an array, or None for "— none") is what the label names;
