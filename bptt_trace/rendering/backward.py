@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from ..core.cells.declaration import Cell
+from ..core.cells.declaration import Cell, Term
 from ..trace.events import BackwardEvent
 from .tables import Tokens, Values, label, noted_table
 from .theme import subscript
@@ -21,11 +21,13 @@ def backward_table(
     cell: Cell,
     config: Mapping[str, Any],
     sentences: int = 1,
+    length: int | None = None,
 ) -> Table:
     """The flow of ∂L/∂hₜ from t = T down to 1: from the output, from step t+1, into the cell.
 
     ``config`` is the run's (its truncation and loss mode say where flows stop); ``sentences``
-    is B, the number of sentences whose mean L is: every number here carries its 1/B.
+    is B, the number of sentences whose mean L is: every number here carries its 1/B;
+    ``length`` is the sentence's T (the events may be one time step of it, under --pause).
     """
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
@@ -43,7 +45,7 @@ def backward_table(
             "at most: ∂L/∂hₜ and ∂L/∂aₜ here are those of the losses whose flow reaches step t."
         )
     flow = noted_table(
-        f"Backward pass (BPTT) · {where} · ŷ → o → {chain}",
+        f"Backward pass (BPTT) · {where} · ŷ → v → {chain}",
         "t",
         Tokens("xₜ"),
         "∂L/∂hₜ comes from",
@@ -51,7 +53,7 @@ def backward_table(
         caption=" ".join(notes),
     )
     mean = "(1/B)·" if sentences > 1 else ""
-    T = first.t  # the events run from t = T down
+    T = length or first.t  # the events run from t = T down
     for e in events:
         t = subscript(e.t)
         rows: list[tuple[str, Any, str]] = [
@@ -59,7 +61,7 @@ def backward_table(
             (next_label(cell, e.t, T, config), e.dh_from_next, "flow.next"),
             (f"= ∂L/∂h{t} (total)", e.dh, "bold"),
             *[
-                (label(term.label, e.t), e.terms[term.key], "bold" if term.result else "label")
+                (label(term.label, e.t), after(term, e), "bold" if term.result else "label")
                 for term in cell.backward_terms
             ],
         ]
@@ -84,6 +86,14 @@ def backward_table(
             )
         flow.add_section()
     return flow
+
+
+def after(term: Term, e: BackwardEvent) -> Any:
+    """A term's value, or None for a term that names step t + 1 (``{n}``, as the LSTM's cell
+    path ∂L/∂cₜ₊₁ ⊙ fₜ₊₁) at the sentence's last step, where nothing comes from a step t + 1
+    (the event's own dh_from_next is None; --pause shows one step a table): there is no cₜ₊₁
+    to show zeros of."""
+    return None if "{n}" in term.label and e.dh_from_next is None else e.terms[term.key]
 
 
 def next_label(cell: Cell, t: int, T: int, config: Mapping[str, Any]) -> str:

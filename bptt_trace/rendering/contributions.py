@@ -41,7 +41,9 @@ def contributions_table(
                 whole = running is not None and not is_summary(running)
                 total = np.asarray(running) if whole else running
                 rows = _touched_rows(total, e.token_index) if whole else []
-                what = Text(f"\nrow {e.token}", "token")
+                what = Text.assemble(
+                    (f"\nrow {e.token}", "token"), (": " + label(symbols[rule.key], e.t), "note")
+                )
                 shown = vector_cell(e.terms[rule.key], precision)
                 summed = _labelled_matrix(total, rows, vocab, precision)
             elif isinstance(rule, Outer):

@@ -49,7 +49,8 @@ def group_views(
         backward: list[BackwardEvent] = events  # type: ignore[assignment]
         B = len(run.sentences)
         if shows("backward"):
-            parts.append(backward_table(backward, precision, cell, run.config, B))
+            T = len(run.sentences[head.sentence]) if head.sentence < B else None
+            parts.append(backward_table(backward, precision, cell, run.config, B, T))
         if shows("contributions"):
             parts.append(contributions_table(backward, run.vocab, precision, cell))
     if not parts:

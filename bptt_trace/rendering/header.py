@@ -23,9 +23,12 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     cfg = run.config
     n_sent = len(run.sentences)
     if cfg["loss"] == "every":
-        out = "oₜ = hₜ·V + b_output and ŷₜ = softmax(oₜ) at every t; L = Σₜ −log ŷₜ[yₜ], yₜ = xₜ₊₁"
+        out = (
+            "logits vₜ = hₜ·V + b_output and ŷₜ = softmax(vₜ) at every t; "
+            "L = Σₜ −log ŷₜ[yₜ], yₜ = xₜ₊₁"
+        )
     else:
-        out = "o = h_T·V + b_output, ŷ = softmax(o) at the last step; L = −log ŷ[y]"
+        out = "logits v = h_T·V + b_output, ŷ = softmax(v) at the last step; L = −log ŷ[y]"
     facts = [cell.title, f"|vocab| = {len(run.vocab)}", f"H = {cfg['hidden']}", *cell.facts]
     loaded = cfg.get("loaded")
     drawn = [] if loaded is not None else [f"seed {cfg['seed']}"]  # a loaded model: no draw

@@ -96,8 +96,8 @@ class LSTM(Cell):
     @property
     def equations(self) -> tuple[str, ...]:
         return (
-            "iₜ, fₜ, oₜ = σ(xₜ·W + hₜ₋₁·Wʰ + b), each gate its own W, Wʰ, b",
-            "gₜ = tanh(xₜ·W_g + hₜ₋₁·Wʰ_g + b_g)",
+            "iₜ = σ(xₜ·W_i + hₜ₋₁·Wʰ_i + b_i),  fₜ = σ(xₜ·W_f + hₜ₋₁·Wʰ_f + b_f)",
+            "gₜ = tanh(xₜ·W_g + hₜ₋₁·Wʰ_g + b_g),  oₜ = σ(xₜ·W_o + hₜ₋₁·Wʰ_o + b_o)",
             "cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ,  hₜ = oₜ ⊙ tanh(cₜ),  h₀ = c₀ = 0",
         )
 
