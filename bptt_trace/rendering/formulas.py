@@ -140,7 +140,7 @@ def formula_panel(
         new = np.asarray(update.new[name], dtype=float)
         idx = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(grad)), grad.shape))
         label = _entry_label(spec, idx, vocab)
-        s = "s·" if clipped else ""
+        s = "κ·" if clipped else ""
         lines.append(f"{sym} ← {sym} − α·{s}∂L/∂{sym}", "title")
         lines.append(f"   the entry {label}, whose gradient is largest\n", "note")
         if raw is not None and spec in cell.params and backward:
@@ -184,7 +184,7 @@ def formula_panel(
             lines.append(
                 f"  {label} ← {fmt(old[idx], precision)} − {update.lr:g} × {s_}"
                 f" × ({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}"
-                f"  (s = {s_} clips ‖∂L/∂θ‖; s·∂L/∂{label} = {fmt(applied[idx], precision)})\n"
+                f"  (κ = {s_} clips ‖∂L/∂θ‖; κ·∂L/∂{label} = {fmt(applied[idx], precision)})\n"
             )
         else:
             lines.append(

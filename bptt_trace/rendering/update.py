@@ -1,6 +1,7 @@
 """The update of every parameter: θ ← θ − α·∂L/∂θ, old value, gradient, new value and the
-change Δ = new − old; when the gradient is clipped, θ ← θ − α·s·∂L/∂θ, with both the gradient
-and the step s·∂L/∂θ. And the closing line's losses: before the first update, after the last."""
+change Δ = new − old; when the gradient is clipped, θ ← θ − α·κ·∂L/∂θ, with both the gradient
+and the step κ·∂L/∂θ (κ, the clip scale: s is the LSTM's state). And the closing line's
+losses: before the first update, after the last."""
 
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ class UpdateView:
     Δ = new − old (at a small α old and new may look alike at the precision shown; Δ does not).
 
     Old, gradient, new and Δ stand side by side when the console is wide enough, else one
-    under another. When the gradient was clipped (scale s < 1) ∂L/∂θ (from ``gradients``, the
-    step's gradients event) and the applied s·∂L/∂θ each have their column.
+    under another. When the gradient was clipped (scale κ < 1) ∂L/∂θ (from ``gradients``, the
+    step's gradients event) and the applied κ·∂L/∂θ each have their column.
     """
 
     def __init__(
@@ -62,7 +63,7 @@ class UpdateView:
         if self.gradients is not None:
             labels.append(f"∂L/∂{sym}")
             values.append(self.gradients.grads[spec.name])
-        labels += [f"s·∂L/∂{sym}", "new"]
+        labels += [f"κ·∂L/∂{sym}", "new"]
         values += [e.applied[spec.name], e.new[spec.name]]
         return labels, values
 
@@ -70,14 +71,14 @@ class UpdateView:
         e, p = self.event, self.precision
         clipped = e.scale != 1.0
         scale = (
-            f" · clipped: ‖∂L/∂θ‖ = {e.grad_norm:.{p}g} scaled by s = {e.scale:.{p}g}"
+            f" · clipped: ‖∂L/∂θ‖ = {e.grad_norm:.{p}g} scaled by κ = {e.scale:.{p}g}"
             if clipped
             else ""
         )
         tables = []
         for spec in self.specs:
             sym = spec.symbol
-            step = "α·s·" if clipped else "α·"
+            step = "α·κ·" if clipped else "α·"
             title = f"{sym} ← {sym} − {step}∂L/∂{sym}   (α = {e.lr:g}{scale})"
             columns, values = self._columns(spec)
             if any(is_summary(v) for v in values):

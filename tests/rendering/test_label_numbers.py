@@ -19,9 +19,9 @@ from rich.text import Text
 from shown_tables import CELLS, CORPUS, number, plain, rows, sentence_of, tables, traced
 
 from bptt_trace.config import Config
-from bptt_trace.rendering.groups import VIEWS
 from bptt_trace.rendering.renderer import TraceRenderer
 from bptt_trace.rendering.tables import NotedTable
+from bptt_trace.rendering.view_names import VIEWS
 from bptt_trace.trace.loop import run
 
 

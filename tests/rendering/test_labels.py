@@ -101,9 +101,9 @@ def test_a_clipped_update_shows_both_gradients_each_labelled() -> None:
     grads = next(e for e in events if e.kind == "gradients")
     assert update.scale < 1
     text = shown(events, precision=6)
-    table = text[text.index("b ← b − α·s·∂L/∂b") :]
+    table = text[text.index("b ← b − α·κ·∂L/∂b") :]
     header = table.splitlines()[2]
-    assert re.search(r"old\s+∂L/∂b\s+s·∂L/∂b\s+new", header), header
+    assert re.search(r"old\s+∂L/∂b\s+κ·∂L/∂b\s+new", header), header
     g, applied = np.asarray(grads.grads["b"]), np.asarray(update.applied["b"])
     assert " ".join(f"{v:+.6f}" for v in g) in text
     assert " ".join(f"{v:+.6f}" for v in applied) in text

@@ -142,7 +142,7 @@ def test_clipping_shows_the_norm_before_clipping_and_the_scale() -> None:
     events = list(trace_sentence("I like NLP", Config(clip=0.1)))
     update = next(e for e in events if e.kind == "update")
     text = rendered(clip=0.1)
-    assert f"clipped: ‖∂L/∂θ‖ = {update.grad_norm:.4g} scaled by s = {update.scale:.4g}" in text
+    assert f"clipped: ‖∂L/∂θ‖ = {update.grad_norm:.4g} scaled by κ = {update.scale:.4g}" in text
 
 
 def test_the_readme_python_example_runs(capsys) -> None:

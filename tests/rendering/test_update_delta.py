@@ -18,7 +18,7 @@ from bptt_trace.rendering.renderer import make_console, render
 
 DELTA = "Δ = new − old"
 NUMBER = re.compile(r"[+-]\d+\.\d+(?:e[+-]\d+)?")
-LABELS = ("old", "new", "∂L/∂", "s·∂L/∂")
+LABELS = ("old", "new", "∂L/∂", "κ·∂L/∂")
 
 
 def shown(config: Config, width: int) -> tuple[str, list]:
@@ -105,7 +105,7 @@ def test_delta_is_shown_in_every_layout_and_equals_new_minus_old(width, hidden, 
 
 def test_delta_is_beside_the_clipped_step_too() -> None:
     text, update = shown(Config(clip=0.1), 260)
-    assert re.search(rf"old +∂L/∂W +s·∂L/∂W +new +{DELTA}", text)
+    assert re.search(rf"old +∂L/∂W +κ·∂L/∂W +new +{DELTA}", text)
     assert_shown(deltas_side_by_side(text), expected(update))
 
 
