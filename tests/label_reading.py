@@ -43,8 +43,9 @@ FUNCTIONS = {
 }
 OPERATORS = {"·": "@", "⊙": "*", "−": "-", "+": "+", "/": "/", "ᵀ": ".T", "²": "**2", ")": ")"}
 OPERATORS |= {"[": "@ (", "]": ").T"}
-LOGITS = "v"
-"""The logits' symbol in every cell (oₜ is the LSTM's output gate)."""
+LOGITS = {"rnn": "o", "lstm": "v", "gru": "o", "gru-reset-after": "o"}
+"""The logits' symbol in each cell: oₜ as the derivation writes them, vₜ for the LSTM, whose
+oₜ is its output gate."""
 
 STATES = ("h", "c")
 """The only quantities that exist at t = 0 (h₀ = c₀ = 0)."""
@@ -125,7 +126,7 @@ class Reader:
         if whole == "B" and sub is None:
             return "number", np.full((1, 1), float(self.s.B))
         k = t if sub is None else index_of(sub, t)
-        names = {"x": "x", "h": "h", "ŷ": "y_hat", "y": "y", LOGITS: "logits"}
+        names = {"x": "x", "h": "h", "ŷ": "y_hat", "y": "y", LOGITS[self.s.cell]: "logits"}
         names.update(GATES[self.s.cell])
         if base == "a" and suffix and self.s.cell != "rnn":
             return "quantity", (f"a{suffix}", k)

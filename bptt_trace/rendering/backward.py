@@ -45,7 +45,7 @@ def backward_table(
             "at most: ∂L/∂hₜ and ∂L/∂aₜ here are those of the losses whose flow reaches step t."
         )
     flow = noted_table(
-        f"Backward pass (BPTT) · {where} · ŷ → v → {chain}",
+        f"Backward pass (BPTT) · {where} · ŷ → {cell.logits} → {chain}",
         "t",
         Tokens("xₜ"),
         "∂L/∂hₜ comes from",

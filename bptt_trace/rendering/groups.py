@@ -44,7 +44,7 @@ def group_views(
     elif isinstance(head, OutputEvent):
         B = len(run.sentences)
         if shows("output"):
-            parts.append(output_view(events, run.vocab, precision, B))  # type: ignore[arg-type]
+            parts.append(output_view(events, run.vocab, precision, B, cell.logits))  # type: ignore[arg-type]
     else:
         backward: list[BackwardEvent] = events  # type: ignore[assignment]
         B = len(run.sentences)

@@ -23,12 +23,14 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     cfg = run.config
     n_sent = len(run.sentences)
     if cfg["loss"] == "every":
+        v = f"{cell.logits}ₜ"
         out = (
-            "logits vₜ = hₜ·V + b_output and ŷₜ = softmax(vₜ) at every t; "
+            f"logits {v} = hₜ·V + b_output and ŷₜ = softmax({v}) at every t; "
             "L = Σₜ −log ŷₜ[yₜ], yₜ = xₜ₊₁"
         )
     else:
-        out = "logits v = h_T·V + b_output, ŷ = softmax(v) at the last step; L = −log ŷ[y]"
+        v = cell.logits
+        out = f"logits {v} = h_T·V + b_output, ŷ = softmax({v}) at the last step; L = −log ŷ[y]"
     facts = [cell.title, f"|vocab| = {len(run.vocab)}", f"H = {cfg['hidden']}", *cell.facts]
     loaded = cfg.get("loaded")
     drawn = [] if loaded is not None else [f"seed {cfg['seed']}"]  # a loaded model: no draw

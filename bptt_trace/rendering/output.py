@@ -1,6 +1,7 @@
-"""The output of one sentence: the logits vₜ, ŷₜ, the target, the loss and ∂L/∂vₜ.
+"""The output of one sentence: the logits oₜ, ŷₜ, the target, the loss and ∂L/∂oₜ.
 
-The logits are vₜ in every cell (oₜ is the LSTM's output gate): one symbol, one meaning."""
+The logits are written with the cell's ``logits`` symbol: oₜ as the derivation writes them,
+vₜ for the LSTM, whose oₜ is its output gate (one symbol, one meaning)."""
 
 from __future__ import annotations
 
@@ -18,35 +19,42 @@ from .vectors import vector_cell
 
 
 def output_view(
-    events: Sequence[OutputEvent], vocab: Sequence[str], precision: int, sentences: int = 1
+    events: Sequence[OutputEvent],
+    vocab: Sequence[str],
+    precision: int,
+    sentences: int = 1,
+    v: str = "o",
 ) -> Group:
-    """vₜ, ŷₜ, the target and the loss of one sentence, with the shorthand "ŷ − y" named.
+    """The logits ``v``ₜ, ŷₜ, the target and the loss of one sentence, with the shorthand
+    "ŷ − y" named.
 
     With B = ``sentences`` > 1 the step's L is the mean of the sentences' losses: the table
-    shows this sentence's own Lₜ and ∂Lₜ/∂vₜ = ŷₜ − yₜ, and says where the 1/B enters.
+    shows this sentence's own Lₜ and ∂Lₜ/∂vₜ = ŷₜ − yₜ (v the logits' symbol), and says where
+    the 1/B enters.
     """
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
     several = sentences > 1
     if several:
         T = subscript(first.t)
-        own = "∂Lₜ/∂vₜ" if len(events) > 1 else f"∂L{T}/∂v{T}"
+        own = f"∂Lₜ/∂{v}ₜ" if len(events) > 1 else f"∂L{T}/∂{v}{T}"
         note = (
             f"A common shorthand writes “L = ŷ − y”: ŷ − y is {own}, the gradient of this "
-            "sentence's loss with respect to the logits v; the loss itself is −log ŷ[y]. The "
+            f"sentence's loss with respect to the logits {v}; the loss itself is −log ŷ[y]. The "
             f"step's L is the mean over the B = {sentences} sentences, so the backward pass "
-            f"starts from ∂L/∂v = (ŷ − y)/{sentences}."
+            f"starts from ∂L/∂{v} = (ŷ − y)/{sentences}."
         )
     else:
         note = (
-            "A common shorthand writes “L = ŷ − y”: ŷ − y is ∂L/∂v, the gradient of the loss with "
-            "respect to the logits v, where the backward pass starts; the loss itself is −log ŷ[y]."
+            f"A common shorthand writes “L = ŷ − y”: ŷ − y is ∂L/∂{v}, the gradient of the loss "
+            f"with respect to the logits {v}, where the backward pass starts; the loss itself is "
+            "−log ŷ[y]."
         )
     if len(events) > 1:
         wide = len(vocab) <= OUTPUT_COLUMNS_MAX
         columns = ["t", Tokens("target yₜ"), "ŷₜ[yₜ]", "Lₜ = −log ŷₜ[yₜ]"]
         table = noted_table(
-            f"Outputs and losses · {where}", *columns, *([Values("ŷₜ − yₜ = ∂Lₜ/∂vₜ")] * wide)
+            f"Outputs and losses · {where}", *columns, *([Values(f"ŷₜ − yₜ = ∂Lₜ/∂{v}ₜ")] * wide)
         )
         for e in events:
             p_target = np.exp(-e.loss) if is_summary(e.y_hat) else e.y_hat[e.target_index]
@@ -66,16 +74,16 @@ def output_view(
     e = first
     T = subscript(e.t)
     if is_summary(e.y_hat):
-        return summarised_output(e, where, note, precision, several)
+        return summarised_output(e, where, note, precision, several, v)
     y_hat = np.asarray(e.y_hat)
     loss_name = f"L{T}" if several else "L"
     table = noted_table(
         f"Output and loss · {where} · t = {e.t}",
         Tokens("token"),
-        f"v{T}",
-        "ŷ = softmax(v)",
+        f"{v}{T}",
+        f"ŷ = softmax({v})",
         "y",
-        f"ŷ − y = ∂{loss_name}/∂v{T if several else ''}",
+        f"ŷ − y = ∂{loss_name}/∂{v}{T if several else ''}",
     )
     rows = _shown_rows(y_hat, e.target_index)
     for i in rows:
@@ -98,14 +106,15 @@ def output_view(
 
 
 def summarised_output(
-    e: OutputEvent, where: str, note: str, precision: int, several: bool = False
+    e: OutputEvent, where: str, note: str, precision: int, several: bool = False, v: str = "o"
 ) -> Group:
-    """The output of a large vocabulary: summaries of vₜ, ŷₜ and ŷₜ − yₜ, and the loss."""
+    """The output of a large vocabulary: summaries of the logits, ŷₜ and ŷₜ − yₜ, and the
+    loss."""
     table = noted_table(f"Output and loss · {where} · t = {e.t}", "", Values("summary"))
     T = subscript(e.t)
     name = f"L{T}" if several else "L"
-    own = f"ŷ − y = ∂{name}/∂v{T if several else ''}"
-    for label, value in (("v", e.o), ("ŷ = softmax(v)", e.y_hat), (own, e.dL_do)):
+    own = f"ŷ − y = ∂{name}/∂{v}{T if several else ''}"
+    for label, value in ((v, e.o), (f"ŷ = softmax({v})", e.y_hat), (own, e.dL_do)):
         table.add_row(Text(label, "label"), vector(value, precision))
     loss = Text(f"{name} = −log ŷ[{e.target}] = {fmt(e.loss, precision)[1:]}", "bold")
     return Group(table, loss, Text(note, "note"))

@@ -24,10 +24,10 @@ LARGE = 1e150
 NAMES: dict[tuple[str, str], str] = {
     ("forward", "terms"): "a forward term (xₜ·W, hₜ₋₁·Wʰ or aₜ)",
     ("forward", "h"): "the hidden state hₜ",
-    ("output", "o"): "the logits vₜ",
+    ("output", "o"): "the logits",
     ("output", "y_hat"): "the prediction ŷₜ",
     ("output", "loss"): "the loss Lₜ",
-    ("output", "dL_do"): "∂Lₜ/∂vₜ",
+    ("output", "dL_do"): "∂Lₜ/∂(the logits)",
     ("backward", "terms"): "a backward term (∂L/∂aₜ, a contribution or a running sum)",
     ("blame", "matrix"): "the blame norms ‖∂Lₛ/∂hₖ‖",
     ("blame", "shares"): "a step's share ‖contribution of step t‖",

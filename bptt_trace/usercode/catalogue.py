@@ -176,8 +176,8 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake(
         "softmax-missing-minus-one",
         "the − 1 at the target is left out of the softmax gradient",
-        "∂L/∂vₜ = ŷₜ − yₜ",
-        one("softmax-missing-minus-one", "∂L/∂vₜ = ŷₜ", minus_one=False),
+        "∂L/∂oₜ = ŷₜ − yₜ",
+        one("softmax-missing-minus-one", "∂L/∂oₜ = ŷₜ", minus_one=False),
     ),
     Mistake(
         "sign-flipped",

@@ -55,7 +55,7 @@ def known_factors(batch: Batch) -> dict[float, str]:
     for value, text in reductions.items():
         found.setdefault(value, text)
     for value, text in list(found.items()):
-        flip = "a flipped sign on every gradient (e.g. ∂L/∂v = y − ŷ for the logits v)"
+        flip = "a flipped sign on every gradient (e.g. ∂L/∂o = y − ŷ for the logits o)"
         found.setdefault(-value, f"{text} and {flip}" if text else flip)
     return found
 

@@ -141,7 +141,7 @@ COMMON: tuple[Mistake, ...] = (
     shared(
         "softmax-missing-minus-one",
         lambda ctx, user: [
-            Variant("softmax-missing-minus-one", GatedKnobs(minus_one=False), "∂L/∂vₜ = ŷₜ")
+            Variant("softmax-missing-minus-one", GatedKnobs(minus_one=False), "∂L/∂(logits)ₜ = ŷₜ")
         ],
     ),
     shared(

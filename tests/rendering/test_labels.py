@@ -27,7 +27,7 @@ def shown(events, width: int = 400, precision: int = 4) -> str:
 
 def test_json_fields_are_what_the_schema_says_with_several_sentences() -> None:
     """output.dL_do is the sentence's own ŷₜ − yₜ; backward.dh_from_output is (1/B)·(ŷₜ − yₜ)·Vᵀ,
-    ∂L/∂vₜ·Vᵀ of the mean L; ŷₜ − yₜ recomputed from y_hat and the target."""
+    ∂L/∂oₜ·Vᵀ of the mean L; ŷₜ − yₜ recomputed from y_hat and the target."""
     corpus = [["a", "b", "c"], ["b", "a"], ["c", "c", "a", "b"]]
     events = list(run(corpus, Config(loss="every")))
     V = np.asarray(events[1].params["V"])
@@ -44,10 +44,10 @@ def test_the_tables_say_where_the_1_over_B_enters() -> None:
     text = shown(list(run(corpus, Config())))
     assert "the output at t: (1/B)·(ŷ₃ − y₃)·Vᵀ" in text
     assert "L is the mean over the B = 2 sentences" in text
-    assert "ŷ − y = ∂L₃/∂v₃" in text and "ŷ − y = ∂L/∂v" not in text
-    assert "∂L/∂v = (ŷ − y)/2" in text
+    assert "ŷ − y = ∂L₃/∂o₃" in text and "ŷ − y = ∂L/∂o" not in text
+    assert "∂L/∂o = (ŷ − y)/2" in text
     one = shown(list(run(corpus[:1], Config())))  # one sentence: L is its loss, as before
-    assert "the output at t: (ŷ₃ − y₃)·Vᵀ" in one and "ŷ − y = ∂L/∂v" in one and "1/B" not in one
+    assert "the output at t: (ŷ₃ − y₃)·Vᵀ" in one and "ŷ − y = ∂L/∂o" in one and "1/B" not in one
 
 
 def panel_sums(text: str) -> list[tuple[str, float, float]]:

@@ -39,14 +39,14 @@ def test_the_seed_sentence_shows_every_part_of_one_round() -> None:
         "Vocabulary and one-hot inputs xₜ",
         "Forward pass · step 1 · sentence 1",
         "Output and loss · step 1 · sentence 1 · t = 3",
-        "Backward pass (BPTT) · step 1 · sentence 1 · ŷ → v → h₃ → h₂ → h₁",
+        "Backward pass (BPTT) · step 1 · sentence 1 · ŷ → o → h₃ → h₂ → h₁",
         "Contributions of each step and running sums",
         "W ← W − α·∂L/∂W   (α = 0.001)",
         "Wʰ ← Wʰ − α·∂L/∂Wʰ",
         "b_output ← b_output − α·∂L/∂b_output",
     ):
         assert title in text, title
-    assert "A common shorthand writes “L = ŷ − y”: ŷ − y is ∂L/∂v" in text
+    assert "A common shorthand writes “L = ŷ − y”: ŷ − y is ∂L/∂o" in text
     assert "the seed" not in text.lower() and "seed's" not in text  # (--seed's value is fine)
 
 

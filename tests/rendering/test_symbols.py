@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from label_reading import SYMBOL, LabelError, Missing, Reader
+from label_reading import LOGITS, SYMBOL, LabelError, Missing, Reader
 from named_quantities import Sentence
 from rich.console import Group
 from rich.panel import Panel
@@ -137,12 +137,13 @@ def test_every_symbol_means_one_quantity_in_a_cells_output(cell: str, loss: str)
     meanings: Meanings = {}
     lines = header_meanings(cell, loss, meanings)
     assert any("softmax" in line for line in lines)
-    assert set(meanings) >= {*DEFINED[cell], "h", "v", "ŷ"}  # the header defines each
+    v = LOGITS[cell]
+    assert set(meanings) >= {*DEFINED[cell], "h", v, "ŷ"}  # the header defines each
     table_meanings(cell, loss, meanings)
     assert not clashes(meanings), "\n".join(clashes(meanings))
     # the logits and the states are among what was read, in the header and the tables
-    assert "the header" in [where for where, _ in meanings["v"]]
-    assert {"logits"} == set.intersection(*(found for _, found in meanings["v"]))
+    assert "the header" in [where for where, _ in meanings[v]]
+    assert {"logits"} == set.intersection(*(found for _, found in meanings[v]))
     assert len(meanings["h"]) > 1 and len(meanings) >= {"rnn": 4}.get(cell, 6)
 
 

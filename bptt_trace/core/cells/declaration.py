@@ -104,6 +104,9 @@ class Cell(ABC):
     jacobian_note: ClassVar[str] = "∂h_T/∂hₖ = ∏ⱼ ∂hⱼ/∂hⱼ₋₁ for j = T … k+1"
     recurrent: ClassVar[str] = "W_h"
     """The recurrent matrix whose spectrum the vanishing/exploding diagnosis shows."""
+    logits: ClassVar[str] = "o"
+    """The logits' symbol, oₜ = hₜ·V + b_output, as the derivation writes them; another letter
+    where a gate is called o (the LSTM's output gate), so that one symbol means one thing."""
 
     @classmethod
     def configured(cls, config: Mapping[str, Any]) -> Cell:

@@ -36,6 +36,7 @@ def parts(array: np.ndarray, n: int) -> list[np.ndarray]:
 class LSTM(Cell):
     name: ClassVar[str] = "lstm"
     title: ClassVar[str] = "LSTM"
+    logits: ClassVar[str] = "v"  # oₜ is the output gate
     forward_terms = (
         *(
             term
