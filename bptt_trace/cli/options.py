@@ -212,3 +212,28 @@ Only = Annotated[
         "Show only this view (repeatable): on the terminal, in --export and under --pause.",
     ),
 ]
+
+# Exercise mode (issue 23): one block, so that it merges apart from the other options.
+EXERCISE = "Exercise"
+ExerciseView = Enum(  # type: ignore[misc]
+    "ExerciseView", {name: name for name in ("forward", "backward", "contributions", "update")},
+    type=str,
+)  # fmt: skip
+Exercise = Annotated[
+    ExerciseView | None,
+    option(
+        EXERCISE,
+        "Show this view of the first traced step with cells hidden as blanks [?A], [?B], … to "
+        "compute by hand, and check the answers (a prompt on a terminal, else standard input "
+        "or --answers); --json: the exercise as JSON, without the answers.",
+    ),
+]
+Blanks = Annotated[int, option(EXERCISE, "How many blanks the exercise has (1 to 26).", "N")]
+Answers = Annotated[
+    Path | None,
+    option(EXERCISE, 'Check the answers in FILE, JSON: {"A": [numbers], …}.', "FILE"),
+]
+ExerciseKey = Annotated[
+    Path | None,
+    option(EXERCISE, "Write the exercise's answer key (JSON) to FILE, for the teacher.", "FILE"),
+]
