@@ -34,15 +34,20 @@ class ExerciseOptions:
 
 def exercise_mode(req: Request, opts: ExerciseOptions) -> int:
     """The exercise of ``req``'s run (or of its --replay trace); the exit code."""
-    try:
-        return _exercise(req, opts)
-    except InputError as err:
-        error(str(err))
-        return 2
-    except BrokenPipeError:
-        return 141
-    except KeyboardInterrupt:
-        return 130
+    from .stop import Stop
+
+    with Stop().on_signals():  # a signal stops at once (at the prompt: with the summary)
+        try:
+            return _exercise(req, opts)
+        except InputError as err:
+            error(str(err))
+            return 2
+        except BrokenPipeError:
+            return 141
+        except KeyboardInterrupt:
+            if not req.quiet:
+                status("interrupted before the exercise was shown")
+            return 130
 
 
 def _exercise(req: Request, opts: ExerciseOptions) -> int:
@@ -98,8 +103,9 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
         if sys.stdin.isatty():
             from .exercise_prompt import ask_all
 
-            verdicts = ask_all(exercise, req.precision, opts.tolerance, console)
-            return summary(verdicts, console, False)
+            verdicts, stopped = ask_all(exercise, req.precision, opts.tolerance, console)
+            code = summary(verdicts, console, False)
+            return 130 if stopped else code
         answers = answers_from_stdin(exercise)
         if answers is None:  # nothing on stdin: the exercise was only to be shown
             return 0
