@@ -39,7 +39,7 @@ def test_the_prompt_hints_checks_reveals_and_stops_at_ctrl_c(
     assert "hint 1: " in screen and "hint 2: " in screen
     assert f"[?{a['id']}] ✗ wrong" in screen and "sign" in screen
     assert f"[?{a['id']}] ✓ right" in screen
-    assert "solution: " in screen
+    assert "solution: " in screen and f"[?{b['id']}] revealed" in screen
     summary = screen.splitlines()[-1]
     assert summary == "1 right, 0 wrong, 1 revealed, 1 not attempted, of 3"
     for entry in (f"{abs(x):.4f}" for x in np.ravel(trace.truth(c))):
