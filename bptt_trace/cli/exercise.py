@@ -62,7 +62,7 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
         raise InputError(f"--export {req.export}: the sheet's name must end in .html, .svg or .txt")
     trace_req = dataclasses.replace(
         req,
-        given=tuple(name for name in req.given if name not in (*EXERCISE_OPTIONS, "--export")),
+        given=tuple(n for n in req.given if n not in (*EXERCISE_OPTIONS, "--export", "--json")),
         export=None,
         json_out=False,
     )

@@ -89,3 +89,47 @@ def answers_file(tmp_path: Path, answers: dict[str, Any], name: str = "answers.j
 def shown(value: np.ndarray, precision: int = 4) -> list[str]:
     """Each entry as the tables print it, without its sign (a leak may drop or change it)."""
     return [f"{abs(float(x)):.{precision}f}" for x in np.ravel(value)]
+
+
+def all_arrays(trace: Trace) -> list[tuple[tuple[str, int, str], np.ndarray]]:
+    """Every array of the traced step: forward and backward fields, parameters, the update."""
+    found = []
+    for kind, events in (("forward", trace.forward), ("backward", trace.backward)):
+        for t, e in events.items():
+            for key, value in e.items():
+                if isinstance(value, list):
+                    found.append(((kind, t, key), np.asarray(value, dtype=float)))
+    for part in ("old", "applied", "new"):
+        for name, value in trace.update[part].items():
+            found.append((("update", 0, f"{part}.{name}"), np.asarray(value, dtype=float)))
+    return found
+
+
+def distinctive(trace: Trace, blank: dict[str, Any], precision: int = 4) -> list[str]:
+    """The blank's entries as shown that no other number of the step shows (arrays equal to
+    the blank's at the shown precision count as the blank's own: they are hidden with it)."""
+    truth = trace.truth(blank)
+    own = np.round(truth, precision)
+    others: set[str] = set()
+    for _, value in all_arrays(trace):
+        if value.shape == truth.shape and np.array_equal(np.round(value, precision), own):
+            continue
+        others.update(shown(value, precision))
+    return [entry for entry in shown(truth, precision) if entry not in others]
+
+
+def distinctive_rows(trace: Trace, blank: dict[str, Any], precision: int = 4) -> list[str]:
+    """The blank's rows as the tables print them (signed entries, one space apart) that no
+    other array of the step has (a row of W no token of the sentence touched is unchanged)."""
+    truth = trace.truth(blank)
+
+    def printed(value: np.ndarray) -> list[str]:
+        return [" ".join(f"{x:+.{precision}f}" for x in row) for row in np.atleast_2d(value)]
+
+    own = np.round(truth, precision)
+    others: set[str] = set()
+    for _, value in all_arrays(trace):
+        if value.shape == truth.shape and np.array_equal(np.round(value, precision), own):
+            continue
+        others.update(printed(value))
+    return [row for row in printed(truth) if row not in others]
