@@ -16,16 +16,14 @@ from typing import Any
 import numpy as np
 
 from ..core.cells import make_cell
-from ..core.cells.declaration import Cell, Outer
+from ..core.cells.declaration import Cell
 from ..core.jacobians import subscript
 from ..errors import InputError
 from .events import BackwardEvent, Event, ForwardEvent, RunEvent, UpdateEvent
 from .exercise_params import param_rules, update_rules
+from .exercise_places import Place, follows, shown_in, shown_places
 from .exercise_rules import Input, Rule, cell_rules
 from .summary import is_summary
-
-Place = tuple[str, int, str]
-"""Where a number is: (where, t, key) as ``Numbers.get`` reads it."""
 
 VIEWS = ("forward", "backward", "contributions", "update")
 MAX_ENTRIES = 64
@@ -128,17 +126,6 @@ class Exercise:
         return list(seen.values())
 
 
-def shown_in(view: str, inp: Input) -> bool:
-    """Whether the view's tables show this input."""
-    if view == "update":
-        return inp.where in ("old", "applied", "new", "lr")
-    if view == "forward":
-        return inp.where == "forward"
-    if view == "backward":
-        return inp.where == "backward" and inp.key not in ("h_prev",) and not inp.key[:4] == "sum_"
-    return inp.where == "backward" and (inp.key.startswith(("sum_", "dW")) or inp.key[:2] == "da")
-
-
 def rules_of(numbers: Numbers) -> list[Rule]:
     cell, config = numbers.cell, numbers.config
     update = numbers.update
@@ -173,6 +160,8 @@ def candidates(numbers: Numbers, view: str, rules: list[Rule], precision: int) -
                 continue
             if value.size > MAX_ENTRIES or np.all(np.abs(value) <= 10 * floor):
                 continue
+            if not follows(rule, numbers, t, value):
+                continue
             if any(v.shape == value.shape and np.all(np.abs(v - value) <= 10 * floor)
                    for _, _, v in inputs):  # fmt: skip
                 continue
@@ -187,34 +176,6 @@ def candidates(numbers: Numbers, view: str, rules: list[Rule], precision: int) -
     return found
 
 
-def shown_places(numbers: Numbers, view: str) -> list[tuple[Place, np.ndarray]]:
-    """Every number the view's tables show, and where it is in the trace."""
-    cell = numbers.cell
-    if view == "update":
-        u = numbers.update
-        names = list(u.old) if u is not None else []
-        places = [(w, 0, n) for n in names for w in ("old", "applied", "new")]
-    elif view == "forward":
-        keys = [term.key for term in cell.forward_terms] + ["h"]
-        places = [("forward", t, k) for t in numbers.forward for k in keys]
-    elif view == "backward":
-        keys = ["dh_from_output", "dh_from_next", "dh"] + [x.key for x in cell.backward_terms]
-        places = [("backward", t, k) for t in numbers.backward for k in keys]
-    else:
-        keys = []
-        for spec in cell.params:
-            grad = spec.grad
-            keys += [f"d{spec.name}" if isinstance(grad, Outer) else grad.key, f"sum_{spec.name}"]
-        places = [("backward", t, k) for t in numbers.backward for k in keys]
-    found = []
-    for place in places:
-        try:
-            found.append((place, numbers.get(*place)))
-        except KeyError:
-            continue
-    return found
-
-
 def choose(numbers: Numbers, view: str, count: int, precision: int = 4) -> Exercise:
     """``count`` blanks of the view (fewer if it has fewer), drawn with the run's seed; none is
     an input of another; for the LSTM's backward pass one is ∂L/∂cₜ when it has one."""
@@ -224,8 +185,8 @@ def choose(numbers: Numbers, view: str, count: int, precision: int = 4) -> Exerc
     pool = candidates(numbers, view, rules, precision)
     if not pool:
         raise InputError(
-            f"--exercise {view}: this run has no number there small enough to compute by hand "
-            f"(at most {MAX_ENTRIES} entries); try a smaller --hidden or another view"
+            f"--exercise {view}: this run has no number there to hide that the others give "
+            f"(at most {MAX_ENTRIES} entries, not all zero); try another view, seed or --hidden"
         )
     seed = int(numbers.config.get("seed", 0) or 0)
     rng = np.random.default_rng([abs(seed), VIEWS.index(view), 23])
