@@ -177,7 +177,7 @@ def lstm_rules() -> list[Rule]:
               Mistake("forget_wrong_step", "the forget gate of the wrong step: c{t} reaches "
                       "c{n} through f{n}, not f{t}",
                       lambda g, t: b("dc", 1)(g, t) * f("f")(g, t)))),
-        Rule("backward", "da_o", "backward", "∂L/∂a_o at t = {t}",
+        Rule("backward", "da_o", "backward", "∂L/∂a_o at t = {k}",
              "∂L/∂a_o = ∂L/∂h{t} ⊙ tanh(c{t}) ⊙ o{t}(1 − o{t})",
              (Input("backward", 0, "dh", "∂L/∂h{t}"), Input("forward", 0, "tanh_c", "tanh(c{t})"),
               Input("forward", 0, "o", "o{t}")),
@@ -201,7 +201,7 @@ def gru_rules() -> list[Rule]:
               Mistake("h_for_h_prev", "you used h{t} where h{p} goes",
                       lambda g, t: z(g, t) * f("h")(g, t) + (1 - z(g, t)) * f("n")(g, t)))),
         *dh_rules("gru"),
-        Rule("backward", "da_n", "backward", "∂L/∂a_n at t = {t}",
+        Rule("backward", "da_n", "backward", "∂L/∂a_n at t = {k}",
              "∂L/∂a_n = ∂L/∂h{t} ⊙ (1 − z{t}) ⊙ (1 − h̃{t}²)",
              (Input("backward", 0, "dh", "∂L/∂h{t}"), Input("forward", 0, "z", "z{t}"),
               Input("forward", 0, "n", "h̃{t}")),
@@ -228,7 +228,7 @@ def gate_rules(cell: str) -> list[Rule]:
         shown = "h̃" if gate == "n" else gate
         rules.append(
             Rule("forward", gate, "forward", f"{shown}{{t}}", f"{shown}{{t}} = {act}(a_{gate})",
-                 (Input("forward", 0, f"a_{gate}", f"a_{gate} at t = {{t}}"),),
+                 (Input("forward", 0, f"a_{gate}", f"a_{gate}"),),
                  activated(f"a_{gate}", act),
                  (Mistake("no_activation", f"you left out {act}: {{label}} = {act}(a_{gate})",
                           f(f"a_{gate}")),))
