@@ -22,6 +22,12 @@ from .request import Request
 EXERCISE_OPTIONS = ("--exercise", "--blanks", "--answers", "--exercise-key", "--tolerance")
 """The options of exercise mode (taken out before the trace's own refusal rules)."""
 
+IGNORED = (
+    "--steps", "--trace-every", "--check", "--output", "--save", "--pause", "--only",
+    "--compare-cells",
+)  # fmt: skip
+"""What a trace uses that an exercise would ignore: refused (it shows the first step only)."""
+
 
 @dataclass(frozen=True)
 class ExerciseOptions:
@@ -54,6 +60,11 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
     from .checks import check_outputs, check_writable
     from .exercise_files import read_answers, write_key, write_sheet
 
+    ignored = [name for name in req.given if name in IGNORED]
+    if ignored:
+        raise InputError(
+            f"an exercise is made of the first traced step alone; leave out {', '.join(ignored)}"
+        )
     if opts.blanks < 1 or opts.blanks > 26:
         raise InputError(f"--blanks {opts.blanks}: give a number of blanks from 1 to 26")
     if opts.tolerance is not None and not (0 < opts.tolerance < 1e6):
