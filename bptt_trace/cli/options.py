@@ -180,7 +180,9 @@ Diff = Annotated[
     tuple[Path, Path] | None,
     option(CHECK, "Compare two traces event by event; exit 1 if they differ.", "A B"),
 ]
-Tolerance = Annotated[float, option(CHECK, "The relative tolerance of --diff.", "R")]
+Tolerance = Annotated[
+    float, option(CHECK, "The relative tolerance of --diff; with --exercise, an answer's.", "R")
+]
 Schema = Annotated[bool, flag(CHECK, "Print the JSON Schema of a trace line.", "--schema")]
 CompareCells = Annotated[
     bool,
