@@ -103,7 +103,6 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
 
         print(exercise_json(exercise), flush=True)
         return 0
-    console = None
     if not req.json_out:
         from ..rendering.display import terminal_console
         from ..rendering.exercise import exercise_view
@@ -114,8 +113,8 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
         if sys.stdin.isatty():
             from .exercise_prompt import ask_all
 
-            verdicts, stopped = ask_all(exercise, req.precision, opts.tolerance, console)
-            code = summary(verdicts, console, False)
+            verdicts, stopped = ask_all(exercise, req.precision, opts.tolerance)
+            code = summary(verdicts, False)
             return 130 if stopped else code
         answers = answers_from_stdin(exercise)
         if answers is None:  # nothing on stdin: the exercise was only to be shown
@@ -126,7 +125,7 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
         check(b, answers.get(b.id), exercise.numbers, req.precision, opts.tolerance)
         for b in exercise.blanks
     ]
-    return summary(verdicts, console, req.json_out, exercise)
+    return summary(verdicts, req.json_out)
 
 
 def events_of(req: Request) -> list[Event]:
@@ -165,14 +164,12 @@ def answers_from_stdin(exercise: Exercise) -> dict[str, list[float] | None] | No
     return answers
 
 
-def summary(
-    verdicts: list[Verdict], console: object, as_json: bool, exercise: Exercise | None = None
-) -> int:
+def summary(verdicts: list[Verdict], as_json: bool) -> int:
     """The verdicts and the counts (as text, or as one JSON object); 0 if all are right."""
     from .exercise_files import verdicts_json, verdicts_text
 
     if as_json:
-        print(verdicts_json(verdicts, exercise), flush=True)
+        print(verdicts_json(verdicts), flush=True)
     else:
         for line in verdicts_text(verdicts):
             print(line, flush=True)

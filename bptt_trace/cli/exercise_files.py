@@ -130,7 +130,7 @@ def verdicts_text(verdicts: Sequence[Verdict]) -> list[str]:
     ]
 
 
-def verdicts_json(verdicts: Sequence[Verdict], exercise: Exercise | None) -> str:
+def verdicts_json(verdicts: Sequence[Verdict]) -> str:
     return json.dumps(
         {
             "verdicts": [

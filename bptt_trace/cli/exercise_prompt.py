@@ -7,7 +7,7 @@ prompt with what was answered (the caller shows the summary)."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
 
 import numpy as np
 
@@ -17,6 +17,21 @@ from ..trace.exercise import Blank, Exercise, spell
 from .exercise_files import verdict_line
 
 COMMANDS = "hint, skip or solution"
+
+
+def say(line: str) -> None:
+    """A line of the dialogue: on stdout at a terminal, else on stderr (stdout is a file)."""
+    stream = sys.stdout if sys.stdout.isatty() else sys.stderr
+    print(line, file=stream, flush=True)
+
+
+def ask(prompt: str) -> str:
+    """One line typed at the terminal, after the prompt (on stderr when stdout is a file)."""
+    if sys.stdout.isatty():
+        return input(prompt)
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    return input()
 
 
 def hint(blank: Blank, level: int, precision: int) -> list[str]:
@@ -42,7 +57,7 @@ def hint(blank: Blank, level: int, precision: int) -> list[str]:
 
 
 def ask_all(
-    exercise: Exercise, precision: int, tolerance: float | None, console: Any
+    exercise: Exercise, precision: int, tolerance: float | None
 ) -> tuple[list[Verdict], bool]:
     """The verdict on each blank, asked in turn; and whether Ctrl-C ended the prompt."""
     from ..rendering.theme import fmt
@@ -55,12 +70,12 @@ def ask_all(
             size = " × ".join(str(d) for d in blank.value.shape)
             prompt = f"[?{blank.id}] {title(blank)} ({size} numbers, or {COMMANDS}): "
             while True:
-                text = input(prompt).strip()
+                text = ask(prompt).strip()
                 word = text.lower()
                 if word == "hint":
                     level = min(level + 1, 3)
                     for line in hint(blank, level, precision):
-                        print(line, flush=True)
+                        say(line)
                     continue
                 if not word:
                     continue
@@ -69,24 +84,24 @@ def ask_all(
                     break
                 if word == "solution":
                     shown = " ".join(fmt(x, precision) for x in np.ravel(blank.value))
-                    print(f"solution: {title(blank)} = [{shown}]", flush=True)
+                    say(f"solution: {title(blank)} = [{shown}]")
                     verdicts[blank.id] = Verdict(blank.id, "revealed")
                     break
                 try:
                     numbers = parse_line(text, blank)
                 except InputError as err:
-                    print(f"{err}; or {COMMANDS}", flush=True)
+                    say(f"{err}; or {COMMANDS}")
                     continue
                 verdict = check(blank, numbers, n, precision, tolerance)
                 verdicts[blank.id] = verdict
-                print(verdict_line(verdict), flush=True)
+                say(verdict_line(verdict))
                 if verdict.status == RIGHT:
                     break
-                print(f"try again, or {COMMANDS}", flush=True)
+                say(f"try again, or {COMMANDS}")
     except EOFError:
-        print(flush=True)
+        say("")
     except KeyboardInterrupt:
-        print(flush=True)
+        say("")
         return _all(exercise, verdicts), True
     return _all(exercise, verdicts), False
 

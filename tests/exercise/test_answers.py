@@ -5,6 +5,7 @@ never prints the expected numbers."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +200,40 @@ def test_the_trace_it_came_from_is_read_independently(capsys: pytest.CaptureFixt
         np.testing.assert_allclose(
             trace.b(t, "da"), trace.b(t, "dh") * tanh_prime_of(trace.f(t, "h")), rtol=1e-12
         )
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: "-".join(c[1:]))
+def test_every_blank_of_every_view_names_a_flipped_sign_and_a_transposed_matrix(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, cell: tuple[str, ...]
+) -> None:
+    """The class of slips every blank can have: each answer negated (and each square matrix
+    transposed) is rejected and named, none of the expected entries printed."""
+    trace = trace_of(capsys, *cell)
+    for view in VIEWS:
+        args = (SENTENCE, *cell, "--exercise", view, "--blanks", "26")
+        exercise = exercise_of(capsys, *args[1:])
+        slips = {}
+        for b in exercise["blanks"]:
+            truth = np.round(trace.truth(b), 4)
+            slips[b["id"]] = ("sign", -truth)
+            if truth.ndim == 2 and truth.shape[0] == truth.shape[1]:
+                slips[b["id"]] = ("transposed", truth.T)
+        answers = {k: v for k, (_, v) in slips.items()}
+        checked = run(capsys, *args, "--answers", answers_file(tmp_path, answers), "--json")
+        assert checked.code == 1
+        verdicts = {v["id"]: v for v in json.loads(checked.out)["verdicts"]}
+        text = run(capsys, *args, "--answers", answers_file(tmp_path, answers))
+        verdict_lines = re.search(r"^\[\?[A-Z]+\] [✓✗].*", text.out, re.M | re.S)
+        assert verdict_lines is not None
+        printed = verdict_lines.group(0) + checked.out + text.err
+        for b in exercise["blanks"]:
+            name, wrong = slips[b["id"]]
+            truth = trace.truth(b)
+            if np.abs(np.round(truth, 4) - wrong).max() <= 1e-3:
+                continue  # a symmetric (or nearly zero) number: the slip changes nothing
+            names = {name}
+            if view == "update" and not np.any(trace.update["old"][b["param"]]):
+                names.add("plus")  # θ₀ = 0 (a bias): θ₀ + α·g is −(θ₀ − α·g), both true
+            assert verdicts[b["id"]]["mistake"] in names, (view, b, verdicts[b["id"]])
+            for entry in shown(truth):
+                assert entry not in printed, f"{view} {b['id']}: the expected {entry} printed"
