@@ -67,18 +67,23 @@ def forward_view(ex: Exercise, cells: Cells) -> RenderableType:
 
 def backward_view(ex: Exercise, cells: Cells) -> RenderableType:
     n, cell = ex.numbers, ex.numbers.cell
+    B = len(n.run.sentences) if n.run is not None else 1
     table = noted_table(
         f"Backward pass (BPTT) · step {n.step} · sentence 1",
         "t",
         Tokens("xₜ"),
         "∂L/∂hₜ comes from",
         Values("value"),
+        caption=f"L is the mean over the B = {B} sentences: every ∂L/∂ here carries its 1/B."
+        if B > 1
+        else None,
     )
+    mean = "(1/B)·" if B > 1 else ""
     for t in sorted(n.backward, reverse=True):
         e = n.backward[t]
         s = subscript(t)
         rows = [
-            (f"  the output at t: (ŷ{s} − y{s})·Vᵀ", "dh_from_output", e.dh_from_output),
+            (f"  the output at t: {mean}(ŷ{s} − y{s})·Vᵀ", "dh_from_output", e.dh_from_output),
             (next_label(cell, t, n.T, n.config), "dh_from_next", e.dh_from_next),
             (f"= ∂L/∂h{s} (total)", "dh", e.dh),
             *[(label(term.label, t), term.key, e.terms[term.key]) for term in cell.backward_terms],

@@ -21,6 +21,7 @@ def test_the_prompt_hints_checks_reveals_and_stops_at_ctrl_c(
     typed = [
         b"hint\n",
         b"hint\n",
+        b"hint\n",
         " ".join(f"{-x:.6f}" for x in truth).encode() + b"\n",  # the sign flipped
         " ".join(f"{x:.6f}" for x in truth).encode() + b"\n",
         b"solution\n",
@@ -36,7 +37,7 @@ def test_the_prompt_hints_checks_reveals_and_stops_at_ctrl_c(
     session = run_on_pty([SENTENCE, "--exercise", "forward"], reply)
     screen = "\n".join(session.lines())
     assert session.code == 130
-    assert "hint 1: " in screen and "hint 2: " in screen
+    assert "hint 1: " in screen and "hint 2: " in screen and "hint 3: the first entry" in screen
     assert f"[?{a['id']}] ✗ wrong" in screen and "sign" in screen
     assert f"[?{a['id']}] ✓ right" in screen
     assert "solution: " in screen and f"[?{b['id']}] revealed" in screen
