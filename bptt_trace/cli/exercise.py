@@ -22,6 +22,9 @@ from .request import Request
 EXERCISE_OPTIONS = ("--exercise", "--blanks", "--answers", "--exercise-key", "--tolerance")
 """The options of exercise mode (taken out before the trace's own refusal rules)."""
 
+STDIN_CAP = 1_000_000
+"""Characters of answers read from standard input."""
+
 IGNORED = (
     "--steps", "--trace-every", "--check", "--output", "--save", "--pause", "--only",
     "--compare-cells",
@@ -154,9 +157,18 @@ def events_of(req: Request) -> list[Event]:
 def answers_from_stdin(exercise: Exercise) -> dict[str, list[float] | None] | None:
     """One blank a line, in blank order ('skip' or an empty line: not attempted); None when
     standard input holds nothing."""
-    lines = sys.stdin.read(1_000_000).splitlines()
+    text = sys.stdin.read(STDIN_CAP + 1)
+    if len(text) > STDIN_CAP:
+        raise InputError(f"standard input: more than {STDIN_CAP:,} characters of answers")
+    lines = text.splitlines()
     if not any(line.strip() for line in lines):
         return None
+    extra = [line for line in lines[len(exercise.blanks) :] if line.strip()]
+    if extra:
+        raise InputError(
+            f"standard input: more answer lines than the {len(exercise.blanks)} blanks; give "
+            "one line a blank, in blank order"
+        )
     answers: dict[str, list[float] | None] = {}
     for k, blank in enumerate(exercise.blanks):
         text = lines[k].strip() if k < len(lines) else ""

@@ -116,6 +116,18 @@ def test_answers_come_from_standard_input_one_blank_a_line(
 
 
 @pytest.mark.parametrize(
+    ("stdin", "words"),
+    [("1 2 3 4\n" * 30, "more answer lines"), ("1 2 x 4\n", "'x' is not a number")],
+)
+def test_bad_answers_on_standard_input_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], stdin: str, words: str
+) -> None:
+    result = run(capsys, SENTENCE, "--exercise", "backward", stdin=stdin)
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and words in result.err
+
+
+@pytest.mark.parametrize(
     ("args", "content", "words"),
     [
         (["--blanks", "0"], None, "--blanks 0"),
