@@ -20,6 +20,7 @@ from ..core.cells.declaration import Cell
 from ..core.jacobians import subscript
 from ..errors import InputError
 from .events import BackwardEvent, Event, ForwardEvent, RunEvent, UpdateEvent
+from .exercise_gated import gated_rules
 from .exercise_params import param_rules, update_rules
 from .exercise_places import Place, follows, shown_in, shown_places
 from .exercise_rules import Input, Rule, cell_rules
@@ -134,6 +135,7 @@ def rules_of(numbers: Numbers) -> list[Rule]:
     names = [(n, s) for n, s in names if update is not None and n in update.old]
     return [
         *cell_rules(cell.name, str(config.get("activation", "tanh"))),
+        *gated_rules(cell.name),
         *param_rules(cell),
         *update_rules(names),
     ]

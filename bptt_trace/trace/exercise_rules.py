@@ -213,30 +213,8 @@ def gru_rules() -> list[Rule]:
     ]  # fmt: skip
 
 
-def activated(key: str, act: str) -> Value:
-    return lambda g, t: (sigma if act == "σ" else np.tanh)(f(key)(g, t))
-
-
-GATES = {"lstm": (("i", "σ"), ("f", "σ"), ("g", "tanh"), ("o", "σ")),
-         "gru": (("z", "σ"), ("r", "σ"), ("n", "tanh"))}  # fmt: skip
-
-
-def gate_rules(cell: str) -> list[Rule]:
-    """Each gate from its pre-activation: σ(a) or tanh(a)."""
-    rules = []
-    for gate, act in GATES.get(cell, ()):
-        shown = "h̃" if gate == "n" else gate
-        rules.append(
-            Rule("forward", gate, "forward", f"{shown}{{t}}", f"{shown}{{t}} = {act}(a_{gate})",
-                 (Input("forward", 0, f"a_{gate}", f"a_{gate}"),),
-                 activated(f"a_{gate}", act),
-                 (Mistake("no_activation", f"you left out {act}: {{label}} = {act}(a_{gate})",
-                          f(f"a_{gate}")),))
-        )  # fmt: skip
-    return rules
-
-
 def cell_rules(cell: str, activation: str) -> list[Rule]:
-    """The rules of the cell's own quantities (the parameters' are in ``exercise``)."""
+    """The rules of the cell's own quantities (the gates' are in ``exercise_gated``, the
+    parameters' in ``exercise_params``)."""
     own = {"rnn": lambda: rnn_rules(activation), "lstm": lstm_rules, "gru": gru_rules}
-    return [*own.get(cell, lambda: dh_rules(cell))(), *gate_rules(cell)]
+    return own.get(cell, lambda: dh_rules(cell))()
