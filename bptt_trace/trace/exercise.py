@@ -135,7 +135,7 @@ def rules_of(numbers: Numbers) -> list[Rule]:
     names = [(n, s) for n, s in names if update is not None and n in update.old]
     return [
         *cell_rules(cell.name, str(config.get("activation", "tanh"))),
-        *gated_rules(cell.name),
+        *gated_rules(cell),
         *param_rules(cell),
         *update_rules(names),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.cells.declaration import Cell, Outer
 from .exercise_rules import Get, Input, Mistake, Rule, Value, b, f, sigma
 
 LSTM_GATES = ("i", "f", "g", "o")
@@ -62,5 +63,37 @@ def lstm_next_rules() -> list[Rule]:
     ]  # fmt: skip
 
 
-def gated_rules(cell: str) -> list[Rule]:
-    return [*gate_rules(cell), *(lstm_next_rules() if cell == "lstm" else [])]
+def gru_next_rules(cell: Cell) -> list[Rule]:
+    """The GRU's part of ∂L/∂hₜ from step t+1: the direct path (``direct``, through zₜ₊₁ and
+    the reset gate) plus each gate's ∂L/∂a·Wʰᵀ whose contribution is an outer product with
+    hₜ (as the cell declares it: Wʰ_z, Wʰ_r, and Wʰ_n after the reset)."""
+    pairs = [(s.name, s.symbol, s.grad.right) for s in cell.params
+             if isinstance(s.grad, Outer) and s.grad.left == "h_prev"]  # fmt: skip
+
+    def through(g: Get, t: int, direct: bool = True, transposed: bool = False) -> np.ndarray:
+        total = b("direct", 1)(g, t) if direct else 0.0 * b("direct", 1)(g, t)
+        for name, _, right in pairs:
+            w = g("param", 0, name)
+            total = total + b(right, 1)(g, t) @ (w if transposed else w.T)
+        return total
+
+    return [
+        Rule("backward", "dh_from_next", "backward", "∂L/∂h{t} from step {next}",
+             "the part of ∂L/∂h{t} from step {next} = (the direct path into h{t} at step "
+             "{next}) + Σ ∂L/∂a·Wʰᵀ over " + ", ".join(sym for _, sym, _ in pairs),
+             (Input("backward", 1, "direct", "the direct path to h{p}"),
+              *(Input("backward", 1, right, f"{cell.symbols.get(right, right)} at t = {{k}}")
+                for _, _, right in pairs),
+              *(Input("param", 0, name, sym) for name, sym, _ in pairs)),
+             through,
+             (Mistake("no_direct", "you left out the direct path: h{t} reaches h{n} also "
+                      "through z{n} without a matrix (∂L/∂h{n} ⊙ z{n} + …)",
+                      lambda g, t: through(g, t, direct=False)),
+              Mistake("transposed", "you multiplied by Wʰ where Wʰᵀ goes",
+                      lambda g, t: through(g, t, transposed=True))))
+    ]  # fmt: skip
+
+
+def gated_rules(cell: Cell) -> list[Rule]:
+    nexts = {"lstm": lstm_next_rules, "gru": lambda: gru_next_rules(cell)}
+    return [*gate_rules(cell.name), *nexts.get(cell.name, list)()]
