@@ -225,15 +225,17 @@ Exercise = Annotated[
     ExerciseView | None,
     option(
         EXERCISE,
-        "Show this view of the first traced step with cells hidden as blanks [?A], [?B], … to "
-        "compute by hand, and check the answers (a prompt on a terminal, else standard input "
-        "or --answers); --json: the exercise as JSON, without the answers.",
+        "Show VIEW (forward, backward, contributions or update) of the first traced step with "
+        "cells hidden as blanks [?A], [?B], … to compute by hand, and check the answers (at a "
+        "prompt on a terminal, else from standard input or --answers); --json: the exercise "
+        "as JSON, never its answers. --answers or --blanks alone: backward.",
+        "VIEW",
     ),
 ]
 Blanks = Annotated[int, option(EXERCISE, "How many blanks the exercise has (1 to 26).", "N")]
 Answers = Annotated[
     Path | None,
-    option(EXERCISE, 'Check the answers in FILE, JSON: {"A": [numbers], …}.', "FILE"),
+    option(EXERCISE, 'Check the answers in FILE, JSON: {"A": \\[numbers], …}.', "FILE"),
 ]
 ExerciseKey = Annotated[
     Path | None,
