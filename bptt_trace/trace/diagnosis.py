@@ -157,10 +157,25 @@ def from_mapping(data: object, exercise: Exercise) -> dict[str, list[float] | No
         if value is None:
             answers[blank.id] = None
             continue
-        flat = (
-            np.asarray(value, dtype=object).ravel().tolist() if isinstance(value, list) else [value]
-        )
-        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in flat):
-            raise InputError(f"--answers: blank {blank.id} must be a list of numbers")
-        answers[blank.id] = checked([float(x) for x in flat], blank)
+        flat = flattened(value)
+        if flat is None:
+            raise InputError(
+                f"--answers: blank {blank.id} must be a list of numbers (a matrix: a list of rows)"
+            )
+        answers[blank.id] = checked(flat, blank)
     return answers
+
+
+def flattened(value: object, depth: int = 0) -> list[float] | None:
+    """The numbers of a number, a list of numbers or a list of rows; None for anything else."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [float(value)]
+    if not isinstance(value, list) or depth > 1:
+        return None
+    numbers: list[float] = []
+    for item in value:
+        part = flattened(item, depth + 1)
+        if part is None:
+            return None
+        numbers += part
+    return numbers
