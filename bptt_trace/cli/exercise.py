@@ -93,6 +93,9 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
             check_writable(path, option)
     exercise = choose(Numbers(events_of(trace_req)), opts.view, opts.blanks, req.precision)
     answers = read_answers(opts.answers, exercise) if opts.answers is not None else None
+    prompting = answers is None and not req.json_out and sys.stdin.isatty()
+    if answers is None and not req.json_out and not prompting:
+        answers = answers_from_stdin(exercise)  # read whole before anything is written
     if opts.key is not None:
         write_key(opts.key, exercise)
         if not req.quiet:
@@ -112,17 +115,13 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
 
         console = terminal_console(req.color, width=req.width)
         console.print(exercise_view(exercise, req.precision))
-    if answers is None and not req.json_out:
-        if sys.stdin.isatty():
-            from .exercise_prompt import ask_all
+    if prompting:
+        from .exercise_prompt import ask_all
 
-            verdicts, stopped = ask_all(exercise, req.precision, opts.tolerance)
-            code = summary(verdicts, False)
-            return 130 if stopped else code
-        answers = answers_from_stdin(exercise)
-        if answers is None:  # nothing on stdin: the exercise was only to be shown
-            return 0
-    if answers is None:
+        verdicts, stopped = ask_all(exercise, req.precision, opts.tolerance)
+        code = summary(verdicts, False)
+        return 130 if stopped else code
+    if answers is None:  # nothing on stdin: the exercise was only to be shown
         return 0
     verdicts = [
         check(b, answers.get(b.id), exercise.numbers, req.precision, opts.tolerance)

@@ -120,11 +120,14 @@ def test_answers_come_from_standard_input_one_blank_a_line(
     [("1 2 3 4\n" * 30, "more answer lines"), ("1 2 x 4\n", "'x' is not a number")],
 )
 def test_bad_answers_on_standard_input_are_one_line_and_exit_2(
-    capsys: pytest.CaptureFixture[str], stdin: str, words: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, stdin: str, words: str
 ) -> None:
-    result = run(capsys, SENTENCE, "--exercise", "backward", stdin=stdin)
+    key = tmp_path / "key.json"
+    result = run(capsys, SENTENCE, "--exercise", "backward", "--exercise-key", str(key),
+                 stdin=stdin)  # fmt: skip
     assert result.code == 2
     assert result.err.count("\n") == 1 and words in result.err
+    assert not key.exists()  # bad answers: nothing is written
 
 
 @pytest.mark.parametrize(
