@@ -7,6 +7,8 @@ prompt with what was answered (the caller shows the summary)."""
 
 from __future__ import annotations
 
+import os
+import select
 import sys
 
 import numpy as np
@@ -25,13 +27,34 @@ def say(line: str) -> None:
     print(line, file=stream, flush=True)
 
 
-def ask(prompt: str) -> str:
-    """One line typed at the terminal, after the prompt (on stderr when stdout is a file)."""
-    if sys.stdout.isatty():
-        return input(prompt)
-    sys.stderr.write(prompt)
-    sys.stderr.flush()
-    return input()
+class Lines:
+    """Lines typed at the terminal, read from its file descriptor between short waits: a
+    Ctrl-C is handled within one wait whenever it comes (``input`` writes its prompt in C,
+    and a signal in that moment would wait for the next key)."""
+
+    POLL = 0.25
+    """Seconds of one wait for input (not a timeout: it waits as long as it takes)."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+
+    def read(self, prompt: str) -> str:
+        """One line, after the prompt (on stderr when stdout is a file); EOFError at the end."""
+        stream = sys.stdout if sys.stdout.isatty() else sys.stderr
+        stream.write(prompt)
+        stream.flush()
+        fd = sys.stdin.fileno()
+        while b"\n" not in self.pending:
+            if not select.select([fd], [], [], self.POLL)[0]:
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                if not self.pending:
+                    raise EOFError
+                break
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode("utf-8", "replace")
 
 
 def hint(blank: Blank, level: int, precision: int) -> list[str]:
@@ -64,13 +87,14 @@ def ask_all(
 
     verdicts: dict[str, Verdict] = {}
     n = exercise.numbers
+    lines = Lines()
     try:
         for blank in exercise.blanks:
             level = 0
             size = " × ".join(str(d) for d in blank.value.shape)
             prompt = f"[?{blank.id}] {title(blank)} ({size} numbers, or {COMMANDS}): "
             while True:
-                text = ask(prompt).strip()
+                text = lines.read(prompt).strip()
                 word = text.lower()
                 if word == "hint":
                     level = min(level + 1, 3)

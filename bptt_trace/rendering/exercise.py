@@ -15,7 +15,7 @@ from ..trace.diagnosis import title
 from ..trace.exercise import Exercise, spell
 from ..trace.exercise_rules import Input
 from .backward import next_label
-from .tables import Tokens, Values, label, noted_table
+from .tables import ONE_HOT_MAX, Tokens, Values, label, noted_table
 from .theme import plural, subscript
 from .vectors import matrix_cell, vector_cell
 
@@ -30,6 +30,9 @@ class Cells:
     def __init__(self, exercise: Exercise, precision: int) -> None:
         self.precision = precision
         self.hidden = {place: b.id for b in exercise.blanks for place in b.hides}
+
+    def hidden_at(self, t: int, name: str) -> bool:
+        return ("backward", t, f"sum_{name}") in self.hidden
 
     def __call__(self, where: str, t: int, key: str, value: Any, matrix: bool = False) -> Any:
         ident = self.hidden.get((where, t, key))
@@ -122,6 +125,10 @@ def contributions_view(ex: Exercise, cells: Cells) -> RenderableType:
                 what = f"row {e.token}" if isinstance(rule, Row) else label(symbols[key], t)
                 shown = cells("backward", t, key, e.terms[key])
             summed = cells("backward", t, f"sum_{spec.name}", running, matrix=_is_matrix(running))
+            if isinstance(rule, Row) and _is_matrix(running) and cells.hidden_at(t, spec.name):
+                pass  # a blank: its box stands for the whole sum
+            elif isinstance(rule, Row) and _is_matrix(running):
+                summed = token_rows(running, running, vocab(ex), cells.precision)
             name = Text.assemble((spec.symbol, "label"), ("\n" + what, "note"))
             table.add_row(str(t) if k == 0 else "", name, shown, summed)
         table.add_section()
@@ -139,16 +146,42 @@ def update_view(ex: Exercise, cells: Cells) -> RenderableType:
         Values("∂L/∂θ applied"),
         Values("new"),
     )
+    words = vocab(ex)
+    by_token = {spec.name for spec in ex.numbers.cell.params if spec.shape[0] == "V"}
     for name in u.old:
-        old, applied = u.old[name], u.applied[name]
-        table.add_row(
-            Text(name, "label"),
-            cells("old", 0, name, old, _is_matrix(old)),
-            cells("applied", 0, name, applied, _is_matrix(applied)),
-            cells("new", 0, name, u.new[name], _is_matrix(old)),
-        )
+        old, applied, new = u.old[name], u.applied[name], u.new[name]
+        if name in by_token and _is_matrix(old):  # a row a token (past 12: the sentence's)
+            shown = [token_rows(v, applied, words, cells.precision) for v in (old, applied, new)]
+            hidden = cells.hidden.get(("new", 0, name))
+            table.add_row(
+                Text(name, "label"), *shown[:2], blank_text(hidden) if hidden else shown[2]
+            )
+        else:
+            table.add_row(
+                Text(name, "label"),
+                cells("old", 0, name, old, _is_matrix(old)),
+                cells("applied", 0, name, applied, _is_matrix(applied)),
+                cells("new", 0, name, new, _is_matrix(old)),
+            )
         table.add_section()
     return table
+
+
+def vocab(ex: Exercise) -> list[str]:
+    run = ex.numbers.run
+    return list(run.vocab) if run is not None else []
+
+
+def token_rows(values: Any, by: Any, words: list[str], precision: int) -> Any:
+    """A |vocab|-row matrix as its rows where ``by`` is not zero (those of the sentence's
+    tokens), each led by its token; all of them for a small vocabulary."""
+    if isinstance(values, dict) or isinstance(by, dict):
+        return matrix_cell(values, precision)
+    array, mask = np.asarray(values, dtype=float), np.asarray(by, dtype=float)
+    rows = list(range(len(array)))
+    if len(rows) > ONE_HOT_MAX:
+        rows = np.flatnonzero(np.any(mask != 0, axis=1)).tolist() or rows[:1]
+    return matrix_cell(array[rows], precision, labels=[words[i] for i in rows])
 
 
 def _is_matrix(value: Any) -> bool:

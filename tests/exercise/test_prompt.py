@@ -45,3 +45,19 @@ def test_the_prompt_hints_checks_reveals_and_stops_at_ctrl_c(
     assert summary == "1 right, 0 wrong, 1 revealed, 1 not attempted, of 3"
     for entry in (f"{abs(x):.4f}" for x in np.ravel(trace.truth(c))):
         assert entry not in screen.split("hint 1: ")[1], f"the third blank's {entry} was shown"
+
+
+def test_lines_typed_at_once_answer_a_blank_each_and_ctrl_d_ends_the_prompt() -> None:
+    typed = [b"skip\nskip\n", b"\x04"]  # two answers pasted at once, then the end of input
+
+    def reply(session: Session) -> bytes | None:
+        prompts = session.output.count(PROMPT_END)
+        if prompts == 1 and not session.sent:
+            return typed[0]
+        if prompts == 3 and len(session.sent) == 1:
+            return typed[1]
+        return None
+
+    session = run_on_pty([SENTENCE, "--exercise", "forward"], reply)
+    assert session.code == 1
+    assert session.lines()[-1] == "0 right, 0 wrong, 0 revealed, 3 not attempted, of 3"
