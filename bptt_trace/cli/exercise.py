@@ -68,6 +68,13 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
         raise InputError(
             f"an exercise is made of the first traced step alone; leave out {', '.join(ignored)}"
         )
+    colour = [
+        name
+        for name in req.given
+        if name == "--color" or (name == "--width" and req.export is None)
+    ]
+    if req.json_out and colour:
+        raise InputError(f"--json shows no tables; leave out {', '.join(colour)}")
     if opts.blanks < 1 or opts.blanks > 26:
         raise InputError(f"--blanks {opts.blanks}: give a number of blanks from 1 to 26")
     if opts.tolerance is not None and not (0 < opts.tolerance < 1e6):

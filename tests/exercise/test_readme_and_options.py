@@ -82,7 +82,14 @@ def test_tolerance_makes_the_check_looser_or_stricter(
 
 @pytest.mark.parametrize(
     "extra",
-    [("--steps", "3"), ("--only", "forward"), ("--check",), ("--pause",), ("--save", "{m}")],
+    [
+        ("--steps", "3"),
+        ("--only", "forward"),
+        ("--check",),
+        ("--pause",),
+        ("--save", "{m}"),
+        ("--color", "always", "--json"),
+    ],
 )
 def test_what_an_exercise_would_ignore_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, extra: tuple[str, ...]
