@@ -140,6 +140,10 @@ def trace_command(
     schema: o.Schema = False,
     width: o.Width = None,
     only: o.Only = None,
+    exercise: o.Exercise = None,
+    blanks: o.Blanks = 3,
+    answers: o.Answers = None,
+    exercise_key: o.ExerciseKey = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -207,6 +211,14 @@ def trace_command(
         width=width,
         only=tuple(only or ()),
     )
+    exercising = ("--exercise", "--blanks", "--answers", "--exercise-key")
+    if any(name in given for name in exercising):  # issue 23: exercise mode
+        from .exercise import ExerciseOptions, exercise_mode
+
+        view = exercise.value if exercise is not None else "backward"
+        chosen = tolerance if "--tolerance" in given else None
+        options = ExerciseOptions(view, blanks, answers, exercise_key, chosen)
+        raise typer.Exit(exercise_mode(request, options))
     raise typer.Exit(execute(request))
 
 

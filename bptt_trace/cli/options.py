@@ -179,7 +179,9 @@ Diff = Annotated[
     tuple[Path, Path] | None,
     option(CHECK, "Compare two traces event by event; exit 1 if they differ.", "A B"),
 ]
-Tolerance = Annotated[float, option(CHECK, "The relative tolerance of --diff.", "R")]
+Tolerance = Annotated[
+    float, option(CHECK, "The relative tolerance of --diff; with --exercise, an answer's.", "R")
+]
 Schema = Annotated[bool, flag(CHECK, "Print the JSON Schema of a trace line.", "--schema")]
 CompareCells = Annotated[
     bool,
@@ -226,4 +228,31 @@ Only = Annotated[
         rich_help_panel=DISPLAY,
         callback=views_named,
     ),
+]
+
+# Exercise mode (issue 23): one block, so that it merges apart from the other options.
+EXERCISE = "Exercise"
+ExerciseView = Enum(  # type: ignore[misc]
+    "ExerciseView", {name: name for name in ("forward", "backward", "contributions", "update")},
+    type=str,
+)  # fmt: skip
+Exercise = Annotated[
+    ExerciseView | None,
+    option(
+        EXERCISE,
+        "Show VIEW (forward, backward, contributions or update) of the first traced step with "
+        "cells hidden as blanks [?A], [?B], … to compute by hand, and check the answers (at a "
+        "prompt on a terminal, else from standard input or --answers); --json: the exercise "
+        "as JSON, never its answers. --answers or --blanks alone: backward.",
+        "VIEW",
+    ),
+]
+Blanks = Annotated[int, option(EXERCISE, "How many blanks the exercise has (1 to 26).", "N")]
+Answers = Annotated[
+    Path | None,
+    option(EXERCISE, 'Check the answers in FILE, JSON: {"A": \\[numbers], …}.', "FILE"),
+]
+ExerciseKey = Annotated[
+    Path | None,
+    option(EXERCISE, "Write the exercise's answer key (JSON) to FILE, for the teacher.", "FILE"),
 ]

@@ -1,0 +1,134 @@
+"""The exercise's prompt on a terminal: a blank at a time, the numbers typed on one line.
+
+``hint`` gives up to three levels (the formula; the numbers that go into it; the first entry
+worked out), ``skip`` leaves the blank not attempted, ``solution`` shows the answer and marks
+the blank revealed; a wrong answer may be tried again. Ctrl-C or the end of input ends the
+prompt with what was answered (the caller shows the summary)."""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+
+import numpy as np
+
+from ..errors import InputError
+from ..trace.diagnosis import RIGHT, SKIPPED, Verdict, check, parse_line, title
+from ..trace.exercise import Blank, Exercise, spell
+from .exercise_files import verdict_line
+
+COMMANDS = "hint, skip or solution"
+
+
+def say(line: str) -> None:
+    """A line of the dialogue: on stdout at a terminal, else on stderr (stdout is a file)."""
+    stream = sys.stdout if sys.stdout.isatty() else sys.stderr
+    print(line, file=stream, flush=True)
+
+
+class Lines:
+    """Lines typed at the terminal, read from its file descriptor between short waits: a
+    Ctrl-C is handled within one wait whenever it comes (``input`` writes its prompt in C,
+    and a signal in that moment would wait for the next key)."""
+
+    POLL = 0.25
+    """Seconds of one wait for input (not a timeout: it waits as long as it takes)."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+
+    def read(self, prompt: str) -> str:
+        """One line, after the prompt (on stderr when stdout is a file); EOFError at the end."""
+        stream = sys.stdout if sys.stdout.isatty() else sys.stderr
+        stream.write(prompt)
+        stream.flush()
+        fd = sys.stdin.fileno()
+        while b"\n" not in self.pending:
+            if not select.select([fd], [], [], self.POLL)[0]:
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                if not self.pending:
+                    raise EOFError
+                break
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode("utf-8", "replace")
+
+
+def hint(blank: Blank, level: int, precision: int) -> list[str]:
+    """Hint ``level`` (1 to 3) of the blank."""
+    from ..rendering.theme import fmt
+
+    if level == 1:
+        return [f"hint 1: {spell(blank.rule.formula, blank.t)}"]
+    if level == 2:
+        lines = ["hint 2: the numbers that go into it:"]
+        for inp, t, value in blank.inputs:
+            shown = " ".join(fmt(x, precision) for x in np.ravel(value))
+            lines.append(f"  {spell(inp.label, t)} = [{shown}]")
+        return lines
+    first = float(np.ravel(blank.value)[0])
+    parts = [
+        f"{spell(inp.label, t)}[1] = {fmt(np.ravel(value)[0], precision)}"
+        for inp, t, value in blank.inputs
+        if value.shape == blank.value.shape
+    ]
+    where = f" (from {', '.join(parts)})" if parts else ""
+    return [f"hint 3: the first entry of {title(blank)} is {fmt(first, precision)}{where}"]
+
+
+def ask_all(
+    exercise: Exercise, precision: int, tolerance: float | None
+) -> tuple[list[Verdict], bool]:
+    """The verdict on each blank, asked in turn; and whether Ctrl-C ended the prompt."""
+    from ..rendering.theme import fmt
+
+    verdicts: dict[str, Verdict] = {}
+    n = exercise.numbers
+    lines = Lines()
+    try:
+        for blank in exercise.blanks:
+            level = 0
+            size = " × ".join(str(d) for d in blank.value.shape)
+            prompt = f"[?{blank.id}] {title(blank)} ({size} numbers, or {COMMANDS}): "
+            while True:
+                text = lines.read(prompt).strip()
+                word = text.lower()
+                if word == "hint":
+                    level = min(level + 1, 3)
+                    for line in hint(blank, level, precision):
+                        say(line)
+                    continue
+                if not word:
+                    continue
+                if word == "skip":
+                    verdicts[blank.id] = Verdict(blank.id, SKIPPED)
+                    break
+                if word == "solution":
+                    shown = " ".join(fmt(x, precision) for x in np.ravel(blank.value))
+                    say(f"solution: {title(blank)} = [{shown}]")
+                    verdicts[blank.id] = Verdict(blank.id, "revealed")
+                    break
+                try:
+                    numbers = parse_line(text, blank)
+                except InputError as err:
+                    say(f"{err}; or {COMMANDS}")
+                    continue
+                verdict = check(blank, numbers, n, precision, tolerance)
+                verdicts[blank.id] = verdict
+                say(verdict_line(verdict))
+                if verdict.status == RIGHT:
+                    break
+                say(f"try again, or {COMMANDS}")
+    except EOFError:
+        say("")
+    except KeyboardInterrupt:
+        say("")
+        return _all(exercise, verdicts), True
+    return _all(exercise, verdicts), False
+
+
+def _all(exercise: Exercise, verdicts: dict[str, Verdict]) -> list[Verdict]:
+    return [verdicts.get(b.id, Verdict(b.id, SKIPPED)) for b in exercise.blanks]
