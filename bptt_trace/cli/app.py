@@ -215,7 +215,7 @@ def trace_command(
     if any(name in given for name in exercising):  # issue 23: exercise mode
         from .exercise import ExerciseOptions, exercise_mode
 
-        view = exercise.value if exercise is not None else "backward"
+        view = exercise if exercise is not None else "backward"
         chosen = tolerance if "--tolerance" in given else None
         options = ExerciseOptions(view, blanks, answers, exercise_key, chosen)
         raise typer.Exit(exercise_mode(request, options))

@@ -232,10 +232,7 @@ Only = Annotated[
 
 # Exercise mode (issue 23): one block, so that it merges apart from the other options.
 EXERCISE = "Exercise"
-ExerciseView = Enum(  # type: ignore[misc]
-    "ExerciseView", {name: name for name in ("forward", "backward", "contributions", "update")},
-    type=str,
-)  # fmt: skip
+ExerciseView = Literal["forward", "backward", "contributions", "update"]
 Exercise = Annotated[
     ExerciseView | None,
     option(

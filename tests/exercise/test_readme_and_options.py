@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,11 @@ def test_the_readme_worked_example_runs_as_written() -> None:
     section = text.split("## Exercises for students")[1].split("\n## ")[0]
     command, shown = re.findall(r"```sh\n(.*?)```\n\n```\n(.*?)```", section, re.S)[0]
     proc = subprocess.run(
-        ["bash", "-c", command.replace("bptt-trace", "python -m bptt_trace")],
+        [
+            "bash",
+            "-c",
+            command.replace("bptt-trace", f"{shlex.quote(sys.executable)} -m bptt_trace"),
+        ],
         capture_output=True,
         env=ENV,
         timeout=300,  # a safety net only
