@@ -66,8 +66,11 @@ def hint(blank: Blank, level: int, precision: int) -> list[str]:
     if level == 2:
         lines = ["hint 2: the numbers that go into it:"]
         for inp, t, value in blank.inputs:
-            shown = " ".join(fmt(x, precision) for x in np.ravel(value))
-            lines.append(f"  {spell(inp.label, t)} = [{shown}]")
+            rows = np.atleast_2d(np.asarray(value, dtype=float))  # a matrix: a row a line
+            name = f"  {spell(inp.label, t)} = "
+            for i, row in enumerate(rows):
+                shown = " ".join(fmt(x, precision) for x in row)
+                lines.append(f"{name if i == 0 else ' ' * len(name)}[{shown}]")
         return lines
     first = float(np.ravel(blank.value)[0])
     parts = [
