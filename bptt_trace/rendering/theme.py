@@ -103,12 +103,16 @@ THEME = Theme(
 )
 
 
-def fmt(x: float, precision: int) -> str:
-    """A number with a sign: +0.1234, -0.0012, -2.8463e+08, +3.1000e-07 (see the module).
+def fmt(x: float, precision: int, scientific: bool = False) -> str:
+    """A number with a sign: +0.1234, -0.0012, -2.8463e+08, +3.1000e-07 (see the module);
+    in scientific notation whatever its size when ``scientific`` (a vector's entries share
+    one notation: ``needs_scientific``).
 
     Always one sign character first (+ for zero), so that ``fmt(x, p)[1:]`` is |x|.
     """
     x = float(x)
+    if scientific and math.isfinite(x):
+        return f"{0.0 if x == 0 else x:+.{precision}e}"
     if x == 0:  # 0.0 and -0.0 alike
         return f"+{0:.{precision}f}"
     if math.isnan(x):
@@ -145,13 +149,16 @@ def style_of(x: float, shown: str, big: bool = False) -> str:
     return ("num.pos" if x > 0 else "num.neg") + (".big" if big else "")
 
 
-def number(x: float, precision: int, big: float = np.inf, width: int = 0) -> Text:
+def number(
+    x: float, precision: int, big: float = np.inf, width: int = 0, scientific: bool = False
+) -> Text:
     """A number as Text: green if positive, red if negative, dim if zero.
 
     The sign is always printed, so that colour is never the only carrier of meaning;
-    entries with |x| ≥ ``big`` are also bold. Padded on the left to ``width`` characters.
+    entries with |x| ≥ ``big`` are also bold. Padded on the left to ``width`` characters;
+    in scientific notation when ``scientific`` (the notation of its vector).
     """
-    text = fmt(x, precision)
+    text = fmt(x, precision, scientific)
     pad = " " * max(0, width - len(text))
     return Text.assemble(pad, (text, style_of(x, text, abs(x) >= big)))
 
@@ -174,26 +181,57 @@ def summary_text(summary: dict[str, Any], precision: int) -> Text:
     return text
 
 
+def needs_scientific(values: Any, precision: int) -> bool:
+    """Whether an entry of the vector ``values`` shows in scientific notation on its own (a
+    size that ``precision`` decimals round to 0, or of FIXED_LIMIT or more): then all of them
+    do, so that a vector (a matrix's row) is in one notation: +1.0000e-04 -2.1774e-05, not
+    +0.0001 -2.1774e-05."""
+    flat = np.abs(np.asarray(values, dtype=float).ravel())
+    flat = flat[np.isfinite(flat) & (flat > 0)]
+    if flat.size == 0:
+        return False
+    return "e" in fmt(flat.min(), precision) or "e" in fmt(flat.max(), precision)
+
+
 def cell_width(values: Any, precision: int) -> int:
-    """The width of the widest entry of ``values`` as ``fmt`` shows it (0 if empty)."""
-    flat = np.asarray(values, dtype=float).ravel().tolist()
-    return max((len(fmt(v, precision)) for v in flat), default=0)
+    """The width of the widest entry of ``values`` (a vector, or a matrix's rows) as ``fmt``
+    shows it in the notation of its row (``needs_scientific``); 0 if empty."""
+    rows = np.asarray(values, dtype=float)
+    rows = rows.reshape(-1, rows.shape[-1]) if rows.ndim > 1 else rows.reshape(1, -1)
+    return max(
+        (
+            len(fmt(v, precision, scientific))
+            for row in rows
+            for scientific in (needs_scientific(row, precision),)
+            for v in row.tolist()
+        ),
+        default=0,
+    )
 
 
-def vector(values: Any, precision: int, brackets: bool = True, width: int = 0) -> Text:
+def vector(
+    values: Any,
+    precision: int,
+    brackets: bool = True,
+    width: int = 0,
+    scientific: bool | None = None,
+) -> Text:
     """A row vector as aligned, coloured numbers: [+0.1234 -0.5678]; a summary in one line.
 
-    Every entry is padded to the widest one (or to ``width``, if wider): [   +0.5000 -2.8e+08].
+    Every entry is padded to the widest one (or to ``width``, if wider), all in one notation:
+    ``scientific``, or the one ``needs_scientific`` gives them.
     """
     if values is None:
         return Text("— too large to follow; the gradients have the totals", "note")
     if is_summary(values):
         return summary_text(values, precision)
     values = np.asarray(values, dtype=float).ravel()
+    if scientific is None:
+        scientific = needs_scientific(values, precision)
     width = max(width, cell_width(values, precision))
     big = 0.5 * float(np.max(np.abs(values))) if values.size else np.inf
     big = big if big > 0 else np.inf
-    parts = [number(v, precision, big, width) for v in values.tolist()]
+    parts = [number(v, precision, big, width, scientific) for v in values.tolist()]
     text = Text("[" if brackets else "")
     text.append(Text(" ").join(parts))
     if brackets:

@@ -23,7 +23,7 @@ from rich.measure import Measurement
 from rich.text import Text
 
 from ..trace.summary import is_summary
-from .theme import cell_width, number, vector
+from .theme import cell_width, needs_scientific, number, vector
 
 MIN_ENTRIES = 4
 """A wrapped vector shows at least this many entries a line, where it has them."""
@@ -46,6 +46,7 @@ class Vector:
         self.labels = list(labels) if labels is not None else None
         self.matrix = (matrix or self.rows.shape[0] > 1) and self.labels is None
         self.entry = cell_width(self.rows, precision)
+        self.scientific = [needs_scientific(row, precision) for row in self.rows]  # a row's
         self.label_width = max((len(s) for s in self.labels or []), default=0)
 
     def _lead(self) -> int:
@@ -53,7 +54,7 @@ class Vector:
         return self.label_width + 1 if self.labels else 0
 
     def one_line(self, i: int) -> Text:
-        line = vector(self.rows[i], self.precision, width=self.entry)
+        line = vector(self.rows[i], self.precision, width=self.entry, scientific=self.scientific[i])
         if self.labels:
             return Text.assemble((f"{self.labels[i]:<{self.label_width}} ", "note"), line)
         return line
@@ -93,7 +94,7 @@ class Vector:
                 line.append(f"{'[' + where + ']':>{index_width}}", "note")
                 for x in self.rows[i, start : start + per_line].tolist():
                     line.append(" ")
-                    line.append_text(number(x, self.precision, big, self.entry))
+                    line.append_text(number(x, self.precision, big, self.entry, self.scientific[i]))
                 out.append(line)
         return out
 

@@ -22,14 +22,21 @@ SENTENCE = "I like NLP"
 
 
 def numbers(values: Any) -> Iterator[str]:
-    """Every entry of a vector or matrix as the tables print it (none of a summary)."""
-    if isinstance(values, list | tuple):
+    """Every entry of a vector or matrix as the tables print it (none of a summary): a vector
+    (a matrix's row) in one notation, scientific for all its entries when one of them would
+    be on its own."""
+    if hasattr(values, "tolist"):  # a NumPy array
+        values = values.tolist()
+    if values is None or isinstance(values, dict):  # not shown, or a summary
+        return
+    if isinstance(values, int | float):
+        yield fmt(values, 4)
+    elif values and all(isinstance(v, int | float) for v in values):  # one vector
+        scientific = any("e" in fmt(v, 4) for v in values if v != 0)
+        yield from (f"{v:+.4e}" if scientific else fmt(v, 4) for v in values)
+    else:
         for value in values:
             yield from numbers(value)
-    elif isinstance(values, int | float):
-        yield fmt(values, 4)
-    elif hasattr(values, "tolist"):  # a NumPy array
-        yield from numbers(values.tolist())
 
 
 def shown_numbers(events: list[Any]) -> Counter[str]:
@@ -42,7 +49,9 @@ def shown_numbers(events: list[Any]) -> Counter[str]:
                 want.update(numbers(e.terms[key]))
             want.update(numbers(e.h))
         elif e.kind == "output":
-            want.update(numbers([e.o, e.y_hat, e.dL_do]))
+            arrays = [a for a in (e.o, e.y_hat, e.dL_do) if isinstance(a, list | tuple)]
+            for entry in zip(*arrays, strict=True):  # a number a cell (none of a summary)
+                want.update(n for value in entry for n in numbers([value]))
         elif e.kind == "backward":
             flows = [e.dh_from_output, e.dh_from_next, e.dh, e.terms["f_prime"]]
             want.update(numbers([v for v in flows if v is not None]))

@@ -92,8 +92,20 @@ def test_fmt_loss_is_never_zero_and_never_far_off(x: float, precision: int) -> N
 
 
 def test_a_vector_pads_every_entry_to_the_widest() -> None:
-    text = vector([284634588.944, 0.5, -0.0, -0.9], 4).plain
-    assert text == "[+2.8463e+08     +0.5000     +0.0000     -0.9000]"
+    text = vector([-12.5, 0.5, -0.0, -0.9], 4).plain
+    assert text == "[-12.5000  +0.5000  +0.0000  -0.9000]"
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        ([284634588.944, 0.5, -0.0, -0.9], "[+2.8463e+08 +5.0000e-01 +0.0000e+00 -9.0000e-01]"),
+        ([1e-4, -2.1774e-05], "[+1.0000e-04 -2.1774e-05]"),  # the Δ row of a small --lr
+        ([0.1234, -0.5], "[+0.1234 -0.5000]"),
+    ],
+)
+def test_a_vector_is_in_one_notation(values: list[float], shown: str) -> None:
+    assert vector(values, 4).plain == shown
 
 
 @PROPERTY
@@ -101,15 +113,17 @@ def test_a_vector_pads_every_entry_to_the_widest() -> None:
 def test_every_entry_of_a_vector_has_the_same_width(values: list[float], precision: int) -> None:
     text = vector(values, precision).plain
     inner = text[1:-1]
-    width = max(len(fmt(v, precision)) for v in values)
+    scientific = any("e" in fmt(v, precision) for v in values if v != 0)  # one notation
+    each = [f"{v:+.{precision}e}" if scientific else fmt(v, precision) for v in values]
+    width = max(len(e) for e in each)
     assert len(inner) == len(values) * (width + 1) - 1
     cells = [inner[i * (width + 1) : i * (width + 1) + width] for i in range(len(values))]
-    assert [c.lstrip() for c in cells] == [fmt(v, precision) for v in values]
+    assert [c.lstrip() for c in cells] == each
 
 
 def test_a_matrix_aligns_its_columns_across_rows() -> None:
     lines = matrix([[1e9, 0.5], [-0.0, -0.9]], 4).plain.splitlines()
-    assert lines == ["[+1.0000e+09     +0.5000]", "[    +0.0000     -0.9000]"]
+    assert lines == ["[+1.0000e+09 +5.0000e-01]", "[    +0.0000     -0.9000]"]  # a row's notation
 
 
 def test_a_summary_follows_the_same_rules() -> None:
