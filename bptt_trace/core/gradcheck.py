@@ -41,6 +41,7 @@ from .norms import norm
 from .output import dims, log_softmax, logits
 
 STEPS = (1e-3, 1e-4, 1e-5, 1e-6)
+FINER = (1e-7, 1e-8)
 TOLERANCE = 1e-6
 MAX_ENTRIES = 200
 FLOOR = 1e-6
@@ -159,7 +160,9 @@ def entry_error(
     g: float,
 ) -> float | None:
     """The smallest error of entry ``idx`` of ``name`` over the steps that cross no kink
-    (stopping at the first that agrees); None when every step crosses one."""
+    (stopping at the first that agrees); None when every step crosses one. Past STEPS, the
+    FINER steps are tried while the last two differences disagree by more than their noise
+    (the loss curves too sharply for the steps so far)."""
 
     def at(delta: float) -> Probe:
         moved = dict(p)
@@ -168,7 +171,10 @@ def entry_error(
         return probe(cell, moved, batch)
 
     best: float | None = None
-    for eps in STEPS:
+    used: list[tuple[float, float]] = []  # the differences so far, each with its noise
+    for eps in STEPS + FINER:
+        if eps in FINER and not unsettled(used):
+            break
         interrupt.poll(0)  # four losses of the whole corpus: a stop may be due
         points = [at(k * eps) for k in (-2, -1, 1, 2)]
         if not all(math.isfinite(q.loss) for q in points):
@@ -180,11 +186,21 @@ def entry_error(
         far, near = points[0].loss - points[3].loss, points[2].loss - points[1].loss
         numeric = (far + 8 * near) / (12 * eps)
         noise = ROUNDING * sigma / eps
+        used.append((numeric, noise))
         error = relative_error(g, numeric, noise)
         best = error if best is None else min(best, error)
         if best <= TOLERANCE:
             break
     return best
+
+
+def unsettled(used: list[tuple[float, float]]) -> bool:
+    """Whether the last two differences (each with its noise) disagree beyond their noise:
+    the larger step's truncation error still shows."""
+    if len(used) < 2:
+        return False
+    (before, before_noise), (last, last_noise) = used[-2:]
+    return abs(last - before) > before_noise + last_noise
 
 
 @interrupt.phased("gradcheck")

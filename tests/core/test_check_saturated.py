@@ -17,7 +17,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bptt_trace.cli.app import main
@@ -125,12 +125,20 @@ def false_failures(cell, p, ids: list[int], mode: str, f: str, result) -> list[s
     ]
 
 
+SHARP_EVERY = [5, 4, 1, 3, 2, 5, 4, 3, 5, 2, 5, 1, 5, 0, 0, 2, 3, 1, 0, 2, 1, 4, 2, 0, 3, 4, 1, 1]
+SHARP_EVERY += [3, 3, 5, 0, 2, 4, 5]
+SHARP_LAST = [4, 1, 3, 2, 0, 5, 4, 0, 1, 4, 2, 0, 1, 3, 4, 5, 4, 1, 5, 2, 1, 0, 3, 0, 1, 0, 4, 3]
+SHARP_LAST += [0, 4, 4, 3, 3, 1, 1, 4]
+
+
 @settings(
     max_examples=16,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+@example(f="tanh", hidden=15, ids=SHARP_EVERY, mode="every", scale=9.460813312873524, seed=13016)
+@example(f="tanh", hidden=11, ids=SHARP_LAST, mode="last", scale=7.421806001301485, seed=23778)
 @given(
     f=st.sampled_from(["tanh", "sigmoid"]),
     hidden=st.integers(1, 16),
@@ -142,6 +150,8 @@ def false_failures(cell, p, ids: list[int], mode: str, f: str, result) -> list[s
 def test_saturated_networks_never_fail_a_gradient_within_1e_6_of_the_exact_one(
     f, hidden, ids, mode, scale, seed
 ) -> None:
+    """Drawn networks, and two found by a wider search (200 draws) where the loss curves so
+    sharply that even ε = 1e-6 misjudges ∂L/∂b by 1e-5: the check goes on to smaller steps."""
     cell, p = model(f, hidden, scale, seed)
     batch = make_batch([ids], TARGET, mode)
     result = check_gradients(cell, p, batch, None, np.random.default_rng(seed))
