@@ -16,6 +16,8 @@ within TOLERANCE of the exact one never fails.
 
 The steps ``STEPS`` are tried from the largest until one agrees (error ≤ TOLERANCE): a large
 step misjudges a loss that curves sharply (large weights), a small one magnifies rounding.
+The ``FINER`` steps follow only while the last two differences disagree beyond their noise,
+so that an entry of a smooth loss that disagrees at every step of ``STEPS`` fails there.
 A step whose stencil crosses a kink of the activation (a ReLU pre-activation of any unit at any
 time step changes side between the stencil's points) is not used; an entry whose every step
 crosses one, or whose loss leaves the floats at a stencil point, is skipped and counted, not

@@ -11,7 +11,7 @@ from .tables import noted_table
 
 CAPTION = (
     "Relative error (|g − n| − noise) / max(|g| + |n| + noise, 1e-6) of the BPTT gradient g "
-    "against five-point central differences n, with ε = 1e-3 (or 1e-4 … 1e-6 where that one "
+    "against five-point central differences n, with ε = 1e-3 (or 1e-4 … 1e-8 where that one "
     "disagrees); noise bounds the differences' own rounding, from the rounding of the loss "
     "measured along each parameter, so that rounding never counts."
 )
