@@ -120,16 +120,14 @@ def measured_noise(
     rng: np.random.Generator,
 ) -> float:
     """σ, the rounding error of L(θ) as the checked entries of ``name`` move (0 when no move
-    could be measured).
-
-    Moré and Wild's ECnoise: L at NOISE_POINTS points NOISE_STEP apart along a random ±1
-    direction of those entries. Each point moves the pre-activations by thousands of units in
-    their last place, so that its rounding is new, and by so little that L's own k-th
-    derivative times NOISE_STEPᵏ is far below it: the k-th differences Δᵏ are rounding alone,
-    and σ² = (k!)²/(2k)!·mean((Δᵏ)²). The largest over the orders NOISE_ORDERS and over
-    NOISE_DIRECTIONS directions; a direction that crosses a kink or leaves the floats is not
-    used. Rounding grows along the time steps where the network amplifies (large weights,
-    units between saturation and the linear range): there it is a thousand times u·L."""
+    could be measured). Moré and Wild's ECnoise: L at NOISE_POINTS points NOISE_STEP apart
+    along a random ±1 direction of those entries. Each point moves the pre-activations by
+    thousands of units in their last place, so that its rounding is new, and by so little that
+    L's own k-th derivative times NOISE_STEPᵏ is far below it: the k-th differences Δᵏ are
+    rounding alone, and σ² = (k!)²/(2k)!·mean((Δᵏ)²). The largest over the orders NOISE_ORDERS
+    and NOISE_DIRECTIONS directions; one that crosses a kink or leaves the floats is not used.
+    Rounding grows along the time steps where the network amplifies (large weights, units
+    between saturation and the linear range): there it is a thousand times u·L."""
     where = tuple(np.array(indices).T)
     largest = 0.0
     for _ in range(NOISE_DIRECTIONS):
