@@ -213,7 +213,7 @@ def check_gradients(
     rng: np.random.Generator,
 ) -> CheckResult:
     """Compare the full BPTT gradients with finite differences; report truncation apart.
-    Polls ``interrupt`` at every entry (its unit of work) and every step ε."""
+    Polls ``interrupt`` at every entry (its unit of work), step ε and loss of σ's measure."""
     batch = sentences if isinstance(sentences, Corpus) else Corpus.of(sentences)
     fw = corpus_forward(cell, p, batch)
     full = backward(cell, p, batch, fw, None).grads
