@@ -5,14 +5,19 @@
 (the five-point central stencil, error of order ε⁴) for every entry of a parameter, or a
 random sample of ``MAX_ENTRIES`` entries of a larger one. An entry's error at a step ε is
 
-    |g − n| / max(|g| + |n|, FLOOR, noise(ε) / TOLERANCE),   noise(ε) = ROUNDING·u·S / ε
+    max(|g − n| − noise(ε), 0) / max(|g| + |n| + noise(ε), FLOOR),   noise(ε) = ROUNDING·σ/ε
 
-u being float64's machine epsilon and S = L + (1/B)·Σ max|oₜ| (over the outputs) the size of
-the numbers the loss is made of: each L(θ ± kε) is off by about u·S, so a difference within
-noise(ε) is the finite differences' own rounding and never counts as an error.
+σ being the rounding error of one L(θ): at least u·S (u float64's machine epsilon, S = L +
+(1/B)·Σ max|oₜ| over the outputs, the size of the numbers the loss is made of), and more where
+the network amplifies its own rounding (saturated units beside amplifying ones, at large
+weights), which ``measured_noise`` measures for each parameter. Whenever n is within noise(ε)
+of the exact derivative, the error is at most g's own relative distance from it: a gradient
+within TOLERANCE of the exact one never fails.
 
 The steps ``STEPS`` are tried from the largest until one agrees (error ≤ TOLERANCE): a large
 step misjudges a loss that curves sharply (large weights), a small one magnifies rounding.
+The ``FINER`` steps follow only while the last two differences disagree beyond their noise,
+so that an entry of a smooth loss that disagrees at every step of ``STEPS`` fails there.
 A step whose stencil crosses a kink of the activation (a ReLU pre-activation of any unit at any
 time step changes side between the stencil's points) is not used; an entry whose every step
 crosses one, or whose loss leaves the floats at a stencil point, is skipped and counted, not
@@ -38,11 +43,19 @@ from .norms import norm
 from .output import dims, log_softmax, logits
 
 STEPS = (1e-3, 1e-4, 1e-5, 1e-6)
+FINER = (1e-7, 1e-8)
 TOLERANCE = 1e-6
 MAX_ENTRIES = 200
 FLOOR = 1e-6
 ROUNDING = 10.0
-"""noise(ε) = ROUNDING·u·S/ε: 200 times the largest rounding error measured over random RNNs."""
+"""noise(ε) = ROUNDING·σ/ε: 200 times the largest rounding error measured over random RNNs
+(σ = u·S there); 3.6 times the largest, 2.8·σ/ε, over 262 differences of the saturated network
+of issue 25 (σ measured, 700 to 1000 times u·S) at ε = 1e-7 and 1e-8, against mpmath."""
+NOISE_STEP = 1e-10
+NOISE_POINTS = 12
+NOISE_ORDERS = (4, 5, 6)
+NOISE_DIRECTIONS = 2
+NOISE_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -59,7 +72,10 @@ class CheckResult:
 
 
 def relative_error(g: float, n: float, noise: float) -> float:
-    return abs(g - n) / max(abs(g) + abs(n), FLOOR, noise / TOLERANCE)
+    """|g − n| less the differences' own error ``noise``, relative: whenever n is within
+    ``noise`` of the exact derivative d, this is at most |g − d| / max(|g| + |d|, FLOOR), so
+    that a gradient within TOLERANCE of the exact one never fails."""
+    return max(abs(g - n) - noise, 0.0) / max(abs(g) + abs(n) + noise, FLOOR)
 
 
 @dataclass(frozen=True)
@@ -94,18 +110,60 @@ def loss_size(p: Params, corpus: Corpus, h: list[np.ndarray], loss: float) -> fl
     return abs(loss) + largest / corpus.size
 
 
+def measured_noise(
+    cell: Cell,
+    p: Params,
+    batch: Corpus,
+    centre: Probe,
+    name: str,
+    indices: list[tuple],
+    rng: np.random.Generator,
+) -> float:
+    """σ, the rounding error of L(θ) as the checked entries of ``name`` move (0 when no move
+    could be measured). Moré and Wild's ECnoise: L at NOISE_POINTS points NOISE_STEP apart
+    along a random ±1 direction of those entries. Each point moves the pre-activations by
+    thousands of units in their last place, so that its rounding is new, and by so little that
+    L's own k-th derivative times NOISE_STEPᵏ is far below it: the k-th differences Δᵏ are
+    rounding alone, and σ² = (k!)²/(2k)!·mean((Δᵏ)²). The largest over the orders NOISE_ORDERS
+    and NOISE_DIRECTIONS directions; one that crosses a kink or leaves the floats is not used.
+    Rounding grows along the time steps where the network amplifies (large weights, units
+    between saturation and the linear range): there it is a thousand times u·L."""
+    where = tuple(np.array(indices).T)
+    largest = 0.0
+    for _ in range(NOISE_DIRECTIONS):
+        signs = rng.choice([-1.0, 1.0], size=len(indices))
+        losses = []
+        for k in range(NOISE_POINTS):
+            interrupt.poll(0)  # a loss of the whole corpus: a stop may be due
+            moved = p[name].copy()
+            moved[where] += (k * NOISE_STEP) * signs
+            q = probe(cell, {**p, name: moved}, batch)
+            if centre.sides is not None and not np.array_equal(q.sides, centre.sides):
+                break
+            losses.append(q.loss)
+        if len(losses) < NOISE_POINTS or not all(map(math.isfinite, losses)):
+            continue
+        for order in NOISE_ORDERS:
+            d = np.diff(np.array(losses), order)
+            share = math.factorial(order) ** 2 / math.factorial(2 * order)
+            largest = max(largest, math.sqrt(share * float(np.mean(d * d))))
+    return largest
+
+
 def entry_error(
     cell: Cell,
     p: Params,
     batch: Corpus,
     centre: Probe,
-    size: float,
+    sigma: float,
     name: str,
     idx: tuple,
     g: float,
 ) -> float | None:
     """The smallest error of entry ``idx`` of ``name`` over the steps that cross no kink
-    (stopping at the first that agrees); None when every step crosses one."""
+    (stopping at the first that agrees); None when every step crosses one. Past STEPS, the
+    FINER steps are tried while the last two differences disagree by more than their noise
+    (the loss curves too sharply for the steps so far)."""
 
     def at(delta: float) -> Probe:
         moved = dict(p)
@@ -114,7 +172,10 @@ def entry_error(
         return probe(cell, moved, batch)
 
     best: float | None = None
-    for eps in STEPS:
+    used: list[tuple[float, float]] = []  # the differences so far, each with its noise
+    for eps in STEPS + FINER:
+        if eps in FINER and not unsettled(used):
+            break
         interrupt.poll(0)  # four losses of the whole corpus: a stop may be due
         points = [at(k * eps) for k in (-2, -1, 1, 2)]
         if not all(math.isfinite(q.loss) for q in points):
@@ -125,12 +186,22 @@ def entry_error(
             continue  # the stencil crosses a kink: no derivative to compare with
         far, near = points[0].loss - points[3].loss, points[2].loss - points[1].loss
         numeric = (far + 8 * near) / (12 * eps)
-        noise = ROUNDING * np.finfo(float).eps * size / eps
+        noise = ROUNDING * sigma / eps
+        used.append((numeric, noise))
         error = relative_error(g, numeric, noise)
         best = error if best is None else min(best, error)
         if best <= TOLERANCE:
             break
     return best
+
+
+def unsettled(used: list[tuple[float, float]]) -> bool:
+    """Whether the last two differences (each with its noise) disagree beyond their noise:
+    the larger step's truncation error still shows."""
+    if len(used) < 2:
+        return False
+    (before, before_noise), (last, last_noise) = used[-2:]
+    return abs(last - before) > before_noise + last_noise
 
 
 @interrupt.phased("gradcheck")
@@ -142,23 +213,25 @@ def check_gradients(
     rng: np.random.Generator,
 ) -> CheckResult:
     """Compare the full BPTT gradients with finite differences; report truncation apart.
-    Polls ``interrupt`` at every entry (its unit of work) and every step ε."""
+    Polls ``interrupt`` at every entry (its unit of work), step ε and loss of σ's measure."""
     batch = sentences if isinstance(sentences, Corpus) else Corpus.of(sentences)
     fw = corpus_forward(cell, p, batch)
     full = backward(cell, p, batch, fw, None).grads
     centre = probe(cell, p, batch)
-    size = loss_size(p, batch, fw.h.parts, centre.loss)
+    floor = np.finfo(float).eps * loss_size(p, batch, fw.h.parts, centre.loss)
+    noise_rng = np.random.default_rng(NOISE_SEED)
     checked, total, max_error, skipped = {}, {}, {}, {}
     for name, value in p.items():
         indices = list(np.ndindex(value.shape))
         if len(indices) > MAX_ENTRIES:
             picks = rng.choice(len(indices), size=MAX_ENTRIES, replace=False)
             indices = [indices[i] for i in sorted(picks.tolist())]
+        sigma = max(floor, measured_noise(cell, p, batch, centre, name, indices, noise_rng))
         errors = []
         for idx in indices:
             interrupt.poll()
             errors.append(
-                entry_error(cell, p, batch, centre, size, name, idx, float(full[name][idx]))
+                entry_error(cell, p, batch, centre, sigma, name, idx, float(full[name][idx]))
             )
         compared = [e for e in errors if e is not None]
         checked[name], total[name] = len(compared), value.size

@@ -10,9 +10,10 @@ from .flow import sci
 from .tables import noted_table
 
 CAPTION = (
-    "Relative error |g − n| / max(|g| + |n|, 1e-6, noise/{tolerance:g}) of the BPTT gradient g "
-    "against five-point central differences n, with ε = 1e-3 (or 1e-4 … 1e-6 where that one "
-    "disagrees); noise is the differences' own rounding error, so that rounding never counts."
+    "Relative error (|g − n| − noise) / max(|g| + |n| + noise, 1e-6) of the BPTT gradient g "
+    "against five-point central differences n, with ε = 1e-3 (or 1e-4 … 1e-8 where that one "
+    "disagrees); noise bounds the differences' own rounding, from the rounding of the loss "
+    "measured along each parameter, so that rounding never counts."
 )
 
 
