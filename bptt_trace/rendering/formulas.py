@@ -24,7 +24,13 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell, Outer, Param, Row
 from ..core.model import declared
-from ..trace.events import BackwardEvent, GradientsEvent, LossGradientsEvent, UpdateEvent
+from ..trace.events import (
+    BackwardEvent,
+    GradientsEvent,
+    LossGradientsEvent,
+    OutputEvent,
+    UpdateEvent,
+)
 from ..trace.summary import is_summary
 from .theme import fmt, subscript
 
@@ -76,6 +82,53 @@ def _loss_terms(
     return terms
 
 
+def _output_lines(
+    spec: Param,
+    idx: tuple[int, ...],
+    label: str,
+    outputs: Sequence[tuple[OutputEvent, Any]],
+    sentences: int,
+    grad: np.ndarray,
+    precision: int,
+) -> str:
+    """∂L/∂V[i, j] = Σₜ hₜ[i]·(ŷₜ − yₜ)[j] (or ∂L/∂b_output[j] = Σₜ (ŷₜ − yₜ)[j]) with the
+    numbers, over the output steps shown, divided by B; what was not shown is one more term."""
+    j = idx[-1]
+    token = (
+        label[label.rindex(", ") + 2 : -1] if len(idx) == 2 else label[label.index("[") + 1 : -1]
+    )
+    names, terms = [], []
+    for e, h in outputs:
+        if is_summary(e.dL_do) or (len(idx) == 2 and (h is None or is_summary(h))):
+            continue
+        t = subscript(e.t)
+        dy = float(np.asarray(e.dL_do, dtype=float)[j])
+        where = f"s{e.sentence + 1}:" if sentences > 1 else ""
+        if len(idx) == 2:
+            hi = float(np.asarray(h, dtype=float)[idx[0]])
+            names.append(f"{where}h{t}[{idx[0] + 1}]·(ŷ{t} − y{t})[{token}]")
+            terms.append((f"({fmt(hi, precision)})·({fmt(dy, precision)})", hi * dy))
+        else:
+            names.append(f"{where}(ŷ{t} − y{t})[{token}]")
+            terms.append((f"({fmt(dy, precision)})", dy))
+    if not terms:
+        return ""
+    rule = "Σₜ hₜᵀ·(ŷₜ − yₜ)" if len(idx) == 2 else "Σₜ (ŷₜ − yₜ)"
+    mean, close = (f"(1/{sentences})·(", ")") if sentences > 1 else ("", "")
+    shown = " + ".join(n for n in names[:TERMS_MAX]) + (" + …" if len(names) > TERMS_MAX else "")
+    body = " + ".join(text for text, _ in terms[:TERMS_MAX])
+    if len(terms) > TERMS_MAX:
+        hidden = sum(v for _, v in terms[TERMS_MAX:])
+        body += f" + ({fmt(hidden, precision)}: {len(terms) - TERMS_MAX} more)"
+    rest_value = float(grad[idx]) - sum(v for _, v in terms) / sentences
+    shown_all = abs(rest_value) <= 1e-12 * max(1.0, abs(float(grad[idx])))
+    rest = "" if shown_all else _rest("output steps not shown", rest_value, precision)
+    return (
+        f"  ∂L/∂{spec.symbol} = {rule}: ∂L/∂{label} = {mean}{shown}{close}\n"
+        f"        = {mean}{body}{close}{rest} = {fmt(float(grad[idx]), precision)}\n"
+    )
+
+
 def _sum(terms: Terms, precision: int) -> str:
     """The first TERMS_MAX terms, then how many more there are and their sum."""
     shown = [f"({fmt(v, precision)})" for _, v in terms[:TERMS_MAX]]
@@ -110,11 +163,16 @@ def formula_panel(
     precision: int,
     unseen: int = 0,
     gradients: GradientsEvent | None = None,
+    outputs: Sequence[tuple[OutputEvent, Any]] = (),
+    one_loss: bool = False,
 ) -> RenderableType:
     """One entry of each parameter, from the update rule to the new value.
 
     ``sentences`` is B; ``unseen`` counts the time steps whose backward events were not kept
-    for display (long sentences); ``gradients`` is the step's ∂L/∂θ before clipping.
+    for display (long sentences); ``gradients`` is the step's ∂L/∂θ before clipping;
+    ``outputs`` the step's output events, each with its hₜ (None where not kept), from which
+    ∂L/∂V = Σₜ hₜᵀ·(ŷₜ − yₜ) is written out; ``one_loss``: --loss last, where the derivation's
+    ∂Lₜ/∂W names step t's contribution.
     """
     lines = Text()
     several = sentences > 1
@@ -158,6 +216,8 @@ def formula_panel(
                 rest = _rest(", ".join(left_out), rest_value, precision)
             total = _total(terms, rest, grad[idx], precision)
             lines.append(f"        = {_sum(terms, precision)}{rest}{total}\n")
+        if raw is not None and spec.name in ("V", "b_output") and outputs:
+            lines.append(_output_lines(spec, idx, label, outputs, sentences, grad, precision))
         loss_terms = _loss_terms(spec, idx, per_loss, several) if per_loss else []
         if raw is not None and loss_terms:
             names = " + ".join(t for t, _ in loss_terms[:TERMS_MAX])
@@ -191,6 +251,13 @@ def formula_panel(
                 f"  {label} ← {fmt(old[idx], precision)} − {update.lr:g} × "
                 f"({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}\n"
             )
+    if one_loss and backward and cell.name == "rnn":
+        lines.append(
+            "A derivation that writes W ← W − α·(∂L₁/∂W + ∂L₂/∂W + ∂L₃/∂W) means by ∂Lₜ/∂W "
+            "these contributions of step t (with one loss, at the last step, there is no "
+            "L₁ or L₂ of its own).\n",
+            "note",
+        )
     if summarised:
         lines.append(
             f"{', '.join(s.symbol for s in summarised)}: summarised at this size; "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import singledispatchmethod
+from typing import Any
 
 from rich.console import Console, RenderableType
 from rich.rule import Rule
@@ -24,11 +25,13 @@ from ..trace.events import (
     DivergedEvent,
     EndEvent,
     Event,
+    ForwardEvent,
     GatesEvent,
     GradientsEvent,
     InterruptedEvent,
     JacobiansEvent,
     LossGradientsEvent,
+    OutputEvent,
     ParamsEvent,
     PredictionsEvent,
     RunEvent,
@@ -67,6 +70,8 @@ class TraceRenderer:
         self.step_unseen = 0
         self.step_loss_gradients: list[LossGradientsEvent] = []
         self.step_gradients: GradientsEvent | None = None
+        self.step_outputs: list[tuple[OutputEvent, Any]] = []  # with hₜ, for ∂L/∂V's terms
+        self.step_h: dict[tuple[int, int], Any] = {}
 
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
@@ -123,6 +128,11 @@ class TraceRenderer:
         if isinstance(events[0], BackwardEvent):
             self.step_backward.extend(events)  # type: ignore[arg-type]
             self.step_unseen += omitted
+        elif isinstance(events[0], ForwardEvent):
+            self.step_h.update({(e.sentence, e.t): e.h for e in events})  # type: ignore[union-attr]
+        elif isinstance(events[0], OutputEvent):
+            h = self.step_h
+            self.step_outputs += [(e, h.get((e.sentence, e.t))) for e in events]  # type: ignore[misc]
         return group_views(events, omitted, self.run, self.cell, self.precision, self.shows)
 
     @singledispatchmethod
@@ -194,6 +204,7 @@ class TraceRenderer:
         unseen, self.step_unseen = self.step_unseen, 0
         per_loss, self.step_loss_gradients = self.step_loss_gradients, []
         grads, self.step_gradients = self.step_gradients, None
+        outputs, self.step_outputs, self.step_h = self.step_outputs, [], {}
         B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
         update = UpdateView(event, vocab, precision, declared(self.cell), grads)
         return [
@@ -202,7 +213,17 @@ class TraceRenderer:
                 "formulas",
                 [
                     formula_panel(
-                        self.cell, event, backward, per_loss, vocab, B, precision, unseen, grads
+                        self.cell,
+                        event,
+                        backward,
+                        per_loss,
+                        vocab,
+                        B,
+                        precision,
+                        unseen,
+                        grads,
+                        outputs,
+                        self.run.config.get("loss") == "last",
                     )
                 ],
             ),

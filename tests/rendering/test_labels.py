@@ -50,6 +50,18 @@ def test_the_tables_say_where_the_1_over_B_enters() -> None:
     assert "the output at t: (ŷ₃ − y₃)·Vᵀ" in one and "ŷ − y = ∂L/∂o" in one and "1/B" not in one
 
 
+def multiplied(part: str) -> str:
+    """A term written as a product of two numbers, (a)·(b) (∂L/∂V's hₜ[i]·(ŷₜ − yₜ)[j]), as
+    the one number (a·b) it stands for."""
+    product = r"\(([+-]\d+\.\d+)\)·\(([+-]\d+\.\d+)\)"
+    return re.sub(product, lambda m: f"({float(m[1]) * float(m[2]):+.12f})", part)
+
+
+def numbers_in(part: str) -> float:
+    """The sum of the terms (±x.x) of a panel line, a product of two counted as one."""
+    return sum(float(x) for x in re.findall(r"\(([+-]\d+\.\d+)", multiplied(part)))
+
+
 def panel_sums(text: str) -> list[tuple[str, float, float]]:
     """For each "∂L/∂θ[entry] = …" line pair of the panel: the entry, the sum of the terms the
     next line shows (with its 1/B and its rest), and the gradient in the update line."""
@@ -66,8 +78,7 @@ def panel_sums(text: str) -> list[tuple[str, float, float]]:
             scale, body, rest = 1.0 / int(match.group(1)), match.group(2) + ")", match.group(3)
         else:
             rest = ""
-        value = lambda part: sum(float(x) for x in re.findall(r"\(([+-]\d+\.\d+)", part))  # noqa: E731
-        total = scale * value(body) + value(rest)
+        total = scale * numbers_in(body) + numbers_in(rest)
         update = next(x for x in lines[i:] if f"{head.group(1)} ← " in x)
         grad = float(re.search(r"× \(([+-]\d+\.\d+)\)", update).group(1))
         found.append((head.group(1), total, grad))
