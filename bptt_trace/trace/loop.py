@@ -26,6 +26,7 @@ from ..core.optimizer import (
     largest_entry,
 )
 from ..core.tokens import build_vocab, tokenize
+from ..core.windowed import scheme_backward
 from ..errors import InputError
 from ..version import __version__
 from .events import (
@@ -42,6 +43,7 @@ from .events import (
 )
 from .finite import nonfinite
 from .predictions import predictions
+from .scheme_step import chunked, chunked_step, window_events, windowed_scheme
 from .traced_step import step_events
 
 
@@ -119,29 +121,40 @@ def training(
     yield from predictions(0, cell, p, batch, vocab, config.detail)
     loss = float("nan")
     bound = largest_entry(p)  # no parameter entry is larger in absolute value
+    scheme = windowed_scheme(config)  # --chunks or --tbptt
     for step in range(1, config.steps + 1):
-        with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
-            fw = corpus_forward(cell, p, batch)
-            interrupt.poll()  # a step past the grace of a stop is abandoned
-            bw = corpus_backward(cell, p, batch, fw, config.truncate, record=config.traced(step))
-            loss, norm = bw.loss, grad_norm(bw.grads)
-            problem = None
-            if not math.isfinite(loss):
-                problem = f"the loss L became {'NaN' if math.isnan(loss) else 'infinite'}"
-            elif not math.isfinite(norm):  # a gradient is NaN or infinite, or overflows
-                problem = (
-                    divergence("the gradient of", bw.grads, symbols)
-                    or "the gradient norm overflowed"
+        if chunked(config):  # an update after each window
+            with np.errstate(all="ignore"):
+                chunks = chunked_step(cell, p, batch, config, symbols, config.traced(step))
+                loss, norm, problem, new = chunks.loss, chunks.norm, chunks.problem, chunks.new
+            first_pass = step == 1 and not chunks.updates
+        else:
+            with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
+                fw = corpus_forward(cell, p, batch)
+                interrupt.poll()  # a step past the grace of a stop is abandoned
+                bw = (
+                    corpus_backward(cell, p, batch, fw, config.truncate, record=config.traced(step))
+                    if scheme is None
+                    else scheme_backward(cell, p, batch, scheme, fw)
                 )
-            first_pass = step == 1 and problem is not None  # θ as it started: no update yet
-            scale = clip_scale(norm, config.clip) if problem is None else 1.0
-            new = descend(p, bw.grads, config.lr, scale)
-            # finite θ minus a finite step is NaN never, and infinite only by overflow: as
-            # |θ − α·s·g| ≤ |θ| + α·s·‖g‖, that needs a look only once the bound nears it
-            bound += config.lr * scale * norm
-            if problem is None and not bound < SAFE:
-                problem = divergence("the updated", new, symbols)
-                bound = largest_entry(new)
+                loss, norm = bw.loss, grad_norm(bw.grads)
+                problem = None
+                if not math.isfinite(loss):
+                    problem = f"the loss L became {'NaN' if math.isnan(loss) else 'infinite'}"
+                elif not math.isfinite(norm):  # a gradient is NaN or infinite, or overflows
+                    problem = (
+                        divergence("the gradient of", bw.grads, symbols)
+                        or "the gradient norm overflowed"
+                    )
+                first_pass = step == 1 and problem is not None  # θ as it started: no update yet
+                scale = clip_scale(norm, config.clip) if problem is None else 1.0
+                new = descend(p, bw.grads, config.lr, scale)
+                # finite θ minus a finite step is NaN never, and infinite only by overflow: as
+                # |θ − α·s·g| ≤ |θ| + α·s·‖g‖, that needs a look only once the bound nears it
+                bound += config.lr * scale * norm
+                if problem is None and not bound < SAFE:
+                    problem = divergence("the updated", new, symbols)
+                    bound = largest_entry(new)
         if problem is not None:
             yield DivergedEvent(
                 step=step,
@@ -152,19 +165,27 @@ def training(
         if config.traced(step):
             if step > 1:
                 yield ParamsEvent(step=step - 1, params=p)
+            if chunked(config):  # the step at its starting parameters, then its windows
+                assert scheme is not None
+                with np.errstate(all="ignore"):
+                    fw = corpus_forward(cell, p, batch)
+                    bw = scheme_backward(cell, p, batch, scheme, fw)
             yield from step_events(step, cell, p, batch, fw, bw, vocab, config)
             if config.check and step == 1:
                 yield check_event(step, cell, p, batch, config)
-            applied = bw.grads if scale == 1.0 else {n: scale * g for n, g in bw.grads.items()}
-            yield UpdateEvent(
-                step=step,
-                lr=config.lr,
-                grad_norm=norm,
-                scale=scale,
-                old=p,
-                applied=applied,
-                new=new,
-            )
+            if chunked(config):
+                yield from window_events(step, chunks, config)
+            else:
+                applied = bw.grads if scale == 1.0 else {n: scale * g for n, g in bw.grads.items()}
+                yield UpdateEvent(
+                    step=step,
+                    lr=config.lr,
+                    grad_norm=norm,
+                    scale=scale,
+                    old=p,
+                    applied=applied,
+                    new=new,
+                )
         if on_step is not None:
             on_step(step, new)
         yield TrainStepEvent(step=step, loss=loss, grad_norm=norm)
