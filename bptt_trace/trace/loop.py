@@ -43,7 +43,7 @@ from .events import (
 )
 from .finite import nonfinite
 from .predictions import predictions
-from .scheme_step import chunked, chunked_step, window_events, windowed_scheme
+from .scheme_step import chunked, chunked_step, windowed_scheme
 from .traced_step import step_events
 
 
@@ -123,11 +123,11 @@ def training(
     bound = largest_entry(p)  # no parameter entry is larger in absolute value
     scheme = windowed_scheme(config)  # --chunks or --tbptt
     for step in range(1, config.steps + 1):
-        if chunked(config):  # an update after each window
-            with np.errstate(all="ignore"):
-                chunks = chunked_step(cell, p, batch, config, symbols, config.traced(step))
-                loss, norm, problem, new = chunks.loss, chunks.norm, chunks.problem, chunks.new
-            first_pass = step == 1 and not chunks.updates
+        if chunked(config):  # an update after each window, its events as it is made
+            before = check_event if config.check and step == 1 else None
+            chunks = yield from chunked_step(step, cell, p, batch, vocab, config, symbols, before)
+            loss, norm, problem, new = chunks.loss, chunks.norm, chunks.problem, chunks.new
+            first_pass = step == 1 and chunks.windows == 0
         else:
             with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
                 fw = corpus_forward(cell, p, batch)
@@ -162,30 +162,22 @@ def training(
                 message=diverged_message(step, problem, config.lr, first_pass),
             )
             return
-        if config.traced(step):
+        if config.traced(step) and not chunked(config):
             if step > 1:
                 yield ParamsEvent(step=step - 1, params=p)
-            if chunked(config):  # the step at its starting parameters, then its windows
-                assert scheme is not None
-                with np.errstate(all="ignore"):
-                    fw = corpus_forward(cell, p, batch)
-                    bw = scheme_backward(cell, p, batch, scheme, fw)
             yield from step_events(step, cell, p, batch, fw, bw, vocab, config)
             if config.check and step == 1:
                 yield check_event(step, cell, p, batch, config)
-            if chunked(config):
-                yield from window_events(step, chunks, config)
-            else:
-                applied = bw.grads if scale == 1.0 else {n: scale * g for n, g in bw.grads.items()}
-                yield UpdateEvent(
-                    step=step,
-                    lr=config.lr,
-                    grad_norm=norm,
-                    scale=scale,
-                    old=p,
-                    applied=applied,
-                    new=new,
-                )
+            applied = bw.grads if scale == 1.0 else {n: scale * g for n, g in bw.grads.items()}
+            yield UpdateEvent(
+                step=step,
+                lr=config.lr,
+                grad_norm=norm,
+                scale=scale,
+                old=p,
+                applied=applied,
+                new=new,
+            )
         if on_step is not None:
             on_step(step, new)
         yield TrainStepEvent(step=step, loss=loss, grad_norm=norm)
