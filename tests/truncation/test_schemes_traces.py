@@ -112,3 +112,21 @@ def test_window_events_in_a_run_without_chunk_updates_are_refused(
     out = path.with_name("seq.jsonl")
     out.write_text("".join(json.dumps(e) + "\n" for e in events))
     refused(["--replay", str(out)], "'chunk' (≥ 1) belongs to a run")
+
+
+def test_a_window_that_diverges_ends_the_run_naming_it() -> None:
+    from bptt_trace.config import Config
+    from bptt_trace.trace.loop import run
+
+    config = Config(hidden=3, chunks=2, update_every="chunk", lr=1e308, steps=3, loss="every")
+    events = list(run([S.split()], config))
+    assert events[-1].kind == "diverged"
+    assert events[-1].quantity == "the updated V became infinite in window 2 (time steps 3 to 4)"
+    assert any(e.kind == "update" and getattr(e, "chunk", None) == 1 for e in events)
+
+
+def test_the_header_names_the_scheme_and_when_it_updates(capsys) -> None:
+    assert main([S, "--tbptt", "2:3", "--color", "never", "--width", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "TBPTT(2, 3): every 2 steps the last 2 losses" in out
+    assert "an update after each window" in out
