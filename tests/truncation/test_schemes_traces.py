@@ -130,3 +130,30 @@ def test_the_header_names_the_scheme_and_when_it_updates(capsys) -> None:
     out = capsys.readouterr().out
     assert "TBPTT(2, 3): every 2 steps the last 2 losses" in out
     assert "an update after each window" in out
+
+
+@pytest.mark.parametrize("scheme", [{"chunks": 2}, {"tbptt": (2, 3)}, {"tbptt": (1, 4)}])
+@pytest.mark.parametrize("update_every", ["chunk", "sequence"])
+def test_the_blame_and_per_loss_gradients_are_the_schemes(scheme: dict, update_every: str) -> None:
+    """The blame matrix reaches only the kept terms, every kept one (the kept-terms mask of
+    the scheme), and the per-loss gradients add up to the step's whole gradient."""
+    import numpy as np
+
+    from bptt_trace.config import Config
+    from bptt_trace.core.truncation import Scheme, kept_terms, scheme_of
+    from bptt_trace.trace.loop import run
+
+    config = Config(
+        hidden=3, loss="every", detail="full", cell="gru", update_every=update_every, **scheme
+    )
+    events = list(run([S.split()], config))
+    blame = np.asarray(next(e for e in events if e.kind == "blame").matrix)
+    per_loss = next(e for e in events if e.kind == "loss_gradients")
+    whole = next(e for e in events if e.kind == "gradients" and e.chunk is None)
+    found = scheme_of(config)
+    assert isinstance(found, Scheme)
+    kept = kept_terms(found, 6)[1:, 1:]
+    assert np.array_equal(blame > 0, kept)
+    for name, grad in whole.grads.items():
+        total = np.sum(np.asarray(per_loss.grads[name]), axis=0)
+        assert np.allclose(total, grad, rtol=1e-12, atol=1e-15), name
