@@ -86,7 +86,11 @@ def first(kind: str, events: list[dict], chunked: bool = True) -> dict:
         (lambda ev: ev[0]["config"].pop("update_every"), "'update_every' goes with"),
         (lambda ev: ev[0]["config"].update(tbptt=[3, 2]), "config 'tbptt'"),
         (lambda ev: ev[0]["config"].update(chunks=0), "config 'chunks'"),
-        (lambda ev: first("gradients", ev).update(window=[1, 1, 99]), "'window' should be"),
+        (lambda ev: first("gradients", ev).update(window=[1, 1, 99]), "should be [1, 1, 2]"),
+        (lambda ev: first("gradients", ev).update(window=[1, 1, 3]), "of --chunks 2 at T = 6"),
+        (lambda ev: first("gradients", ev).update(chunk=5), "1 … 3"),
+        (lambda ev: ev.remove(first("update", ev)), "chunk 2 of step 1 is out of order"),
+        (lambda ev: ev.remove(first("gradients", ev)), "update event: chunk 1 of step 1"),
         (lambda ev: first("gradients", ev).pop("window"), "'chunk' and 'window' go together"),
         (lambda ev: first("gradients", ev).update(carried_state_now=None), "go together"),
         (
