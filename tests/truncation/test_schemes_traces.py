@@ -161,3 +161,31 @@ def test_the_blame_and_per_loss_gradients_are_the_schemes(scheme: dict, update_e
     for name, grad in whole.grads.items():
         total = np.sum(np.asarray(per_loss.grads[name]), axis=0)
         assert np.allclose(total, grad, rtol=1e-12, atol=1e-15), name
+
+
+@pytest.mark.parametrize("scheme", [{"chunks": 2}, {"tbptt": (2, 4)}])
+def test_the_backward_tables_running_sums_end_at_the_steps_gradient(scheme: dict) -> None:
+    """Under a windowed scheme the backward events are the scheme's at the step's starting
+    parameters: their running sums after t = 1 are the whole-step gradients event's, and
+    ∂L/∂hₜ is the part from the output plus the part from t + 1 inside the windows."""
+    import numpy as np
+
+    from bptt_trace.config import Config
+    from bptt_trace.trace.loop import run
+
+    events = list(run([S.split()], Config(hidden=3, loss="every", detail="full", **scheme)))
+    whole = next(e for e in events if e.kind == "gradients" and e.chunk is None)
+    backward = [e for e in events if e.kind == "backward"]
+    assert backward[-1].t == 1
+    for name in ("W", "W_h", "b"):
+        assert np.allclose(backward[-1].terms[f"sum_{name}"], whole.grads[name], atol=1e-15)
+    for e in backward:
+        parts = np.asarray(e.dh_from_output) + np.asarray(
+            e.dh_from_next if e.dh_from_next is not None else 0.0
+        )
+        assert np.allclose(parts, e.dh, atol=1e-15)
+    if "chunks" in scheme:  # nothing flows into a chunk from the one after it
+        at = {e.t: e for e in backward}
+        assert np.array_equal(at[2].dh_from_next, np.zeros(3))
+        assert np.array_equal(at[4].dh_from_next, np.zeros(3))
+        assert np.any(np.asarray(at[1].dh_from_next) != 0)
