@@ -17,7 +17,9 @@ windows' gradients, and a mask over the terms of full BPTT (``kept_terms``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -97,6 +99,15 @@ def kept_terms(scheme: Scheme, T: int) -> np.ndarray:
         for s in range(w.first_loss, w.end + 1):
             kept[s, w.start : s + 1] = True
     return kept
+
+
+def updates_per_step(config: Mapping[str, Any], sentences: list[list[str]]) -> int:
+    """How many updates a step makes, from a run's config: one per window under --chunks or
+    --tbptt with --update-every chunk (T the longest sentence's length), else one."""
+    scheme = scheme_of(SimpleNamespace(**config))
+    if scheme is None or scheme.kind == "truncate" or config.get("update_every") != "chunk":
+        return 1
+    return len(windows(scheme, max(len(sentence) for sentence in sentences)))
 
 
 def loss_starts(scheme: Scheme, T: int) -> np.ndarray:

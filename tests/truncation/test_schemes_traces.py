@@ -189,3 +189,19 @@ def test_the_backward_tables_running_sums_end_at_the_steps_gradient(scheme: dict
         assert np.array_equal(at[2].dh_from_next, np.zeros(3))
         assert np.array_equal(at[4].dh_from_next, np.zeros(3))
         assert np.any(np.asarray(at[1].dh_from_next) != 0)
+
+
+def test_the_closing_lines_and_a_saved_model_count_every_windows_update(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--chunks 2 on 6 words makes 3 updates a step: 6 after 2 steps, in the closing line on
+    the terminal and on stderr, and in the saved model's count (its header under --load)."""
+    model = tmp_path / "m.npz"
+    assert main([S, "--chunks", "2", "--steps", "2", "--save", str(model), "--width", "120"]) == 0
+    out, err = capsys.readouterr()
+    assert "finished after 2 steps: loss" in out and "after 6 updates" in out
+    assert "after 6 updates" in err
+    assert main([S, "--load", str(model), "--width", "200"]) == 0
+    assert "trained for 6 updates" in capsys.readouterr().out
+    assert main([S, "--chunks", "2", "--update-every", "sequence", "--steps", "2"]) == 0
+    assert "after 2 updates" in capsys.readouterr().out
