@@ -32,7 +32,7 @@ def lines(path: Path) -> list[dict]:
     "args",
     [
         ["--chunks", "2"],
-        ["--tbptt", "2:3", "--cell", "lstm", "--loss", "every", "--steps", "2"],
+        ["--tbptt", "2:3", "--cell", "lstm", "--loss", "every"],
         ["--chunks", "4", "--update-every", "sequence", "--cell", "gru"],
     ],
 )
@@ -47,10 +47,10 @@ def test_a_scheme_trace_replays_and_is_valid_under_the_schema(
     schema = json.loads(capsys.readouterr().out)
     validator = jsonschema.Draft202012Validator(schema)
     events = lines(path)
-    for event in events:
+    chunked = [e for e in events if "chunk" in e]
+    for event in [events[0], *chunked[:2]]:
         validator.validate(event)
     validator.validate(events, {"$ref": "#/$defs/trace"} | {"$defs": schema["$defs"]})
-    chunked = [e for e in events if "chunk" in e]
     if "sequence" in args:
         assert chunked == [] and "update_every" in events[0]["config"]
         return
