@@ -18,8 +18,9 @@ from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
-from .theme import cell_width, fmt_loss, plural, subscript, vector
+from .theme import cell_width, fmt_loss, plural, vector
 from .vectors import Vector, matrix_cell
+from .window_update import window_lines
 
 UNBOUNDED = 1_000_000
 """A width no table reaches: what side by side would need is measured at it."""
@@ -172,32 +173,6 @@ class UpdateView:
         note = self.note()
         if note is not None:
             yield note
-
-
-def window_lines(event: GradientsEvent, precision: int) -> list[Text]:
-    """Which window this update follows, and the staleness of the state carried into it: the
-    first sentence's h at start − 1 as the windows before computed it, and recomputed with
-    the parameters this window ran with (their difference is what the carried constant hides)."""
-    start, first, end = (int(t) for t in event.window or (0, 0, 0))
-    lines = [
-        Text(
-            f"window {event.chunk}: time steps {start} to {end}, the losses at {first} to {end}, "
-            f"from h{subscript(start - 1)} carried in as a constant; this update follows it",
-            "note",
-        )
-    ]
-    then, now = event.carried_state, event.carried_state_now
-    if then is None or now is None or start == 1:
-        return lines
-    h = f"h{subscript(start - 1)}"
-    labels = [f"{h} carried (older θ)", f"{h} recomputed (this θ)"]
-    width = max(len(label) for label in labels) + 2
-    for label, value in zip(labels, (then, now), strict=True):
-        lines.append(Text.assemble((label.ljust(width), "label"), vector(value, precision)))
-    if not (is_summary(then) or is_summary(now)):
-        gap = float(np.linalg.norm(change(now, then)))
-        lines.append(Text(f"the carried state is stale by ‖difference‖ = {gap:.3e}", "note"))
-    return lines
 
 
 def change(new: Any, old: Any) -> np.ndarray:
