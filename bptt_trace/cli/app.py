@@ -119,6 +119,9 @@ def trace_command(
     steps: o.Steps = 1,
     loss: o.Loss = "last",
     truncate: o.Truncate = None,
+    chunks: o.Chunks = None,
+    tbptt: o.Tbptt = None,
+    update_every: o.UpdateEveryChoice = None,
     clip: o.Clip = None,
     check: o.Check = False,
     json_out: o.Json = False,
@@ -210,6 +213,9 @@ def trace_command(
         compare_cells=compare_cells,
         width=width,
         only=tuple(only or ()),
+        chunks=chunks,
+        tbptt=tbptt,
+        update_every=update_every,
     )
     exercising = ("--exercise", "--blanks", "--answers", "--exercise-key")
     if any(name in given for name in exercising):  # issue 23: exercise mode

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ..core.truncation import updates_per_step
 from ..rendering.update import loss_change
 from .messages import plural, status
 from .request import Request
@@ -28,7 +29,8 @@ def save(req: Request, readers: Readers) -> str | None:
     params = {name: np.asarray(value) for name, value in last.params.items()}
     config = {key: value for key, value in run.config.items() if key != "loaded"}
     before = run.config["loaded"]["updates"] if "loaded" in run.config else 0
-    config["updates"] = None if before is None else before + last.step  # for --load's header
+    updates = last.step * updates_per_step(run.config, run.sentences)  # a window's, each
+    config["updates"] = None if before is None else before + updates  # for --load's header
     save_model(req.save, params, run.vocab, config)
     return (
         f"the model after step {last.step}: |vocab| = {len(run.vocab)}, H = {run.config['hidden']}"
@@ -43,10 +45,12 @@ def report(req: Request, readers: Readers, exported: str | None, saved: str | No
         if closing.kind == "end":
             warning = getattr(closing, "warning", None)
             after = getattr(closing, "loss_after", None)
+            run = readers.run
+            updates = len(losses) * (updates_per_step(run.config, run.sentences) if run else 1)
             status(
                 f"finished after {plural(len(losses), 'step')}"
                 + (f", but {warning}" if warning else "")
-                + f"; {loss_change(losses[0], losses[-1], after, len(losses), req.precision)}"
+                + f"; {loss_change(losses[0], losses[-1], after, updates, req.precision)}"
             )
         elif closing.kind == "interrupted":
             steps = readers.run.config["steps"] if readers.run else "?"

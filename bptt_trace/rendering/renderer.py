@@ -18,6 +18,7 @@ from rich.text import Text
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell
 from ..core.model import declared
+from ..core.truncation import updates_per_step
 from ..trace.events import (
     BackwardEvent,
     BlameEvent,
@@ -254,7 +255,9 @@ class TraceRenderer:
     def _(self, event: EndEvent) -> list[RenderableType]:
         self.closed = True
         first = self.curve[0][1] if self.curve else event.loss
-        losses = loss_change(first, event.loss, event.loss_after, event.step, self.precision)
+        run = self.run  # under --update-every chunk, an update per window
+        updates = event.step * (updates_per_step(run.config, run.sentences) if run else 1)
+        losses = loss_change(first, event.loss, event.loss_after, updates, self.precision)
         if event.warning:  # finite, but absurdly large
             done = f"⚠ finished after {plural(event.step, 'step')}, but {event.warning} ({losses})"
             return [*self._summary(), Text(done, "status.bad")]

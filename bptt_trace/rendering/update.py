@@ -21,6 +21,7 @@ from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
 from .theme import cell_width, fmt_loss, plural, vector
 from .vectors import Vector, matrix_cell
+from .window_update import window_lines
 
 UNBOUNDED = 1_000_000
 """A width no table reaches: what side by side would need is measured at it."""
@@ -51,6 +52,8 @@ class UpdateView:
         self.vocab = vocab
         self.precision = precision
         self.gradients = gradients if event.scale != 1.0 else None
+        chunk = getattr(gradients, "chunk", None) if gradients is not None else None
+        self.window = gradients if chunk is not None else None  # --chunks, --tbptt
 
     def _columns(self, spec: Param) -> tuple[list[str], list[Any]]:
         """The labels and values of the columns: old, the gradient(s), new (Δ is added where
@@ -164,6 +167,8 @@ class UpdateView:
         return self._side_by_side_width(console, console.options)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
+        if self.window is not None:
+            yield from window_lines(self.window, self.precision)
         fits = self._side_by_side_width(console, options) <= options.max_width
         yield from self._tables(side_by_side=fits)
         note = self.note()

@@ -15,8 +15,11 @@ class TraceOrder:
         self.before: list[int] = []
         self.after: list[int] = []
         self.after_step: int | None = None
+        self.window: tuple[int, int, str] | None = None  # (step, chunk, event) of the last
 
     def problem(self, data: dict[str, Any]) -> str | None:
+        if data["event"] in ("gradients", "update") and data.get("chunk") is not None:
+            return self.window_problem(data)
         if data["event"] != "predictions":
             return None
         sentence, step = data["sentence"], data["step"]
@@ -37,6 +40,24 @@ class TraceOrder:
         self.after_step = step
         self.after.append(sentence)
         return None
+
+    def window_problem(self, data: dict[str, Any]) -> str | None:
+        """A step's windows in order: gradients (chunk i) then update (chunk i), i = 1, 2, …"""
+        step, chunk, kind = data["step"], data["chunk"], data["event"]
+        last = self.window
+        if kind == "gradients":
+            fresh = last is None or last[0] != step
+            expected = 1 if fresh else last[1] + 1
+            ok = chunk == expected and (fresh or last[2] == "update")
+        else:
+            ok = last is not None and last[:3] == (step, chunk, "gradients")
+        self.window = (step, chunk, kind)
+        if ok:
+            return None
+        return (
+            f"{kind} event: chunk {chunk} of step {step} is out of order (each window's "
+            "gradients, then its update, for windows 1, 2, … in turn)"
+        )
 
     def end_problem(self) -> str | None:
         """What is wrong once the whole trace is read."""

@@ -1,0 +1,37 @@
+"""The window an update follows under --chunks or --tbptt (--update-every chunk), and the
+staleness of the state carried into it, above the update's tables (``update.UpdateView``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+
+from ..trace.events import GradientsEvent
+from ..trace.summary import is_summary
+from .theme import subscript, vector
+
+
+def window_lines(event: GradientsEvent, precision: int) -> list[Text]:
+    """Which window this update follows, and the staleness of the state carried into it: the
+    first sentence's h at start − 1 as the windows before computed it, and recomputed with
+    the parameters this window ran with (their difference is what the carried constant hides)."""
+    start, first, end = (int(t) for t in event.window or (0, 0, 0))
+    lines = [
+        Text(
+            f"window {event.chunk}: time steps {start} to {end}, the losses at {first} to {end}, "
+            f"from h{subscript(start - 1)} carried in as a constant; this update follows it",
+            "note",
+        )
+    ]
+    then, now = event.carried_state, event.carried_state_now
+    if then is None or now is None or start == 1:
+        return lines
+    h = f"h{subscript(start - 1)}"
+    labels = [f"{h} carried (older θ)", f"{h} recomputed (this θ)"]
+    width = max(len(label) for label in labels) + 2
+    for label, value in zip(labels, (then, now), strict=True):
+        lines.append(Text.assemble((label.ljust(width), "label"), vector(value, precision)))
+    if not (is_summary(then) or is_summary(now)):
+        gap = float(np.linalg.norm(np.asarray(now, dtype=float) - np.asarray(then, dtype=float)))
+        lines.append(Text(f"the carried state is stale by ‖difference‖ = {gap:.3e}", "note"))
+    return lines
