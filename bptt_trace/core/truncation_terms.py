@@ -1,0 +1,148 @@
+"""A truncation scheme's gradient beside the true one: metrics, reach and the bias against K.
+
+At fixed parameters every scheme (``truncation``) keeps a subset of the terms of full BPTT:
+with term(s, k) the part of ∂L/∂θ that the loss Lₛ sends through the state at k,
+
+    full BPTT        = Σₛ Σ_{k ≤ s} term(s, k)
+    a scheme's       = Σₛ Σ_{lo(s) ≤ k ≤ s} term(s, k)       lo(s): the first state Lₛ reaches
+
+(each loss lies in one window, whose states are a range, so the kept states of a loss are a
+range too; lo is non-decreasing in s). Going back from k = T, the losses whose flow reaches k
+are those with s ≥ k, in time order, and those a scheme keeps at k are a prefix of them; so a
+running sum over the per-loss deltas at k gives every scheme's delta at k at once, and one
+backward sweep over every loss gives the gradient of every K (``bias_against_k``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from . import interrupt
+from .bptt import summed
+from .cells.declaration import Cell, Params
+from .model import declared
+from .output import dims, log_softmax, logits
+from .truncation import Scheme, windows
+
+BIAS_STEPS = 256
+"""The bias against K is computed for sentences up to this many steps (K = 1 … T)."""
+
+BLOCK_BYTES = 64 * 2**20
+"""The schemes' deltas held at once; more schemes than fit take another sweep."""
+
+Metric = dict[str, float | None]
+
+
+def first_kept(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
+    """lo(s) for each loss s in ``losses``: the first state its flow reaches under ``scheme``
+    (the least start of the windows whose losses include s)."""
+    lo = np.full(T + 1, T + 1, dtype=np.intp)
+    for w in windows(scheme, T):
+        span = slice(w.first_loss, w.end + 1)
+        lo[span] = np.minimum(lo[span], w.start)
+    return lo[losses]
+
+
+def reach(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
+    """How many states each loss's flow reaches: s − lo(s) + 1."""
+    return losses - first_kept(scheme, T, losses) + 1
+
+
+def metrics(g: np.ndarray, full: np.ndarray) -> Metric:
+    """relative_error ‖g − g_full‖/‖g_full‖, cosine and sign_agreement (the share of entries
+    whose signs agree, a zero agreeing with a zero only); None where a norm is 0."""
+    g, full = np.ravel(g), np.ravel(full)
+    norm, norm_full = float(np.linalg.norm(g)), float(np.linalg.norm(full))
+    return {
+        "relative_error": float(np.linalg.norm(g - full)) / norm_full if norm_full > 0 else None,
+        "cosine": float(g @ full) / (norm * norm_full) if norm > 0 and norm_full > 0 else None,
+        "sign_agreement": float(np.mean(np.sign(g) == np.sign(full))) if g.size else None,
+    }
+
+
+def parameter_metrics(
+    grads: dict[str, np.ndarray], full: dict[str, np.ndarray]
+) -> dict[str, Metric]:
+    """``metrics`` of each parameter's gradient against full BPTT's."""
+    return {name: metrics(np.asarray(grads[name]), np.asarray(full[name])) for name in full}
+
+
+def overall(grads: dict[str, np.ndarray], full: dict[str, np.ndarray]) -> Metric:
+    """``metrics`` of every parameter at once (θ as one vector)."""
+    return metrics(
+        np.concatenate([np.ravel(grads[name]) for name in full]),
+        np.concatenate([np.ravel(full[name]) for name in full]),
+    )
+
+
+def bias_against_k(
+    cell: Cell,
+    p: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    scheme: Scheme,
+) -> list[Metric]:
+    """For K = 1 … T, the ``overall`` metrics of ``scheme.with_k(K)``'s gradient of one
+    sentence's losses against full BPTT's: ``sentence`` is its (x, y, out, state, cache) rows
+    of t = 0 … T (a sentence of ``corpus``: ``batch.x[s]`` …, ``fw.state[s]`` …)."""
+    x, y, out, state, cache = sentence
+    T = len(x) - 1
+    losses = np.flatnonzero(out[: T + 1])
+    los = np.stack(
+        [np.ones(losses.size, dtype=np.intp)]
+        + [first_kept(scheme.with_k(k), T, losses) for k in range(1, T + 1)]
+    )
+    grads = sentence_gradients(cell, p, (x, y, losses, state, cache), los)
+    full = next(grads)
+    return [overall(g, full) for g in grads]
+
+
+@interrupt.phased("truncation")
+def sentence_gradients(
+    cell: Cell,
+    p: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    los: np.ndarray,
+) -> Iterator[dict[str, np.ndarray]]:
+    """The gradient of one sentence's losses (its own, not divided by B) under each row of
+    ``los`` ((n_schemes, n_losses): lo(s) of each loss), in order, polling for a stop at every
+    time step. ``sentence`` is (x, y, losses, state, cache)."""
+    x, y, losses, state, cache = sentence
+    T, H = len(x) - 1, dims(p)["H"]
+    q, h = cell.prepare(p), state[:, :H]
+    do = np.exp(log_softmax(logits(p, h[losses])))
+    do[np.arange(losses.size), y[losses]] -= 1.0  # ∂Lₛ/∂oₛ = ŷₛ − yₛ
+    output = {"V": h[losses].T @ do, "b_output": do.sum(axis=0)}  # every scheme keeps these
+    start = do @ p["V"].T  # ∂Lₛ/∂hₛ
+    width = cell.delta_width(H)
+    block = max(1, BLOCK_BYTES // (8 * (T + 1) * width))
+    entered = np.searchsorted(losses, np.arange(T + 2))  # the first loss with s ≥ k
+    for first_scheme in range(0, len(los), block):
+        part = los[first_scheme : first_scheme + block]
+        deltas = np.zeros((len(part), T + 1, width))
+        ds = np.zeros((losses.size, state.shape[1]))  # row r: ∂L_{losses[r]}/∂sₖ
+        for k in range(T, 0, -1):
+            interrupt.poll()
+            first = int(entered[k])
+            if first == losses.size:
+                continue
+            if losses[first] == k:
+                ds[first, :H] = start[first]  # Lₖ enters the flow at hₖ
+            delta = cell.delta(q, ds[first:], cache[k], state[k])  # per loss, s ≥ k
+            running = np.cumsum(delta, axis=0)
+            kept = (part[:, first:] <= k).sum(axis=1)  # a prefix of the losses at k
+            deltas[:, k] = np.where(kept[:, None] > 0, running[kept - 1], 0.0)
+            ds[first:] = cell.to_previous(q, delta, cache[k])
+        for d in deltas:
+            values = cell.step_values(q, cache[1 : T + 1], h[:T], d[1:])
+            grads = {
+                spec.name: summed(spec.grad, values, x[1 : T + 1], dims(p)["V"])
+                for spec in cell.params
+            }
+            yield {**grads, **output}
+
+
+def names(cell: Cell) -> list[str]:
+    """The parameters' names in declaration order."""
+    return [spec.name for spec in declared(cell)]

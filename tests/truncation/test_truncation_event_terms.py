@@ -1,0 +1,126 @@
+"""The truncation event's numbers against brute force: every K's gradient of one sentence
+re-run window by window with a hand-written vanilla RNN (``windows_reference``), the metrics
+written out from their definitions, the reach counted from the windows; at 1e-9."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracles import NAMES
+from truncation.windows_reference import (
+    full_gradient,
+    reference_metrics,
+    reference_reach,
+    reference_windows,
+    scheme_gradient,
+)
+
+from bptt_trace.core.batch import make_batch
+from bptt_trace.core.bptt import forward
+from bptt_trace.core.cells import make_cell
+from bptt_trace.core.model import init_params
+from bptt_trace.core.truncation import Scheme, kept_terms
+from bptt_trace.core.truncation_terms import bias_against_k, metrics, reach
+
+KINDS = st.sampled_from(["truncate", "chunks", "tbptt"])
+
+
+def sentence_rows(cell, p, ids, mode):
+    batch = make_batch([ids], 4, mode)
+    fw = forward(cell, p, batch)
+    T = len(ids)
+    return tuple(a[0, : T + 1] for a in (batch.x, batch.y, batch.out, fw.state, fw.cache))
+
+
+def close(a, b):
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= 1e-9 * max(abs(b), 1e-300) or abs(a - b) < 1e-15
+
+
+def flat(g):
+    return np.concatenate([np.ravel(g[name]) for name in NAMES])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    ids=st.lists(st.integers(0, 3), min_size=1, max_size=9),
+    kind=KINDS,
+    k1=st.integers(1, 4),
+    mode=st.sampled_from(["last", "every"]),
+    f=st.sampled_from(["tanh", "sigmoid", "relu"]),
+    seed=st.integers(0, 2**16),
+)
+def test_every_k_of_the_bias_table_is_the_brute_force_schemes_distance(
+    ids, kind, k1, mode, f, seed
+):
+    cell = make_cell({"activation": f})
+    p = init_params(cell, 5, 3, np.random.default_rng(seed))
+    scheme = Scheme(kind, k1, k1 + 1 if kind == "tbptt" else k1)
+    table = bias_against_k(cell, p, sentence_rows(cell, p, ids, mode), scheme)
+    T = len(ids)
+    assert len(table) == T
+    full = full_gradient(p, ids, 4, mode, f)
+    for K, row in enumerate(table, start=1):
+        at_k = scheme.with_k(K)
+        g = scheme_gradient(p, ids, 4, mode, f, kind, at_k.k1, at_k.k2)
+        expected = reference_metrics(flat(g), flat(full))
+        for name, value in expected.items():
+            assert close(row[name], value), (K, name, row[name], value)
+
+
+@given(kind=KINDS, k1=st.integers(1, 6), extra=st.integers(0, 3), T=st.integers(1, 14))
+def test_reach_counts_the_states_from_the_window_start_to_the_loss(kind, k1, extra, T):
+    k2 = k1 + extra if kind == "tbptt" else k1
+    losses = np.arange(1, T + 1)
+    expected = reference_reach(kind, k1, k2, T, losses.tolist())
+    assert reach(Scheme(kind, k1, k2), T, losses).tolist() == expected
+    kept = kept_terms(Scheme(kind, k1, k2), T)  # the engine's mask says the same
+    assert [int(kept[s].sum()) for s in losses.tolist()] == expected
+
+
+def test_the_windows_of_the_reference_are_those_the_issue_states():
+    assert reference_windows("chunks", 3, 3, 7) == [(1, 1, 3), (4, 4, 6), (7, 7, 7)]
+    assert reference_windows("tbptt", 2, 4, 7) == [(1, 1, 2), (1, 3, 4), (3, 5, 6), (4, 7, 7)]
+    assert reference_windows("truncate", 2, 2, 3) == [(1, 1, 1), (1, 2, 2), (2, 3, 3)]
+
+
+@pytest.mark.parametrize(
+    ("g", "full", "expected"),
+    [
+        ([1.0, -2.0, 0.0], [1.0, -2.0, 0.0], (0.0, 1.0, 1.0)),
+        ([0.0, 0.0], [3.0, 4.0], (1.0, None, 0.0)),
+        ([1.0, 1.0], [1.0, -1.0], (2**0.5, 0.0, 0.5)),
+        ([1.0], [0.0], (None, None, 0.0)),
+    ],
+)
+def test_metrics_by_hand(g, full, expected):
+    m = metrics(np.array(g), np.array(full))
+    got = (m["relative_error"], m["cosine"], m["sign_agreement"])
+    assert all(close(a, b) for a, b in zip(got, expected, strict=True)), got
+
+
+@pytest.mark.parametrize(
+    "cell_config",
+    [{"cell": "rnn"}, {"cell": "lstm"}, {"cell": "gru"}, {"cell": "gru", "reset_after": True}],
+)
+@pytest.mark.parametrize(
+    ("kind", "k1", "k2"), [("truncate", 2, 2), ("chunks", 3, 3), ("tbptt", 2, 3)]
+)
+def test_every_cells_bias_table_is_the_engines_scheme_gradient_at_each_k(cell_config, kind, k1, k2):
+    from bptt_trace.core.corpus import corpus_backward, corpus_forward, make_corpus
+    from bptt_trace.core.truncation import scheme_gradients
+    from bptt_trace.core.truncation_terms import overall
+
+    cell = make_cell({"activation": "tanh", **cell_config})
+    p = init_params(cell, 5, 3, np.random.default_rng(7))
+    ids = [0, 1, 2, 3, 1, 2, 0]
+    table = bias_against_k(cell, p, sentence_rows(cell, p, ids, "every"), Scheme(kind, k1, k2))
+    corpus = make_corpus([ids], 4, "every")
+    full = corpus_backward(cell, p, corpus, corpus_forward(cell, p, corpus)).grads
+    for K, row in enumerate(table, start=1):
+        expected = overall(scheme_gradients(cell, p, corpus, Scheme(kind, k1, k2).with_k(K)), full)
+        for name, value in expected.items():
+            assert close(row[name], value), (K, name, row[name], value)
