@@ -51,13 +51,16 @@ def reach(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
 
 
 def metrics(g: np.ndarray, full: np.ndarray) -> Metric:
-    """relative_error ‖g − g_full‖/‖g_full‖, cosine and sign_agreement (the share of entries
-    whose signs agree, a zero agreeing with a zero only); None where a norm is 0."""
+    """relative_error ‖g − g_full‖/‖g_full‖, cosine (kept within [−1, 1] against rounding) and
+    sign_agreement (the share of entries whose signs agree, a zero agreeing with a zero only);
+    None where a norm is 0."""
     g, full = np.ravel(g), np.ravel(full)
     norm, norm_full = float(np.linalg.norm(g)), float(np.linalg.norm(full))
     return {
         "relative_error": float(np.linalg.norm(g - full)) / norm_full if norm_full > 0 else None,
-        "cosine": float(g @ full) / (norm * norm_full) if norm > 0 and norm_full > 0 else None,
+        "cosine": min(1.0, max(-1.0, float(g @ full) / (norm * norm_full)))
+        if norm > 0 and norm_full > 0
+        else None,
         "sign_agreement": float(np.mean(np.sign(g) == np.sign(full))) if g.size else None,
     }
 
