@@ -15,6 +15,7 @@ from typing import Any
 
 from .checks import MAX_INTEGER
 from .summary import DETAILS, is_summary
+from .truncation_event import truncation_problem
 
 MAX_TEXT = 1_000
 """Longest free text (a verdict, a warning, a message) a trace may hold, in characters."""
@@ -252,4 +253,5 @@ CONSISTENCY = {
     "predictions": _predictions,
     "end": _end,
     "diverged": _diverged,
+    "truncation": truncation_problem,
 }

@@ -25,6 +25,7 @@ from ..core.output import dims, log_softmax, logits
 from .events import BackwardEvent, Event, ForwardEvent, GradientsEvent, OutputEvent
 from .flow_events import diagnosed_sentences, flow_events
 from .summary import summarize_outers, summarize_rows, time_blocks, too_large, traced_sentences
+from .truncation_event import truncation_events
 
 
 def step_events(
@@ -54,6 +55,7 @@ def step_events(
         yield from flow_events(
             step, s, cell, p, batch, fw, bw, config.truncate, spectrum_if_diagnosed
         )
+    yield from truncation_events(step, cell, p, batch, fw, config)
     gradients = GradientsEvent(step=step, loss=bw.loss, grads=bw.grads)
     yield gradients if detail == "full" else gradients.compacted(detail)
 
