@@ -16,11 +16,13 @@ CellName = Literal["rnn", "lstm", "gru"]
 Activation = Literal["tanh", "sigmoid", "relu"]
 LossMode = Literal["last", "every"]
 Detail = Literal["auto", "full", "summary"]
+UpdateEvery = Literal["chunk", "sequence"]
 
 CELL_NAMES: tuple[str, ...] = get_args(CellName)
 ACTIVATIONS: tuple[str, ...] = get_args(Activation)
 LOSS_MODES: tuple[str, ...] = get_args(LossMode)
 DETAILS: tuple[str, ...] = get_args(Detail)
+UPDATE_EVERY: tuple[str, ...] = get_args(UpdateEvery)
 
 DEFAULT_HIDDEN = 4
 DEFAULT_LR = 0.1
@@ -44,6 +46,14 @@ class Config:
     steps: int = 1
     trace_every: int | None = None
     truncate: int | None = None
+    chunks: int | None = None
+    """--chunks K: the time axis cut into chunks of K steps (``core.truncation``); in a
+    trace's config only when given, so that other traces read as they always have."""
+    tbptt: tuple[int, int] | None = None
+    """--tbptt K1:K2 as (K1, K2), a list in the JSON; in a trace's config only when given."""
+    update_every: UpdateEvery | None = None
+    """--update-every: "chunk" (an update after each window) or "sequence" (one a step, of
+    the windows' summed gradient); set, and in a trace's config, only with --chunks or --tbptt."""
     clip: float | None = None
     check: bool = False
     detail: Detail = "auto"
@@ -78,4 +88,9 @@ class Config:
             del data["init_scale"]
         if self.loaded is None:
             del data["loaded"]
+        for scheme_field in ("chunks", "tbptt", "update_every"):  # only when a scheme is used
+            if data[scheme_field] is None:
+                del data[scheme_field]
+        if self.tbptt is not None:
+            data["tbptt"] = list(self.tbptt)
         return data

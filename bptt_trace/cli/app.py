@@ -118,6 +118,9 @@ def trace_command(
     steps: o.Steps = 1,
     loss: o.Loss = "last",
     truncate: o.Truncate = None,
+    chunks: o.Chunks = None,
+    tbptt: o.Tbptt = None,
+    update_every: o.UpdateEveryChoice = None,
     clip: o.Clip = None,
     check: o.Check = False,
     json_out: o.Json = False,
@@ -200,6 +203,9 @@ def trace_command(
         compare_cells=compare_cells,
         width=width,
         only=tuple(dict.fromkeys(view.value for view in only or ())),
+        chunks=chunks,
+        tbptt=tbptt,
+        update_every=update_every,
     )
     raise typer.Exit(execute(request))
 

@@ -23,6 +23,7 @@ from .gru_options import check_reset_after, check_reset_after_loaded
 from .messages import warning
 from .modes import ignored_options
 from .request import Request
+from .schemes import check_schemes
 
 MAX_PARAMETERS = 50_000_000
 """Largest model accepted, in float64 parameters (400 MB)."""
@@ -231,6 +232,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
             req.init_scale,
         )
     )
+    schemes = check_schemes(req)
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
     params = vocab = loaded = None
@@ -294,6 +296,9 @@ def prepare(req: Request) -> tuple[Any, ...]:
         steps=req.steps,
         trace_every=req.trace_every,
         truncate=req.truncate,
+        chunks=schemes.chunks,
+        tbptt=schemes.tbptt,
+        update_every=schemes.update_every,  # type: ignore[arg-type]
         clip=req.clip,
         check=req.check,
         detail=req.detail,

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from ..config import Activation, CellName, Detail, LossMode
+from ..config import Activation, CellName, Detail, LossMode, UpdateEvery
 from ..rendering.groups import VIEWS
 from .request import ColorChoice
 
@@ -106,6 +106,32 @@ Loss = Annotated[
 Truncate = Annotated[
     int | None,
     option(TRAINING, "Truncated BPTT: each loss flows back through K time steps at most.", "K"),
+]
+Chunks = Annotated[
+    int | None,
+    option(
+        TRAINING,
+        "Chunked BPTT (PyTorch's repackage_hidden): cut time into chunks of K steps, the state "
+        "carried in as a constant, an update after each chunk.",
+        "K",
+    ),
+]
+Tbptt = Annotated[
+    str | None,
+    option(
+        TRAINING,
+        "TBPTT(K1, K2): every K1 steps the last K1 losses flow back through the last K2 steps "
+        "(K1 ≤ K2), an update after each window.",
+        "K1:K2",
+    ),
+]
+UpdateEveryChoice = Annotated[
+    UpdateEvery | None,
+    option(
+        TRAINING,
+        "With --chunks or --tbptt: chunk (the default: an update after each window) or "
+        "sequence (one update a step, of the windows' summed gradient).",
+    ),
 ]
 Clip = Annotated[
     float | None,

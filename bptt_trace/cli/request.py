@@ -48,3 +48,6 @@ class Request:
     compare_cells: bool = False
     width: int | None = None
     only: tuple[str, ...] = ()
+    chunks: int | None = None
+    tbptt: str | None = None
+    update_every: str | None = None

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch
-from .bptt import Forward, backward
+from .bptt import Backward, Forward, backward
 from .cells.declaration import Cell, Params
 from .corpus import Corpus, corpus_backward, corpus_forward
 from .output import dims
@@ -102,38 +102,48 @@ def kept_terms(scheme: Scheme, T: int) -> np.ndarray:
 @dataclass(frozen=True)
 class WindowRun:
     """One window run over a corpus: L of its losses (with the corpus's 1/B), their gradient,
-    and per bucket the states sₜ it computed, row 0 the carried state s_{start−1} (None for a
-    bucket whose sentences all end before the window)."""
+    and per bucket the window's forward pass (its states sₜ, row 0 the carried state
+    s_{start−1}) and, when ``keep`` asked, its ``Backward`` (row j for time step start + j − 1);
+    None for a bucket whose sentences all end before the window."""
 
     loss: float
     grads: dict[str, np.ndarray]
-    states: list[np.ndarray | None]
+    forwards: list[Forward | None]
+    backwards: list[Backward | None]
 
 
 def run_window(
-    cell: Cell, p: Params, corpus: Corpus, window: Window, carried: list[np.ndarray]
+    cell: Cell,
+    p: Params,
+    corpus: Corpus,
+    window: Window,
+    carried: list[np.ndarray],
+    keep: bool = False,
 ) -> WindowRun:
     """The window's forward pass from ``carried`` (per bucket, (B_b, S): the state at
     start − 1, a constant), its losses at first_loss … end, and BPTT inside the window only.
     A sentence that has ended takes no part (its tokens are masked out)."""
     loss, grads = 0.0, {name: np.zeros_like(value) for name, value in p.items()}
-    states: list[np.ndarray | None] = []
+    forwards: list[Forward | None] = []
+    backwards: list[Backward | None] = []
     for batch, s0 in zip(corpus.batches, carried, strict=True):
         end = min(window.end, batch.T)
         if window.start > end:
-            states.append(None)
+            forwards.append(None)
+            backwards.append(None)
             continue
         cols = [0, *range(window.start, end + 1)]
         out = batch.out[:, cols].copy()
         out[:, 1 : 1 + window.first_loss - window.start] = False  # losses before first_loss
         sub = Batch(x=batch.x[:, cols], mask=batch.mask[:, cols], out=out, y=batch.y[:, cols])
         fw = forward_from(cell, p, sub, s0)
-        part = backward(cell, p, sub, fw, None, record=False, sentences=corpus.size)
+        part = backward(cell, p, sub, fw, None, record=keep, sentences=corpus.size)
         loss += part.loss
         for name, grad in part.grads.items():
             grads[name] += grad
-        states.append(fw.state)
-    return WindowRun(loss=loss, grads=grads, states=states)
+        forwards.append(fw)
+        backwards.append(part if keep else None)
+    return WindowRun(loss=loss, grads=grads, forwards=forwards, backwards=backwards)
 
 
 def forward_from(cell: Cell, p: Params, batch: Batch, s0: np.ndarray) -> Forward:

@@ -18,7 +18,7 @@ from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
-from .theme import cell_width, fmt_loss, plural, vector
+from .theme import cell_width, fmt_loss, plural, subscript, vector
 from .vectors import Vector, matrix_cell
 
 UNBOUNDED = 1_000_000
@@ -50,6 +50,8 @@ class UpdateView:
         self.vocab = vocab
         self.precision = precision
         self.gradients = gradients if event.scale != 1.0 else None
+        chunk = getattr(gradients, "chunk", None) if gradients is not None else None
+        self.window = gradients if chunk is not None else None  # --chunks, --tbptt
 
     def _columns(self, spec: Param) -> tuple[list[str], list[Any]]:
         """The labels and values of the columns: old, the gradient(s), new (Δ is added where
@@ -163,11 +165,39 @@ class UpdateView:
         return self._side_by_side_width(console, console.options)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
+        if self.window is not None:
+            yield from window_lines(self.window, self.precision)
         fits = self._side_by_side_width(console, options) <= options.max_width
         yield from self._tables(side_by_side=fits)
         note = self.note()
         if note is not None:
             yield note
+
+
+def window_lines(event: GradientsEvent, precision: int) -> list[Text]:
+    """Which window this update follows, and the staleness of the state carried into it: the
+    first sentence's h at start − 1 as the windows before computed it, and recomputed with
+    the parameters this window ran with (their difference is what the carried constant hides)."""
+    start, first, end = (int(t) for t in event.window or (0, 0, 0))
+    lines = [
+        Text(
+            f"window {event.chunk}: time steps {start} to {end}, the losses at {first} to {end}, "
+            f"from h{subscript(start - 1)} carried in as a constant; this update follows it",
+            "note",
+        )
+    ]
+    then, now = event.carried_state, event.carried_state_now
+    if then is None or now is None or start == 1:
+        return lines
+    h = f"h{subscript(start - 1)}"
+    labels = [f"{h} carried (older θ)", f"{h} recomputed (this θ)"]
+    width = max(len(label) for label in labels) + 2
+    for label, value in zip(labels, (then, now), strict=True):
+        lines.append(Text.assemble((label.ljust(width), "label"), vector(value, precision)))
+    if not (is_summary(then) or is_summary(now)):
+        gap = float(np.linalg.norm(change(now, then)))
+        lines.append(Text(f"the carried state is stale by ‖difference‖ = {gap:.3e}", "note"))
+    return lines
 
 
 def change(new: Any, old: Any) -> np.ndarray:

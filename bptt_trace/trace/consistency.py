@@ -16,6 +16,7 @@ from typing import Any
 from .checks import MAX_INTEGER
 from .summary import DETAILS, is_summary
 from .truncation_event import truncation_problem
+from .window_checks import chunk_problem, window_problem
 
 MAX_TEXT = 1_000
 """Longest free text (a verdict, a warning, a message) a trace may hold, in characters."""
@@ -43,6 +44,7 @@ def text_problem(text: str) -> str | None:
 
 CONFIG_EXTRAS: dict[str, tuple[Any, str]] = {
     "truncate": (_count, "a whole number ≥ 1 or null"),
+    "chunks": (_count, "a whole number ≥ 1 or null"),
     "trace_every": (_count, "a whole number ≥ 1 or null"),
     "clip": (lambda x: _number(x) and x > 0, "a finite number above 0 or null"),
     "forget_bias": (_number, "a finite number or null"),
@@ -62,6 +64,11 @@ def config_problem(config: dict[str, Any]) -> str | None:
         return "run event: config 'lr' should be above 0"
     if config.get("reset_after") is True and config.get("cell") != "gru":
         return "run event: config 'reset_after' is the GRU's, and 'cell' should then be gru"
+    schemes = [key for key in ("truncate", "chunks", "tbptt") if config.get(key) is not None]
+    if len(schemes) > 1:
+        return f"run event: config has two truncation schemes ({', '.join(schemes)})"
+    if (config.get("update_every") is not None) != (schemes in (["chunks"], ["tbptt"])):
+        return "run event: config 'update_every' goes with 'chunks' or 'tbptt', and only then"
     loaded = config.get("loaded")
     if loaded is not None and text_problem(loaded["path"]):
         return f"run event: config 'loaded' path should be {text_problem(loaded['path'])}"
@@ -195,7 +202,11 @@ def _check(data: dict[str, Any], run: dict[str, Any]) -> str | None:
 def _update(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     if not data["lr"] > 0 or not 0 < data["scale"] <= 1 or data["grad_norm"] < 0:
         return "'lr' should be above 0, 'scale' in (0, 1] and 'grad_norm' ≥ 0"
-    return None
+    return chunk_problem(data, run)
+
+
+def _gradients(data: dict[str, Any], run: dict[str, Any]) -> str | None:
+    return window_problem(data, run) or _losses_ok(data)
 
 
 def _train_step(data: dict[str, Any], run: dict[str, Any]) -> str | None:
@@ -247,7 +258,7 @@ CONSISTENCY = {
     "jacobians": _jacobians,
     "loss_gradients": _loss_gradients,
     "check": _check,
-    "gradients": _losses_ok,
+    "gradients": _gradients,
     "update": _update,
     "train_step": _train_step,
     "predictions": _predictions,

@@ -177,22 +177,56 @@ class CheckEvent(Event):
     passed: bool
 
 
+class ChunkedEvent(Event):
+    """An event that a windowed scheme (``--chunks``, ``--tbptt`` with ``--update-every
+    chunk``) makes once per window: its optional fields are written only when set, so that a
+    whole-step event, and every trace without such a scheme, reads as it always has."""
+
+    optional: ClassVar[tuple[str, ...]] = ()
+
+    def to_json(self, detail: str = "auto") -> dict[str, Any]:
+        data = super().to_json(detail)
+        for name in self.optional:
+            if data[name] is None:
+                del data[name]
+        return data
+
+
 @dataclass(frozen=True)
-class GradientsEvent(Event):
-    """∂L/∂θ of the step, before any update (and before any clipping)."""
+class GradientsEvent(ChunkedEvent):
+    """∂L/∂θ of the step, before any update (and before any clipping). Under a windowed
+    scheme updating after each window, one more per window: ``chunk`` (1-based), ``window``
+    ([start, first loss, end], time steps), its own L and ∂L/∂θ, and the staleness of the
+    state carried into it for the first sentence: ``carried_state`` (hₜ at start − 1 as the
+    windows before computed it) beside ``carried_state_now`` (recomputed from h₀ with the
+    parameters this window runs with); null when that sentence has ended before."""
 
     kind: ClassVar[str] = "gradients"
     spliced: ClassVar[str | None] = "grads"
+    optional: ClassVar[tuple[str, ...]] = ("chunk", "window")
+    whole: ClassVar[tuple[str, ...]] = ("window",)
     step: int
     loss: float
     grads: dict[str, Any]
+    chunk: int | None = None
+    window: list[int] | None = None
+    carried_state: Any = None
+    carried_state_now: Any = None
+
+    def to_json(self, detail: str = "auto") -> dict[str, Any]:
+        data = super().to_json(detail)
+        if self.chunk is None:  # the staleness belongs to a window only
+            del data["carried_state"], data["carried_state_now"]
+        return data
 
 
 @dataclass(frozen=True)
-class UpdateEvent(Event):
-    """θ ← θ − lr·scale·∂L/∂θ: the old values, the gradients applied and the new values."""
+class UpdateEvent(ChunkedEvent):
+    """θ ← θ − lr·scale·∂L/∂θ: the old values, the gradients applied and the new values;
+    ``chunk`` as in the window's gradients event (absent for a whole-step update)."""
 
     kind: ClassVar[str] = "update"
+    optional: ClassVar[tuple[str, ...]] = ("chunk",)
     step: int
     lr: float
     grad_norm: float
@@ -200,6 +234,7 @@ class UpdateEvent(Event):
     old: dict[str, Any]
     applied: dict[str, Any]
     new: dict[str, Any]
+    chunk: int | None = None
 
 
 @dataclass(frozen=True)
@@ -282,7 +317,8 @@ def from_json(data: dict[str, Any]) -> Event:
     """The event that ``to_json`` made ``data`` from (arrays stay nested lists)."""
     cls = EVENT_TYPES[data["event"]]
     names = field_names(cls)
-    fields_ = {name: data[name] for name in names if name != cls.spliced}
+    # a field left out is one written only when set (``ChunkedEvent``): its default
+    fields_ = {name: data[name] for name in names if name != cls.spliced and name in data}
     if cls.spliced is not None:
         own = {"event", *names}
         fields_[cls.spliced] = {key: value for key, value in data.items() if key not in own}

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import ACTIVATIONS, LOSS_MODES
+from ..config import ACTIVATIONS, LOSS_MODES, UPDATE_EVERY
 from ..core.cells import CELLS, form_configs
 from .checks import MAX_INTEGER, Check
 from .events import SCHEMA
 from .json_forms import by_kind, form_cell, form_label, run_of, shared_arrays
-from .schema import CONFIG, OPTIONAL_CONFIG, event_fields
+from .schema import CONFIG, OMITTED, OPTIONAL_CONFIG, event_fields
 from .summary import DETAILS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -91,7 +91,7 @@ def event_schema(kind: str, checks: dict[str, Check], dims: dict[str, int]) -> d
     return {
         "type": "object",
         "properties": {"event": {"const": kind}, **properties},
-        "required": ["event", *checks],
+        "required": ["event", *(name for name in checks if name not in OMITTED.get(kind, ()))],
         "additionalProperties": False,
     }
 
@@ -119,6 +119,25 @@ def config_schema() -> dict[str, Any]:
 
 
 OPTIONAL_RULES: dict[str, dict[str, Any]] = {
+    "chunks": {
+        "description": "--chunks K: chunks of K time steps, the state carried in as a constant "
+        "(absent: no such scheme)",
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_INTEGER,
+    },
+    "tbptt": {
+        "description": "--tbptt K1:K2 as [K1, K2], 1 ≤ K1 ≤ K2 (absent: no such scheme)",
+        "type": "array",
+        "prefixItems": [{"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}] * 2,
+        "minItems": 2,
+        "maxItems": 2,
+    },
+    "update_every": {
+        "description": "--update-every with --chunks or --tbptt: an update after each window "
+        "(chunk) or one a step (sequence); absent without those schemes",
+        "enum": list(UPDATE_EVERY),
+    },
     "reset_after": {
         "description": "--reset-after: the GRU's reset gate after the recurrent product, as "
         "torch's nn.GRU (absent: before it)",

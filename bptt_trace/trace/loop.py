@@ -26,6 +26,7 @@ from ..core.optimizer import (
     largest_entry,
 )
 from ..core.tokens import build_vocab, tokenize
+from ..core.windowed import scheme_backward
 from ..errors import InputError
 from ..version import __version__
 from .events import (
@@ -42,6 +43,7 @@ from .events import (
 )
 from .finite import nonfinite
 from .predictions import predictions
+from .scheme_step import chunked, chunked_step, windowed_scheme
 from .traced_step import step_events
 
 
@@ -119,29 +121,40 @@ def training(
     yield from predictions(0, cell, p, batch, vocab, config.detail)
     loss = float("nan")
     bound = largest_entry(p)  # no parameter entry is larger in absolute value
+    scheme = windowed_scheme(config)  # --chunks or --tbptt
     for step in range(1, config.steps + 1):
-        with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
-            fw = corpus_forward(cell, p, batch)
-            interrupt.poll()  # a step past the grace of a stop is abandoned
-            bw = corpus_backward(cell, p, batch, fw, config.truncate, record=config.traced(step))
-            loss, norm = bw.loss, grad_norm(bw.grads)
-            problem = None
-            if not math.isfinite(loss):
-                problem = f"the loss L became {'NaN' if math.isnan(loss) else 'infinite'}"
-            elif not math.isfinite(norm):  # a gradient is NaN or infinite, or overflows
-                problem = (
-                    divergence("the gradient of", bw.grads, symbols)
-                    or "the gradient norm overflowed"
+        if chunked(config):  # an update after each window, its events as it is made
+            before = check_event if config.check and step == 1 else None
+            chunks = yield from chunked_step(step, cell, p, batch, vocab, config, symbols, before)
+            loss, norm, problem, new = chunks.loss, chunks.norm, chunks.problem, chunks.new
+            first_pass = step == 1 and chunks.windows == 0
+        else:
+            with np.errstate(all="ignore"):  # overflow is looked for below: it is divergence
+                fw = corpus_forward(cell, p, batch)
+                interrupt.poll()  # a step past the grace of a stop is abandoned
+                bw = (
+                    corpus_backward(cell, p, batch, fw, config.truncate, record=config.traced(step))
+                    if scheme is None
+                    else scheme_backward(cell, p, batch, scheme, fw)
                 )
-            first_pass = step == 1 and problem is not None  # θ as it started: no update yet
-            scale = clip_scale(norm, config.clip) if problem is None else 1.0
-            new = descend(p, bw.grads, config.lr, scale)
-            # finite θ minus a finite step is NaN never, and infinite only by overflow: as
-            # |θ − α·s·g| ≤ |θ| + α·s·‖g‖, that needs a look only once the bound nears it
-            bound += config.lr * scale * norm
-            if problem is None and not bound < SAFE:
-                problem = divergence("the updated", new, symbols)
-                bound = largest_entry(new)
+                loss, norm = bw.loss, grad_norm(bw.grads)
+                problem = None
+                if not math.isfinite(loss):
+                    problem = f"the loss L became {'NaN' if math.isnan(loss) else 'infinite'}"
+                elif not math.isfinite(norm):  # a gradient is NaN or infinite, or overflows
+                    problem = (
+                        divergence("the gradient of", bw.grads, symbols)
+                        or "the gradient norm overflowed"
+                    )
+                first_pass = step == 1 and problem is not None  # θ as it started: no update yet
+                scale = clip_scale(norm, config.clip) if problem is None else 1.0
+                new = descend(p, bw.grads, config.lr, scale)
+                # finite θ minus a finite step is NaN never, and infinite only by overflow: as
+                # |θ − α·s·g| ≤ |θ| + α·s·‖g‖, that needs a look only once the bound nears it
+                bound += config.lr * scale * norm
+                if problem is None and not bound < SAFE:
+                    problem = divergence("the updated", new, symbols)
+                    bound = largest_entry(new)
         if problem is not None:
             yield DivergedEvent(
                 step=step,
@@ -149,7 +162,7 @@ def training(
                 message=diverged_message(step, problem, config.lr, first_pass),
             )
             return
-        if config.traced(step):
+        if config.traced(step) and not chunked(config):
             if step > 1:
                 yield ParamsEvent(step=step - 1, params=p)
             yield from step_events(step, cell, p, batch, fw, bw, vocab, config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from ..config import ACTIVATIONS, LOSS_MODES
+from ..config import ACTIVATIONS, LOSS_MODES, UPDATE_EVERY
 from ..core.cells import CELLS, make_cell
 from ..core.cells.declaration import Cell, Outer
 from ..core.model import declared
@@ -34,6 +34,15 @@ from .events import EVENT_TYPES, SCHEMA
 from .truncation_event import truncation_fields
 
 WHERE: dict[str, Check] = {"step": integer, "sentence": integer}
+
+WINDOW_FIELDS: dict[str, Check] = {
+    "chunk": optional(integer),
+    "window": optional(list_of(integer)),
+    "carried_state": optional(vector("H")),
+    "carried_state_now": optional(vector("H")),
+}
+"""A gradients event's fields under a windowed scheme's update after each window, written
+only then (``events.ChunkedEvent``)."""
 
 
 def shape_check(shape: tuple[str, ...]) -> Check:
@@ -133,7 +142,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "truncation_error": optional(params_of(scalars)),
             "passed": boolean,
         },
-        "gradients": {"step": integer, "loss": number, **params},
+        "gradients": {"step": integer, "loss": number, **params, **WINDOW_FIELDS},
         "update": {
             "step": integer,
             "lr": number,
@@ -142,6 +151,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "old": params_of(params),
             "applied": params_of(params),
             "new": params_of(params),
+            "chunk": optional(integer),
         },
         "train_step": {"step": integer, "loss": number, "grad_norm": number},
         "predictions": {
@@ -262,22 +272,50 @@ def loaded_model(x: Any, dims: dict[str, int]) -> str | None:
 described(positive, "positive")
 described(loaded_model, "loaded_model")
 
+
+def whole_count(x: Any, dims: dict[str, int]) -> str | None:
+    return None if integer(x, dims) is None and x >= 1 else "a whole number ≥ 1"
+
+
+def scheme_pair(x: Any, dims: dict[str, int]) -> str | None:
+    ok = isinstance(x, list) and len(x) == 2 and all(integer(k, dims) is None for k in x)
+    return None if ok and 1 <= x[0] <= x[1] else "a pair [K1, K2] of whole numbers, 1 ≤ K1 ≤ K2"
+
+
+def update_every(x: Any, dims: dict[str, int]) -> str | None:
+    return None if x in UPDATE_EVERY else f"one of {', '.join(UPDATE_EVERY)}"
+
+
+described(whole_count, "whole_count")
+described(scheme_pair, "scheme_pair")
+described(update_every, "update_every")
+
 OPTIONAL_CONFIG: dict[str, Check] = {
+    "chunks": whole_count,
+    "tbptt": scheme_pair,
+    "update_every": update_every,
     "init_scale": positive,
     "loaded": loaded_model,
     "reset_after": boolean,
 }
-"""Config fields a trace has only when they matter: --init-scale when not 1, --load's origin,
---reset-after (the GRU's reset gate after the product) when given."""
+"""Config fields a trace has only when they matter: --chunks, --tbptt (K1, K2) and
+--update-every with a windowed scheme, --init-scale when not 1, --load's origin, --reset-after
+(the GRU's reset gate after the product) when given."""
 
 
 LATER: dict[str, dict[str, Any]] = {
+    "gradients": dict.fromkeys(WINDOW_FIELDS),
+    "update": {"chunk": None},
     "jacobians": {"cause": None},
     "end": {"warning": None, "loss_after": None},
     "check": {"skipped": lambda data: dict.fromkeys(data.get("checked") or {}, 0)},
 }
 """Fields added to schema 1 after its first traces, with the value they stand for when a trace
-does not have them; ``validate`` fills them in, so that every earlier trace still replays."""
+does not have them; ``validate`` fills them in, so that every earlier trace still replays.
+The gradients' and update's window fields are written only under a windowed scheme."""
+
+OMITTED: dict[str, tuple[str, ...]] = {"gradients": tuple(WINDOW_FIELDS), "update": ("chunk",)}
+"""Fields a trace writes only when they are set (the JSON Schema does not require them)."""
 
 
 @cache

@@ -1,0 +1,132 @@
+"""The windowed schemes (``--chunks``, ``--tbptt``) as training runs them.
+
+At fixed parameters (``scheme_backward``): the scheme's ``Backward``, its per-time-step
+arrays summed over the windows, so that the tables' rows add up to the scheme's gradient.
+
+As training (``window_updates``): an SGD update after each window; the next window runs with
+the updated parameters from the state carried in as a constant, which the window before
+computed with the old ones. That staleness is measured on one sentence: the carried state
+beside the same state recomputed from h₀ with the parameters the window runs with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .batch import Batch
+from .bptt import Backward, Forward, forward
+from .cells.declaration import Cell, Params
+from .corpus import Corpus
+from .optimizer import clip_scale, descend, grad_norm
+from .output import dims
+from .truncation import Scheme, Window, corpus_length, run_window, windows
+
+PER_TIME_STEP = ("dh_from_output", "from_next", "delta", "do_norm")
+
+
+def scheme_backward(
+    cell: Cell, p: Params, corpus: Corpus, scheme: Scheme, fw: Forward, record: bool = True
+) -> Backward:
+    """The scheme's L, gradient and per-time-step arrays at FIXED parameters p, each window
+    run from the state of ``fw`` (the forward pass at p) at its start − 1. A time step in
+    several windows (``--tbptt`` with K2 > K1) gets the sum of their flows; ``cut`` is all
+    False (the flows stop at window starts, which the scheme's windows say)."""
+    B = corpus.size
+    grads = {name: np.zeros_like(value) for name, value in p.items()}
+    sentence_loss = np.zeros(B)
+    arrays: dict[str, list[np.ndarray]] = {key: [] for key in PER_TIME_STEP}
+    H, width = dims(p)["H"], cell.delta_width(dims(p)["H"])
+    for batch in corpus.batches:
+        shape = (batch.x.shape[0], batch.T + 1)
+        arrays["dh_from_output"].append(np.zeros((*shape, H)))
+        arrays["from_next"].append(np.zeros((*shape, cell.state_width(H))))
+        arrays["delta"].append(np.zeros((*shape, width)))
+        arrays["do_norm"].append(np.zeros(shape))
+    loss = 0.0
+    for w in windows(scheme, corpus_length(corpus)):
+        carried = [part[:, min(w.start, part.shape[1]) - 1] for part in fw.state.parts]
+        run = run_window(cell, p, corpus, w, carried, keep=True)
+        loss += run.loss
+        for name, grad in run.grads.items():
+            grads[name] += grad
+        for i, part in enumerate(run.backwards):
+            if part is None:
+                continue
+            steps = slice(w.start, w.start + part.delta.shape[1] - 1)
+            for key in PER_TIME_STEP:
+                arrays[key][i][:, steps] += getattr(part, key)[:, 1:]
+            sentence_loss[corpus.members[i]] += part.sentence_loss
+    cut = [np.zeros(a.shape[:2], dtype=bool) for a in arrays["do_norm"]]
+    return Backward(
+        loss=loss,
+        sentence_loss=sentence_loss,
+        grads=grads,
+        cut=corpus.by_sentence(cut),  # type: ignore[arg-type]
+        **{key: corpus.by_sentence(parts) for key, parts in arrays.items()},  # type: ignore[arg-type]
+    )
+
+
+@dataclass(frozen=True)
+class WindowUpdate:
+    """One window and the update after it: θ_new = θ_old − α·scale·grads.
+
+    carried / carried_now: the watched sentence's hidden state at start − 1 as carried into
+    the window (computed by the windows before, with older parameters) and recomputed from
+    h₀ with ``old`` (the parameters the window runs with); None when that sentence has ended
+    before start − 1. Equal for the first window (h₀ = 0) and when nothing has been updated.
+    """
+
+    index: int
+    window: Window
+    loss: float
+    grads: Params
+    norm: float
+    scale: float
+    old: Params
+    new: Params
+    carried: np.ndarray | None
+    carried_now: np.ndarray | None
+
+
+def window_updates(
+    cell: Cell,
+    p: Params,
+    corpus: Corpus,
+    scheme: Scheme,
+    lr: float,
+    clip: float | None,
+    watch: int | None = None,
+) -> Iterator[WindowUpdate]:
+    """The scheme's windows in order, each run with the current parameters from the latest
+    state computed at its start − 1, each followed by its update (clipped to ``clip``, if
+    given, on its own norm). ``watch``: the sentence whose carried state is recomputed."""
+    H = dims(p)["H"]
+    latest = [np.zeros((b.x.shape[0], b.T + 1, cell.state_width(H))) for b in corpus.batches]
+    for index, w in enumerate(windows(scheme, corpus_length(corpus)), start=1):
+        carried = [states[:, min(w.start, states.shape[1]) - 1] for states in latest]
+        run = run_window(cell, p, corpus, w, carried)
+        for states, fw in zip(latest, run.forwards, strict=True):
+            if fw is not None:
+                states[:, w.start : w.start + fw.state.shape[1] - 1] = fw.state[:, 1:]
+        norm = grad_norm(run.grads)
+        scale = clip_scale(norm, clip)
+        new = descend(p, run.grads, lr, scale)
+        then = now = None
+        if watch is not None and w.start - 1 <= corpus.lengths[watch]:
+            bucket, row = corpus.where[watch].tolist()
+            then = carried[bucket][row, :H].copy()
+            now = states_of(cell, p, corpus, watch, w.start - 1)[:H]
+        yield WindowUpdate(index, w, run.loss, run.grads, norm, scale, p, new, then, now)
+        p = new
+
+
+def states_of(cell: Cell, p: Params, corpus: Corpus, s: int, t: int) -> np.ndarray:
+    """Sentence s's state sₜ, run from s₀ = 0 with parameters p."""
+    if t == 0:
+        return np.zeros(cell.state_width(dims(p)["H"]))
+    x = corpus.x[s][None, : t + 1]
+    empty = np.zeros_like(x, dtype=bool)
+    return forward(cell, p, Batch(x=x, mask=empty, out=empty, y=x)).state[0, t]

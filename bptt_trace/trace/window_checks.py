@@ -1,0 +1,33 @@
+"""The checks of a windowed scheme's events (``--chunks``, ``--tbptt`` updating after each
+window): a window's gradients and update event against the run (``consistency``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def chunk_problem(data: dict[str, Any], run: dict[str, Any]) -> str | None:
+    """A window's event: only under --update-every chunk, its index ≥ 1."""
+    if data.get("chunk") is None:
+        return None
+    if run["config"].get("update_every") != "chunk" or data["chunk"] < 1:
+        return "'chunk' (≥ 1) belongs to a run with --chunks or --tbptt updating every chunk"
+    return None
+
+
+def window_problem(data: dict[str, Any], run: dict[str, Any]) -> str | None:
+    """A gradients event's window fields: all or none, the window inside 1 … T, the carried
+    state and its recomputation together."""
+    window = data.get("window")
+    if (data.get("chunk") is None) != (window is None):
+        return "'chunk' and 'window' go together"
+    if data.get("chunk") is None:
+        if data.get("carried_state") is not None or data.get("carried_state_now") is not None:
+            return "'carried_state' and 'carried_state_now' belong to a window's event"
+        return None
+    T = max(len(sentence) for sentence in run["sentences"])
+    if len(window) != 3 or not 1 <= window[0] <= window[1] <= window[2] <= T:
+        return f"'window' should be [start, first loss, end] with 1 ≤ start ≤ … ≤ end ≤ {T}"
+    if (data["carried_state"] is None) != (data["carried_state_now"] is None):
+        return "'carried_state' and 'carried_state_now' go together"
+    return chunk_problem(data, run)
