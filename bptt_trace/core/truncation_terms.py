@@ -85,16 +85,19 @@ def bias_against_k(
     p: Params,
     sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     scheme: Scheme,
+    axis: int | None = None,
 ) -> list[Metric]:
     """For K = 1 … T, the ``overall`` metrics of ``scheme.with_k(K)``'s gradient of one
     sentence's losses against full BPTT's: ``sentence`` is its (x, y, out, state, cache) rows
-    of t = 0 … T (a sentence of ``corpus``: ``batch.x[s]`` …, ``fw.state[s]`` …)."""
+    of t = 0 … T (a sentence of ``corpus``: ``batch.x[s]`` …, ``fw.state[s]`` …). The windows
+    are those of a time axis of ``axis`` steps (the corpus's longest sentence; T if None), as
+    the scheme runs them over a corpus: a sentence that has ended takes no part."""
     x, y, out, state, cache = sentence
     T = len(x) - 1
     losses = np.flatnonzero(out[: T + 1])
     los = np.stack(
         [np.ones(losses.size, dtype=np.intp)]
-        + [first_kept(scheme.with_k(k), T, losses) for k in range(1, T + 1)]
+        + [first_kept(scheme.with_k(k), axis or T, losses) for k in range(1, T + 1)]
     )
     grads = sentence_gradients(cell, p, (x, y, losses, state, cache), los)
     full = next(grads)

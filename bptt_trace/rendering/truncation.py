@@ -119,7 +119,7 @@ def bias_table(event: TruncationEvent) -> list[RenderableType]:
         caption="Exact, from the terms of each loss at each state; the sentence's own losses.",
     )
     current = event.k2
-    for k in shown_steps(len(event.bias), 16):
+    for k in shown_steps(len(event.bias), 64):
         if k is None:
             table.add_row("…", "", "", "", "")
             continue

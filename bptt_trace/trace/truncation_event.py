@@ -2,7 +2,8 @@
 
 For the step's starting parameters: each parameter's gradient under the scheme (summed over
 its windows, the mean over sentences) against full BPTT of the same losses (``metrics``);
-for the first traced sentence, how many states each loss reaches (``reach``: loss s keeps
+for the first traced sentence (its windows those of the corpus's time axis, the longest
+sentence's), how many states each loss reaches (``reach``: loss s keeps
 the terms of the states k with s − reach < k ≤ s, the others up to s are cut, and those past
 s are structurally zero) and the bias of every K = 1 … T (``bias``; None past
 ``BIAS_STEPS``).
@@ -56,7 +57,7 @@ def truncation_events(
     scheme = scheme_of(config)
     if scheme is None:
         return
-    T = int(corpus.lengths[0])
+    T, axis = int(corpus.lengths[0]), int(corpus.lengths.max())  # the scheme's time axis
     x, y, out, state, cache = (
         np.asarray(a[0])[: T + 1] for a in (corpus.x, corpus.y, corpus.out, fw.state, fw.cache)
     )
@@ -70,9 +71,9 @@ def truncation_events(
         k1=scheme.k1,
         k2=scheme.k2,
         losses=losses.tolist(),
-        reach=reach(scheme, T, losses).tolist(),
+        reach=reach(scheme, axis, losses).tolist(),
         metrics=parameter_metrics(scheme_gradients(cell, p, corpus, scheme, config), full),
-        bias=bias_against_k(cell, p, rows, scheme) if T <= BIAS_STEPS else None,
+        bias=bias_against_k(cell, p, rows, scheme, axis) if T <= BIAS_STEPS else None,
     )
 
 
@@ -120,7 +121,8 @@ def truncation_problem(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     losses = list(range(1, T + 1)) if every else [T]
     if data["losses"] != losses:
         return "'losses' should be the time steps of the sentence's losses"
-    if data["reach"] != reach(scheme, T, np.array(losses)).tolist():
+    axis = max(len(sentence) for sentence in run["sentences"])
+    if data["reach"] != reach(scheme, axis, np.array(losses)).tolist():
         return f"'reach' should be how far each loss reaches under {scheme.flag()}"
     extra = sorted(set(data["metrics"]) - set(_param_names(run)))
     if extra:

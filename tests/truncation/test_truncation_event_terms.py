@@ -124,3 +124,36 @@ def test_every_cells_bias_table_is_the_engines_scheme_gradient_at_each_k(cell_co
         expected = overall(scheme_gradients(cell, p, corpus, Scheme(kind, k1, k2).with_k(K)), full)
         for name, value in expected.items():
             assert close(row[name], value), (K, name, row[name], value)
+
+
+@pytest.mark.parametrize(
+    "cell_config", [{"cell": "rnn"}, {"cell": "lstm"}, {"cell": "gru", "reset_after": True}]
+)
+@pytest.mark.parametrize(("kind", "k1", "k2"), [("chunks", 2, 2), ("tbptt", 2, 3), ("tbptt", 3, 3)])
+def test_in_a_ragged_corpus_the_first_sentence_takes_the_windows_of_the_longest(
+    cell_config, kind, k1, k2
+):
+    """A sentence of 5 steps beside one of 7: under --tbptt 3:3 its last loss is in the
+    window that ends at 6, not at its own end. The engine's scheme gradient of the pair, less
+    that of the long sentence alone, is the short sentence's (the mean over 2, times 2)."""
+    from bptt_trace.core.corpus import corpus_backward, corpus_forward, make_corpus
+    from bptt_trace.core.truncation import scheme_gradients
+    from bptt_trace.core.truncation_terms import overall
+
+    cell = make_cell({"activation": "tanh", **cell_config})
+    p = init_params(cell, 5, 3, np.random.default_rng(3))
+    short, long = [0, 1, 2, 3, 1], [2, 0, 1, 3, 3, 1, 2]
+    pair, alone = make_corpus([short, long], 4, "every"), make_corpus([long], 4, "every")
+    scheme = Scheme(kind, k1, k2)
+    table = bias_against_k(cell, p, sentence_rows(cell, p, short, "every"), scheme, axis=7)
+    full_pair = corpus_backward(cell, p, pair, corpus_forward(cell, p, pair)).grads
+    full_alone = corpus_backward(cell, p, alone, corpus_forward(cell, p, alone)).grads
+    full = {n: 2 * full_pair[n] - full_alone[n] for n in full_pair}
+    assert len(table) == len(short)
+    for K, row in enumerate(table, start=1):
+        at_k = scheme.with_k(K)
+        g_pair, g_alone = (scheme_gradients(cell, p, c, at_k) for c in (pair, alone))
+        expected = overall({n: 2 * g_pair[n] - g_alone[n] for n in g_pair}, full)
+        for name in ("relative_error", "cosine"):  # (a difference of gradients rounds the
+            # zeros of the short sentence's gradient to ±1e-17: their signs say nothing)
+            assert close(row[name], expected[name]), (K, name, row[name], expected[name])

@@ -156,14 +156,23 @@ def replayed(path: Path, capsys) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_a_trace_with_the_event_replays_the_live_tables(tmp_path, capsys):
-    args = ["I like NLP very much", "--truncate", "2", "--loss", "every", "--width", "80"]
+@pytest.mark.parametrize(
+    ("scheme", "last"),
+    [
+        (["--truncate", "2"], "--truncate 5"),
+        (["--chunks", "2"], "--chunks 5"),
+        (["--tbptt", "2:3", "--steps", "2", "--cell", "gru"], "--tbptt 2:5"),
+        (["--chunks", "3", "--update-every", "sequence", "--cell", "lstm"], "--chunks 5"),
+    ],
+)
+def test_a_trace_with_the_event_replays_the_live_tables(scheme, last, tmp_path, capsys):
+    args = ["I like NLP very much", *scheme, "--loss", "every", "--width", "80"]
     capsys.readouterr()
     assert main([*args, "--color", "never", "--output", str(tmp_path / "t.jsonl")]) == 0
     live = capsys.readouterr().out
     code, out, _ = replayed(tmp_path / "t.jsonl", capsys)
     assert code == 0 and out == live
-    assert "Kept terms · sentence 1" in out and "--truncate 5" in out
+    assert "Kept terms · sentence 1" in out and last in out
 
 
 def tampered(lines: list[str], change) -> list[str]:
