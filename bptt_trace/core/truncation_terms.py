@@ -29,7 +29,7 @@ from .truncation import Scheme, windows
 BIAS_STEPS = 256
 """The bias against K is computed for sentences up to this many steps (K = 1 … T)."""
 
-BLOCK_BYTES = 64 * 2**20
+BLOCK_BYTES = 80 * 2**20
 """The schemes' deltas held at once; more schemes than fit take another sweep."""
 
 Metric = dict[str, float | None]
@@ -38,10 +38,13 @@ Metric = dict[str, float | None]
 def first_kept(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
     """lo(s) for each loss s in ``losses``: the first state its flow reaches under ``scheme``
     (the least start of the windows whose losses include s)."""
+    spans = np.array([(w.start, w.first_loss, w.end) for w in windows(scheme, T)], dtype=np.intp)
     lo = np.full(T + 1, T + 1, dtype=np.intp)
-    for w in windows(scheme, T):
-        span = slice(w.first_loss, w.end + 1)
-        lo[span] = np.minimum(lo[span], w.start)
+    if len(spans) and np.array_equal(spans[1:, 1], spans[:-1, 2] + 1):  # losses split once
+        lo[spans[0, 1] :] = np.repeat(spans[:, 0], spans[:, 2] - spans[:, 1] + 1)
+        return lo[losses]
+    for start, first, end in spans.tolist():
+        lo[first : end + 1] = np.minimum(lo[first : end + 1], start)
     return lo[losses]
 
 
