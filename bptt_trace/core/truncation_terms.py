@@ -38,6 +38,8 @@ Metric = dict[str, float | None]
 def first_kept(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
     """lo(s) for each loss s in ``losses``: the first state its flow reaches under ``scheme``
     (the least start of the windows whose losses include s)."""
+    if scheme.kind == "truncate":  # one window per loss: (max(1, s − K + 1), s, s)
+        return np.maximum(losses - scheme.k1 + 1, 1)
     spans = np.array([(w.start, w.first_loss, w.end) for w in windows(scheme, T)], dtype=np.intp)
     lo = np.full(T + 1, T + 1, dtype=np.intp)
     if len(spans) and np.array_equal(spans[1:, 1], spans[:-1, 2] + 1):  # losses split once
@@ -102,12 +104,12 @@ def bias_against_k(
         [np.ones(losses.size, dtype=np.intp)]
         + [first_kept(scheme.with_k(k), axis or T, losses) for k in range(1, T + 1)]
     )
-    grads = sentence_gradients(cell, p, (x, y, losses, state, cache), los)
-    full = next(grads)
-    return [overall(g, full) for g in grads]
+    unique, which = np.unique(los, axis=0, return_inverse=True)  # K that keep the same terms
+    grads = list(sentence_gradients(cell, p, (x, y, losses, state, cache), unique))
+    table = [overall(g, grads[which[0]]) for g in grads]
+    return [table[i] for i in np.ravel(which)[1:]]
 
 
-@interrupt.phased("truncation")
 def sentence_gradients(
     cell: Cell,
     p: Params,
@@ -117,6 +119,16 @@ def sentence_gradients(
     """The gradient of one sentence's losses (its own, not divided by B) under each row of
     ``los`` ((n_schemes, n_losses): lo(s) of each loss), in order, polling for a stop at every
     time step. ``sentence`` is (x, y, losses, state, cache)."""
+    with interrupt.phase("truncation"):  # (inside the generator: while it is iterated)
+        yield from _sentence_gradients(cell, p, sentence, los)
+
+
+def _sentence_gradients(
+    cell: Cell,
+    p: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    los: np.ndarray,
+) -> Iterator[dict[str, np.ndarray]]:
     x, y, losses, state, cache = sentence
     T, H = len(x) - 1, dims(p)["H"]
     q, h = cell.prepare(p), state[:, :H]
@@ -139,9 +151,10 @@ def sentence_gradients(
             if losses[first] == k:
                 ds[first, :H] = start[first]  # Lₖ enters the flow at hₖ
             delta = cell.delta(q, ds[first:], cache[k], state[k])  # per loss, s ≥ k
-            running = np.cumsum(delta, axis=0)
+            running = np.zeros((len(delta) + 1, width))  # row j: the sum of the first j
+            np.cumsum(delta, axis=0, out=running[1:])
             kept = (part[:, first:] <= k).sum(axis=1)  # a prefix of the losses at k
-            deltas[:, k] = np.where(kept[:, None] > 0, running[kept - 1], 0.0)
+            deltas[:, k] = running[kept]
             ds[first:] = cell.to_previous(q, delta, cache[k])
         for d in deltas:
             values = cell.step_values(q, cache[1 : T + 1], h[:T], d[1:])
