@@ -22,8 +22,8 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one core, as the tests run
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from bptt_trace.config import Config  # noqa: E402
-from bptt_trace.trace.loop import run  # noqa: E402
+from bptt_trace.config import Config
+from bptt_trace.trace.loop import run
 
 T, H = 256, 128
 LIMIT = 2.0
