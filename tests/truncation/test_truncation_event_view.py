@@ -9,6 +9,7 @@ import json
 import shlex
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bptt_trace.cli.app import main
@@ -225,3 +226,42 @@ def test_a_truncation_event_in_a_run_without_a_scheme_is_refused(tmp_path, capsy
     path.write_text("\n".join([*plain[:at], event, *plain[at:]]) + "\n")
     code, _, err = replayed(path, capsys)
     assert code == 2 and "names no truncation scheme" in err
+
+
+ROOT = Path(__file__).parents[2]
+EXAMPLE = ["--file", str(ROOT / "sentences" / "long.txt"), "--loss", "every"]
+
+
+def readme_block(after: str, nth: int = 1) -> list[str]:
+    """The lines of the nth ``` block after the line that starts with ``after``."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith(after))
+    for _ in range(nth):
+        begin = next(i for i in range(end + 1, len(lines)) if lines[i].startswith("```"))
+        end = next(i for i in range(begin + 1, len(lines)) if lines[i].startswith("```"))
+    return lines[begin + 1 : end]
+
+
+def test_the_readmes_worked_example_is_what_the_commands_print(capsys):
+    scheme = ["--chunks", "5", "--update-every", "sequence"]
+    capsys.readouterr()
+    args = [*EXAMPLE, *scheme, "--only", "blame", "--width", "80", "--color", "never"]
+    assert main(args) == 0
+    printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+    table = readme_block("A worked example on `sentences/long.txt`", 2)
+    assert table[0].startswith("Truncation · step 1 · --chunks 5") and len(table) == 11
+    start = printed.index(table[0])
+    assert printed[start : start + len(table)] == table
+
+    def gradients(args):
+        return next(
+            json.loads(line) for line in trace_of(args, capsys) if '"event":"gradients"' in line
+        )
+
+    full, chunked = gradients(EXAMPLE), gradients([*EXAMPLE, *scheme])
+    found = []
+    for name in ("W_h", "W", "b"):
+        g, f = np.array(chunked[name]), np.array(full[name])
+        for i in zip(*np.nonzero(np.sign(g) != np.sign(f)), strict=True):
+            found.append(f"{name}{list(map(int, i))}: chunked {g[i]:+.2e}, true {f[i]:+.2e}")
+    assert found == readme_block("Two of the 16 entries of ∂L/∂Wʰ", 2)
