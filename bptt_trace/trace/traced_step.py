@@ -55,7 +55,7 @@ def step_events(
         yield from flow_events(
             step, s, cell, p, batch, fw, bw, config.truncate, spectrum_if_diagnosed
         )
-    yield from truncation_events(step, cell, p, batch, fw, config)
+    yield from truncation_events(step, cell, p, batch, fw, bw, config)
     gradients = GradientsEvent(step=step, loss=bw.loss, grads=bw.grads)
     yield gradients if detail == "full" else gradients.compacted(detail)
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..config import Config
 from ..core.cells.declaration import Cell, Params
 from ..core.corpus import Corpus, corpus_backward
-from ..core.truncation import KINDS, Scheme, scheme_gradients, scheme_of
+from ..core.truncation import KINDS, Scheme, scheme_of
 from ..core.truncation_terms import BIAS_STEPS, bias_against_k, parameter_metrics, reach
 from .base_event import Event
 from .checks import Check, integer, list_of, obj, optional, params_of, string
@@ -51,9 +51,11 @@ class TruncationEvent(Event):
 
 
 def truncation_events(
-    step: int, cell: Cell, p: Params, corpus: Corpus, fw: Any, config: Config
+    step: int, cell: Cell, p: Params, corpus: Corpus, fw: Any, bw: Any, config: Config
 ) -> Iterator[TruncationEvent]:
-    """The step's truncation event when ``config`` names a scheme (else nothing)."""
+    """The step's truncation event when ``config`` names a scheme (else nothing). ``bw`` is
+    the traced step's backward pass at ``p``: under a scheme its gradients are the scheme's,
+    summed over its windows (``scheme_gradients``), and are not computed again."""
     scheme = scheme_of(config)
     if scheme is None:
         return
@@ -72,7 +74,7 @@ def truncation_events(
         k2=scheme.k2,
         losses=losses.tolist(),
         reach=reach(scheme, axis, losses).tolist(),
-        metrics=parameter_metrics(scheme_gradients(cell, p, corpus, scheme, config), full),
+        metrics=parameter_metrics(bw.grads, full),
         bias=bias_against_k(cell, p, rows, scheme, axis) if T <= BIAS_STEPS else None,
     )
 

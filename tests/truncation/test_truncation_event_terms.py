@@ -157,3 +157,93 @@ def test_in_a_ragged_corpus_the_first_sentence_takes_the_windows_of_the_longest(
         for name in ("relative_error", "cosine"):  # (a difference of gradients rounds the
             # zeros of the short sentence's gradient to ±1e-17: their signs say nothing)
             assert close(row[name], expected[name]), (K, name, row[name], expected[name])
+
+
+@pytest.mark.parametrize("mode", ["last", "every"])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--truncate", "2"],
+        ["--chunks", "3"],
+        ["--chunks", "2", "--update-every", "sequence"],
+        ["--tbptt", "2:3"],
+        ["--tbptt", "3:4", "--steps", "2"],
+    ],
+)
+def test_the_events_of_a_run_against_the_reference(flags, mode, capsys):
+    """The truncation event of every traced step of a real run: its metrics per parameter,
+    reach and bias against the brute-force reference at the step's starting parameters (the
+    params event before it), at 1e-9."""
+    import json
+
+    from bptt_trace.cli.app import main
+
+    sentence = "the cat sat on the mat and the dog sat"
+    capsys.readouterr()
+    assert main([sentence, "--loss", mode, *flags, "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    run_event = events[0]
+    vocab = run_event["vocab"]
+    ids = [vocab.index(t) for t in run_event["sentences"][0]]
+    eos = vocab.index("<eos>")
+    kind = next(k for k in ("truncate", "chunks", "tbptt") if f"--{k}" in flags)
+    k1, k2 = [int(k) for k in flags[1].split(":")] if kind == "tbptt" else [int(flags[1])] * 2
+    checked = 0
+    for i, event in enumerate(events):
+        if event["event"] != "truncation":
+            continue
+        params = [e for e in events[:i] if e["event"] == "params"][-1]  # the step's start
+        p = {name: np.array(params[name]) for name in NAMES}
+        g = scheme_gradient(p, ids, eos, mode, "tanh", kind, k1, k2)
+        full = full_gradient(p, ids, eos, mode, "tanh")
+        for name in NAMES:
+            expected = reference_metrics(g[name], full[name])
+            for key, value in expected.items():
+                assert close(event["metrics"][name][key], value), (name, key)
+        T = len(ids)
+        losses = list(range(1, T + 1)) if mode == "every" else [T]
+        assert event["losses"] == losses
+        assert event["reach"] == reference_reach(kind, k1, k2, T, losses)
+        for K, row in enumerate(event["bias"], start=1):
+            at_k = Scheme(kind, k1, k2).with_k(K)
+            g_k = scheme_gradient(p, ids, eos, mode, "tanh", kind, at_k.k1, at_k.k2)
+            for key, value in reference_metrics(flat(g_k), flat(full)).items():
+                assert close(row[key], value), (K, key)
+        checked += 1
+    assert checked == (2 if "--steps" in flags else 1)
+
+
+@pytest.mark.parametrize(
+    "cell_flags", [["--cell", "lstm"], ["--cell", "gru"], ["--cell", "gru", "--reset-after"]]
+)
+@pytest.mark.parametrize("scheme", [["--truncate", "2"], ["--chunks", "2"], ["--tbptt", "2:3"]])
+def test_every_cells_event_metrics_are_the_engines_scheme_gradient_against_full_bptt(
+    cell_flags, scheme, capsys
+):
+    import json
+
+    from bptt_trace.cli.app import main
+    from bptt_trace.core.corpus import corpus_backward, corpus_forward, make_corpus
+    from bptt_trace.core.truncation import scheme_gradients
+    from bptt_trace.core.truncation_terms import parameter_metrics
+
+    capsys.readouterr()
+    args = ["the cat sat on the mat", "--loss", "every", *cell_flags, *scheme, "--json"]
+    assert main(args) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    run_event, params = events[0], events[1]
+    event = next(e for e in events if e["event"] == "truncation")
+    config = {"activation": "tanh", "cell": cell_flags[1], "reset_after": len(cell_flags) > 2}
+    cell = make_cell(config)
+    names = list(event["metrics"])
+    p = {name: np.array(params[name]) for name in names}
+    vocab = run_event["vocab"]
+    ids = [vocab.index(t) for t in run_event["sentences"][0]]
+    corpus = make_corpus([ids], vocab.index("<eos>"), "every")
+    full = corpus_backward(cell, p, corpus, corpus_forward(cell, p, corpus)).grads
+    kind = scheme[0][2:]
+    k1, k2 = [int(k) for k in scheme[1].split(":")] * (2 if kind != "tbptt" else 1)
+    expected = parameter_metrics(scheme_gradients(cell, p, corpus, Scheme(kind, k1, k2)), full)
+    for name in names:
+        for key, value in expected[name].items():
+            assert close(event["metrics"][name][key], value), (name, key)
