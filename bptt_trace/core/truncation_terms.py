@@ -32,7 +32,20 @@ BIAS_STEPS = 256
 BLOCK_BYTES = 80 * 2**20
 """The schemes' deltas held at once; more schemes than fit take another sweep."""
 
+BIAS_WORK = 2e9
+"""The most multiply-adds the bias against K may take (a traced step at T = 256, H = 128
+under --loss every takes about 5e8); past it the table is left out."""
+
 Metric = dict[str, float | None]
+
+
+def affordable(T: int, n_losses: int, state: int, width: int) -> bool:
+    """Whether the bias against K of a sentence of T steps and ``n_losses`` losses, a state of
+    ``state`` numbers and deltas of ``width``, is within ``BIAS_STEPS`` and ``BIAS_WORK``: its
+    sweeps (one per block of K that fits in ``BLOCK_BYTES``) each follow every loss back."""
+    block = max(1, BLOCK_BYTES // (8 * (T + 1) * width))
+    sweeps = -(-T // block)
+    return T <= BIAS_STEPS and sweeps * n_losses * (T + 1) / 2 * state * width <= BIAS_WORK
 
 
 def first_kept(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:

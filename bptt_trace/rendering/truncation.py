@@ -105,7 +105,9 @@ def bias_table(event: TruncationEvent) -> list[RenderableType]:
     if event.bias is None:
         return [
             Text(
-                "No bias against K: the sentence is longer than the 256 steps it is computed for.",
+                "No bias against K here: it is computed for sentences of up to 256 steps "
+                "while it costs less than the step (a wide state under --loss every costs "
+                "more); the numbers above are exact.",
                 "note",
             )
         ]

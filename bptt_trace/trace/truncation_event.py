@@ -6,7 +6,7 @@ for the first traced sentence (its windows those of the corpus's time axis, the 
 sentence's), how many states each loss reaches (``reach``: loss s keeps
 the terms of the states k with s − reach < k ≤ s, the others up to s are cut, and those past
 s are structurally zero) and the bias of every K = 1 … T (``bias``; None past
-``BIAS_STEPS``).
+``BIAS_STEPS`` or when it would cost more than ``BIAS_WORK``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..config import Config
 from ..core.cells.declaration import Cell, Params
 from ..core.corpus import Corpus, corpus_backward
 from ..core.truncation import KINDS, Scheme, scheme_of
-from ..core.truncation_terms import BIAS_STEPS, bias_against_k, parameter_metrics, reach
+from ..core.truncation_terms import affordable, bias_against_k, parameter_metrics, reach
 from .base_event import Event
 from .checks import Check, integer, list_of, obj, optional, params_of, string
 
@@ -66,6 +66,8 @@ def truncation_events(
     losses = np.flatnonzero(out)
     full = corpus_backward(cell, p, corpus, fw, None, record=False).grads
     rows = (x, y, out, state, cache)
+    H = int(p["V"].shape[0])
+    cheap = affordable(T, losses.size, state.shape[1], cell.delta_width(H))
     yield TruncationEvent(
         step=step,
         sentence=0,
@@ -75,7 +77,7 @@ def truncation_events(
         losses=losses.tolist(),
         reach=reach(scheme, axis, losses).tolist(),
         metrics=parameter_metrics(bw.grads, full),
-        bias=bias_against_k(cell, p, rows, scheme, axis) if T <= BIAS_STEPS else None,
+        bias=bias_against_k(cell, p, rows, scheme, axis) if cheap else None,
     )
 
 

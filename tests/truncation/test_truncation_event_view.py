@@ -265,3 +265,27 @@ def test_the_readmes_worked_example_is_what_the_commands_print(capsys):
         for i in zip(*np.nonzero(np.sign(g) != np.sign(f)), strict=True):
             found.append(f"{name}{list(map(int, i))}: chunked {g[i]:+.2e}, true {f[i]:+.2e}")
     assert found == readme_block("Two of the 16 entries of ∂L/∂Wʰ", 2)
+
+
+def test_past_its_budget_the_bias_is_left_out_and_the_trace_still_replays(
+    tmp_path, capsys, monkeypatch
+):
+    from bptt_trace.core import truncation_terms
+
+    monkeypatch.setattr(truncation_terms, "BIAS_WORK", 0)
+    args = ["I like NLP very much", "--chunks", "2", "--loss", "every"]
+    lines = trace_of(args, capsys)
+    event = next(json.loads(line) for line in lines if '"event":"truncation"' in line)
+    assert event["bias"] is None and event["metrics"]["W"]["relative_error"] > 0
+    (tmp_path / "t.jsonl").write_text("\n".join(lines) + "\n")
+    code, out, _ = replayed(tmp_path / "t.jsonl", capsys)
+    assert code == 0 and "No bias against K here" in " ".join(out.split())
+
+
+def test_the_bias_is_affordable_at_the_benchmarks_size_and_not_for_a_wide_lstm():
+    from bptt_trace.core.truncation_terms import affordable
+
+    assert affordable(256, 256, 128, 128)  # the vanilla RNN at T = 256, H = 128, every loss
+    assert affordable(256, 1, 256, 512)  # the LSTM there under --loss last: one loss
+    assert not affordable(256, 256, 256, 512)  # and under --loss every
+    assert not affordable(257, 1, 4, 4)  # longer than 256 steps
