@@ -31,6 +31,9 @@ from .fit import fit
 MAX_K = 64
 """K (and K2) is tried up to min(T, MAX_K); for --tbptt every K1 ≤ K2."""
 
+GROUP_BYTES = 32 * 2**20
+"""The schemes' gradients held at once (each as large as θ); more take another sweep."""
+
 WHAT = {
     "truncate": "each loss flows back through at most {k1} steps",
     "chunks": "the losses of a chunk reach back only inside it (chunks of {k1} steps, the "
@@ -94,11 +97,14 @@ def scheme_candidates(
         return []
     best: dict[str, Candidate] = {}
     fw = forward(cell, p, batch)
-    for scheme, grads in zip(schemes, gradients(cell, p, batch, fw, schemes), strict=True):
-        candidate = Candidate(SCHEME, variant(scheme), fit(user, grads, tolerance, factors))
-        held = best.get(scheme.kind)
-        if held is None or candidate.fit.worst < held.fit.worst:
-            best[scheme.kind] = candidate
+    group = max(1, GROUP_BYTES // (8 * sum(value.size for value in p.values())))
+    for first in range(0, len(schemes), group):  # their gradients held a group at a time
+        part = schemes[first : first + group]
+        for scheme, grads in zip(part, gradients(cell, p, batch, fw, part), strict=True):
+            candidate = Candidate(SCHEME, variant(scheme), fit(user, grads, tolerance, factors))
+            held = best.get(scheme.kind)
+            if held is None or candidate.fit.worst < held.fit.worst:
+                best[scheme.kind] = candidate
     return sorted(best.values(), key=lambda c: c.fit.worst)
 
 

@@ -116,3 +116,16 @@ def test_a_bad_scheme_with_compare_is_refused_in_one_line(flags, words, tmp_path
     np.savez(tmp_path / "g.npz", **full_gradient(w, IDS, EOS, "last", "tanh"))
     args = ["--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")]
     refused([SENTENCE, *args, *flags], words)
+
+
+def test_held_a_scheme_at_a_time_the_verdict_is_the_same(tmp_path, capsys, monkeypatch):
+    """The schemes' gradients are held a group at a time (GROUP_BYTES, each as large as θ):
+    one at a time names the same schemes with the same fits."""
+    from bptt_trace.usercode import schemes
+
+    w = weights()
+    g = scheme_gradient(w, IDS, EOS, "every", "tanh", "tbptt", 2, 3)
+    _, before = run(tmp_path, capsys, w, g, SENTENCE, "--loss", "every")
+    monkeypatch.setattr(schemes, "GROUP_BYTES", 1)
+    _, after = run(tmp_path, capsys, w, g, SENTENCE, "--loss", "every")
+    assert after["named"] == before["named"] and "tbptt-2:3" in {c["id"] for c in after["named"]}
