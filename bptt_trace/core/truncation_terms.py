@@ -22,7 +22,6 @@ import numpy as np
 from . import interrupt
 from .bptt import summed
 from .cells.declaration import Cell, Params
-from .model import declared
 from .output import dims, log_softmax, logits
 from .truncation import Scheme, windows
 
@@ -176,8 +175,3 @@ def _sentence_gradients(
                 for spec in cell.params
             }
             yield {**grads, **output}
-
-
-def names(cell: Cell) -> list[str]:
-    """The parameters' names in declaration order."""
-    return [spec.name for spec in declared(cell)]
