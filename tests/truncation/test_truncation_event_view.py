@@ -289,3 +289,19 @@ def test_the_bias_is_affordable_at_the_benchmarks_size_and_not_for_a_wide_lstm()
     assert affordable(256, 1, 256, 512)  # the LSTM there under --loss last: one loss
     assert not affordable(256, 256, 256, 512)  # and under --loss every
     assert not affordable(257, 1, 4, 4)  # longer than 256 steps
+
+
+def test_the_json_schema_accepts_the_truncation_event_and_refuses_a_malformed_one(capsys):
+    import jsonschema
+
+    capsys.readouterr()
+    assert main(["--schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    lines = trace_of(["I like NLP very much", "--tbptt", "2:3", "--loss", "every"], capsys)
+    trace = [json.loads(line) for line in lines]
+    event = next(e for e in trace if e["event"] == "truncation")
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.validate(event)
+    jsonschema.Draft202012Validator({**schema, "$ref": "#/$defs/trace"}).validate(trace)
+    for broken in ({**event, "reach": "far"}, {**event, "extra": 1}, {**event, "metrics": []}):
+        assert not validator.is_valid(broken)
