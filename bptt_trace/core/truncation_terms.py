@@ -20,8 +20,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import interrupt
-from .bptt import summed
-from .cells.declaration import Cell, Params
+from .bptt import scatter_rows, summed
+from .cells.declaration import Cell, Outer, Params, Row, Total
 from .output import dims, log_softmax, logits
 from .truncation import Scheme, windows
 
@@ -117,8 +117,10 @@ def bias_against_k(
         + [first_kept(scheme.with_k(k), axis or T, losses) for k in range(1, T + 1)]
     )
     unique, which = np.unique(los, axis=0, return_inverse=True)  # K that keep the same terms
-    grads = list(sentence_gradients(cell, p, (x, y, losses, state, cache), unique))
-    table = [overall(g, grads[which[0]]) for g in grads]
+    grads = sentence_gradients(cell, p, (x, y, losses, state, cache), unique)
+    full = next(grads)  # the row of all ones (every loss back to k = 1) sorts first
+    assert not np.any(unique[0] - 1)
+    table = [overall(full, full), *(overall(g, full) for g in grads)]  # one held at a time
     return [table[i] for i in np.ravel(which)[1:]]
 
 
@@ -153,7 +155,11 @@ def _sentence_gradients(
     entered = np.searchsorted(losses, np.arange(T + 2))  # the first loss with s ≥ k
     for first_scheme in range(0, len(los), block):
         part = los[first_scheme : first_scheme + block]
-        deltas = np.zeros((len(part), T + 1, width))
+        deltas = np.zeros((T + 1, len(part), width))  # [k, scheme]: the scheme's delta at k
+        # the losses s ≥ k a scheme keeps at k: those with lo(s) ≤ k, less those with s < k
+        reached = np.zeros((len(part), T + 2), dtype=np.intp)
+        np.add.at(reached, (np.arange(len(part))[:, None], part), 1)
+        reached = np.cumsum(reached, axis=1)  # [scheme, k]: the losses with lo(s) ≤ k
         ds = np.zeros((losses.size, state.shape[1]))  # row r: ∂L_{losses[r]}/∂sₖ
         for k in range(T, 0, -1):
             interrupt.poll()
@@ -163,15 +169,64 @@ def _sentence_gradients(
             if losses[first] == k:
                 ds[first, :H] = start[first]  # Lₖ enters the flow at hₖ
             delta = cell.delta(q, ds[first:], cache[k], state[k])  # per loss, s ≥ k
-            running = np.zeros((len(delta) + 1, width))  # row j: the sum of the first j
+            running = np.empty((len(delta) + 1, width))  # row j: the sum of the first j
+            running[0] = 0.0
             np.cumsum(delta, axis=0, out=running[1:])
-            kept = (part[:, first:] <= k).sum(axis=1)  # a prefix of the losses at k
-            deltas[:, k] = running[kept]
+            deltas[k] = running[reached[:, k] - first]  # a prefix of the losses s ≥ k
             ds[first:] = cell.to_previous(q, delta, cache[k])
-        for d in deltas:
-            values = cell.step_values(q, cache[1 : T + 1], h[:T], d[1:])
-            grads = {
-                spec.name: summed(spec.grad, values, x[1 : T + 1], dims(p)["V"])
-                for spec in cell.params
-            }
+        rows = (x[1 : T + 1], cache[1 : T + 1], h[:T])
+        for grads in block_sums(cell, q, *rows, deltas[1:], dims(p)["V"]):
             yield {**grads, **output}
+
+
+def block_sums(
+    cell: Cell,
+    q: Params,
+    x: np.ndarray,
+    cache: np.ndarray,
+    h_prev: np.ndarray,
+    d: np.ndarray,
+    vocab: int,
+) -> Iterator[dict[str, np.ndarray]]:
+    """Each scheme's cell gradients from the deltas ``d`` (T, n_schemes, width) of t = 1 … T:
+    every scheme's outer products in one matrix product (a cell's value is (T, 1, ·) when it
+    does not depend on the deltas, else (T, n_schemes, ·)), a token's rows scheme by scheme."""
+    T, n = d.shape[:2]
+    values = cell.step_values(q, cache[:, None], h_prev[:, None], d)
+    if not all(
+        v.ndim == 3 and v.shape[:1] == (T,) and v.shape[1] in (1, n) for v in values.values()
+    ):
+        for i in range(n):  # a cell whose values do not carry the schemes' axis: one at a time
+            each = cell.step_values(q, cache, h_prev, d[:, i])
+            yield {s.name: summed(s.grad, each, x, vocab) for s in cell.params}
+        return
+    sums: dict[str, np.ndarray] = {}  # (n, ·) each
+    for spec in cell.params:
+        rule = spec.grad
+        if isinstance(rule, Outer):
+            sums[spec.name] = outer_sums(values[rule.left], values[rule.right], n)
+        elif isinstance(rule, Total):
+            total = values[rule.key].sum(axis=0)
+            sums[spec.name] = np.broadcast_to(total, (n, total.shape[1]))
+    for i in range(n):
+        grads = {name: g[i] for name, g in sums.items()}
+        for spec in cell.params:
+            if isinstance(spec.grad, Row):
+                value = values[spec.grad.key]
+                grads[spec.name] = scatter_rows(x, value[:, min(i, value.shape[1] - 1)], vocab)
+        yield grads
+
+
+def outer_sums(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
+    """Σₜ leftₜᵀ·rightₜ for each of n schemes, (n, l, r), from sides of (T, 1 or n, ·): a side
+    that is the same for every scheme makes their sums one matrix product."""
+    T, l_, r = left.shape[0], left.shape[2], right.shape[2]
+    if left.shape[1] == 1 and right.shape[1] == n:
+        flat = left[:, 0].T @ right.reshape(T, n * r)  # (l, n·r)
+        return np.moveaxis(flat.reshape(l_, n, r), 1, 0)
+    if left.shape[1] == n and right.shape[1] == 1:
+        flat = right[:, 0].T @ left.reshape(T, n * l_)  # (r, n·l)
+        return np.moveaxis(flat.reshape(r, n, l_), 0, 2)
+    if left.shape[1] == n:
+        return np.matmul(left.transpose(1, 2, 0), right.transpose(1, 0, 2))
+    return np.broadcast_to(left[:, 0].T @ right[:, 0], (n, l_, r))
