@@ -247,3 +247,25 @@ def test_every_cells_event_metrics_are_the_engines_scheme_gradient_against_full_
     for name in names:
         for key, value in expected[name].items():
             assert close(event["metrics"][name][key], value), (name, key)
+
+
+def test_a_cell_whose_values_lose_the_schemes_axis_is_summed_one_scheme_at_a_time():
+    """``block_sums`` sums every scheme at once when a cell's step values keep the schemes'
+    axis; a cell that flattens it (as a plug-in cell may) gets the one-at-a-time sums, and
+    the same table."""
+    from bptt_trace.core.cells.rnn import VanillaRNN
+
+    class Flattening(VanillaRNN):
+        def step_values(self, p, cache, h_prev, delta):
+            values = super().step_values(p, cache, h_prev, delta)
+            return {k: v.reshape(-1, v.shape[-1]) for k, v in values.items()}
+
+    ids = [0, 1, 2, 3, 1, 2, 0]
+    plain = make_cell({"activation": "tanh"})
+    p = init_params(plain, 5, 3, np.random.default_rng(5))
+    rows = sentence_rows(plain, p, ids, "every")
+    for kind, k1, k2 in (("truncate", 2, 2), ("tbptt", 2, 3)):
+        expected = bias_against_k(plain, p, rows, Scheme(kind, k1, k2))
+        got = bias_against_k(Flattening(), p, rows, Scheme(kind, k1, k2))
+        for row, want in zip(got, expected, strict=True):
+            assert all(close(row[key], want[key]) for key in want)
