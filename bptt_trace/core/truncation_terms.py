@@ -153,6 +153,9 @@ def _sentence_gradients(
     width = cell.delta_width(H)
     block = max(1, BLOCK_BYTES // (8 * (T + 1) * width))
     entered = np.searchsorted(losses, np.arange(T + 2))  # the first loss with s ≥ k
+    if losses.size == 1:  # one loss: a scheme keeps the states from lo on, a suffix
+        yield from one_loss(cell, q, sentence, los[:, 0], start[0], output)
+        return
     for first_scheme in range(0, len(los), block):
         part = los[first_scheme : first_scheme + block]
         deltas = np.zeros((T + 1, len(part), width))  # [k, scheme]: the scheme's delta at k
@@ -230,3 +233,50 @@ def outer_sums(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
     if left.shape[1] == n:
         return np.matmul(left.transpose(1, 2, 0), right.transpose(1, 0, 2))
     return np.broadcast_to(left[:, 0].T @ right[:, 0], (n, l_, r))
+
+
+def one_loss(
+    cell: Cell,
+    q: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    lo: np.ndarray,
+    dh: np.ndarray,
+    output: dict[str, np.ndarray],
+) -> Iterator[dict[str, np.ndarray]]:
+    """The gradient of each scheme when the sentence has one loss (at s, ``--loss last``):
+    full BPTT's less the contributions of the states before lo, for each lo in ascending
+    order, from the loss's one flow back (``dh`` = ∂Lₛ/∂hₛ): O(T) contributions in all, not
+    O(T) per scheme."""
+    x, _, losses, state, cache = sentence
+    s, H = int(losses[0]), len(dh)
+    ds = np.zeros(state.shape[1])
+    ds[:H] = dh
+    deltas = np.zeros((s + 1, cell.delta_width(H)))
+    for k in range(s, 0, -1):
+        interrupt.poll()
+        deltas[k] = cell.delta(q, ds[None], cache[k], state[k])[0]
+        ds = cell.to_previous(q, deltas[k][None], cache[k])[0]
+    values = cell.step_values(q, cache[1 : s + 1], state[:s, :H], deltas[1:])
+
+    def add(total: dict[str, np.ndarray], k: int) -> None:  # time step k's contributions
+        for spec in cell.params:
+            rule = spec.grad
+            if isinstance(rule, Row):
+                total[spec.name][x[k]] += values[rule.key][k - 1]
+            elif isinstance(rule, Outer):
+                total[spec.name] += np.outer(values[rule.left][k - 1], values[rule.right][k - 1])
+            else:
+                total[spec.name] += values[rule.key][k - 1]
+
+    def zeros() -> dict[str, np.ndarray]:
+        return {spec.name: np.zeros_like(q[spec.name]) for spec in cell.params}
+
+    full, before = zeros(), zeros()  # before: the contributions of k < lo
+    for k in range(1, s + 1):
+        add(full, k)
+    done = 1
+    for first in lo.tolist():
+        while done < first:
+            add(before, done)
+            done += 1
+        yield {**{name: full[name] - before[name] for name in full}, **output}

@@ -109,7 +109,10 @@ def test_metrics_by_hand(g, full, expected):
 @pytest.mark.parametrize(
     ("kind", "k1", "k2"), [("truncate", 2, 2), ("chunks", 3, 3), ("tbptt", 2, 3)]
 )
-def test_every_cells_bias_table_is_the_engines_scheme_gradient_at_each_k(cell_config, kind, k1, k2):
+@pytest.mark.parametrize("mode", ["every", "last"])
+def test_every_cells_bias_table_is_the_engines_scheme_gradient_at_each_k(
+    cell_config, kind, k1, k2, mode
+):
     from bptt_trace.core.corpus import corpus_backward, corpus_forward, make_corpus
     from bptt_trace.core.truncation import scheme_gradients
     from bptt_trace.core.truncation_terms import overall
@@ -117,8 +120,8 @@ def test_every_cells_bias_table_is_the_engines_scheme_gradient_at_each_k(cell_co
     cell = make_cell({"activation": "tanh", **cell_config})
     p = init_params(cell, 5, 3, np.random.default_rng(7))
     ids = [0, 1, 2, 3, 1, 2, 0]
-    table = bias_against_k(cell, p, sentence_rows(cell, p, ids, "every"), Scheme(kind, k1, k2))
-    corpus = make_corpus([ids], 4, "every")
+    table = bias_against_k(cell, p, sentence_rows(cell, p, ids, mode), Scheme(kind, k1, k2))
+    corpus = make_corpus([ids], 4, mode)
     full = corpus_backward(cell, p, corpus, corpus_forward(cell, p, corpus)).grads
     for K, row in enumerate(table, start=1):
         expected = overall(scheme_gradients(cell, p, corpus, Scheme(kind, k1, k2).with_k(K)), full)
