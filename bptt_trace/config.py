@@ -71,6 +71,13 @@ class Config:
     """--load: where the model came from, ``{"path": …, "updates": n or None}`` (the path
     with its control characters escaped); in a trace's config only for a loaded model."""
 
+    def __post_init__(self) -> None:
+        """--update-every's default, "chunk", with --chunks or --tbptt (K1, K2 as a pair)."""
+        if self.tbptt is not None:
+            object.__setattr__(self, "tbptt", tuple(self.tbptt))
+        if self.update_every is None and (self.chunks is not None or self.tbptt is not None):
+            object.__setattr__(self, "update_every", "chunk")
+
     def traced(self, step: int) -> bool:
         """Whether training step ``step`` is traced in full: the first, the last, every K-th."""
         every = self.trace_every

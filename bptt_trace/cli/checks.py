@@ -85,6 +85,7 @@ def check_size(
     check: bool = False,
     detail: str = "auto",
     tables: bool = False,
+    window: int | None = None,
 ) -> None:
     """Refuse, from an estimate of everything the run holds at its peak (``run_bytes``: with
     ``--detail full``, its whole arrays in the events, and in the tables when ``tables`` are
@@ -94,7 +95,10 @@ def check_size(
     from ..core.footprint import run_bytes
 
     parts = max(
-        (run_bytes(c, vocab_size, hidden, lengths, truncate, check, detail, tables) for c in cells),
+        (
+            run_bytes(c, vocab_size, hidden, lengths, truncate, check, detail, tables, window)
+            for c in cells
+        ),
         key=lambda p: sum(p.values()),
     )
     total = sum(parts.values())
@@ -120,6 +124,7 @@ def check_size(
             f"--hidden {hidden}, {gb}"
         )
         shorter = ", or a smaller --truncate" if truncate is not None else ""
+        shorter = ", or shorter windows (--chunks, --tbptt)" if window is not None else shorter
         fix = f"use a smaller --hidden, or fewer or shorter sentences{shorter}"
     raise InputError(
         f"this run would hold about {total / 1e9:.1f} GB of memory at once, more than the "
@@ -282,6 +287,7 @@ def prepare(req: Request) -> tuple[Any, ...]:
         req.check,
         req.detail,
         not req.json_out or req.export is not None,  # tables shown or recorded
+        schemes.window,
     )
     config = Config(
         cell=cell_name,

@@ -21,6 +21,11 @@ class SchemeOptions:
     tbptt: tuple[int, int] | None = None
     update_every: str | None = None
 
+    @property
+    def window(self) -> int | None:
+        """The most time steps a window of --chunks or --tbptt runs (for the memory estimate)."""
+        return self.chunks if self.tbptt is None else self.tbptt[1]
+
 
 def check_schemes(req: Request) -> SchemeOptions:
     """Refuse two schemes at once, a K below 1, K1 > K2, a --tbptt that is not K1:K2, and

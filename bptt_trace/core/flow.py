@@ -55,9 +55,11 @@ def loss_flow(
     sentence: int,
     truncate: int | None,
     with_grads: bool,
+    starts: np.ndarray | None = None,
 ) -> LossFlow:
     """Follow the gradient of each loss of ``sentence`` back on its own (polling
-    ``interrupt`` at every time step)."""
+    ``interrupt`` at every time step). ``starts[s]``, when given, is the first time step loss
+    s's flow reaches (the start of its window under --chunks or --tbptt), nondecreasing in s."""
     T = int(batch.mask[sentence].sum())
     q = cell.prepare(p)
     x, state, h, kept = batch.x[sentence], fw.state[sentence], fw.h[sentence], fw.cache[sentence]
@@ -77,6 +79,8 @@ def loss_flow(
     start = do @ p["V"].T  # ∂Lₛ/∂hₛ, entering the flow at k = s
     ds = np.zeros((steps.size, state.shape[1]))  # ∂Lₛ/∂sₖ: hₖ in the first H columns
     reach = np.maximum(steps - min(K, HORIZON), 0)  # loss s reaches back to k = reach + 1
+    if starts is not None:
+        reach = np.maximum(reach, starts[steps] - 1)
     # The losses are in time order, so at each k the rows still flowing are a range: from the
     # first loss with s ≥ k (the others have not entered) to the first one with reach ≥ k
     # (that one and the later ones were cut by the truncation or the horizon).

@@ -15,7 +15,11 @@ the model's n parameters (the largest single one of n₁ entries):
     backward     P × (8 × (H + S + D + 1) + 19): ∂L/∂hₜ from the output, ∂L/∂sₜ from t+1, the
                  deltas, ‖∂L/∂oₜ‖, the cut marks and the token arrays; with --truncate K the
                  ages of one bucket, n × K × (S + D) × 8 × 2; and the per-token values the
-                 gradients are summed from, of one bucket, 8 × (C + D + 4·H) a token
+                 gradients are summed from, of one bucket, 8 × (C + D + 4·H) a token;
+                 with --chunks K or --tbptt K1:K2 (a window of w = K or K2 steps) a window's
+                 forward and backward pass, 8 × (2·S + C + H + D + 1) a position of w + 1
+                 steps in every bucket, the latest state of every position (8 × S), and
+                 16·n in the parameters (the step's summed gradient, the next θ)
     work         the chunks: logits and the tables' summaries (WORK_ARRAYS arrays of a chunk
                  of ``batch.CHUNK_ENTRIES`` entries, or of N × (|vocab| + S) if fewer); the
                  Jacobian norms of the longest sentence over m = min(T, ``horizon(S)``) steps:
@@ -97,6 +101,16 @@ TABLE_ENTRY = 500
 backward rows they show (each row's lᵀ·r and running sums whole: the RNN at H = 128 and 256,
 the LSTM at H = 128, T = 3 to 20) while a sentence's table is laid out as Rich text."""
 
+TIED_ARRAYS = 4
+"""A traced step's summaries of outer products lᵀ·r whose entries tie (all zero: the time
+steps no loss's flow reaches under --truncate, --chunks or --tbptt) look at every entry, a
+group of CHUNK_ENTRIES candidates at a time: four arrays of a group at once (measured 31 MB
+at H = 256 under --truncate 35 and --chunks 35 on 300 words, --loss last)."""
+
+OUTER_SHOWN = 1024
+"""An H × H outer product of more entries is summarised at --detail auto
+(``trace.summary.MATRIX_MAX``)."""
+
 WORK_ARRAYS = 5
 """The logits of a chunk, their exponentials, ŷ, ∂L/∂o and a summary's temporary: five arrays
 of a chunk's size at once (ten over-estimated a corpus of 2,000 tokens 1.5 times)."""
@@ -111,10 +125,14 @@ def run_bytes(
     check: bool = False,
     detail: str = "auto",
     tables: bool = False,
+    window: int | None = None,
 ) -> dict[str, int]:
     """The estimate by part, in bytes: parameters, forward, backward, work, python, and with
     ``detail`` "full" the events, and the tables when they are shown (``tables``; see
-    above)."""
+    above). ``window``: the most time steps a window of --chunks K (K) or --tbptt K1:K2 (K2)
+    runs (``windowed``), which adds a window's own forward and backward pass, the latest
+    state of every position, and two more copies of θ (the step's summed gradient, the next
+    θ beside the window's)."""
     S, C, D, H = (
         cell.state_width(hidden),
         cell.cache_width(hidden),
@@ -140,6 +158,9 @@ def run_bytes(
     stacked = sum(entries[spec.name] for spec in own) if len(square) > 1 else 0
     chunk = min(CHUNK_ENTRIES, N * (vocab_size + S))
     work = 8 * (WORK_ARRAYS * chunk + jacobian_entries(S, T) + 4 * HORIZON * S + 2 * MAX_LOSSES * T)
+    summarised = detail == "summary" or (detail == "auto" and H * H > OUTER_SHOWN)
+    if (truncate is not None or window is not None) and summarised:
+        work = max(work, 8 * (TIED_ARRAYS * CHUNK_ENTRIES + jacobian_entries(S, T)))
     parts = {
         "parameters": 8 * (3 * count + stacked + TEMPORARIES * max(entries.values())),
         "forward": (2 if check else 1) * positions * 8 * (S + C),
@@ -149,6 +170,10 @@ def run_bytes(
         "work": work,
         "python": RUN_OBJECTS,
     }
+    if window is not None:
+        steps = sum(b.size * (min(window, T) + 1) for b, T in zip(buckets, longest, strict=True))
+        parts["parameters"] += 16 * count
+        parts["backward"] += steps * 8 * (2 * S + C + H + D + 1) + positions * 8 * S
     if detail == "full":
         outers = sum(entries[spec.name] for spec in own if isinstance(spec.grad, Outer))
         rows = min(T, 2 * ROWS_AT_ONCE)  # a block's products, and the last block's still bound

@@ -99,6 +99,15 @@ def kept_terms(scheme: Scheme, T: int) -> np.ndarray:
     return kept
 
 
+def loss_starts(scheme: Scheme, T: int) -> np.ndarray:
+    """(T+1,) int: for each loss s, the first time step its flow reaches (its window's start;
+    for truncate, max(1, s − K + 1)); entry 0 unused. Nondecreasing in s."""
+    starts = np.ones(T + 1, dtype=np.intp)
+    for w in windows(scheme, T):
+        starts[w.first_loss : w.end + 1] = w.start
+    return starts
+
+
 @dataclass(frozen=True)
 class WindowRun:
     """One window run over a corpus: L of its losses (with the corpus's 1/B), their gradient,

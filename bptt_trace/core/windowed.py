@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import interrupt
 from .batch import Batch
 from .bptt import Backward, Forward, forward
 from .cells.declaration import Cell, Params
@@ -47,6 +48,7 @@ def scheme_backward(
         arrays["do_norm"].append(np.zeros(shape))
     loss = 0.0
     for w in windows(scheme, corpus_length(corpus)):
+        interrupt.poll()
         carried = [part[:, min(w.start, part.shape[1]) - 1] for part in fw.state.parts]
         run = run_window(cell, p, corpus, w, carried, keep=True)
         loss += run.loss
@@ -106,6 +108,7 @@ def window_updates(
     H = dims(p)["H"]
     latest = [np.zeros((b.x.shape[0], b.T + 1, cell.state_width(H))) for b in corpus.batches]
     for index, w in enumerate(windows(scheme, corpus_length(corpus)), start=1):
+        interrupt.poll()  # a window is a unit of work
         carried = [states[:, min(w.start, states.shape[1]) - 1] for states in latest]
         run = run_window(cell, p, corpus, w, carried)
         for states, fw in zip(latest, run.forwards, strict=True):

@@ -43,10 +43,33 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
         lines.append(
             f"truncated BPTT: each loss flows back through at most {cfg['truncate']} steps"
         )
+    lines += scheme_lines(cfg)
     if cfg.get("clip") is not None:
         lines.append(f"gradient clipping: global norm at most {cfg['clip']:g}")
     header = Panel(Text("\n".join(lines)), title="bptt-trace", title_align="left", box=box.ROUNDED)
     return Group(header, one_hot_table(run.vocab, run.sentences))
+
+
+def scheme_lines(cfg: Mapping[str, Any]) -> list[str]:
+    """--chunks K or --tbptt K1:K2 (whole numbers, as the replay checks), and when it updates."""
+    update = (
+        "an update after each window"
+        if cfg.get("update_every") == "chunk"
+        else "one update a step, by the windows' summed gradient"
+    )
+    if cfg.get("chunks") is not None:
+        K = cfg["chunks"]
+        return [
+            f"chunked BPTT (--chunks {K}): windows of {K} steps, each from the state carried "
+            f"in as a constant, its losses flowing back inside it; {update}"
+        ]
+    if cfg.get("tbptt") is not None:
+        k1, k2 = cfg["tbptt"]
+        return [
+            f"TBPTT({k1}, {k2}): every {k1} steps the last {k1} losses flow back through the "
+            f"last {k2} steps, re-run from the state carried in; {update}"
+        ]
+    return []
 
 
 def loaded_line(loaded: Mapping[str, Any], cell: Cell, cfg: Mapping[str, Any]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 from ..core.batch import Batch
 from ..core.bptt import Backward, Forward
 from ..core.cells.declaration import Cell, Params
@@ -28,13 +30,14 @@ def flow_events(
     bw: Backward,
     truncate: int | None,
     recurrent_spectrum: tuple[float, float] | None,
+    starts: np.ndarray | None = None,
 ) -> Iterator[Event]:
     """The blame matrix, each time step's share, per-loss gradients; and the Jacobian norms
     when the sentence is diagnosed (``recurrent_spectrum`` given, else None)."""
     T = int(batch.mask[s].sum())
     n_losses = int(batch.out[s].sum())
     per_loss = n_losses > 1 and n_losses * sum(v.size for v in p.values()) <= PER_LOSS_MAX
-    flow = loss_flow(cell, p, batch, fw, s, truncate, with_grads=per_loss)
+    flow = loss_flow(cell, p, batch, fw, s, truncate, with_grads=per_loss, starts=starts)
     h, now = fw.h[s], slice(1, T + 1)
     values = cell.step_values(cell.prepare(p), fw.cache[s, now], h[:T], bw.delta[s, now])
     norms = {key: row_norms(value, pairwise=True) for key, value in values.items()}

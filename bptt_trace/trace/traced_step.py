@@ -22,6 +22,7 @@ from ..core.cells.declaration import Cell, Outer, Params, Row, Total
 from ..core.corpus import Corpus
 from ..core.jacobians import spectrum
 from ..core.output import dims, log_softmax, logits
+from ..core.truncation import loss_starts, scheme_of
 from .events import BackwardEvent, Event, ForwardEvent, GradientsEvent, OutputEvent
 from .flow_events import diagnosed_sentences, flow_events
 from .summary import summarize_outers, summarize_rows, time_blocks, too_large, traced_sentences
@@ -47,17 +48,27 @@ def step_events(
     sums = {name: total for name, total in sums.items() if not too_large(total, detail)}
     lengths = batch.lengths.tolist()[: traced_sentences(batch.size, detail)]
     diagnosed = diagnosed_sentences(lengths)
+    starts = window_starts(config, batch)
     for s, length in enumerate(lengths):
         yield from forward_events(step, s, cell, p, batch, fw, length, vocab, detail)
         yield from output_events(step, s, p, batch, fw, vocab, detail)
         yield from backward_events(step, s, cell, p, batch, fw, bw, vocab, detail, sums)
         spectrum_if_diagnosed = recurrent if s in diagnosed else None
         yield from flow_events(
-            step, s, cell, p, batch, fw, bw, config.truncate, spectrum_if_diagnosed
+            step, s, cell, p, batch, fw, bw, config.truncate, spectrum_if_diagnosed, starts
         )
     yield from truncation_events(step, cell, p, batch, fw, bw, config)
     gradients = GradientsEvent(step=step, loss=bw.loss, grads=bw.grads)
     yield gradients if detail == "full" else gradients.compacted(detail)
+
+
+def window_starts(config: Config, batch: Corpus) -> np.ndarray | None:
+    """Under --chunks or --tbptt, where each loss's flow starts (its window's first step),
+    so that the blame and the per-loss gradients are the scheme's; None otherwise."""
+    scheme = scheme_of(config)
+    if scheme is None or scheme.kind == "truncate":
+        return None
+    return loss_starts(scheme, int(batch.lengths.max()))
 
 
 def forward_events(
