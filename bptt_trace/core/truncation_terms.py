@@ -35,6 +35,9 @@ BIAS_WORK = 2e9
 """The most multiply-adds the bias against K may take (a traced step at T = 256, H = 128
 under --loss every takes about 5e8); past it the table is left out."""
 
+SUMS_BYTES = 32 * 2**20
+"""The schemes' outer-product sums held at once (each as large as the cell's matrices)."""
+
 Metric = dict[str, float | None]
 
 
@@ -203,21 +206,27 @@ def block_sums(
             each = cell.step_values(q, cache, h_prev, d[:, i])
             yield {s.name: summed(s.grad, each, x, vocab) for s in cell.params}
         return
-    sums: dict[str, np.ndarray] = {}  # (n, ·) each
-    for spec in cell.params:
-        rule = spec.grad
-        if isinstance(rule, Outer):
-            sums[spec.name] = outer_sums(values[rule.left], values[rule.right], n)
-        elif isinstance(rule, Total):
-            total = values[rule.key].sum(axis=0)
-            sums[spec.name] = np.broadcast_to(total, (n, total.shape[1]))
-    for i in range(n):
-        grads = {name: g[i] for name, g in sums.items()}
+    size = sum(q[spec.name].size for spec in cell.params if isinstance(spec.grad, Outer))
+    group = max(1, SUMS_BYTES // (8 * max(size, 1)))  # the schemes whose sums are held at once
+    for first in range(0, n, group):
+        chosen = slice(first, min(first + group, n))
+        part = {key: v if v.shape[1] == 1 else v[:, chosen] for key, v in values.items()}
+        m = chosen.stop - chosen.start
+        sums: dict[str, np.ndarray] = {}  # (m, ·) each
         for spec in cell.params:
-            if isinstance(spec.grad, Row):
-                value = values[spec.grad.key]
-                grads[spec.name] = scatter_rows(x, value[:, min(i, value.shape[1] - 1)], vocab)
-        yield grads
+            rule = spec.grad
+            if isinstance(rule, Outer):
+                sums[spec.name] = outer_sums(part[rule.left], part[rule.right], m)
+            elif isinstance(rule, Total):
+                total = part[rule.key].sum(axis=0)
+                sums[spec.name] = np.broadcast_to(total, (m, total.shape[1]))
+        for i in range(m):
+            grads = {name: g[i] for name, g in sums.items()}
+            for spec in cell.params:
+                if isinstance(spec.grad, Row):
+                    value = part[spec.grad.key]
+                    grads[spec.name] = scatter_rows(x, value[:, min(i, value.shape[1] - 1)], vocab)
+            yield grads
 
 
 def outer_sums(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
