@@ -34,6 +34,8 @@ class CheckRequest:
     cell: str = "rnn"
     reset_after: bool = False
     grads_transposed: bool = False
+    scheme: tuple[int | None, int | None, str | None] = (None, None, None)
+    """--truncate, --chunks, --tbptt as given: the gradients --compare checks are the scheme's."""
     others: tuple[str, ...] = ()
     """Options given that these modes do not use (refused)."""
 
@@ -68,6 +70,7 @@ def from_options(options: dict[str, Any]) -> int:
             cell=value("cell"),
             reset_after=options.get("reset_after", False),
             grads_transposed=options["grads_transposed"],
+            scheme=(options.get("truncate"), options.get("chunks"), options.get("tbptt")),
             others=tuple(ignored(modes[0], given)) if modes else (),
         )
     )
@@ -116,6 +119,7 @@ def compare(req: CheckRequest) -> int:
         raise InputError("--compare needs the weights the gradients were computed at: add --init")
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
+    scheme = compared_scheme(*req.scheme)
     weights, grads = read_npz(req.init, "--init"), read_npz(req.compare, "--compare")
     result = compare_arrays(
         weights,
@@ -129,6 +133,7 @@ def compare(req: CheckRequest) -> int:
         req.cell,
         req.reset_after,
         req.grads_transposed,
+        scheme,
     )
     if req.json_out:
         print(json_document(result.to_json()))
@@ -138,6 +143,20 @@ def compare(req: CheckRequest) -> int:
 
         make_console().print(compare_view(result))
     return result.exit_code
+
+
+def compared_scheme(truncate: int | None, chunks: int | None, tbptt: str | None) -> Any:
+    """The scheme --compare checks the gradients as (None: full BPTT), refused as a run
+    refuses it (two at once, a K below 1, --tbptt not K1:K2 or K1 > K2)."""
+    from types import SimpleNamespace
+
+    from ..core.truncation import scheme_of
+    from .schemes import check_schemes
+
+    if truncate is not None and truncate < 1:
+        raise InputError(f"--truncate must be at least 1 step, not {truncate}; try --truncate 3")
+    given = SimpleNamespace(truncate=truncate, chunks=chunks, tbptt=tbptt, update_every=None)
+    return scheme_of(check_schemes(given))  # type: ignore[arg-type]
 
 
 def diff(req: CheckRequest) -> int:

@@ -30,6 +30,9 @@ USES: dict[str, frozenset[str]] = {
             "activation",
             "loss",
             "json_out",
+            "truncate",  # the scheme the gradients are checked as (usercode.schemes)
+            "chunks",
+            "tbptt",
         }
     ),
 }

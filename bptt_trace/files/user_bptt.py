@@ -90,10 +90,12 @@ def compare_arrays(
     cell: str = "rnn",
     reset_after: bool = False,
     grads_transposed: bool = False,
+    scheme: Any = None,
 ) -> Comparison:
     """Your gradients ``grads`` of your weights ``weights`` (NumPy arrays by key, in
     ``layout``) on ``sentences`` against the trace's: the result of ``--compare``.
-    ``grads_transposed``: your code stores every gradient matrix transposed to its weight."""
+    ``grads_transposed``: your code stores every gradient matrix transposed to its weight.
+    ``scheme`` (``core.truncation.Scheme``): check them as that scheme's gradients."""
     weights = {k: np.asarray(v) for k, v in weights.items()}
     grads = {k: np.asarray(v) for k, v in grads.items()}
     corpus = [tokenize(sentences)] if isinstance(sentences, str) else sentences
@@ -118,7 +120,7 @@ def compare_arrays(
     user, flipped = reader.read(grads, specs_of(setup), dims, True, grads_transposed)
     found = extras(grads, T, dims["H"], len(corpus), cell, where[1])
     mine = UserNumbers(user, found, () if grads_transposed else flipped, grads_transposed)
-    return compare(setup, params, mine, dtype)
+    return compare(setup, params, mine, dtype, scheme)
 
 
 def load_init(

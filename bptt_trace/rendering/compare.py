@@ -218,6 +218,21 @@ def gate_summary(result: Comparison) -> str:
 
 
 def candidate_text(c: Candidate) -> Text:
+    if c.mistake.id == "scheme":  # a truncation scheme's gradient (usercode.schemes)
+        return Text(
+            f"your gradients are those of {c.variant.implied}.\n"
+            f"  full BPTT:      {c.mistake.should}\n"
+            f"  reproduces every gradient within {sci(c.fit.worst)} relative; to check them "
+            f"as such, add {c.variant.numbers['flag']}"
+        )
+    if c.mistake.id == "truncated-K":
+        K = c.variant.numbers["K"]
+        return Text(
+            f"your gradients are those of --truncate {K}: each loss flows back through at "
+            f"most {K} steps.\n  as a mistake, {c.variant.id}: should be {c.mistake.should}\n"
+            f"  reproduces every gradient within {sci(c.fit.worst)} relative; to check them "
+            f"as such, add --truncate {K}"
+        )
     return Text(
         f"mistake {c.variant.id}: {c.mistake.explanation}.\n"
         f"  should be:      {c.mistake.should}\n"

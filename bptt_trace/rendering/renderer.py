@@ -39,6 +39,7 @@ from ..trace.events import (
     TrainStepEvent,
     UpdateEvent,
 )
+from ..trace.truncation_event import TruncationEvent
 from .check import check_view
 from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
@@ -46,6 +47,7 @@ from .groups import GROUP_EDGE, Grouped, group_views
 from .header import run_header
 from .theme import THEME, VisibleConsole, fmt_loss, plural
 from .training import LossCurve, predictions_table
+from .truncation import truncation_view
 from .update import UpdateView, loss_change
 
 
@@ -166,6 +168,10 @@ class TraceRenderer:
     def _(self, event: LossGradientsEvent) -> list[RenderableType]:
         self.step_loss_gradients.append(event)
         return self._keep("blame", [loss_gradients_view(event, self.symbols)])
+
+    @handle.register
+    def _(self, event: TruncationEvent) -> list[RenderableType]:
+        return self._keep("blame", [truncation_view(event, self.symbols)])
 
     @handle.register
     def _(self, event: CheckEvent) -> list[RenderableType]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .checks import MAX_INTEGER
 from .summary import DETAILS, is_summary
+from .truncation_event import truncation_problem
 from .window_checks import chunk_problem, window_problem
 
 MAX_TEXT = 1_000
@@ -263,4 +264,5 @@ CONSISTENCY = {
     "predictions": _predictions,
     "end": _end,
     "diverged": _diverged,
+    "truncation": truncation_problem,
 }

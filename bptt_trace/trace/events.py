@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base_event import Event, field_names
+from .truncation_event import TruncationEvent
 
 SCHEMA = 1
 
@@ -304,6 +305,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         EndEvent,
         DivergedEvent,
         InterruptedEvent,
+        TruncationEvent,
     )
 }
 

@@ -31,6 +31,7 @@ from .checks import (
 )
 from .consistency import config_problem, event_problem
 from .events import EVENT_TYPES, SCHEMA
+from .truncation_event import truncation_fields
 
 WHERE: dict[str, Check] = {"step": integer, "sentence": integer}
 
@@ -167,6 +168,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
         },
         "diverged": {"step": integer, "quantity": string, "message": string},
         "interrupted": {"step": integer},
+        "truncation": truncation_fields(list(params)),
     }
 
 

@@ -27,6 +27,7 @@ from .events import BackwardEvent, Event, ForwardEvent, GradientsEvent, OutputEv
 from .flow_events import diagnosed_sentences, flow_events
 from .outer_summary import summarize_outers
 from .summary import summarize_rows, time_blocks, too_large, traced_sentences
+from .truncation_event import truncation_events
 
 
 def step_events(
@@ -57,6 +58,7 @@ def step_events(
         yield from flow_events(
             step, s, cell, p, batch, fw, bw, config.truncate, spectrum_if_diagnosed, starts
         )
+    yield from truncation_events(step, cell, p, batch, fw, bw, config)
     gradients = GradientsEvent(step=step, loss=bw.loss, grads=bw.grads)
     yield gradients if detail == "full" else gradients.compacted(detail)
 

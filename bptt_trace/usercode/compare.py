@@ -34,29 +34,36 @@ from .gated_catalogue import catalogue as gated_catalogue
 from .gated_mistakes import GatedContext, gated_backprop, with_mistake
 from .mistakes import Context, Result, backprop
 from .numbers import UserNumbers, quantities
+from .schemes import Scheme, as_scheme, scheme_candidates, scheme_convention
 from .where import departure, locations
 
 SAME = 1e-12
 """Two computed sets this close are the same numbers."""
 
 
-def compare(setup: Setup, p: Params, mine: UserNumbers, dtype: str) -> Comparison:
-    """The user's numbers ``mine`` of the loss of ``setup`` at ``p``, against the trace's.
-    Numbers near the largest float may overflow on the way (a ratio, a sum): such a step then
-    fits nothing, quietly; the differences reported are of scaled arrays, always finite."""
+def compare(
+    setup: Setup, p: Params, mine: UserNumbers, dtype: str, scheme: Scheme | None = None
+) -> Comparison:
+    """The user's numbers ``mine`` of the loss of ``setup`` at ``p``, against the trace's (the
+    gradients of ``scheme`` when given). Numbers near the largest float may overflow on the
+    way (a ratio, a sum): such a step then fits nothing, quietly; the differences reported
+    are of scaled arrays, always finite."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return compared(setup, p, mine, dtype)
+        return compared(setup, p, mine, dtype, scheme)
 
 
-def compared(setup: Setup, p: Params, mine: UserNumbers, dtype: str) -> Comparison:
+def compared(
+    setup: Setup, p: Params, mine: UserNumbers, dtype: str, scheme: Scheme | None = None
+) -> Comparison:
     cell, batch = setup.make_cell(), setup.batch()
     fw = forward(cell, p, batch)
-    bw = backward(cell, p, batch, fw)
+    bw = as_scheme(backward(cell, p, batch, fw), cell, p, batch, scheme)
     user = mine.quantities()
     computed = quantities(bw, setup.cell, user)
 
     def numbers(q: Params) -> dict[str, np.ndarray]:
-        return quantities(backward(cell, q, batch, forward(cell, q, batch)), setup.cell, user)
+        bw_q = backward(cell, q, batch, forward(cell, q, batch))
+        return quantities(as_scheme(bw_q, cell, q, batch, scheme), setup.cell, user)
 
     def output_noise(u: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
         return noise_of_outputs(cell, p, batch, fw, u, rng, setup.cell, user)
@@ -76,7 +83,7 @@ def compared(setup: Setup, p: Params, mine: UserNumbers, dtype: str) -> Comparis
             **base,
             reference=reference,
             forward=fwd,
-            conventions=conventions(reference, mine, factors),
+            conventions=conventions(reference, mine, factors) + scheme_convention(scheme),
         )
     transposed = square_transposes(user, computed, reference, tolerance)
     if transposed:
@@ -236,7 +243,9 @@ def ranked(
         if tried:
             found.append(min(tried, key=lambda c: c.fit.worst))
             every += tried
-    return sorted(found, key=lambda c: c.fit.worst)
+    schemes = scheme_candidates(setup.make_cell(), p, batch, user, computed, tol, factors)
+    every += schemes  # (--chunks K, --tbptt K1:K2: the catalogue names --truncate K)
+    return sorted(found + schemes, key=lambda c: c.fit.worst)
 
 
 def catalogue_of(

@@ -1,0 +1,291 @@
+"""A truncation scheme's gradient beside the true one: metrics, reach and the bias against K.
+
+At fixed parameters every scheme (``truncation``) keeps a subset of the terms of full BPTT:
+with term(s, k) the part of ∂L/∂θ that the loss Lₛ sends through the state at k,
+
+    full BPTT        = Σₛ Σ_{k ≤ s} term(s, k)
+    a scheme's       = Σₛ Σ_{lo(s) ≤ k ≤ s} term(s, k)       lo(s): the first state Lₛ reaches
+
+(each loss lies in one window, whose states are a range, so the kept states of a loss are a
+range too; lo is non-decreasing in s). Going back from k = T, the losses whose flow reaches k
+are those with s ≥ k, in time order, and those a scheme keeps at k are a prefix of them; so a
+running sum over the per-loss deltas at k gives every scheme's delta at k at once, and one
+backward sweep over every loss gives the gradient of every K (``bias_against_k``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from . import interrupt
+from .bptt import scatter_rows, summed
+from .cells.declaration import Cell, Outer, Params, Row, Total
+from .output import dims, log_softmax, logits
+from .truncation import Scheme, windows
+
+BIAS_STEPS = 256
+"""The bias against K is computed for sentences up to this many steps (K = 1 … T)."""
+
+BLOCK_BYTES = 80 * 2**20
+"""The schemes' deltas held at once; more schemes than fit take another sweep."""
+
+BIAS_WORK = 2e9
+"""The most multiply-adds the bias against K may take (a traced step at T = 256, H = 128
+under --loss every takes about 5e8); past it the table is left out."""
+
+SUMS_BYTES = 32 * 2**20
+"""The schemes' outer-product sums held at once (each as large as the cell's matrices)."""
+
+Metric = dict[str, float | None]
+
+
+def affordable(T: int, n_losses: int, state: int, width: int) -> bool:
+    """Whether the bias against K of a sentence of T steps and ``n_losses`` losses, a state of
+    ``state`` numbers and deltas of ``width``, is within ``BIAS_STEPS`` and ``BIAS_WORK``: its
+    sweeps (one per block of K that fits in ``BLOCK_BYTES``) each follow every loss back."""
+    block = max(1, BLOCK_BYTES // (8 * (T + 1) * width))
+    sweeps = -(-T // block)
+    return T <= BIAS_STEPS and sweeps * n_losses * (T + 1) / 2 * state * width <= BIAS_WORK
+
+
+def first_kept(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
+    """lo(s) for each loss s in ``losses``: the first state its flow reaches under ``scheme``
+    (the least start of the windows whose losses include s)."""
+    if scheme.kind == "truncate":  # one window per loss: (max(1, s − K + 1), s, s)
+        return np.maximum(losses - scheme.k1 + 1, 1)
+    spans = np.array([(w.start, w.first_loss, w.end) for w in windows(scheme, T)], dtype=np.intp)
+    lo = np.full(T + 1, T + 1, dtype=np.intp)
+    if len(spans) and np.array_equal(spans[1:, 1], spans[:-1, 2] + 1):  # losses split once
+        lo[spans[0, 1] :] = np.repeat(spans[:, 0], spans[:, 2] - spans[:, 1] + 1)
+        return lo[losses]
+    for start, first, end in spans.tolist():
+        lo[first : end + 1] = np.minimum(lo[first : end + 1], start)
+    return lo[losses]
+
+
+def reach(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
+    """How many states each loss's flow reaches: s − lo(s) + 1."""
+    return losses - first_kept(scheme, T, losses) + 1
+
+
+def metrics(g: np.ndarray, full: np.ndarray) -> Metric:
+    """relative_error ‖g − g_full‖/‖g_full‖, cosine (kept within [−1, 1] against rounding) and
+    sign_agreement (the share of entries whose signs agree, a zero agreeing with a zero only);
+    None where a norm is 0."""
+    g, full = np.ravel(g), np.ravel(full)
+    norm, norm_full = float(np.linalg.norm(g)), float(np.linalg.norm(full))
+    return {
+        "relative_error": float(np.linalg.norm(g - full)) / norm_full if norm_full > 0 else None,
+        "cosine": min(1.0, max(-1.0, float(g @ full) / (norm * norm_full)))
+        if norm > 0 and norm_full > 0
+        else None,
+        "sign_agreement": float(np.mean(np.sign(g) == np.sign(full))) if g.size else None,
+    }
+
+
+def parameter_metrics(
+    grads: dict[str, np.ndarray], full: dict[str, np.ndarray]
+) -> dict[str, Metric]:
+    """``metrics`` of each parameter's gradient against full BPTT's."""
+    return {name: metrics(np.asarray(grads[name]), np.asarray(full[name])) for name in full}
+
+
+def overall(grads: dict[str, np.ndarray], full: dict[str, np.ndarray]) -> Metric:
+    """``metrics`` of every parameter at once (θ as one vector)."""
+    return metrics(
+        np.concatenate([np.ravel(grads[name]) for name in full]),
+        np.concatenate([np.ravel(full[name]) for name in full]),
+    )
+
+
+def bias_against_k(
+    cell: Cell,
+    p: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    scheme: Scheme,
+    axis: int | None = None,
+) -> list[Metric]:
+    """For K = 1 … T, the ``overall`` metrics of ``scheme.with_k(K)``'s gradient of one
+    sentence's losses against full BPTT's: ``sentence`` is its (x, y, out, state, cache) rows
+    of t = 0 … T (a sentence of ``corpus``: ``batch.x[s]`` …, ``fw.state[s]`` …). The windows
+    are those of a time axis of ``axis`` steps (the corpus's longest sentence; T if None), as
+    the scheme runs them over a corpus: a sentence that has ended takes no part."""
+    x, y, out, state, cache = sentence
+    T = len(x) - 1
+    losses = np.flatnonzero(out[: T + 1])
+    los = np.stack(
+        [np.ones(losses.size, dtype=np.intp)]
+        + [first_kept(scheme.with_k(k), axis or T, losses) for k in range(1, T + 1)]
+    )
+    unique, which = np.unique(los, axis=0, return_inverse=True)  # K that keep the same terms
+    grads = sentence_gradients(cell, p, (x, y, losses, state, cache), unique)
+    full = next(grads)  # the row of all ones (every loss back to k = 1) sorts first
+    assert not np.any(unique[0] - 1)
+    table = [overall(full, full), *(overall(g, full) for g in grads)]  # one held at a time
+    return [table[i] for i in np.ravel(which)[1:]]
+
+
+def sentence_gradients(
+    cell: Cell,
+    p: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    los: np.ndarray,
+) -> Iterator[dict[str, np.ndarray]]:
+    """The gradient of one sentence's losses (its own, not divided by B) under each row of
+    ``los`` ((n_schemes, n_losses): lo(s) of each loss), in order, polling for a stop at every
+    time step. ``sentence`` is (x, y, losses, state, cache)."""
+    with interrupt.phase("truncation"):  # (inside the generator: while it is iterated)
+        yield from _sentence_gradients(cell, p, sentence, los)
+
+
+def _sentence_gradients(
+    cell: Cell,
+    p: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    los: np.ndarray,
+) -> Iterator[dict[str, np.ndarray]]:
+    x, y, losses, state, cache = sentence
+    T, H = len(x) - 1, dims(p)["H"]
+    q, h = cell.prepare(p), state[:, :H]
+    do = np.exp(log_softmax(logits(p, h[losses])))
+    do[np.arange(losses.size), y[losses]] -= 1.0  # ∂Lₛ/∂oₛ = ŷₛ − yₛ
+    output = {"V": h[losses].T @ do, "b_output": do.sum(axis=0)}  # every scheme keeps these
+    start = do @ p["V"].T  # ∂Lₛ/∂hₛ
+    width = cell.delta_width(H)
+    block = max(1, BLOCK_BYTES // (8 * (T + 1) * width))
+    entered = np.searchsorted(losses, np.arange(T + 2))  # the first loss with s ≥ k
+    if losses.size == 1:  # one loss: a scheme keeps the states from lo on, a suffix
+        yield from one_loss(cell, q, sentence, los[:, 0], start[0], output)
+        return
+    for first_scheme in range(0, len(los), block):
+        part = los[first_scheme : first_scheme + block]
+        deltas = np.zeros((T + 1, len(part), width))  # [k, scheme]: the scheme's delta at k
+        # the losses s ≥ k a scheme keeps at k: those with lo(s) ≤ k, less those with s < k
+        reached = np.zeros((len(part), T + 2), dtype=np.intp)
+        np.add.at(reached, (np.arange(len(part))[:, None], part), 1)
+        reached = np.cumsum(reached, axis=1)  # [scheme, k]: the losses with lo(s) ≤ k
+        ds = np.zeros((losses.size, state.shape[1]))  # row r: ∂L_{losses[r]}/∂sₖ
+        for k in range(T, 0, -1):
+            interrupt.poll()
+            first = int(entered[k])
+            if first == losses.size:
+                continue
+            if losses[first] == k:
+                ds[first, :H] = start[first]  # Lₖ enters the flow at hₖ
+            delta = cell.delta(q, ds[first:], cache[k], state[k])  # per loss, s ≥ k
+            running = np.empty((len(delta) + 1, width))  # row j: the sum of the first j
+            running[0] = 0.0
+            np.cumsum(delta, axis=0, out=running[1:])
+            deltas[k] = running[reached[:, k] - first]  # a prefix of the losses s ≥ k
+            ds[first:] = cell.to_previous(q, delta, cache[k])
+        rows = (x[1 : T + 1], cache[1 : T + 1], h[:T])
+        for grads in block_sums(cell, q, *rows, deltas[1:], dims(p)["V"]):
+            yield {**grads, **output}
+
+
+def block_sums(
+    cell: Cell,
+    q: Params,
+    x: np.ndarray,
+    cache: np.ndarray,
+    h_prev: np.ndarray,
+    d: np.ndarray,
+    vocab: int,
+) -> Iterator[dict[str, np.ndarray]]:
+    """Each scheme's cell gradients from the deltas ``d`` (T, n_schemes, width) of t = 1 … T:
+    every scheme's outer products in one matrix product (a cell's value is (T, 1, ·) when it
+    does not depend on the deltas, else (T, n_schemes, ·)), a token's rows scheme by scheme."""
+    T, n = d.shape[:2]
+    values = cell.step_values(q, cache[:, None], h_prev[:, None], d)
+    if not all(
+        v.ndim == 3 and v.shape[:1] == (T,) and v.shape[1] in (1, n) for v in values.values()
+    ):
+        for i in range(n):  # a cell whose values do not carry the schemes' axis: one at a time
+            each = cell.step_values(q, cache, h_prev, d[:, i])
+            yield {s.name: summed(s.grad, each, x, vocab) for s in cell.params}
+        return
+    size = sum(q[spec.name].size for spec in cell.params if isinstance(spec.grad, Outer))
+    group = max(1, SUMS_BYTES // (8 * max(size, 1)))  # the schemes whose sums are held at once
+    for first in range(0, n, group):
+        chosen = slice(first, min(first + group, n))
+        part = {key: v if v.shape[1] == 1 else v[:, chosen] for key, v in values.items()}
+        m = chosen.stop - chosen.start
+        sums: dict[str, np.ndarray] = {}  # (m, ·) each
+        for spec in cell.params:
+            rule = spec.grad
+            if isinstance(rule, Outer):
+                sums[spec.name] = outer_sums(part[rule.left], part[rule.right], m)
+            elif isinstance(rule, Total):
+                total = part[rule.key].sum(axis=0)
+                sums[spec.name] = np.broadcast_to(total, (m, total.shape[1]))
+        for i in range(m):
+            grads = {name: g[i] for name, g in sums.items()}
+            for spec in cell.params:
+                if isinstance(spec.grad, Row):
+                    value = part[spec.grad.key]
+                    grads[spec.name] = scatter_rows(x, value[:, min(i, value.shape[1] - 1)], vocab)
+            yield grads
+
+
+def outer_sums(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
+    """Σₜ leftₜᵀ·rightₜ for each of n schemes, (n, l, r), from sides of (T, 1 or n, ·): a side
+    that is the same for every scheme makes their sums one matrix product."""
+    T, l_, r = left.shape[0], left.shape[2], right.shape[2]
+    if left.shape[1] == 1 and right.shape[1] == n:
+        flat = left[:, 0].T @ right.reshape(T, n * r)  # (l, n·r)
+        return np.moveaxis(flat.reshape(l_, n, r), 1, 0)
+    if left.shape[1] == n and right.shape[1] == 1:
+        flat = right[:, 0].T @ left.reshape(T, n * l_)  # (r, n·l)
+        return np.moveaxis(flat.reshape(r, n, l_), 0, 2)
+    if left.shape[1] == n:
+        return np.matmul(left.transpose(1, 2, 0), right.transpose(1, 0, 2))
+    return np.broadcast_to(left[:, 0].T @ right[:, 0], (n, l_, r))
+
+
+def one_loss(
+    cell: Cell,
+    q: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    lo: np.ndarray,
+    dh: np.ndarray,
+    output: dict[str, np.ndarray],
+) -> Iterator[dict[str, np.ndarray]]:
+    """The gradient of each scheme when the sentence has one loss (at s, ``--loss last``):
+    full BPTT's less the contributions of the states before lo, for each lo in ascending
+    order, from the loss's one flow back (``dh`` = ∂Lₛ/∂hₛ): O(T) contributions in all, not
+    O(T) per scheme."""
+    x, _, losses, state, cache = sentence
+    s, H = int(losses[0]), len(dh)
+    ds = np.zeros(state.shape[1])
+    ds[:H] = dh
+    deltas = np.zeros((s + 1, cell.delta_width(H)))
+    for k in range(s, 0, -1):
+        interrupt.poll()
+        deltas[k] = cell.delta(q, ds[None], cache[k], state[k])[0]
+        ds = cell.to_previous(q, deltas[k][None], cache[k])[0]
+    values = cell.step_values(q, cache[1 : s + 1], state[:s, :H], deltas[1:])
+
+    def add(total: dict[str, np.ndarray], k: int) -> None:  # time step k's contributions
+        for spec in cell.params:
+            rule = spec.grad
+            if isinstance(rule, Row):
+                total[spec.name][x[k]] += values[rule.key][k - 1]
+            elif isinstance(rule, Outer):
+                total[spec.name] += np.outer(values[rule.left][k - 1], values[rule.right][k - 1])
+            else:
+                total[spec.name] += values[rule.key][k - 1]
+
+    def zeros() -> dict[str, np.ndarray]:
+        return {spec.name: np.zeros_like(q[spec.name]) for spec in cell.params}
+
+    full, before = zeros(), zeros()  # before: the contributions of k < lo
+    for k in range(1, s + 1):
+        add(full, k)
+    done = 1
+    for first in lo.tolist():
+        while done < first:
+            add(before, done)
+            done += 1
+        yield {**{name: full[name] - before[name] for name in full}, **output}
