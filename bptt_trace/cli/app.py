@@ -140,6 +140,7 @@ def trace_command(
     schema: o.Schema = False,
     width: o.Width = None,
     only: o.Only = None,
+    no_pager: o.NoPager = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -206,6 +207,7 @@ def trace_command(
         compare_cells=compare_cells,
         width=width,
         only=tuple(only or ()),
+        no_pager=no_pager,
     )
     raise typer.Exit(execute(request))
 

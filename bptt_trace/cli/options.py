@@ -227,3 +227,13 @@ Only = Annotated[
         callback=views_named,
     ),
 ]
+
+NoPager = Annotated[
+    bool,
+    flag(
+        DISPLAY,
+        "Write the tables straight to the terminal, never through the pager ($PAGER, else "
+        "less with LESS=FRX) that takes them when they are longer than the screen.",
+        "--no-pager",
+    ),
+]

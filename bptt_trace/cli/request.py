@@ -48,3 +48,4 @@ class Request:
     compare_cells: bool = False
     width: int | None = None
     only: tuple[str, ...] = ()
+    no_pager: bool = False

@@ -1,0 +1,173 @@
+"""The tables through the user's pager, when they are longer than the terminal.
+
+On a terminal (stdout one), the tables of a run, a replay or ``--compare-cells`` are gathered
+while the run goes on (the progress bar shows meanwhile, on stderr); when the run has ended,
+a text that fits the screen is written as it is, and a longer one goes to ``$PAGER``, or
+``less`` when it is unset, with ``LESS=FRX`` unless ``LESS`` says otherwise (as git and gh
+do): the first screen shows, the rest is a keystroke away, and what was read stays on the
+terminal. The pager starts only once the run is over, so that quitting it never cuts a
+run short (its ``--save``, its trace), and the exit code is the run's.
+
+Never through a pager: a pipe or a file (stdout not a terminal), ``--json``, ``--pause``
+(it is interactive itself), ``--no-pager``, ``PAGER`` empty or ``cat``. A pager that cannot
+be started (no such program) leaves the text written as it is. A run stopped by a signal
+(exit 130) writes what it had without a pager: the user asked for the prompt back. While the
+pager runs it owns the terminal: a Ctrl-C there is the pager's (less stops a search), and it
+makes the exit code 130 once the pager has ended, as in git.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+from .request import Request
+
+DEFAULT_PAGER = "less"
+DEFAULT_LESS = "FRX"
+"""less's options unless LESS is set: quit if one screen, colours, no clearing (git's)."""
+
+CHUNK = 1 << 16
+
+
+def pager_command(environ: dict[str, str] | Any = os.environ) -> list[str] | None:
+    """The pager's command line: ``$PAGER`` (split as a shell would), else ``less``; None
+    for no pager (``PAGER`` empty or ``cat``, or not a command line)."""
+    value = environ.get("PAGER", DEFAULT_PAGER)
+    try:
+        words = shlex.split(value)
+    except ValueError:  # an unbalanced quote
+        return None
+    if not words or words == ["cat"]:
+        return None
+    return words
+
+
+def wanted(req: Request) -> bool:
+    """Whether a long text goes through the pager: stdout a terminal, tables on it."""
+    if req.no_pager or req.json_out or req.pause:
+        return False
+    try:
+        return sys.stdout.isatty() and pager_command() is not None
+    except (OSError, ValueError):
+        return False
+
+
+class Gathered(io.TextIOBase):
+    """``sys.stdout`` while a run writes its tables: the text is kept, to be written or paged
+    at the end. It reads as the terminal it stands for (``isatty``), so that the tables are
+    laid out and coloured for it, but has no file descriptor, so that the progress bar draws
+    on stderr rather than into the tables."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.parts: list[str] = []
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.real, "encoding", None) or "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("the tables are gathered for the pager")
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def screen_rows() -> int:
+    """The terminal's height (24 if it does not say)."""
+    for fd in (1, 2, 0):
+        try:
+            return os.get_terminal_size(fd).lines or 24
+        except OSError:
+            continue
+    return 24
+
+
+@contextlib.contextmanager
+def paged(req: Request) -> Iterator[list[int]]:
+    """Gather stdout while inside, then write or page it; the code in the list it yields
+    (the run's exit code, set inside) may become 130 if the pager is stopped by a signal."""
+    code = [0]
+    if not wanted(req):
+        yield code
+        return
+    real = sys.stdout
+    gathered = Gathered(real)
+    sys.stdout = gathered
+    try:
+        yield code
+    finally:
+        sys.stdout = real
+        text = gathered.text()
+        if text.count("\n") < screen_rows() or code[0] == 130:
+            write_plainly(real, text)
+        else:
+            command = pager_command()
+            if command is None or not page(command, text, real.encoding or "utf-8", code):
+                write_plainly(real, text)
+
+
+def write_plainly(stdout: Any, text: str) -> None:
+    """The text on stdout as it is (the caller settles a failure, as for any table)."""
+    if text:
+        stdout.write(text)
+        stdout.flush()
+
+
+def page(command: list[str], text: str, encoding: str, code: list[int]) -> bool:
+    """Show ``text`` through the pager; False if it could not be started."""
+    env = dict(os.environ)
+    env.setdefault("LESS", DEFAULT_LESS)
+    env.setdefault("LV", "-c")  # lv, another pager git sets up: colours
+    try:
+        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+    except OSError:  # no such program, not executable
+        return False
+    signalled: list[int] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        signalled.append(signum)
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError):  # not the main thread
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, note)
+    try:
+        data = text.encode(encoding, "replace")
+        assert pager.stdin is not None
+        with contextlib.suppress(OSError):  # the pager quit before the end: fine
+            for start in range(0, len(data), CHUNK):
+                pager.stdin.write(data[start : start + CHUNK])
+            pager.stdin.flush()
+        with contextlib.suppress(OSError):
+            pager.stdin.close()
+        pager.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if signalled:
+        code[0] = 130
+    return True
