@@ -35,6 +35,7 @@ from ..trace.events import (
     TrainStepEvent,
     UpdateEvent,
 )
+from .budget import hidden_note, sentence_shown
 from .check import check_view
 from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
@@ -67,6 +68,7 @@ class TraceRenderer:
         self.step_unseen = 0
         self.step_loss_gradients: list[LossGradientsEvent] = []
         self.step_gradients: GradientsEvent | None = None
+        self.unshown: set[int] = set()  # the sentences of this step whose tables --detail hid
 
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
@@ -82,8 +84,18 @@ class TraceRenderer:
         """Whether the view is shown (``--only`` names it, or there is no --only)."""
         return self.only is None or view in self.only
 
-    def _keep(self, view: str, shown: list[RenderableType]) -> list[RenderableType]:
-        return shown if self.shows(view) else []
+    def _keep(
+        self, view: str, shown: list[RenderableType], event: Event | None = None
+    ) -> list[RenderableType]:
+        return shown if self.shows(view) and self.sentence_shown(event) else []
+
+    def sentence_shown(self, event: Event | None) -> bool:
+        """Whether the tables of ``event``'s sentence show (``budget``); those that do not
+        are counted, and the step says so."""
+        if sentence_shown(event, self.run):
+            return True
+        self.unshown.add(getattr(event, "sentence", 0))
+        return False
 
     def _hold(self, event: Grouped) -> None:
         """Keep the first and last GROUP_EDGE events of a group, and count the others."""
@@ -123,7 +135,8 @@ class TraceRenderer:
         if isinstance(events[0], BackwardEvent):
             self.step_backward.extend(events)  # type: ignore[arg-type]
             self.step_unseen += omitted
-        return group_views(events, omitted, self.run, self.cell, self.precision, self.shows)
+        shows = self.shows if self.sentence_shown(events[0]) else lambda view: False
+        return group_views(events, omitted, self.run, self.cell, self.precision, shows)
 
     @singledispatchmethod
     def handle(self, event: Event) -> list[RenderableType]:
@@ -139,11 +152,11 @@ class TraceRenderer:
 
     @handle.register
     def _(self, event: BlameEvent) -> list[RenderableType]:
-        return self._keep("blame", [blame_view(event, self.symbols)])
+        return self._keep("blame", [blame_view(event, self.symbols)], event)
 
     @handle.register
     def _(self, event: GatesEvent) -> list[RenderableType]:
-        return self._keep("blame", [gates_view(event)])
+        return self._keep("blame", [gates_view(event)], event)
 
     @handle.register
     def _(self, event: JacobiansEvent) -> list[RenderableType]:
@@ -154,7 +167,7 @@ class TraceRenderer:
     @handle.register
     def _(self, event: LossGradientsEvent) -> list[RenderableType]:
         self.step_loss_gradients.append(event)
-        return self._keep("blame", [loss_gradients_view(event, self.symbols)])
+        return self._keep("blame", [loss_gradients_view(event, self.symbols)], event)
 
     @handle.register
     def _(self, event: CheckEvent) -> list[RenderableType]:
@@ -175,6 +188,8 @@ class TraceRenderer:
                     "note",
                 )
             )
+        out.extend(hidden_note(sorted(self.unshown), traced or total))
+        self.unshown = set()
         return self._keep(
             "update",
             [
