@@ -120,3 +120,13 @@ def test_a_pipe_from_an_80_column_terminal_gets_80_columns(tmp_path: Path) -> No
     assert max(len(line) for line in lines) <= 80
     assert max(len(line) for line in lines) >= 75  # laid out for 80, not for 40
     assert not cut_numbers(lines)
+
+
+def test_compare_cells_keeps_its_heatmap_whole_at_60_columns() -> None:
+    session = run_on_pty([SENTENCES[36], "--compare-cells", "--quiet", "--no-pager"], columns=60)
+    assert session.code == 0
+    screen = session.lines()
+    assert not cut_numbers(screen), cut_numbers(screen)[:10]
+    heading = [line for line in screen if re.match(r"^ cell +h₁ ", line)]
+    assert len(heading) == 1 and heading[0].split()[-1] == "h₃₆", heading
+    assert "⋯" in heading[0]
