@@ -130,10 +130,14 @@ def paged(req: Request) -> Iterator[list[int]]:
 
 
 def write_plainly(stdout: Any, text: str) -> None:
-    """The text on stdout as it is (the caller settles a failure, as for any table)."""
-    if text:
-        stdout.write(text)
+    """The text on the terminal as it is. A terminal gone meanwhile (the run then ended
+    with 130) loses it quietly: the exit code stays the run's."""
+    data = text.encode(getattr(stdout, "encoding", None) or "utf-8", "replace")
+    with contextlib.suppress(OSError, ValueError):
         stdout.flush()
+        done = 0
+        while done < len(data):
+            done += os.write(stdout.fileno(), data[done:])
 
 
 def page(command: list[str], text: str, encoding: str, code: list[int]) -> bool:

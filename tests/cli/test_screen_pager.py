@@ -214,3 +214,19 @@ def test_ctrl_c_in_less_is_the_pagers_and_the_exit_code_says_so(tmp_path: Path) 
 def test_the_pager_command_as_git_reads_it(value: str | None, command: list[str] | None) -> None:
     environ = {} if value is None else {"PAGER": value}
     assert pager_command(environ) == command
+
+
+def test_ctrl_c_during_the_run_gives_the_prompt_back_without_the_pager(tmp_path: Path) -> None:
+    """A stopped run (exit 130) writes what it had straight to the terminal."""
+    pager, base = recorder(tmp_path)
+
+    def ctrl_c_once_the_bar_shows(session: Session) -> bytes | None:
+        return b"\x03" if not session.sent and b"/1000000" in session.output else None
+
+    env = paged_env(pager, BPTT_TRACE_PROGRESS_DELAY="0")
+    session = run_on_pty([SENTENCE, "--steps", "1000000"], ctrl_c_once_the_bar_shows, env)
+    assert session.code == 130
+    assert recorded(base) is None
+    screen = session.lines()
+    assert "Backward pass (BPTT) · step 1" in "\n".join(screen)
+    assert screen[-1].startswith("■ interrupted after step ")
