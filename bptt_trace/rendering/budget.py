@@ -1,5 +1,8 @@
 """What a traced step shows under --detail auto, so that it stays within a few screens.
 
+The forward, output and backward tables of a sentence longer than 12 tokens show its first and
+last ``AUTO_EDGE`` time steps (``GROUP_EDGE`` under --detail full), and say how many they leave
+out.
 A traced step holds the forward, output, backward, contributions and blame tables of every
 traced sentence (up to 8 under --detail auto): on a corpus that is thousands of lines. The
 tables show the first ``SENTENCES_SHOWN`` sentences' only; the update and the formulas still
@@ -13,6 +16,10 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ..trace.events import Event, RunEvent
+from .groups import GROUP_EDGE
+
+AUTO_EDGE = 3
+"""Under --detail auto (and summary) a table shows a sentence's first and last 3 time steps."""
 
 SENTENCES_SHOWN = 1
 """Under --detail auto (and summary) a traced step shows the tables of its first sentence."""
@@ -40,3 +47,14 @@ def hidden_note(hidden: list[int], traced: int) -> list[RenderableType]:
             "note",
         )
     ]
+
+
+def time_step_edge(run: RunEvent | None, event: Event | None = None) -> int:
+    """How many of a long sentence's first and last time steps a table shows: under
+    --detail auto, 3 of a sentence longer than 2 × GROUP_EDGE (a shorter one shows whole)."""
+    if run is None or run.config.get("detail", "auto") == "full":
+        return GROUP_EDGE
+    sentence = getattr(event, "sentence", None)
+    if sentence is None or len(run.sentences[sentence]) <= 2 * GROUP_EDGE:
+        return GROUP_EDGE
+    return AUTO_EDGE

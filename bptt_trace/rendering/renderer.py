@@ -35,11 +35,11 @@ from ..trace.events import (
     TrainStepEvent,
     UpdateEvent,
 )
-from .budget import hidden_note, sentence_shown
+from .budget import hidden_note, sentence_shown, time_step_edge
 from .check import check_view
 from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
-from .groups import GROUP_EDGE, Grouped, group_views
+from .groups import Grouped, group_views
 from .header import run_header
 from .theme import THEME, VisibleConsole, fmt_loss, plural
 from .training import LossCurve, predictions_table
@@ -98,9 +98,10 @@ class TraceRenderer:
         return False
 
     def _hold(self, event: Grouped) -> None:
-        """Keep the first and last GROUP_EDGE events of a group, and count the others."""
-        if len(self.pending) == 2 * GROUP_EDGE:
-            self.pending.pop(GROUP_EDGE)
+        """Keep the first and last ``edge`` events of a group, and count the others."""
+        edge = time_step_edge(self.run, event)
+        if len(self.pending) == 2 * edge:
+            self.pending.pop(edge)
             self.omitted += 1
         self.pending.append(event)
 
@@ -136,7 +137,8 @@ class TraceRenderer:
             self.step_backward.extend(events)  # type: ignore[arg-type]
             self.step_unseen += omitted
         shows = self.shows if self.sentence_shown(events[0]) else lambda view: False
-        return group_views(events, omitted, self.run, self.cell, self.precision, shows)
+        edge = time_step_edge(self.run, events[0])
+        return group_views(events, omitted, self.run, self.cell, self.precision, shows, edge)
 
     @singledispatchmethod
     def handle(self, event: Event) -> list[RenderableType]:

@@ -135,3 +135,43 @@ def test_detail_full_shows_every_traced_sentence(
     for s in traced:
         assert f"Backward pass (BPTT) · step 1 · sentence {s + 1}" in out
     assert "Not shown" not in out
+
+
+LONG = CORPUS.with_name("long.txt").read_text(encoding="utf-8").splitlines()[-1]
+
+
+def backward_rows(out: str, tokens: list[str]) -> list[int]:
+    """The time steps of the backward table's rows (a row starts with t and xₜ)."""
+    table = out.split("Backward pass (BPTT)", 1)[1].split("Contributions", 1)[0]
+    rows = []
+    for line in table.splitlines():
+        words = line.split()
+        if len(words) > 1 and words[0].isdigit() and words[1] == tokens[int(words[0]) - 1]:
+            rows.append(int(words[0]))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("detail", "edge"), [("auto", 3), ("summary", 3), ("full", 6)], ids=["auto", "summary", "full"]
+)
+def test_a_long_sentences_tables_show_its_ends(
+    detail: str, edge: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tokens = LONG.split()
+    T = len(tokens)
+    assert T == 36
+    code = main([LONG, "--quiet", "--detail", detail, "--only", "backward", "--width", "120"])
+    out = capsys.readouterr().out
+    assert code == 0
+    ends = [*range(T, T - edge, -1), *range(edge, 0, -1)]
+    assert backward_rows(out, tokens) == ends
+    note = " ".join(out.split())
+    assert f"{T - 2 * edge} more time steps are not shown (the first and last {edge} are)" in note
+
+
+def test_a_sentence_of_12_shows_every_time_step(capsys: pytest.CaptureFixture[str]) -> None:
+    tokens = "one two three four five six seven eight nine ten eleven twelve".split()
+    assert main([" ".join(tokens), "--quiet", "--only", "backward", "--width", "120"]) == 0
+    out = capsys.readouterr().out
+    assert backward_rows(out, tokens) == list(range(12, 0, -1))
+    assert "not shown" not in out
