@@ -35,7 +35,8 @@ DEFAULT_PAGER = "less"
 DEFAULT_LESS = "FRX"
 """less's options unless LESS is set: quit if one screen, colours, no clearing (git's)."""
 
-CHUNK = 1 << 16
+GATHERED_MAX = 16 << 20
+"""At most this many characters of tables are held before the pager starts (16 Mi)."""
 
 
 def pager_command(environ: dict[str, str] | Any = os.environ) -> list[str] | None:
@@ -65,11 +66,20 @@ class Gathered(io.TextIOBase):
     """``sys.stdout`` while a run writes its tables: the text is kept, to be written or paged
     at the end. It reads as the terminal it stands for (``isatty``), so that the tables are
     laid out and coloured for it, but has no file descriptor, so that the progress bar draws
-    on stderr rather than into the tables."""
+    on stderr rather than into the tables.
 
-    def __init__(self, real: Any) -> None:
+    It holds at most ``most`` characters (``GATHERED_MAX``), so that a run's memory stays
+    what its estimate says: past that the pager starts at once and the rest streams to it (a
+    pager that quits meanwhile drops the rest, the run goes on to its end), or, if it cannot
+    start, to the terminal."""
+
+    def __init__(self, real: Any, most: int = 0) -> None:
         self.real = real
+        self.most = most or GATHERED_MAX
         self.parts: list[str] = []
+        self.size = 0
+        self.pager: subprocess.Popen[bytes] | None = None
+        self.streaming = False  # past ``most``: written as it comes (to the pager, or plainly)
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -85,8 +95,28 @@ class Gathered(io.TextIOBase):
         raise io.UnsupportedOperation("the tables are gathered for the pager")
 
     def write(self, text: str) -> int:
+        if self.streaming:
+            self._stream(text)
+            return len(text)
         self.parts.append(text)
+        self.size += len(text)
+        if self.size > self.most:
+            self.streaming = True
+            command = pager_command()
+            self.pager = start(command) if command is not None else None
+            self._stream(self.text())
+            self.parts, self.size = [], 0
         return len(text)
+
+    def _stream(self, text: str) -> None:
+        if self.pager is None:
+            write_plainly(self.real, text)
+        elif self.pager.stdin is not None and not self.pager.stdin.closed:
+            try:
+                self.pager.stdin.write(text.encode(self.encoding, "replace"))
+            except OSError:  # the pager quit: the rest is dropped, the run goes on
+                with contextlib.suppress(OSError):
+                    self.pager.stdin.close()
 
     def flush(self) -> None:
         pass
@@ -120,13 +150,30 @@ def paged(req: Request) -> Iterator[list[int]]:
         yield code
     finally:
         sys.stdout = real
+        finish(gathered, code)
+
+
+def finish(gathered: Gathered, code: list[int]) -> None:
+    """What was gathered: on the terminal if it fits (or the run was stopped), else through
+    the pager; then wait for the pager to end."""
+    pager = gathered.pager
+    if not gathered.streaming:
         text = gathered.text()
         if text.count("\n") < screen_rows() or code[0] == 130:
-            write_plainly(real, text)
-        else:
-            command = pager_command()
-            if command is None or not page(command, text, real.encoding or "utf-8", code):
-                write_plainly(real, text)
+            write_plainly(gathered.real, text)
+            return
+        command = pager_command()
+        pager = start(command) if command is not None else None
+        if pager is None:
+            write_plainly(gathered.real, text)
+            return
+        with handed_over(code):  # from its first line on, the pager owns the terminal
+            gathered.pager, gathered.streaming = pager, True
+            gathered.write(text)
+            close_and_wait(pager)
+    elif pager is not None:
+        with handed_over(code):
+            close_and_wait(pager)
 
 
 def write_plainly(stdout: Any, text: str) -> None:
@@ -140,15 +187,21 @@ def write_plainly(stdout: Any, text: str) -> None:
             done += os.write(stdout.fileno(), data[done:])
 
 
-def page(command: list[str], text: str, encoding: str, code: list[int]) -> bool:
-    """Show ``text`` through the pager; False if it could not be started."""
+def start(command: list[str]) -> subprocess.Popen[bytes] | None:
+    """The pager, reading from a pipe (None: it cannot be started)."""
     env = dict(os.environ)
     env.setdefault("LESS", DEFAULT_LESS)
     env.setdefault("LV", "-c")  # lv, another pager git sets up: colours
     try:
-        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+        return subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
     except OSError:  # no such program, not executable
-        return False
+        return None
+
+
+@contextlib.contextmanager
+def handed_over(code: list[int]) -> Iterator[None]:
+    """While the pager owns the terminal a signal (Ctrl-C in the pager) is the pager's: it
+    is noted, and makes the exit code 130 once the pager has ended, as in git."""
     signalled: list[int] = []
 
     def note(signum: int, frame: FrameType | None) -> None:
@@ -160,18 +213,17 @@ def page(command: list[str], text: str, encoding: str, code: list[int]) -> bool:
             if signal.getsignal(sig) is not signal.SIG_IGN:
                 previous[sig] = signal.signal(sig, note)
     try:
-        data = text.encode(encoding, "replace")
-        assert pager.stdin is not None
-        with contextlib.suppress(OSError):  # the pager quit before the end: fine
-            for start in range(0, len(data), CHUNK):
-                pager.stdin.write(data[start : start + CHUNK])
-            pager.stdin.flush()
-        with contextlib.suppress(OSError):
-            pager.stdin.close()
-        pager.wait()
+        yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if signalled:
-        code[0] = 130
-    return True
+        if signalled:
+            code[0] = 130
+
+
+def close_and_wait(pager: subprocess.Popen[bytes]) -> None:
+    """Close the pager's input (a pager that quit early is fine) and wait for it to end."""
+    with contextlib.suppress(OSError):
+        if pager.stdin is not None:
+            pager.stdin.close()
+    pager.wait()

@@ -230,3 +230,45 @@ def test_ctrl_c_during_the_run_gives_the_prompt_back_without_the_pager(tmp_path:
     screen = session.lines()
     assert "Backward pass (BPTT) · step 1" in "\n".join(screen)
     assert screen[-1].startswith("■ interrupted after step ")
+
+
+def test_past_its_cap_the_gathered_text_streams_to_the_pager(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tables held for the pager are bounded: past the cap the pager starts and the rest
+    streams to it, in order, holding nothing more."""
+    from bptt_trace.cli.pager import Gathered, finish
+
+    got = tmp_path / "paged.txt"
+    monkeypatch.setenv("PAGER", f"sh -c 'cat > \"{got}\"'")
+    with (tmp_path / "terminal.txt").open("w", encoding="utf-8") as terminal:
+        gathered = Gathered(terminal, most=100)
+        lines = [f"{i:02d} " + "x" * 56 + "\n" for i in range(30)]
+        gathered.write(lines[0])
+        assert gathered.pager is None  # within the cap: held
+        for line in lines[1:]:
+            gathered.write(line)
+            assert gathered.size <= 100
+        assert gathered.pager is not None and gathered.parts == []
+        code = [0]
+        finish(gathered, code)
+    assert code == [0]
+    assert got.read_text(encoding="utf-8") == "".join(lines)
+    assert (tmp_path / "terminal.txt").read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize("pager", ["head -c 10", "no-such-pager-anywhere"])
+def test_a_pager_gone_or_missing_past_the_cap_loses_nothing_of_the_run(
+    pager: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bptt_trace.cli.pager import Gathered, finish
+
+    monkeypatch.setenv("PAGER", pager)
+    with (tmp_path / "terminal.txt").open("w", encoding="utf-8") as terminal:
+        gathered = Gathered(terminal, most=100)
+        lines = [f"{i:04d} " + "y" * 200 + "\n" for i in range(2000)]  # past a pipe's buffer
+        for line in lines:
+            gathered.write(line)  # a pager gone drops the rest, silently
+        finish(gathered, [0])
+    shown = (tmp_path / "terminal.txt").read_text(encoding="utf-8")
+    assert shown == ("".join(lines) if pager.startswith("no-such") else "")
