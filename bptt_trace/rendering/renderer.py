@@ -87,14 +87,15 @@ class TraceRenderer:
     def _keep(
         self, view: str, shown: list[RenderableType], event: Event | None = None
     ) -> list[RenderableType]:
-        return shown if self.shows(view) and self.sentence_shown(event) else []
+        return shown if self.shows(view) and self.sentence_shown(event, view) else []
 
-    def sentence_shown(self, event: Event | None) -> bool:
-        """Whether the tables of ``event``'s sentence show (``budget``); those that do not
-        are counted, and the step says so."""
+    def sentence_shown(self, event: Event | None, *views: str) -> bool:
+        """Whether the tables of ``event``'s sentence show (``budget``); the sentences of
+        views that would have shown are counted, and the step says so."""
         if sentence_shown(event, self.run):
             return True
-        self.unshown.add(getattr(event, "sentence", 0))
+        if any(self.shows(view) for view in views):
+            self.unshown.add(getattr(event, "sentence", 0))
         return False
 
     def _hold(self, event: Grouped) -> None:
@@ -136,7 +137,8 @@ class TraceRenderer:
         if isinstance(events[0], BackwardEvent):
             self.step_backward.extend(events)  # type: ignore[arg-type]
             self.step_unseen += omitted
-        shows = self.shows if self.sentence_shown(events[0]) else lambda view: False
+        views = GROUP_VIEWS.get(events[0].kind, ())
+        shows = self.shows if self.sentence_shown(events[0], *views) else lambda view: False
         edge = time_step_edge(self.run, events[0])
         return group_views(events, omitted, self.run, self.cell, self.precision, shows, edge)
 
@@ -190,9 +192,9 @@ class TraceRenderer:
                     "note",
                 )
             )
-        out.extend(hidden_note(sorted(self.unshown), traced or total))
+        hidden = hidden_note(sorted(self.unshown), traced or total)  # whatever --only says
         self.unshown = set()
-        return self._keep(
+        return hidden + self._keep(
             "update",
             [
                 *out,
@@ -272,6 +274,13 @@ class TraceRenderer:
             Text(f"■ interrupted after step {event.step}; shown is what it had", "status.bad"),
         ]
 
+
+GROUP_VIEWS = {
+    "forward": ("forward",),
+    "output": ("output",),
+    "backward": ("backward", "contributions"),
+}
+"""The views of each kind of grouped event."""
 
 ParamsOrPredictions = (ParamsEvent, PredictionsEvent)
 """Events rendered as they come, without summaries (they are small or never shown)."""

@@ -175,3 +175,15 @@ def test_a_sentence_of_12_shows_every_time_step(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert backward_rows(out, tokens) == list(range(12, 0, -1))
     assert "not shown" not in out
+
+
+@pytest.mark.parametrize(
+    ("only", "noted"), [("blame", True), ("forward", True), ("jacobians", False), ("update", False)]
+)
+def test_the_note_comes_with_the_views_it_speaks_of(
+    only: str, noted: bool, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--only that names a view of each sentence still says which sentences it hides; one
+    that shows no such view has nothing hidden to speak of."""
+    out, _ = corpus_run(capsys, tmp_path, "--only", only)
+    assert ("Not shown, to keep a step" in out) == noted
