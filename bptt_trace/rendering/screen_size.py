@@ -9,10 +9,9 @@ from typing import Any
 
 
 def stdout_size() -> dict[str, Any]:
-    """Off a terminal (a pipe, a file), the width of the terminal the user sits at, when the
-    process has one (stderr's, stdin's, or the controlling terminal's), so that
-    ``| less -R`` and ``| head`` get lines that fit it; else 100 columns. COLUMNS (and
-    --width) still win."""
+    """Off a terminal (a pipe, a file), the width of the terminal the user sits at when
+    stderr or stdin is one, so that ``| less -R`` and ``| head`` get lines that fit it; else
+    100 columns. COLUMNS (and --width) still win."""
     if sys.stdout.isatty() or os.environ.get("COLUMNS"):
         return {}
     columns = user_terminal_columns()
@@ -20,21 +19,16 @@ def stdout_size() -> dict[str, Any]:
 
 
 def user_terminal_columns() -> int | None:
-    """The width of stderr's or stdin's terminal, else of the controlling terminal (None:
-    no terminal, as under cron or a CI runner)."""
+    """The width of stderr's terminal, else stdin's (None: neither is one, as under cron, a
+    CI runner or a test's capture).
+
+    Not the controlling terminal's (/dev/tty): a run whose three streams are all elsewhere
+    (``… < in > out 2> err``) is laid out the same wherever it is started, a test suite's
+    runs included."""
     for fd in (2, 0):
         try:
             if os.isatty(fd):
                 return os.get_terminal_size(fd).columns or None
         except OSError:
             continue
-    try:
-        tty = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        return os.get_terminal_size(tty).columns or None
-    except OSError:
-        return None
-    finally:
-        os.close(tty)
+    return None
