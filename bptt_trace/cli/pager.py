@@ -39,9 +39,14 @@ GATHERED_MAX = 16 << 20
 """At most this many characters of tables are held before the pager starts (16 Mi)."""
 
 
+SHELL_SYNTAX = set("|&;<>()$`")
+"""A PAGER with any of these is a shell command line, run by sh (as git runs it)."""
+
+
 def pager_command(environ: dict[str, str] | Any = os.environ) -> list[str] | None:
-    """The pager's command line: ``$PAGER`` (split as a shell would), else ``less``; None
-    for no pager (``PAGER`` empty or ``cat``, or not a command line)."""
+    """The pager's command line: ``$PAGER`` (split as a shell would, or run by sh if it uses
+    the shell's syntax), else ``less``; None for no pager (``PAGER`` empty or ``cat``, or not
+    a command line)."""
     value = environ.get("PAGER", DEFAULT_PAGER)
     try:
         words = shlex.split(value)
@@ -49,6 +54,8 @@ def pager_command(environ: dict[str, str] | Any = os.environ) -> list[str] | Non
         return None
     if not words or words == ["cat"]:
         return None
+    if SHELL_SYNTAX & set(value):
+        return ["/bin/sh", "-c", value]
     return words
 
 

@@ -209,6 +209,7 @@ def test_ctrl_c_in_less_is_the_pagers_and_the_exit_code_says_so(tmp_path: Path) 
         ("less -R", ["less", "-R"]),
         ("my pager 'with spaces'", ["my", "pager", "with spaces"]),
         ("unbalanced 'quote", None),
+        ("less -R | tee seen.txt", ["/bin/sh", "-c", "less -R | tee seen.txt"]),
     ],
 )
 def test_the_pager_command_as_git_reads_it(value: str | None, command: list[str] | None) -> None:
