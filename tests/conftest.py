@@ -14,6 +14,11 @@ from collections.abc import Callable
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"
 
+# The runs the suite starts on a pseudo-terminal write their tables straight to it, as
+# --no-pager does, unless a test sets PAGER itself (tests/cli/test_screen_pager.py): a pager
+# would wait there for keys no test types.
+os.environ["PAGER"] = "cat"
+
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 

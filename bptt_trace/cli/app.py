@@ -147,6 +147,7 @@ def trace_command(
     blanks: o.Blanks = 3,
     answers: o.Answers = None,
     exercise_key: o.ExerciseKey = None,
+    no_pager: o.NoPager = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -216,6 +217,7 @@ def trace_command(
         chunks=chunks,
         tbptt=tbptt,
         update_every=update_every,
+        no_pager=no_pager,
     )
     exercising = ("--exercise", "--blanks", "--answers", "--exercise-key")
     if any(name in given for name in exercising):  # issue 23: exercise mode

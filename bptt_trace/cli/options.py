@@ -256,6 +256,16 @@ Only = Annotated[
     ),
 ]
 
+NoPager = Annotated[
+    bool,
+    flag(
+        DISPLAY,
+        "Write the tables straight to the terminal, never through the pager ($PAGER, else "
+        "less with LESS=FRX) that takes them when they are longer than the screen.",
+        "--no-pager",
+    ),
+]
+
 # Exercise mode (issue 23): one block, so that it merges apart from the other options.
 EXERCISE = "Exercise"
 ExerciseView = Literal["forward", "backward", "contributions", "update"]

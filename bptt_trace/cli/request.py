@@ -51,3 +51,4 @@ class Request:
     chunks: int | None = None
     tbptt: str | None = None
     update_every: str | None = None
+    no_pager: bool = False

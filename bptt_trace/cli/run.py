@@ -29,6 +29,16 @@ from .stop import Stop
 
 
 def execute(req: Request) -> int:
+    """Run ``req``; the exit code. On a terminal, tables longer than it go through the
+    user's pager once the run has ended (``pager``)."""
+    from .pager import paged
+
+    with paged(req) as code:
+        code[0] = run_request(req)
+    return code[0]
+
+
+def run_request(req: Request) -> int:
     """Run ``req``; the exit code. Bad input is reported before anything is computed."""
     stop = Stop()
     with stop.on_signals():

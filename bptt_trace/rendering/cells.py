@@ -10,8 +10,9 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..trace.events import BlameEvent, Event, GatesEvent, JacobiansEvent, TrainStepEvent
-from .flow import heat, sci, shown_steps
-from .tables import noted_table
+from .flow import heat, sci
+from .folding import GAP, Folded, Steps
+from .tables import NotedTable, noted_table
 from .theme import fmt_loss, subscript
 
 TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -73,19 +74,23 @@ def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableTy
     for i, quantity in enumerate(QUANTITIES):
         summary.add_row(Text(quantity, "label"), *[values[i] for values in facts.values()])
     assert all(len(values) == len(QUANTITIES) for values in facts.values())
-    ks = shown_steps(T, 6)  # fits 80 columns
     top = max((float(r.max()) for r in rows.values()), default=0.0)
-    heatmap = noted_table(
-        f"The last loss's blame ‖∂L_T/∂hₖ‖ on each hidden state, cell by cell (T = {T})",
-        "cell",
-        *[f"h{subscript(k + 1)}" if k is not None else "…" for k in ks],
-    )
-    for name, row in rows.items():
-        cells = [
-            Text(sci(float(row[k])), heat(float(row[k]), top)) if k is not None else Text("…")
-            for k in ks
-        ]
-        heatmap.add_row(Text(titles[name], "label"), *cells)
+
+    def build(ks: Steps) -> NotedTable:  # folded to the width: h₁ and the last steps
+        heatmap = noted_table(
+            f"The last loss's blame ‖∂L_T/∂hₖ‖ on each hidden state, cell by cell (T = {T})",
+            "cell",
+            *[f"h{subscript(k + 1)}" if k is not None else GAP for k in ks],
+        )
+        for name, row in rows.items():
+            cells = [
+                Text(sci(float(row[k])), heat(float(row[k]), top)) if k is not None else GAP
+                for k in ks
+            ]
+            heatmap.add_row(Text(titles[name], "label"), *cells)
+        return heatmap
+
+    heatmap = Folded(build, T, lambda k: f"h{subscript(k + 1)}")
     return Group(summary, heatmap, Text(verdict(first_blame, T, titles), "note"))
 
 

@@ -11,7 +11,6 @@ export once a stop cut them.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -25,8 +24,9 @@ from ..files.atomic import write_atomically
 from ..trace.events import CLOSING, Event, RunEvent
 from .exports import export_console, exported
 from .groups import GROUPED
-from .pages import group, same_widths, where
+from .pages import group, same_widths, screenfuls, where, whole_path
 from .renderer import TraceRenderer
+from .screen_size import stdout_size
 from .theme import THEME, VisibleConsole
 
 EXPORTS = {
@@ -163,9 +163,29 @@ class Display:
             self._page(event, shown)
 
     def _page(self, event: Event, shown: list[RenderableType]) -> None:
-        self._print(shown)
-        if shown and self.pause and event.kind not in CLOSING:
-            self.ask(where(event, self.run))
+        """A page and its prompt; a page taller than the terminal in screenfuls, each with
+        its prompt (the last one's names the page, the others say more follows)."""
+        if not (shown and self.pause and event.kind not in CLOSING) or self.console is None:
+            self._print(shown)
+            return
+        whole_path(shown, event, self.run)
+        place = where(event, self.run)
+        pieces = screenfuls(shown, self.console, self.console.height - 1)  # and the prompt
+        if len(pieces) == 1:
+            self._print(shown)
+            self.ask(place)
+            return
+        if self.recorded is not None:
+            self.recorded.extend(shown)  # the export has the page whole
+        recorded, self.recorded = self.recorded, None
+        try:
+            for number, piece in enumerate(pieces, 1):
+                self._print(piece)
+                more = number < len(pieces)
+                self.ask(f"{place} · part {number} of {len(pieces)}" if more else place)
+        finally:
+            if not self.abandoned:
+                self.recorded = recorded
 
     def ask(self, place: str) -> None:
         """Wait for Enter; ``q`` then Enter, or the end of input, raises Quit."""
@@ -210,10 +230,3 @@ class Display:
         data = exported(recorder, suffix, self.run).encode("utf-8")
         write_atomically(self.export, lambda handle: handle.write(data))
         return EXPORTS[suffix]
-
-
-def stdout_size() -> dict[str, Any]:
-    """100 columns when stdout is not a terminal (unless COLUMNS says otherwise)."""
-    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
-        return {}
-    return {"width": 100}

@@ -4,6 +4,7 @@ and the per-loss terms."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from rich.console import Group, RenderableType
@@ -11,11 +12,12 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell
 from ..trace.events import BlameEvent, GatesEvent, JacobiansEvent, LossGradientsEvent
+from .folding import GAP, Folded, Steps, Wrapped
 from .tables import NotedTable, noted_table
 from .theme import heat_style, subscript
 
-COLUMNS_MAX = 9
-"""At most this many time steps are drawn across; longer sentences show the last ones."""
+ROWS_MAX = 9
+"""At most this many losses are drawn down; longer sentences show the first and the last."""
 
 
 def sci(x: float) -> str:
@@ -36,7 +38,7 @@ HEAT_DECADES = 4
 """The heatmap's scale spans four decades below the table's largest value."""
 
 
-def shown_steps(n: int, most: int = COLUMNS_MAX) -> list[int | None]:
+def shown_steps(n: int, most: int = ROWS_MAX) -> list[int | None]:
     """Indices 0 … n−1 to draw: all of them when they fit, else the first 3 and the last
     ``most`` − 3 with None for the gap between, so that both ends of a long sentence show."""
     if n <= most:
@@ -44,30 +46,36 @@ def shown_steps(n: int, most: int = COLUMNS_MAX) -> list[int | None]:
     return [0, 1, 2, None, *range(n - (most - 3), n)]
 
 
-def heatmap(
-    title: str, matrix: np.ndarray, losses: list[int], state: str
-) -> tuple[NotedTable, bool]:
-    """One heatmap: a row per loss Lₛ, a column per k, ‖∂Lₛ/∂(state)ₖ‖ in each cell; and
-    whether columns or rows were left out."""
+def gap_heading(k: int | None, name: str) -> str:
+    return name if k is not None else GAP
+
+
+def heatmap(title: str, matrix: np.ndarray, losses: list[int], state: str) -> tuple[Folded, bool]:
+    """One heatmap: a row per loss Lₛ, a column per k, ‖∂Lₛ/∂(state)ₖ‖ in each cell, its
+    columns folded to the console's width (the last ones kept); and whether rows were left
+    out."""
     T = matrix.shape[1]
-    ks, rows = shown_steps(T), shown_steps(len(losses))
+    rows = shown_steps(len(losses))
     top = float(matrix.max()) if matrix.size else 0.0
-    table = noted_table(
-        title, "loss", *[f"{state}{subscript(k + 1)}" if k is not None else "…" for k in ks]
-    )
-    for r in rows:
-        if r is None:
-            table.add_row(Text("…", "note"), *[""] * len(ks))
-            continue
-        cells = []
-        for k in ks:
-            v = float(matrix[r, k]) if k is not None else None
-            if v is None:
-                cells.append(Text("…", "note"))
-            else:
-                cells.append(Text(sci(v), heat(v, top)) if v > 0 else Text("0", "num.zero"))
-        table.add_row(Text(f"L{subscript(losses[r])}", "label"), *cells)
-    return table, len(ks) < T or len(rows) < len(losses)
+
+    def build(ks: Steps) -> NotedTable:
+        names = [gap_heading(k, f"{state}{subscript((k or 0) + 1)}") for k in ks]
+        table = noted_table(title, "loss", *names)
+        for r in rows:
+            if r is None:
+                table.add_row(Text("…", "note"), *[""] * len(ks))
+                continue
+            cells = []
+            for k in ks:
+                v = float(matrix[r, k]) if k is not None else None
+                if v is None:
+                    cells.append(Text(GAP, "note"))
+                else:
+                    cells.append(Text(sci(v), heat(v, top)) if v > 0 else Text("0", "num.zero"))
+            table.add_row(Text(f"L{subscript(losses[r])}", "label"), *cells)
+        return table
+
+    return Folded(build, T, lambda k: f"{state}{subscript(k + 1)}"), len(rows) < len(losses)
 
 
 def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
@@ -78,7 +86,7 @@ def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
     where = f"step {event.step} · sentence {event.sentence + 1}"
     title = f"Blame matrix ‖∂Lₛ/∂hₖ‖ · {where}: how much each loss blames each hidden state"
     table, cut = heatmap(title, matrix, event.losses, "h")
-    tables = [table]
+    tables: list[RenderableType] = [table]
     for values in event.extra.values():  # the LSTM's cell state
         title = f"Blame through the cell state ‖∂Lₛ/∂cₖ‖ · {where}"
         extra, _ = heatmap(title, np.atleast_2d(np.asarray(values, dtype=float)), event.losses, "c")
@@ -90,24 +98,30 @@ def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
     ]
     if cut:
         notes.append(
-            f"… marks time steps or losses not drawn ({T} in all); the JSON trace has them."
+            f"… marks losses not drawn ({len(event.losses)} in all); the JSON trace has them."
         )
-    ks = [k for k in shown_steps(T)]
-    shares = noted_table(
-        f"Each step's share of each gradient (‖contribution of step t‖) · {where}",
-        "θ",
-        *[f"t={k + 1}" if k is not None else "…" for k in ks],
-    )
-    for name, symbol in symbols.items():
-        values = np.asarray(event.shares[name], dtype=float)
-        top_share = float(values.max()) if values.size else 0.0
-        shares.add_row(
-            Text(symbol, "label"),
-            *[
-                Text(sci(values[k]), heat(values[k], top_share)) if k is not None else "…"
-                for k in ks
-            ],
+    values = {name: np.asarray(event.shares[name], dtype=float) for name in symbols}
+
+    def build(ks: Steps) -> NotedTable:
+        shares = noted_table(
+            f"Each step's share of each gradient (‖contribution of step t‖) · {where}",
+            "θ",
+            *[gap_heading(k, f"t={(k or 0) + 1}") for k in ks],
         )
+        for name, symbol in symbols.items():
+            top_share = float(values[name].max()) if values[name].size else 0.0
+            shares.add_row(
+                Text(symbol, "label"),
+                *[
+                    Text(sci(values[name][k]), heat(values[name][k], top_share))
+                    if k is not None
+                    else Text(GAP, "note")
+                    for k in ks
+                ],
+            )
+        return shares
+
+    shares = Folded(build, T, lambda k: f"t={k + 1}")
     return Group(*tables, Text(" ".join(notes), "note"), shares)
 
 
@@ -190,17 +204,27 @@ def jacobians_view(event: JacobiansEvent, cell: Cell, recurrent: str) -> Rendera
 
 
 def loss_gradients_view(event: LossGradientsEvent, symbols: dict[str, str]) -> RenderableType:
-    """The per-loss terms ∂Lₜ/∂θ under --loss every: the gradient of each loss alone."""
-    table = noted_table(
-        f"The per-loss terms ‖∂Lₛ/∂θ‖ · step {event.step} · sentence {event.sentence + 1}",
-        "loss",
-        *[f"‖∂Lₛ/∂{symbol}‖" for symbol in symbols.values()],
-        caption="∂L/∂W = ∂L₁/∂W + ∂L₂/∂W + …: the gradient of L = Σₛ Lₛ is the sum of the "
-        "gradients of each loss, as the classic walk-through writes it.",
-    )
-    for row, s in enumerate(event.losses):
-        table.add_row(
-            Text(f"L{subscript(s)}", "label"),
-            *[sci(float(np.linalg.norm(np.asarray(event.grads[n])[row]))) for n in symbols],
+    """The per-loss terms ∂Lₜ/∂θ under --loss every: the gradient of each loss alone; its
+    parameters' columns on as many blocks as the width needs."""
+    names = list(symbols)
+    norms = {
+        name: [float(np.linalg.norm(row)) for row in np.asarray(event.grads[name])]
+        for name in names
+    }
+
+    def build(columns: Sequence[int]) -> NotedTable:
+        table = noted_table(
+            f"The per-loss terms ‖∂Lₛ/∂θ‖ · step {event.step} · sentence {event.sentence + 1}",
+            "loss",
+            *[f"‖∂Lₛ/∂{symbols[names[i]]}‖" for i in columns],
+            caption="∂L/∂W = ∂L₁/∂W + ∂L₂/∂W + …: the gradient of L = Σₛ Lₛ is the sum of the "
+            "gradients of each loss, as the classic walk-through writes it.",
         )
-    return table
+        for row, s in enumerate(event.losses):
+            table.add_row(
+                Text(f"L{subscript(s)}", "label"),
+                *[sci(norms[names[i]][row]) for i in columns],
+            )
+        return table
+
+    return Wrapped(build, len(names))

@@ -33,6 +33,7 @@ def group_views(
     cell: Cell,
     precision: int,
     shows: Callable[[str], bool],
+    edge: int = GROUP_EDGE,
 ) -> list[RenderableType]:
     """The tables of a group of events (one kind, step and sentence) that ``shows`` wants;
     ``omitted`` time steps were left out of the middle."""
@@ -58,7 +59,7 @@ def group_views(
     shown = parts[0] if len(parts) == 1 else Group(*parts)
     if not omitted:
         return [shown]
-    where = f"the first and last {GROUP_EDGE}"
+    where = f"the first and last {edge}"
     note = Text(
         f"{plural(omitted, 'more time step')} {'is' if omitted == 1 else 'are'} not shown "
         f"({where} are); the JSON trace has them all.",

@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
+from rich.segment import Segment, Segments
 from rich.table import Table
+from rich.text import Text
 
 from ..trace.events import Event, RunEvent
+from .theme import subscript
 
 PLACES = {
     "run": "the model and the inputs",
@@ -70,3 +73,39 @@ def same_widths(pages: list[list[RenderableType]], console: Console) -> None:
         for table in same:
             for index, (column, width) in enumerate(zip(table.columns, widest, strict=True)):
                 column.width = max(width - table._get_padding_width(index), 1)
+
+
+PATH_MOST = 6
+"""A backward page's path names at most this many states; a longer one elides its middle."""
+
+
+def whole_path(renderables: list[RenderableType], event: Event, run: RunEvent | None) -> None:
+    """A backward page (one time step t) titled with the whole path the gradient took to
+    get there, ŷ → o → h_T → … → hₜ, not ŷ → o → hₜ as if it came from the output at once."""
+    sentence, t = getattr(event, "sentence", None), getattr(event, "t", None)
+    if event.kind != "backward" or run is None or sentence is None or t is None:
+        return
+    T = len(run.sentences[sentence])
+    steps = [f"h{subscript(k)}" for k in range(T, t - 1, -1)]
+    if len(steps) > PATH_MOST:
+        steps = [*steps[:2], "…", *steps[-2:]]
+    for table in tables(renderables):
+        heading = getattr(table, "heading", None)
+        if isinstance(heading, Text) and heading.plain.startswith("Backward pass"):
+            head, _, _ = heading.plain.partition("ŷ → o → ")
+            table.heading = Text(f"{head}ŷ → o → {' → '.join(steps)}", heading.style)  # type: ignore[attr-defined]
+
+
+def screenfuls(renderables: list[RenderableType], console: Console, rows: int) -> list[list[Any]]:
+    """The page in pieces of at most ``rows`` lines each: whole renderables while they fit,
+    a taller one cut between its lines. One piece when the page fits."""
+    lines: list[list[Segment]] = []
+    for renderable in renderables:
+        lines.extend(console.render_lines(renderable, console.options, pad=False))
+    if len(lines) <= rows:
+        return [renderables]
+    rows = max(rows, 1)
+    return [
+        [Segments([segment for line in lines[i : i + rows] for segment in (*line, Segment.line())])]
+        for i in range(0, len(lines), rows)
+    ]

@@ -40,10 +40,11 @@ from ..trace.events import (
     UpdateEvent,
 )
 from ..trace.truncation_event import TruncationEvent
+from .budget import hidden_note, sentence_shown, time_step_edge
 from .check import check_view
 from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
-from .groups import GROUP_EDGE, Grouped, group_views
+from .groups import Grouped, group_views
 from .header import run_header
 from .theme import THEME, VisibleConsole, fmt_loss, plural
 from .training import LossCurve, predictions_table
@@ -75,6 +76,7 @@ class TraceRenderer:
         self.step_gradients: GradientsEvent | None = None
         self.step_outputs: list[tuple[OutputEvent, Any]] = []  # with hₜ, for ∂L/∂V's terms
         self.step_h: dict[tuple[int, int], Any] = {}
+        self.unshown: set[int] = set()  # the sentences of this step whose tables --detail hid
 
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
@@ -90,13 +92,25 @@ class TraceRenderer:
         """Whether the view is shown (``--only`` names it, or there is no --only)."""
         return self.only is None or view in self.only
 
-    def _keep(self, view: str, shown: list[RenderableType]) -> list[RenderableType]:
-        return shown if self.shows(view) else []
+    def _keep(
+        self, view: str, shown: list[RenderableType], event: Event | None = None
+    ) -> list[RenderableType]:
+        return shown if self.shows(view) and self.sentence_shown(event, view) else []
+
+    def sentence_shown(self, event: Event | None, *views: str) -> bool:
+        """Whether the tables of ``event``'s sentence show (``budget``); the sentences of
+        views that would have shown are counted, and the step says so."""
+        if sentence_shown(event, self.run):
+            return True
+        if any(self.shows(view) for view in views):
+            self.unshown.add(getattr(event, "sentence", 0))
+        return False
 
     def _hold(self, event: Grouped) -> None:
-        """Keep the first and last GROUP_EDGE events of a group, and count the others."""
-        if len(self.pending) == 2 * GROUP_EDGE:
-            self.pending.pop(GROUP_EDGE)
+        """Keep the first and last ``edge`` events of a group, and count the others."""
+        edge = time_step_edge(self.run, event)
+        if len(self.pending) == 2 * edge:
+            self.pending.pop(edge)
             self.omitted += 1
         self.pending.append(event)
 
@@ -136,7 +150,10 @@ class TraceRenderer:
         elif isinstance(events[0], OutputEvent):
             h = self.step_h
             self.step_outputs += [(e, h.get((e.sentence, e.t))) for e in events]  # type: ignore[misc]
-        return group_views(events, omitted, self.run, self.cell, self.precision, self.shows)
+        views = GROUP_VIEWS.get(events[0].kind, ())
+        shows = self.shows if self.sentence_shown(events[0], *views) else lambda view: False
+        edge = time_step_edge(self.run, events[0])
+        return group_views(events, omitted, self.run, self.cell, self.precision, shows, edge)
 
     @singledispatchmethod
     def handle(self, event: Event) -> list[RenderableType]:
@@ -152,11 +169,11 @@ class TraceRenderer:
 
     @handle.register
     def _(self, event: BlameEvent) -> list[RenderableType]:
-        return self._keep("blame", [blame_view(event, self.symbols)])
+        return self._keep("blame", [blame_view(event, self.symbols)], event)
 
     @handle.register
     def _(self, event: GatesEvent) -> list[RenderableType]:
-        return self._keep("blame", [gates_view(event)])
+        return self._keep("blame", [gates_view(event)], event)
 
     @handle.register
     def _(self, event: JacobiansEvent) -> list[RenderableType]:
@@ -167,7 +184,7 @@ class TraceRenderer:
     @handle.register
     def _(self, event: LossGradientsEvent) -> list[RenderableType]:
         self.step_loss_gradients.append(event)
-        return self._keep("blame", [loss_gradients_view(event, self.symbols)])
+        return self._keep("blame", [loss_gradients_view(event, self.symbols)], event)
 
     @handle.register
     def _(self, event: TruncationEvent) -> list[RenderableType]:
@@ -192,7 +209,9 @@ class TraceRenderer:
                     "note",
                 )
             )
-        return self._keep(
+        hidden = hidden_note(sorted(self.unshown), traced or total)  # whatever --only says
+        self.unshown = set()
+        return hidden + self._keep(
             "update",
             [
                 *out,
@@ -285,6 +304,13 @@ class TraceRenderer:
             Text(f"■ interrupted after step {event.step}; shown is what it had", "status.bad"),
         ]
 
+
+GROUP_VIEWS = {
+    "forward": ("forward",),
+    "output": ("output",),
+    "backward": ("backward", "contributions"),
+}
+"""The views of each kind of grouped event."""
 
 ParamsOrPredictions = (ParamsEvent, PredictionsEvent)
 """Events rendered as they come, without summaries (they are small or never shown)."""

@@ -11,7 +11,7 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from .tables import noted_table
+from .tables import Tokens, Values, noted_table
 from .theme import fmt, fmt_loss, plural
 
 PLOT_MAX = 120
@@ -215,10 +215,10 @@ def predictions_table(
         f"and after (step {after[0].step}) training",
         "sentence",
         "t",
-        "xₜ",
-        "target",
-        "before",
-        "after",
+        Tokens("xₜ"),
+        Tokens("target"),
+        Values("before"),
+        Values("after"),
         caption=caption,
     )
     cells_before, cells_after = TopColumn(before, precision), TopColumn(after, precision)

@@ -1,0 +1,125 @@
+"""Wide tables at any width, never cropped.
+
+``Folded``: a table with a column per time step k = 1 … n. When every column fits it shows
+them all; else it keeps the first column (the step farthest back, where a vanishing gradient
+shows) and as many of the last steps (those nearest the loss, the most blamed) as fit, with
+a gap column ``⋯`` between, and says below which steps it folded and how to see them.
+``Wrapped``: a table whose value columns (one per parameter) go on as many blocks as they
+need, each block repeating the label column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+GAP = "⋯"
+"""The heading and cells of the column that stands for the folded time steps."""
+
+Steps = list[int | None]
+"""The time steps (0-based) a table shows, None for the gap."""
+
+
+def folded_steps(n: int, last: int, first: int = 1) -> Steps:
+    """The first ``first`` steps, the gap, the ``last`` last ones (every step if they cover
+    them all)."""
+    if first + last >= n:
+        return list(range(n))
+    return [*range(first), None, *range(n - last, n)]
+
+
+def width_of(table: Table, console: Console, options: ConsoleOptions) -> int:
+    return Measurement.get(console, options.update_width(10**6), table).maximum
+
+
+class Folded:
+    """A table built by ``build(steps)`` for the time steps that fit the console's width.
+
+    ``name(k)`` names step k (0-based) in the note, e.g. "h₄"."""
+
+    def __init__(
+        self,
+        build: Callable[[Steps], Table],
+        n: int,
+        name: Callable[[int], str],
+        first: int = 1,
+    ) -> None:
+        self.build, self.n, self.name, self.first = build, n, name, first
+
+    def steps(self, console: Console, options: ConsoleOptions) -> Steps:
+        """Every step if they fit; else the first ones and the most of the last that fit."""
+        room = options.max_width
+        if width_of(self.build(list(range(self.n))), console, options) <= room:
+            return list(range(self.n))
+        for first in (self.first, 0):
+            low, high = 0, self.n - first - 1  # the most last steps that fit: a bisection
+            while low < high:
+                middle = (low + high + 1) // 2
+                fits = width_of(self.build(folded_steps(self.n, middle, first)), console, options)
+                low, high = (middle, high) if fits <= room else (low, middle - 1)
+            if low >= 1:
+                return folded_steps(self.n, low, first)
+        return folded_steps(self.n, 1, 0)  # the last step alone, whatever the width
+
+    def note(self, steps: Steps) -> Text | None:
+        if None not in steps:
+            return None
+        gap = steps.index(None)
+        start = steps[gap - 1] + 1 if gap > 0 else 0  # type: ignore[operator]
+        end = steps[gap + 1] - 1  # type: ignore[operator]
+        names = self.name(start) if start == end else f"{self.name(start)}…{self.name(end)}"
+        count = end - start + 1
+        return Text(
+            f"{GAP} {names} folded ({count} of {self.n} columns); a wider --width, or "
+            "--export with a larger --width, shows more; the JSON trace has them all.",
+            "note",
+        )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+        steps = self.steps(console, options)
+        yield self.build(steps)
+        note = self.note(steps)
+        if note is not None:
+            yield note
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.build(list(range(self.n))))
+
+
+class Wrapped:
+    """A table built by ``build(columns)`` for some of its value columns (indices 0 … n−1):
+    as many blocks as the console's width needs, each with the label columns."""
+
+    def __init__(self, build: Callable[[Sequence[int]], Table], n: int) -> None:
+        self.build, self.n = build, n
+
+    def blocks(self, console: Console, options: ConsoleOptions) -> list[list[int]]:
+        room = options.max_width
+        blocks: list[list[int]] = []
+        block: list[int] = []
+        for i in range(self.n):
+            if block and width_of(self.build([*block, i]), console, options) > room:
+                blocks.append(block)
+                block = []
+            block.append(i)
+        if block:
+            blocks.append(block)
+        return blocks
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+        blocks = self.blocks(console, options)
+        for number, block in enumerate(blocks):
+            table = self.build(block)
+            if number > 0 and hasattr(table, "heading"):
+                table.heading = None  # the heading above the first block only
+            if number < len(blocks) - 1 and hasattr(table, "note"):
+                table.note = None  # the note below the last block only
+            yield table
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.build(list(range(self.n))))
