@@ -3,7 +3,8 @@ summary), read here, against real traces of every cell, both ways. Every field t
 describes for a cell is in that cell's traces, and every field of those traces is described.
 
 The traces: the vanilla RNN (tanh, and ReLU), the LSTM, the GRU and the reset-after GRU, each
-under --loss last and every, with --check, --steps 3, --truncate, --clip and --init-scale, on a
+under --loss last and every, with --check, --steps 3, --truncate, --clip and --init-scale, under
+--chunks (an update after each window) and --tbptt (one update a sequence), on a
 corpus of sentences of different lengths with every matrix summarised, from a --load'ed model,
 diverged (a model beyond the floats) and interrupted (stopped between steps).
 """
@@ -95,7 +96,7 @@ def test_the_tables_name_known_cells_and_every_event() -> None:
     assert events == {
         *("run", "params", "forward", "output", "backward", "blame", "gates"),
         *("loss_gradients", "jacobians", "check", "gradients", "update", "train_step"),
-        *("predictions", "end", "diverged", "interrupted"),
+        *("predictions", "end", "diverged", "interrupted", "truncation"),
     }
 
 
@@ -122,6 +123,8 @@ def traces(cell: str, capsys, folder: Path) -> list[list[dict[str, Any]]]:
         run_json(capsys, "I like NLP", *options, *every, "--init-scale", "2"),
         run_json(capsys, "--file", str(corpus), *options, "--detail", "summary", "--hidden", "2"),
         run_json(capsys, "I like NLP", *options, "--load", str(model)),
+        run_json(capsys, "I like NLP a lot", *options, "--chunks", "2", "--steps", "2"),
+        run_json(capsys, "I like NLP", *options, "--tbptt", "1:2", "--update-every", "sequence"),
     ]
     if cell == "rnn":
         made.append(run_json(capsys, "I like NLP", "--activation", "relu", *every))
@@ -184,7 +187,8 @@ def test_the_parameters_are_in_the_documented_order(cell: str, capsys, tmp_path_
     _, params = documented()
     made = traces(cell, capsys, tmp_path_factory.mktemp(cell))
     for event in (e for trace in made for e in trace if e["event"] in ("params", "gradients")):
-        assert [k for k in event if k not in ("event", "step", "loss")] == params[cell]
+        window = ("chunk", "window", "carried_state", "carried_state_now")  # a window's own
+        assert [k for k in event if k not in ("event", "step", "loss", *window)] == params[cell]
 
 
 RECURRENT = {"rnn": "W_h", "lstm": "W_h_f", "gru": "W_h_z", "gru-reset-after": "W_h_z"}
