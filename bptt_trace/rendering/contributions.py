@@ -12,9 +12,22 @@ from rich.text import Text
 from ..core.cells.declaration import Cell, Outer, Row
 from ..trace.events import BackwardEvent
 from ..trace.summary import is_summary
-from .tables import ONE_HOT_MAX, Values, label, noted_table
+from .tables import ONE_HOT_MAX, NotedTable, Values, label, noted_table
 from .theme import vector
 from .vectors import matrix_cell, vector_cell
+
+
+def contributions_frame(where: str, cell: Cell) -> NotedTable:
+    """The contributions table's title and columns (its rows: ``contributions_table``, or an
+    exercise's)."""
+    return noted_table(
+        f"Contributions of each step and running sums · {where}",
+        "t",
+        "θ",
+        Values("contribution of step t"),
+        Values("running sum after step t"),
+        caption=cell.contributions_note,
+    )
 
 
 def contributions_table(
@@ -24,14 +37,7 @@ def contributions_table(
     RNN ∂L/∂W, ∂L/∂Wʰ and ∂L/∂b), and the running sums so far."""
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
-    sums = noted_table(
-        f"Contributions of each step and running sums · {where}",
-        "t",
-        "θ",
-        Values("contribution of step t"),
-        Values("running sum after step t"),
-        caption=cell.contributions_note,
-    )
+    sums = contributions_frame(where, cell)
     symbols = {"h_prev": "h{p}", "h": "h{t}", **cell.symbols}
     for e in events:
         for k, spec in enumerate(cell.params):

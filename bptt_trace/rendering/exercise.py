@@ -15,6 +15,8 @@ from ..trace.diagnosis import title
 from ..trace.exercise import Exercise, spell
 from ..trace.exercise_rules import Input
 from .backward import next_label
+from .contributions import contributions_frame
+from .forward import forward_frame
 from .tables import ONE_HOT_MAX, Tokens, Values, label, noted_table
 from .theme import plural, subscript
 from .vectors import matrix_cell, vector_cell
@@ -45,14 +47,7 @@ class Cells:
 
 def forward_view(ex: Exercise, cells: Cells) -> RenderableType:
     n, cell = ex.numbers, ex.numbers.cell
-    table = noted_table(
-        f"Forward pass · step {n.step} · sentence 1",
-        "t",
-        Tokens("xₜ"),
-        "term",
-        Values("value"),
-        Values(cell.state_label),
-    )
+    table = forward_frame(n.step, 0, cell)
     last = len(cell.forward_terms) - 1
     for t in sorted(n.forward):
         e = n.forward[t]
@@ -104,14 +99,7 @@ def backward_view(ex: Exercise, cells: Cells) -> RenderableType:
 
 def contributions_view(ex: Exercise, cells: Cells) -> RenderableType:
     n, cell = ex.numbers, ex.numbers.cell
-    table = noted_table(
-        f"Contributions of each step and running sums · step {n.step} · sentence 1",
-        "t",
-        "θ",
-        Values("contribution of step t"),
-        Values("running sum after step t"),
-        caption=cell.contributions_note,
-    )
+    table = contributions_frame(f"step {n.step} · sentence 1", cell)
     symbols = {"h_prev": "h{p}", "h": "h{t}", **cell.symbols}
     for t in sorted(n.backward, reverse=True):
         e = n.backward[t]

@@ -10,21 +10,26 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell
 from ..trace.events import ForwardEvent
-from .tables import Tokens, Values, label, noted_table
+from .tables import NotedTable, Tokens, Values, label, noted_table
 from .vectors import vector_cell
 
 
-def forward_table(events: Sequence[ForwardEvent], precision: int, cell: Cell) -> Table:
-    """The cell's forward terms, and hₜ beside the last of them, for every t of one sentence."""
-    first = events[0]
-    table = noted_table(
-        f"Forward pass · step {first.step} · sentence {first.sentence + 1}",
+def forward_frame(step: int, sentence: int, cell: Cell) -> NotedTable:
+    """The forward table's title and columns (its rows: ``forward_table``, or an exercise's)."""
+    return noted_table(
+        f"Forward pass · step {step} · sentence {sentence + 1}",
         "t",
         Tokens("xₜ"),
         "term",
         Values("value"),
         Values(cell.state_label),
     )
+
+
+def forward_table(events: Sequence[ForwardEvent], precision: int, cell: Cell) -> Table:
+    """The cell's forward terms, and hₜ beside the last of them, for every t of one sentence."""
+    first = events[0]
+    table = forward_frame(first.step, first.sentence, cell)
     last = len(cell.forward_terms) - 1
     for e in events:
         for k, term in enumerate(cell.forward_terms):

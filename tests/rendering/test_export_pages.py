@@ -89,33 +89,36 @@ def test_every_colour_of_the_page_and_the_image_is_legible(tmp_path, capsys) -> 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def size(width: int) -> list[str]:
-    return [f"--window-size={width},900", "--dump-dom"]
+HEADLESS = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu"]
+
+
+def laid_out(page: str, script: str, folder: Path, width: int, height: int = 900) -> str:
+    """The DOM a headless Chromium makes of ``page`` at width × height, after ``script`` (a
+    <script> that writes what it measures into the body's data attributes) has run."""
+    probe = folder / "probe.html"
+    probe.write_text(page.replace("</body>", f"<script>{script}</script></body>"), "utf-8")
+    return subprocess.run(
+        [*HEADLESS, f"--window-size={width},{height}", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here to lay the page out")
 def test_a_headless_browser_shows_the_page_without_sideways_scrolling(tmp_path, capsys) -> None:
     page = export(tmp_path, "p.html", SENTENCE, "--lr", "0.001")
-    probe = tmp_path / "probe.html"
     script = (
-        "<script>document.body.dataset.fit = document.documentElement.scrollWidth + "
-        "'/' + window.innerWidth;</script></body>"
+        "document.body.dataset.fit = document.documentElement.scrollWidth + "
+        "'/' + window.innerWidth;"
     )
-    probe.write_text(page.replace("</body>", script), encoding="utf-8")
     for width in (1024,):  # the page's text at 9 px or more; 1280 leaves more room
-        dom = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", *size(width), probe.as_uri()],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        ).stdout
+        dom = laid_out(page, script, tmp_path, width)
         fit = re.search(r'data-fit="(\d+)/(\d+)"', dom)
         assert fit is not None, dom[:300]
         assert int(fit[1]) <= int(fit[2]), (width, fit[0])
 
-
-BROWSER = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu"]
 
 PROJECTOR = 1280
 """A projector's width in pixels: every default export shows its text at 18 px or more."""
@@ -149,19 +152,11 @@ def test_a_default_export_is_legible_on_a_projector(tmp_path, capsys, monkeypatc
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here to lay the page out")
 def test_a_headless_browser_shows_the_page_text_at_18_px_on_a_projector(tmp_path, capsys) -> None:
     page = export(tmp_path, "p.html", LONG, "--only", "forward,blame")
-    probe = tmp_path / "probe.html"
     script = (
-        "<script>document.body.dataset.px = parseFloat(getComputedStyle("
-        "document.querySelector('pre')).fontSize);</script></body>"
+        "document.body.dataset.px = parseFloat(getComputedStyle("
+        "document.querySelector('pre')).fontSize);"
     )
-    probe.write_text(page.replace("</body>", script), encoding="utf-8")
-    dom = subprocess.run(
-        [*BROWSER, f"--window-size={PROJECTOR},800", "--dump-dom", probe.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    ).stdout
+    dom = laid_out(page, script, tmp_path, PROJECTOR, 800)
     px = re.search(r'data-px="([\d.]+)"', dom)
     assert px is not None, dom[:300]
     assert float(px[1]) >= 18.0
