@@ -14,6 +14,7 @@ from rich.text import Text
 from bptt_trace.config import Config
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.model import declared
+from bptt_trace.rendering.folding import Folded, Wrapped
 from bptt_trace.rendering.renderer import TraceRenderer
 from bptt_trace.rendering.tables import NotedTable
 from bptt_trace.rendering.vectors import Vector
@@ -30,11 +31,17 @@ CELLS = {
 
 
 def tables(renderables: list[Any]) -> Iterator[NotedTable]:
+    """The tables among ``renderables``; a table folded or wrapped to the width (``folding``)
+    is read whole, every time step or column of it."""
     for item in renderables:
         if isinstance(item, NotedTable):
             yield item
         elif isinstance(item, Group):
             yield from tables(list(item.renderables))
+        elif isinstance(item, Folded):
+            yield from tables([item.build(list(range(item.n)))])
+        elif isinstance(item, Wrapped):
+            yield from tables([item.build(list(range(item.n)))])
 
 
 def rows(table: NotedTable) -> Iterator[list[Any]]:
@@ -67,7 +74,8 @@ def traced(
     as ``named_quantities`` computes them, and the run's parameter symbols and vocabulary;
     ``step_through``: a table a time step, as --pause shows them."""
     config = CELLS[cell]
-    events = list(run(CORPUS, Config(**{**config.__dict__, "loss": loss})))
+    # --detail full: every sentence's tables (auto shows the first sentence's only)
+    events = list(run(CORPUS, Config(**{**config.__dict__, "loss": loss, "detail": "full"})))
     renderer = TraceRenderer(4, step_through, only=[view] if view else None)
     shown = [r for e in events for r in renderer.feed(e)] + renderer.close()
     run_event, params = events[0], next(e for e in events if e.kind == "params").params

@@ -107,7 +107,7 @@ def _output_lines(
         if len(idx) == 2:
             hi = float(np.asarray(h, dtype=float)[idx[0]])
             names.append(f"{where}h{t}[{idx[0] + 1}]·(ŷ{t} − y{t})[{token}]")
-            terms.append((f"({fmt(hi, precision)})·({fmt(dy, precision)})", hi * dy))
+            terms.append((f"({fmt(hi, precision)}) × ({fmt(dy, precision)})", hi * dy))
         else:
             names.append(f"{where}(ŷ{t} − y{t})[{token}]")
             terms.append((f"({fmt(dy, precision)})", dy))

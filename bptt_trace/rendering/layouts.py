@@ -99,6 +99,8 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
         column = table.columns[i]
         cells = [column.header, *(cells[i] for cells, _ in rows)]
         widest = max(console.measure(c, options=options).maximum for c in cells)
+        if column.width is not None:  # --pause fixed it for every page (pages.same_widths)
+            widest = max(widest, column.width)
         widths.append(widest if table.kinds[i] == LABEL else min(widest, options.max_width // 3))
     indent = widths[0] + 3 if len(labels) > 1 else 2
     new_line = Segment.line()

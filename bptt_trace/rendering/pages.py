@@ -61,12 +61,20 @@ def tables(renderables: list[RenderableType]) -> Iterator[Table]:
 
 
 def same_widths(pages: list[list[RenderableType]], console: Console) -> None:
-    """Give the n-th table of every page the same column widths: the widest each needs.
+    """Give the tables of one kind on every page (the same heading before its " · step …")
+    the same column widths: the widest each needs. A page may hold another table besides
+    (the first backward page, the output's), so tables are paired by kind, not by position.
 
     (Rich measures a table's columns only in ``Table._calculate_column_widths``.)
     """
-    for same in zip(*(list(tables(page)) for page in pages), strict=False):
-        if len({len(table.columns) for table in same}) != 1:
+    kinds: dict[Any, list[Table]] = {}
+    for page in pages:
+        for n, table in enumerate(tables(page)):
+            heading = getattr(table, "heading", None)
+            kind = heading.plain.split(" · ")[0] if isinstance(heading, Text) else n
+            kinds.setdefault((kind, len(table.columns)), []).append(table)
+    for same in kinds.values():
+        if len(same) < 2:
             continue
         measured = [table._calculate_column_widths(console, console.options) for table in same]
         widest = [max(widths) for widths in zip(*measured, strict=True)]

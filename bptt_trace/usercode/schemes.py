@@ -23,10 +23,11 @@ from ..core.cells.declaration import Cell, Params
 from ..core.corpus import Corpus
 from ..core.truncation import Scheme, scheme_gradients
 from ..core.truncation_terms import first_kept, sentence_gradients
-from .catalogue import MAX_K as CATALOGUED
-from .catalogue import Mistake, Variant
+from .catalogue import Mistake
 from .comparison import Candidate, Convention
 from .fit import fit
+from .variants import MAX_K as CATALOGUED
+from .variants import Variant
 
 MAX_K = 64
 """K (and K2) is tried up to min(T, MAX_K); for --tbptt every K1 ≤ K2."""

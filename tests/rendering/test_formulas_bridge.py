@@ -66,7 +66,7 @@ def test_dV_is_written_as_the_sum_of_h_times_y_hat_minus_y(corpus, options) -> N
     outputs = [e for e in events if e.kind == "output"]
     h = {(e.sentence, e.t): np.asarray(e.h) for e in events if e.kind == "forward"}
     for e in outputs[:6]:  # the terms shown, each hₜ[i]·(ŷₜ − yₜ)[j] from the trace
-        term = f"({fmt(h[e.sentence, e.t][i], 4)})·({fmt(e.dL_do[j], 4)})"
+        term = f"({fmt(h[e.sentence, e.t][i], 4)}) × ({fmt(e.dL_do[j], 4)})"
         assert term in numbers, (term, numbers)
 
 

@@ -179,7 +179,7 @@ def test_the_truncation_notes_name_the_loss_they_leave_out_on_every_page(loss: s
     at hₜ₊₁: the row says so wherever there is such a loss (at every t + K ≤ T under every, at
     t + K = T under last), whether the table shows the sentence at once or a step a page."""
     K, corpus = 2, [["the", "cat", "sat", "on", "mats"], ["a", "cat", "sat"]]
-    events = list(run(corpus, Config(hidden=2, loss=loss, truncate=K)))
+    events = list(run(corpus, Config(hidden=2, loss=loss, truncate=K, detail="full")))
     for step_through in (False, True):
         renderer = TraceRenderer(4, step_through, only=["backward"])
         shown = list(tables([r for e in events for r in renderer.feed(e)] + renderer.close()))

@@ -51,9 +51,9 @@ def test_the_tables_say_where_the_1_over_B_enters() -> None:
 
 
 def multiplied(part: str) -> str:
-    """A term written as a product of two numbers, (a)·(b) (∂L/∂V's hₜ[i]·(ŷₜ − yₜ)[j]), as
+    """A term written as a product of two numbers, (a) × (b) (∂L/∂V's hₜ[i]·(ŷₜ − yₜ)[j]), as
     the one number (a·b) it stands for."""
-    product = r"\(([+-]\d+\.\d+)\)·\(([+-]\d+\.\d+)\)"
+    product = r"\(([+-]\d+\.\d+)\) × \(([+-]\d+\.\d+)\)"
     return re.sub(product, lambda m: f"({float(m[1]) * float(m[2]):+.12f})", part)
 
 
