@@ -33,7 +33,7 @@ def numbers(values: Any) -> Iterator[str]:
         yield fmt(values, 4)
     elif values and all(isinstance(v, int | float) for v in values):  # one vector
         scientific = any("e" in fmt(v, 4) for v in values if v != 0)
-        yield from (f"{v:+.4e}" if scientific else fmt(v, 4) for v in values)
+        yield from (f"{v or 0.0:+.4e}" if scientific else fmt(v, 4) for v in values)
     else:
         for value in values:
             yield from numbers(value)

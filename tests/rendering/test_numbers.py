@@ -114,7 +114,8 @@ def test_every_entry_of_a_vector_has_the_same_width(values: list[float], precisi
     text = vector(values, precision).plain
     inner = text[1:-1]
     scientific = any("e" in fmt(v, precision) for v in values if v != 0)  # one notation
-    each = [f"{v:+.{precision}e}" if scientific else fmt(v, precision) for v in values]
+    # scientific: every entry so, zero written +0 (0.0 and -0.0 alike, as fmt writes it)
+    each = [f"{v or 0.0:+.{precision}e}" if scientific else fmt(v, precision) for v in values]
     width = max(len(e) for e in each)
     assert len(inner) == len(values) * (width + 1) - 1
     cells = [inner[i * (width + 1) : i * (width + 1) + width] for i in range(len(values))]
