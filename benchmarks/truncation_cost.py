@@ -2,8 +2,8 @@
 (T, H) = (256, 128), as a ratio measured in one process (CPU time, so that other work on the
 machine does not count).
 
-    python benchmarks/truncation.py                # every scheme, --loss last and every
-    python benchmarks/truncation.py --rounds 5 --cell lstm
+    python benchmarks/truncation_cost.py                # every scheme, --loss last and every
+    python benchmarks/truncation_cost.py --rounds 5 --cell lstm
 
 A traced step is every event of one step (--steps 1), each turned into its JSON form, as
 ``--json`` writes them: the forward, output and backward events, the blame and Jacobian norms,
