@@ -66,4 +66,4 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     # What a notebook's tab completion offers: the API, though it is imported on first use.
-    return sorted({*globals(), *__all__})
+    return sorted(__all__)  # not the module's own helpers (TYPE_CHECKING, annotations)

@@ -72,9 +72,14 @@ class Config:
     with its control characters escaped); in a trace's config only for a loaded model."""
 
     def __post_init__(self) -> None:
-        """--update-every's default, "chunk", with --chunks or --tbptt (K1, K2 as a pair)."""
+        """--update-every's default, "chunk", with --chunks or --tbptt (K1, K2 as a pair); a
+        truncation scheme that the command line would refuse is a ValueError here too (one
+        line naming it), for a Config made in code."""
         if self.tbptt is not None:
             object.__setattr__(self, "tbptt", tuple(self.tbptt))
+        problem = scheme_problem(self)
+        if problem is not None:
+            raise ValueError(problem)
         if self.update_every is None and (self.chunks is not None or self.tbptt is not None):
             object.__setattr__(self, "update_every", "chunk")
 
@@ -101,3 +106,30 @@ class Config:
         if self.tbptt is not None:
             data["tbptt"] = list(self.tbptt)
         return data
+
+
+def whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def scheme_problem(config: Config) -> str | None:
+    """What is wrong with a Config's truncation scheme, or None: at most one of truncate,
+    chunks and tbptt; each K a whole number ≥ 1; 1 ≤ K1 ≤ K2; update_every only with chunks
+    or tbptt, and "chunk" or "sequence"."""
+    given = [name for name in ("truncate", "chunks", "tbptt") if getattr(config, name) is not None]
+    if len(given) > 1:
+        return f"{' and '.join(given)} are two truncation schemes; give one"
+    for name in ("truncate", "chunks"):
+        value = getattr(config, name)
+        if value is not None and not (whole(value) and value >= 1):
+            return f"{name} must be a whole number of steps ≥ 1, not {value!r}"
+    if config.tbptt is not None:
+        pair = config.tbptt
+        if len(pair) != 2 or not all(whole(k) for k in pair) or not 1 <= pair[0] <= pair[1]:
+            return f"tbptt must be (K1, K2) with 1 ≤ K1 ≤ K2, not {pair!r}"
+    if config.update_every is not None:
+        if config.chunks is None and config.tbptt is None:
+            return "update_every needs chunks or tbptt"
+        if config.update_every not in get_args(UpdateEvery):
+            return f"update_every must be 'chunk' or 'sequence', not {config.update_every!r}"
+    return None

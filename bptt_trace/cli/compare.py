@@ -167,7 +167,7 @@ def diff(req: CheckRequest) -> int:
     assert req.diff is not None
     if not req.tolerance > 0:
         raise InputError(f"--tolerance must be above 0, not {req.tolerance}; try 1e-9")
-    first, second = (read_trace(path) for path in req.diff)
+    first, second = (read_trace(path, "--diff") for path in req.diff)
     result = diff_traces(first, second, req.tolerance)
     if req.json_out:
         print(json_document(result.to_json()))

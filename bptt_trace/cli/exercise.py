@@ -25,11 +25,17 @@ EXERCISE_OPTIONS = ("--exercise", "--blanks", "--answers", "--exercise-key", "--
 STDIN_CAP = 1_000_000
 """Characters of answers read from standard input."""
 
-IGNORED = (
-    "--steps", "--trace-every", "--check", "--output", "--save", "--pause", "--only",
-    "--compare-cells",
-)  # fmt: skip
-"""What a trace uses that an exercise would ignore: refused (it shows the first step only)."""
+IGNORED = {
+    "--steps": "an exercise is made of the first traced step alone",
+    "--trace-every": "an exercise is made of the first traced step alone",
+    "--check": "an exercise checks your answers, not the gradients",
+    "--output": "an exercise writes no trace (--exercise-key writes its answers)",
+    "--save": "an exercise trains no model to save",
+    "--pause": "an exercise shows its one view at once, then asks",
+    "--only": "an exercise shows the view --exercise names",
+    "--compare-cells": "an exercise is of one cell",
+}
+"""What a trace uses that an exercise would ignore, and why: refused."""
 
 
 @dataclass(frozen=True)
@@ -65,9 +71,7 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
 
     ignored = [name for name in req.given if name in IGNORED]
     if ignored:
-        raise InputError(
-            f"an exercise is made of the first traced step alone; leave out {', '.join(ignored)}"
-        )
+        raise InputError(f"{IGNORED[ignored[0]]}; leave out {', '.join(ignored)}")
     colour = [
         name
         for name in req.given

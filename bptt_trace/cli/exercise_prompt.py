@@ -73,12 +73,12 @@ def hint(blank: Blank, level: int, precision: int) -> list[str]:
                 lines.append(f"{name if i == 0 else ' ' * len(name)}[{shown}]")
         return lines
     first = float(np.ravel(blank.value)[0])
-    parts = [
+    elementwise = all(np.shape(value) == blank.value.shape for _, _, value in blank.inputs)
+    parts = [  # entry by entry (⊙, +): the first entries that make the first entry
         f"{spell(inp.label, t)}[1] = {fmt(np.ravel(value)[0], precision)}"
         for inp, t, value in blank.inputs
-        if value.shape == blank.value.shape
     ]
-    where = f" (from {', '.join(parts)})" if parts else ""
+    where = f" (from {', '.join(parts)})" if parts and elementwise else ""
     return [f"hint 3: the first entry of {title(blank)} is {fmt(first, precision)}{where}"]
 
 
@@ -100,7 +100,10 @@ def ask_all(
                 text = lines.read(prompt).strip()
                 word = text.lower()
                 if word == "hint":
-                    level = min(level + 1, 3)
+                    if level == 3:
+                        say("no more hints for this blank: type solution to see it")
+                        continue
+                    level += 1
                     for line in hint(blank, level, precision):
                         say(line)
                     continue

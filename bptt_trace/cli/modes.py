@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .request import Request
 
-TABLE_OPTIONS = ("--precision", "--pause", "--color", "--width", "--only")
+TABLE_OPTIONS = ("--precision", "--pause", "--color", "--width", "--only", "--no-pager")
 """Used by the tables only; --json shows none (but --export records them at --precision)."""
 
 NEW_MODEL_OPTIONS = ("--seed", "--init-scale")
@@ -34,7 +34,8 @@ IGNORED_RULE = (
     f"--replay takes only {', '.join(REPLAY_OPTIONS[1:])}; --load takes no "
     f"{', '.join(NEW_MODEL_OPTIONS)} (the model has its parameters); --init takes no "
     f"{', '.join(OWN_WEIGHTS_OPTIONS)} (it gives the weights); --json takes no --pause or "
-    "--color, nor --precision, --width or --only unless --export saves the tables; a trace "
+    "--color (nor --no-pager), nor --precision, --width or --only unless --export saves the "
+    "tables; a trace "
     "takes no --tolerance or --grads-transposed, nor --layout without --init; --schema, --diff "
     "and --compare each take only the options they use."
 )
@@ -44,7 +45,7 @@ IGNORED_RULE = (
 def ignored_options(req: Request) -> str | None:
     """The one-line refusal of the options given that the chosen mode ignores, if any."""
     given = req.given
-    no_tables = TABLE_OPTIONS if req.export is None else ("--pause", "--color")
+    no_tables = TABLE_OPTIONS if req.export is None else ("--pause", "--color", "--no-pager")
     checking = [name for name in given if name in CHECKING_OPTIONS]
     rules = (
         (

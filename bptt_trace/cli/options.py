@@ -206,7 +206,13 @@ Diff = Annotated[
     option(CHECK, "Compare two traces event by event; exit 1 if they differ.", "A B"),
 ]
 Tolerance = Annotated[
-    float, option(CHECK, "The relative tolerance of --diff; with --exercise, an answer's.", "R")
+    float,
+    option(
+        CHECK,
+        "The relative tolerance of --diff (the default below); with --exercise, an answer's "
+        "(without it: half a unit of the last shown decimal, or 1e-3 relative, the larger).",
+        "R",
+    ),
 ]
 Schema = Annotated[bool, flag(CHECK, "Print the JSON Schema of a trace line.", "--schema")]
 CompareCells = Annotated[

@@ -42,8 +42,8 @@ def check_schemes(req: Request) -> SchemeOptions:
         )
     if req.chunks is not None and req.chunks < 1:
         raise InputError(
-            f"--chunks must be at least 1 step, not {req.chunks}; try --chunks 35, "
-            "or leave it out for full BPTT"
+            f"--chunks must be at least 1 step, not {req.chunks}; give K ≥ 1 (PyTorch's "
+            "word_language_model uses 35), or leave it out for full BPTT"
         )
     tbptt = parse_tbptt(req.tbptt) if req.tbptt is not None else None
     if req.update_every is not None and req.chunks is None and tbptt is None:
@@ -71,7 +71,9 @@ def parse_tbptt(text: str) -> tuple[int, int]:
         )
     k1, k2 = (int(part) for part in parts)
     if k1 < 1:
-        raise InputError(f"--tbptt {k1}:{k2}: K1 must be at least 1 step; try --tbptt 1:{k2}")
+        raise InputError(
+            f"--tbptt {k1}:{k2}: K1 must be at least 1 step; try --tbptt 1:{max(k2, 1)}"
+        )
     if k1 > k2:
         raise InputError(
             f"--tbptt {k1}:{k2}: K1 must not exceed K2 (every loss of a window flows back "

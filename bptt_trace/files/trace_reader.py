@@ -59,10 +59,11 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def read_trace(path: Path) -> list[Event]:
-    """Every event of the trace at ``path`` (``-``: stdin), or InputError naming the line."""
-    where = "--replay -" if str(path) == "-" else f"--replay {path}"
-    with open_input(path, "--replay", WANTED) as handle:
+def read_trace(path: Path, option: str = "--replay") -> list[Event]:
+    """Every event of the trace at ``path`` (``-``: stdin), or InputError naming the line;
+    ``option`` the one that named the file (``--replay``, ``--diff``), as messages say."""
+    where = f"{option} -" if str(path) == "-" else f"{option} {path}"
+    with open_input(path, option, WANTED) as handle:
         try:
             return parse_lines(lines_of(handle, where), where)
         except OSError as err:  # EISDIR on some systems, EIO on a bad disk

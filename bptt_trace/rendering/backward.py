@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from ..core.cells.declaration import Cell, Term
+from ..core.truncation import Scheme, loss_starts, scheme_of
 from ..trace.events import BackwardEvent
 from .tables import Tokens, Values, label, noted_table
 from .theme import subscript
@@ -22,12 +25,14 @@ def backward_table(
     config: Mapping[str, Any],
     sentences: int = 1,
     length: int | None = None,
+    longest: int | None = None,
 ) -> Table:
     """The flow of ∂L/∂hₜ from t = T down to 1: from the output, from step t+1, into the cell.
 
     ``config`` is the run's (its truncation and loss mode say where flows stop); ``sentences``
     is B, the number of sentences whose mean L is: every number here carries its 1/B;
-    ``length`` is the sentence's T (the events may be one time step of it, under --pause).
+    ``length`` is the sentence's T (the events may be one time step of it, under --pause);
+    ``longest`` the corpus's longest, over which --chunks and --tbptt lay their windows.
     """
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
@@ -44,6 +49,13 @@ def backward_table(
             f"With --truncate {truncate} the loss at s flows back to hₛ₋{subscript(truncate - 1)} "
             "at most: ∂L/∂hₜ and ∂L/∂aₜ here are those of the losses whose flow reaches step t."
         )
+    scheme = scheme_of(SimpleNamespace(**config))  # the run's config, as a trace holds it
+    if scheme is not None and scheme.kind != "truncate":
+        notes.append(
+            f"With {scheme.flag()} each loss flows back only inside its window (the state "
+            "before it is carried in as a constant): ∂L/∂hₜ and ∂L/∂aₜ here are those of the "
+            "losses whose window reaches step t, at the step's starting parameters."
+        )
     flow = noted_table(
         f"Backward pass (BPTT) · {where} · ŷ → {cell.logits} → {chain}",
         "t",
@@ -58,7 +70,7 @@ def backward_table(
         t = subscript(e.t)
         rows: list[tuple[str, Any, str]] = [
             (f"  the output at t: {mean}(ŷ{t} − y{t})·Vᵀ", e.dh_from_output, "flow.output"),
-            (next_label(cell, e.t, T, config), e.dh_from_next, "flow.next"),
+            (next_label(cell, e.t, T, config, longest), e.dh_from_next, "flow.next"),
             (f"= ∂L/∂h{t} (total)", e.dh, "bold"),
             *[
                 (label(term.label, e.t), after(term, e), "bold" if term.result else "label")
@@ -96,11 +108,36 @@ def after(term: Term, e: BackwardEvent) -> Any:
     return None if "{n}" in term.label and e.dh_from_next is None else e.terms[term.key]
 
 
-def next_label(cell: Cell, t: int, T: int, config: Mapping[str, Any]) -> str:
+def next_label(
+    cell: Cell, t: int, T: int, config: Mapping[str, Any], longest: int | None = None
+) -> str:
     """The label of the part of ∂L/∂hₜ from step t+1; when a loss's flow stops at hₜ₊₁
-    (``--truncate K`` and a loss at t + K), it says that this part leaves that loss out."""
+    (``--truncate K`` and a loss at t + K; under --chunks and --tbptt, a loss whose window
+    starts at t + 1), it says that this part leaves that loss out."""
     text = label(cell.next_label, t)
+    scheme = scheme_of(SimpleNamespace(**config))
+    if scheme is not None and scheme.kind != "truncate":
+        return _window_label(text, scheme, t, T, longest or T, config.get("loss") == "every")
     K = config.get("truncate")
     if K is None or t + K > T or (config.get("loss") != "every" and t + K != T):
         return text
     return f"{text}\n    less L{subscript(t + K)}'s part — cut by --truncate {K}"
+
+
+@lru_cache(maxsize=8)
+def _starts(scheme: Scheme, longest: int) -> tuple[int, ...]:
+    return tuple(loss_starts(scheme, longest).tolist())
+
+
+def _window_label(text: str, scheme: Scheme, t: int, T: int, longest: int, every: bool) -> str:
+    """``text``, and which losses' flows a window cut at hₜ₊₁: all of them past t (their
+    window starts at t + 1, as at a chunk's end) or some (overlapping --tbptt windows)."""
+    starts = _starts(scheme, longest)
+    later = [s for s in (range(t + 1, T + 1) if every else [T]) if s > t]
+    cut = [s for s in later if starts[s] == t + 1]
+    if not cut:
+        return text
+    if len(cut) == len(later):
+        return f"{text}\n    cut by {scheme.flag()}: h{subscript(t)} ends a window"
+    names = ", ".join(f"L{subscript(s)}" for s in cut[:3]) + (", …" if len(cut) > 3 else "")
+    return f"{text}\n    less {names}'s part — cut by {scheme.flag()}"

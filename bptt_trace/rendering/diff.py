@@ -9,6 +9,7 @@ below it.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -29,7 +30,8 @@ WHERE_MIN = 24
 def diff_view(result: TraceDiff, first: str, second: str) -> RenderableType:
     parts: list[RenderableType] = []
     for key, (a, b) in result.config.items():
-        parts.append(Text(f"config {key}: {a!r} in {first}, {b!r} in {second}"))
+        a_json, b_json = (json.dumps(v, ensure_ascii=False) for v in (a, b))  # null, not None
+        parts.append(Text(f"config {key}: {a_json} in {first}, {b_json} in {second}"))
     if result.vocab is not None:
         parts.append(Text(vocab_line(*result.vocab, first, second)))
     for kind, (n, m) in result.unpaired.items():

@@ -78,9 +78,11 @@ def heatmap(title: str, matrix: np.ndarray, losses: list[int], state: str) -> tu
     return Folded(build, T, lambda k: f"{state}{subscript(k + 1)}"), len(rows) < len(losses)
 
 
-def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
+def blame_view(
+    event: BlameEvent, symbols: dict[str, str], cut_by: str | None = None
+) -> RenderableType:
     """The heatmap ‖∂Lₛ/∂hₖ‖ (and ‖∂Lₛ/∂cₖ‖ for the LSTM) and each step's share of each
-    gradient."""
+    gradient; ``cut_by`` the option of the run's truncation scheme, if any."""
     matrix = np.atleast_2d(np.asarray(event.matrix, dtype=float))
     T = matrix.shape[1]
     where = f"step {event.step} · sentence {event.sentence + 1}"
@@ -94,7 +96,7 @@ def blame_view(event: BlameEvent, symbols: dict[str, str]) -> RenderableType:
     notes = [
         "From grey through mauve and rose to orange, the more the cell blames (log scale, "
         "relative to the table's largest value: orange for it, grey at 1/10,000 of it or less); "
-        "0 where k > s, or where --truncate cut the flow."
+        "0 where k > s" + (f", or where {cut_by} cut the flow." if cut_by else ".")
     ]
     if cut:
         notes.append(

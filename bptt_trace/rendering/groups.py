@@ -51,7 +51,8 @@ def group_views(
         B = len(run.sentences)
         if shows("backward"):
             T = len(run.sentences[head.sentence]) if head.sentence < B else None
-            parts.append(backward_table(backward, precision, cell, run.config, B, T))
+            longest = max((len(s) for s in run.sentences), default=T)
+            parts.append(backward_table(backward, precision, cell, run.config, B, T, longest))
         if shows("contributions"):
             parts.append(contributions_table(backward, run.vocab, precision, cell))
     if not parts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import singledispatchmethod
+from types import SimpleNamespace
 from typing import Any
 
 from rich.console import Console, RenderableType
@@ -18,7 +19,7 @@ from rich.text import Text
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell
 from ..core.model import declared
-from ..core.truncation import updates_per_step
+from ..core.truncation import scheme_of, updates_per_step
 from ..trace.events import (
     BackwardEvent,
     BlameEvent,
@@ -169,7 +170,9 @@ class TraceRenderer:
 
     @handle.register
     def _(self, event: BlameEvent) -> list[RenderableType]:
-        return self._keep("blame", [blame_view(event, self.symbols)], event)
+        scheme = scheme_of(SimpleNamespace(**self.run.config)) if self.run is not None else None
+        cut_by = scheme.flag() if scheme is not None else None
+        return self._keep("blame", [blame_view(event, self.symbols, cut_by)], event)
 
     @handle.register
     def _(self, event: GatesEvent) -> list[RenderableType]:

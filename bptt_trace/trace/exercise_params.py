@@ -19,7 +19,7 @@ def param_rules(cell: Cell) -> list[Rule]:
         grad, sym = spec.grad, spec.symbol
         if isinstance(grad, Outer) and grad.left == "h_prev":
             right = grad.right
-            delta = cell.symbols.get(right, right).replace("{t}", "")
+            delta = cell.symbols.get(right, right)  # with its {t}: ∂L/∂a₃
             rules.append(
                 Rule("contributions", f"d{spec.name}", "backward",
                      f"step {{k}}'s contribution to ∂L/∂{sym}", f"h{{p}}ᵀ·{delta}",

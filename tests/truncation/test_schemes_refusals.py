@@ -16,10 +16,11 @@ S = "I like NLP"
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--chunks", "0"], ["--chunks must be at least 1", "--chunks 35"]),
+        (["--chunks", "0"], ["--chunks must be at least 1", "give K ≥ 1"]),
         (["--chunks", "-3"], ["--chunks must be at least 1"]),
         (["--tbptt", "4:2"], ["K1 must not exceed K2", "--tbptt 2:4"]),
         (["--tbptt", "0:2"], ["K1 must be at least 1", "--tbptt 1:2"]),
+        (["--tbptt", "0:0"], ["K1 must be at least 1", "--tbptt 1:1"]),
         (["--tbptt", "x"], ["--tbptt takes K1:K2", "'x'"]),
         (["--tbptt", "2"], ["--tbptt takes K1:K2"]),
         (["--tbptt", "1:2:3"], ["--tbptt takes K1:K2"]),
