@@ -218,13 +218,20 @@ class TraceRenderer:
             "update",
             [
                 *out,
-                Rule(
-                    f"step {event.step} · L = {fmt_loss(event.loss, self.precision)} · "
-                    "update every parameter by gradient descent",
-                    style="title",
-                ),
+                Rule(self._update_rule(event), style="title"),
             ],
         )
+
+    def _update_rule(self, event: GradientsEvent) -> str:
+        """The rule above a step's update; under --chunks or --tbptt with an update after each
+        window, the whole step's gradient has none of its own and each window's says so."""
+        L = fmt_loss(event.loss, self.precision)
+        chunk = getattr(event, "chunk", None)
+        if chunk is not None:
+            return f"step {event.step} · window {chunk} · its L = {L} · its update"
+        if self.run is not None and self.run.config.get("update_every") == "chunk":
+            return f"step {event.step} · L = {L} · an update after each window"
+        return f"step {event.step} · L = {L} · update every parameter by gradient descent"
 
     @handle.register
     def _(self, event: UpdateEvent) -> list[RenderableType]:
