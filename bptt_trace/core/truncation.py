@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -55,13 +54,16 @@ class Scheme:
 
 
 def scheme_of(config: Any) -> Scheme | None:
-    """The scheme of a ``Config`` (its ``truncate``, ``chunks`` or ``tbptt``), or None for full
-    BPTT. ``tbptt`` is a pair (K1, K2), a list in a trace's JSON."""
-    if getattr(config, "truncate", None) is not None:
-        return Scheme("truncate", int(config.truncate), int(config.truncate))
-    if getattr(config, "chunks", None) is not None:
-        return Scheme("chunks", int(config.chunks), int(config.chunks))
-    tbptt = getattr(config, "tbptt", None)
+    """The scheme of a ``Config``, or of a trace's config (a mapping): its ``truncate``,
+    ``chunks`` or ``tbptt``; None for full BPTT. ``tbptt`` is a pair (K1, K2), a list in a
+    trace's JSON."""
+    get = config.get if isinstance(config, Mapping) else lambda name: getattr(config, name, None)
+    truncate, chunks = get("truncate"), get("chunks")
+    if truncate is not None:
+        return Scheme("truncate", int(truncate), int(truncate))
+    if chunks is not None:
+        return Scheme("chunks", int(chunks), int(chunks))
+    tbptt = get("tbptt")
     if tbptt is not None:
         k1, k2 = (int(k) for k in tbptt)
         return Scheme("tbptt", k1, k2)
@@ -104,7 +106,7 @@ def kept_terms(scheme: Scheme, T: int) -> np.ndarray:
 def updates_per_step(config: Mapping[str, Any], sentences: list[list[str]]) -> int:
     """How many updates a step makes, from a run's config: one per window under --chunks or
     --tbptt with --update-every chunk (T the longest sentence's length), else one."""
-    scheme = scheme_of(SimpleNamespace(**config))
+    scheme = scheme_of(config)
     if scheme is None or scheme.kind == "truncate" or config.get("update_every") != "chunk":
         return 1
     return len(windows(scheme, max(len(sentence) for sentence in sentences)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any
 
 from rich.table import Table
@@ -49,7 +48,7 @@ def backward_table(
             f"With --truncate {truncate} the loss at s flows back to hₛ₋{subscript(truncate - 1)} "
             "at most: ∂L/∂hₜ and ∂L/∂aₜ here are those of the losses whose flow reaches step t."
         )
-    scheme = scheme_of(SimpleNamespace(**config))  # the run's config, as a trace holds it
+    scheme = scheme_of(config)  # the run's config, as a trace holds it
     if scheme is not None and scheme.kind != "truncate":
         notes.append(
             f"With {scheme.flag()} each loss flows back only inside its window (the state "
@@ -115,7 +114,7 @@ def next_label(
     (``--truncate K`` and a loss at t + K; under --chunks and --tbptt, a loss whose window
     starts at t + 1), it says that this part leaves that loss out."""
     text = label(cell.next_label, t)
-    scheme = scheme_of(SimpleNamespace(**config))
+    scheme = scheme_of(config)
     if scheme is not None and scheme.kind != "truncate":
         return _window_label(text, scheme, t, T, longest or T, config.get("loss") == "every")
     K = config.get("truncate")

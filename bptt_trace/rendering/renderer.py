@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import singledispatchmethod
-from types import SimpleNamespace
 from typing import Any
 
 from rich.console import Console, RenderableType
@@ -170,7 +169,7 @@ class TraceRenderer:
 
     @handle.register
     def _(self, event: BlameEvent) -> list[RenderableType]:
-        scheme = scheme_of(SimpleNamespace(**self.run.config)) if self.run is not None else None
+        scheme = scheme_of(self.run.config) if self.run is not None else None
         cut_by = scheme.flag() if scheme is not None else None
         return self._keep("blame", [blame_view(event, self.symbols, cut_by)], event)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -98,9 +97,8 @@ def truncation_fields(names: list[str]) -> dict[str, Check]:
 
 def run_scheme(config: dict[str, Any]) -> Scheme | None:
     """The scheme a trace's (checked) config names, or None."""
-    keys = ("truncate", "chunks", "tbptt")
     try:
-        return scheme_of(SimpleNamespace(**{key: config.get(key) for key in keys}))
+        return scheme_of(config)
     except (TypeError, ValueError):
         return None
 

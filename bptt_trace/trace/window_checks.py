@@ -3,7 +3,6 @@ window): a window's gradients and update event against the run (``consistency``)
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from ..core.truncation import scheme_of, windows
@@ -35,7 +34,7 @@ def window_problem(data: dict[str, Any], run: dict[str, Any]) -> str | None:
 
 def window_mismatch(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     """The window must be the scheme's window number ``chunk`` over the run's T."""
-    scheme = scheme_of(SimpleNamespace(**run["config"]))
+    scheme = scheme_of(run["config"])
     T = max(len(sentence) for sentence in run["sentences"])
     runs = windows(scheme, T) if scheme is not None else []
     if not 1 <= data["chunk"] <= len(runs):
