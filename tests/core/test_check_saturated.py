@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from perturbed import largest_entry_off
 
 from bptt_trace.cli.app import main
 from bptt_trace.core import gradcheck
 from bptt_trace.core.batch import make_batch
-from bptt_trace.core.bptt import Backward
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.corpus import Corpus, corpus_backward, corpus_forward
 from bptt_trace.core.gradcheck import TOLERANCE, check_gradients
@@ -222,20 +222,6 @@ def test_the_issue_run_passes_and_its_gradient_is_the_exact_one() -> None:
     for idx in [(1, 2), (2, 8), (2, 3), (1, 8)]:
         exact = exact_derivative(p, ids, "last", "tanh", "W", idx, target)
         assert close_to_exact(float(grads["W"][idx]), exact), idx
-
-
-def largest_entry_off(monkeypatch, name: str) -> None:
-    """The BPTT gradient of ``name`` with its largest entry 1e-5 (relative) off."""
-    real = gradcheck.backward
-
-    def off(cell, p, batch, fw, truncate=None, record=True) -> Backward:
-        bw = real(cell, p, batch, fw, truncate, record)
-        if truncate is None:
-            grad = bw.grads[name]
-            grad[np.unravel_index(np.argmax(np.abs(grad)), grad.shape)] *= 1 + 1e-5
-        return bw
-
-    monkeypatch.setattr(gradcheck, "backward", off)
 
 
 @pytest.mark.parametrize("name", ["W", "W_h", "b", "V", "b_output"])

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from perturbed import largest_entry_off
 
 from bptt_trace.cli.app import main
-from bptt_trace.core import gradcheck
 from bptt_trace.core.batch import make_batch
-from bptt_trace.core.bptt import Backward
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.gradcheck import FLOOR, TOLERANCE, check_gradients, relative_error
 from bptt_trace.core.model import init_params
@@ -112,16 +111,7 @@ def test_outside_the_noise_the_error_is_relative() -> None:
 def test_a_gradient_entry_off_by_1e_5_relative_fails_the_check_and_names_it(
     name, monkeypatch, capsys
 ) -> None:
-    real = gradcheck.backward
-
-    def off(cell, p, batch, fw, truncate=None, record=True) -> Backward:
-        bw = real(cell, p, batch, fw, truncate, record)
-        if truncate is None:
-            grad = bw.grads[name]
-            grad[np.unravel_index(np.argmax(np.abs(grad)), grad.shape)] *= 1 + 1e-5
-        return bw
-
-    monkeypatch.setattr(gradcheck, "backward", off)
+    largest_entry_off(monkeypatch, name)
     for mode in ([], ["--json"]):
         capsys.readouterr()
         code = main(["I like NLP", "--loss", "every", "--check", *mode])
