@@ -74,13 +74,11 @@ def trace_sentence(
         raise InputError("give params and vocab together (a load_model's), or neither")
     if params is not None and vocab is not None:
         arrays = {name: np.asarray(value) for name, value in params.items()}
-        problem = shape_problem(make_cell(config.to_json()), arrays, len(vocab))
+        cell = make_cell(config.to_json())
+        problem = shape_problem(cell, arrays, len(vocab))
         if problem is not None:
             raise InputError(f"params: {problem}; give the arrays of a model of this cell")
-        params = {
-            spec.name: arrays[spec.name].astype(np.float64)
-            for spec in declared(make_cell(config.to_json()))
-        }
+        params = {spec.name: arrays[spec.name].astype(np.float64) for spec in declared(cell)}
         saved = {"hidden": params["V"].shape[0], "activation": config.activation}
         check_loaded(list(vocab), saved, [tokens], config.target or EOS, None, None)
         config = replace(config, hidden=saved["hidden"])

@@ -86,6 +86,7 @@ def _output_lines(
     spec: Param,
     idx: tuple[int, ...],
     label: str,
+    vocab: Sequence[str],
     outputs: Sequence[tuple[OutputEvent, Any]],
     sentences: int,
     grad: np.ndarray,
@@ -94,9 +95,7 @@ def _output_lines(
     """∂L/∂V[i, j] = Σₜ hₜ[i]·(ŷₜ − yₜ)[j] (or ∂L/∂b_output[j] = Σₜ (ŷₜ − yₜ)[j]) with the
     numbers, over the output steps shown, divided by B; what was not shown is one more term."""
     j = idx[-1]
-    token = (
-        label[label.rindex(", ") + 2 : -1] if len(idx) == 2 else label[label.index("[") + 1 : -1]
-    )
+    token = vocab[j]  # V's and b_output's last axis is the vocabulary's
     names, terms = [], []
     for e, h in outputs:
         if is_summary(e.dL_do) or (len(idx) == 2 and (h is None or is_summary(h))):
@@ -217,7 +216,9 @@ def formula_panel(
             total = _total(terms, rest, grad[idx], precision)
             lines.append(f"        = {_sum(terms, precision)}{rest}{total}\n")
         if raw is not None and spec.name in ("V", "b_output") and outputs:
-            lines.append(_output_lines(spec, idx, label, outputs, sentences, grad, precision))
+            lines.append(
+                _output_lines(spec, idx, label, vocab, outputs, sentences, grad, precision)
+            )
         loss_terms = _loss_terms(spec, idx, per_loss, several) if per_loss else []
         if raw is not None and loss_terms:
             names = " + ".join(t for t, _ in loss_terms[:TERMS_MAX])
