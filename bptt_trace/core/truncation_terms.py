@@ -15,14 +15,15 @@ backward sweep over every loss gives the gradient of every K (``bias_against_k``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
 
 from . import interrupt
-from .bptt import scatter_rows, summed
-from .cells.declaration import Cell, Outer, Params, Row, Total
+from .cells.declaration import Cell, Outer, Params, Row
 from .output import dims, log_softmax, logits
+from .scheme_sums import Distances, GroupSums, distances, group_sums
 from .truncation import Scheme, windows
 
 BIAS_STEPS = 256
@@ -34,9 +35,6 @@ BLOCK_BYTES = 80 * 2**20
 BIAS_WORK = 2e9
 """The most multiply-adds the bias against K may take (a traced step at T = 256, H = 128
 under --loss every takes about 5e8); past it the table is left out."""
-
-SUMS_BYTES = 32 * 2**20
-"""The schemes' outer-product sums held at once (each as large as the cell's matrices)."""
 
 Metric = dict[str, float | None]
 
@@ -111,7 +109,9 @@ def bias_against_k(
     sentence's losses against full BPTT's: ``sentence`` is its (x, y, out, state, cache) rows
     of t = 0 … T (a sentence of ``corpus``: ``batch.x[s]`` …, ``fw.state[s]`` …). The windows
     are those of a time axis of ``axis`` steps (the corpus's longest sentence; T if None), as
-    the scheme runs them over a corpus: a sentence that has ended takes no part."""
+    the scheme runs them over a corpus: a sentence that has ended takes no part. The K that
+    keep the same terms are computed once, and every group of schemes is read against full
+    BPTT at once (``scheme_sums.distances``)."""
     x, y, out, state, cache = sentence
     T = len(x) - 1
     losses = np.flatnonzero(out[: T + 1])
@@ -120,11 +120,31 @@ def bias_against_k(
         + [first_kept(scheme.with_k(k), axis or T, losses) for k in range(1, T + 1)]
     )
     unique, which = np.unique(los, axis=0, return_inverse=True)  # K that keep the same terms
-    grads = sentence_gradients(cell, p, (x, y, losses, state, cache), unique)
-    full = next(grads)  # the row of all ones (every loss back to k = 1) sorts first
-    assert not np.any(unique[0] - 1)
-    table = [overall(full, full), *(overall(g, full) for g in grads)]  # one held at a time
+    assert not np.any(unique[0] - 1)  # the row of all ones (full BPTT) sorts first
+    table: list[Metric] = []
+    full: GroupSums | None = None
+    with interrupt.phase("truncation"):
+        for group, output in _sentence_groups(cell, p, (x, y, losses, state, cache), unique):
+            full = full or group
+            d = distances(group, full, cell)
+            for value in output.values():
+                d.add_same(value)
+            if not table:
+                norm_full = math.sqrt(d.gg[0])
+            table.extend(_metric(d, i, norm_full) for i in range(len(d.gg)))
     return [table[i] for i in np.ravel(which)[1:]]
+
+
+def _metric(d: Distances, i: int, norm_full: float) -> Metric:
+    """``metrics`` of scheme i of ``d``, from its sums."""
+    norm = math.sqrt(d.gg[i])
+    return {
+        "relative_error": math.sqrt(d.dd[i]) / norm_full if norm_full > 0 else None,
+        "cosine": min(1.0, max(-1.0, float(d.gf[i]) / (norm * norm_full)))
+        if norm > 0 and norm_full > 0
+        else None,
+        "sign_agreement": float(d.agree[i]) / d.count if d.count else None,
+    }
 
 
 def sentence_gradients(
@@ -137,15 +157,19 @@ def sentence_gradients(
     ``los`` ((n_schemes, n_losses): lo(s) of each loss), in order, polling for a stop at every
     time step. ``sentence`` is (x, y, losses, state, cache)."""
     with interrupt.phase("truncation"):  # (inside the generator: while it is iterated)
-        yield from _sentence_gradients(cell, p, sentence, los)
+        for group, output in _sentence_groups(cell, p, sentence, los):
+            for i in range(next(iter(group.sums.values())).shape[0]):
+                yield {**group.scheme(i, cell), **output}
 
 
-def _sentence_gradients(
+def _sentence_groups(
     cell: Cell,
     p: Params,
     sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     los: np.ndarray,
-) -> Iterator[dict[str, np.ndarray]]:
+) -> Iterator[tuple[GroupSums, dict[str, np.ndarray]]]:
+    """The schemes' cell gradients a group at a time, with the output layer's (the same for
+    every scheme)."""
     x, y, losses, state, cache = sentence
     T, H = len(x) - 1, dims(p)["H"]
     q, h = cell.prepare(p), state[:, :H]
@@ -156,8 +180,11 @@ def _sentence_gradients(
     width = cell.delta_width(H)
     block = max(1, BLOCK_BYTES // (8 * (T + 1) * width))
     entered = np.searchsorted(losses, np.arange(T + 2))  # the first loss with s ≥ k
+    vocab = dims(p)["V"]
     if losses.size == 1:  # one loss: a scheme keeps the states from lo on, a suffix
-        yield from one_loss(cell, q, sentence, los[:, 0], start[0], output)
+        everything = np.arange(vocab)
+        for grads in one_loss(cell, q, sentence, los[:, 0], start[0]):
+            yield GroupSums({n: g[None] for n, g in grads.items()}, everything, vocab), output
         return
     for first_scheme in range(0, len(los), block):
         part = los[first_scheme : first_scheme + block]
@@ -167,6 +194,7 @@ def _sentence_gradients(
         np.add.at(reached, (np.arange(len(part))[:, None], part), 1)
         reached = np.cumsum(reached, axis=1)  # [scheme, k]: the losses with lo(s) ≤ k
         ds = np.zeros((losses.size, state.shape[1]))  # row r: ∂L_{losses[r]}/∂sₖ
+        running = np.zeros((losses.size + 1, width))  # row j: the sum of the first j deltas
         for k in range(T, 0, -1):
             interrupt.poll()
             first = int(entered[k])
@@ -175,73 +203,12 @@ def _sentence_gradients(
             if losses[first] == k:
                 ds[first, :H] = start[first]  # Lₖ enters the flow at hₖ
             delta = cell.delta(q, ds[first:], cache[k], state[k])  # per loss, s ≥ k
-            running = np.empty((len(delta) + 1, width))  # row j: the sum of the first j
-            running[0] = 0.0
-            np.cumsum(delta, axis=0, out=running[1:])
+            np.cumsum(delta, axis=0, out=running[1 : len(delta) + 1])
             deltas[k] = running[reached[:, k] - first]  # a prefix of the losses s ≥ k
             ds[first:] = cell.to_previous(q, delta, cache[k])
         rows = (x[1 : T + 1], cache[1 : T + 1], h[:T])
-        for grads in block_sums(cell, q, *rows, deltas[1:], dims(p)["V"]):
-            yield {**grads, **output}
-
-
-def block_sums(
-    cell: Cell,
-    q: Params,
-    x: np.ndarray,
-    cache: np.ndarray,
-    h_prev: np.ndarray,
-    d: np.ndarray,
-    vocab: int,
-) -> Iterator[dict[str, np.ndarray]]:
-    """Each scheme's cell gradients from the deltas ``d`` (T, n_schemes, width) of t = 1 … T:
-    every scheme's outer products in one matrix product (a cell's value is (T, 1, ·) when it
-    does not depend on the deltas, else (T, n_schemes, ·)), a token's rows scheme by scheme."""
-    T, n = d.shape[:2]
-    values = cell.step_values(q, cache[:, None], h_prev[:, None], d)
-    if not all(
-        v.ndim == 3 and v.shape[:1] == (T,) and v.shape[1] in (1, n) for v in values.values()
-    ):
-        for i in range(n):  # a cell whose values do not carry the schemes' axis: one at a time
-            each = cell.step_values(q, cache, h_prev, d[:, i])
-            yield {s.name: summed(s.grad, each, x, vocab) for s in cell.params}
-        return
-    size = sum(q[spec.name].size for spec in cell.params if isinstance(spec.grad, Outer))
-    group = max(1, SUMS_BYTES // (8 * max(size, 1)))  # the schemes whose sums are held at once
-    for first in range(0, n, group):
-        chosen = slice(first, min(first + group, n))
-        part = {key: v if v.shape[1] == 1 else v[:, chosen] for key, v in values.items()}
-        m = chosen.stop - chosen.start
-        sums: dict[str, np.ndarray] = {}  # (m, ·) each
-        for spec in cell.params:
-            rule = spec.grad
-            if isinstance(rule, Outer):
-                sums[spec.name] = outer_sums(part[rule.left], part[rule.right], m)
-            elif isinstance(rule, Total):
-                total = part[rule.key].sum(axis=0)
-                sums[spec.name] = np.broadcast_to(total, (m, total.shape[1]))
-        for i in range(m):
-            grads = {name: g[i] for name, g in sums.items()}
-            for spec in cell.params:
-                if isinstance(spec.grad, Row):
-                    value = part[spec.grad.key]
-                    grads[spec.name] = scatter_rows(x, value[:, min(i, value.shape[1] - 1)], vocab)
-            yield grads
-
-
-def outer_sums(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
-    """Σₜ leftₜᵀ·rightₜ for each of n schemes, (n, l, r), from sides of (T, 1 or n, ·): a side
-    that is the same for every scheme makes their sums one matrix product."""
-    T, l_, r = left.shape[0], left.shape[2], right.shape[2]
-    if left.shape[1] == 1 and right.shape[1] == n:
-        flat = left[:, 0].T @ right.reshape(T, n * r)  # (l, n·r)
-        return np.moveaxis(flat.reshape(l_, n, r), 1, 0)
-    if left.shape[1] == n and right.shape[1] == 1:
-        flat = right[:, 0].T @ left.reshape(T, n * l_)  # (r, n·l)
-        return np.moveaxis(flat.reshape(r, n, l_), 0, 2)
-    if left.shape[1] == n:
-        return np.matmul(left.transpose(1, 2, 0), right.transpose(1, 0, 2))
-    return np.broadcast_to(left[:, 0].T @ right[:, 0], (n, l_, r))
+        for group in group_sums(cell, q, *rows, deltas[1:], vocab):
+            yield group, output
 
 
 def one_loss(
@@ -250,7 +217,6 @@ def one_loss(
     sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     lo: np.ndarray,
     dh: np.ndarray,
-    output: dict[str, np.ndarray],
 ) -> Iterator[dict[str, np.ndarray]]:
     """The gradient of each scheme when the sentence has one loss (at s, ``--loss last``):
     full BPTT's less the contributions of the states before lo, for each lo in ascending
@@ -288,4 +254,4 @@ def one_loss(
         while done < first:
             add(before, done)
             done += 1
-        yield {**{name: full[name] - before[name] for name in full}, **output}
+        yield {name: full[name] - before[name] for name in full}

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import interrupt
-from .batch import Batch
-from .bptt import Backward, Forward, forward
+from .bptt import Backward, Forward
 from .cells.declaration import Cell, Params
-from .corpus import Corpus
+from .corpus import Corpus, corpus_forward
 from .optimizer import clip_scale, descend, grad_norm
 from .output import dims
 from .truncation import Scheme, Window, corpus_length, run_window, windows
@@ -101,35 +100,62 @@ def window_updates(
     lr: float,
     clip: float | None,
     watch: int | None = None,
+    fw: Forward | None = None,
 ) -> Iterator[WindowUpdate]:
     """The scheme's windows in order, each run with the current parameters from the latest
     state computed at its start − 1, each followed by its update (clipped to ``clip``, if
-    given, on its own norm). ``watch``: the sentence whose carried state is recomputed."""
+    given, on its own norm). ``watch``: the sentence whose carried state is recomputed.
+
+    Until a window has changed the parameters, a window without a loss (``--loss last``, a
+    ragged end) changes nothing and its states are those of the forward pass at p (``fw``,
+    computed when not given): it is not run, and its update is θ_new = θ_old with a zero
+    gradient."""
     H = dims(p)["H"]
-    latest = [np.zeros((b.x.shape[0], b.T + 1, cell.state_width(H))) for b in corpus.batches]
-    for index, w in enumerate(windows(scheme, corpus_length(corpus)), start=1):
+    spans = windows(scheme, corpus_length(corpus))
+    lossless = [not has_loss(corpus, w) for w in spans]
+    if any(lossless):
+        fw = fw if fw is not None else corpus_forward(cell, p, corpus)
+        latest = [np.array(part) for part in fw.state.parts]
+    else:
+        latest = [np.zeros((b.x.shape[0], b.T + 1, cell.state_width(H))) for b in corpus.batches]
+    moved = False  # whether an update has changed θ
+    zero = {name: np.zeros_like(value) for name, value in p.items()}
+    for index, w in enumerate(spans, start=1):
         interrupt.poll()  # a window is a unit of work
         carried = [states[:, min(w.start, states.shape[1]) - 1] for states in latest]
-        run = run_window(cell, p, corpus, w, carried)
-        for states, fw in zip(latest, run.forwards, strict=True):
-            if fw is not None:
-                states[:, w.start : w.start + fw.state.shape[1] - 1] = fw.state[:, 1:]
-        norm = grad_norm(run.grads)
-        scale = clip_scale(norm, clip)
-        new = descend(p, run.grads, lr, scale)
         then = now = None
         if watch is not None and w.start - 1 <= corpus.lengths[watch]:
             bucket, row = corpus.where[watch].tolist()
             then = carried[bucket][row, :H].copy()
-            now = states_of(cell, p, corpus, watch, w.start - 1)[:H]
+        if not moved and lossless[index - 1]:
+            yield WindowUpdate(index, w, 0.0, zero, 0.0, 1.0, p, p, then, then)
+            continue
+        run = run_window(cell, p, corpus, w, carried)
+        for states, part in zip(latest, run.forwards, strict=True):
+            if part is not None:
+                states[:, w.start : w.start + part.state.shape[1] - 1] = part.state[:, 1:]
+        norm = grad_norm(run.grads)
+        scale = clip_scale(norm, clip)
+        new = descend(p, run.grads, lr, scale)
+        if then is not None:
+            now = then if not moved else states_of(cell, p, corpus, watch, w.start - 1)[:H]
         yield WindowUpdate(index, w, run.loss, run.grads, norm, scale, p, new, then, now)
+        moved = moved or norm > 0
         p = new
 
 
+def has_loss(corpus: Corpus, window: Window) -> bool:
+    """Whether any sentence has a loss in the window's losses (first_loss … end)."""
+    return any(
+        bool(batch.out[:, window.first_loss : window.end + 1].any()) for batch in corpus.batches
+    )
+
+
 def states_of(cell: Cell, p: Params, corpus: Corpus, s: int, t: int) -> np.ndarray:
-    """Sentence s's state sₜ, run from s₀ = 0 with parameters p."""
-    if t == 0:
-        return np.zeros(cell.state_width(dims(p)["H"]))
-    x = corpus.x[s][None, : t + 1]
-    empty = np.zeros_like(x, dtype=bool)
-    return forward(cell, p, Batch(x=x, mask=empty, out=empty, y=x)).state[0, t]
+    """Sentence s's state sₜ, run from s₀ = 0 with parameters p (``bptt.forward``'s
+    recurrence, one sentence, nothing kept)."""
+    state = np.zeros((1, cell.state_width(dims(p)["H"])))
+    q, x = cell.prepare(p), corpus.x[s]
+    for k in range(1, t + 1):
+        state = cell.step(q, x[k : k + 1], state)[0]
+    return state[0]

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .summary import compact
+from .summary import Memo, compact
 
 
 def to_plain(value: Any) -> Any:
@@ -54,10 +54,11 @@ class Event:
     spliced: ClassVar[str | None] = None
     """The field whose items are written as fields of their own, in its place."""
 
-    def compacted(self, detail: str) -> Event:
-        """This event with its too-large arrays replaced by summaries (see ``summary``)."""
+    def compacted(self, detail: str, memo: Memo | None = None) -> Event:
+        """This event with its too-large arrays replaced by summaries (see ``summary``; an
+        array summarised in ``memo`` is not summarised again)."""
         changes = {
-            name: compact(getattr(self, name), detail)
+            name: compact(getattr(self, name), detail, memo)
             for name in field_names(type(self))
             if name not in self.whole
         }

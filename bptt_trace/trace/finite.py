@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.norms import norm
 from .base_event import Event, field_names
-from .summary import too_large
+from .summary import is_summary, too_large
 
 LARGE = 1e150
 """Past this an array's norm (written in its summary) may exceed the floats: it is looked at."""
@@ -74,6 +74,11 @@ def _problem(value: Any, detail: str, key: str | None = None) -> tuple[str | Non
         if math.isfinite(value):
             return None
         return key, "became NaN" if math.isnan(value) else "became infinite"
+    if is_summary(value):  # min and max carry a NaN or ±inf of the array, norm an overflow
+        found = _problem([value["min"], value["max"]], detail, key)
+        if found is None and not math.isfinite(value["norm"]):
+            return key, "has a norm beyond the floats"
+        return found
     if isinstance(value, dict):
         items = [(k if key is None and isinstance(k, str) else key, v) for k, v in value.items()]
     elif isinstance(value, (list, tuple)):

@@ -19,12 +19,14 @@ import numpy as np
 
 from ..config import Config
 from ..core import interrupt
+from ..core.bptt import Forward
 from ..core.cells.declaration import Cell, Params
 from ..core.corpus import Corpus, corpus_forward
 from ..core.optimizer import divergence, grad_norm
 from ..core.truncation import Scheme, scheme_of
 from ..core.windowed import WindowUpdate, scheme_backward, window_updates
 from .events import Event, GradientsEvent, ParamsEvent, UpdateEvent
+from .summary import Memo
 from .traced_step import step_events
 
 
@@ -67,6 +69,7 @@ def chunked_step(
     scheme = windowed_scheme(config)
     assert scheme is not None
     traced = config.traced(step)
+    fw: Forward | None = None
     if traced:
         if step > 1:
             yield ParamsEvent(step=step - 1, params=p)
@@ -74,18 +77,23 @@ def chunked_step(
         interrupt.poll()
         bw = scheme_backward(cell, p, corpus, scheme, fw)
         yield from step_events(step, cell, p, corpus, fw, bw, vocab, config)
-        del fw, bw
+        del bw
         if check is not None:
             yield check(step, cell, p, corpus, config)
     loss, windows, new = 0.0, 0, p
     total = {name: np.zeros_like(value) for name, value in p.items()}
     watch = 0 if traced else None
-    for u in window_updates(cell, p, corpus, scheme, config.lr, config.clip, watch):
+    memo: Memo | None = {} if traced else None
+    updates = window_updates(cell, p, corpus, scheme, config.lr, config.clip, watch, fw)
+    fw = None  # (held by the windows while they need it)
+    for u in updates:
         problem = window_problem(u, symbols)
         if problem is not None:
             return ChunkedStep(loss, grad_norm(total), new, windows, problem)
-        if traced:
-            yield from window_events(step, u, config)
+        if memo is not None:
+            yield from window_events(step, u, config, memo)
+            kept = [*u.new.values(), *u.grads.values()]  # the next window's old (θ), and
+            memo = {id(a): memo[id(a)] for a in kept if id(a) in memo}  # a zero gradient
         loss, windows, new = loss + u.loss, windows + 1, u.new
         for name, grad in u.grads.items():
             total[name] += grad
@@ -104,8 +112,10 @@ def window_problem(u: WindowUpdate, symbols: dict[str, str]) -> str | None:
     return None if found is None else f"{found} {where}"
 
 
-def window_events(step: int, u: WindowUpdate, config: Config) -> list[Event]:
-    """A window's gradients event and the update after it."""
+def window_events(step: int, u: WindowUpdate, config: Config, memo: Memo) -> list[Event]:
+    """A window's gradients event and the update after it, their arrays summarised where the
+    detail asks (once each: ``memo`` holds those summarised, the window before's new θ among
+    them)."""
     w = u.window
     gradients = GradientsEvent(
         step=step,
@@ -128,4 +138,6 @@ def window_events(step: int, u: WindowUpdate, config: Config) -> list[Event]:
         chunk=u.index,
     )
     detail = config.detail
-    return [gradients if detail == "full" else gradients.compacted(detail), update]
+    if detail == "full":
+        return [gradients, update]
+    return [gradients.compacted(detail, memo), update.compacted(detail, memo)]

@@ -149,12 +149,17 @@ def test_a_window_clips_its_own_gradient() -> None:
         close(update.new, p, f"θ after window {update.chunk}")
 
 
-def test_the_carried_state_is_shown_beside_its_recomputation_with_the_windows_parameters() -> None:
-    config = config_of("rnn", {}, "every", ("chunks", 2, 2), steps=1, lr=0.5)
+@pytest.mark.parametrize("loss", ["every", "last"])
+def test_the_carried_state_is_shown_beside_its_recomputation_with_the_windows_parameters(
+    loss: str,
+) -> None:
+    """Under --loss last a window without a loss changes nothing: until one has a loss, the
+    carried state and its recomputation are equal, and so are θ before and after them."""
+    config = config_of("rnn", {}, loss, ("chunks", 2, 2), steps=1, lr=0.5)
     events, p0, ids, target = traced(config)
     windowed = [e for e in events if isinstance(e, GradientsEvent) and e.chunk is not None]
     updates = [e for e in events if isinstance(e, UpdateEvent)]
-    expected = reference.chunked_training("rnn", p0, ids, target, "every", ("chunks", 2, 2), 0.5, 1)
+    expected = reference.chunked_training("rnn", p0, ids, target, loss, ("chunks", 2, 2), 0.5, 1)
     params = [p0, *(p for _, p in expected)]
     for i, e in enumerate(windowed):
         start = e.window[0]
@@ -171,5 +176,13 @@ def test_the_carried_state_is_shown_beside_its_recomputation_with_the_windows_pa
         assert np.allclose(e.carried_state_now, now, rtol=1e-12, atol=1e-14)
         assert np.allclose(e.carried_state, then, rtol=1e-12, atol=1e-14)
         close(updates[i].old, params[i], f"θ window {i + 1} ran with")
-    assert not np.allclose(windowed[1].carried_state, windowed[1].carried_state_now)
+    # θ first changes after the first window with a loss (under --loss last, the end of the
+    # shortest of the sentences of 7, 3 and 5 tokens: window 2); the states carried after it
+    # are stale
+    first = next(i for i, e in enumerate(windowed) if e.loss > 0)
+    assert first == (0 if loss == "every" else 1)
+    changed = range(first + 1, len(windowed))
+    for i in range(1, len(windowed)):
+        same = np.allclose(windowed[i].carried_state, windowed[i].carried_state_now)
+        assert same == (i not in changed), f"window {i + 1}"
     assert np.array_equal(windowed[0].carried_state, np.zeros(3))

@@ -277,13 +277,13 @@ def test_a_cell_whose_values_lose_the_schemes_axis_is_summed_one_scheme_at_a_tim
 def test_held_a_few_schemes_at_a_time_the_bias_table_is_the_same(monkeypatch):
     """The schemes' deltas (BLOCK_BYTES) and their outer-product sums (SUMS_BYTES) are held a
     group at a time: at one scheme a group, and one sweep per scheme, the same table."""
-    from bptt_trace.core import truncation_terms
+    from bptt_trace.core import scheme_sums, truncation_terms
 
     cell = make_cell({"cell": "lstm"})
     p = init_params(cell, 5, 3, np.random.default_rng(9))
     rows = sentence_rows(cell, p, [0, 1, 2, 3, 1, 2, 0], "every")
     expected = bias_against_k(cell, p, rows, Scheme("tbptt", 2, 3))
-    monkeypatch.setattr(truncation_terms, "SUMS_BYTES", 1)
+    monkeypatch.setattr(scheme_sums, "SUMS_BYTES", 1)
     monkeypatch.setattr(truncation_terms, "BLOCK_BYTES", 1)
     got = bias_against_k(cell, p, rows, Scheme("tbptt", 2, 3))
     for row, want in zip(got, expected, strict=True):
