@@ -96,3 +96,23 @@ def test_no_pager_with_json_is_refused(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "bptt-trace: error: --json shows no tables; leave out --no-pager\n"
+
+
+def test_a_ctrl_c_while_the_diff_is_laid_out_writes_what_it_had_without_the_pager(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a stopped run: the prompt back at once, no pager started after a Ctrl-C."""
+    from bptt_trace.cli.pager import paging
+
+    pager, base = recorder(tmp_path)
+    monkeypatch.setenv("PAGER", pager)
+    lines = [f"line {i}\n" for i in range(3 * ROWS)]  # longer than any screen's 24 rows
+    with (tmp_path / "terminal.txt").open("w", encoding="utf-8") as terminal:
+        monkeypatch.setattr(sys, "stdout", terminal)
+        with pytest.raises(KeyboardInterrupt), paging(True) as code:
+            sys.stdout.write("".join(lines))
+            raise KeyboardInterrupt
+        assert sys.stdout is terminal
+    assert code == [130]
+    assert recorded(base) is None
+    assert (tmp_path / "terminal.txt").read_text(encoding="utf-8") == "".join(lines)
