@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import select
 import sys
-from typing import Any
 
 import numpy as np
+from rich.console import Console
 
 from ..errors import InputError
 from ..trace.diagnosis import RIGHT, SKIPPED, Verdict, check, parse_line, title
@@ -86,7 +86,7 @@ def hint(blank: Blank, level: int, precision: int) -> list[str]:
 
 
 def ask_all(
-    exercise: Exercise, precision: int, tolerance: float | None, console: Any = None
+    exercise: Exercise, precision: int, tolerance: float | None, console: Console | None = None
 ) -> tuple[list[Verdict], bool]:
     """The verdict on each blank, asked in turn; and whether Ctrl-C ended the prompt. Each
     prompt comes after the blank's rows of the view, again (on ``console``, the dialogue's),
