@@ -38,6 +38,8 @@ class CheckRequest:
     """--truncate, --chunks, --tbptt as given: the gradients --compare checks are the scheme's."""
     others: tuple[str, ...] = ()
     """Options given that these modes do not use (refused)."""
+    no_pager: bool = False
+    """--diff's tables straight to the terminal, never through the pager."""
 
 
 def from_options(options: dict[str, Any]) -> int:
@@ -72,6 +74,7 @@ def from_options(options: dict[str, Any]) -> int:
             grads_transposed=options["grads_transposed"],
             scheme=(options.get("truncate"), options.get("chunks"), options.get("tbptt")),
             others=tuple(ignored(modes[0], given)) if modes else (),
+            no_pager=options.get("no_pager", False),
         )
     )
 
@@ -167,16 +170,20 @@ def diff(req: CheckRequest) -> int:
     assert req.diff is not None
     if not req.tolerance > 0:
         raise InputError(f"--tolerance must be above 0, not {req.tolerance}; try 1e-9")
+    if req.json_out and req.no_pager:
+        raise InputError("--json shows no tables; leave out --no-pager")
     first, second = (read_trace(path, "--diff") for path in req.diff)
     result = diff_traces(first, second, req.tolerance)
     if req.json_out:
         print(json_document(result.to_json()))
-    else:
-        from ..rendering.diff import diff_view
-        from ..rendering.renderer import make_console
+        return 0 if result.equal else 1
+    from ..rendering.diff import diff_view
+    from ..rendering.renderer import make_console
+    from .pager import pager_ready, paging
 
+    with paging(not req.no_pager and pager_ready()) as code:  # longer than the screen: paged
         make_console().print(diff_view(result, *map(str, req.diff)))
-    return 0 if result.equal else 1
+    return code[0] or (0 if result.equal else 1)
 
 
 def schema(req: CheckRequest) -> int:

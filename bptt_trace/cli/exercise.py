@@ -127,9 +127,11 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
         console = terminal_console(req.color, width=req.width)
         console.print(exercise_view(exercise, req.precision))
     if prompting:
+        from ..rendering.display import terminal_console
         from .exercise_prompt import ask_all
 
-        verdicts, stopped = ask_all(exercise, req.precision, opts.tolerance)
+        dialogue = terminal_console(req.color, not sys.stdout.isatty(), req.width)
+        verdicts, stopped = ask_all(exercise, req.precision, opts.tolerance, dialogue)
         code = summary(verdicts, False)
         return 130 if stopped else code
     if answers is None:  # nothing on stdin: the exercise was only to be shown

@@ -2,8 +2,10 @@
 
 ``hint`` gives up to three levels (the formula; the numbers that go into it; the first entry
 worked out), ``skip`` leaves the blank not attempted, ``solution`` shows the answer and marks
-the blank revealed; a wrong answer may be tried again. Ctrl-C or the end of input ends the
-prompt with what was answered (the caller shows the summary)."""
+the blank revealed; a wrong answer may be tried again. Above each prompt the view's rows that
+hold the blank are shown again (``rendering.blank_excerpt``): what is asked stays on the
+screen however long the view. Ctrl-C or the end of input ends the prompt with what was
+answered (the caller shows the summary)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import select
 import sys
 
 import numpy as np
+from rich.console import Console
 
 from ..errors import InputError
 from ..trace.diagnosis import RIGHT, SKIPPED, Verdict, check, parse_line, title
@@ -83,16 +86,23 @@ def hint(blank: Blank, level: int, precision: int) -> list[str]:
 
 
 def ask_all(
-    exercise: Exercise, precision: int, tolerance: float | None
+    exercise: Exercise, precision: int, tolerance: float | None, console: Console | None = None
 ) -> tuple[list[Verdict], bool]:
-    """The verdict on each blank, asked in turn; and whether Ctrl-C ended the prompt."""
+    """The verdict on each blank, asked in turn; and whether Ctrl-C ended the prompt. Each
+    prompt comes after the blank's rows of the view, again (on ``console``, the dialogue's),
+    so that what is asked is on the screen however long the view was."""
+    from ..rendering.blank_excerpt import blank_excerpt
     from ..rendering.theme import fmt
 
     verdicts: dict[str, Verdict] = {}
     n = exercise.numbers
     lines = Lines()
     try:
-        for blank in exercise.blanks:
+        for k, blank in enumerate(exercise.blanks):
+            if console is not None:
+                if k:
+                    console.print()
+                console.print(blank_excerpt(exercise, blank, precision))
             level = 0
             size = " × ".join(str(d) for d in blank.value.shape)
             prompt = f"[?{blank.id}] {title(blank)} ({size} numbers, or {COMMANDS}): "

@@ -1,12 +1,12 @@
 """The tables through the user's pager, when they are longer than the terminal.
 
-On a terminal (stdout one), the tables of a run, a replay or ``--compare-cells`` are gathered
-while the run goes on (the progress bar shows meanwhile, on stderr); when the run has ended,
-a text that fits the screen is written as it is, and a longer one goes to ``$PAGER``, or
-``less`` when it is unset, with ``LESS=FRX`` unless ``LESS`` says otherwise (as git and gh
-do): the first screen shows, the rest is a keystroke away, and what was read stays on the
-terminal. The pager starts only once the run is over, so that quitting it never cuts a
-run short (its ``--save``, its trace), and the exit code is the run's.
+On a terminal (stdout one), the tables of a run, a replay, ``--compare-cells`` or ``--diff``
+are gathered while the run goes on (the progress bar shows meanwhile, on stderr); when the run
+has ended, a text that fits the screen is written as it is, and a longer one goes to
+``$PAGER``, or ``less`` when it is unset, with ``LESS=FRX`` unless ``LESS`` says otherwise
+(as git and gh do): the first screen shows, the rest is a keystroke away, and what was read
+stays on the terminal. The pager starts only once the run is over, so that quitting it never
+cuts a run short (its ``--save``, its trace), and the exit code is the run's.
 
 Never through a pager: a pipe or a file (stdout not a terminal), ``--json``, ``--pause``
 (it is interactive itself), ``--no-pager``, ``PAGER`` empty or ``cat``. A pager that cannot
@@ -61,8 +61,11 @@ def pager_command(environ: dict[str, str] | Any = os.environ) -> list[str] | Non
 
 def wanted(req: Request) -> bool:
     """Whether a long text goes through the pager: stdout a terminal, tables on it."""
-    if req.no_pager or req.json_out or req.pause:
-        return False
+    return not (req.no_pager or req.json_out or req.pause) and pager_ready()
+
+
+def pager_ready() -> bool:
+    """Whether stdout is a terminal and a pager is set (PAGER neither empty nor ``cat``)."""
     try:
         return sys.stdout.isatty() and pager_command() is not None
     except (OSError, ValueError):
@@ -146,8 +149,16 @@ def screen_rows() -> int:
 def paged(req: Request) -> Iterator[list[int]]:
     """Gather stdout while inside, then write or page it; the code in the list it yields
     (the run's exit code, set inside) may become 130 if the pager is stopped by a signal."""
+    with paging(wanted(req)) as code:
+        yield code
+
+
+@contextlib.contextmanager
+def paging(on: bool) -> Iterator[list[int]]:
+    """``paged`` for a mode that says itself whether it pages (``on``; ``--diff``). A
+    Ctrl-C inside (raised on) writes what was gathered as it is, as a stopped run does."""
     code = [0]
-    if not wanted(req):
+    if not on:
         yield code
         return
     real = sys.stdout
@@ -155,6 +166,9 @@ def paged(req: Request) -> Iterator[list[int]]:
     sys.stdout = gathered
     try:
         yield code
+    except KeyboardInterrupt:
+        code[0] = 130
+        raise
     finally:
         sys.stdout = real
         finish(gathered, code)

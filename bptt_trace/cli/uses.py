@@ -17,7 +17,7 @@ INPUT = ("sentence", "file", "target")
 
 USES: dict[str, frozenset[str]] = {
     "--schema": frozenset({"schema", *INPUT, "hidden"}),
-    "--diff": frozenset({"diff", "tolerance", "json_out"}),
+    "--diff": frozenset({"diff", "tolerance", "json_out", "no_pager"}),
     "--compare": frozenset(
         {
             "compare",

@@ -15,58 +15,26 @@ In order, before any array's data is decompressed:
   structured; text is unicode of a bounded width;
 - the total: numbers in all and decompressed bytes in all, from the headers.
 Only then is each array's data read, exactly the bytes its header declares.
+
+The rules are ``npz_rules``'s, a member's header and data are read by ``npy_member``.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
-from numpy.lib import format as npy
 
 from ..errors import InputError
 from .inputs import fix, reason
+from .npy_member import read_data, read_header
+from .npz_rules import Policy, check_member
 from .paths import kind_of
-
-MAX_HEADER_BYTES = 10_000
-"""Longest .npy header read (NumPy's own limit of a safe header); a real one is about 128."""
-
-FLOAT_SIZES = (2, 4, 8)
-"""float16, float32, float64: the floats read (float128 would pass a finite check and then
-overflow float64, or fail in LAPACK)."""
-
-
-@dataclass(frozen=True)
-class Member:
-    """What an array may be: its dtype kinds (``f`` floats, ``iu`` integers, ``U`` text), its
-    dimensions (None: any), its entries and the bytes of one entry, at most."""
-
-    kinds: str
-    ndim: int | None
-    max_count: int
-    max_itemsize: int
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The limits of one kind of file. ``rule`` gives a member's rule by name, or None for a
-    name such a file never holds, refused with ``unknown(name)``."""
-
-    rule: Callable[[str], Member | None]
-    unknown: Callable[[str], str]
-    fix: str
-    max_members: int
-    max_numbers: int
-    numbers: str
-    max_bytes: int
-
 
 Header = tuple[zipfile.ZipInfo, tuple[int, ...], bool, np.dtype]
 
@@ -169,105 +137,3 @@ def check_info(info: zipfile.ZipInfo, name: str, where: str, policy: Policy) -> 
             f"{where}: the array {name!r} is compressed with method {info.compress_type} "
             f"(np.savez stores, np.savez_compressed deflates); {policy.fix}"
         )
-
-
-def read_exactly(member: IO[bytes], size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        got = member.read(size - len(data))
-        if not got:
-            break
-        data += got
-    return data
-
-
-def read_header(
-    member: IO[bytes], name: str, where: str, policy: Policy
-) -> tuple[tuple[int, ...], bool, np.dtype]:
-    """Shape, Fortran order and dtype from the .npy header at the start of ``member``, read
-    within MAX_HEADER_BYTES: the length field is checked before the header is read."""
-
-    def unreadable(why: str) -> InputError:
-        return InputError(
-            f"{where}: the array {name!r} has no readable header ({why}); {policy.fix}"
-        )
-
-    magic = read_exactly(member, len(npy.MAGIC_PREFIX) + 2)
-    if len(magic) < len(npy.MAGIC_PREFIX) + 2 or not magic.startswith(npy.MAGIC_PREFIX):
-        raise unreadable("it is not a .npy array")
-    version = (magic[-2], magic[-1])
-    if version not in ((1, 0), (2, 0)):
-        raise unreadable(f"npy format {version[0]}.{version[1]}, not 1.0 or 2.0")
-    field = read_exactly(member, 2 if version == (1, 0) else 4)
-    if len(field) < (2 if version == (1, 0) else 4):
-        raise unreadable("it is cut short")
-    length = int.from_bytes(field, "little")
-    if length > MAX_HEADER_BYTES:
-        raise unreadable(
-            f"its header claims {length:,} bytes, more than the {MAX_HEADER_BYTES:,} an "
-            "array's header takes"
-        )
-    text = read_exactly(member, length)
-    if len(text) < length:
-        raise unreadable("it is cut short")
-    read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-    try:
-        shape, fortran, dtype = read(io.BytesIO(field + text))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as err:
-        why = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise unreadable(why) from None
-    if any(d < 0 for d in shape):
-        raise unreadable(f"a negative dimension in {shape}")
-    return shape, fortran, dtype
-
-
-def check_member(
-    rule: Member, name: str, shape: tuple[int, ...], dtype: np.dtype, where: str, policy: Policy
-) -> None:
-    fix_ = policy.fix
-    if dtype.hasobject:
-        raise InputError(f"{where}: holds a pickled object, which is never loaded; {fix_}")
-    if dtype.kind == "U" and "U" in rule.kinds and dtype.itemsize > rule.max_itemsize:
-        raise InputError(
-            f"{where}: the array {name!r} holds text of up to {dtype.itemsize // 4:,} "
-            f"characters, more than the {rule.max_itemsize // 4:,} it may hold; {fix_}"
-        )
-    float_ok = dtype.kind != "f" or dtype.itemsize in FLOAT_SIZES
-    if (
-        dtype.kind not in rule.kinds
-        or not float_ok
-        or dtype.itemsize > rule.max_itemsize
-        or dtype.fields
-        or dtype.subdtype
-    ):
-        raise InputError(
-            f"{where}: the array {name!r} is of type {dtype}, which it may not be (numbers: "
-            f"float16, float32 or float64); {fix_}"
-        )
-    if rule.ndim is not None and len(shape) != rule.ndim:
-        raise InputError(
-            f"{where}: the array {name!r} has shape {shape}, not {rule.ndim}-D; {fix_}"
-        )
-    count = math.prod(shape)
-    if count > rule.max_count:
-        raise InputError(
-            f"{where}: the array {name!r} declares {count:,} entries, more than the limit "
-            f"of {rule.max_count:,}; nothing of it was read"
-        )
-
-
-def read_data(
-    member: BinaryIO, shape: tuple[int, ...], fortran: bool, dtype: np.dtype, where: str, name: str
-) -> np.ndarray:
-    """The array's data: exactly the declared number of bytes, no more is decompressed."""
-    size = math.prod(shape) * dtype.itemsize
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    done = 0
-    while done < size:
-        got = member.readinto(view[done:])
-        if not got:
-            raise InputError(f"{where}: the array {name!r} is cut short (truncated); save it again")
-        done += got
-    array = np.frombuffer(buffer, dtype=dtype)
-    return array.reshape(shape, order="F" if fortran else "C")

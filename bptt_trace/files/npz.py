@@ -18,8 +18,9 @@ from numpy.lib import format as npy
 
 from ..core.cells import every_form
 from ..core.model import declared
-from .bounded_npz import Member, Policy, read_arrays
+from .bounded_npz import read_arrays
 from .inputs import MAX_TOKENS
+from .npz_rules import Member, Policy
 from .tokens import MAX_TOKEN_CHARS
 
 MAX_PARAMETERS = 50_000_000

@@ -2,52 +2,37 @@
 (tokens and indices with the vocabulary and the sentence, lengths with T, losses and steps in
 range), values that must lie in a range to be shown (probabilities, gate products, norms), the
 fields the tables read from the run's config, text that reaches the terminal, (what one event
-says about another: ``order``).
+says about another: ``order``). The checks of the sentence events are ``sentence_checks``,
+those of a window's events ``window_checks``; what any value must be to be shown,
+``value_rules``.
 
 ``--replay`` shows nothing a check here has not seen; each problem is one line.
 """
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from typing import Any
 
 from .checks import MAX_INTEGER
+from .sentence_checks import (
+    blame_problem,
+    gates_problem,
+    jacobians_problem,
+    loss_gradients_problem,
+    predictions_problem,
+    sentence_of,
+)
 from .summary import DETAILS, is_summary
 from .truncation_event import truncation_problem
+from .value_rules import is_count, is_number, text_problem
 from .window_checks import chunk_problem, window_problem
 
-MAX_TEXT = 1_000
-"""Longest free text (a verdict, a warning, a message) a trace may hold, in characters."""
-
-
-def _number(x: Any) -> bool:
-    if isinstance(x, int) and not isinstance(x, bool):
-        return abs(x) <= MAX_INTEGER  # a 401-digit integer is no float
-    return isinstance(x, float) and math.isfinite(x)
-
-
-def _count(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= MAX_INTEGER
-
-
-def text_problem(text: str) -> str | None:
-    """Free text shown as it is: bounded, no control, format or half character in it."""
-    if len(text) > MAX_TEXT:
-        return f"text of at most {MAX_TEXT:,} characters"
-    for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            return f"text without control characters (it holds U+{ord(ch):04X})"
-    return None
-
-
 CONFIG_EXTRAS: dict[str, tuple[Any, str]] = {
-    "truncate": (_count, "a whole number ≥ 1 or null"),
-    "chunks": (_count, "a whole number ≥ 1 or null"),
-    "trace_every": (_count, "a whole number ≥ 1 or null"),
-    "clip": (lambda x: _number(x) and x > 0, "a finite number above 0 or null"),
-    "forget_bias": (_number, "a finite number or null"),
+    "truncate": (is_count, "a whole number ≥ 1 or null"),
+    "chunks": (is_count, "a whole number ≥ 1 or null"),
+    "trace_every": (is_count, "a whole number ≥ 1 or null"),
+    "clip": (lambda x: is_number(x) and x > 0, "a finite number above 0 or null"),
+    "forget_bias": (is_number, "a finite number or null"),
     "detail": (lambda x: x in DETAILS, f"one of {', '.join(DETAILS)}"),
     "check": (lambda x: isinstance(x, bool), "true or false"),
 }
@@ -85,12 +70,8 @@ def event_problem(kind: str, data: dict[str, Any], run: dict[str, Any]) -> str |
     return None if problem is None else f"{kind} event: {problem}"
 
 
-def _sentence(data: dict[str, Any], run: dict[str, Any]) -> list[str]:
-    return run["sentences"][data["sentence"]]  # type: ignore[no-any-return]
-
-
 def _token(data: dict[str, Any], run: dict[str, Any]) -> str | None:
-    token = _sentence(data, run)[data["t"] - 1]
+    token = sentence_of(data, run)[data["t"] - 1]
     if data["token"] != token:
         return f"'token' should be {token!r}, the sentence's token at t = {data['t']}"
     if run["vocab"][data["token_index"]] != token:
@@ -109,77 +90,6 @@ def _output(data: dict[str, Any], run: dict[str, Any]) -> str | None:
 
 def _losses_ok(data: dict[str, Any], run: Any = None) -> str | None:
     return "'loss' should be ≥ 0" if data["loss"] < 0 else None
-
-
-def _in_sentence(losses: list[int], T: int) -> str | None:
-    if not losses or any(not 1 <= s <= T for s in losses) or losses != sorted(set(losses)):
-        return f"'losses' should list time steps 1 … {T} in order, each once"
-    return None
-
-
-def _whole(value: Any) -> bool:
-    """Whether an array written whole at every detail is whole (holds no summary)."""
-    if isinstance(value, dict):
-        return False
-    return all(_whole(item) for item in value) if isinstance(value, list) else True
-
-
-def _blame(data: dict[str, Any], run: dict[str, Any]) -> str | None:
-    T = len(_sentence(data, run))
-    problem = _in_sentence(data["losses"], T)
-    if problem:
-        return problem
-    arrays = [v for k, v in data.items() if k.startswith("matrix")] + [*data["shares"].values()]
-    if not all(_whole(a) for a in arrays):
-        return "'matrix' and 'shares' are written whole, never as a summary"
-    if any(len(a) != len(data["losses"]) for k, a in data.items() if k.startswith("matrix")):
-        return "'matrix' should have one row per entry of 'losses'"
-    if any(v < 0 for a in arrays for row in a for v in (row if isinstance(row, list) else [row])):
-        return "'matrix' and 'shares' hold norms, never below 0"
-    return None
-
-
-def _gates(data: dict[str, Any], run: dict[str, Any]) -> str | None:
-    if text_problem(data["carry"]) or not _whole(data["products"]):
-        return "'carry' should name a gate and 'products' be a list"
-    if not all(0 <= p <= 1 for p in data["products"]):
-        return "'products' should hold gate products between 0 and 1"
-    for name, shares in data["saturation"].items():
-        if text_problem(name) or not (
-            isinstance(shares, list) and len(shares) == 2 and all(_number(s) for s in shares)
-        ):
-            return "'saturation' should map each gate to [share below 0.1, share above 0.9]"
-        if not all(0 <= s <= 1 for s in shares):
-            return "'saturation' should hold shares between 0 and 1"
-    return None
-
-
-def _jacobians(data: dict[str, Any], run: dict[str, Any]) -> str | None:
-    T, norms = len(_sentence(data, run)), data["norms"]
-    if not _whole(norms) or not norms:
-        return "'norms' should be a list of at least one number, never a summary"
-    if not 1 <= data["first"] <= T or data["first"] + len(norms) - 1 != T:
-        return f"'norms' should run from k = 'first' to T = {T}, one norm each"
-    numbers = [*norms, data["sigma_max"], data["spectral_radius"], data["end_to_end"], data["rate"]]
-    if any(v < 0 for v in numbers):
-        return "norms, sigma_max, spectral_radius, end_to_end and rate are never below 0"
-    for name in ("verdict", "cause"):
-        if data[name] is not None and text_problem(data[name]):
-            return f"{name!r} should be {text_problem(data[name])}"
-    return None
-
-
-def _loss_gradients(data: dict[str, Any], run: dict[str, Any]) -> str | None:
-    T = len(_sentence(data, run))
-    problem = _in_sentence(data["losses"], T)
-    if problem:
-        return problem
-    for name, values in data.items():
-        if name in ("event", "step", "sentence", "losses"):
-            continue
-        if not _whole(values) or len(values) != len(data["losses"]):
-            return f"{name!r} should hold one gradient per entry of 'losses', never a summary"
-    return None
 
 
 def _check(data: dict[str, Any], run: dict[str, Any]) -> str | None:
@@ -213,25 +123,6 @@ def _train_step(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     return "'grad_norm' should be ≥ 0" if data["grad_norm"] < 0 else _losses_ok(data)
 
 
-def _predictions(data: dict[str, Any], run: dict[str, Any]) -> str | None:
-    tokens, top, targets = data["tokens"], data["top"], data["targets"]
-    vocab = set(run["vocab"])
-    if tokens != _sentence(data, run):
-        return "'tokens' should be the tokens of its sentence"
-    if len(top) != len(tokens) or len(targets) != len(tokens):
-        return "'top' and 'targets' should have one entry per token"
-    k = len(top[0]) if top else 0
-    if not 1 <= k <= len(vocab) or any(len(row) != k for row in top):
-        return "'top' should list the same number (≥ 1) of tokens at every t"
-    for row in top:
-        for token, p in row:
-            if token not in vocab or not 0 <= p <= 1:
-                return "'top' should pair tokens of the vocabulary with probabilities"
-    if any(target is not None and target not in vocab for target in targets):
-        return "'targets' should be tokens of the vocabulary or null"
-    return None
-
-
 def _end(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     warning = data.get("warning")
     if warning is not None and text_problem(warning):
@@ -253,15 +144,15 @@ CONSISTENCY = {
     "forward": _token,
     "backward": _token,
     "output": _output,
-    "blame": _blame,
-    "gates": _gates,
-    "jacobians": _jacobians,
-    "loss_gradients": _loss_gradients,
+    "blame": blame_problem,
+    "gates": gates_problem,
+    "jacobians": jacobians_problem,
+    "loss_gradients": loss_gradients_problem,
     "check": _check,
     "gradients": _gradients,
     "update": _update,
     "train_step": _train_step,
-    "predictions": _predictions,
+    "predictions": predictions_problem,
     "end": _end,
     "diverged": _diverged,
     "truncation": truncation_problem,

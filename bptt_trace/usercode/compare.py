@@ -7,14 +7,15 @@ conventions that reproduce them, the catalogued mistake that does, or where they
 2. The gradients at the known factors (``fit.known_factors``): all within the tolerance is a
    match, the factor (if not 1) a convention. A square gradient that is the transpose of the
    trace's is never a match.
-3. Otherwise the catalogue of the cell: every mistake that reproduces every number is named;
-   with none, and no loss to go by, the forward alternatives' gradients are tried; then where
-   the numbers differ, and the mistakes within 10 %.
+3. Otherwise the catalogue of the cell, tried on this input (``candidates``): every mistake
+   that reproduces every number is named; with none, and no loss to go by, the forward
+   alternatives' gradients are tried; then where the numbers differ, and the mistakes within
+   10 %.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -25,20 +26,13 @@ from ..core.cells.declaration import Params
 from ..core.cells.lstm import parts
 from ..core.output import log_softmax, logits
 from . import precision
-from .catalogue import CATALOGUE, Mistake
+from .candidates import partial, ranked
 from .comparison import NEAR, Candidate, Comparison, Convention, ForwardCheck, Where
 from .fit import Fit, fit, known_factors, relative
 from .forward_check import Setup, by_gradients, forward_first
-from .gated_catalogue import INSIDE
-from .gated_catalogue import catalogue as gated_catalogue
-from .gated_mistakes import GatedContext, gated_backprop, with_mistake
-from .mistakes import Context, Result, backprop
 from .numbers import UserNumbers, quantities
-from .schemes import Scheme, as_scheme, scheme_candidates, scheme_convention
+from .schemes import Scheme, as_scheme, scheme_convention
 from .where import departure, locations
-
-SAME = 1e-12
-"""Two computed sets this close are the same numbers."""
 
 
 def compare(
@@ -161,16 +155,6 @@ def noise_of_outputs(
     return found
 
 
-def partial(names: list[str], candidates: list[Candidate], tol: float) -> dict[str, list[str]]:
-    """For each differing quantity, the mistakes that reproduce it alone (several mistakes at
-    once may each explain a part)."""
-    found = {
-        n: list(dict.fromkeys(c.variant.id for c in candidates if c.fit.max_rel[n] <= tol))
-        for n in names
-    }
-    return {n: ids for n, ids in found.items() if ids}
-
-
 def conventions(best: Fit, mine: UserNumbers, factors: Mapping[float, str]) -> list[Convention]:
     """The conventions that, undone, let every number match: a known factor, a layout."""
     found = []
@@ -216,44 +200,3 @@ def flows_departing(
         dc = parts(bw.delta, 5)[4][0, 1:]
         found["dc"] = departure(user["dc"], factor * (dc - nxt), factor * nxt, tol)
     return found
-
-
-def ranked(
-    setup: Setup,
-    p: Params,
-    batch: Any,
-    user: Mapping[str, np.ndarray],
-    computed: Mapping[str, np.ndarray],
-    tol: float,
-    factors: tuple[float, ...],
-    every: list[Candidate],
-) -> list[Candidate]:
-    """Every catalogued mistake that changes the numbers on this input, its best variant only,
-    the best fitting first; ``every`` receives each variant tried."""
-    mistakes, run, ctx = catalogue_of(setup, p, batch)
-    found: list[Candidate] = []
-    for mistake in mistakes:
-        tried = []
-        for variant in mistake.variants(ctx, user):
-            interrupt.poll()  # a variant is a backward pass: Ctrl-C is honoured between them
-            numbers = quantities(run(ctx, variant.knobs), setup.cell, user)
-            if all(relative(numbers[n], computed[n]) <= SAME for n in numbers):
-                continue  # the trace's own numbers on this input
-            tried.append(Candidate(mistake, variant, fit(user, numbers, tol, factors)))
-        if tried:
-            found.append(min(tried, key=lambda c: c.fit.worst))
-            every += tried
-    schemes = scheme_candidates(setup.make_cell(), p, batch, user, computed, tol, factors)
-    every += schemes  # (--chunks K, --tbptt K1:K2: the catalogue names --truncate K)
-    return sorted(found + schemes, key=lambda c: c.fit.worst)
-
-
-def catalogue_of(
-    setup: Setup, p: Params, batch: Any
-) -> tuple[tuple[Mistake, ...], Callable[[Any, Any], Result], Any]:
-    """The cell's mistakes, the mistaken pass that runs them, and its context."""
-    if setup.cell == "rnn":
-        return CATALOGUE, backprop, Context.of(p, batch, setup.activation)
-    cell = setup.make_cell()
-    inside = {id_: with_mistake(cell, id_) for id_, *_ in INSIDE[setup.cell]}
-    return gated_catalogue(setup.cell), gated_backprop, GatedContext.of(cell, inside, p, batch)

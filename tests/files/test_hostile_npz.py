@@ -16,7 +16,7 @@ import pytest
 from bombs import header_only_npz, lying_header, npy_header
 
 from bptt_trace.cli.app import main
-from bptt_trace.files.bounded_npz import MAX_HEADER_BYTES
+from bptt_trace.files.npy_member import MAX_HEADER_BYTES
 
 SENTENCE = "I like NLP"
 H = 3

@@ -1,0 +1,53 @@
+"""The rows shown again above a blank's prompt, for every view and cell: the rows of the view
+that hold the blank's box (as many as the whole view shows it in), the box of no other blank,
+the time step and token on each row of the forward and backward views, and never a number any
+blank hides (the entries that only a blank's value shows, from the trace's JSON)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from exercise.exercise_tools import SENTENCE, Trace, distinctive, exercise_of, run
+from rich.console import Console, RenderableType
+
+from bptt_trace.rendering.blank_excerpt import blank_excerpt
+from bptt_trace.rendering.exercise import exercise_view
+from bptt_trace.trace.events import from_json
+from bptt_trace.trace.exercise import Numbers, choose
+
+WIDE = 240
+"""Wide enough that every row of every view is laid out on its first line whole."""
+
+
+def text_of(renderable: RenderableType) -> list[str]:
+    console = Console(file=io.StringIO(), width=WIDE, color_system=None)
+    console.print(renderable)
+    return console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("view", ["forward", "backward", "contributions", "update"])
+def test_the_excerpt_is_the_blanks_rows_and_no_blanks_number(
+    view: str, cell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run(capsys, SENTENCE, "--cell", cell, "--json").out
+    trace = Trace(out)
+    events = [from_json(json.loads(line)) for line in out.splitlines()]
+    exercise = choose(Numbers(events), view, 3)
+    blanks = exercise_of(capsys, "--cell", cell, "--exercise", view)["blanks"]
+    assert [b.id for b in exercise.blanks] == [b["id"] for b in blanks]
+    whole = text_of(exercise_view(exercise, 4))
+    in_view = whole[: next(i for i, line in enumerate(whole) if line.startswith("Exercise ·"))]
+    hidden = [entry for b in blanks for entry in distinctive(trace, b)]
+    for blank, data in zip(exercise.blanks, blanks, strict=True):
+        box = f"[?{blank.id}]"
+        lines = text_of(blank_excerpt(exercise, blank, 4))
+        rows = [line for line in lines if "[?" in line]
+        assert rows and all(line.count("[?") == line.count(box) for line in rows), lines
+        assert len(rows) == sum(box in line for line in in_view)
+        assert not [entry for entry in hidden if any(entry in line for line in lines)]
+        if view in ("forward", "backward"):
+            token = data["t"], trace.forward[data["t"]]["token"]
+            assert all(line.split()[:2] == [str(token[0]), token[1]] for line in rows), rows
