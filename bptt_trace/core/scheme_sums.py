@@ -98,9 +98,9 @@ def outer_sums(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
     """Σₜ leftₜᵀ·rightₜ for each of n schemes, (n, l, r), from sides of (T, 1 or n, ·): a side
     that is the same for every scheme makes their sums one matrix product."""
     T, l_, r = left.shape[0], left.shape[2], right.shape[2]
-    if left.shape[1] == 1 and right.shape[1] == n:
-        flat = left[:, 0].T @ right.reshape(T, n * r)  # (l, n·r)
-        return np.moveaxis(flat.reshape(l_, n, r), 1, 0)
+    if left.shape[1] == 1 and right.shape[1] == n:  # laid out as (n, r, l): a scheme's rows
+        flat = right.reshape(T, n * r).T @ left[:, 0]  # (n·r, l), scheme by scheme
+        return flat.reshape(n, r, l_).transpose(0, 2, 1)
     if left.shape[1] == n and right.shape[1] == 1:
         flat = right[:, 0].T @ left.reshape(T, n * l_)  # (r, n·l)
         return np.moveaxis(flat.reshape(r, n, l_), 0, 2)
@@ -127,11 +127,13 @@ class Distances:
     def add(self, g: np.ndarray, f: np.ndarray, hidden: int = 0) -> None:
         """Add a parameter's entries: ``g`` (m, k) of the schemes, ``f`` (k,) of full BPTT;
         ``hidden`` more entries zero in both (they agree)."""
-        d = g - f
         self.gg += np.einsum("ij,ij->i", g, g)
         self.gf += g @ f
+        d = g - f
         self.dd += np.einsum("ij,ij->i", d, d)
-        self.agree += (np.sign(g) == np.sign(f)).sum(axis=1) + hidden
+        np.sign(g, out=d)
+        d -= np.sign(f)  # 0 where the signs agree
+        self.agree += f.size - np.count_nonzero(d, axis=1) + hidden
         self.count = self.count + f.size + hidden
 
     def add_same(self, f: np.ndarray) -> None:
@@ -151,5 +153,7 @@ def distances(group: GroupSums, full: GroupSums, cell: Cell) -> Distances:
     for spec in cell.params:
         g, f = group.sums[spec.name], full.sums[spec.name][0]
         hidden = (group.vocab - group.rows.size) * f.shape[1] if isinstance(spec.grad, Row) else 0
+        if g.ndim == 3 and not g.flags.c_contiguous and g.transpose(0, 2, 1).flags.c_contiguous:
+            g, f = g.transpose(0, 2, 1), f.T  # (read in the order the sums were laid out)
         out.add(g.reshape(m, -1), np.ravel(f), hidden)
     return out

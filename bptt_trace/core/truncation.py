@@ -141,14 +141,16 @@ def run_window(
     window: Window,
     carried: list[np.ndarray],
     keep: bool = False,
+    at: Forward | None = None,
 ) -> WindowRun:
     """The window's forward pass from ``carried`` (per bucket, (B_b, S): the state at
     start − 1, a constant), its losses at first_loss … end, and BPTT inside the window only.
-    A sentence that has ended takes no part (its tokens are masked out)."""
+    A sentence that has ended takes no part (its tokens are masked out). ``at``: the forward
+    pass at p, whose states the window's are when the carried ones are its own (fixed p)."""
     loss, grads = 0.0, {name: np.zeros_like(value) for name, value in p.items()}
     forwards: list[Forward | None] = []
     backwards: list[Backward | None] = []
-    for batch, s0 in zip(corpus.batches, carried, strict=True):
+    for i, (batch, s0) in enumerate(zip(corpus.batches, carried, strict=True)):
         end = min(window.end, batch.T)
         if window.start > end:
             forwards.append(None)
@@ -158,7 +160,11 @@ def run_window(
         out = batch.out[:, cols].copy()
         out[:, 1 : 1 + window.first_loss - window.start] = False  # losses before first_loss
         sub = Batch(x=batch.x[:, cols], mask=batch.mask[:, cols], out=out, y=batch.y[:, cols])
-        fw = forward_from(cell, p, sub, s0)
+        if at is None:
+            fw = forward_from(cell, p, sub, s0)
+        else:  # at p the window's states are the forward pass's: the same steps from s0
+            rows = slice(window.start - 1, end + 1)
+            fw = Forward(at.state.parts[i][:, rows], at.cache.parts[i][:, rows], dims(p)["H"])
         part = backward(cell, p, sub, fw, None, record=keep, sentences=corpus.size)
         loss += part.loss
         for name, grad in part.grads.items():
@@ -207,7 +213,7 @@ def windows_at(
     for w in windows(scheme, corpus_length(corpus)):
         # a bucket whose sentences have all ended before the window takes no part in it
         carried = [part[:, min(w.start, part.shape[1]) - 1] for part in fw.state.parts]
-        run = run_window(cell, p, corpus, w, carried)
+        run = run_window(cell, p, corpus, w, carried, at=fw)
         loss += run.loss
         for name, grad in run.grads.items():
             grads[name] += grad

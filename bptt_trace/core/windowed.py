@@ -49,7 +49,7 @@ def scheme_backward(
     for w in windows(scheme, corpus_length(corpus)):
         interrupt.poll()
         carried = [part[:, min(w.start, part.shape[1]) - 1] for part in fw.state.parts]
-        run = run_window(cell, p, corpus, w, carried, keep=True)
+        run = run_window(cell, p, corpus, w, carried, keep=True, at=fw)
         loss += run.loss
         for name, grad in run.grads.items():
             grads[name] += grad

@@ -86,6 +86,10 @@ def _problem(value: Any, detail: str, key: str | None = None) -> tuple[str | Non
     else:
         return None
     for inner_key, item in items:
+        if type(item) is float:  # (the common case, without a call)
+            if item - item == 0.0:  # finite: ±inf − ±inf and NaN − NaN are NaN
+                continue
+            return inner_key, "became NaN" if math.isnan(item) else "became infinite"
         found = _problem(item, detail, inner_key)
         if found is not None:
             return found
