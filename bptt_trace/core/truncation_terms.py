@@ -24,7 +24,7 @@ from . import interrupt
 from .cells.declaration import Cell, Outer, Params, Row
 from .output import dims, log_softmax, logits
 from .scheme_sums import Distances, GroupSums, distances, group_sums
-from .truncation import Scheme, windows
+from .truncation import Scheme
 
 BIAS_STEPS = 256
 """The bias against K is computed for sentences up to this many steps (K = 1 … T)."""
@@ -50,17 +50,15 @@ def affordable(T: int, n_losses: int, state: int, width: int) -> bool:
 
 def first_kept(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
     """lo(s) for each loss s in ``losses``: the first state its flow reaches under ``scheme``
-    (the least start of the windows whose losses include s)."""
+    (the start of the one window whose losses include s; ``windows`` written in closed form,
+    as the bias against K asks for it T times)."""
+    K1, K2 = scheme.k1, scheme.k2
     if scheme.kind == "truncate":  # one window per loss: (max(1, s − K + 1), s, s)
-        return np.maximum(losses - scheme.k1 + 1, 1)
-    spans = np.array([(w.start, w.first_loss, w.end) for w in windows(scheme, T)], dtype=np.intp)
-    lo = np.full(T + 1, T + 1, dtype=np.intp)
-    if len(spans) and np.array_equal(spans[1:, 1], spans[:-1, 2] + 1):  # losses split once
-        lo[spans[0, 1] :] = np.repeat(spans[:, 0], spans[:, 2] - spans[:, 1] + 1)
-        return lo[losses]
-    for start, first, end in spans.tolist():
-        lo[first : end + 1] = np.minimum(lo[first : end + 1], start)
-    return lo[losses]
+        return np.maximum(losses - K1 + 1, 1)
+    if scheme.kind == "chunks":  # chunks 1…K, K+1…2K, …: s's starts after a multiple of K
+        return (losses - 1) // K1 * K1 + 1
+    ends = np.minimum(-(-losses // K1) * K1, T)  # s's window ends at the next multiple of K1
+    return np.maximum(ends - K2 + 1, 1)  # (or at T: the ragged end), K2 states back
 
 
 def reach(scheme: Scheme, T: int, losses: np.ndarray) -> np.ndarray:
