@@ -161,9 +161,6 @@ def trace_command(
     ] = False,
 ) -> None:
     """The command; its help is HELP."""
-    from .request import Request
-    from .run import execute
-
     if ctx.args:
         words = " ".join([sentence or "", *ctx.args])
         error(
@@ -179,6 +176,9 @@ def trace_command(
         values["hidden"] = hidden if "--hidden" in given else None
         values["activation"] = activation if "--activation" in given else None
         raise typer.Exit(from_options(values))
+    from .request import Request  # a run's modules: not imported by --schema, --diff, --compare
+    from .run import execute
+
     request = Request(
         sentence=sentence,
         lr=lr,

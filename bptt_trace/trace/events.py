@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base_event import Event, field_names
+from .schema_events import SCHEMA as SCHEMA  # the fields' version: defined without NumPy
 from .truncation_event import TruncationEvent
-
-SCHEMA = 1
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from ..core.corpus import Corpus, corpus_backward
 from ..core.truncation import KINDS, Scheme, scheme_of
 from ..core.truncation_terms import affordable, bias_against_k, parameter_metrics, reach
 from .base_event import Event
-from .checks import Check, integer, list_of, obj, optional, params_of, string
 
 METRICS = ("relative_error", "cosine", "sign_agreement")
 
@@ -78,21 +77,6 @@ def truncation_events(
         metrics=parameter_metrics(bw.grads, full),
         bias=bias_against_k(cell, p, rows, scheme, axis) if cheap else None,
     )
-
-
-def truncation_fields(names: list[str]) -> dict[str, Check]:
-    """The event's fields and their checks (``schema.event_fields``)."""
-    return {
-        "step": integer,
-        "sentence": integer,
-        "scheme": string,
-        "k1": integer,
-        "k2": integer,
-        "losses": list_of(integer),
-        "reach": list_of(integer),
-        "metrics": params_of(dict.fromkeys(names, obj)),
-        "bias": optional(list_of(obj)),
-    }
 
 
 def run_scheme(config: dict[str, Any]) -> Scheme | None:
