@@ -36,6 +36,10 @@ SCHEMES: dict[str, dict[str, object]] = {
     "--chunks 35": {"chunks": 35},
     "--chunks 35 --update-every sequence": {"chunks": 35, "update_every": "sequence"},
     "--tbptt 5:35": {"tbptt": (5, 35)},
+    "--chunks 8": {"chunks": 8},
+    "--tbptt 8:32": {"tbptt": (8, 32)},
+    "--chunks 1": {"chunks": 1},  # 256 windows, each an update and its events
+    "--tbptt 1:256": {"tbptt": (1, 256)},  # 256 windows of up to 256 steps: O(T²) steps
 }
 
 
@@ -67,6 +71,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cell", default="rnn", choices=("rnn", "lstm", "gru"))
+    parser.add_argument("--only", nargs="*", help="the schemes to run (their names above)")
     args = parser.parse_args()
     worst = 0.0
     print(
@@ -76,6 +81,8 @@ def main() -> int:
     print(f"{'loss':6} {'scheme':38} {'without':>8} {'no event':>8} {'with':>8} {'ratio':>6}")
     for loss in ("last", "every"):
         for name, scheme in SCHEMES.items():
+            if args.only and name not in args.only:
+                continue
             times: list[tuple[float, float, float]] = []
             for _ in range(args.rounds):  # in turn, so that a busy moment hits all three
                 times.append(

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .cli.checks import check_loaded, loaded_from
+from .cli.model_checks import check_loaded, loaded_from
 from .config import DEFAULT_FORGET_BIAS, EOS, Config
 from .core.cells import make_cell
 from .core.model import declared, shape_problem

@@ -19,46 +19,13 @@ from ..config import (
     DEFAULT_PRECISION,
     EOS,
 )
+from . import check_options as c
+from . import display_options as d
 from . import options as o
+from .help_text import EPILOG, HELP
+from .help_text import EXAMPLES as EXAMPLES  # the README's test reads them here
 from .messages import error
-from .modes import IGNORED_RULE
-
-EXAMPLES = """\
-Examples:
-  One update of every parameter, at a small learning rate α:
-    bptt-trace "I like NLP" --lr 0.001
-  Train for 200 steps, then see the loss curve and the predictions:
-    bptt-trace "I like NLP" --steps 200
-  An output at every time step, and a gradient check:
-    bptt-trace "I like NLP" --loss every --check
-  The trace as JSON Lines; shown again later, and as a web page:
-    bptt-trace "I like NLP" --json > trace.jsonl
-    bptt-trace --replay trace.jsonl --export trace.html
-  Train on a corpus and save the model; trace the saved model:
-    bptt-trace --file sentences/small.txt --steps 100 --save model.npz
-    bptt-trace "I like NLP" --load model.npz"""
-
-HELP = (
-    "Trace Backpropagation Through Time on a vanilla RNN, an LSTM or a GRU, step by step."
-    "\n\n"
-    "For the vanilla RNN: the forward pass aₜ = xₜ·W + hₜ₋₁·Wʰ + b, hₜ = f(aₜ); the output "
-    "ŷ = softmax(h_T·V + b_output) and the loss L = −log ŷ\\[y]; the backward pass from "
-    "time step t = T down to 1, with each time step's contribution and the running sums; "
-    "and the update θ ← θ − α·∂L/∂θ of every parameter. The default --lr 0.1 learns "
-    "visibly within 100 steps."
-)
-
-EPILOG = "\n\n".join(
-    (
-        EXAMPLES,
-        IGNORED_RULE,
-        "Ctrl-C (or SIGTERM) stops after the current step, a second one at once; the trace "
-        "still ends with an interrupted event, and --save saves the last parameters. Under "
-        "--pause, Ctrl-C stops at once.",
-        "Exit codes: 0 done, 1 diverged (or --check failed), 2 bad input, 130 interrupted, "
-        "141 the reader of stdout went away.",
-    )
-)
+from .uses import given_parameters
 
 
 class ReaderGone(Exception):
@@ -130,24 +97,24 @@ def trace_command(
     export: o.Export = None,
     trace_every: o.TraceEvery = None,
     detail: o.DetailLevel = "auto",
-    precision: o.Precision = DEFAULT_PRECISION,
-    pause: o.Pause = False,
-    quiet: o.Quiet = False,
-    color: o.Color = "auto",
-    init: o.Init = None,
-    layout: o.LayoutChoice = "rows",
-    compare: o.Compare = None,
-    grads_transposed: o.GradsTransposed = False,
-    diff: o.Diff = None,
-    tolerance: o.Tolerance = 1e-9,
-    schema: o.Schema = False,
-    width: o.Width = None,
-    only: o.Only = None,
-    exercise: o.Exercise = None,
-    blanks: o.Blanks = 3,
-    answers: o.Answers = None,
-    exercise_key: o.ExerciseKey = None,
-    no_pager: o.NoPager = False,
+    precision: d.Precision = DEFAULT_PRECISION,
+    pause: d.Pause = False,
+    quiet: d.Quiet = False,
+    color: d.Color = "auto",
+    init: c.Init = None,
+    layout: c.LayoutChoice = "rows",
+    compare: c.Compare = None,
+    grads_transposed: c.GradsTransposed = False,
+    diff: c.Diff = None,
+    tolerance: c.Tolerance = 1e-9,
+    schema: c.Schema = False,
+    width: d.Width = None,
+    only: d.Only = None,
+    exercise: c.Exercise = None,
+    blanks: c.Blanks = 3,
+    answers: c.Answers = None,
+    exercise_key: c.ExerciseKey = None,
+    no_pager: d.NoPager = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -161,9 +128,6 @@ def trace_command(
     ] = False,
 ) -> None:
     """The command; its help is HELP."""
-    from .request import Request
-    from .run import execute
-
     if ctx.args:
         words = " ".join([sentence or "", *ctx.args])
         error(
@@ -171,7 +135,7 @@ def trace_command(
             f'quotes: bptt-trace "{words}"'
         )
         raise typer.Exit(2)
-    given = tuple(given_options(ctx))
+    given = tuple(shown for _, shown in given_parameters(ctx))  # in --help's order
     if compare is not None or diff is not None or schema:  # check rather than trace
         from .compare import from_options
 
@@ -179,6 +143,9 @@ def trace_command(
         values["hidden"] = hidden if "--hidden" in given else None
         values["activation"] = activation if "--activation" in given else None
         raise typer.Exit(from_options(values))
+    from .request import Request  # a run's modules: not imported by --schema, --diff, --compare
+    from .run import execute
+
     request = Request(
         sentence=sentence,
         lr=lr,
@@ -228,16 +195,6 @@ def trace_command(
         options = ExerciseOptions(view, blanks, answers, exercise_key, chosen)
         raise typer.Exit(exercise_mode(request, options))
     raise typer.Exit(execute(request))
-
-
-def given_options(ctx: typer.Context) -> list[str]:
-    """The options the user gave (rather than left at their defaults), in --help's order."""
-    names = []
-    for param in ctx.command.params:
-        source = ctx.get_parameter_source(param.name) if param.name else None
-        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT", "PROMPT"):
-            names.append(param.opts[0] if param.param_type_name == "option" else "a SENTENCE")
-    return names
 
 
 def sane_terminal_size() -> None:

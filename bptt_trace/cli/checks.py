@@ -1,19 +1,19 @@
 """From command-line values to a checked corpus and Config, before any computing.
 
-Every check raises ``InputError`` with one line that names the problem and the fix.
+Every check raises ``InputError`` with one line that names the problem and the fix. The
+numbers are checked in ``number_checks``, a model's options and a loaded model in
+``model_checks``; this module checks the run's size, its outputs, and puts them together.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, EOS, MAX_PRECISION
+from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, EOS
 from ..core.cells import make_cell
 from ..core.cells.declaration import Cell
 from ..core.model import parameter_count
@@ -21,54 +21,14 @@ from ..core.tokens import tokenize
 from ..errors import InputError
 from .gru_options import check_reset_after, check_reset_after_loaded
 from .messages import warning
+from .model_checks import check_cell, check_cell_options, check_loaded, loaded_from
 from .modes import ignored_options
+from .number_checks import Numbers, check_numbers
 from .request import Request
 from .schemes import check_schemes
 
 MAX_PARAMETERS = 50_000_000
 """Largest model accepted, in float64 parameters (400 MB)."""
-
-
-@dataclass(frozen=True)
-class Numbers:
-    lr: float
-    seed: int
-    hidden: int
-    steps: int
-    precision: int
-    trace_every: int | None
-    truncate: int | None
-    clip: float | None
-    init_scale: float = 1.0
-
-
-def check_numbers(n: Numbers) -> None:
-    """Refuse numbers that cannot make a run."""
-    if n.seed < 0:
-        raise InputError(f"--seed must be a whole number 0 or more, not {n.seed}; try --seed 0")
-    if not math.isfinite(n.lr) or n.lr <= 0:
-        raise InputError(f"--lr must be a finite number above 0, not {n.lr}; try --lr 0.1")
-    if n.hidden < 1:
-        raise InputError(f"--hidden must be at least 1, not {n.hidden}; try --hidden 4")
-    if n.steps < 1:
-        raise InputError(f"--steps must be at least 1, not {n.steps}; try --steps 100")
-    if n.precision < 0 or n.precision > MAX_PRECISION:
-        raise InputError(
-            f"--precision must be from 0 to {MAX_PRECISION} decimals, not {n.precision}"
-        )
-    if n.trace_every is not None and n.trace_every < 1:
-        raise InputError(f"--trace-every must be at least 1, not {n.trace_every}")
-    if n.truncate is not None and n.truncate < 1:
-        raise InputError(
-            f"--truncate must be at least 1 step, not {n.truncate}; leave it out for full BPTT"
-        )
-    if n.clip is not None and (not math.isfinite(n.clip) or n.clip <= 0):
-        raise InputError(f"--clip must be a finite number above 0, not {n.clip}; try --clip 1")
-    if not math.isfinite(n.init_scale) or n.init_scale <= 0:
-        raise InputError(
-            f"--init-scale must be a finite number above 0, not {n.init_scale}; "
-            "try --init-scale 3 (1 leaves the weights as drawn)"
-        )
 
 
 MAX_RUN_BYTES = 1_500_000_000
@@ -169,35 +129,6 @@ def check_writable(path: Path, option: str) -> None:
         raise InputError(
             f"{where}: cannot be written there ({err.strerror}); choose another place"
         ) from None
-
-
-def check_loaded(
-    vocab: list[str],
-    config: dict[str, Any],
-    corpus: list[list[str]],
-    target: str,
-    hidden: int | None,
-    activation: str | None,
-) -> None:
-    """A loaded model must know every token, and fit the options given."""
-    known = set(vocab)
-    missing = list(dict.fromkeys(t for s in [*corpus, [target]] for t in s if t not in known))
-    if missing:
-        shown = ", ".join(repr(t) for t in missing[:8]) + (" …" if len(missing) > 8 else "")
-        raise InputError(
-            f"the loaded model's vocabulary lacks {shown}; "
-            "train a new model on a corpus that has them"
-        )
-    if hidden is not None and hidden != config["hidden"]:
-        raise InputError(
-            f"--hidden {hidden} differs from the loaded model's "
-            f"{config['hidden']}; leave --hidden out with --load"
-        )
-    if activation is not None and activation != config["activation"]:
-        raise InputError(
-            f"--activation {activation} differs from the loaded model's "
-            f"{config['activation']}; leave --activation out with --load"
-        )
 
 
 def check_outputs(req: Request) -> None:
@@ -312,41 +243,6 @@ def prepare(req: Request) -> tuple[Any, ...]:
         loaded=loaded,
     )
     return corpus, config, params, vocab
-
-
-def loaded_from(path: Path, saved: dict[str, Any]) -> dict[str, Any]:
-    """Where a loaded model came from, for the run's config and header: its path (control
-    characters escaped: it is a file's name) and how many updates it had, when its file says
-    (``updates``, written by --save since this field exists; None for older files)."""
-    from ..rendering.header import printable
-
-    updates = saved.get("updates")
-    known = isinstance(updates, int) and not isinstance(updates, bool) and updates >= 0
-    return {"path": printable(os.fsdecode(path)), "updates": updates if known else None}
-
-
-def check_cell(saved: str, asked: str | None, path: Path) -> str:
-    """A loaded model's cell: the model's, and --cell, if given, must name it."""
-    if asked is not None and asked != saved:
-        raise InputError(
-            f"--load {path} is a model of the {saved} cell, not {asked}; "
-            f"leave --cell out or give --cell {saved}"
-        )
-    return saved
-
-
-def check_cell_options(cell: str, activation: str | None, forget_bias: float | None) -> None:
-    """--activation belongs to the vanilla RNN, --forget-bias to the LSTM."""
-    if activation is not None and cell != "rnn":
-        raise InputError(
-            f"--activation sets the vanilla RNN's f; the {cell} has its own σ and tanh: "
-            "leave --activation out, or trace --cell rnn"
-        )
-    if forget_bias is not None:
-        if cell != "lstm":
-            raise InputError(f"--forget-bias is the LSTM's; leave it out with --cell {cell}")
-        if not math.isfinite(forget_bias):
-            raise InputError(f"--forget-bias must be a finite number, not {forget_bias}")
 
 
 def pause_wanted(req: Request) -> bool:

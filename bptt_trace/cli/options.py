@@ -2,19 +2,17 @@
 
 The choices of --activation, --loss and --detail are the Literal types of ``config``; the
 defaults are shown one way, Typer's ``[default: …]``. Help texts say "step" for a training
-step (one update) and "time step t" for a position in a sentence.
+step (one update) and "time step t" for a position in a sentence. The panels Input, Model,
+Training and Output are here; Display in ``display_options``; "Check your own BPTT" and
+Exercise in ``check_options``.
 """
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
 from ..config import Activation, CellName, Detail, LossMode, UpdateEvery
-from ..rendering.view_names import VIEWS
-from .request import ColorChoice
-
-Layout = Literal["rows", "torch", "keras"]
 
 INPUT, MODEL, TRAINING, OUTPUT, DISPLAY = "Input", "Model", "Training", "Output", "Display"
 CHECK = "Check your own BPTT"
@@ -165,56 +163,6 @@ DetailLevel = Annotated[
         "the tables and the JSON; summary: summarise every matrix.",
     ),
 ]
-Precision = Annotated[int, option(DISPLAY, "N decimals in the tables.", "N")]
-Pause = Annotated[
-    bool, flag(DISPLAY, "Wait for Enter after each table, time step by time step.", "--pause")
-]
-Quiet = Annotated[
-    bool,
-    flag(DISPLAY, "No progress bar, and no line on how the run ended or what it wrote.", "--quiet"),
-]
-Color = Annotated[
-    ColorChoice,
-    option(
-        DISPLAY,
-        "Colour in the tables; auto: on a terminal, unless NO_COLOR is set or FORCE_COLOR is.",
-    ),
-]
-Init = Annotated[
-    Path | None, option(CHECK, "Start from your own weights (.npz in --layout).", "FILE")
-]
-LayoutChoice = Annotated[
-    Layout, option(CHECK, "The layout of --init and --compare: rows (the tables'), torch, keras.")
-]
-Compare = Annotated[
-    Path | None,
-    option(
-        CHECK, "Check your gradients (.npz) of --init's weights; exit 1 if they differ.", "FILE"
-    ),
-]
-GradsTransposed = Annotated[
-    bool,
-    flag(
-        CHECK,
-        "Your code stores each gradient matrix of --compare transposed to its weight "
-        "(a square one too): compare them so.",
-        "--grads-transposed",
-    ),
-]
-Diff = Annotated[
-    tuple[Path, Path] | None,
-    option(CHECK, "Compare two traces event by event; exit 1 if they differ.", "A B"),
-]
-Tolerance = Annotated[
-    float,
-    option(
-        CHECK,
-        "The relative tolerance of --diff (the default below); with --exercise, an answer's "
-        "(without it: half a unit of the last shown decimal, or 1e-3 relative, the larger).",
-        "R",
-    ),
-]
-Schema = Annotated[bool, flag(CHECK, "Print the JSON Schema of a trace line.", "--schema")]
 CompareCells = Annotated[
     bool,
     flag(
@@ -223,75 +171,4 @@ CompareCells = Annotated[
         "each one's gradient reaches back (--json: the three traces one after another).",
         "--compare-cells",
     ),
-]
-WIDTH_MIN, WIDTH_MAX = 40, 1000
-Width = Annotated[
-    int | None,
-    typer.Option(
-        help="Lay the tables out for N columns, on the terminal and in --export (default: the "
-        "terminal's width; an export as wide as its widest table needs).",
-        metavar="N",
-        rich_help_panel=DISPLAY,
-        min=WIDTH_MIN,
-        max=WIDTH_MAX,
-    ),
-]
-
-
-def views_named(values: list[str] | None) -> list[str] | None:
-    """--only's values, each a view or a comma-separated list of them (as ruff's --select):
-    ``--only forward,backward`` is ``--only forward --only backward``."""
-    if values is None:
-        return None
-    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in VIEWS]
-    if unknown or not names:
-        what = f"{unknown[0]!r} is not a view" if unknown else "no view named"
-        raise typer.BadParameter(f"{what}; choose from {', '.join(VIEWS)}", param_hint="--only")
-    return list(dict.fromkeys(names))
-
-
-Only = Annotated[
-    list[str] | None,
-    typer.Option(
-        help=f"Show only these views ({', '.join(VIEWS)}), comma-separated or repeated: "
-        "--only forward,backward. On the terminal, in --export and under --pause.",
-        metavar="VIEW,…",
-        rich_help_panel=DISPLAY,
-        callback=views_named,
-    ),
-]
-
-NoPager = Annotated[
-    bool,
-    flag(
-        DISPLAY,
-        "Write the tables straight to the terminal, never through the pager ($PAGER, else "
-        "less with LESS=FRX) that takes them when they are longer than the screen.",
-        "--no-pager",
-    ),
-]
-
-# Exercise mode (issue 23): one block, so that it merges apart from the other options.
-EXERCISE = "Exercise"
-ExerciseView = Literal["forward", "backward", "contributions", "update"]
-Exercise = Annotated[
-    ExerciseView | None,
-    option(
-        EXERCISE,
-        "Show VIEW (forward, backward, contributions or update) of the first traced step with "
-        "cells hidden as blanks [?A], [?B], … to compute by hand, and check the answers (at a "
-        "prompt on a terminal, else from standard input or --answers); --json: the exercise "
-        "as JSON, never its answers. --answers or --blanks alone: backward.",
-        "VIEW",
-    ),
-]
-Blanks = Annotated[int, option(EXERCISE, "How many blanks the exercise has (1 to 26).", "N")]
-Answers = Annotated[
-    Path | None,
-    option(EXERCISE, 'Check the answers in FILE, JSON: {"A": \\[numbers], …}.', "FILE"),
-]
-ExerciseKey = Annotated[
-    Path | None,
-    option(EXERCISE, "Write the exercise's answer key (JSON) to FILE, for the teacher.", "FILE"),
 ]

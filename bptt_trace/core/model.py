@@ -7,11 +7,13 @@ b_output. Initialisation, the size estimate and the shape checks follow from the
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .cells.declaration import Cell, Param, Params, count, initial
 from .output import OUTPUT_PARAMS
+
+if TYPE_CHECKING:  # NumPy is imported where the math runs, not with the declaration
+    import numpy as np
 
 
 def declared(cell: Cell) -> tuple[Param, ...]:
@@ -34,6 +36,8 @@ def parameter_count(cell: Cell, vocab_size: int, hidden: int) -> int:
 def shape_problem(cell: Cell, arrays: Mapping[str, np.ndarray], vocab_size: int) -> str | None:
     """What is wrong with ``arrays`` as parameters of ``cell`` over a vocabulary of this size:
     a missing one, a shape that does not fit, non-float or non-finite values (None if fine)."""
+    import numpy as np
+
     missing = [spec.name for spec in declared(cell) if spec.name not in arrays]
     if missing:
         return f"it lacks {', '.join(missing)}"

@@ -7,9 +7,12 @@ V is (H, |vocab|), b_output (|vocab|,). The model's sizes are read off V: ``dims
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .cells.declaration import Outer, Param, Params, Total
+
+if TYPE_CHECKING:  # NumPy is imported where the math runs, not with the declaration
+    import numpy as np
 
 OUTPUT_PARAMS = (
     Param("V", "V", ("H", "V"), "normal", Outer("h", "do")),  # ∂L/∂V = Σₜ hₜᵀ·(ŷₜ − yₜ)
@@ -25,6 +28,8 @@ def dims(p: Params) -> dict[str, int]:
 
 def log_softmax(o: np.ndarray) -> np.ndarray:
     """log ŷ for logits o of shape (..., |vocab|), computed stably."""
+    import numpy as np
+
     shifted = o - o.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
@@ -41,6 +46,8 @@ def output_gradient(
 
     h_t: (n, H); y_t: (n,) target indices. One exp per logit: ŷ = e/Σe with e = exp(o − max o).
     """
+    import numpy as np
+
     n = np.arange(y_t.size)
     o = logits(p, h_t)  # oₜ = hₜ·V + b_output
     o -= o.max(axis=1, keepdims=True)  # shift for a stable softmax

@@ -18,6 +18,7 @@ from typing import Any
 
 from .base_event import Event, field_names
 from .run_events import DivergedEvent, EndEvent, InterruptedEvent, RunEvent
+from .schema_events import SCHEMA as SCHEMA  # the fields' version: defined without NumPy
 from .sentence_events import (
     BlameEvent,
     GatesEvent,
@@ -62,8 +63,6 @@ __all__ = [
     "UpdateEvent",
     "from_json",
 ]
-
-SCHEMA = 1
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..config import ACTIVATIONS
 from ..core.cells.declaration import Cell
-from .schema import cell_of
+from .schema_events import cell_of
 
 
 def by_kind(refs: dict[str, str]) -> dict[str, Any]:

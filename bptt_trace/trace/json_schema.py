@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import ACTIVATIONS, LOSS_MODES, UPDATE_EVERY
+from ..config import ACTIVATIONS, DETAILS, LOSS_MODES, UPDATE_EVERY
 from ..core.cells import CELLS, form_configs
 from .checks import MAX_INTEGER, Check
-from .events import SCHEMA
 from .json_forms import by_kind, form_cell, form_label, run_of, shared_arrays
-from .schema import CONFIG, OMITTED, OPTIONAL_CONFIG, event_fields
-from .summary import DETAILS
+from .schema_config import CONFIG, OPTIONAL_CONFIG
+from .schema_events import OMITTED, SCHEMA, event_fields
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -22,9 +22,7 @@ from ..config import Config
 from ..core.cells.declaration import Cell, Params
 from ..core.corpus import Corpus, corpus_backward
 from ..core.truncation import KINDS, Scheme, scheme_of
-from ..core.truncation_terms import affordable, bias_against_k, parameter_metrics, reach
 from .base_event import Event
-from .checks import Check, integer, list_of, obj, optional, params_of, string
 
 METRICS = ("relative_error", "cosine", "sign_agreement")
 
@@ -58,6 +56,8 @@ def truncation_events(
     scheme = scheme_of(config)
     if scheme is None:
         return
+    from ..core.truncation_terms import affordable, bias_against_k, parameter_metrics, reach
+
     T, axis = int(corpus.lengths[0]), int(corpus.lengths.max())  # the scheme's time axis
     x, y, out, state, cache = (
         np.asarray(a[0])[: T + 1] for a in (corpus.x, corpus.y, corpus.out, fw.state, fw.cache)
@@ -78,21 +78,6 @@ def truncation_events(
         metrics=parameter_metrics(bw.grads, full),
         bias=bias_against_k(cell, p, rows, scheme, axis) if cheap else None,
     )
-
-
-def truncation_fields(names: list[str]) -> dict[str, Check]:
-    """The event's fields and their checks (``schema.event_fields``)."""
-    return {
-        "step": integer,
-        "sentence": integer,
-        "scheme": string,
-        "k1": integer,
-        "k2": integer,
-        "losses": list_of(integer),
-        "reach": list_of(integer),
-        "metrics": params_of(dict.fromkeys(names, obj)),
-        "bias": optional(list_of(obj)),
-    }
 
 
 def run_scheme(config: dict[str, Any]) -> Scheme | None:
@@ -124,6 +109,8 @@ def truncation_problem(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     if data["losses"] != losses:
         return "'losses' should be the time steps of the sentence's losses"
     axis = max(len(sentence) for sentence in run["sentences"])
+    from ..core.truncation_terms import reach  # only under a scheme: not a plain run's start-up
+
     if data["reach"] != reach(scheme, axis, np.array(losses)).tolist():
         return f"'reach' should be how far each loss reaches under {scheme.flag()}"
     extra = sorted(set(data["metrics"]) - set(_param_names(run)))

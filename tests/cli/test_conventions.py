@@ -44,20 +44,16 @@ def test_a_view_that_does_not_exist_is_one_line_naming_the_views(value: str, cap
     assert all(view in err for view in VIEWS)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--version"]])
-def test_help_and_version_import_neither_numpy_nor_the_renderers(argv: list[str]) -> None:
+def loaded_modules(argv: list[str]) -> tuple[int, list[str]]:
+    """The exit code of ``bptt-trace argv`` in a fresh interpreter, and the modules it loaded
+    (its output thrown away)."""
     probe = (
         "import sys\n"
         f"sys.argv = ['bptt-trace', *{argv!r}]\n"
         "from bptt_trace.__main__ import main\n"
         "try:\n    main()\n"
         "except SystemExit as end:\n    code = end.code\n"
-        "heavy = sorted(m for m in sys.modules if m == 'numpy' or "
-        "m.startswith('bptt_trace.rendering.') and m not in "
-        "('bptt_trace.rendering.plain', 'bptt_trace.rendering.view_names') "
-        "or m.startswith(('bptt_trace.core.', 'bptt_trace.trace.')) "
-        "and m != 'bptt_trace.core.interrupt')\n"
-        "print('HEAVY', code, heavy, file=sys.stderr)\n"
+        "print('LOADED', code, ' '.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", probe],
@@ -67,4 +63,51 @@ def test_help_and_version_import_neither_numpy_nor_the_renderers(argv: list[str]
         timeout=120,
         check=False,
     )
-    assert proc.stderr.splitlines()[-1] == "HEAVY 0 []", proc.stderr
+    last = proc.stderr.splitlines()[-1] if proc.stderr else ""
+    assert last.startswith("LOADED "), proc.stderr
+    _, code, *modules = last.split()
+    return int(code), modules
+
+
+LIGHT_RENDERING = ("bptt_trace.rendering.plain", "bptt_trace.rendering.view_names")
+"""What --help and --schema may import of the renderers: the views' names, plain text."""
+
+
+def renderers_or_numpy(modules: list[str]) -> list[str]:
+    return [
+        m
+        for m in modules
+        if m == "numpy"
+        or m.startswith("numpy.")
+        or (m.startswith("bptt_trace.rendering.") and m not in LIGHT_RENDERING)
+    ]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--version"], ["-V"]])
+def test_help_and_version_import_neither_numpy_nor_the_renderers_nor_the_engine(
+    argv: list[str],
+) -> None:
+    code, modules = loaded_modules(argv)
+    engine = [
+        m
+        for m in modules
+        if m.startswith(("bptt_trace.core.", "bptt_trace.trace."))
+        and m != "bptt_trace.core.interrupt"
+    ]
+    assert (code, renderers_or_numpy(modules), engine) == (0, [], [])
+
+
+@pytest.mark.parametrize("argv", [["--schema"], ["--schema", "I like NLP", "--hidden", "3"]])
+def test_the_schema_imports_neither_numpy_nor_the_renderers(argv: list[str]) -> None:
+    """The schema follows from the cells' declarations, which read without NumPy."""
+    code, modules = loaded_modules(argv)
+    assert "bptt_trace.trace.schema_events" in modules  # it did build the schema
+    assert (code, renderers_or_numpy(modules)) == (0, [])
+
+
+def test_a_run_does_not_import_typers_pydantic_layer() -> None:
+    """Typer from 0.29 converts every value through pydantic (about 0.2 s of CPU a run):
+    the pin keeps it out, and this says so if a Typer that does comes in."""
+    code, modules = loaded_modules(["I like NLP", "--json", "--quiet"])
+    assert code == 0
+    assert [m for m in modules if m == "pydantic" or m.startswith("typer._adapters")] == []

@@ -38,13 +38,14 @@ def a_value(param: Any) -> list[str]:
         return [name, LISTS[name]]
     if param.is_flag:
         return [name]
-    kind = param.type_descriptor
-    if kind.is_choice:
-        choice = next(iter(kind.choices))
+    kind = param.type  # Click's parameter type, as Typer below 0.29 (pyproject's pin) makes it
+    choices = getattr(kind, "choices", None)
+    if choices:
+        choice = next(iter(choices))
         return [name, str(getattr(choice, "value", choice))]  # an Enum's member: its value
-    if param.min is not None:
-        return [name, str(param.min)]
-    if kind.annotation in (int, float):
+    if getattr(kind, "min", None) is not None:
+        return [name, str(kind.min)]
+    if kind.name in ("int", "float", "integer"):
         return [name, "1"]
     return [name, "x.out"]
 

@@ -10,14 +10,16 @@ size). Row vectors throughout: a batch of B states is a (B, H) array.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import numpy as np
+if TYPE_CHECKING:  # the declaration reads without NumPy (--schema does not load it)
+    import numpy as np
 
-Params = dict[str, np.ndarray]
+Params = dict[str, "np.ndarray"]
 """The parameters by name, in the order of their declaration."""
 
 
@@ -195,6 +197,8 @@ def initial(
     order from ``rng`` (so a seed fixes them all), then multiplied by ``scale`` (--init-scale:
     the same draws, scaled, so that one seed gives the same directions at every scale); each
     ``zeros`` parameter 0, each constant that value (biases are not scaled)."""
+    import numpy as np
+
     sigma = 0.5 / np.sqrt(dims["H"])
     return {
         spec.name: scale * rng.normal(0.0, sigma, size=spec.shape_in(dims))
@@ -206,4 +210,4 @@ def initial(
 
 def count(params: tuple[Param, ...], dims: Mapping[str, int]) -> int:
     """How many numbers the parameters hold."""
-    return sum(int(np.prod(spec.shape_in(dims))) for spec in params)
+    return sum(math.prod(spec.shape_in(dims)) for spec in params)

@@ -3,13 +3,18 @@ both ends, and the stacking of per-gate parameters into one matrix for one produ
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .declaration import Outer, Param, Params, Row, Total
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """σ(a) = 1/(1 + e^(−a)), as e^a/(1 + e^a) where a < 0 so that nothing overflows."""
+    import numpy as np
+
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1.0, e) / (1.0 + e)
 
@@ -31,6 +36,8 @@ def gate_params(
 
 def stacked(p: Params, gates: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The gates' matrices side by side: W (|vocab|×nH), Wʰ (H×nH) and b (nH)."""
+    import numpy as np
+
     return {
         "W_all": np.concatenate([p[f"W_{g}"] for g in gates], axis=1),
         "W_h_all": np.concatenate([p[f"W_h_{g}"] for g in gates], axis=1),

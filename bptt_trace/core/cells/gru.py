@@ -20,14 +20,15 @@ two biases per gate. colah's blog writes z the other way round (hₜ = (1 − z�
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .declaration import Cell, Params, Term
 from .gates import gate_params, sigmoid, stacked
 from .gru_reset_after import ResetAfterGRU
 from .lstm import parts
+
+if TYPE_CHECKING:  # NumPy is imported where the math runs, not with the declaration
+    import numpy as np
 
 GATES = ("z", "r", "n")
 
@@ -109,6 +110,8 @@ class GRU(Cell):
         return q
 
     def step(self, p: Params, x_t: np.ndarray, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
         H = s_prev.shape[-1]
         x_part = p["W_all"][x_t] + p["b_all"]  # xₜ·W + b of the three gates at once
         zr = sigmoid(x_part[:, : 2 * H] + s_prev @ p["W_h_zr"])
@@ -118,6 +121,8 @@ class GRU(Cell):
         return h, np.concatenate([z, r, n, s_prev], axis=-1)
 
     def delta(self, p: Params, ds: np.ndarray, cache: np.ndarray, s: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         z, r, n, h_prev = parts(cache, 4)
         da_n = ds * (1.0 - z) * (1.0 - n * n)
         da_z = ds * (h_prev - n) * z * (1.0 - z)

@@ -31,13 +31,14 @@ The update is the project's for both GRU forms: zₜ weighs the old state.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, ClassVar
 
 from .declaration import Cell, Outer, Param, Params, Row, Term, Total
 from .gates import gate_params, sigmoid, stacked
 from .lstm import parts
+
+if TYPE_CHECKING:  # NumPy is imported where the math runs, not with the declaration
+    import numpy as np
 
 GATES = ("z", "r", "n")
 
@@ -117,12 +118,16 @@ class ResetAfterGRU(Cell):
         return 5 * hidden  # ∂L/∂a_z, ∂L/∂a_r, ∂L/∂uₜ, ∂L/∂a_n, the direct path to hₜ₋₁
 
     def prepare(self, p: Params) -> Params:
+        import numpy as np
+
         q = {**p, **stacked(p, GATES)}
         H = p["b_h_n"].shape[0]
         q["b_h_all"] = np.concatenate([np.zeros(2 * H), p["b_h_n"]])  # bʰ_n in the n block
         return q
 
     def step(self, p: Params, x_t: np.ndarray, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
         H = s_prev.shape[-1]
         x_part = p["W_all"][x_t] + p["b_all"]  # xₜ·W + b of the three gates at once
         h_part = s_prev @ p["W_h_all"] + p["b_h_all"]  # hₜ₋₁·Wʰ of the three, + bʰ_n
@@ -134,6 +139,8 @@ class ResetAfterGRU(Cell):
         return h, np.concatenate([z, r, n, s_prev, u], axis=-1)
 
     def delta(self, p: Params, ds: np.ndarray, cache: np.ndarray, s: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         z, r, n, h_prev, u = parts(cache, 5)
         da_n = ds * (1.0 - z) * (1.0 - n * n)
         da_z = ds * (h_prev - n) * z * (1.0 - z)

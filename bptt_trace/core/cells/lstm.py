@@ -18,12 +18,13 @@ The state is (hₜ, cₜ); b_f starts at the forget bias (1 by default, as Keras
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .declaration import Cell, Params, Term
 from .gates import gate_params, sigmoid, stacked
+
+if TYPE_CHECKING:  # NumPy is imported where the math runs, not with the declaration
+    import numpy as np
 
 GATES = ("i", "f", "g", "o")
 
@@ -123,6 +124,8 @@ class LSTM(Cell):
         return {**p, **stacked(p, GATES)}
 
     def step(self, p: Params, x_t: np.ndarray, s_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
         h_prev, c_prev = parts(s_prev, 2)
         a = p["W_all"][x_t] + h_prev @ p["W_h_all"] + p["b_all"]  # one product for all gates
         i, f, _, o = parts(sigmoid(a), 4)  # one call for the σ gates (g's block unused)
@@ -133,6 +136,8 @@ class LSTM(Cell):
         return np.concatenate([h, c], axis=-1), np.concatenate([i, f, g, o, c_prev, tanh_c], -1)
 
     def delta(self, p: Params, ds: np.ndarray, cache: np.ndarray, s: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         dh, dc_next = parts(ds, 2)  # dc_next: the cell path ∂L/∂cₜ₊₁ ⊙ fₜ₊₁
         i, f, g, o, c_prev, tanh_c = parts(cache, 6)
         dc = dc_next + dh * o * (1.0 - tanh_c * tanh_c)  # ∂L/∂cₜ: both paths, added
@@ -143,6 +148,8 @@ class LSTM(Cell):
         return np.concatenate(np.broadcast_arrays(da_i, da_f, da_g, da_o, dc), axis=-1)
 
     def to_previous(self, p: Params, delta: np.ndarray, cache: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         H = cache.shape[-1] // 6
         dh_prev = delta[..., : 4 * H] @ p["W_h_all"].T  # Σ_gates ∂L/∂a_gate·Wʰ_gateᵀ
         dc_prev = delta[..., 4 * H :] * cache[..., H : 2 * H]  # the cell path: ∂L/∂cₜ ⊙ fₜ

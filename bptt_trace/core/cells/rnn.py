@@ -12,12 +12,15 @@ Shapes: W (|vocab|, H), Wʰ (H, H), b (H,); a batch of B states is (B, H).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
-from ..activations import ACTIVATIONS
 from .declaration import Cell, Outer, Param, Params, Row, Term, Total
+
+if TYPE_CHECKING:  # NumPy comes with the activations, on first use, not with the declaration
+    import numpy as np
+
+    from ..activations import Activation
 
 DERIVATIVE = {"tanh": "1 − hₜ²", "sigmoid": "hₜ·(1 − hₜ)", "relu": "1 if aₜ > 0 else 0"}
 
@@ -50,11 +53,18 @@ class VanillaRNN(Cell):
     )
 
     def __init__(self, activation: str = "tanh") -> None:
-        self.act = ACTIVATIONS[activation]
+        self.activation = activation
         self.backward_terms = (
             Term("f_prime", f"⊙ f′(a{{t}}) = {DERIVATIVE[activation]}"),
             Term("da", "= ∂L/∂a{t}", result=True),
         )
+
+    @cached_property
+    def act(self) -> Activation:
+        """f and f′ (imported on first use: the declaration reads without NumPy)."""
+        from ..activations import ACTIVATIONS
+
+        return ACTIVATIONS[self.activation]
 
     @classmethod
     def configured(cls, config: Mapping[str, Any]) -> VanillaRNN:
