@@ -4,6 +4,7 @@ fitting first; and which of them reproduce a differing quantity alone."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -69,9 +70,12 @@ def catalogue_of(
 
 def partial(names: list[str], candidates: list[Candidate], tol: float) -> dict[str, list[str]]:
     """For each differing quantity, the mistakes that reproduce it alone (several mistakes at
-    once may each explain a part)."""
+    once may each explain a part; a candidate that does not compute a quantity, such as a
+    truncation scheme's ∂L/∂hₜ, explains none of it)."""
     found = {
-        n: list(dict.fromkeys(c.variant.id for c in candidates if c.fit.max_rel[n] <= tol))
+        n: list(
+            dict.fromkeys(c.variant.id for c in candidates if c.fit.max_rel.get(n, math.inf) <= tol)
+        )
         for n in names
     }
     return {n: ids for n, ids in found.items() if ids}

@@ -18,11 +18,12 @@ import numpy as np
 
 from ..core import interrupt
 from ..core.batch import Batch
-from ..core.bptt import Backward, Forward, forward
+from ..core.bptt import Backward, Forward, backward, forward
 from ..core.cells.declaration import Cell, Params
-from ..core.corpus import Corpus
-from ..core.truncation import Scheme, scheme_gradients
+from ..core.corpus import Corpus, corpus_forward
+from ..core.truncation import Scheme
 from ..core.truncation_terms import first_kept, sentence_gradients
+from ..core.windowed import PER_TIME_STEP, scheme_backward
 from .catalogue import Mistake
 from .comparison import Candidate, Convention
 from .fit import fit
@@ -140,10 +141,18 @@ def gradients(
 
 
 def as_scheme(bw: Backward, cell: Cell, p: Params, batch: Batch, scheme: Scheme | None) -> Backward:
-    """``bw`` with the gradients of ``scheme`` at ``p`` (summed over its windows), or as it is."""
+    """``bw`` as ``scheme`` computes it at ``p``, or as it is: its gradients summed over its
+    windows, and its ∂L/∂hₜ (∂L/∂cₜ) per time step those that flow inside the windows (a time
+    step in several windows of --tbptt K1:K2 takes the sum of their flows, as the tables)."""
     if scheme is None:
         return bw
-    return replace(bw, grads=scheme_gradients(cell, p, Corpus.of(batch), scheme))
+    fw = forward(cell, p, batch)
+    if scheme.kind == "truncate":
+        return backward(cell, p, batch, fw, scheme.k1)
+    corpus = Corpus.of(batch)  # one bucket: its arrays are the batch's
+    windowed = scheme_backward(cell, p, corpus, scheme, corpus_forward(cell, p, corpus))
+    steps = {key: getattr(windowed, key).parts[0] for key in PER_TIME_STEP}
+    return replace(windowed, cut=windowed.cut.parts[0], **steps)
 
 
 def scheme_convention(scheme: Scheme | None) -> list[Convention]:

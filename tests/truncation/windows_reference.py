@@ -40,6 +40,13 @@ def window_gradient(
     p: Params, ids: list[int], target: int, mode: str, f: str, window: tuple[int, int, int]
 ) -> Params:
     """Plain BPTT inside one window, from the true state at start − 1 as a constant."""
+    return window_flow(p, ids, target, mode, f, window)[0]
+
+
+def window_flow(
+    p: Params, ids: list[int], target: int, mode: str, f: str, window: tuple[int, int, int]
+) -> tuple[Params, dict[int, np.ndarray]]:
+    """``window_gradient`` and ∂L/∂hₜ of the window's losses at each of its time steps."""
     start, first_loss, end = window
     T = len(ids)
     true_h = hidden_states(p, ids, f)
@@ -53,6 +60,7 @@ def window_gradient(
         h[t] = F[f](a[t])
     g = {name: np.zeros_like(p[name]) for name in NAMES}
     dh_next = np.zeros(p["W_h"].shape[0])
+    flows = {}
     for t in range(end, start - 1, -1):
         dh = dh_next.copy()
         if first_loss <= t and has_loss[t]:
@@ -62,12 +70,26 @@ def window_gradient(
             g["V"] += np.outer(h[t], y_hat)
             g["b_output"] += y_hat
             dh += y_hat @ p["V"].T
+        flows[t] = dh
         da = dh * DERIVATIVE[f](a[t], h[t])
         g["W"] += np.outer(one_hot(ids[t - 1], V), da)
         g["W_h"] += np.outer(h[t - 1], da)
         g["b"] += da
         dh_next = da @ p["W_h"].T
-    return g
+    return g, flows
+
+
+def scheme_dh(
+    p: Params, ids: list[int], target: int, mode: str, f: str, kind: str, k1: int, k2: int
+) -> np.ndarray:
+    """(T, H): ∂L/∂hₜ at each time step as the scheme's windows compute it, summed over the
+    windows that run t (one under --chunks; under --tbptt and --truncate's per-loss windows,
+    every window whose states include t)."""
+    total = np.zeros((len(ids), p["W_h"].shape[0]))
+    for window in reference_windows(kind, k1, k2, len(ids)):
+        for t, dh in window_flow(p, ids, target, mode, f, window)[1].items():
+            total[t - 1] += dh
+    return total
 
 
 def scheme_gradient(

@@ -8,7 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from compare_runs import EOS, IDS, SENTENCE, run, weights
-from truncation.windows_reference import full_gradient, reference_reach, scheme_gradient
+from truncation.windows_reference import (
+    full_gradient,
+    reference_reach,
+    scheme_dh,
+    scheme_gradient,
+)
 
 from bptt_trace.cli.app import main
 
@@ -73,6 +78,30 @@ def test_with_the_scheme_on_the_command_line_they_match(
     code, result = run(tmp_path, capsys, w, g, SENTENCE, "--loss", mode, *flag)
     assert code == 0 and result["verdict"] == "match", result["quantities"]
     assert [c["id"] for c in result["conventions"]] == [f"scheme-{kind}-{flag[1]}"]
+
+
+@pytest.mark.parametrize("mode", ["last", "every"])
+@pytest.mark.parametrize(("kind", "k1", "k2", "named", "flag"), SCHEMES)
+def test_with_the_scheme_given_its_dh_matches_and_full_bptts_does_not(
+    kind, k1, k2, named, flag, mode, tmp_path, capsys
+):
+    """∂L/∂hₜ given beside the gradients is read as the scheme computes it (the flows inside
+    its windows), not as full BPTT's: the scheme's match, full BPTT's dh is where it departs."""
+    w = weights()
+    g = scheme_gradient(w, IDS, EOS, mode, "tanh", kind, k1, k2)
+    dh = scheme_dh(w, IDS, EOS, mode, "tanh", kind, k1, k2)
+    full_dh = scheme_dh(w, IDS, EOS, mode, "tanh", "chunks", len(IDS), len(IDS))
+    code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE, "--loss", mode, *flag)
+    assert code == 0 and result["verdict"] == "match", result["quantities"]
+    if not np.allclose(dh, full_dh, rtol=1e-6):
+        code, result = run(
+            tmp_path, capsys, w, {**g, "dh": full_dh}, SENTENCE, "--loss", mode, *flag
+        )
+        assert code == 1 and result["verdict"] == "differs"
+    # without the flag the scheme is named from the gradients; its dh is explained by no
+    # candidate: the catalogue's mistakes and the schemes' (which compute gradients only)
+    code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE, "--loss", mode)
+    assert code == 1 and result["verdict"] == "differs"
 
 
 def test_full_bptt_gradients_do_not_match_a_scheme_given(tmp_path, capsys):
