@@ -191,8 +191,10 @@ def _sentence_groups(
         reached = np.zeros((len(part), T + 2), dtype=np.intp)
         np.add.at(reached, (np.arange(len(part))[:, None], part), 1)
         reached = np.cumsum(reached, axis=1)  # [scheme, k]: the losses with lo(s) ≤ k
-        ds = np.zeros((losses.size, state.shape[1]))  # row r: ∂L_{losses[r]}/∂sₖ
-        running = np.zeros((losses.size + 1, width))  # row j: the sum of the first j deltas
+        # row r: ∂L_{losses[r]}/∂sₖ; running, row j: the sum of the first j deltas. In column
+        # order, so that the sums down the losses run along memory (measured: 10% of the sweep)
+        ds = np.zeros((losses.size, state.shape[1]), order="F")
+        running = np.zeros((losses.size + 1, width), order="F")
         for k in range(T, 0, -1):
             interrupt.poll()
             first = int(entered[k])
