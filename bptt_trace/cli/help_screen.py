@@ -57,6 +57,8 @@ def colour_wanted() -> bool:
 
 def cells(text: str) -> int:
     """Columns ``text`` takes on a terminal: a combining mark none, a wide character two."""
+    if text.isascii():
+        return len(text)
     return sum(
         0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
         for ch in text
@@ -79,24 +81,24 @@ def wrap(text: str, width: int) -> list[str]:
     width = max(width, 2)
     lines: list[str] = []
     for line in text.split("\n"):
-        current = ""
+        current, used = "", 0  # the line so far, and its columns
         for word in line.split():
-            while cells(word) > width:  # only a word wider than the whole column
+            size = cells(word)
+            while size > width:  # only a word wider than the whole column
                 if current:
                     lines.append(current)
-                    current = ""
+                    current, used = "", 0
                 cut = len(word)
                 while cut > 1 and cells(word[:cut]) > width:
                     cut -= 1
                 lines.append(word[:cut])
                 word = word[cut:]
-            if current and cells(current) + 1 + cells(word) <= width:
-                current += " " + word
-            elif current:
-                lines.append(current)
-                current = word
+                size = cells(word)
+            if current and used + 1 + size <= width:
+                current, used = f"{current} {word}", used + 1 + size
             else:
-                current = word
+                lines += [current] if current else []
+                current, used = word, size
         lines.append(current)
     return lines
 
