@@ -104,7 +104,7 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 def hanging(text: str, width: int, indent: int = 2) -> list[str]:
-    """``text`` wrapped to ``width``, each line after the first indented by ``indent``."""
+    """A line of text wrapped to ``width``, the lines after the first indented by ``indent``."""
     first, *rest = wrap(text, width) or [""]
     more = wrap(" ".join(rest), width - indent) if rest else []
     return [first, *(" " * indent + line for line in more)]
@@ -219,7 +219,7 @@ def panel(
 
 def prose(text: str, width: int) -> list[str]:
     """Help or epilog text, a space in from the edge: its own line breaks kept, a long line
-    wrapped with its own indent and two more."""
+    wrapped (an indented one, such as an example's command, with its indent and two more)."""
     lines: list[str] = []
     for line in plain(text).split("\n"):
         indent = len(line) - len(line.lstrip(" "))
