@@ -29,16 +29,15 @@ from .uses import given_parameters
 
 
 class ReaderGone(Exception):
-    """The reader of stdout went away during --help or --version (Typer, and Rich's
-    console, would exit with status 1)."""
+    """The reader of stdout went away during --version (Typer would exit with status 1)."""
 
 
 class Command(TyperCommand):
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        try:
-            super().format_help(ctx, formatter)
-        except SystemExit:  # how Rich's console answers a BrokenPipeError
-            raise ReaderGone from None
+        """Our screen (help_screen), not Typer's Rich help: that costs more than NumPy."""
+        from .help_screen import help_screen
+
+        formatter.write(help_screen(self, ctx))
 
 
 app = typer.Typer(

@@ -97,6 +97,17 @@ def test_help_and_version_import_neither_numpy_nor_the_renderers_nor_the_engine(
     assert (code, renderers_or_numpy(modules), engine) == (0, [], [])
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["-h"]])
+def test_help_imports_neither_rich_nor_typers_rich_help(argv: list[str]) -> None:
+    """Typer's Rich help (typer.rich_utils) imports rich.markdown (markdown_it) and
+    rich.traceback (pygments) and lays its panels out with Rich's tables: --help is drawn
+    without any of Rich."""
+    code, modules = loaded_modules(argv)
+    heavy = ("rich", "typer.rich_utils", "markdown_it", "pygments")
+    assert "bptt_trace.cli.help_screen" in modules  # it did draw our screen
+    assert (code, [m for m in modules if m.split(".")[0] in heavy or m in heavy]) == (0, [])
+
+
 @pytest.mark.parametrize("argv", [["--schema"], ["--schema", "I like NLP", "--hidden", "3"]])
 def test_the_schema_imports_neither_numpy_nor_the_renderers(argv: list[str]) -> None:
     """The schema follows from the cells' declarations, which read without NumPy."""
