@@ -18,6 +18,7 @@ from rich.console import Console, ConsoleOptions
 from rich.table import Table
 from rich.text import Text
 
+from .grid import lay_out, measure_column, plain_grid
 from .kinds import LABEL, TOKEN, VALUES
 from .layouts import stacked, vertical
 from .theme import subscript
@@ -58,6 +59,14 @@ class NotedTable(Table):
         self.kinds.append(kind)
         header = Text(heading, "bold")  # Text: ŷ[y] is not markup
         self.add_column(header, no_wrap=kind == LABEL, overflow="fold")
+
+    def _measure_column(self, console: Console, options: ConsoleOptions, column: Any) -> Any:
+        return measure_column(self, console, options, column)  # Rich's, each cell once
+
+    def _render(self, console: Console, options: ConsoleOptions, widths: list[int]) -> Any:
+        if plain_grid(self):
+            return lay_out(self, console, options, widths)  # Rich's lines, each cell once
+        return super()._render(console, options, widths)
 
     def _floors(self, console: Console, options: ConsoleOptions) -> tuple[list[int], list[int]]:
         """Each column's widest and least width (padding included)."""

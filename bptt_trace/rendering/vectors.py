@@ -67,11 +67,14 @@ class Vector:
     def _wrapped_width(self, per_line: int) -> int:
         return self._lead() + self._index_width() + per_line * (self.entry + 1) - 1
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+    def natural_width(self) -> tuple[int, int]:
+        """The least and the widest width, whatever the console's (``grid`` reads it)."""
         widest = self._lead() + self.rows.shape[1] * (self.entry + 1) + 1
         fewest = min(MIN_ENTRIES, self.rows.shape[1])
-        least = min(self._wrapped_width(fewest), widest)
-        return Measurement(least, widest).with_maximum(options.max_width)
+        return min(self._wrapped_width(fewest), widest), widest
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(*self.natural_width()).with_maximum(options.max_width)
 
     def lines(self, width: int) -> list[Text]:
         """The lines at ``width`` columns: one a row when they fit, else wrapped."""

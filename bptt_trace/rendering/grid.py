@@ -1,0 +1,239 @@
+"""A NotedTable's columns measured and its rows laid out as Rich's ``Table`` does, in one pass.
+
+Rich measures each cell through a ``Padding`` each time a table is measured (a table that
+checks whether it fits measures it three times), and renders each cell twice (the cell in its
+padding, then the padding). Here a cell's natural width (a ``Text``'s or a ``Vector``'s, which
+depend on no console width) is taken once and clamped as Rich clamps it, and each cell is
+rendered once at its column's inner width, with the same padding segments and the same box
+lines: the characters and styles are Rich's own. A table this module does not know how to lay
+out (a box with visible lines, row styles, a footer …) is left to Rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rich import box as boxes
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
+from rich.table import Column, Table
+from rich.text import Text
+
+from .plain import unsafe
+
+Natural = tuple[int, int]
+
+
+def natural(cell: Any) -> Natural | None:
+    """A cell's least and widest width at any console width (None: ask Rich)."""
+    if isinstance(cell, str) and not isinstance(cell, Text):
+        if "[" in cell or ":" in cell:  # markup or an emoji code: Rich's parser decides
+            return None
+        plain = cell
+    elif isinstance(cell, Text):
+        plain = cell.plain
+    else:
+        measure = getattr(cell, "natural_width", None)
+        return measure() if measure is not None else None
+    lines = plain.splitlines()
+    widest = max(cell_len(line) for line in lines) if lines else 0
+    words = plain.split()
+    least = max(cell_len(word) for word in words) if words else widest
+    return least, widest
+
+
+def _clamp(least: int, widest: int, room: int) -> Measurement:
+    """``Measurement.get`` of a renderable of that natural width, at ``room`` columns."""
+    m = Measurement(least, widest).normalize().with_maximum(room)
+    return Measurement(0, 0) if m.maximum < 1 else m.normalize()
+
+
+def padded_measure(console: Console, options: ConsoleOptions, cell: Any, pad: int) -> Measurement:
+    """``Measurement.get`` of ``Padding(cell)`` with ``pad`` columns of padding, as Rich
+    measures a table's cell."""
+    room = options.max_width
+    if room < 1:
+        return Measurement(0, 0)
+    if room - pad < 1:
+        outer = Measurement(room, room)
+    else:
+        found = natural(cell)
+        inner = (
+            _clamp(*found, room) if found is not None else Measurement.get(console, options, cell)
+        )
+        outer = Measurement(inner.minimum + pad, inner.maximum + pad).with_maximum(room)
+    return _clamp(outer.minimum, outer.maximum, room)
+
+
+def measure_column(
+    table: Table, console: Console, options: ConsoleOptions, column: Column
+) -> Measurement:
+    """``Table._measure_column``, each cell measured by ``padded_measure``."""
+    room = options.max_width
+    if room < 1:
+        return Measurement(0, 0)
+    pad = table._get_padding_width(column._index)
+    if column.width is not None:
+        return Measurement(column.width + pad, column.width + pad).with_maximum(room)
+    cells = [column.header] if table.show_header else []
+    cells += list(column.cells)
+    if table.show_footer:
+        cells.append(column.footer)
+    found = [padded_measure(console, options, cell, pad) for cell in cells]
+    measurement = Measurement(
+        max((m.minimum for m in found), default=1), max((m.maximum for m in found), default=room)
+    ).with_maximum(room)
+    return measurement.clamp(
+        None if column.min_width is None else column.min_width + pad,
+        None if column.max_width is None else column.max_width + pad,
+    )
+
+
+def plain_grid(table: Table) -> bool:
+    """Whether ``lay_out`` draws the table as Rich would: a SIMPLE_HEAD box, a header, no
+    footer, no row styles, no rules between rows but the sections', and no table styles."""
+    return (
+        table.box is boxes.SIMPLE_HEAD
+        and table.show_header
+        and table.show_edge
+        and not table.show_footer
+        and not table.show_lines
+        and not table.leading
+        and not table.row_styles
+        and not table.collapse_padding
+        and table.style in (None, "", "none")
+        and not table.border_style
+        and all(not c.style and not c.header_style and c.vertical == "top" for c in table.columns)
+    )
+
+
+def _cell_lines(
+    console: Console,
+    options: ConsoleOptions,
+    cell: Any,
+    column: Column,
+    width: int,
+    pads: tuple[int, int],
+    style: Style | None,
+) -> list[list[Segment]]:
+    """A cell rendered at its column's width: the lines of ``Padding(cell)`` in ``width``."""
+    left, right = pads
+    inner = options.update(
+        width=width - left - right,
+        justify=column.justify,
+        no_wrap=column.no_wrap,
+        overflow=column.overflow,
+        height=None,
+        highlight=column.highlight,
+    )
+    fast = _one_line_each(cell, inner.max_width, column)
+    if fast is not None:
+        lines = [_padded_line(console, line, inner.max_width, style) for line in fast]
+    else:
+        lines = console.render_lines(cell, inner, style=style, pad=True)
+    head = [Segment(" " * left, style)] if left else []
+    tail = [Segment(" " * right, style)] if right else []
+    return [[*head, *line, *tail] for line in lines]
+
+
+def _one_line_each(cell: Any, width: int, column: Column) -> list[Text] | None:
+    """The lines of a cell that is a Text, a plain string or a ``Vector``, when each is one
+    line that fits ``width`` (else None: Rich wraps it)."""
+    if isinstance(cell, Text):
+        lines = [cell]
+    elif isinstance(cell, str):
+        if "[" in cell or ":" in cell:
+            return None
+        lines = [Text(cell)]
+    elif hasattr(cell, "natural_width") and hasattr(cell, "lines"):
+        lines = cell.lines(width)
+    else:
+        return None
+    for line in lines:
+        plain = line.plain
+        if (
+            line.justify not in (None, "left")
+            or (line.overflow or column.overflow) == "ignore"
+            or "\n" in plain
+            or "\t" in plain
+            or unsafe(plain)
+            or cell_len(plain) > width
+        ):
+            return None
+    return lines
+
+
+def _padded_line(console: Console, text: Text, width: int, style: Style | None) -> list[Segment]:
+    """One line of a cell as ``Text.__rich_console__`` renders it: padded with spaces of the
+    text's own style (justified left), its style a span of a joined text."""
+    padded = text.copy()
+    padded.truncate(width, pad=True, overflow=text.overflow or "fold")
+    segments = Text("\n").join([padded]).render(console)
+    if style:
+        return [Segment(t, style + s) for t, s, _ in segments]
+    return list(segments)
+
+
+def lay_out(
+    table: Table, console: Console, options: ConsoleOptions, widths: list[int]
+) -> Iterator[Segment]:
+    """``Table._render`` for a ``plain_grid`` table (vertical alignment top, the header's
+    bottom), each cell rendered once."""
+    box = table.box.substitute(  # type: ignore[union-attr]
+        options, safe=table.safe_box if table.safe_box is not None else console.safe_box
+    )
+    header_style = console.get_style(table.header_style or "")
+    new_line = Segment.line()
+    last = len(table.columns) - 1
+    pads = [
+        (0 if i == 0 and not table.pad_edge else table.padding[3],
+         0 if i == last and not table.pad_edge else table.padding[1])
+        for i in range(len(table.columns))
+    ]  # fmt: skip
+    if any(w < left + right + 1 for w, (left, right) in zip(widths, pads, strict=True)):
+        yield from Table._render(table, console, options, widths)  # too narrow: Rich decides
+        return
+    cells = [list(column.cells) for column in table.columns]
+    rows: list[tuple[list[Any], bool, Style | None]] = [
+        ([column.header for column in table.columns], False, header_style)
+    ]
+    for r, row in enumerate(table.rows):
+        rows.append(([column[r] for column in cells], row.end_section, None))
+    yield Segment(box.get_top(widths))
+    yield new_line
+    edges = [(box.head_left, box.head_vertical, box.head_right)]
+    edges += [(box.mid_left, box.mid_vertical, box.mid_right)] * (len(rows) - 2)
+    edges += [(box.foot_left, box.foot_vertical, box.foot_right)] * (len(rows) > 1)
+    for n, ((row_cells, end, style), (left, divider, right)) in enumerate(
+        zip(rows, edges, strict=True)
+    ):
+        rendered = [
+            _cell_lines(console, options, cell, column, width, pad, style)
+            for cell, column, width, pad in zip(row_cells, table.columns, widths, pads, strict=True)
+        ]
+        height = max(len(lines) for lines in rendered)
+        for lines, width in zip(rendered, widths, strict=True):
+            blank = [Segment(" " * width, style)]
+            extra = [blank] * (height - len(lines))
+            lines[:] = extra + lines if n == 0 else lines + extra  # the header at the bottom
+        edge, between = Segment(left), Segment(divider)
+        for line_no in range(height):
+            yield edge
+            for k, lines in enumerate(rendered):
+                yield from lines[line_no]
+                if k < last:
+                    yield between
+            yield Segment(right)
+            yield new_line
+        if n == 0:
+            yield Segment(box.get_row(widths, "head", edge=True))
+            yield new_line
+        elif end and n < len(rows) - 1:
+            yield Segment(box.get_row(widths, "row", edge=True))
+            yield new_line
+    yield Segment(box.get_bottom(widths))
+    yield new_line
