@@ -46,27 +46,32 @@ def natural(cell: Any) -> Natural | None:
     return least, widest
 
 
-def _clamp(least: int, widest: int, room: int) -> Measurement:
-    """``Measurement.get`` of a renderable of that natural width, at ``room`` columns."""
-    m = Measurement(least, widest).normalize().with_maximum(room)
-    return Measurement(0, 0) if m.maximum < 1 else m.normalize()
+def _clamp(least: int, widest: int, room: int) -> Natural:
+    """``Measurement.get`` of a renderable of that natural width, at ``room`` columns
+    (``normalize``, ``with_maximum``, nothing below 1, ``normalize``)."""
+    least = max(0, min(max(0, least), widest))
+    widest = min(max(0, least, widest), room)
+    least = min(least, room)
+    if widest < 1:
+        return 0, 0
+    return max(0, min(least, widest)), widest
 
 
-def padded_measure(console: Console, options: ConsoleOptions, cell: Any, pad: int) -> Measurement:
+def padded_measure(console: Console, options: ConsoleOptions, cell: Any, pad: int) -> Natural:
     """``Measurement.get`` of ``Padding(cell)`` with ``pad`` columns of padding, as Rich
     measures a table's cell."""
     room = options.max_width
     if room < 1:
-        return Measurement(0, 0)
+        return 0, 0
     if room - pad < 1:
-        outer = Measurement(room, room)
+        least, widest = room, room
     else:
         found = natural(cell)
         inner = (
             _clamp(*found, room) if found is not None else Measurement.get(console, options, cell)
         )
-        outer = Measurement(inner.minimum + pad, inner.maximum + pad).with_maximum(room)
-    return _clamp(outer.minimum, outer.maximum, room)
+        least, widest = min(inner[0] + pad, room), min(inner[1] + pad, room)
+    return _clamp(least, widest, room)
 
 
 def measure_column(
@@ -85,7 +90,7 @@ def measure_column(
         cells.append(column.footer)
     found = [padded_measure(console, options, cell, pad) for cell in cells]
     measurement = Measurement(
-        max((m.minimum for m in found), default=1), max((m.maximum for m in found), default=room)
+        max((m[0] for m in found), default=1), max((m[1] for m in found), default=room)
     ).with_maximum(room)
     return measurement.clamp(
         None if column.min_width is None else column.min_width + pad,
@@ -144,7 +149,9 @@ def _one_line_each(cell: Any, width: int, column: Column) -> list[Text] | None:
     """The lines of a cell that is a Text, a plain string or a ``Vector``, when each is one
     line that fits ``width`` (else None: Rich wraps it)."""
     if isinstance(cell, Text):
-        lines = [cell]
+        if cell.plain.endswith("\n"):
+            return None
+        lines = list(cell.split("\n")) if "\n" in cell.plain else [cell]
     elif isinstance(cell, str):
         if "[" in cell or ":" in cell:
             return None

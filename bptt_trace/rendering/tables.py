@@ -54,6 +54,7 @@ class NotedTable(Table):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kinds = []
+        self._measured: dict[tuple[int, int, int | None, int], Any] = {}
 
     def add_kind(self, heading: str, kind: str) -> None:
         self.kinds.append(kind)
@@ -61,7 +62,13 @@ class NotedTable(Table):
         self.add_column(header, no_wrap=kind == LABEL, overflow="fold")
 
     def _measure_column(self, console: Console, options: ConsoleOptions, column: Any) -> Any:
-        return measure_column(self, console, options, column)  # Rich's, each cell once
+        """Rich's measure of a column, kept while the column is as it was (a table that
+        checks whether it fits, then lays itself out, measures each column twice)."""
+        key = (column._index, options.max_width, column.width, len(column._cells))
+        found = self._measured.get(key)
+        if found is None:
+            found = self._measured[key] = measure_column(self, console, options, column)
+        return found
 
     def _render(self, console: Console, options: ConsoleOptions, widths: list[int]) -> Any:
         if plain_grid(self):

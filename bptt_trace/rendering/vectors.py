@@ -102,9 +102,15 @@ class Vector:
         return out
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        text = Text("\n").join(self.lines(options.max_width))
+        lines = self.lines(options.max_width)
+        text = Text("\n").join(lines)
         text.no_wrap, text.overflow = False, "fold"  # narrower than one entry: fold, never cut
-        yield text
+        if options.justify in (None, "default") and all(
+            line.cell_len <= options.max_width for line in lines
+        ):
+            yield from text.render(console, end="\n")  # what Rich's wrapping would yield
+        else:
+            yield text
 
 
 def vector_cell(values: Any, precision: int) -> Any:
