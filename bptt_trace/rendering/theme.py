@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
-from rich.text import Text
+from rich.text import Span, Text
 from rich.theme import Theme
 
 from ..trace.summary import is_summary
@@ -186,16 +186,26 @@ def vector(
     if is_summary(values):
         return summary_text(values, precision)
     values = np.asarray(values, dtype=float).ravel()
+    own = needs_scientific(values, precision)  # the notation cell_width measures in
     if scientific is None:
-        scientific = needs_scientific(values, precision)
-    width = max(width, cell_width(values, precision))
+        scientific = own
+    entries = values.tolist()
+    texts = [fmt(v, precision, scientific) for v in entries]
+    if scientific == own:
+        width = max(width, *(len(t) for t in texts)) if texts else width
+    else:
+        width = max(width, cell_width(values, precision))
     big = 0.5 * float(np.max(np.abs(values))) if values.size else np.inf
     big = big if big > 0 else np.inf
-    parts = [number(v, precision, big, width, scientific) for v in values.tolist()]
-    text = Text("[" if brackets else "")
-    text.append(Text(" ").join(parts))
-    if brackets:
-        text.append("]")
+    # the Text that number() and Text.join would assemble: padded entries, a span each
+    pieces, spans, at = [], [], 1 if brackets else 0
+    for v, shown in zip(entries, texts, strict=True):
+        pad = max(0, width - len(shown))
+        spans.append(Span(at + pad, at + pad + len(shown), style_of(v, shown, abs(v) >= big)))
+        pieces.append(" " * pad + shown)
+        at += pad + len(shown) + 1
+    text = Text("[" + " ".join(pieces) + "]" if brackets else " ".join(pieces))
+    text.spans = spans
     return text
 
 

@@ -79,8 +79,9 @@ class Vector:
     def lines(self, width: int) -> list[Text]:
         """The lines at ``width`` columns: one a row when they fit, else wrapped."""
         rows, columns = self.rows.shape
-        if all(self.one_line(i).cell_len <= width for i in range(rows)):
-            return [self.one_line(i) for i in range(rows)]
+        whole = [self.one_line(i) for i in range(rows)]
+        if all(line.cell_len <= width for line in whole):
+            return whole
         room = width - self._lead() - self._index_width() + 1
         per_line = max(1, room // (self.entry + 1))
         index_width = self._index_width() - 1
