@@ -74,6 +74,24 @@ def padded_measure(console: Console, options: ConsoleOptions, cell: Any, pad: in
     return _clamp(least, widest, room)
 
 
+def _naturals(table: Table, column: Column, cells: list[Any]) -> tuple[Natural | None, list[Any]]:
+    """The most least and the most widest natural width of the column's cells that have one
+    (None if none has), and the cells without, worked out once for the column as it is."""
+    store: dict[tuple[int, int], Any] = table.__dict__.setdefault("_column_naturals", {})
+    key = (column._index, len(cells))
+    if key not in store:
+        least = widest = -1
+        others = []
+        for cell in cells:
+            found = natural(cell)
+            if found is None:
+                others.append(cell)
+                continue
+            least, widest = max(least, min(found)), max(widest, found[1])
+        store[key] = ((least, widest) if widest >= 0 else None), others
+    return store[key]
+
+
 def measure_column(
     table: Table, console: Console, options: ConsoleOptions, column: Column
 ) -> Measurement:
@@ -88,7 +106,14 @@ def measure_column(
     cells += list(column.cells)
     if table.show_footer:
         cells.append(column.footer)
-    found = [padded_measure(console, options, cell, pad) for cell in cells]
+    widest, others = _naturals(table, column, cells)
+    if widest is not None and room - pad >= 1:
+        # a cell of natural width a ≤ b measures min(a + pad, room), min(b + pad, room) in
+        # its padding, so the column's most is that of the most of each
+        found = [(min(widest[0] + pad, room), min(widest[1] + pad, room))]
+        found += [padded_measure(console, options, cell, pad) for cell in others]
+    else:
+        found = [padded_measure(console, options, cell, pad) for cell in cells]
     measurement = Measurement(
         max((m[0] for m in found), default=1), max((m[1] for m in found), default=room)
     ).with_maximum(room)

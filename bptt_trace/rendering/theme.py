@@ -146,11 +146,23 @@ def needs_scientific(values: Any, precision: int) -> bool:
     size that ``precision`` decimals round to 0, or of FIXED_LIMIT or more): then all of them
     do, so that a vector (a matrix's row) is in one notation: +1.0000e-04 -2.1774e-05, not
     +0.0001 -2.1774e-05."""
-    flat = np.abs(np.asarray(values, dtype=float).ravel())
-    flat = flat[np.isfinite(flat) & (flat > 0)]
-    if flat.size == 0:
-        return False
-    return "e" in fmt(flat.min(), precision) or "e" in fmt(flat.max(), precision)
+    flat = np.asarray(values, dtype=float).ravel()
+    if flat.size <= SMALL:  # NumPy's calls cost more than the loop on a few entries
+        sizes = [abs(v) for v in flat.tolist() if v != 0 and math.isfinite(v)]
+        if not sizes:
+            return False
+        least, most = min(sizes), max(sizes)
+    else:
+        flat = np.abs(flat)
+        flat = flat[np.isfinite(flat) & (flat > 0)]
+        if flat.size == 0:
+            return False
+        least, most = flat.min(), flat.max()
+    return "e" in fmt(least, precision) or "e" in fmt(most, precision)
+
+
+SMALL = 64
+"""Up to this many entries ``needs_scientific`` looks at them one by one."""
 
 
 def cell_width(values: Any, precision: int) -> int:
