@@ -23,7 +23,7 @@ from rich.style import Style
 from rich.table import Column, Table
 from rich.text import Text
 
-from .plain import unsafe
+from .grid_cells import cell_lines
 
 Natural = tuple[int, int]
 
@@ -141,75 +141,6 @@ def plain_grid(table: Table) -> bool:
     )
 
 
-def _cell_lines(
-    console: Console,
-    options: ConsoleOptions,
-    cell: Any,
-    column: Column,
-    width: int,
-    pads: tuple[int, int],
-    style: Style | None,
-) -> list[list[Segment]]:
-    """A cell rendered at its column's width: the lines of ``Padding(cell)`` in ``width``."""
-    left, right = pads
-    inner = options.update(
-        width=width - left - right,
-        justify=column.justify,
-        no_wrap=column.no_wrap,
-        overflow=column.overflow,
-        height=None,
-        highlight=column.highlight,
-    )
-    fast = _one_line_each(cell, inner.max_width, column)
-    if fast is not None:
-        lines = [_padded_line(console, line, inner.max_width, style) for line in fast]
-    else:
-        lines = console.render_lines(cell, inner, style=style, pad=True)
-    head = [Segment(" " * left, style)] if left else []
-    tail = [Segment(" " * right, style)] if right else []
-    return [[*head, *line, *tail] for line in lines]
-
-
-def _one_line_each(cell: Any, width: int, column: Column) -> list[Text] | None:
-    """The lines of a cell that is a Text, a plain string or a ``Vector``, when each is one
-    line that fits ``width`` (else None: Rich wraps it)."""
-    if isinstance(cell, Text):
-        if cell.plain.endswith("\n"):
-            return None
-        lines = list(cell.split("\n")) if "\n" in cell.plain else [cell]
-    elif isinstance(cell, str):
-        if "[" in cell or ":" in cell:
-            return None
-        lines = [Text(cell)]
-    elif hasattr(cell, "natural_width") and hasattr(cell, "lines"):
-        lines = cell.lines(width)
-    else:
-        return None
-    for line in lines:
-        plain = line.plain
-        if (
-            line.justify not in (None, "left")
-            or (line.overflow or column.overflow) == "ignore"
-            or "\n" in plain
-            or "\t" in plain
-            or unsafe(plain)
-            or cell_len(plain) > width
-        ):
-            return None
-    return lines
-
-
-def _padded_line(console: Console, text: Text, width: int, style: Style | None) -> list[Segment]:
-    """One line of a cell as ``Text.__rich_console__`` renders it: padded with spaces of the
-    text's own style (justified left), its style a span of a joined text."""
-    padded = text.copy()
-    padded.truncate(width, pad=True, overflow=text.overflow or "fold")
-    segments = Text("\n").join([padded]).render(console)
-    if style:
-        return [Segment(t, style + s) for t, s, _ in segments]
-    return list(segments)
-
-
 def lay_out(
     table: Table, console: Console, options: ConsoleOptions, widths: list[int]
 ) -> Iterator[Segment]:
@@ -244,7 +175,7 @@ def lay_out(
         zip(rows, edges, strict=True)
     ):
         rendered = [
-            _cell_lines(console, options, cell, column, width, pad, style)
+            cell_lines(console, options, cell, column, width, pad, style)
             for cell, column, width, pad in zip(row_cells, table.columns, widths, pads, strict=True)
         ]
         height = max(len(lines) for lines in rendered)

@@ -51,6 +51,22 @@ def build(cls: type[NotedTable], rows: int = 3) -> NotedTable:
             vector_cell(rng.normal(size=23), 4),
         ),
         ("4", "", Text("— too large to follow", "note"), vector_cell(None, 4)),
+        (
+            "5",
+            Text("a\n\nb", "token"),
+            Text.assemble(("‖·‖ = 0.0136 · 100 · largest: ", "note"), ("[42] +0.0046", "num.pos")),
+            vector_cell(
+                {
+                    "summary": True,
+                    "shape": [3, 4],
+                    "norm": 1.5,
+                    "min": -0.2,
+                    "max": 0.3,
+                    "largest": [[0, 1, 0.3], [2, 3, -0.2]],
+                },
+                4,
+            ),
+        ),
     ]
     for k in range(rows):
         table.add_row(*cells[k % len(cells)])
@@ -66,10 +82,19 @@ def shown(table: NotedTable, width: int) -> str:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("width", [30, 52, 80, 140])
-@pytest.mark.parametrize("rows", [0, 1, 2, 4, 9])
+@pytest.mark.parametrize("width", [30, 80, 140, 200])  # the narrow ones stack their values
+@pytest.mark.parametrize("rows", [0, 1, 2, 5, 11])
 def test_a_table_is_laid_out_as_rich_lays_it_out(width: int, rows: int) -> None:
     assert shown(build(NotedTable, rows), width) == shown(build(RichLaidOut, rows), width)
+
+
+@pytest.mark.parametrize("width", [140, 200])
+def test_a_column_justified_right_is_laid_out_as_rich_lays_it_out(width: int) -> None:
+    tables = [build(cls, 5) for cls in (NotedTable, RichLaidOut)]
+    for table in tables:
+        table.columns[2].justify = "right"
+        table.columns[1].justify = "center"
+    assert shown(tables[0], width) == shown(tables[1], width)
 
 
 @pytest.mark.parametrize("width", [20, 60, 1000])
