@@ -126,18 +126,23 @@ def number(
 def summary_text(summary: dict[str, Any], precision: int) -> Text:
     """A summarised array in one line: its shape, norm, range and largest entries."""
     shape = "×".join(str(n) for n in summary["shape"])
-    text = Text(
+    head = (
         f"‖·‖ = {fmt_loss(summary['norm'], precision)} · {shape} · "
         f"range {fmt(summary['min'], precision)} … {fmt(summary['max'], precision)}"
-        " · largest: ",
-        "note",
+        " · largest: "
     )
-    parts = []
+    # the Text that number(), Text.assemble and Text.join would make: a span a piece
+    parts, spans, at = [], [], len(head)
     for entry in summary["largest"][:3]:
         *index, value = entry
         label = "[" + ",".join(str(i + 1) for i in index) + "] "
-        parts.append(Text.assemble((label, "note"), number(value, precision)))
-    text.append(Text(", ").join(parts))
+        shown = fmt(value, precision)
+        end = at + len(label)
+        spans += [Span(at, end, "note"), Span(end, end + len(shown), style_of(value, shown))]
+        parts.append(label + shown)
+        at = end + len(shown) + 2
+    text = Text(head + ", ".join(parts), "note")
+    text.spans = spans
     return text
 
 
@@ -232,7 +237,10 @@ def matrix(values: Any, precision: int) -> Text:
 
 def subscript(n: int) -> str:
     """12 -> ₁₂, for time-step labels such as h₃."""
-    return str(n).translate(str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋"))
+    return str(n).translate(SUBSCRIPTS)
+
+
+SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 
 
 class VisibleConsole(Console):
@@ -243,7 +251,13 @@ class VisibleConsole(Console):
     def render(
         self, renderable: RenderableType, options: ConsoleOptions | None = None
     ) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            if segment.control is None and unsafe(segment.text):
-                segment = Segment(visible(segment.text), segment.style)
-            yield segment
+        segments = list(super().render(renderable, options))
+        shown = "".join([segment.text for segment in segments if segment.control is None])
+        if shown.replace("\n", "").isprintable():  # the common case: nothing to escape
+            return segments
+        return [
+            Segment(visible(segment.text), segment.style)
+            if segment.control is None and unsafe(segment.text)
+            else segment
+            for segment in segments
+        ]
