@@ -3,10 +3,13 @@ predictions after training, and the line that says how the run ended."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from rich.console import RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.measure import Measurement
+from rich.rule import Rule
 from rich.text import Text
 
 from ..core.truncation import updates_per_step
@@ -27,6 +30,25 @@ def update_rule(event: GradientsEvent, config: Mapping[str, Any], precision: int
     if config.get("update_every") == "chunk":
         return f"step {event.step} · L = {L} · an update after each window"
     return f"step {event.step} · L = {L} · update every parameter by gradient descent"
+
+
+class TitleRule:
+    """A rule with its title in it, as Rich's ``Rule`` draws it when the title fits; a
+    title too long for the width (Rich would cut it with an ellipsis) goes whole above a
+    plain rule, wrapping at spaces."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, 1)  # as Rich's Rule: as wide as it is given
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+        if cell_len(self.title) <= options.max_width - 4:  # Rich's Rule keeps 4 for its ends
+            yield Rule(self.title, style="title")
+        else:
+            yield Text(self.title, "title")
+            yield Rule(style="title")
 
 
 def summary(

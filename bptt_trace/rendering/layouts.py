@@ -21,6 +21,11 @@ GENERIC = "value"
 """A value column so headed is named by its row's label; any other heading names its values."""
 
 
+LABEL_LEAST = 12
+"""The narrowest the last label column of a vertical layout gets (its words wrap onto more
+lines) when the labels do not fit side by side."""
+
+
 def _blank(cell: RenderableType) -> bool:
     return cell == "" or (isinstance(cell, Text) and not cell.plain)
 
@@ -102,6 +107,9 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
         if column.width is not None:  # --pause fixed it for every page (pages.same_widths)
             widest = max(widest, column.width)
         widths.append(widest if table.kinds[i] == LABEL else min(widest, options.max_width // 3))
+    over = 1 + sum(widths) + 2 * (len(widths) - 1) - options.max_width
+    if over > 0:  # the labels side by side are too wide: the last one wraps, never cut
+        widths[-1] = max(LABEL_LEAST, widths[-1] - over)
     indent = widths[0] + 3 if len(labels) > 1 else 2
     new_line = Segment.line()
     heads = [Text(table.columns[i].header.plain, "bold") for i in labels]  # type: ignore[union-attr]

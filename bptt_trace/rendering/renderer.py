@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator
 from functools import singledispatchmethod
 
 from rich.console import Console, RenderableType
-from rich.rule import Rule
 from rich.text import Text
 
 from ..core.cells import make_cell
@@ -37,7 +36,7 @@ from ..trace.events import (
 from ..trace.truncation_event import TruncationEvent
 from .budget import hidden_note
 from .check import check_view
-from .closing import end_line, interrupted_line, summary, update_rule
+from .closing import TitleRule, end_line, interrupted_line, summary, update_rule
 from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
 from .groups import Grouped
@@ -144,7 +143,7 @@ class TraceRenderer(GroupHolder):
             "update",
             [
                 *out,
-                Rule(update_rule(event, self.run.config, self.precision), style="title"),
+                TitleRule(update_rule(event, self.run.config, self.precision)),
             ],
         )
 
