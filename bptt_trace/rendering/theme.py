@@ -18,12 +18,9 @@ Rich resolves a style name as a whole, and "num.pos num.big" resolves to no styl
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from rich.console import Console, ConsoleOptions, RenderableType
-from rich.segment import Segment
 from rich.text import Span, Text
 from rich.theme import Theme
 
@@ -31,8 +28,8 @@ from ..trace.summary import is_summary
 from .heat import heat_colour as heat_colour  # re-exported: the heatmap's shades
 from .heat import heat_style as heat_style
 from .plain import plural as plural  # re-exported: the tables' count and noun
-from .plain import unsafe
 from .plain import visible as visible  # re-exported: the tables' escape
+from .screen import VisibleConsole as VisibleConsole  # re-exported: the trace's console
 
 FIXED_LIMIT = 1e5
 """From this magnitude on (after rounding) numbers are shown in scientific notation."""
@@ -241,23 +238,3 @@ def subscript(n: int) -> str:
 
 
 SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
-
-
-class VisibleConsole(Console):
-    """A console that never writes a control character it was given as text: each shows
-    escaped (``visible``). Every input is checked before it reaches a table, so this is the
-    last line of defence, not the rule."""
-
-    def render(
-        self, renderable: RenderableType, options: ConsoleOptions | None = None
-    ) -> Iterable[Segment]:
-        segments = list(super().render(renderable, options))
-        shown = "".join([segment.text for segment in segments if segment.control is None])
-        if shown.replace("\n", "").isprintable():  # the common case: nothing to escape
-            return segments
-        return [
-            Segment(visible(segment.text), segment.style)
-            if segment.control is None and unsafe(segment.text)
-            else segment
-            for segment in segments
-        ]
