@@ -114,3 +114,26 @@ def _padded_line(console: Console, text: Text, width: int, style: Style | None) 
     if style:
         return [Segment(t, style + s) for t, s, _ in segments]
     return list(segments)
+
+
+def unjustified_line(cell: Any, width: int, console: Console) -> list[Segment] | None:
+    """A Text or a plain string that fits ``width`` on one line, as ``render_lines`` renders
+    it unjustified (``options.justify`` None): its segments, then spaces without a style to
+    the width; None when Rich must wrap, escape or justify it."""
+    if isinstance(cell, str) and not isinstance(cell, Text):
+        if "[" in cell or ":" in cell:
+            return None
+        cell = Text(cell)
+    if not isinstance(cell, Text) or cell.justify not in (None, "default"):
+        return None
+    plain = cell.plain
+    if "\n" in plain or "\t" in plain or unsafe(plain):
+        return None
+    size = cell_len(plain)
+    if size > width or width < 1:  # at no width at all Rich renders no line
+        return None
+    joined = Text(plain, end="")  # what Text("\n").join makes of it: its style a span
+    joined._spans = [Span(0, len(plain), cell.style)] if cell.style else []
+    joined._spans += cell._spans
+    segments = list(joined.render(console))
+    return [*segments, Segment(" " * (width - size))] if size < width else segments

@@ -15,6 +15,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 
+from .grid_cells import unjustified_line
 from .kinds import LABEL, VALUES, NotedTableLike
 
 GENERIC = "value"
@@ -79,10 +80,14 @@ def _side_by_side(
     cells: list[RenderableType], widths: list[int], console: Console, options: ConsoleOptions
 ) -> list[list[Segment]]:
     """Cells rendered at their widths and joined line by line, one space apart."""
-    blocks = [
-        console.render_lines(cell, options.update(width=w, height=None), pad=True)
-        for cell, w in zip(cells, widths, strict=True)
-    ]
+    blocks = []
+    for cell, w in zip(cells, widths, strict=True):
+        line = unjustified_line(cell, w, console) if options.justify is None else None
+        if line is not None:
+            blocks.append([line])  # what render_lines gives, without its passes
+        else:
+            at = options.update(width=w, height=None)
+            blocks.append(console.render_lines(cell, at, pad=True))
     height = max(len(b) for b in blocks)
     lines = []
     for n in range(height):
