@@ -101,9 +101,26 @@ def _one_line_each(cell: Any, width: int, column: Column) -> list[Text] | None:
     return lines
 
 
+LINES_KEPT = 20_000
+"""At most this many rendered lines are kept for a console (labels, tokens and the heatmap's
+cells come back again and again); past it they are forgotten and kept afresh."""
+
+
 def _padded_line(console: Console, text: Text, width: int, style: Style | None) -> list[Segment]:
     """One line of a cell as ``Text.__rich_console__`` renders it: padded with spaces of the
-    text's own style (justified left), its style a span of a joined text."""
+    text's own style (justified left), its style a span of a joined text. The same line
+    (text, styles, width) renders once per console."""
+    kept: dict[Any, list[Segment]] = console.__dict__.setdefault("_bptt_lines", {})
+    key = (text.plain, text.style, tuple(text._spans), width, style)
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= LINES_KEPT:
+            kept.clear()
+        found = kept[key] = _render_padded(console, text, width, style)
+    return found
+
+
+def _render_padded(console: Console, text: Text, width: int, style: Style | None) -> list[Segment]:
     plain = text.plain
     size = cell_len(plain)
     length = len(plain) + width - size  # padded with spaces to the width

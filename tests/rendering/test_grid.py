@@ -148,3 +148,16 @@ def test_a_cell_measures_as_rich_measures_it_in_its_padding(room: int) -> None:
         for pad in (0, 1, 2):
             rich = Measurement.get(console, options, Padding(cell, (0, pad, 0, 0)))
             assert padded_measure(console, options, cell, pad) == tuple(rich), (cell, pad)
+
+
+def test_a_console_that_has_drawn_a_table_draws_it_and_others_the_same_again() -> None:
+    """Lines a console has rendered are kept for it (grid_cells): what it draws again, at
+    another width or with other styles, is still what Rich draws."""
+    buffer = io.StringIO()
+    console = make_console(file=buffer, width=140, force_terminal=True, color_system="truecolor")
+    for width in (140, 80, 140):
+        for rows in (5, 11):
+            console.width = width
+            buffer.seek(0), buffer.truncate()
+            console.print(build(NotedTable, rows))
+            assert buffer.getvalue() == shown(build(RichLaidOut, rows), width)
