@@ -2,6 +2,7 @@
 
     python benchmarks/startup.py            # prints the figures and splices its section
                                             # ("Start-up and rendering") into BENCHMARKS.md
+    python benchmarks/startup.py --render-only   # the rendering figures alone, printed
 
 Each command runs in a fresh process; its CPU time (user + system, of the child, from
 ``resource.getrusage(RUSAGE_CHILDREN)``) is the best of 9 runs, the commands taken in turn so
@@ -123,6 +124,12 @@ def section(start: dict[str, float], rendered: dict[str, tuple[int, float]]) -> 
 
 
 def main() -> None:
+    if "--render-only" in sys.argv[1:]:  # rendering alone, quickly; BENCHMARKS.md untouched
+        for name, (size, seconds) in rendering().items():
+            print(
+                f"{name}: {size / 1e6:.2f} MB in {seconds:.2f} s: {size / 1e6 / seconds:.2f} MB/s"
+            )
+        return
     start = startup()
     print({name: f"{seconds * 1000:.0f} ms" for name, seconds in start.items()}, flush=True)
     rendered = rendering()

@@ -30,6 +30,7 @@ from rich.theme import Theme
 
 from ..core import interrupt
 from ..trace.events import RunEvent
+from .folding import Folded, Wrapped
 from .theme import THEME, VisibleConsole, plural, visible
 from .update import UpdateView
 
@@ -103,7 +104,7 @@ def natural_width(renderable: RenderableType, console: Console) -> int:
     """The columns a table needs to show every vector on one line (0: not a table)."""
     if isinstance(renderable, UpdateView):
         return renderable.natural_width(console)
-    if isinstance(renderable, Table):
+    if isinstance(renderable, (Table, Folded, Wrapped)):  # a folded table: unfolded
         return Measurement.get(console, console.options, renderable).maximum
     if isinstance(renderable, Group):
         return max((natural_width(r, console) for r in renderable.renderables), default=0)

@@ -50,17 +50,25 @@ class Folded:
         first: int = 1,
     ) -> None:
         self.build, self.n, self.name, self.first = build, n, name, first
+        self.built: dict[tuple[int | None, ...], Table] = {}
+
+    def table(self, steps: Steps) -> Table:
+        """``build(steps)``, built once (the bisection measures what it then shows)."""
+        key = tuple(steps)
+        if key not in self.built:
+            self.built[key] = self.build(steps)
+        return self.built[key]
 
     def steps(self, console: Console, options: ConsoleOptions) -> Steps:
         """Every step if they fit; else the first ones and the most of the last that fit."""
         room = options.max_width
-        if width_of(self.build(list(range(self.n))), console, options) <= room:
+        if width_of(self.table(list(range(self.n))), console, options) <= room:
             return list(range(self.n))
         for first in (self.first, 0):
             low, high = 0, self.n - first - 1  # the most last steps that fit: a bisection
             while low < high:
                 middle = (low + high + 1) // 2
-                fits = width_of(self.build(folded_steps(self.n, middle, first)), console, options)
+                fits = width_of(self.table(folded_steps(self.n, middle, first)), console, options)
                 low, high = (middle, high) if fits <= room else (low, middle - 1)
             if low >= 1:
                 return folded_steps(self.n, low, first)
@@ -82,7 +90,8 @@ class Folded:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
         steps = self.steps(console, options)
-        yield self.build(steps)
+        yield self.table(steps)
+        self.built = {}  # a table is drawn once; another width measures afresh
         note = self.note(steps)
         if note is not None:
             yield note

@@ -32,11 +32,9 @@ from ..trace.events import (
     UpdateEvent,
 )
 from ..trace.summary import is_summary
+from .formula_terms import TERMS_MAX as TERMS_MAX
+from .formula_terms import Terms, _output_lines, _rest, _sum, _total
 from .theme import fmt, subscript
-
-TERMS_MAX = 6
-
-Terms = list[tuple[str, float]]
 
 
 def _entry_label(spec: Param, idx: tuple[int, ...], vocab: Sequence[str]) -> str:
@@ -80,69 +78,6 @@ def _loss_terms(
         for row, s in enumerate(e.losses):
             terms.append((f"{tag}∂L{subscript(s)}/∂{spec.symbol}", float(values[row][idx])))
     return terms
-
-
-def _output_lines(
-    spec: Param,
-    idx: tuple[int, ...],
-    label: str,
-    vocab: Sequence[str],
-    outputs: Sequence[tuple[OutputEvent, Any]],
-    sentences: int,
-    grad: np.ndarray,
-    precision: int,
-) -> str:
-    """∂L/∂V[i, j] = Σₜ hₜ[i]·(ŷₜ − yₜ)[j] (or ∂L/∂b_output[j] = Σₜ (ŷₜ − yₜ)[j]) with the
-    numbers, over the output steps shown, divided by B; what was not shown is one more term."""
-    j = idx[-1]
-    token = vocab[j]  # V's and b_output's last axis is the vocabulary's
-    names, terms = [], []
-    for e, h in outputs:
-        if is_summary(e.dL_do) or (len(idx) == 2 and (h is None or is_summary(h))):
-            continue
-        t = subscript(e.t)
-        dy = float(np.asarray(e.dL_do, dtype=float)[j])
-        where = f"s{e.sentence + 1}:" if sentences > 1 else ""
-        if len(idx) == 2:
-            hi = float(np.asarray(h, dtype=float)[idx[0]])
-            names.append(f"{where}h{t}[{idx[0] + 1}]·(ŷ{t} − y{t})[{token}]")
-            terms.append((f"({fmt(hi, precision)}) × ({fmt(dy, precision)})", hi * dy))
-        else:
-            names.append(f"{where}(ŷ{t} − y{t})[{token}]")
-            terms.append((f"({fmt(dy, precision)})", dy))
-    if not terms:
-        return ""
-    rule = "Σₜ hₜᵀ·(ŷₜ − yₜ)" if len(idx) == 2 else "Σₜ (ŷₜ − yₜ)"
-    mean, close = (f"(1/{sentences})·(", ")") if sentences > 1 else ("", "")
-    shown = " + ".join(n for n in names[:TERMS_MAX]) + (" + …" if len(names) > TERMS_MAX else "")
-    body = " + ".join(text for text, _ in terms[:TERMS_MAX])
-    if len(terms) > TERMS_MAX:
-        hidden = sum(v for _, v in terms[TERMS_MAX:])
-        body += f" + ({fmt(hidden, precision)}: {len(terms) - TERMS_MAX} more)"
-    rest_value = float(grad[idx]) - sum(v for _, v in terms) / sentences
-    shown_all = abs(rest_value) <= 1e-12 * max(1.0, abs(float(grad[idx])))
-    rest = "" if shown_all else _rest("output steps not shown", rest_value, precision)
-    return (
-        f"  ∂L/∂{spec.symbol} = {rule}: ∂L/∂{label} = {mean}{shown}{close}\n"
-        f"        = {mean}{body}{close}{rest} = {fmt(float(grad[idx]), precision)}\n"
-    )
-
-
-def _sum(terms: Terms, precision: int) -> str:
-    """The first TERMS_MAX terms, then how many more there are and their sum."""
-    shown = [f"({fmt(v, precision)})" for _, v in terms[:TERMS_MAX]]
-    more = terms[TERMS_MAX:]
-    hidden = sum(v for _, v in more)
-    return " + ".join(shown) + (f" + ({fmt(hidden, precision)}: {len(more)} more)" if more else "")
-
-
-def _total(terms: Terms, rest: str, value: float, precision: int) -> str:
-    """ " = ∂L/∂θ" after a sum with hidden terms or a rest, where the reader cannot add it up."""
-    return f" = {fmt(value, precision)}" if rest or len(terms) > TERMS_MAX else ""
-
-
-def _rest(what: str, value: float, precision: int) -> str:
-    return f" + ({fmt(value, precision)}: {what})"
 
 
 def _clipped_gradient(update: UpdateEvent, gradients: GradientsEvent | None, name: str) -> Any:

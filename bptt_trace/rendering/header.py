@@ -14,7 +14,8 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell
 from ..trace.events import RunEvent
-from .tables import ONE_HOT_MAX, ONE_HOT_ROWS, noted_table
+from .folding import GAP, Folded, Steps
+from .tables import ONE_HOT_MAX, ONE_HOT_ROWS, NotedTable, noted_table
 from .theme import plural
 
 
@@ -112,33 +113,49 @@ def printable(text: str) -> str:
 
 
 def one_hot_table(vocab: Sequence[str], sentences: Sequence[Sequence[str]]) -> RenderableType:
-    """Each input token xₜ as its one-hot row vector over the vocabulary."""
+    """Each input token xₜ as its one-hot row vector over the vocabulary; with a column per
+    token, the middle tokens' columns fold into one marked column when the width is short
+    (``folding.Folded``), the first and the last (``<eos>``) kept."""
     index = {token: i for i, token in enumerate(vocab)}
-    full = len(vocab) <= ONE_HOT_MAX
-    columns = [*vocab] if full else ["index in the vocabulary"]
-    table = noted_table(
-        "Vocabulary and one-hot inputs xₜ",
-        "sentence",
-        "t",
-        "token",
-        *columns,
-        caption=None
-        if full
-        else f"|vocab| = {len(vocab)}: xₜ is 1 at the index shown, 0 elsewhere",
-    )
-    rows = 0
+    if len(vocab) > ONE_HOT_MAX:
+        caption = f"|vocab| = {len(vocab)}: xₜ is 1 at the index shown, 0 elsewhere"
+        index_column = "index in the vocabulary"
+        table = noted_table(TITLE, "sentence", "t", "token", index_column, caption=caption)
+        for first, t, token, more in _rows(sentences):
+            cell = Text(f"… {more} more tokens", "note") if more else Text(token, "token")
+            table.add_row(first, t, cell, "" if more else str(index[token]))
+        return table
+
+    def build(steps: Steps) -> NotedTable:
+        names = [vocab[j] if j is not None else GAP for j in steps]
+        table = noted_table(TITLE, "sentence", "t", "token", *names)
+        for first, t, token, more in _rows(sentences):
+            if more:
+                table.add_row("", "", Text(f"… {more} more tokens", "note"), *[""] * len(steps))
+                continue
+            cells = [
+                Text(GAP, "note")
+                if j is None
+                else (Text("1", "bold") if j == index[token] else Text("0", "dim"))
+                for j in steps
+            ]
+            table.add_row(first, t, Text(token, "token"), *cells)
+        return table
+
+    return Folded(build, len(vocab), lambda j: vocab[j])
+
+
+TITLE = "Vocabulary and one-hot inputs xₜ"
+
+
+def _rows(sentences: Sequence[Sequence[str]]) -> list[tuple[str, str, str, int]]:
+    """The table's rows: sentence (on its first token), t, token, and on a last row how many
+    more tokens there are (0 on the others), at most ONE_HOT_ROWS tokens."""
+    rows: list[tuple[str, str, str, int]] = []
     for s, tokens in enumerate(sentences):
         for t, token in enumerate(tokens, start=1):
-            if rows == ONE_HOT_ROWS:
-                left = sum(len(x) for x in sentences) - rows
-                table.add_row("", "", Text(f"… {left} more tokens", "note"), *[""] * len(columns))
-                return table
-            rows += 1
-            i = index[token]
-            cells = (
-                [Text("1", "bold") if j == i else Text("0", "dim") for j in range(len(vocab))]
-                if full
-                else [str(i)]
-            )
-            table.add_row(str(s + 1) if t == 1 else "", str(t), Text(token, "token"), *cells)
-    return table
+            if len(rows) == ONE_HOT_ROWS:
+                left = sum(len(x) for x in sentences) - len(rows)
+                return [*rows, ("", "", "", left)]
+            rows.append((str(s + 1) if t == 1 else "", str(t), token, 0))
+    return rows

@@ -15,10 +15,16 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 
+from .grid_cells import unjustified_line
 from .kinds import LABEL, VALUES, NotedTableLike
 
 GENERIC = "value"
 """A value column so headed is named by its row's label; any other heading names its values."""
+
+
+LABEL_LEAST = 12
+"""The narrowest the last label column of a vertical layout gets (its words wrap onto more
+lines) when the labels do not fit side by side."""
 
 
 def _blank(cell: RenderableType) -> bool:
@@ -74,10 +80,14 @@ def _side_by_side(
     cells: list[RenderableType], widths: list[int], console: Console, options: ConsoleOptions
 ) -> list[list[Segment]]:
     """Cells rendered at their widths and joined line by line, one space apart."""
-    blocks = [
-        console.render_lines(cell, options.update(width=w, height=None), pad=True)
-        for cell, w in zip(cells, widths, strict=True)
-    ]
+    blocks = []
+    for cell, w in zip(cells, widths, strict=True):
+        line = unjustified_line(cell, w, console) if options.justify is None else None
+        if line is not None:
+            blocks.append([line])  # what render_lines gives, without its passes
+        else:
+            at = options.update(width=w, height=None)
+            blocks.append(console.render_lines(cell, at, pad=True))
     height = max(len(b) for b in blocks)
     lines = []
     for n in range(height):
@@ -102,6 +112,9 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
         if column.width is not None:  # --pause fixed it for every page (pages.same_widths)
             widest = max(widest, column.width)
         widths.append(widest if table.kinds[i] == LABEL else min(widest, options.max_width // 3))
+    over = 1 + sum(widths) + 2 * (len(widths) - 1) - options.max_width
+    if over > 0:  # the labels side by side are too wide: the last one wraps, never cut
+        widths[-1] = max(LABEL_LEAST, widths[-1] - over)
     indent = widths[0] + 3 if len(labels) > 1 else 2
     new_line = Segment.line()
     heads = [Text(table.columns[i].header.plain, "bold") for i in labels]  # type: ignore[union-attr]

@@ -9,30 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import singledispatchmethod
-from typing import Any
 
 from rich.console import Console, RenderableType
-from rich.rule import Rule
 from rich.text import Text
 
 from ..core.cells import make_cell
-from ..core.cells.declaration import Cell
 from ..core.model import declared
-from ..core.truncation import scheme_of, updates_per_step
+from ..core.truncation import scheme_of
 from ..trace.events import (
-    BackwardEvent,
     BlameEvent,
     CheckEvent,
     DivergedEvent,
     EndEvent,
     Event,
-    ForwardEvent,
     GatesEvent,
     GradientsEvent,
     InterruptedEvent,
     JacobiansEvent,
     LossGradientsEvent,
-    OutputEvent,
     ParamsEvent,
     PredictionsEvent,
     RunEvent,
@@ -40,43 +34,32 @@ from ..trace.events import (
     UpdateEvent,
 )
 from ..trace.truncation_event import TruncationEvent
-from .budget import hidden_note, sentence_shown, time_step_edge
+from .budget import hidden_note
 from .check import check_view
+from .closing import TitleRule, end_line, interrupted_line, summary, update_rule
 from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
-from .groups import Grouped, group_views
+from .groups import Grouped
 from .header import run_header
-from .theme import THEME, VisibleConsole, fmt_loss, plural
-from .training import LossCurve, predictions_table
+from .holding import GROUP_VIEWS as GROUP_VIEWS  # re-exported
+from .holding import GroupHolder
+from .theme import THEME, VisibleConsole
 from .truncation import truncation_view
-from .update import UpdateView, loss_change
+from .update import UpdateView
 
 
-class TraceRenderer:
+class TraceRenderer(GroupHolder):
     """Feed it events one at a time; it returns what is ready to print."""
 
     def __init__(
         self, precision: int = 4, step_through: bool = False, only: Iterable[str] | None = None
     ) -> None:
-        self.precision = precision
-        self.only = frozenset(only) if only else None  # --only: the views to show
-        self.step_through = step_through  # one table per time step, for --pause
-        self.run: RunEvent | None = None
-        self.cell: Cell | None = None
+        super().__init__(precision, step_through, only)
         self.symbols: dict[str, str] = {}
-        self.pending: list[Grouped] = []
-        self.omitted = 0
         self.curve: list[tuple[int, float]] = []
         self.before: list[PredictionsEvent] = []
         self.after: list[PredictionsEvent] = []
         self.closed = False
-        self.step_backward: list[BackwardEvent] = []
-        self.step_unseen = 0
-        self.step_loss_gradients: list[LossGradientsEvent] = []
-        self.step_gradients: GradientsEvent | None = None
-        self.step_outputs: list[tuple[OutputEvent, Any]] = []  # with hₜ, for ∂L/∂V's terms
-        self.step_h: dict[tuple[int, int], Any] = {}
-        self.unshown: set[int] = set()  # the sentences of this step whose tables --detail hid
 
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
@@ -88,32 +71,6 @@ class TraceRenderer:
             out.extend(self.handle(event))
         return out
 
-    def shows(self, view: str) -> bool:
-        """Whether the view is shown (``--only`` names it, or there is no --only)."""
-        return self.only is None or view in self.only
-
-    def _keep(
-        self, view: str, shown: list[RenderableType], event: Event | None = None
-    ) -> list[RenderableType]:
-        return shown if self.shows(view) and self.sentence_shown(event, view) else []
-
-    def sentence_shown(self, event: Event | None, *views: str) -> bool:
-        """Whether the tables of ``event``'s sentence show (``budget``); the sentences of
-        views that would have shown are counted, and the step says so."""
-        if sentence_shown(event, self.run):
-            return True
-        if any(self.shows(view) for view in views):
-            self.unshown.add(getattr(event, "sentence", 0))
-        return False
-
-    def _hold(self, event: Grouped) -> None:
-        """Keep the first and last ``edge`` events of a group, and count the others."""
-        edge = time_step_edge(self.run, event)
-        if len(self.pending) == 2 * edge:
-            self.pending.pop(edge)
-            self.omitted += 1
-        self.pending.append(event)
-
     def close(self) -> list[RenderableType]:
         """Everything left, and a line saying so if the trace was cut off."""
         out = self._flush()
@@ -123,37 +80,6 @@ class TraceRenderer:
                 Text("The trace ends without a closing event: it was cut off.", "status.bad")
             )
         return out
-
-    def flush(self) -> list[RenderableType]:
-        """The events held for a group, rendered now (``--pause`` shows each as it comes)."""
-        return self._flush()
-
-    def _flush_if_new_group(self, event: Event) -> list[RenderableType]:
-        if not self.pending:
-            return []
-        head = self.pending[0]
-        key = (event.kind, getattr(event, "step", None), getattr(event, "sentence", None))
-        if key == (head.kind, head.step, head.sentence) and not self.step_through:
-            return []
-        return self._flush()
-
-    def _flush(self) -> list[RenderableType]:
-        events, omitted = self.pending, self.omitted
-        self.pending, self.omitted = [], 0
-        if not events or self.run is None or self.cell is None:
-            return []
-        if isinstance(events[0], BackwardEvent):
-            self.step_backward.extend(events)  # type: ignore[arg-type]
-            self.step_unseen += omitted
-        elif isinstance(events[0], ForwardEvent):
-            self.step_h.update({(e.sentence, e.t): e.h for e in events})  # type: ignore[union-attr]
-        elif isinstance(events[0], OutputEvent):
-            h = self.step_h
-            self.step_outputs += [(e, h.get((e.sentence, e.t))) for e in events]  # type: ignore[misc]
-        views = GROUP_VIEWS.get(events[0].kind, ())
-        shows = self.shows if self.sentence_shown(events[0], *views) else lambda view: False
-        edge = time_step_edge(self.run, events[0])
-        return group_views(events, omitted, self.run, self.cell, self.precision, shows, edge)
 
     @singledispatchmethod
     def handle(self, event: Event) -> list[RenderableType]:
@@ -217,20 +143,9 @@ class TraceRenderer:
             "update",
             [
                 *out,
-                Rule(self._update_rule(event), style="title"),
+                TitleRule(update_rule(event, self.run.config, self.precision)),
             ],
         )
-
-    def _update_rule(self, event: GradientsEvent) -> str:
-        """The rule above a step's update; under --chunks or --tbptt with an update after each
-        window, the whole step's gradient has none of its own and each window's says so."""
-        L = fmt_loss(event.loss, self.precision)
-        chunk = getattr(event, "chunk", None)
-        if chunk is not None:
-            return f"step {event.step} · window {chunk} · its L = {L} · its update"
-        if self.run is not None and self.run.config.get("update_every") == "chunk":
-            return f"step {event.step} · L = {L} · an update after each window"
-        return f"step {event.step} · L = {L} · update every parameter by gradient descent"
 
     @handle.register
     def _(self, event: UpdateEvent) -> list[RenderableType]:
@@ -275,30 +190,16 @@ class TraceRenderer:
         return []
 
     def _summary(self) -> list[RenderableType]:
-        out: list[RenderableType] = []
-        if len(self.curve) > 1 and self.shows("training"):
-            steps, losses = [s for s, _ in self.curve], [v for _, v in self.curve]
-            out.append(LossCurve(steps, losses, precision=self.precision))
-            if self.before and self.after:
-                assert self.run is not None
-                total = len(self.run.sentences)
-                out.append(predictions_table(self.before, self.after, self.precision, total))
-        return out
+        total = len(self.run.sentences) if self.run is not None else 0
+        if not self.shows("training"):
+            return []
+        return summary(self.curve, self.before, self.after, total, self.precision)
 
     @handle.register
     def _(self, event: EndEvent) -> list[RenderableType]:
         self.closed = True
         first = self.curve[0][1] if self.curve else event.loss
-        run = self.run  # under --update-every chunk, an update per window
-        updates = event.step * (updates_per_step(run.config, run.sentences) if run else 1)
-        losses = loss_change(first, event.loss, event.loss_after, updates, self.precision)
-        if event.warning:  # finite, but absurdly large
-            done = f"⚠ finished after {plural(event.step, 'step')}, but {event.warning} ({losses})"
-            return [*self._summary(), Text(done, "status.bad")]
-        return [
-            *self._summary(),
-            Text(f"✓ finished after {plural(event.step, 'step')}: {losses}", "status.ok"),
-        ]
+        return [*self._summary(), end_line(event, first, self.run, self.precision)]
 
     @handle.register
     def _(self, event: DivergedEvent) -> list[RenderableType]:
@@ -308,18 +209,8 @@ class TraceRenderer:
     @handle.register
     def _(self, event: InterruptedEvent) -> list[RenderableType]:
         self.closed = True
-        return [
-            *self._summary(),
-            Text(f"■ interrupted after step {event.step}; shown is what it had", "status.bad"),
-        ]
+        return [*self._summary(), interrupted_line(event)]
 
-
-GROUP_VIEWS = {
-    "forward": ("forward",),
-    "output": ("output",),
-    "backward": ("backward", "contributions"),
-}
-"""The views of each kind of grouped event."""
 
 ParamsOrPredictions = (ParamsEvent, PredictionsEvent)
 """Events rendered as they come, without summaries (they are small or never shown)."""

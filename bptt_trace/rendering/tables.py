@@ -18,6 +18,7 @@ from rich.console import Console, ConsoleOptions
 from rich.table import Table
 from rich.text import Text
 
+from .grid import lay_out, measure_column, plain_grid
 from .kinds import LABEL, TOKEN, VALUES
 from .layouts import stacked, vertical
 from .theme import subscript
@@ -53,11 +54,26 @@ class NotedTable(Table):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kinds = []
+        self._measured: dict[tuple[int, int, int | None, int], Any] = {}
 
     def add_kind(self, heading: str, kind: str) -> None:
         self.kinds.append(kind)
         header = Text(heading, "bold")  # Text: ŷ[y] is not markup
         self.add_column(header, no_wrap=kind == LABEL, overflow="fold")
+
+    def _measure_column(self, console: Console, options: ConsoleOptions, column: Any) -> Any:
+        """Rich's measure of a column, kept while the column is as it was (a table that
+        checks whether it fits, then lays itself out, measures each column twice)."""
+        key = (column._index, options.max_width, column.width, len(column._cells))
+        found = self._measured.get(key)
+        if found is None:
+            found = self._measured[key] = measure_column(self, console, options, column)
+        return found
+
+    def _render(self, console: Console, options: ConsoleOptions, widths: list[int]) -> Any:
+        if plain_grid(self):
+            return lay_out(self, console, options, widths)  # Rich's lines, each cell once
+        return super()._render(console, options, widths)
 
     def _floors(self, console: Console, options: ConsoleOptions) -> tuple[list[int], list[int]]:
         """Each column's widest and least width (padding included)."""

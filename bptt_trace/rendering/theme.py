@@ -18,67 +18,24 @@ Rich resolves a style name as a whole, and "num.pos num.big" resolves to no styl
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from rich.console import Console, ConsoleOptions, RenderableType
-from rich.segment import Segment
-from rich.text import Text
+from rich.text import Span, Text
 from rich.theme import Theme
 
 from ..trace.summary import is_summary
+from .heat import heat_colour as heat_colour  # re-exported: the heatmap's shades
+from .heat import heat_style as heat_style
 from .plain import plural as plural  # re-exported: the tables' count and noun
-from .plain import unsafe
 from .plain import visible as visible  # re-exported: the tables' escape
+from .screen import VisibleConsole as VisibleConsole  # re-exported: the trace's console
 
 FIXED_LIMIT = 1e5
 """From this magnitude on (after rounding) numbers are shown in scientific notation."""
 
 LOSS_DIGITS = 3
 """A loss shows at least this many significant digits."""
-
-HEAT = ("#8c8c94", "#9880a8", "#d86080", "#ff4400")
-"""The heatmap's anchors, from blames least to blames most: a grey, a mauve, a rose and an
-orange-red of rising chroma. ``heat_colour`` runs through them with every shade brought to one
-luminance, HEAT_LUMINANCE, so that no cell sinks into the background, dark or light (each has
-at least 4:1 contrast with black, with white and with the image's dark grey): the most-blamed
-cells stand out by their colour, the most vivid, the same on any background."""
-
-HEAT_LUMINANCE = 0.2
-"""The relative luminance (WCAG) of every shade: 5:1 against black and its own black text,
-4.2:1 against white."""
-
-HEAT_STEPS = 32
-"""Shades along the scale: values a third of a decade apart get different ones."""
-
-
-def _linear(channel: float) -> float:
-    return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
-
-
-def _gamma(linear: float) -> float:
-    linear = min(1.0, max(0.0, linear))
-    return 12.92 * linear if linear <= 0.0031308 else 1.055 * linear ** (1 / 2.4) - 0.055
-
-
-def heat_colour(u: float) -> str:
-    """The heatmap's shade at ``u`` ∈ [0, 1] (0: blames least, 1: most), as #rrggbb: the
-    anchors mixed in linear light, then scaled to HEAT_LUMINANCE."""
-    u = round(min(1.0, max(0.0, u)) * HEAT_STEPS) / HEAT_STEPS
-    at = u * (len(HEAT) - 1)
-    i = min(int(at), len(HEAT) - 2)
-    f = at - i
-    ends = [[_linear(int(c[k : k + 2], 16) / 255) for k in (1, 3, 5)] for c in HEAT[i : i + 2]]
-    mixed = [(1 - f) * a + f * b for a, b in zip(*ends, strict=True)]
-    scale = HEAT_LUMINANCE / (0.2126 * mixed[0] + 0.7152 * mixed[1] + 0.0722 * mixed[2])
-    return "#" + "".join(f"{round(_gamma(c * scale) * 255):02x}" for c in mixed)
-
-
-def heat_style(u: float) -> str:
-    """A heatmap cell's style: black text on the shade at ``u``, bold at the very top."""
-    return f"{'bold ' if u >= 1 else ''}#000000 on {heat_colour(u)}"
-
 
 THEME = Theme(
     {
@@ -166,18 +123,23 @@ def number(
 def summary_text(summary: dict[str, Any], precision: int) -> Text:
     """A summarised array in one line: its shape, norm, range and largest entries."""
     shape = "×".join(str(n) for n in summary["shape"])
-    text = Text(
+    head = (
         f"‖·‖ = {fmt_loss(summary['norm'], precision)} · {shape} · "
         f"range {fmt(summary['min'], precision)} … {fmt(summary['max'], precision)}"
-        " · largest: ",
-        "note",
+        " · largest: "
     )
-    parts = []
+    # the Text that number(), Text.assemble and Text.join would make: a span a piece
+    parts, spans, at = [], [], len(head)
     for entry in summary["largest"][:3]:
         *index, value = entry
         label = "[" + ",".join(str(i + 1) for i in index) + "] "
-        parts.append(Text.assemble((label, "note"), number(value, precision)))
-    text.append(Text(", ").join(parts))
+        shown = fmt(value, precision)
+        end = at + len(label)
+        spans += [Span(at, end, "note"), Span(end, end + len(shown), style_of(value, shown))]
+        parts.append(label + shown)
+        at = end + len(shown) + 2
+    text = Text(head + ", ".join(parts), "note")
+    text.spans = spans
     return text
 
 
@@ -186,11 +148,23 @@ def needs_scientific(values: Any, precision: int) -> bool:
     size that ``precision`` decimals round to 0, or of FIXED_LIMIT or more): then all of them
     do, so that a vector (a matrix's row) is in one notation: +1.0000e-04 -2.1774e-05, not
     +0.0001 -2.1774e-05."""
-    flat = np.abs(np.asarray(values, dtype=float).ravel())
-    flat = flat[np.isfinite(flat) & (flat > 0)]
-    if flat.size == 0:
-        return False
-    return "e" in fmt(flat.min(), precision) or "e" in fmt(flat.max(), precision)
+    flat = np.asarray(values, dtype=float).ravel()
+    if flat.size <= SMALL:  # NumPy's calls cost more than the loop on a few entries
+        sizes = [abs(v) for v in flat.tolist() if v != 0 and math.isfinite(v)]
+        if not sizes:
+            return False
+        least, most = min(sizes), max(sizes)
+    else:
+        flat = np.abs(flat)
+        flat = flat[np.isfinite(flat) & (flat > 0)]
+        if flat.size == 0:
+            return False
+        least, most = flat.min(), flat.max()
+    return "e" in fmt(least, precision) or "e" in fmt(most, precision)
+
+
+SMALL = 64
+"""Up to this many entries ``needs_scientific`` looks at them one by one."""
 
 
 def cell_width(values: Any, precision: int) -> int:
@@ -226,16 +200,26 @@ def vector(
     if is_summary(values):
         return summary_text(values, precision)
     values = np.asarray(values, dtype=float).ravel()
+    own = needs_scientific(values, precision)  # the notation cell_width measures in
     if scientific is None:
-        scientific = needs_scientific(values, precision)
-    width = max(width, cell_width(values, precision))
+        scientific = own
+    entries = values.tolist()
+    texts = [fmt(v, precision, scientific) for v in entries]
+    if scientific == own:
+        width = max(width, *(len(t) for t in texts)) if texts else width
+    else:
+        width = max(width, cell_width(values, precision))
     big = 0.5 * float(np.max(np.abs(values))) if values.size else np.inf
     big = big if big > 0 else np.inf
-    parts = [number(v, precision, big, width, scientific) for v in values.tolist()]
-    text = Text("[" if brackets else "")
-    text.append(Text(" ").join(parts))
-    if brackets:
-        text.append("]")
+    # the Text that number() and Text.join would assemble: padded entries, a span each
+    pieces, spans, at = [], [], 1 if brackets else 0
+    for v, shown in zip(entries, texts, strict=True):
+        pad = max(0, width - len(shown))
+        spans.append(Span(at + pad, at + pad + len(shown), style_of(v, shown, abs(v) >= big)))
+        pieces.append(" " * pad + shown)
+        at += pad + len(shown) + 1
+    text = Text("[" + " ".join(pieces) + "]" if brackets else " ".join(pieces))
+    text.spans = spans
     return text
 
 
@@ -250,18 +234,7 @@ def matrix(values: Any, precision: int) -> Text:
 
 def subscript(n: int) -> str:
     """12 -> ₁₂, for time-step labels such as h₃."""
-    return str(n).translate(str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋"))
+    return str(n).translate(SUBSCRIPTS)
 
 
-class VisibleConsole(Console):
-    """A console that never writes a control character it was given as text: each shows
-    escaped (``visible``). Every input is checked before it reaches a table, so this is the
-    last line of defence, not the rule."""
-
-    def render(
-        self, renderable: RenderableType, options: ConsoleOptions | None = None
-    ) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            if segment.control is None and unsafe(segment.text):
-                segment = Segment(visible(segment.text), segment.style)
-            yield segment
+SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")

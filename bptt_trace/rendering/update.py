@@ -158,9 +158,14 @@ class UpdateView:
     def _side_by_side_width(self, console: Console, options: ConsoleOptions) -> int:
         """The width that old | gradient(s) | new | Δ in one row need, with the row labels:
         the widest of the side-by-side tables, as Rich measures them."""
+        return self._measured(console, options)[0]
+
+    def _measured(self, console: Console, options: ConsoleOptions) -> tuple[int, list[Table]]:
+        """The side-by-side tables and the width they need (built once, shown if they fit)."""
         tables = self._tables(side_by_side=True)
         unbounded = options.update_width(UNBOUNDED)  # Rich clamps a measure to the width
-        return max((Measurement.get(console, unbounded, t).maximum for t in tables), default=0)
+        width = max((Measurement.get(console, unbounded, t).maximum for t in tables), default=0)
+        return width, tables
 
     def natural_width(self, console: Console) -> int:
         """The columns it needs to show old, gradient, new and Δ on one line each."""
@@ -169,8 +174,8 @@ class UpdateView:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
         if self.window is not None:
             yield from window_lines(self.window, self.precision)
-        fits = self._side_by_side_width(console, options) <= options.max_width
-        yield from self._tables(side_by_side=fits)
+        width, tables = self._measured(console, options)
+        yield from tables if width <= options.max_width else self._tables(side_by_side=False)
         note = self.note()
         if note is not None:
             yield note

@@ -67,17 +67,21 @@ class Vector:
     def _wrapped_width(self, per_line: int) -> int:
         return self._lead() + self._index_width() + per_line * (self.entry + 1) - 1
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+    def natural_width(self) -> tuple[int, int]:
+        """The least and the widest width, whatever the console's (``grid`` reads it)."""
         widest = self._lead() + self.rows.shape[1] * (self.entry + 1) + 1
         fewest = min(MIN_ENTRIES, self.rows.shape[1])
-        least = min(self._wrapped_width(fewest), widest)
-        return Measurement(least, widest).with_maximum(options.max_width)
+        return min(self._wrapped_width(fewest), widest), widest
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(*self.natural_width()).with_maximum(options.max_width)
 
     def lines(self, width: int) -> list[Text]:
         """The lines at ``width`` columns: one a row when they fit, else wrapped."""
         rows, columns = self.rows.shape
-        if all(self.one_line(i).cell_len <= width for i in range(rows)):
-            return [self.one_line(i) for i in range(rows)]
+        whole = [self.one_line(i) for i in range(rows)]
+        if all(line.cell_len <= width for line in whole):
+            return whole
         room = width - self._lead() - self._index_width() + 1
         per_line = max(1, room // (self.entry + 1))
         index_width = self._index_width() - 1
@@ -99,9 +103,15 @@ class Vector:
         return out
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        text = Text("\n").join(self.lines(options.max_width))
+        lines = self.lines(options.max_width)
+        text = Text("\n").join(lines)
         text.no_wrap, text.overflow = False, "fold"  # narrower than one entry: fold, never cut
-        yield text
+        if options.justify in (None, "default") and all(
+            line.cell_len <= options.max_width for line in lines
+        ):
+            yield from text.render(console, end="\n")  # what Rich's wrapping would yield
+        else:
+            yield text
 
 
 def vector_cell(values: Any, precision: int) -> Any:

@@ -1,0 +1,84 @@
+"""The trace's closing lines: the rule above a step's update, the loss curve and the
+predictions after training, and the line that says how the run ended."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.measure import Measurement
+from rich.rule import Rule
+from rich.text import Text
+
+from ..core.truncation import updates_per_step
+from ..trace.events import EndEvent, GradientsEvent, InterruptedEvent, PredictionsEvent, RunEvent
+from .predictions import predictions_table
+from .theme import fmt_loss, plural
+from .training import LossCurve
+from .update import loss_change
+
+
+def update_rule(event: GradientsEvent, config: Mapping[str, Any], precision: int) -> str:
+    """The rule above a step's update; under --chunks or --tbptt with an update after each
+    window, the whole step's gradient has none of its own and each window's says so."""
+    L = fmt_loss(event.loss, precision)
+    chunk = getattr(event, "chunk", None)
+    if chunk is not None:
+        return f"step {event.step} · window {chunk} · its L = {L} · its update"
+    if config.get("update_every") == "chunk":
+        return f"step {event.step} · L = {L} · an update after each window"
+    return f"step {event.step} · L = {L} · update every parameter by gradient descent"
+
+
+class TitleRule:
+    """A rule with its title in it, as Rich's ``Rule`` draws it when the title fits; a
+    title too long for the width (Rich would cut it with an ellipsis) goes whole above a
+    plain rule, wrapping at spaces."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, 1)  # as Rich's Rule: as wide as it is given
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+        if cell_len(self.title) <= options.max_width - 4:  # Rich's Rule keeps 4 for its ends
+            yield Rule(self.title, style="title")
+        else:
+            yield Text(self.title, "title")
+            yield Rule(style="title")
+
+
+def summary(
+    curve: Sequence[tuple[int, float]],
+    before: Sequence[PredictionsEvent],
+    after: Sequence[PredictionsEvent],
+    total: int,
+    precision: int,
+) -> list[RenderableType]:
+    """After training (more than one step): the loss curve, and the predictions before and
+    after when the trace has them."""
+    out: list[RenderableType] = []
+    if len(curve) > 1:
+        steps, losses = [s for s, _ in curve], [v for _, v in curve]
+        out.append(LossCurve(steps, losses, precision=precision))
+        if before and after:
+            out.append(predictions_table(before, after, precision, total))
+    return out
+
+
+def end_line(event: EndEvent, first: float, run: RunEvent | None, precision: int) -> Text:
+    """✓ finished after N steps: the loss before the first update and after the last (under
+    --update-every chunk, an update per window); ⚠ when finite but absurdly large."""
+    updates = event.step * (updates_per_step(run.config, run.sentences) if run else 1)
+    losses = loss_change(first, event.loss, event.loss_after, updates, precision)
+    if event.warning:
+        done = f"⚠ finished after {plural(event.step, 'step')}, but {event.warning} ({losses})"
+        return Text(done, "status.bad")
+    return Text(f"✓ finished after {plural(event.step, 'step')}: {losses}", "status.ok")
+
+
+def interrupted_line(event: InterruptedEvent) -> Text:
+    return Text(f"■ interrupted after step {event.step}; shown is what it had", "status.bad")
