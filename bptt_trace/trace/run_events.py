@@ -11,6 +11,9 @@ from .base_event import Event
 
 @dataclass(frozen=True)
 class RunEvent(Event):
+    """The run's start: the events' ``schema`` version, the tool's ``version``, the vocabulary,
+    the sentences and the configuration (every option's value)."""
+
     kind: ClassVar[str] = "run"
     schema: int
     version: str
@@ -35,6 +38,9 @@ class EndEvent(Event):
 
 @dataclass(frozen=True)
 class DivergedEvent(Event):
+    """The run stopped at ``step``: ``quantity`` left the floats (NaN or ±inf); ``message``
+    says so to the user, with what to try."""
+
     kind: ClassVar[str] = "diverged"
     step: int
     quantity: str
@@ -43,5 +49,8 @@ class DivergedEvent(Event):
 
 @dataclass(frozen=True)
 class InterruptedEvent(Event):
+    """The run was stopped (Ctrl-C, SIGTERM or SIGHUP) after ``step``, whose parameters the
+    ``params`` event before holds."""
+
     kind: ClassVar[str] = "interrupted"
     step: int

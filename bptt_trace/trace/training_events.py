@@ -99,6 +99,8 @@ class UpdateEvent(ChunkedEvent):
 
 @dataclass(frozen=True)
 class TrainStepEvent(Event):
+    """A step that was not traced: its L (before its update) and ‖∂L/∂θ‖."""
+
     kind: ClassVar[str] = "train_step"
     step: int
     loss: float
