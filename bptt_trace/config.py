@@ -112,6 +112,11 @@ def whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+MAX_K = 1_000_000
+"""The largest K (or K2) of --truncate, --chunks and --tbptt: far past any sentence a run can
+hold, where every K is full BPTT already."""
+
+
 def scheme_problem(config: Config) -> str | None:
     """What is wrong with a Config's truncation scheme, or None: at most one of truncate,
     chunks and tbptt; each K a whole number ≥ 1; 1 ≤ K1 ≤ K2; update_every only with chunks
@@ -121,12 +126,14 @@ def scheme_problem(config: Config) -> str | None:
         return f"{' and '.join(given)} are two truncation schemes; give one"
     for name in ("truncate", "chunks"):
         value = getattr(config, name)
-        if value is not None and not (whole(value) and value >= 1):
-            return f"{name} must be a whole number of steps ≥ 1, not {value!r}"
+        if value is not None and not (whole(value) and 1 <= value <= MAX_K):
+            return f"{name} must be a whole number of steps from 1 to {MAX_K:,}, not {value!r}"
     if config.tbptt is not None:
         pair = config.tbptt
         if len(pair) != 2 or not all(whole(k) for k in pair) or not 1 <= pair[0] <= pair[1]:
             return f"tbptt must be (K1, K2) with 1 ≤ K1 ≤ K2, not {pair!r}"
+        if pair[1] > MAX_K:
+            return f"tbptt's K2 must be at most {MAX_K:,} steps, not {pair[1]!r}"
     if config.update_every is not None:
         if config.chunks is None and config.tbptt is None:
             return "update_every needs chunks or tbptt"

@@ -65,7 +65,7 @@ def check_size(
     if total <= MAX_RUN_BYTES:
         return
     largest = max(parts, key=parts.__getitem__)
-    gb = f"{parts[largest] / 1e9:.1f} GB"
+    gb = f"{gigabytes(parts[largest])} GB"
     if largest == "tables":
         why = f"--detail full's whole arrays in the tables' rows, {gb}"
         fix = "leave out --detail full (summaries), or add --json, or use a smaller --hidden"
@@ -87,9 +87,14 @@ def check_size(
         shorter = ", or shorter windows (--chunks, --tbptt)" if window is not None else shorter
         fix = f"use a smaller --hidden, or fewer or shorter sentences{shorter}"
     raise InputError(
-        f"this run would hold about {total / 1e9:.1f} GB of memory at once, more than the "
+        f"this run would hold about {gigabytes(total)} GB of memory at once, more than the "
         f"limit of {MAX_RUN_BYTES / 1e9:.1f} GB (largest part: {why}); {fix}"
     )
+
+
+def gigabytes(size: float) -> str:
+    """``size`` bytes in GB, to one decimal (past a million GB, as 4.8e+32)."""
+    return f"{size / 1e9:,.1f}" if size < 1e15 else f"{size / 1e9:.1e}"
 
 
 def check_target(target: str | None) -> str:

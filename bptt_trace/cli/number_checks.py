@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..config import MAX_PRECISION
+from ..config import MAX_K, MAX_PRECISION
 from ..errors import InputError
 
 
@@ -43,6 +43,8 @@ def check_numbers(n: Numbers) -> None:
         raise InputError(
             f"--truncate must be at least 1 step, not {n.truncate}; leave it out for full BPTT"
         )
+    if n.truncate is not None and n.truncate > MAX_K:
+        raise InputError(too_far("--truncate", n.truncate))
     if n.clip is not None and (not math.isfinite(n.clip) or n.clip <= 0):
         raise InputError(f"--clip must be a finite number above 0, not {n.clip}; try --clip 1")
     if not math.isfinite(n.init_scale) or n.init_scale <= 0:
@@ -50,3 +52,13 @@ def check_numbers(n: Numbers) -> None:
             f"--init-scale must be a finite number above 0, not {n.init_scale}; "
             "try --init-scale 3 (1 leaves the weights as drawn)"
         )
+
+
+def too_far(option: str, value: int | str) -> str:
+    """The refusal of a K past ``MAX_K`` (the value shown at most 40 characters long)."""
+    text = str(value)
+    shown = text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+    return (
+        f"{option} {shown}: K is at most {MAX_K:,} steps; a K at least as long as the "
+        "sentence is full BPTT, which is what leaving the option out gives"
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..config import MAX_K
 from ..errors import InputError
+from .number_checks import too_far
 from .request import Request
 
 SCHEME_OPTIONS = ("--truncate", "--chunks", "--tbptt")
@@ -45,6 +47,8 @@ def check_schemes(req: Request) -> SchemeOptions:
             f"--chunks must be at least 1 step, not {req.chunks}; give K ≥ 1 (PyTorch's "
             "word_language_model uses 35), or leave it out for full BPTT"
         )
+    if req.chunks is not None and req.chunks > MAX_K:
+        raise InputError(too_far("--chunks", req.chunks))
     tbptt = parse_tbptt(req.tbptt) if req.tbptt is not None else None
     if req.update_every is not None and req.chunks is None and tbptt is None:
         raise InputError(
@@ -70,6 +74,8 @@ def parse_tbptt(text: str) -> tuple[int, int]:
             f"--tbptt takes K1:K2, two whole numbers of steps such as --tbptt 2:4, not {shown!r}"
         )
     k1, k2 = (int(part) for part in parts)
+    if k2 > MAX_K or k1 > MAX_K:
+        raise InputError(too_far("--tbptt", f"{parts[0].strip()}:{parts[1].strip()}"))
     if k1 < 1:
         raise InputError(
             f"--tbptt {k1}:{k2}: K1 must be at least 1 step; try --tbptt 1:{max(k2, 1)}"

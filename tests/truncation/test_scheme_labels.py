@@ -73,6 +73,9 @@ def test_a_chunks_end_says_the_flow_from_the_next_step_is_cut() -> None:
         ({"tbptt": (4, 2)}, "1 ≤ K1 ≤ K2"),
         ({"chunks": 2, "truncate": 1}, "two truncation schemes"),
         ({"update_every": "sequence"}, "needs chunks or tbptt"),
+        ({"chunks": 10**20}, "from 1 to 1,000,000"),
+        ({"truncate": 2**63}, "from 1 to 1,000,000"),
+        ({"tbptt": (2, 10**20)}, "at most 1,000,000"),
     ],
 )
 def test_a_config_made_in_code_is_refused_as_the_command_line_refuses(

@@ -30,6 +30,16 @@ S = "I like NLP"
         (["--truncate", "2", "--tbptt", "1:3"], ["--truncate and --tbptt"]),
         (["--update-every", "chunk"], ["--update-every chunk", "add --chunks K"]),
         (["--update-every", "sequence", "--truncate", "2"], ["--update-every sequence"]),
+        # K past any sentence (and past a C long: it must not reach NumPy's integers)
+        *(
+            ([option, value], [f"{option} {value[:20]}", "at most 1,000,000", "full BPTT"])
+            for option in ("--truncate", "--chunks")
+            for value in ("1000001", str(2**63), "9" * 30)
+        ),
+        *(
+            (["--tbptt", pair], [f"--tbptt {pair[:20]}", "at most 1,000,000"])
+            for pair in ("2:1000001", f"1:{2**63}", f"{'9' * 25}:{'9' * 30}")
+        ),
     ],
 )
 def test_bad_schemes_are_refused_in_one_line(
