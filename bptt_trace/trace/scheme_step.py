@@ -21,7 +21,7 @@ from ..config import Config
 from ..core import interrupt
 from ..core.bptt import Forward
 from ..core.cells.declaration import Cell, Params
-from ..core.corpus import Corpus, corpus_forward
+from ..core.corpus import Corpus, corpus_forward, corpus_loss
 from ..core.optimizer import divergence, grad_norm
 from ..core.truncation import Scheme, scheme_of
 from ..core.windowed import WindowUpdate, scheme_backward, window_updates
@@ -43,9 +43,10 @@ def chunked(config: Config) -> bool:
 
 @dataclass(frozen=True)
 class ChunkedStep:
-    """A step of updates after each window: Σ of the windows' losses as they ran, ‖Σ of
-    their gradients‖, the parameters after the last update, how many windows updated, and
-    what diverged, if anything (then ``new`` is the parameters before that window)."""
+    """A step of updates after each window: L at the step's starting parameters (before its
+    first update, as every other step's), ‖Σ of the windows' gradients‖, the parameters after
+    the last update, how many windows updated, and what diverged, if anything (then ``new``
+    is the parameters before that window)."""
 
     loss: float
     norm: float
@@ -77,10 +78,12 @@ def chunked_step(
         interrupt.poll()
         bw = scheme_backward(cell, p, corpus, scheme, fw)
         yield from step_events(step, cell, p, corpus, fw, bw, vocab, config)
+        start = bw.loss  # (every loss lies in one window: their sum at p is L at p)
         del bw
         if check is not None:
             yield check(step, cell, p, corpus, config)
-    loss, windows, new = 0.0, 0, p
+    loss = start if traced else corpus_loss(cell, p, corpus)
+    windows, new = 0, p
     total = {name: np.zeros_like(value) for name, value in p.items()}
     watch = 0 if traced else None
     memo: Memo | None = {} if traced else None
@@ -94,7 +97,7 @@ def chunked_step(
             yield from window_events(step, u, config, memo)
             kept = [*u.new.values(), *u.grads.values()]  # the next window's old (θ), and
             memo = {id(a): memo[id(a)] for a in kept if id(a) in memo}  # a zero gradient
-        loss, windows, new = loss + u.loss, windows + 1, u.new
+        windows, new = windows + 1, u.new
         for name, grad in u.grads.items():
             total[name] += grad
     return ChunkedStep(loss, grad_norm(total), new, windows, None)

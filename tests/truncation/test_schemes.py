@@ -186,3 +186,34 @@ def test_the_carried_state_is_shown_beside_its_recomputation_with_the_windows_pa
         same = np.allclose(windowed[i].carried_state, windowed[i].carried_state_now)
         assert same == (i not in changed), f"window {i + 1}"
     assert np.array_equal(windowed[0].carried_state, np.zeros(3))
+
+
+@pytest.mark.parametrize("loss", ["last", "every"])
+@pytest.mark.parametrize("scheme", [("chunks", 2, 2), ("tbptt", 2, 3)])
+def test_a_step_of_updates_after_each_window_reports_l_before_its_first_update(
+    scheme: tuple, loss: str
+) -> None:
+    """train_step.loss and end.loss are L at the step's starting θ, as in every other run (and
+    as the banner and the closing line say), not a sum of window losses taken at changing θ:
+    for the traced steps 1 and 3 and the untraced step 2."""
+    from oracles import cell_corpus_loss
+
+    from bptt_trace.trace.events import EndEvent, TrainStepEvent
+
+    config = config_of("rnn", {}, loss, scheme, steps=3, lr=0.5, trace_every=5)
+    events, p0, ids, target = traced(config)
+    before = [p0]
+    for _ in range(2):  # θ after steps 1 and 2, from the reference's updates
+        _, p = reference.chunked_training("rnn", before[-1], ids, target, loss, scheme, 0.5, 1)[-1]
+        before.append(p)
+    steps = [e for e in events if isinstance(e, TrainStepEvent)]
+    assert [e.step for e in steps] == [1, 2, 3]
+    assert not any(isinstance(e, GradientsEvent) and e.step == 2 for e in events)  # untraced
+    for e, p in zip(steps, before, strict=True):
+        assert e.loss == pytest.approx(cell_corpus_loss("rnn", p, ids, target, loss), rel=1e-12)
+    windows_sum = sum(
+        e.loss for e in events if isinstance(e, GradientsEvent) and e.step == 1 and e.chunk
+    )
+    assert windows_sum != pytest.approx(steps[0].loss, rel=1e-6)  # (not what it reports)
+    end = next(e for e in events if isinstance(e, EndEvent))
+    assert end.loss == steps[-1].loss
