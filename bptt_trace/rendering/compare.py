@@ -150,13 +150,13 @@ def verdict_text(result: Comparison, names: dict[str, str]) -> RenderableType:
         lines = [candidate_text(c) for c in result.named]
         if result.same_numbers:
             ids = ", ".join(c.variant.id for c in result.named)
-            lines.append(
-                Text(
-                    f"{ids} give the same numbers on this input: either explains them; try a "
-                    "longer sentence to tell them apart",
-                    "note",
-                )
+            why = (
+                "are one computation under two names (each loss flowing back one step)"
+                if result.same_on_every_input
+                else "give the same numbers on this input: either explains them; try a "
+                "longer sentence to tell them apart"
             )
+            lines.append(Text(f"{ids} {why}", "note"))
         return Group(Text("✗ differs", "status.bad"), *lines)
     evidence = result.forward is not None and result.forward.evidence is not None
     rows = [

@@ -10,6 +10,7 @@ The JSON form is what ``--compare --json`` prints, one object (numbers always fi
      "quantities": {name: {"max_abs", "max_rel", "matches"}},
      "transposed": [name…],                      square gradients given as the transpose
      "named": [candidate…], "same_numbers": bool,  the mistakes that explain every number
+     "same_on_every_input": bool,                   (one computation under several names)
      "nearest": [candidate…],                      within 10 % when none explains them all
      "partial": {name: [id…]},                    the mistakes that reproduce that gradient
      "locations": {name: {"differ", "of", "labels", "row_sums_match", "column_sums_match"}},
@@ -29,6 +30,11 @@ from .fit import Fit
 
 NEAR = 0.1
 """A mistake that reproduces no number within the tolerance is shown only this close."""
+
+
+ALWAYS_SAME: tuple[frozenset[str], ...] = (frozenset({"missing-dh-next", "truncated-1"}),)
+"""Mistakes that are one computation: ∂L/∂hₜ without the flow from step t+1 is each loss
+flowing back one step, --truncate 1."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,13 @@ class Comparison:
         """Several mistakes named: they give the same numbers on this input."""
         return len(self.named) > 1
 
+    @property
+    def same_on_every_input(self) -> bool:
+        """The mistakes named are one computation under several names (``ALWAYS_SAME``): no
+        other input tells them apart."""
+        ids = {c.variant.id for c in self.named}
+        return len(ids) > 1 and any(ids <= same for same in ALWAYS_SAME)
+
     def to_json(self) -> dict[str, Any]:
         fit = self.reference
         return {
@@ -183,6 +196,7 @@ class Comparison:
             "transposed": self.transposed,
             "named": [c.to_json() for c in self.named],
             "same_numbers": self.same_numbers,
+            "same_on_every_input": self.same_on_every_input,
             "nearest": [c.to_json() for c in self.nearest],
             "partial": self.partial,
             "locations": {name: loc.to_json() for name, loc in self.locations.items()},

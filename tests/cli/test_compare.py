@@ -152,6 +152,25 @@ def test_dh_tells_apart_mistakes_with_the_same_gradients(tmp_path, capsys):
     assert code == 1
     assert {c["id"] for c in result["named"]} == {"missing-dh-next", "truncated-1"}
     assert result["where"] == {"dh": {"t": 5, "part": "step t+1", "max_rel": 1.0}}
+    assert result["same_on_every_input"] is True  # no longer sentence tells them apart
+
+
+def test_mistakes_that_are_one_computation_are_not_sent_to_a_longer_sentence(tmp_path, capsys):
+    """missing-dh-next is --truncate 1 on any input: the verdict says so, and asks for no
+    longer sentence; mistakes equal only on this input are still sent to one."""
+    w = weights()
+    g, dh = hand_bptt(w, [IDS], EOS, mistake="missing-dh-next")
+    np.savez(tmp_path / "w.npz", **w)
+    np.savez(tmp_path / "g.npz", **g, dh=dh)
+    capsys.readouterr()
+    main([SENTENCE, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "missing-dh-next, truncated-1 are one computation under two names" in text
+    assert "longer sentence" not in text
+    g, _ = hand_bptt(w, [IDS], EOS, mistake="missing-dh-next")
+    np.savez(tmp_path / "g.npz", **g)  # without dh: overwrite-not-accumulate too, here only
+    main([SENTENCE, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")])
+    assert "try a longer sentence" in " ".join(capsys.readouterr().out.split())
 
 
 @pytest.mark.parametrize("mode", ["last", "every"])
