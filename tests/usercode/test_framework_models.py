@@ -9,8 +9,8 @@ order, ∂L/∂Wʰ saved transposed: --compare must say which option or file exp
 Each case runs from the stored .npz files, and again built live when torch is importable.
 Every run goes through the command line's entry point (``main``), in this process: a
 subprocess would add half a second of start-up to each of some sixty runs and prove nothing
-more about --compare (the process itself, its pipes and exit codes, is tested with --compare
-in tests/cli/test_stdout_whole.py and tests/cli/test_start_and_exit.py).
+more about --compare (the process itself with --compare, its stdout's pipe and its exit
+codes, is tested in tests/cli/test_stdout_whole.py).
 """
 
 from __future__ import annotations
