@@ -17,6 +17,7 @@ stable; a new mutation class is found by raising EXAMPLES locally, or by
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -138,8 +139,9 @@ def mutate_value(draw: st.DrawFn, event: dict[str, Any]) -> None:
     elif op == "double" and isinstance(old, list) and old:
         where = draw(st.integers(0, len(old) - 1))
         old.insert(where, json.loads(json.dumps(old[where])))
-    else:
-        parent[key] = draw(new_value(old))
+    else:  # a copy: SHAPES' and summary_like's lists, mutated in place by a later op, would
+        # change what the next examples draw (hypothesis: FlakyStrategyDefinition)
+        parent[key] = copy.deepcopy(draw(new_value(old)))
 
 
 @st.composite
