@@ -24,7 +24,7 @@ from ..core.corpus import Corpus, corpus_backward
 from ..core.truncation import KINDS, Scheme, scheme_of
 from ..core.truncation_terms import affordable, bias_against_k, parameter_metrics, reach
 from .base_event import Event
-from .checks import Check, integer, list_of, obj, optional, params_of, string
+from .checks import Check, integer, list_of, number, obj, optional, params_of, string
 
 METRICS = ("relative_error", "cosine", "sign_agreement")
 
@@ -166,7 +166,7 @@ def _metrics_problem(values: Any) -> str | None:
         x = values[name]
         if x is None:
             continue
-        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        if number(x, {}) is not None:  # a finite float, or a whole number a float holds
             return f"{name} should be a finite number or null"
     ranges = {"relative_error": (0.0, math.inf), "cosine": (-1.0, 1.0), "sign_agreement": (0, 1)}
     for name, (low, high) in ranges.items():
