@@ -92,4 +92,6 @@ def header_only_npz(path: Path, members: dict[str, bytes], compression: int = 8)
 def hostile_trace_line(unit: bytes, size: int) -> bytes:
     """One JSON line of ``size`` bytes or a little less: ``unit`` repeated in a list."""
     count = max(1, (size - 3) // (len(unit) + 1))
-    return b"[" + b",".join([unit] * count) + b"]\n"
+    # Repeated as bytes, not joined from a list: a list of 83 million references to b"[]"
+    # (250 MB of them) took 19 s of CPU to make and join; this takes under a second.
+    return b"[" + (unit + b",") * (count - 1) + unit + b"]\n"

@@ -23,6 +23,7 @@ from ..core.cells.declaration import Cell, Params
 from ..core.corpus import Corpus, corpus_backward
 from ..core.truncation import KINDS, Scheme, scheme_of
 from .base_event import Event
+from .checks import number
 
 METRICS = ("relative_error", "cosine", "sign_agreement")
 
@@ -153,7 +154,7 @@ def _metrics_problem(values: Any) -> str | None:
         x = values[name]
         if x is None:
             continue
-        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        if number(x, {}) is not None:  # a finite float, or a whole number a float holds
             return f"{name} should be a finite number or null"
     ranges = {"relative_error": (0.0, math.inf), "cosine": (-1.0, 1.0), "sign_agreement": (0, 1)}
     for name, (low, high) in ranges.items():

@@ -17,6 +17,7 @@ stable; a new mutation class is found by raising EXAMPLES locally, or by
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -86,6 +87,15 @@ def summary_like(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def new_value(draw: st.DrawFn, old: Any) -> Any:
+    """A value to put in place of ``old``, a copy: were SHAPES' own lists put in a trace, a
+    later mutation of the same example (shorten, double) would change them for every example
+    after it, and the derandomized examples would not be the same ones twice (hypothesis:
+    FlakyStrategyDefinition)."""
+    return copy.deepcopy(draw(any_value(old)))
+
+
+@st.composite
+def any_value(draw: st.DrawFn, old: Any) -> Any:
     choice = draw(st.integers(0, 9))
     if choice <= 2:
         return draw(st.sampled_from(NUMBERS))
@@ -222,3 +232,50 @@ def test_each_real_trace_replays_whole(kind, fuzz_folder, capsys) -> None:
     path.write_text("".join(json.dumps(e) + "\n" for e in real_trace(kind, fuzz_folder)))
     capsys.readouterr()
     assert execute(replace(REPLAY, replay=path)) == 0, capsys.readouterr().err
+
+
+def lists_within(value: Any) -> set[int]:
+    """The identities of every list and object in ``value``, itself included."""
+    if isinstance(value, list):
+        return {id(value)}.union(*(lists_within(item) for item in value))
+    if isinstance(value, dict):
+        return {id(value)}.union(*(lists_within(item) for item in value.values()))
+    return set()
+
+
+@settings(max_examples=300, database=None)
+@given(data=st.data(), old=st.sampled_from([0.5, [1.0], "x", {"summary": True}]))
+def test_a_value_drawn_shares_no_list_with_the_values_it_is_drawn_from(data, old) -> None:
+    shared = set().union(*(lists_within(shape) for shape in SHAPES))
+    assert not lists_within(data.draw(new_value(old))) & shared
+
+
+@pytest.mark.parametrize("kind", ["truncated", "relu"])
+def test_a_whole_number_no_float_holds_in_a_truncation_event_is_refused(
+    kind, fuzz_folder, capsys
+) -> None:
+    """Found by the fuzzer: 10**400 as a truncation metric ended the replay in an OverflowError
+    (math.isfinite of an int past the floats). Every number of the event, in turn."""
+    events = real_trace(kind, fuzz_folder)
+    at = next(n for n, e in enumerate(events) if e["event"] == "truncation")
+    path = fuzz_folder / f"{kind}-huge.jsonl"
+    numbers = [p for p in paths(events[at]) if type(value_at(events[at], p)) in (int, float)]
+    assert len(numbers) > 10
+    for where in numbers:
+        trace = copy.deepcopy(events)
+        *parents, key = where
+        parent = trace[at]
+        for step in parents:
+            parent = parent[step]
+        parent[key] = 10**400
+        path.write_text("".join(json.dumps(e) + "\n" for e in trace))
+        capsys.readouterr()
+        assert execute(replace(REPLAY, replay=path)) == 2, where
+        err = capsys.readouterr().err
+        assert err.startswith("bptt-trace: error: --replay") and err.count("\n") == 1, err
+
+
+def value_at(value: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value

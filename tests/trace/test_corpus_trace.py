@@ -4,9 +4,9 @@ each sentence under its own index, every number within rtol 1e-12."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-import numpy as np
 import pytest
 
 from bptt_trace.config import Config
@@ -22,6 +22,17 @@ def events(monkeypatch, small: int, config: Config) -> list[Any]:
     return [json.loads(dumps(e, "full")) for e in run([s.split() for s in LINES], config)]
 
 
+def close_numbers(a: float, b: float, rtol: float = 1e-12, atol: float = 1e-15) -> bool:
+    """numpy.testing.assert_allclose's test of two numbers, |a − b| ≤ atol + rtol·|b| (a NaN
+    equal only to a NaN, an infinity only to itself), without its cost: called on each of the
+    87,000 numbers of these traces, assert_allclose was nine tenths of this file's CPU time."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= atol + rtol * abs(b)
+
+
 def close(a: Any, b: Any, where: str) -> None:
     if isinstance(a, dict):
         assert a.keys() == b.keys(), where
@@ -32,7 +43,7 @@ def close(a: Any, b: Any, where: str) -> None:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             close(x, y, f"{where}[{i}]")
     elif isinstance(a, float) and not isinstance(b, str):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15, err_msg=where)
+        assert isinstance(b, int | float) and close_numbers(a, b), (where, a, b)
     else:
         assert a == b, where
 

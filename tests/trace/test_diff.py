@@ -22,8 +22,10 @@ from bptt_trace.trace.entries import compare
 
 
 def trace(tmp_path: Path, name: str, *args: str) -> str:
+    """The run's trace, written to tmp_path/NAME by --output; --json (the same lines on stdout,
+    which pytest captures) spares laying out the tables, which no test here reads."""
     path = tmp_path / name
-    assert main([*args, "--output", str(path)]) in (0, 1)
+    assert main([*args, "--json", "--output", str(path)]) in (0, 1)
     return str(path)
 
 

@@ -34,10 +34,14 @@ def validate(instance: object, schema: dict) -> None:
 
 
 def trace_lines(tmp_path: Path, capsys, *args: str) -> list[str]:
-    path = tmp_path / "t.jsonl"
-    main([*args, "--output", str(path)])
+    """The run's JSON Lines trace, also saved as tmp_path/t.jsonl. Under --json, the same
+    lines as --output writes, without laying out the tables, which no test here reads (they
+    were half of this file's CPU time)."""
     capsys.readouterr()
-    return path.read_text().splitlines()
+    main([*args, "--json"])
+    lines = capsys.readouterr().out.splitlines()
+    (tmp_path / "t.jsonl").write_text("".join(line + "\n" for line in lines))
+    return lines
 
 
 RUNS = [

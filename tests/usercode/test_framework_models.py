@@ -7,7 +7,10 @@ compared as tanh, a loss summed over every step compared as --loss last, their o
 order, ∂L/∂Wʰ saved transposed: --compare must say which option or file explains them.
 
 Each case runs from the stored .npz files, and again built live when torch is importable.
-Every run goes through the real command line in a subprocess.
+Every run goes through the command line's entry point (``main``), in this process: a
+subprocess would add half a second of start-up to each of some sixty runs and prove nothing
+more about --compare (the process itself with --compare, its stdout's pipe and its exit
+codes, is tested in tests/cli/test_stdout_whole.py).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from clitools import assert_refused, run_cli
+from clitools import assert_refused
 from usercode.framework_layouts import as_get_weights, to_keras, to_rows
 from usercode.make_fixtures import FIXTURES, files_for
+
+from bptt_trace.cli.app import main
 
 CASES: list[dict[str, Any]] = json.loads((FIXTURES / "cases.json").read_text(encoding="utf-8"))
 BY_NAME = {case["name"]: case for case in CASES}
@@ -38,24 +43,31 @@ def strict_json(text: str) -> Any:
 
 
 def compare(
-    case: dict[str, Any], weights: Path, grads: Path, *more: str
+    capsys: pytest.CaptureFixture[str], case: dict[str, Any], weights: Path, grads: Path, *more: str
 ) -> subprocess.CompletedProcess[bytes]:
+    """``bptt-trace SENTENCE ARGS --init WEIGHTS --layout L --compare GRADS MORE``: its exit
+    code, stdout and stderr (as a subprocess would give them)."""
     args = [case["sentence"], *case["args"], "--init", str(weights)]
-    return run_cli([*args, "--layout", case["layout"], "--compare", str(grads), *more])
+    args += ["--layout", case["layout"], "--compare", str(grads), *more]
+    capsys.readouterr()
+    code = main(args)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.encode(), err.encode())
 
 
-def assert_matches(case: dict[str, Any], weights: Path, grads: Path) -> None:
-    """Exit 0 and '✓ match' on the terminal."""
-    proc = compare(case, weights, grads)
+def assert_matches(capsys, case: dict[str, Any], weights: Path, grads: Path) -> None:
+    """Exit 0 and '✓ match' in the tables."""
+    proc = compare(capsys, case, weights, grads)
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert proc.returncode == 0, (case["name"], proc.returncode, out[-2000:], err)
     assert "✓ match: your BPTT gives the trace's gradients" in out, out[-2000:]
     assert "Traceback" not in err, err
 
 
-def assert_verdict(case: dict[str, Any], weights: Path, grads: Path) -> None:
-    """The case's verdict on the terminal and under --json (strict JSON, one object)."""
-    text, as_json = compare(case, weights, grads), compare(case, weights, grads, "--json")
+def assert_verdict(capsys, case: dict[str, Any], weights: Path, grads: Path) -> None:
+    """The case's verdict in the tables and under --json (strict JSON, one object)."""
+    text = compare(capsys, case, weights, grads)
+    as_json = compare(capsys, case, weights, grads, "--json")
     out, err = text.stdout.decode(), text.stderr.decode() + as_json.stderr.decode()
     codes = (text.returncode, as_json.returncode)
     assert "Traceback" not in err, err
@@ -84,16 +96,16 @@ def stored(case: dict[str, Any]) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
-def test_stored_case(name: str) -> None:
+def test_stored_case(name: str, capsys) -> None:
     case = BY_NAME[name]
-    assert_verdict(case, *stored(case))
+    assert_verdict(capsys, case, *stored(case))
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
-def test_live_case(name: str, tmp_path: Path) -> None:
+def test_live_case(name: str, tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")
     case = BY_NAME[name]
-    assert_verdict(case, *files_for(case, tmp_path))
+    assert_verdict(capsys, case, *files_for(case, tmp_path))
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
@@ -131,7 +143,7 @@ KERAS = [  # (case, form): every cell, both dtypes, each way Keras's arrays get 
 
 
 @pytest.mark.parametrize(("name", "form"), KERAS)
-def test_keras_layout(name: str, form: str, tmp_path: Path) -> None:
+def test_keras_layout(name: str, form: str, tmp_path: Path, capsys) -> None:
     case = BY_NAME[name]
     weights, grads = torch_arrays(case)
     saved = []
@@ -144,24 +156,24 @@ def test_keras_layout(name: str, form: str, tmp_path: Path) -> None:
         path = tmp_path / f"{'g' if gradients else 'w'}.npz"
         np.savez(path, **keras)
         saved.append(path)
-    assert_matches({**case, "layout": "keras"}, *saved)
+    assert_matches(capsys, {**case, "layout": "keras"}, *saved)
 
 
 @pytest.mark.parametrize(
     "name", ["rnn-64-h4-long-every", "lstm-64-h4-short-last", "gru-64-h5-long-every"]
 )
-def test_rows_layout(name: str, tmp_path: Path) -> None:
+def test_rows_layout(name: str, tmp_path: Path, capsys) -> None:
     case = BY_NAME[name]
     weights, grads = torch_arrays(case)
     np.savez(tmp_path / "w.npz", **to_rows(weights, case["cell"]))
     np.savez(tmp_path / "g.npz", **to_rows(grads, case["cell"], gradients=True))
-    assert_matches({**case, "layout": "rows"}, tmp_path / "w.npz", tmp_path / "g.npz")
+    assert_matches(capsys, {**case, "layout": "rows"}, tmp_path / "w.npz", tmp_path / "g.npz")
 
 
 @pytest.mark.parametrize(
     "name", ["rnn-32-h5-long-every", "lstm-64-h5-long-every", "lstm-32-h5-long-every"]
 )
-def test_the_two_bias_gradients_may_part_by_rounding(name: str, tmp_path: Path) -> None:
+def test_the_two_bias_gradients_may_part_by_rounding(name: str, tmp_path: Path, capsys) -> None:
     """torch sums ∂L/∂bias_ih and ∂L/∂bias_hh in different orders: they are both ∂L/∂b, but
     part by rounding (7.6e-8 of the largest entry in the stored rnn-32-h5-long-every). A gap of
     32 ulps of the largest |entry| (1e-12 of a small entry in float64) is still the same
@@ -174,14 +186,14 @@ def test_the_two_bias_gradients_may_part_by_rounding(name: str, tmp_path: Path) 
     assert not np.array_equal(grads["rnn.bias_hh_l0"], ih)
     np.savez(tmp_path / "w.npz", **weights)
     np.savez(tmp_path / "g.npz", **grads)
-    assert_matches(case, tmp_path / "w.npz", tmp_path / "g.npz")
+    assert_matches(capsys, case, tmp_path / "w.npz", tmp_path / "g.npz")
 
 
-def test_a_torch_gru_needs_reset_after() -> None:
+def test_a_torch_gru_needs_reset_after(capsys) -> None:
     """nn.GRU applies the reset gate after the product: the tool's default GRU (Cho et al.'s)
     is another model, so comparing a torch GRU without --reset-after is bad input."""
     case = BY_NAME["gru-64-h4-short-last"]
-    proc = compare({**case, "args": ["--cell", "gru"]}, *stored(case))
+    proc = compare(capsys, {**case, "args": ["--cell", "gru"]}, *stored(case))
     assert_refused(proc, "--reset-after")
 
 
@@ -217,7 +229,9 @@ def test_the_fixtures_are_what_cases_json_says() -> None:
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_near_convergence_float32_still_tells_a_one_percent_error(cell: str, tmp_path: Path):
+def test_near_convergence_float32_still_tells_a_one_percent_error(
+    cell: str, tmp_path: Path, capsys
+) -> None:
     """The float32 tolerance grows with the rounding noise of a trained network (ŷ − y small
     beside ŷ), yet stays below what a real mistake makes: ∂L/∂Wʰ 1 % off differs."""
     [record] = [c for c in CASES if c["name"] == f"{cell}-32-h16-long-every-trained300"]
@@ -226,7 +240,7 @@ def test_near_convergence_float32_still_tells_a_one_percent_error(cell: str, tmp
     key = next(k for k in arrays if k.endswith("weight_hh_l0"))
     arrays[key] = (arrays[key] * np.float32(1.01)).astype(np.float32)
     np.savez(tmp_path / "g.npz", **arrays)
-    proc = compare(record, weights, tmp_path / "g.npz", "--json")
+    proc = compare(capsys, record, weights, tmp_path / "g.npz", "--json")
     result = strict_json(proc.stdout.decode())
     assert proc.returncode == 1 and result["verdict"] == "differs"
     assert result["tolerance"] < 0.01 / 2
