@@ -14,8 +14,6 @@ from types import FrameType
 
 from .cli.stop import SIGNALS, StartUpInterrupt, early_signals, interrupted_at_start_up
 
-early_signals()
-
 
 def _noted(signum: int, frame: FrameType | None) -> None:
     """A signal once the command has its exit code."""
@@ -30,9 +28,9 @@ def only_noted() -> None:
 
 def main() -> None:
     """Signals first (a Ctrl-C while the imports run is a quiet exit 130), then the rest."""
-    early_signals()
     code: int | None = None
     try:
+        early_signals()  # (inside: a signal while the handlers are set is a quiet exit too)
         try:
             from .cli.app import run_guarded
 
@@ -54,6 +52,8 @@ def main() -> None:
 
     sys.exit(settle(code if code is not None else 130))
 
+
+early_signals()  # the module's last statement: a signal from here on is caught in main()
 
 if __name__ == "__main__":
     main()
