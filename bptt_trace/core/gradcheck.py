@@ -41,6 +41,7 @@ from .corpus import Corpus, corpus_forward
 from .corpus import corpus_backward as backward  # BPTT over the corpus' buckets
 from .norms import norm
 from .output import dims, log_softmax, logits
+from .truncation import Scheme, scheme_gradients
 
 STEPS = (1e-3, 1e-4, 1e-5, 1e-6)
 FINER = (1e-7, 1e-8)
@@ -209,10 +210,12 @@ def check_gradients(
     cell: Cell,
     p: Params,
     sentences: Batch | Corpus,
-    truncate: int | None,
+    scheme: Scheme | None,
     rng: np.random.Generator,
 ) -> CheckResult:
-    """Compare the full BPTT gradients with finite differences; report truncation apart.
+    """Compare the full BPTT gradients with finite differences; report a truncation scheme's
+    distance apart (its gradient at p, summed over its windows: it is the derivative of no
+    loss, so finite differences cannot check it).
     Polls ``interrupt`` at every entry (its unit of work), step ε and loss of σ's measure."""
     batch = sentences if isinstance(sentences, Corpus) else Corpus.of(sentences)
     fw = corpus_forward(cell, p, batch)
@@ -238,8 +241,8 @@ def check_gradients(
         skipped[name] = len(errors) - len(compared)
         max_error[name] = max(compared, default=0.0)
     truncation = None
-    if truncate is not None:
-        cut = backward(cell, p, batch, fw, truncate).grads
+    if scheme is not None:
+        cut = scheme_gradients(cell, p, batch, scheme)
         truncation = {name: distance(cut[name], full[name]) for name in p}
     return CheckResult(checked, total, max_error, skipped, truncation)
 

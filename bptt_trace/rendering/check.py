@@ -29,8 +29,10 @@ def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
         )
     if truncated:
         caption += (
-            " With --truncate the full BPTT gradient is checked; the truncation "
-            "error is ‖g_truncated − g‖ / ‖g‖, not a failure."
+            " With a truncation scheme (--truncate, --chunks, --tbptt) the full BPTT gradient "
+            "is checked: the scheme's is the derivative of no loss. Its truncation error is "
+            "‖g_scheme − g‖ / ‖g‖, g_scheme its gradient at this step's θ summed over its "
+            "windows (the truncation table has more); not a failure."
         )
     table = noted_table(
         f"Gradient check · step {event.step} · BPTT against central finite differences (float64)",

@@ -243,8 +243,10 @@ def diverged_message(step: int, problem: str, lr: float, first_pass: bool = Fals
 def check_event(step: int, cell: Cell, p: Params, batch: Corpus, config: Config) -> CheckEvent:
     """``--check``: the gradient check of this step's parameters."""
     from ..core.gradcheck import TOLERANCE, check_gradients
+    from ..core.truncation import scheme_of
 
-    result = check_gradients(cell, p, batch, config.truncate, np.random.default_rng(config.seed))
+    rng = np.random.default_rng(config.seed)
+    result = check_gradients(cell, p, batch, scheme_of(config), rng)
     return CheckEvent(
         step=step,
         tolerance=TOLERANCE,

@@ -13,6 +13,7 @@ from bptt_trace.core.batch import make_batch
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.gradcheck import FLOOR, TOLERANCE, check_gradients, relative_error
 from bptt_trace.core.model import init_params
+from bptt_trace.core.truncation import Scheme
 
 WORDS = ["the", "cat", "sat", "on", "mat", "dog"]
 
@@ -24,7 +25,8 @@ def checked(corpus_ids, vocab_size, hidden, f, mode, truncate, seed, scale=1.0):
     p = {n: v * scale for n, v in init_params(cell, vocab_size, hidden, rng).items()}
     p["b"] = rng.normal(0.0, 0.3, p["b"].shape)  # biases away from 0, as after training
     batch = make_batch(corpus_ids, vocab_size - 1, mode)
-    return check_gradients(cell, p, batch, truncate, np.random.default_rng(seed))
+    scheme = None if truncate is None else Scheme("truncate", truncate, truncate)
+    return check_gradients(cell, p, batch, scheme, np.random.default_rng(seed))
 
 
 corpora = st.lists(

@@ -217,3 +217,30 @@ def test_a_step_of_updates_after_each_window_reports_l_before_its_first_update(
     assert windows_sum != pytest.approx(steps[0].loss, rel=1e-6)  # (not what it reports)
     end = next(e for e in events if isinstance(e, EndEvent))
     assert end.loss == steps[-1].loss
+
+
+@pytest.mark.parametrize("scheme", [("chunks", 2, 2), ("tbptt", 2, 3), ("truncate", 2, 2)])
+def test_check_under_a_scheme_reports_its_distance_from_the_true_gradient(scheme: tuple) -> None:
+    """--check checks full BPTT (the derivative of L) and, under any scheme, says how far the
+    scheme's gradient at the step's θ is from it: ‖g_scheme − g‖ / ‖g‖ per parameter, from
+    the hand-written windows of tests/truncation/windows_reference.py."""
+    from truncation.windows_reference import full_gradient, scheme_gradient
+
+    from bptt_trace.trace.events import CheckEvent
+
+    sentence = CORPUS[0]
+    kind, k1, k2 = scheme
+    config = config_of("rnn", {}, "every", scheme, steps=1, check=True)
+    events = list(run([sentence], config))
+    vocab = next(e for e in events if isinstance(e, RunEvent)).vocab
+    p0 = next(e for e in events if isinstance(e, ParamsEvent) and e.step == 0).params
+    p = {n: np.asarray(v, dtype=float) for n, v in p0.items()}
+    ids, eos = [vocab.index(t) for t in sentence], vocab.index("<eos>")
+    g = scheme_gradient(p, ids, eos, "every", "tanh", kind, k1, k2)
+    full = full_gradient(p, ids, eos, "every", "tanh")
+    check = next(e for e in events if isinstance(e, CheckEvent))
+    assert check.passed and check.truncation_error is not None
+    for name in p:
+        want = np.linalg.norm(g[name] - full[name]) / np.linalg.norm(full[name])
+        assert check.truncation_error[name] == pytest.approx(want, rel=1e-9, abs=1e-15), name
+    assert max(check.truncation_error.values()) > 1e-3  # the scheme is not full BPTT here
