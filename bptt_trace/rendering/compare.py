@@ -30,11 +30,14 @@ def compare_view(result: Comparison) -> RenderableType:
     forward = result.forward
     if forward is not None and not forward.matches and forward.evidence is None:
         return Group(*forward_lines(forward))
-    for convention in result.conventions:
+    given = result.scheme
+    undone = [c for c in result.conventions if not c.id.startswith("scheme-")]
+    for convention in undone:
         parts.append(Text(f"convention {convention.id}: {convention.text}", "note"))
     table = noted_table(
         "Your gradients against the trace's"
-        + (" (after undoing the conventions)" if result.conventions else ""),
+        + (f" (those of {given})" if given else "")
+        + (" (after undoing the conventions)" if undone else ""),
         "θ",
         "max |difference|",
         "max relative",
@@ -147,7 +150,7 @@ def verdict_text(result: Comparison, names: dict[str, str]) -> RenderableType:
         lines.append(Text(hint, "note"))
         return Group(*lines)
     if result.named:
-        lines = [candidate_text(c) for c in result.named]
+        lines = [candidate_text(c, result.scheme) for c in result.named]
         if result.same_numbers:
             ids = ", ".join(c.variant.id for c in result.named)
             why = (
@@ -217,13 +220,15 @@ def gate_summary(result: Comparison) -> str:
     return text + (f"; {', '.join(agree)} match" if agree else "")
 
 
-def candidate_text(c: Candidate) -> Text:
+def candidate_text(c: Candidate, given: str | None = None) -> Text:
     if c.mistake.id == "scheme":  # a truncation scheme's gradient (usercode.schemes)
+        flag = c.variant.numbers["flag"]
+        fix = f"use {flag} instead of {given}" if given else f"add {flag}"
         return Text(
             f"your gradients are those of {c.variant.implied}.\n"
-            f"  full BPTT:      {c.mistake.should}\n"
+            f"  {c.mistake.should}\n"
             f"  reproduces every gradient within {sci(c.fit.worst)} relative; to check them "
-            f"as such, add {c.variant.numbers['flag']}"
+            f"as such, {fix}"
         )
     if c.mistake.id == "truncated-K":
         K = c.variant.numbers["K"]

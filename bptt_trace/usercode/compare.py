@@ -65,6 +65,7 @@ def compared(
     tolerance = precision.tolerance(dtype, batch.T, p, numbers, computed, output_noise)
     factors = known_factors(batch)
     base = {"cell": setup.cell, "dtype": dtype, "tolerance": tolerance}
+    base["scheme"] = scheme.flag() if scheme is not None else None
     fwd = None
     if "loss" in mine.extras:
         fwd, factors = forward_first(setup, p, mine, bw.loss, factors, tolerance)

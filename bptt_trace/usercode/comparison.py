@@ -144,6 +144,9 @@ class Comparison:
     transposed: list[str] = field(default_factory=list)
     grads_transposed: bool = False
     """The user said (--grads-transposed) that their square gradients are stored transposed."""
+    scheme: str | None = None
+    """The truncation scheme given on the command line ("--chunks 6"): the trace's gradients
+    (and ∂L/∂hₜ) are that scheme's."""
     named: list[Candidate] = field(default_factory=list)
     nearest: list[Candidate] = field(default_factory=list)
     partial: dict[str, list[str]] = field(default_factory=dict)
@@ -195,6 +198,7 @@ class Comparison:
             },
             "transposed": self.transposed,
             "named": [c.to_json() for c in self.named],
+            "scheme": self.scheme,
             "same_numbers": self.same_numbers,
             "same_on_every_input": self.same_on_every_input,
             "nearest": [c.to_json() for c in self.nearest],

@@ -158,3 +158,24 @@ def test_held_a_scheme_at_a_time_the_verdict_is_the_same(tmp_path, capsys, monke
     monkeypatch.setattr(schemes, "GROUP_BYTES", 1)
     _, after = run(tmp_path, capsys, w, g, SENTENCE, "--loss", "every")
     assert after["named"] == before["named"] and "tbptt-2:3" in {c["id"] for c in after["named"]}
+
+
+def test_another_scheme_given_is_named_with_the_fix(tmp_path, capsys):
+    """Gradients of --chunks 4 checked as --chunks 3's: the result says which scheme the trace
+    used, names the one the numbers are, and says to use it instead (not to add it)."""
+    w = weights()
+    g = scheme_gradient(w, IDS, EOS, "every", "tanh", "chunks", 4, 4)
+    code, result = run(tmp_path, capsys, w, g, SENTENCE, "--loss", "every", "--chunks", "3")
+    assert code == 1 and result["scheme"] == "--chunks 3"
+    assert "chunks-4" in {c["id"] for c in result["named"]}
+    np.savez(tmp_path / "g.npz", **g)
+    main(
+        [SENTENCE, "--loss", "every", "--chunks", "3"]
+        + ["--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")]
+    )
+    text = " ".join(capsys.readouterr().out.split())
+    assert "against the trace's (those of --chunks 3)" in text
+    assert "use --chunks 4 instead of --chunks 3" in text
+    assert text.count("full BPTT:") == 1  # said once, not "full BPTT: full BPTT: …"
+    _, plain = run(tmp_path, capsys, w, g, SENTENCE, "--loss", "every")
+    assert plain["scheme"] is None
