@@ -6,6 +6,8 @@ schemes is summed in a few matrix products (``group_sums``): an ``Outer`` as one
 over t, a ``Row`` (xₜᵀ·key, one-hot xₜ) as a product with the one-hot rows of the tokens the
 sentence uses, kept only for those rows (``GroupSums.rows``). ``distances`` reads every
 scheme of a group against full BPTT's gradient without forming one scheme's dict at a time.
+With one loss (``--loss last``), ``one_loss``: full BPTT's gradient less a running sum of the
+states each scheme cuts, O(T) contributions for every scheme together.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import interrupt
 from .bptt import summed
 from .cells.declaration import Cell, Outer, Params, Row, Total
 
@@ -157,3 +160,49 @@ def distances(group: GroupSums, full: GroupSums, cell: Cell) -> Distances:
             g, f = g.transpose(0, 2, 1), f.T  # (read in the order the sums were laid out)
         out.add(g.reshape(m, -1), np.ravel(f), hidden)
     return out
+
+
+def one_loss(
+    cell: Cell,
+    q: Params,
+    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    lo: np.ndarray,
+    dh: np.ndarray,
+) -> Iterator[dict[str, np.ndarray]]:
+    """The gradient of each scheme when the sentence has one loss (at s, ``--loss last``):
+    full BPTT's less the contributions of the states before lo, for each lo in ascending
+    order, from the loss's one flow back (``dh`` = ∂Lₛ/∂hₛ): O(T) contributions in all, not
+    O(T) per scheme."""
+    x, _, losses, state, cache = sentence
+    s, H = int(losses[0]), len(dh)
+    ds = np.zeros(state.shape[1])
+    ds[:H] = dh
+    deltas = np.zeros((s + 1, cell.delta_width(H)))
+    for k in range(s, 0, -1):
+        interrupt.poll()
+        deltas[k] = cell.delta(q, ds[None], cache[k], state[k])[0]
+        ds = cell.to_previous(q, deltas[k][None], cache[k])[0]
+    values = cell.step_values(q, cache[1 : s + 1], state[:s, :H], deltas[1:])
+
+    def add(total: dict[str, np.ndarray], k: int) -> None:  # time step k's contributions
+        for spec in cell.params:
+            rule = spec.grad
+            if isinstance(rule, Row):
+                total[spec.name][x[k]] += values[rule.key][k - 1]
+            elif isinstance(rule, Outer):
+                total[spec.name] += np.outer(values[rule.left][k - 1], values[rule.right][k - 1])
+            else:
+                total[spec.name] += values[rule.key][k - 1]
+
+    def zeros() -> dict[str, np.ndarray]:
+        return {spec.name: np.zeros_like(q[spec.name]) for spec in cell.params}
+
+    full, before = zeros(), zeros()  # before: the contributions of k < lo
+    for k in range(1, s + 1):
+        add(full, k)
+    done = 1
+    for first in lo.tolist():
+        while done < first:
+            add(before, done)
+            done += 1
+        yield {name: full[name] - before[name] for name in full}

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import interrupt
-from .cells.declaration import Cell, Outer, Params, Row
+from .cells.declaration import Cell, Params
 from .output import dims, log_softmax, logits
-from .scheme_sums import Distances, GroupSums, distances, group_sums
+from .scheme_sums import Distances, GroupSums, distances, group_sums, one_loss
 from .truncation import Scheme
 
 BIAS_STEPS = 256
@@ -209,49 +209,3 @@ def _sentence_groups(
         rows = (x[1 : T + 1], cache[1 : T + 1], h[:T])
         for group in group_sums(cell, q, *rows, deltas[1:], vocab):
             yield group, output
-
-
-def one_loss(
-    cell: Cell,
-    q: Params,
-    sentence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    lo: np.ndarray,
-    dh: np.ndarray,
-) -> Iterator[dict[str, np.ndarray]]:
-    """The gradient of each scheme when the sentence has one loss (at s, ``--loss last``):
-    full BPTT's less the contributions of the states before lo, for each lo in ascending
-    order, from the loss's one flow back (``dh`` = ∂Lₛ/∂hₛ): O(T) contributions in all, not
-    O(T) per scheme."""
-    x, _, losses, state, cache = sentence
-    s, H = int(losses[0]), len(dh)
-    ds = np.zeros(state.shape[1])
-    ds[:H] = dh
-    deltas = np.zeros((s + 1, cell.delta_width(H)))
-    for k in range(s, 0, -1):
-        interrupt.poll()
-        deltas[k] = cell.delta(q, ds[None], cache[k], state[k])[0]
-        ds = cell.to_previous(q, deltas[k][None], cache[k])[0]
-    values = cell.step_values(q, cache[1 : s + 1], state[:s, :H], deltas[1:])
-
-    def add(total: dict[str, np.ndarray], k: int) -> None:  # time step k's contributions
-        for spec in cell.params:
-            rule = spec.grad
-            if isinstance(rule, Row):
-                total[spec.name][x[k]] += values[rule.key][k - 1]
-            elif isinstance(rule, Outer):
-                total[spec.name] += np.outer(values[rule.left][k - 1], values[rule.right][k - 1])
-            else:
-                total[spec.name] += values[rule.key][k - 1]
-
-    def zeros() -> dict[str, np.ndarray]:
-        return {spec.name: np.zeros_like(q[spec.name]) for spec in cell.params}
-
-    full, before = zeros(), zeros()  # before: the contributions of k < lo
-    for k in range(1, s + 1):
-        add(full, k)
-    done = 1
-    for first in lo.tolist():
-        while done < first:
-            add(before, done)
-            done += 1
-        yield {name: full[name] - before[name] for name in full}
