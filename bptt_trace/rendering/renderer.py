@@ -117,7 +117,8 @@ class TraceRenderer(GroupHolder):
 
     @handle.register
     def _(self, event: TruncationEvent) -> list[RenderableType]:
-        return self._keep("blame", [truncation_view(event, self.symbols)])
+        view = "truncation" if self.shows("truncation") else "blame"  # shown by either
+        return self._keep(view, [truncation_view(event, self.symbols)])
 
     @handle.register
     def _(self, event: CheckEvent) -> list[RenderableType]:
