@@ -166,7 +166,7 @@ def formula_panel(
             if unseen:
                 left_out.append(f"{plural(unseen, 'step')} not shown")
             if len(traced) < sentences:
-                left_out.append(f"{sentences - len(traced)} sentences not traced")
+                left_out.append(f"{plural(sentences - len(traced), 'sentence')} not traced")
             rest = ""
             if left_out:
                 rest_value = float(grad[idx]) - sum(v for _, v in terms)

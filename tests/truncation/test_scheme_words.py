@@ -59,3 +59,19 @@ def test_the_readme_lists_the_truncation_view():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith("| `--only VIEW`"))
     assert "`truncation`" in row
+
+
+@pytest.mark.parametrize("k1, k2", [(1, 1), (1, 2), (2, 2), (2, 5)])
+def test_the_compare_verdicts_scheme_words_are_singular_for_one(k1, k2):
+    from bptt_trace.core.truncation import Scheme
+    from bptt_trace.usercode.schemes import flag_text
+    from bptt_trace.usercode.variants import truncated
+
+    texts = [flag_text(Scheme(kind, k1, k1 if kind != "tbptt" else k2)) for kind in KINDS]
+    texts += [v.implied for v in truncated(4, lambda **knobs: knobs)]
+    for text in texts:
+        assert not re.search(r"(?<![\d.,])1 (steps|losses)\b", text), text
+        assert not re.search(r"(?<![\d.,])([2-9]|\d\d+) (step|loss)\b", text), text
+
+
+KINDS = ("truncate", "chunks", "tbptt")
