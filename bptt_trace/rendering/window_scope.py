@@ -27,6 +27,8 @@ class WindowScope:
     end: int
     losses: tuple[int, ...]
     own: frozenset[int]
+    fresh: bool = False
+    """No window before it has a loss: it ran at the step's starting θ, unchanged."""
 
     @property
     def first(self) -> bool:
@@ -59,11 +61,15 @@ def window_scope(
     losses = tuple(sorted(t for t in loss_steps(config, lengths) if first <= t <= end))
     steps = set(range(start, end + 1))
     scheme = scheme_of(config)
+    fresh = True
     if scheme is not None and lengths:
+        every = loss_steps(config, lengths)
         for i, w in enumerate(windows(scheme, max(lengths)), start=1):
             if i != chunk:
                 steps -= set(range(w.start, w.end + 1))
-    return WindowScope(int(chunk), start, end, losses, frozenset(steps))
+            if i < chunk and any(w.first_loss <= t <= w.end for t in every):
+                fresh = False
+    return WindowScope(int(chunk), start, end, losses, frozenset(steps), fresh)
 
 
 def losses_named(losses: Sequence[int]) -> str:
@@ -77,6 +83,11 @@ def losses_named(losses: Sequence[int]) -> str:
 
 
 NO_LOSS = "no loss in this window (θ unchanged)"
+
+
+def steps_named(start: int, end: int) -> str:
+    """``t = 3`` or ``t = 1 to 5``."""
+    return f"t = {start}" if start == end else f"t = {start} to {end}"
 
 
 def scope_of(run: RunEvent, event: GradientsEvent | None) -> WindowScope | None:
@@ -107,8 +118,13 @@ def steps_in(
 def own_gradient_line(label: str, scope: WindowScope, value: str) -> str:
     """A later window's gradient entry, said to be the window's, with no sum: its terms were
     computed at a θ the trace does not hold."""
-    if scope.first:
-        why = "its steps are also reached by later windows, so the trace's terms mix theirs"
+    if scope.first or (scope.fresh and scope.shared):
+        why = "its steps are also reached by other windows, so the trace's terms mix theirs"
+    elif scope.fresh:
+        why = (
+            "the windows before it had no loss, so it ran at the step's starting θ: its terms "
+            f"are the backward table's at {steps_named(scope.start, scope.end)}"
+        )
     else:
         why = "it ran with θ updated by the windows before it; its terms are not in the trace"
     return f"  ∂L/∂{label} of window {scope.chunk} = {value}  ({why})\n"

@@ -12,6 +12,7 @@ import itertools
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bptt_trace import Config
@@ -130,3 +131,20 @@ def test_a_long_sentences_chunks_under_loss_last_name_only_the_loss_at_36():
         assert "no loss in this window (θ unchanged)" in part[k], k
         assert "the losses at" not in part[k]
     assert "window 8: time step 36, the loss at 36," in part[8]
+
+
+def test_a_window_after_windows_without_a_loss_ran_at_the_steps_theta_and_says_so():
+    """--chunks 1 under --loss last: windows 1 and 2 have no loss, so window 3 ran at the
+    step's starting θ, and the backward table's step 3 holds its terms: the trace's own
+    numbers say so (the window's ∂L/∂W is step 3's contribution, in the row of its token)."""
+    events = list(run([SENTENCE], Config(chunks=1)))
+    window = next(e for e in events if e.kind == "gradients" and getattr(e, "chunk", None) == 3)
+    step3 = next(e for e in events if e.kind == "backward" and e.t == 3)
+    contribution = np.zeros_like(np.asarray(window.grads["W"]))
+    contribution[step3.token_index] = np.asarray(step3.terms["da"])  # xₜᵀ·∂L/∂aₜ
+    np.testing.assert_allclose(window.grads["W"], contribution, rtol=1e-12, atol=1e-15)
+    part = windows(shown([SENTENCE], ["update", "formulas"], chunks=1))[3]
+    flat = " ".join(part.replace("│", " ").split())
+    assert "the windows before it had no loss, so it ran at the step's starting θ" in flat
+    assert "its terms are the backward table's at t = 3)" in flat
+    assert "θ updated by the windows before it" not in flat
