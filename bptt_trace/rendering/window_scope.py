@@ -9,11 +9,13 @@ updated by the windows before it, and none of its terms are in the trace."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from ..core.truncation import scheme_of, windows
+from ..core.truncation import Scheme, scheme_of, windows
 from ..trace.events import BackwardEvent, GradientsEvent, RunEvent
 
 
@@ -58,18 +60,34 @@ def window_scope(
     if event is None or chunk is None or window is None:
         return None
     start, first, end = (int(t) for t in window)
-    losses = tuple(sorted(t for t in loss_steps(config, lengths) if first <= t <= end))
-    steps = set(range(start, end + 1))
+    every = tuple(sorted(loss_steps(config, lengths)))
+    losses = tuple(t for t in every if first <= t <= end)
     scheme = scheme_of(config)
-    fresh = True
-    if scheme is not None and lengths:
-        every = loss_steps(config, lengths)
-        for i, w in enumerate(windows(scheme, max(lengths)), start=1):
-            if i != chunk:
-                steps -= set(range(w.start, w.end + 1))
-            if i < chunk and any(w.first_loss <= t <= w.end for t in every):
-                fresh = False
-    return WindowScope(int(chunk), start, end, losses, frozenset(steps), fresh)
+    if scheme is None or not lengths:
+        return WindowScope(int(chunk), start, end, losses, frozenset(range(start, end + 1)), True)
+    cover, first_with_loss = _layout(scheme, max(lengths), every)
+    own = frozenset(t for t in range(start, end + 1) if t < len(cover) and cover[t] == 1)
+    return WindowScope(int(chunk), start, end, losses, own, int(chunk) <= first_with_loss)
+
+
+@lru_cache(maxsize=8)
+def _layout(scheme: Scheme, T: int, losses: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """How many windows reach each time step 0 … T (0 unused), and the first window (from 1)
+    with a loss (one past the last when none has): each window of a step's updates asks."""
+    spans = windows(scheme, T)
+    change = [0] * (T + 2)
+    for w in spans:
+        change[w.start] += 1
+        change[w.end + 1] -= 1
+    cover = list(itertools.accumulate(change))[: T + 1]
+    marked = bytearray(T + 2)
+    for t in losses:
+        marked[t] = 1
+    first = next(
+        (i for i, w in enumerate(spans, start=1) if any(marked[w.first_loss : w.end + 1])),
+        len(spans) + 1,
+    )
+    return tuple(cover), first
 
 
 def losses_named(losses: Sequence[int]) -> str:

@@ -148,3 +148,31 @@ def test_a_window_after_windows_without_a_loss_ran_at_the_steps_theta_and_says_s
     assert "the windows before it had no loss, so it ran at the step's starting θ" in flat
     assert "its terms are the backward table's at t = 3)" in flat
     assert "θ updated by the windows before it" not in flat
+
+
+def issue_windows(T: int, k1: int, k2: int) -> list[tuple[int, int, int]]:
+    """TBPTT(k1, k2) by the issue's rule (--chunks K is TBPTT(K, K)): windows end at k1,
+    2·k1, … and T, each with the losses since the one before, reaching back k2 steps."""
+    ends = [*range(k1, T + 1, k1)]
+    ends += [T] if not ends or ends[-1] != T else []
+    return [(max(1, e - k2 + 1), b + 1, e) for b, e in zip([0, *ends], ends, strict=False)]
+
+
+@pytest.mark.parametrize("T", [1, 5, 9])
+@pytest.mark.parametrize(("k1", "k2"), [(1, 1), (2, 2), (1, 3), (2, 5), (4, 4)])
+@pytest.mark.parametrize("loss", ["every", "last"])
+def test_a_windows_own_steps_losses_and_starting_theta_as_the_issues_rules_say(T, k1, k2, loss):
+    from bptt_trace.rendering.window_scope import window_scope
+    from bptt_trace.trace.events import GradientsEvent
+
+    spans = issue_windows(T, k1, k2)
+    config = {"tbptt": [k1, k2], "loss": loss}
+    has_loss = [[t for t in range(f, e + 1) if loss == "every" or t == T] for _, f, e in spans]
+    for k, (start, first, end) in enumerate(spans, start=1):
+        event = GradientsEvent(step=1, loss=0.0, grads={}, chunk=k, window=[start, first, end])
+        scope = window_scope(event, config, [T])
+        assert scope is not None
+        others = {t for i, (s, _, e) in enumerate(spans, 1) if i != k for t in range(s, e + 1)}
+        assert scope.own == {t for t in range(start, end + 1) if t not in others}
+        assert scope.losses == tuple(has_loss[k - 1])
+        assert scope.fresh == (not any(has_loss[: k - 1]))
