@@ -129,10 +129,12 @@ def _starts(scheme: Scheme, longest: int) -> tuple[int, ...]:
 
 
 def _window_label(text: str, scheme: Scheme, t: int, T: int, longest: int, every: bool) -> str:
-    """``text``, and which losses' flows a window cut at hₜ₊₁: all of them past t (their
-    window starts at t + 1, as at a chunk's end) or some (overlapping --tbptt windows)."""
+    """``text``, and which losses' flows a window cut at hₜ₊₁: all of those that reach hₜ₊₁
+    (their window starts at t + 1, as at a chunk's end: one wording wherever it is) or some
+    (overlapping --tbptt windows). A loss cut at a later step does not reach hₜ₊₁ at all."""
     starts = _starts(scheme, longest)
-    later = [s for s in (range(t + 1, T + 1) if every else [T]) if s > t]
+    steps = range(t + 1, T + 1) if every else [T]
+    later = [s for s in steps if s > t and starts[s] <= t + 1]
     cut = [s for s in later if starts[s] == t + 1]
     if not cut:
         return text

@@ -20,11 +20,16 @@ from .training import LossCurve
 from .update import loss_change
 
 
-def update_rule(event: GradientsEvent, config: Mapping[str, Any], precision: int) -> str:
+def update_rule(
+    event: GradientsEvent, config: Mapping[str, Any], precision: int, lossless: bool = False
+) -> str:
     """The rule above a step's update; under --chunks or --tbptt with an update after each
-    window, the whole step's gradient has none of its own and each window's says so."""
+    window, the whole step's gradient has none of its own and each window's says so (and
+    says when it has no loss: ``lossless``)."""
     L = fmt_loss(event.loss, precision)
     chunk = getattr(event, "chunk", None)
+    if chunk is not None and lossless:
+        return f"step {event.step} · window {chunk} · no loss in this window (θ unchanged)"
     if chunk is not None:
         return f"step {event.step} · window {chunk} · its L = {L} · its update"
     if config.get("update_every") == "chunk":

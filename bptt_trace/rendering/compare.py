@@ -9,6 +9,7 @@ from rich.text import Text
 from ..core.cells import make_cell
 from ..core.model import declared
 from ..usercode.comparison import Candidate, Comparison, ForwardCheck, Where
+from .plain import plural
 from .tables import noted_table
 
 FLOWS = {"dh": "∂L/∂hₜ", "dc": "∂L/∂cₜ"}
@@ -234,7 +235,8 @@ def candidate_text(c: Candidate, given: str | None = None) -> Text:
         K = c.variant.numbers["K"]
         return Text(
             f"your gradients are those of --truncate {K}: each loss flows back through at "
-            f"most {K} steps.\n  as a mistake, {c.variant.id}: should be {c.mistake.should}\n"
+            f"most {plural(int(K), 'step')}.\n  as a mistake, {c.variant.id}: should be "
+            f"{c.mistake.should}\n"
             f"  reproduces every gradient within {sci(c.fit.worst)} relative; to check them "
             f"as such, add --truncate {K}"
         )

@@ -14,7 +14,7 @@ from ..core.cells.declaration import Cell
 from ..trace.events import BlameEvent, GatesEvent, JacobiansEvent, LossGradientsEvent
 from .folding import GAP, Folded, Steps, Wrapped
 from .tables import NotedTable, noted_table
-from .theme import heat_style, subscript
+from .theme import heat_style, plural, subscript
 
 ROWS_MAX = 9
 """At most this many losses are drawn down; longer sentences show the first and the last."""
@@ -175,7 +175,7 @@ def jacobians_view(event: JacobiansEvent, cell: Cell, recurrent: str) -> Rendera
         f"‖∂{s}_T/∂{s}ₖ‖₂",
         "",
         caption=f"{cell.jacobian_note}; ‖·‖₂ is the spectral norm (largest singular value)."
-        + (f" Followed back {norms.size} steps, from {s}_T." if first > 1 else ""),
+        + (f" Followed back {plural(norms.size, 'step')}, from {s}_T." if first > 1 else ""),
     )
     positive = norms[norms > 0]
     logs = np.log10(np.where(norms > 0, norms, 1.0))

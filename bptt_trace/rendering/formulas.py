@@ -14,7 +14,7 @@ sentence's own) are summed and divided by B.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,8 @@ from ..trace.events import (
 from ..trace.summary import is_summary
 from .formula_terms import TERMS_MAX as TERMS_MAX
 from .formula_terms import Terms, _output_lines, _rest, _sum, _total
-from .theme import fmt, subscript
+from .theme import fmt, plural, subscript
+from .window_scope import WindowScope, own_gradient_line, steps_in
 
 
 def _entry_label(spec: Param, idx: tuple[int, ...], vocab: Sequence[str]) -> str:
@@ -68,14 +69,21 @@ def _step_terms(
 
 
 def _loss_terms(
-    spec: Param, idx: tuple[int, ...], per_loss: Sequence[LossGradientsEvent], several: bool
+    spec: Param,
+    idx: tuple[int, ...],
+    per_loss: Sequence[LossGradientsEvent],
+    several: bool,
+    losses: Collection[int] | None = None,
 ) -> Terms:
-    """∂Lₛ/∂θ at entry ``idx`` for each loss s (∂L₁/∂W + ∂L₂/∂W + …), each sentence's own."""
+    """∂Lₛ/∂θ at entry ``idx`` for each loss s (∂L₁/∂W + ∂L₂/∂W + …), each sentence's own;
+    only those at the time steps ``losses`` when given (a window's)."""
     terms = []
     for e in per_loss:
         values = np.asarray(e.grads[spec.name], dtype=float)
         tag = f"s{e.sentence + 1}:" if several else ""
         for row, s in enumerate(e.losses):
+            if losses is not None and s not in losses:
+                continue
             terms.append((f"{tag}∂L{subscript(s)}/∂{spec.symbol}", float(values[row][idx])))
     return terms
 
@@ -99,6 +107,7 @@ def formula_panel(
     gradients: GradientsEvent | None = None,
     outputs: Sequence[tuple[OutputEvent, Any]] = (),
     one_loss: bool = False,
+    scope: WindowScope | None = None,
 ) -> RenderableType:
     """One entry of each parameter, from the update rule to the new value.
 
@@ -106,7 +115,9 @@ def formula_panel(
     for display (long sentences); ``gradients`` is the step's ∂L/∂θ before clipping;
     ``outputs`` the step's output events, each with its hₜ (None where not kept), from which
     ∂L/∂V = Σₜ hₜᵀ·(ŷₜ − yₜ) is written out; ``one_loss``: --loss last, where the derivation's
-    ∂Lₜ/∂W names step t's contribution.
+    ∂Lₜ/∂W names step t's contribution; ``scope``: the window an update follows (--chunks,
+    --tbptt with --update-every chunk), whose gradient is written out of its own steps' and
+    losses' terms where the trace holds them (the first window's), else shown as it is.
     """
     lines = Text()
     several = sentences > 1
@@ -121,6 +132,14 @@ def formula_panel(
     if any(is_summary(e.terms[_used(s)]) for e in backward for s in cell.params):
         summarised = list(specs)
     traced = {e.sentence for e in backward}
+    losses: Collection[int] | None = None
+    if scope is not None:
+        losses = scope.losses
+        backward, unseen = steps_in(backward, scope) if scope.first else ([], 0)
+        if scope.shared or not scope.first:
+            backward = []
+        outputs = [(e, h) for e, h in outputs if e.t in losses] if scope.first else []
+        per_loss = per_loss if scope.first else []
     for spec in specs:
         if spec in summarised:
             continue
@@ -134,16 +153,20 @@ def formula_panel(
         label = _entry_label(spec, idx, vocab)
         s = "κ·" if clipped else ""
         lines.append(f"{sym} ← {sym} − α·{s}∂L/∂{sym}", "title")
+        if not np.any(grad):
+            lines.append(f"   ∂L/∂{sym} is 0 in every entry: {sym} is unchanged\n", "note")
+            continue
         lines.append(f"   the entry {label}, whose gradient is largest\n", "note")
+        written = len(lines)
         if raw is not None and spec in cell.params and backward:
             terms = _step_terms(spec, idx, backward, several)
             labels = " + ".join(t for t, _ in terms[:TERMS_MAX])
             lines.append(f"  ∂L/∂{label} = Σ contributions of steps {labels}\n", "label")
             left_out = []
             if unseen:
-                left_out.append(f"{unseen} steps not shown")
+                left_out.append(f"{plural(unseen, 'step')} not shown")
             if len(traced) < sentences:
-                left_out.append(f"{sentences - len(traced)} sentences not traced")
+                left_out.append(f"{plural(sentences - len(traced), 'sentence')} not traced")
             rest = ""
             if left_out:
                 rest_value = float(grad[idx]) - sum(v for _, v in terms)
@@ -154,7 +177,7 @@ def formula_panel(
             lines.append(
                 _output_lines(spec, idx, label, vocab, outputs, sentences, grad, precision)
             )
-        loss_terms = _loss_terms(spec, idx, per_loss, several) if per_loss else []
+        loss_terms = _loss_terms(spec, idx, per_loss, several, losses) if per_loss else []
         if raw is not None and loss_terms:
             names = " + ".join(t for t, _ in loss_terms[:TERMS_MAX])
             mean = f"(1/{sentences})·(" if several else ""
@@ -175,6 +198,8 @@ def formula_panel(
             body = _sum(loss_terms, precision)
             total = _total(loss_terms, rest, grad[idx], precision)
             lines.append(f"        = {mean}{body}{close}{rest}{total}\n")
+        if scope is not None and raw is not None and len(lines) == written:
+            lines.append(own_gradient_line(label, scope, fmt(grad[idx], precision)), "label")
         if clipped:
             s_ = f"{update.scale:.{precision}g}"
             lines.append(
@@ -187,7 +212,7 @@ def formula_panel(
                 f"  {label} ← {fmt(old[idx], precision)} − {update.lr:g} × "
                 f"({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}\n"
             )
-    if one_loss and backward and cell.name == "rnn":
+    if one_loss and backward and cell.name == "rnn" and (scope is None or scope.losses):
         lines.append(
             "A derivation that writes W ← W − α·(∂L₁/∂W + ∂L₂/∂W + ∂L₃/∂W) means by ∂Lₜ/∂W "
             "these contributions of step t (with one loss, at the last step, there is no "

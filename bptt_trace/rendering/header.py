@@ -17,6 +17,7 @@ from ..trace.events import RunEvent
 from .folding import GAP, Folded, Steps
 from .tables import ONE_HOT_MAX, ONE_HOT_ROWS, NotedTable, noted_table
 from .theme import plural
+from .truncation import losses_flow
 
 
 def run_header(run: RunEvent, cell: Cell) -> RenderableType:
@@ -47,7 +48,8 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     ]
     if cfg.get("truncate") is not None:
         lines.append(
-            f"truncated BPTT: each loss flows back through at most {cfg['truncate']} steps"
+            f"truncated BPTT: each loss flows back through at most "
+            f"{plural(int(cfg['truncate']), 'step')}"
         )
     lines += scheme_lines(cfg)
     if cfg.get("clip") is not None:
@@ -66,14 +68,16 @@ def scheme_lines(cfg: Mapping[str, Any]) -> list[str]:
     if cfg.get("chunks") is not None:
         K = cfg["chunks"]
         return [
-            f"chunked BPTT (--chunks {K}): windows of {K} steps, each from the state carried "
+            f"chunked BPTT (--chunks {K}): windows of {plural(int(K), 'step')}, each from the "
+            "state carried "
             f"in as a constant, its losses flowing back inside it; {update}"
         ]
     if cfg.get("tbptt") is not None:
         k1, k2 = cfg["tbptt"]
         return [
-            f"TBPTT({k1}, {k2}): every {k1} steps the last {k1} losses flow back through the "
-            f"last {k2} steps, re-run from the state carried in; {update}"
+            f"TBPTT({k1}, {k2}): every {plural(int(k1), 'step')} the last "
+            f"{losses_flow(int(k1))} back through the last {plural(int(k2), 'step')}, re-run "
+            f"from the state carried in; {update}"
         ]
     return []
 

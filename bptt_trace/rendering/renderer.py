@@ -46,6 +46,7 @@ from .holding import GroupHolder
 from .theme import THEME, VisibleConsole
 from .truncation import truncation_view
 from .update import UpdateView
+from .window_scope import no_loss, scope_of
 
 
 class TraceRenderer(GroupHolder):
@@ -116,7 +117,8 @@ class TraceRenderer(GroupHolder):
 
     @handle.register
     def _(self, event: TruncationEvent) -> list[RenderableType]:
-        return self._keep("blame", [truncation_view(event, self.symbols)])
+        view = "truncation" if self.shows("truncation") else "blame"  # shown by either
+        return self._keep(view, [truncation_view(event, self.symbols)])
 
     @handle.register
     def _(self, event: CheckEvent) -> list[RenderableType]:
@@ -143,7 +145,9 @@ class TraceRenderer(GroupHolder):
             "update",
             [
                 *out,
-                TitleRule(update_rule(event, self.run.config, self.precision)),
+                TitleRule(
+                    update_rule(event, self.run.config, self.precision, no_loss(self.run, event))
+                ),
             ],
         )
 
@@ -156,7 +160,8 @@ class TraceRenderer(GroupHolder):
         grads, self.step_gradients = self.step_gradients, None
         outputs, self.step_outputs, self.step_h = self.step_outputs, [], {}
         B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
-        update = UpdateView(event, vocab, precision, declared(self.cell), grads)
+        scope = scope_of(self.run, grads)
+        update = UpdateView(event, vocab, precision, declared(self.cell), grads, scope)
         return [
             *self._keep("update", [update]),
             *self._keep(
@@ -174,6 +179,7 @@ class TraceRenderer(GroupHolder):
                         grads,
                         outputs,
                         self.run.config.get("loss") == "last",
+                        scope,
                     )
                 ],
             ),

@@ -8,17 +8,39 @@ from rich.text import Text
 
 from ..trace.truncation_event import TruncationEvent
 from .flow import shown_steps
+from .plain import plural
 from .tables import Values, noted_table
 from .theme import subscript
 
-WHAT = {
-    "truncate": "each loss flows back through at most {k1} steps, one update per step",
-    "chunks": "chunks of {k1} steps, each from the state carried out of the one before as a "
-    "constant; the losses of a chunk reach back only inside it",
-    "tbptt": "every {k1} steps the last {k1} losses flow back through the last {k2} steps",
-}
+
+def what(scheme: str, k1: int, k2: int) -> str:
+    """What the scheme does, in words (1 step, 2 steps)."""
+    if scheme == "truncate":
+        return f"each loss flows back through at most {plural(k1, 'step')}, one update per step"
+    if scheme == "chunks":
+        return (
+            f"chunks of {plural(k1, 'step')}, each from the state carried out of the one before "
+            "as a constant; the losses of a chunk reach back only inside it"
+        )
+    if scheme == "tbptt":
+        return (
+            f"every {plural(k1, 'step')} the last {losses_flow(k1)} back through the last "
+            f"{plural(k2, 'step')}"
+        )
+    return ""
+
+
+def losses_flow(k: int) -> str:
+    """``the last 1 loss flows``, ``the last 2 losses flow``: the count and its verb."""
+    return "1 loss flows" if k == 1 else f"{k:,} losses flow"
+
 
 KEPT, CUT, ZERO = "■", "×", "·"
+
+KEPT_SIGNS = (
+    "Signs agree: the share of entries with the true gradient's sign; an entry the scheme "
+    "leaves at 0 does not have it."
+)
 
 
 def flag(event: TruncationEvent) -> str:
@@ -49,15 +71,15 @@ def share(x: float | None) -> str:
 def truncation_view(event: TruncationEvent, symbols: dict[str, str]) -> RenderableType:
     """The metrics table, the kept-terms grid with the reach row, and the bias against K."""
     name = flag(event)
-    what = WHAT.get(event.scheme, "").format(k1=event.k1, k2=event.k2)
+    said = what(event.scheme, event.k1, event.k2)
     metrics = noted_table(
-        f"Truncation · step {event.step} · {name}: {what}",
+        f"Truncation · step {event.step} · {name}: {said}",
         "θ",
         Values("‖g − g_full‖/‖g_full‖"),
         Values("cosine"),
         Values("signs agree"),
         caption=f"The gradient of {name} (summed over its windows at the step's starting "
-        "parameters) against full BPTT of the same losses, over every sentence.",
+        f"parameters) against full BPTT of the same losses, over every sentence. {KEPT_SIGNS}",
     )
     for param, values in event.metrics.items():
         metrics.add_row(
@@ -80,7 +102,8 @@ def kept_grid(event: TruncationEvent) -> RenderableType:
         *[Values(f"h{subscript(k + 1)}" if k is not None else "…") for k in ks],
         Values("reach"),
         caption=f"{KEPT} kept, {CUT} cut by {flag(event)}, {ZERO} structurally zero (k > s: "
-        "Lₛ does not depend on hₖ). The reach row: how many steps each loss reaches.",
+        "Lₛ does not depend on hₖ). The reach column: how many steps each loss reaches."
+        + folded_note(ks, rows, losses),
     )
     for r in rows:
         if r is None:
@@ -90,6 +113,21 @@ def kept_grid(event: TruncationEvent) -> RenderableType:
         cells = [cell(k + 1, s, n) if k is not None else Text("…", "note") for k in ks]
         table.add_row(Text(f"L{subscript(s)}", "label"), *cells, str(n))
     return table
+
+
+def folded_note(ks: list[int | None], rows: list[int | None], losses: list[int]) -> str:
+    """What the ``…`` column and row stand for: the states and losses not drawn."""
+    parts = []
+    if None in ks:
+        gap = ks.index(None)
+        first, last = (ks[gap - 1] or 0) + 2, ks[gap + 1] or 0  # 0-based neighbours
+        parts.append(f"the … column stands for h{subscript(first)}…h{subscript(last)}")
+    if None in rows:
+        gap = rows.index(None)
+        first, last = losses[(rows[gap - 1] or 0) + 1], losses[(rows[gap + 1] or 0) - 1]
+        parts.append(f"the … row for L{subscript(first)}…L{subscript(last)}")
+    text = "; ".join(parts)
+    return f" {text[:1].upper()}{text[1:]}, folded: not drawn." if parts else ""
 
 
 def cell(k: int, s: int, n: int) -> Text:
@@ -111,14 +149,21 @@ def bias_table(event: TruncationEvent) -> list[RenderableType]:
                 "note",
             )
         ]
+    varies = (
+        f"tbptt at every K (K2 = K, K1 = min({event.k1}, K))"
+        if event.scheme == "tbptt"
+        else f"{event.scheme} at every K"
+    )
     table = noted_table(
-        f"Bias against K · sentence {event.sentence + 1}: {event.scheme} at every K, all of θ",
+        f"Bias against K · sentence {event.sentence + 1}: {varies}, all of θ",
         "K",
         "scheme",
         Values("‖g − g_full‖/‖g_full‖"),
         Values("cosine"),
         Values("signs agree"),
-        caption="Exact, from the terms of each loss at each state; the sentence's own losses.",
+        caption="Exact, from the terms of each loss at each state; the sentence's own losses. "
+        + KEPT_SIGNS
+        + " All of θ includes V and b_output, whose gradients no scheme changes.",
     )
     current = event.k2
     for k in shown_steps(len(event.bias), 64):

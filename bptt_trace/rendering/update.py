@@ -21,6 +21,7 @@ from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
 from .theme import cell_width, fmt_loss, plural, vector
 from .vectors import Vector, matrix_cell
+from .window_scope import WindowScope
 from .window_update import window_lines
 
 UNBOUNDED = 1_000_000
@@ -46,6 +47,7 @@ class UpdateView:
         precision: int,
         specs: Sequence[Param],
         gradients: GradientsEvent | None = None,
+        scope: WindowScope | None = None,
     ) -> None:
         self.event = event
         self.specs = specs
@@ -54,6 +56,7 @@ class UpdateView:
         self.gradients = gradients if event.scale != 1.0 else None
         chunk = getattr(gradients, "chunk", None) if gradients is not None else None
         self.window = gradients if chunk is not None else None  # --chunks, --tbptt
+        self.scope = scope
 
     def _columns(self, spec: Param) -> tuple[list[str], list[Any]]:
         """The labels and values of the columns: old, the gradient(s), new (Δ is added where
@@ -173,7 +176,7 @@ class UpdateView:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
         if self.window is not None:
-            yield from window_lines(self.window, self.precision)
+            yield from window_lines(self.window, self.precision, self.scope)
         width, tables = self._measured(console, options)
         yield from tables if width <= options.max_width else self._tables(side_by_side=False)
         note = self.note()

@@ -6,6 +6,7 @@ VIEWS = (
     "backward",
     "contributions",
     "blame",
+    "truncation",
     "jacobians",
     "update",
     "formulas",
@@ -13,6 +14,8 @@ VIEWS = (
 )
 """The views ``--only`` may name: the tables of the forward pass, the output and loss, the
 backward pass, the contributions and running sums, the blame matrix (with the per-loss terms
-and the LSTM's gates), vanishing or exploding, the update, the update formulas, and the loss
-curve with the predictions after training. The model's header shows only without --only; the
-gradient check and the closing line always show."""
+and the LSTM's gates, and under a truncation scheme its table), the truncation table and its
+bias against K alone (under --truncate, --chunks or --tbptt), vanishing or exploding, the
+update, the update formulas, and the loss curve with the predictions after training. The
+model's header shows only without --only; the gradient check and the closing line always
+show."""

@@ -9,16 +9,23 @@ from rich.text import Text
 from ..trace.events import GradientsEvent
 from ..trace.summary import is_summary
 from .theme import subscript, vector
+from .window_scope import NO_LOSS, WindowScope, losses_named
 
 
-def window_lines(event: GradientsEvent, precision: int) -> list[Text]:
+def window_lines(
+    event: GradientsEvent, precision: int, scope: WindowScope | None = None
+) -> list[Text]:
     """Which window this update follows, and the staleness of the state carried into it: the
     first sentence's h at start − 1 as the windows before computed it, and recomputed with
-    the parameters this window ran with (their difference is what the carried constant hides)."""
+    the parameters this window ran with (their difference is what the carried constant hides).
+    ``scope`` names the window's losses (without it, those at first … end of its window)."""
     start, first, end = (int(t) for t in event.window or (0, 0, 0))
+    losses = scope.losses if scope is not None else tuple(range(first, end + 1))
+    what = losses_named(losses) if losses else NO_LOSS
+    steps = f"time step {start}" if start == end else f"time steps {start} to {end}"
     lines = [
         Text(
-            f"window {event.chunk}: time steps {start} to {end}, the losses at {first} to {end}, "
+            f"window {event.chunk}: {steps}, {what}, "
             f"from h{subscript(start - 1)} carried in as a constant; this update follows it",
             "note",
         )

@@ -37,12 +37,13 @@ GROUP_BYTES = 32 * 2**20
 """The schemes' gradients held at once (each as large as θ); more take another sweep."""
 
 WHAT = {
-    "truncate": "each loss flows back through at most {k1} steps",
-    "chunks": "the losses of a chunk reach back only inside it (chunks of {k1} steps, the "
+    "truncate": "each loss flows back through at most {k1} {s1}",
+    "chunks": "the losses of a chunk reach back only inside it (chunks of {k1} {s1}, the "
     "state carried between them as a constant, the chunks' gradients summed)",
-    "tbptt": "every {k1} steps the last {k1} losses flow back through the last {k2} steps "
+    "tbptt": "every {k1} {s1} the last {k1} {l1} back through the last {k2} {s2} "
     "(the windows' gradients summed)",
 }
+"""A scheme in words: {s1}, {s2} and {l1} agree with the counts (1 step, 1 loss flows)."""
 
 SCHEME = Mistake(
     "scheme",
@@ -64,7 +65,13 @@ def schemes_to_try(T: int) -> list[Scheme]:
 
 def flag_text(scheme: Scheme) -> str:
     """ "--chunks 35: the losses of a chunk reach back only inside it (…)"."""
-    return f"{scheme.flag()}: {WHAT[scheme.kind].format(k1=scheme.k1, k2=scheme.k2)}"
+    k1, k2 = scheme.k1, scheme.k2
+    words = {
+        "s1": "step" if k1 == 1 else "steps",
+        "s2": "step" if k2 == 1 else "steps",
+        "l1": "loss flows" if k1 == 1 else "losses flow",
+    }
+    return f"{scheme.flag()}: {WHAT[scheme.kind].format(k1=k1, k2=k2, **words)}"
 
 
 def scheme_candidates(

@@ -49,7 +49,8 @@ def test_each_cut_at_a_window_edge_names_the_losses_it_leaves_out(k1: int, k2: i
         cut = [s for s in range(t + 1, T + 1) if starts[s] == t + 1]
         if not cut:
             continue
-        if len(cut) == T - t:
+        reaching = [s for s in range(t + 1, T + 1) if starts[s] <= t + 1]
+        if len(cut) == len(reaching):  # every loss whose flow reaches hₜ₊₁ stops there
             assert f"cut by --tbptt {k1}:{k2}: h{chr(0x2080 + t)} ends a window" in text, t
         else:
             first = f"L{''.join(chr(0x2080 + int(d)) for d in str(cut[0]))}"
@@ -64,6 +65,17 @@ def test_a_chunks_end_says_the_flow_from_the_next_step_is_cut() -> None:
     assert "where --chunks 2 cut the flow" in blame
     plain = shown(["I", "like", "NLP"], "blame")
     assert "cut the flow" not in plain
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_every_chunk_end_is_said_one_way(k: int) -> None:
+    """At every chunk's end (t = k, 2k, … < T) the flow from step t + 1 is cut for every loss
+    that reaches it: the same words at each, none of the "less Lₛ's part" kind."""
+    tokens = "a b c d e f g".split()
+    text = shown(tokens, "backward", loss="every", chunks=k)
+    for t in range(k, len(tokens), k):
+        assert f"cut by --chunks {k}: h{chr(0x2080 + t)} ends a window" in text, t
+    assert "less L" not in text
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,11 @@ trace is main's trace with the truncation line added, nothing else changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import itertools
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -71,7 +74,9 @@ through the last 3 steps
  b_output   0.0e+00                 +1.0000   100.0%
 
 The gradient of --tbptt 2:3 (summed over its windows at the step's starting
-parameters) against full BPTT of the same losses, over every sentence.
+parameters) against full BPTT of the same losses, over every sentence. Signs
+agree: the share of entries with the true gradient's sign; an entry the scheme
+leaves at 0 does not have it.
 Kept terms · sentence 1: which hₖ each loss's flow reaches
 
  loss   h₁   h₂   h₃   h₄   reach
@@ -82,8 +87,8 @@ Kept terms · sentence 1: which hₖ each loss's flow reaches
  L₄     ×    ×    ■    ■    2
 
 ■ kept, × cut by --tbptt 2:3, · structurally zero (k > s: Lₛ does not depend on
-hₖ). The reach row: how many steps each loss reaches.
-Bias against K · sentence 1: tbptt at every K, all of θ
+hₖ). The reach column: how many steps each loss reaches.
+Bias against K · sentence 1: tbptt at every K (K2 = K, K1 = min(2, K)), all of θ
 
  K   scheme        ‖g − g_full‖/‖g_full‖   cosine    signs agree
  ───────────────────────────────────────────────────────────────
@@ -92,7 +97,10 @@ Bias against K · sentence 1: tbptt at every K, all of θ
  3   --tbptt 2:3   1.2e-01                 +0.9500   100.0%
  4   --tbptt 2:4   0.0e+00                 +1.0000   100.0%
 
-Exact, from the terms of each loss at each state; the sentence's own losses."""
+Exact, from the terms of each loss at each state; the sentence's own losses.
+Signs agree: the share of entries with the true gradient's sign; an entry the
+scheme leaves at 0 does not have it. All of θ includes V and b_output, whose
+gradients no scheme changes."""
 
 
 def test_the_truncation_table_at_80_columns():
@@ -123,7 +131,52 @@ def test_a_long_sentence_draws_both_ends_and_says_it_has_no_bias_table_past_256_
     )
     text = rendered(event)
     assert "h₃₀₀" in text and "L₃₀₀" in text and "…" in text
+    # the … column stands for the states between those drawn, the … row for the losses
+    flat = " ".join(text.split())
+    drawn = re.findall(r"h([₀-₉]+)", text.split("Kept terms")[1].split("\n")[2])
+    digits = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+    shown = [int(d.translate(digits)) for d in drawn]
+    gap = next(a for a, b in itertools.pairwise(shown) if b != a + 1)
+    after = shown[shown.index(gap) + 1]
+
+    def sub(n: int) -> str:
+        return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+    assert f"The … column stands for h{sub(gap + 1)}…h{sub(after - 1)}" in flat
+    rows = re.findall(r"^ L([₀-₉]+) ", text, re.MULTILINE)
+    losses = [int(r.translate(digits)) for r in rows]
+    low = next(a for a, b in itertools.pairwise(losses) if b != a + 1)
+    high = losses[losses.index(low) + 1]
+    assert f"the … row for L{sub(low + 1)}…L{sub(high - 1)}, folded: not drawn." in flat
     assert "no bias against k" in text.lower().replace("\n", " ")
+
+
+def test_a_table_with_nothing_folded_has_no_folding_note():
+    assert "folded" not in rendered(sample())
+
+
+@pytest.mark.parametrize("scheme", ["truncate", "chunks", "tbptt"])
+def test_the_bias_table_says_which_k_it_varies_and_what_all_of_theta_holds(scheme):
+    flat = " ".join(rendered(dataclasses.replace(sample(), scheme=scheme), 120).split())
+    varies = {
+        "tbptt": "tbptt at every K (K2 = K, K1 = min(2, K))",  # the rows --tbptt 1:1, 2:2, 2:3…
+        "chunks": "chunks at every K",
+        "truncate": "truncate at every K",
+    }[scheme]
+    assert f"Bias against K · sentence 1: {varies}, all of θ" in flat
+    assert "All of θ includes V and b_output, whose gradients no scheme changes." in flat
+
+
+def test_the_signs_column_says_an_entry_left_at_zero_lacks_the_true_sign():
+    flat = " ".join(rendered(sample(), 120).split())
+    says = "Signs agree: the share of entries with the true gradient's sign; an entry the "
+    assert flat.count(says + "scheme leaves at 0 does not have it.") == 2  # both tables
+
+
+def test_the_readme_reads_the_signs_column_as_it_counts():
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert "the share of entries with the true gradient's sign" in text
+    assert "leaves at exactly 0 does not have it" in text
 
 
 def trace_of(args: list[str], capsys) -> list[str]:
@@ -245,7 +298,7 @@ def readme_block(after: str, nth: int = 1) -> list[str]:
 def test_the_readmes_worked_example_is_what_the_commands_print(capsys):
     scheme = ["--chunks", "5", "--update-every", "sequence"]
     capsys.readouterr()
-    args = [*EXAMPLE, *scheme, "--only", "blame", "--width", "80", "--color", "never"]
+    args = [*EXAMPLE, *scheme, "--only", "truncation", "--width", "80", "--color", "never"]
     assert main(args) == 0
     printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
     table = readme_block("A worked example on `sentences/long.txt`", 2)
