@@ -169,10 +169,8 @@ def test_another_scheme_given_is_named_with_the_fix(tmp_path, capsys):
     assert code == 1 and result["scheme"] == "--chunks 3"
     assert "chunks-4" in {c["id"] for c in result["named"]}
     np.savez(tmp_path / "g.npz", **g)
-    main(
-        [SENTENCE, "--loss", "every", "--chunks", "3"]
-        + ["--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")]
-    )
+    files = ["--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")]
+    main([SENTENCE, "--loss", "every", "--chunks", "3", *files])
     text = " ".join(capsys.readouterr().out.split())
     assert "against the trace's (those of --chunks 3)" in text
     assert "use --chunks 4 instead of --chunks 3" in text
