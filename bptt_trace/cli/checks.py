@@ -7,10 +7,7 @@ numbers are checked in ``number_checks``, a model's options and a loaded model i
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, EOS
@@ -22,7 +19,6 @@ from ..errors import InputError
 from .gru_options import check_reset_after, check_reset_after_loaded
 from .messages import warning
 from .model_checks import check_cell, check_cell_options, check_loaded, loaded_from
-from .modes import ignored_options
 from .number_checks import Numbers, check_numbers
 from .request import Request
 from .schemes import check_schemes
@@ -109,49 +105,6 @@ def check_target(target: str | None) -> str:
     if target != EOS and tokenize(target) != [target]:
         raise InputError(one_token)
     return target
-
-
-def check_writable(path: Path, option: str) -> None:
-    """Fail before computing when ``path`` cannot be written: it must be a regular file
-    (through symbolic links) or nothing yet, in a folder that exists and takes new files."""
-    from ..files.paths import existing_target, real_target, unusable
-
-    where = f"{option} {path}"
-    old = existing_target(path, where)  # refuses devices, FIFOs, sockets, folders, hard links
-    folder = real_target(path).parent
-    try:
-        if not folder.is_dir():
-            raise InputError(f"{where}: the folder {folder} does not exist; create it first")
-    except OSError as err:
-        raise unusable(where, err) from None
-    if old is not None and not os.access(path, os.W_OK):
-        raise InputError(f"{where}: cannot be written; choose another place")
-    try:  # a real try, so that read-only file systems are found too (even for root)
-        fd, probe = tempfile.mkstemp(prefix=".bptt-trace-probe.", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        raise InputError(
-            f"{where}: cannot be written there ({err.strerror}); choose another place"
-        ) from None
-
-
-def check_outputs(req: Request) -> None:
-    """Refuse, before computing, options the mode ignores and files that cannot be written."""
-    from ..rendering.display import EXPORTS
-
-    refusal = ignored_options(req)
-    if refusal is not None:
-        raise InputError(refusal)
-    from ..files.paths import check_distinct  # one file named twice: refused, nothing written
-
-    inputs = {"--file": req.file, "--load": req.load, "--replay": req.replay, "--init": req.init}
-    check_distinct(inputs, {"--output": req.output, "--save": req.save, "--export": req.export})
-    for path, option in ((req.output, "--output"), (req.save, "--save"), (req.export, "--export")):
-        if path is not None:
-            check_writable(path, option)
-    if req.export is not None and req.export.suffix.lower() not in EXPORTS:
-        raise InputError(f"--export {req.export}: the name must end in .html, .svg or .txt")
 
 
 def prepare(req: Request) -> tuple[Any, ...]:

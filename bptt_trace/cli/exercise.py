@@ -66,8 +66,8 @@ def exercise_mode(req: Request, opts: ExerciseOptions) -> int:
 
 
 def _exercise(req: Request, opts: ExerciseOptions) -> int:
-    from .checks import check_outputs, check_writable
     from .exercise_files import read_answers, write_key, write_sheet
+    from .output_checks import check_outputs, check_writable
 
     ignored = [name for name in req.given if name in IGNORED]
     if ignored:

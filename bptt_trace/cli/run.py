@@ -20,9 +20,10 @@ from ..files.jsonl import JsonlWriter
 from ..rendering.check import check_failure
 from ..rendering.display import Display, Quit
 from ..trace.events import CLOSING, Event, InterruptedEvent, ParamsEvent
-from .checks import check_outputs, pause_wanted, prepare
+from .checks import pause_wanted, prepare
 from .ending import report, save
 from .messages import error, status
+from .output_checks import check_outputs
 from .progress import TrainingBar, progress_bar
 from .request import Request
 from .stop import Stop
