@@ -18,6 +18,8 @@ import sys
 import unicodedata
 from typing import Any
 
+from ..rendering.screen_size import user_terminal_columns
+
 ARGUMENTS, OPTIONS = "Arguments", "Options"
 """Typer's titles of the panels of arguments and options that name none."""
 MIN_WIDTH, MAX_WIDTH, OFF_TERMINAL = 60, 200, 80
@@ -37,13 +39,13 @@ def screen_width() -> int:
 
 
 def terminal_columns() -> int | None:
-    for fd in (1, 2, 0):
-        try:
-            if os.isatty(fd):
-                return os.get_terminal_size(fd).columns or None
-        except OSError:
-            continue
-    return None
+    """stdout's terminal's width, else that of the terminal the user sits at (a pipe)."""
+    try:
+        if os.isatty(1):
+            return os.get_terminal_size(1).columns or None
+    except OSError:
+        pass
+    return user_terminal_columns()
 
 
 def colour_wanted() -> bool:

@@ -69,8 +69,13 @@ def loaded_modules(argv: list[str]) -> tuple[int, list[str]]:
     return int(code), modules
 
 
-LIGHT_RENDERING = ("bptt_trace.rendering.plain", "bptt_trace.rendering.view_names")
-"""What --help and --schema may import of the renderers: the views' names, plain text."""
+LIGHT_RENDERING = (
+    "bptt_trace.rendering.plain",
+    "bptt_trace.rendering.view_names",
+    "bptt_trace.rendering.screen_size",
+)
+"""What --help and --schema may import of the renderers: the views' names, plain text, the
+width of the user's terminal (none of them imports Rich or NumPy)."""
 
 
 def renderers_or_numpy(modules: list[str]) -> list[str]:
