@@ -15,6 +15,7 @@ from rich.table import Column
 from rich.text import Span, Text
 
 from .plain import unsafe
+from .segments import text_segments
 
 
 def cell_lines(
@@ -127,7 +128,7 @@ def _render_padded(console: Console, text: Text, width: int, style: Style | None
     joined = Text(plain + " " * (width - size), end="")  # what Text("\n").join makes of it
     joined._spans = [Span(0, length, text.style)] if text.style else []
     joined._spans += text._spans
-    segments = joined.render(console)
+    segments = text_segments(console, joined)
     if style:
         return [Segment(t, style + s) for t, s, _ in segments]
     return list(segments)
@@ -152,5 +153,5 @@ def unjustified_line(cell: Any, width: int, console: Console) -> list[Segment] |
     joined = Text(plain, end="")  # what Text("\n").join makes of it: its style a span
     joined._spans = [Span(0, len(plain), cell.style)] if cell.style else []
     joined._spans += cell._spans
-    segments = list(joined.render(console))
+    segments = text_segments(console, joined)
     return [*segments, Segment(" " * (width - size))] if size < width else segments

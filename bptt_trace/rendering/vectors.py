@@ -23,6 +23,7 @@ from rich.measure import Measurement
 from rich.text import Text
 
 from ..trace.summary import is_summary
+from .segments import text_segments
 from .theme import cell_width, needs_scientific, number, vector
 
 MIN_ENTRIES = 4
@@ -109,7 +110,7 @@ class Vector:
         if options.justify in (None, "default") and all(
             line.cell_len <= options.max_width for line in lines
         ):
-            yield from text.render(console, end="\n")  # what Rich's wrapping would yield
+            yield from text_segments(console, text, end="\n")  # what Rich's wrapping would yield
         else:
             yield text
 

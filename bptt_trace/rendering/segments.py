@@ -1,0 +1,85 @@
+"""A ``Text`` turned into Segments as ``Text.render`` turns it, with its styles resolved once
+per console.
+
+``Text.render`` looks every span's style up in the theme (or parses it) and combines it with the
+text's own style afresh for each Text; the tables' numbers are thousands of small Texts whose
+spans name a handful of styles. Here a style name is looked up once per console and theme, and
+a (text style, span style) pair combined once. The segments are Rich's: one at every span's
+start and end (an empty span splits the text around it too), each styled by the text's style
+combined with that of the span it lies in. Spans that overlap, run out of order or past the
+text are left to ``Text.render``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+
+_NULL = Style.null()
+
+
+def _styles(console: Console) -> dict[Any, Style]:
+    """The console's resolved styles, kept while its theme is the same one."""
+    theme = console._theme_stack.get.__self__  # type: ignore[attr-defined]  # the current dict
+    kept: dict[Any, Style] | None = console.__dict__.get("_bptt_styles")
+    if kept is None or kept.get(_THEME) is not theme:
+        kept = console.__dict__["_bptt_styles"] = {_THEME: theme}  # type: ignore[dict-item]
+    return kept
+
+
+_THEME = object()
+"""The key under which a console's kept styles record the theme they were resolved in."""
+
+
+def _resolved(console: Console, kept: dict[Any, Style], style: str | Style) -> Style:
+    """``console.get_style(style, default=Style.null())``, looked up once."""
+    found = kept.get(style)
+    if found is None:
+        found = console.get_style(style, default=_NULL)
+        if found.link:  # a link gets a fresh id each time: as Rich does, never kept
+            return found
+        kept[style] = found
+    return found
+
+
+def text_segments(console: Console, text: Text, end: str = "") -> list[Segment]:
+    """``list(text.render(console, end))``, its styles resolved once per console."""
+    spans = text._spans
+    plain = text.plain
+    if not spans:
+        return [Segment(plain), Segment(end)] if end else [Segment(plain)]
+    size = len(plain)
+    at = 0
+    for start, stop, _ in spans:
+        if start < at or stop < start or stop > size:  # overlapping, unordered or past the end
+            return list(text.render(console, end))
+        at = stop
+    kept = _styles(console)
+    base = _resolved(console, kept, text.style)
+    if base.link:
+        return list(text.render(console, end))
+    out = []
+    append = out.append
+    at = 0
+    for start, stop, style in spans:
+        if start > at:
+            append(Segment(plain[at:start], base))
+        if stop > start:
+            pair = (base, style)
+            combined = kept.get(pair)
+            if combined is None:
+                own = _resolved(console, kept, style)
+                combined = Style.combine((base, own))
+                if not own.link:
+                    kept[pair] = combined  # type: ignore[index]
+            append(Segment(plain[start:stop], combined))
+        at = stop
+    if size > at:
+        append(Segment(plain[at:], base))
+    if end:
+        append(Segment(end))
+    return out
