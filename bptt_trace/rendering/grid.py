@@ -46,7 +46,7 @@ def natural(cell: Any) -> Natural | None:
     return least, widest
 
 
-def _clamp(least: int, widest: int, room: int) -> Natural:
+def clamp(least: int, widest: int, room: int) -> Natural:
     """``Measurement.get`` of a renderable of that natural width, at ``room`` columns
     (``normalize``, ``with_maximum``, nothing below 1, ``normalize``)."""
     least = max(0, min(max(0, least), widest))
@@ -68,10 +68,10 @@ def padded_measure(console: Console, options: ConsoleOptions, cell: Any, pad: in
     else:
         found = natural(cell)
         inner = (
-            _clamp(*found, room) if found is not None else Measurement.get(console, options, cell)
+            clamp(*found, room) if found is not None else Measurement.get(console, options, cell)
         )
         least, widest = min(inner[0] + pad, room), min(inner[1] + pad, room)
-    return _clamp(least, widest, room)
+    return clamp(least, widest, room)
 
 
 def _naturals(table: Table, column: Column, cells: list[Any]) -> tuple[Natural | None, list[Any]]:
