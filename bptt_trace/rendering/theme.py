@@ -209,9 +209,20 @@ def vector(
         width = max(width, *(len(t) for t in texts)) if texts else width
     else:
         width = max(width, cell_width(values, precision))
+    return assembled(entries, texts, width, biggest(values), brackets)
+
+
+def biggest(values: Any) -> float:
+    """From what size on an entry of ``values`` (a NumPy vector) is bold: half the largest."""
     big = 0.5 * float(np.max(np.abs(values))) if values.size else np.inf
-    big = big if big > 0 else np.inf
-    # the Text that number() and Text.join would assemble: padded entries, a span each
+    return big if big > 0 else np.inf
+
+
+def assembled(
+    entries: list[float], texts: list[str], width: int, big: float, brackets: bool = True
+) -> Text:
+    """The Text that number() and Text.join would assemble of the entries shown as ``texts``:
+    each padded to ``width``, a span each."""
     pieces, spans, at = [], [], 1 if brackets else 0
     for v, shown in zip(entries, texts, strict=True):
         pad = max(0, width - len(shown))

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from ..trace.summary import is_summary
 from .segments import text_segments
-from .theme import cell_width, needs_scientific, number, vector
+from .theme import assembled, biggest, fmt, needs_scientific, number, vector
 
 MIN_ENTRIES = 4
 """A wrapped vector shows at least this many entries a line, where it has them."""
@@ -46,8 +46,13 @@ class Vector:
         self.precision = precision
         self.labels = list(labels) if labels is not None else None
         self.matrix = (matrix or self.rows.shape[0] > 1) and self.labels is None
-        self.entry = cell_width(self.rows, precision)
         self.scientific = [needs_scientific(row, precision) for row in self.rows]  # a row's
+        self.entries = [row.tolist() for row in self.rows]
+        self.texts = [  # each entry as fmt shows it, once (as cell_width and vector would)
+            [fmt(v, precision, sci) for v in row]
+            for row, sci in zip(self.entries, self.scientific, strict=True)
+        ]
+        self.entry = max((len(t) for texts in self.texts for t in texts), default=0)
         self.label_width = max((len(s) for s in self.labels or []), default=0)
 
     def _lead(self) -> int:
@@ -55,7 +60,9 @@ class Vector:
         return self.label_width + 1 if self.labels else 0
 
     def one_line(self, i: int) -> Text:
-        line = vector(self.rows[i], self.precision, width=self.entry, scientific=self.scientific[i])
+        texts = self.texts[i]  # vector(row, width=entry, scientific=its own) of the texts
+        width = max(self.entry, *(len(t) for t in texts)) if texts else self.entry
+        line = assembled(self.entries[i], texts, width, biggest(self.rows[i]))
         if self.labels:
             return Text.assemble((f"{self.labels[i]:<{self.label_width}} ", "note"), line)
         return line
