@@ -140,7 +140,11 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
         for i in values:
             if _blank(cells[i]):
                 continue
-            for line in console.render_lines(cells[i], inner, pad=False):
+            fast = getattr(cells[i], "segment_lines", None)  # a Vector's lines, directly
+            found = fast(console, inner) if fast is not None else None
+            for line in (
+                found if found is not None else console.render_lines(cells[i], inner, pad=False)
+            ):
                 yield from [Segment(" " * indent), *line, new_line]
         if end:
             yield Text("")

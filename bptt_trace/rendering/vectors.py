@@ -18,11 +18,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 
 from ..trace.summary import is_summary
+from .plain import unsafe
 from .segments import text_segments
 from .theme import assembled, biggest, fmt, needs_scientific, number, vector
 
@@ -46,21 +49,42 @@ class Vector:
         self.precision = precision
         self.labels = list(labels) if labels is not None else None
         self.matrix = (matrix or self.rows.shape[0] > 1) and self.labels is None
-        self.scientific = [needs_scientific(row, precision) for row in self.rows]  # a row's
-        self.entries = [row.tolist() for row in self.rows]
-        self.texts = [  # each entry as fmt shows it, once (as cell_width and vector would)
-            [fmt(v, precision, sci) for v in row]
-            for row, sci in zip(self.entries, self.scientific, strict=True)
-        ]
-        self.entry = max((len(t) for texts in self.texts for t in texts), default=0)
         self.label_width = max((len(s) for s in self.labels or []), default=0)
+        self._texts: list[list[str]] | None = None  # formatted when first needed
+        self.scientific: list[bool] = []  # each row's notation, with the texts
+        self.entries: list[list[float]] = []
+        self._entry: int | None = None
+
+    def _formatted(self) -> list[list[str]]:
+        """Each entry as fmt shows it in its row's notation, once (as cell_width and vector
+        would): a table measured and never shown (the update's side-by-side tables, at a
+        width that does not fit them) formats nothing."""
+        if self._texts is None:
+            self.scientific = [needs_scientific(row, self.precision) for row in self.rows]
+            self.entries = [row.tolist() for row in self.rows]
+            self._texts = [
+                [fmt(v, self.precision, sci) for v in row]
+                for row, sci in zip(self.entries, self.scientific, strict=True)
+            ]
+        return self._texts
+
+    @property
+    def entry(self) -> int:
+        """The width every entry is padded to: the widest's, unless set (a column's)."""
+        if self._entry is None:
+            self._entry = max((len(t) for row in self._formatted() for t in row), default=0)
+        return self._entry
+
+    @entry.setter
+    def entry(self, width: int) -> None:
+        self._entry = width
 
     def _lead(self) -> int:
         """The width of a row's label, with its space (0 without labels)."""
         return self.label_width + 1 if self.labels else 0
 
     def one_line(self, i: int) -> Text:
-        texts = self.texts[i]  # vector(row, width=entry, scientific=its own) of the texts
+        texts = self._formatted()[i]  # vector(row, width=entry, scientific=its own) of the texts
         width = max(self.entry, *(len(t) for t in texts)) if texts else self.entry
         line = assembled(self.entries[i], texts, width, biggest(self.rows[i]))
         if self.labels:
@@ -90,6 +114,7 @@ class Vector:
         whole = [self.one_line(i) for i in range(rows)]
         if all(line.cell_len <= width for line in whole):
             return whole
+        self._formatted()  # the rows' notations
         room = width - self._lead() - self._index_width() + 1
         per_line = max(1, room // (self.entry + 1))
         index_width = self._index_width() - 1
@@ -109,6 +134,22 @@ class Vector:
                     line.append_text(number(x, self.precision, big, self.entry, self.scientific[i]))
                 out.append(line)
         return out
+
+    def segment_lines(
+        self, console: Console, options: ConsoleOptions
+    ) -> list[list[Segment]] | None:
+        """``console.render_lines(self, options, pad=False)`` when every line fits and has
+        nothing to escape (each line's segments, as the joined text's split at its ends);
+        None otherwise."""
+        if options.justify not in (None, "default"):
+            return None
+        width = options.max_width
+        lines = self.lines(width)
+        for line in lines:
+            plain = line.plain
+            if "\n" in plain or unsafe(plain) or cell_len(plain) > width:
+                return None
+        return [text_segments(console, line) for line in lines]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         lines = self.lines(options.max_width)
