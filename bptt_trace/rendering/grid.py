@@ -157,9 +157,6 @@ def lay_out(
          0 if i == last and not table.pad_edge else table.padding[1])
         for i in range(len(table.columns))
     ]  # fmt: skip
-    if any(w < left + right + 1 for w, (left, right) in zip(widths, pads, strict=True)):
-        yield from Table._render(table, console, options, widths)  # too narrow: Rich decides
-        return
     cells = [list(column.cells) for column in table.columns]
     rows: list[tuple[list[Any], bool, Style | None]] = [
         ([column.header for column in table.columns], False, header_style)

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.table import Column
@@ -29,6 +30,16 @@ def cell_lines(
 ) -> list[list[Segment]]:
     """A cell rendered at its column's width: the lines of ``Padding(cell)`` in ``width``."""
     left, right = pads
+    if width < left + right + 1:  # no room inside the padding: Rich's own cell, as Table renders it
+        at = options.update(
+            width=width,
+            justify=column.justify,
+            no_wrap=column.no_wrap,
+            overflow=column.overflow,
+            height=None,
+            highlight=column.highlight,
+        )
+        return console.render_lines(Padding(cell, (0, right, 0, left)), at, style=style)
     inner = options.update(
         width=width - left - right,
         justify=column.justify,
