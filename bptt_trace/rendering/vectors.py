@@ -145,6 +145,8 @@ class Vector:
             return None
         width = options.max_width
         lines = self.lines(width)
+        if not lines:  # an empty vector too narrow for its brackets: Rich renders one blank
+            return None
         for line in lines:
             plain = line.plain
             if "\n" in plain or unsafe(plain) or cell_len(plain) > width:
