@@ -40,8 +40,11 @@ def natural(cell: Any) -> Natural | None:
         measure = getattr(cell, "natural_width", None)
         return measure() if measure is not None else None
     lines = plain.splitlines()
-    widest = max(cell_len(line) for line in lines) if lines else 0
     words = plain.split()
+    if plain.isascii() and plain.replace("\n", "").isprintable():  # a column a character
+        widest = max(map(len, lines)) if lines else 0
+        return (max(map(len, words)) if words else widest), widest
+    widest = max(cell_len(line) for line in lines) if lines else 0
     least = max(cell_len(word) for word in words) if words else widest
     return least, widest
 

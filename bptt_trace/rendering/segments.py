@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
+
+from .plain import unsafe
 
 _NULL = Style.null()
 
@@ -83,3 +86,20 @@ def text_segments(console: Console, text: Text, end: str = "") -> list[Segment]:
     if end:
         append(Segment(end))
     return out
+
+
+def one_line(console: Console, text: Text, width: int, justify: str | None) -> list[Segment] | None:
+    """What ``Text.__rich_console__`` renders of a text that fits ``width`` on one line and
+    justifies by default (Rich's wrap then leaves it whole: ``Text("\\n").join`` of it, its
+    style a span, rendered with its end); None when Rich must wrap, pad or escape it."""
+    if width < 1 or (text.justify or justify or "default") != "default":
+        return None
+    plain = text.plain
+    if len(plain) > width or "\n" in plain or "\t" in plain or unsafe(plain):
+        return None
+    if cell_len(plain) > width:
+        return None
+    joined = Text(plain, end="")
+    joined._spans = [Span(0, len(plain), text.style)] if text.style else []
+    joined._spans += text._spans
+    return text_segments(console, joined, text.end)
