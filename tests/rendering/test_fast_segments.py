@@ -7,7 +7,9 @@
   or None where Rich would have to wrap, escape or justify;
 - a Vector formats its entries when first shown: one whose padding width a table set before
   that (the update's columns) shows what one formatted at once shows;
-- a table with a column no wider than its padding is laid out as Rich's ``Table._render`` does.
+- a table with a column no wider than its padding is laid out as Rich's ``Table._render`` does;
+- a Text that fits one line renders on the console as ``Console.render`` renders it; a cell of
+  printable ASCII (or not) measures as Rich measures it.
 
 The references are Rich's code: ``Text.render``, ``Console.render_lines`` and ``Table._render``.
 """
@@ -23,12 +25,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.color import ColorSystem
 from rich.console import Console
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Span, Text
 from rich.theme import Theme
 
+from bptt_trace.rendering.grid import padded_measure
 from bptt_trace.rendering.renderer import make_console
 from bptt_trace.rendering.segments import text_segments
 from bptt_trace.rendering.tables import NotedTable, Tokens, Values, noted_table
@@ -177,3 +182,43 @@ def test_a_column_no_wider_than_its_padding_is_laid_out_as_rich_lays_it_out(widt
         console.print(other)
         shown.append(buffer.getvalue())
     assert shown[0] == shown[1]
+
+
+@st.composite
+def one_liners(draw: st.DrawFn) -> Text:
+    """Texts as views make them: short, styled, some with spans, a justify or an end."""
+    text = draw(texts())
+    text.justify = draw(st.sampled_from([None, "default", "left", "right", "center", "full"]))
+    text.end = draw(st.sampled_from(["\n", "", " "]))
+    text.no_wrap = draw(st.sampled_from([None, True, False]))
+    text.overflow = draw(st.sampled_from([None, "fold", "crop", "ellipsis", "ignore"]))
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    one_liners(),
+    st.integers(0, 30),
+    st.sampled_from([None, "default", "left", "right"]),
+    st.sampled_from(range(len(CONSOLES))),
+)
+def test_a_text_renders_on_the_console_as_rich_renders_it(
+    text: Text, width: int, justify: str | None, which: int
+) -> None:
+    """VisibleConsole renders a Text that fits one line itself (segments.one_line): the
+    segments are Console.render's, at any width and justification."""
+    console = CONSOLES[which]
+    options = console.options.update(width=max(width, 1), justify=justify)
+    if width == 0:
+        options = options.update(max_width=0)
+    rich = list(Console.render(console, text.copy(), options))
+    assert [look(s) for s in console.render(text, options)] == [look(s) for s in rich]
+
+
+@given(st.text(alphabet="ab \n\t一\x1b~é", max_size=20), st.integers(1, 30))
+def test_a_cell_measures_as_rich_measures_it_ascii_or_not(plain: str, width: int) -> None:
+    console = make_console(file=io.StringIO(), width=width)
+    for cell in (Text(plain), plain.replace("[", "")):
+        assert padded_measure(console, console.options, cell, 1) == tuple(
+            Measurement.get(console, console.options, Padding(cell, (0, 1, 0, 0)))
+        )
