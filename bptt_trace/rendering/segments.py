@@ -6,8 +6,10 @@ text's own style afresh for each Text; the tables' numbers are thousands of smal
 spans name a handful of styles. Here a style name is looked up once per console and theme, and
 a (text style, span style) pair combined once. The segments are Rich's: one at every span's
 start and end (an empty span splits the text around it too), each styled by the text's style
-combined with that of the span it lies in. Spans that overlap, run out of order or past the
-text are left to ``Text.render``.
+combined with that of the span it lies in. A text without a style of its own whose first span
+covers all of it (a line ``Text.join`` made of a styled text) has that span's style combined
+first everywhere, as Rich's stack of spans does. Other spans that overlap, run out of order or
+past the text are left to ``Text.render``.
 """
 
 from __future__ import annotations
@@ -56,13 +58,18 @@ def text_segments(console: Console, text: Text, end: str = "") -> list[Segment]:
     if not spans:
         return [Segment(plain), Segment(end)] if end else [Segment(plain)]
     size = len(plain)
+    own_style = text.style
+    if len(spans) > 1 and not own_style and spans[0].start == 0 and spans[0].end == size:
+        # a joined line's style, a span over all of it (Text.join makes one): combined first
+        # in every part of it, as the text's own style would be
+        own_style, spans = spans[0].style, spans[1:]
     at = 0
     for start, stop, _ in spans:
         if start < at or stop < start or stop > size:  # overlapping, unordered or past the end
             return list(text.render(console, end))
         at = stop
     kept = _styles(console)
-    base = _resolved(console, kept, text.style)
+    base = _resolved(console, kept, own_style)
     if base.link:
         return list(text.render(console, end))
     out = []

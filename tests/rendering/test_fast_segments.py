@@ -66,7 +66,8 @@ def texts(draw: st.DrawFn) -> Text:
         start = draw(st.integers(0, len(plain)))
         stop = draw(st.integers(start, len(plain)))  # Rich's own render needs no more
         spans.append(Span(start, stop, draw(st.sampled_from(STYLES))))
-    if draw(st.booleans()):  # in order and apart, as our vectors make them
+    shape = draw(st.sampled_from(["any", "apart", "joined"]))
+    if shape != "any":  # in order and apart, as our vectors make them
         spans = sorted(spans, key=lambda s: s.start)
         kept, at = [], 0
         for span in spans:
@@ -74,6 +75,10 @@ def texts(draw: st.DrawFn) -> Text:
                 kept.append(span)
                 at = span.end
         spans = kept
+    if shape == "joined":  # a line Text.join made of a styled text: its style a span over it
+        text = Text(plain, draw(st.sampled_from(["", Style.null()])))
+        text.spans = [Span(0, len(plain), draw(st.sampled_from(STYLES))), *spans]
+        return text
     text = Text(plain, draw(st.sampled_from(STYLES)))
     text.spans = spans
     return text
