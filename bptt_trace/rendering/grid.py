@@ -39,14 +39,28 @@ def natural(cell: Any) -> Natural | None:
     else:
         measure = getattr(cell, "natural_width", None)
         return measure() if measure is not None else None
+    found = _NATURALS.get(plain)
+    if found is not None:
+        return found
     lines = plain.splitlines()
     words = plain.split()
     if plain.isascii() and plain.replace("\n", "").isprintable():  # a column a character
         widest = max(map(len, lines)) if lines else 0
-        return (max(map(len, words)) if words else widest), widest
-    widest = max(cell_len(line) for line in lines) if lines else 0
-    least = max(cell_len(word) for word in words) if words else widest
-    return least, widest
+        found = (max(map(len, words)) if words else widest), widest
+    else:
+        widest = max(cell_len(line) for line in lines) if lines else 0
+        found = (max(cell_len(word) for word in words) if words else widest), widest
+    if len(_NATURALS) >= NATURALS_KEPT:
+        _NATURALS.clear()
+    _NATURALS[plain] = found
+    return found
+
+
+NATURALS_KEPT = 20_000
+"""At most this many texts' natural widths are kept (labels, tokens and headings recur from
+table to table); past it they are forgotten and kept afresh."""
+
+_NATURALS: dict[str, Natural] = {}
 
 
 def clamp(least: int, widest: int, room: int) -> Natural:

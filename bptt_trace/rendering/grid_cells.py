@@ -62,7 +62,9 @@ def cell_lines(
         if any(cell_len(line.plain) > inner.max_width for line in fast):
             fast = None
     if fast is not None:
-        lines = [_padded_line(console, line, inner.max_width, style) for line in fast]
+        # a vector's numbers seldom recur: its lines are rendered, not looked up and kept
+        render = _render_padded if hasattr(cell, "natural_width") else _padded_line
+        lines = [render(console, line, inner.max_width, style) for line in fast]
     else:
         lines = console.render_lines(cell, inner, style=style, pad=True)
     head = [Segment(" " * left, style)] if left else []
