@@ -25,9 +25,10 @@ from rich.segment import Segment
 from rich.text import Text
 
 from ..trace.summary import is_summary
+from .entries import assembled, biggest
 from .plain import unsafe
 from .segments import text_segments
-from .theme import assembled, biggest, fmt, needs_scientific, number, vector
+from .theme import fmt, needs_scientific, number, vector
 
 MIN_ENTRIES = 4
 """A wrapped vector shows at least this many entries a line, where it has them."""
