@@ -31,10 +31,14 @@ def _styles(console: Console) -> dict[Any, Style]:
     """The console's resolved styles, kept while its theme is the same one."""
     theme = console._theme_stack.get.__self__  # type: ignore[attr-defined]  # the current dict
     kept: dict[Any, Style] | None = console.__dict__.get("_bptt_styles")
-    if kept is None or kept.get(_THEME) is not theme:
+    if kept is None or kept.get(_THEME) is not theme or len(kept) > STYLES_KEPT:
         kept = console.__dict__["_bptt_styles"] = {_THEME: theme}  # type: ignore[dict-item]
     return kept
 
+
+STYLES_KEPT = 10_000
+"""At most about this many resolved styles and pairs are kept for a console (a theme's styles
+and the heatmap's shades are far fewer); past it they are resolved afresh."""
 
 _THEME = object()
 """The key under which a console's kept styles record the theme they were resolved in."""

@@ -33,6 +33,7 @@ from rich.table import Table
 from rich.text import Span, Text
 from rich.theme import Theme
 
+from bptt_trace.rendering import segments
 from bptt_trace.rendering.grid import padded_measure
 from bptt_trace.rendering.renderer import make_console
 from bptt_trace.rendering.segments import text_segments
@@ -227,3 +228,15 @@ def test_a_cell_measures_as_rich_measures_it_ascii_or_not(plain: str, width: int
         assert padded_measure(console, console.options, cell, 1) == tuple(
             Measurement.get(console, console.options, Padding(cell, (0, 1, 0, 0)))
         )
+
+
+def test_a_consoles_kept_styles_stay_few_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past STYLES_KEPT resolved styles a console's are resolved afresh: never more kept,
+    the segments still Rich's."""
+    monkeypatch.setattr(segments, "STYLES_KEPT", 50)
+    console = make_console(file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    for i in range(400):
+        text = Text(f"{i:+.4f}")
+        text.spans = [Span(1, 3, f"#{i:06x} on #000000"), Span(4, 6, "num.pos")]
+        assert text_segments(console, text) == list(text.render(console))
+        assert len(console.__dict__["_bptt_styles"]) <= 50 + 5
