@@ -23,16 +23,24 @@ def biggest(values: Any) -> float:
 
 
 def assembled(
-    entries: list[float], texts: list[str], width: int, big: float, brackets: bool = True
+    entries: list[float],
+    texts: list[str],
+    width: int,
+    big: float,
+    brackets: bool = True,
+    lead: str = "",
 ) -> Text:
     """The Text that number() and Text.join would assemble of the entries shown as ``texts``:
-    each padded to ``width``, a span each."""
-    pieces, spans, at = [], [], 1 if brackets else 0
+    each padded to ``width``, a span each; after ``lead`` in the note style, if any (as
+    Text.assemble((lead, "note"), vector) would)."""
+    pieces, spans, at = [], [], len(lead) + (1 if brackets else 0)
+    if lead:
+        spans.append(Span(0, len(lead), "note"))
     for v, shown in zip(entries, texts, strict=True):
         pad = max(0, width - len(shown))
         spans.append(Span(at + pad, at + pad + len(shown), style_of(v, shown, abs(v) >= big)))
         pieces.append(" " * pad + shown)
         at += pad + len(shown) + 1
-    text = Text("[" + " ".join(pieces) + "]" if brackets else " ".join(pieces))
+    text = Text(lead + ("[" + " ".join(pieces) + "]" if brackets else " ".join(pieces)))
     text.spans = spans
     return text

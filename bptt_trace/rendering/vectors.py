@@ -87,10 +87,8 @@ class Vector:
     def one_line(self, i: int) -> Text:
         texts = self._formatted()[i]  # vector(row, width=entry, scientific=its own) of the texts
         width = max(self.entry, *(len(t) for t in texts)) if texts else self.entry
-        line = assembled(self.entries[i], texts, width, biggest(self.rows[i]))
-        if self.labels:
-            return Text.assemble((f"{self.labels[i]:<{self.label_width}} ", "note"), line)
-        return line
+        lead = f"{self.labels[i]:<{self.label_width}} " if self.labels else ""
+        return assembled(self.entries[i], texts, width, biggest(self.rows[i]), lead=lead)
 
     def _index_width(self) -> int:
         rows, columns = self.rows.shape
