@@ -17,7 +17,6 @@ from ..core import interrupt
 from ..core.interrupt import Interrupted
 from ..errors import InputError
 from ..files.jsonl import JsonlWriter
-from ..rendering.check import check_failure
 from ..rendering.display import Display, Quit
 from ..trace.events import CLOSING, Event, InterruptedEvent, ParamsEvent
 from .checks import pause_wanted, prepare
@@ -131,6 +130,8 @@ class Readers:
             self.bar.advance(event.step, event.loss)  # type: ignore[attr-defined]
         elif kind == "check" and not event.passed:  # type: ignore[attr-defined]
             self.code = 1
+            from ..rendering.check import check_failure  # only when a check failed
+
             error(check_failure(event) or "the gradient check failed")  # type: ignore[arg-type]
         elif kind in CLOSING:
             self.closing = event

@@ -14,9 +14,7 @@ from rich.text import Text
 
 from ..core.truncation import updates_per_step
 from ..trace.events import EndEvent, GradientsEvent, InterruptedEvent, PredictionsEvent, RunEvent
-from .predictions import predictions_table
 from .theme import fmt_loss, plural
-from .training import LossCurve
 from .update import loss_change
 
 
@@ -50,7 +48,10 @@ class TitleRule:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
         if cell_len(self.title) <= options.max_width - 4:  # Rich's Rule keeps 4 for its ends
-            yield Rule(self.title, style="title")
+            plain = "[" not in self.title and ":" not in self.title and not console._highlight
+            # the Text render_str makes of a title without markup or emoji codes (whose
+            # parsing imports Rich's table of emoji)
+            yield Rule(Text(self.title, "rule.text") if plain else self.title, style="title")
         else:
             yield Text(self.title, "title")
             yield Rule(style="title")
@@ -67,6 +68,9 @@ def summary(
     after when the trace has them."""
     out: list[RenderableType] = []
     if len(curve) > 1:
+        from .predictions import predictions_table  # a run of one step shows neither
+        from .training import LossCurve
+
         steps, losses = [s for s, _ in curve], [v for _, v in curve]
         out.append(LossCurve(steps, losses, precision=precision))
         if before and after:

@@ -20,9 +20,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 
 from ..core import interrupt
-from ..files.atomic import write_atomically
 from ..trace.events import CLOSING, Event, RunEvent
-from .exports import export_console, exported
 from .groups import GROUPED
 from .pages import group, same_widths, screenfuls, where, whole_path
 from .renderer import TraceRenderer
@@ -218,6 +216,9 @@ class Display:
         it was: None, and ``abandoned``."""
         if self.recorded is None or self.export is None:
             return None
+        from ..files.atomic import write_atomically  # a run without --export needs neither
+        from .exports import export_console, exported
+
         suffix = self.export.suffix.lower()
         try:
             recorder = export_console(self.recorded, self.width, suffix)

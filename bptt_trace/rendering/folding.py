@@ -33,8 +33,33 @@ def folded_steps(n: int, last: int, first: int = 1) -> Steps:
     return [*range(first), None, *range(n - last, n)]
 
 
+UNBOUNDED = 10**6
+"""A width no table reaches: a table measured at it is as wide as it would like."""
+
+
 def width_of(table: Table, console: Console, options: ConsoleOptions) -> int:
-    return Measurement.get(console, options.update_width(10**6), table).maximum
+    return Measurement.get(console, options.update_width(UNBOUNDED), table).maximum
+
+
+def _measures_alone(table: Table) -> bool:
+    """Whether a table is as wide as its columns' natural widths, their padding and its box's
+    lines: a NotedTable laying out its own columns, with a box and its edge, no width, no
+    collapsed padding and no column of a set width."""
+    kinds = getattr(table, "kinds", None)
+    return (
+        kinds is not None
+        and len(kinds) == len(table.columns)
+        and table.box is not None
+        and table.show_edge
+        and table.width is None
+        and table.min_width is None
+        and not table.collapse_padding
+        and not table.expand
+        and all(
+            c.width is None and c.min_width is None and c.max_width is None and c.ratio is None
+            for c in table.columns
+        )
+    )
 
 
 class Folded:
@@ -59,16 +84,50 @@ class Folded:
             self.built[key] = self.build(steps)
         return self.built[key]
 
+    def widths(self, console: Console, options: ConsoleOptions) -> Callable[[Steps], int]:
+        """The width the table of some steps needs (``width_of``), by arithmetic where the
+        tables are NotedTables whose columns measure alone: a step's column is the same in
+        every table, so the full table's columns and one gap column are measured once, and
+        a table of m columns needs their natural widths, each column's padding and the box's
+        m + 1 lines (Rich's ``Table.__rich_measure__`` at an unbounded width). Else each
+        table is built and measured."""
+        full = self.table(list(range(self.n)))
+        gap = self.build([None])
+        labels = len(full.columns) - self.n
+        if not (_measures_alone(full) and _measures_alone(gap)) or len(gap.columns) != labels + 1:
+            return lambda steps: width_of(self.table(steps), console, options)
+        unbounded = options.update_width(UNBOUNDED)
+
+        def natural(table: Table, i: int) -> int:
+            measured = table._measure_column(console, unbounded, table.columns[i]).maximum
+            return measured - table._get_padding_width(i)
+
+        label_widths = [natural(full, i) for i in range(labels)]
+        if label_widths != [natural(gap, i) for i in range(labels)]:  # not the same labels
+            return lambda steps: width_of(self.table(steps), console, options)
+        step_widths = [natural(full, labels + k) for k in range(self.n)]
+        gap_width = natural(gap, labels)
+        _, right, _, left = full.padding
+        edge = 0 if full.pad_edge else 1  # the outer sides' padding left out
+
+        def width(steps: Steps) -> int:
+            naturals = label_widths + [gap_width if k is None else step_widths[k] for k in steps]
+            m = len(naturals)
+            return sum(naturals) + m * (left + right) - edge * (left + right) + m + 1
+
+        return width
+
     def steps(self, console: Console, options: ConsoleOptions) -> Steps:
         """Every step if they fit; else the first ones and the most of the last that fit."""
         room = options.max_width
-        if width_of(self.table(list(range(self.n))), console, options) <= room:
+        width = self.widths(console, options)
+        if width(list(range(self.n))) <= room:
             return list(range(self.n))
         for first in (self.first, 0):
             low, high = 0, self.n - first - 1  # the most last steps that fit: a bisection
             while low < high:
                 middle = (low + high + 1) // 2
-                fits = width_of(self.table(folded_steps(self.n, middle, first)), console, options)
+                fits = width(folded_steps(self.n, middle, first))
                 low, high = (middle, high) if fits <= room else (low, middle - 1)
             if low >= 1:
                 return folded_steps(self.n, low, first)

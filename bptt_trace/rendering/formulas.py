@@ -225,4 +225,6 @@ def formula_panel(
             "--detail full shows every entry.",
             "note",
         )
-    return Panel(lines, title="The update rule, with this step's numbers", title_align="left")
+    return Panel(
+        lines, title=Text("The update rule, with this step's numbers"), title_align="left"
+    )  # a Text title: Rich would parse a str for markup and emoji codes (importing the codes)

@@ -39,14 +39,31 @@ def natural(cell: Any) -> Natural | None:
     else:
         measure = getattr(cell, "natural_width", None)
         return measure() if measure is not None else None
+    found = _NATURALS.get(plain)
+    if found is not None:
+        return found
     lines = plain.splitlines()
-    widest = max(cell_len(line) for line in lines) if lines else 0
     words = plain.split()
-    least = max(cell_len(word) for word in words) if words else widest
-    return least, widest
+    if plain.isascii() and plain.replace("\n", "").isprintable():  # a column a character
+        widest = max(map(len, lines)) if lines else 0
+        found = (max(map(len, words)) if words else widest), widest
+    else:
+        widest = max(cell_len(line) for line in lines) if lines else 0
+        found = (max(cell_len(word) for word in words) if words else widest), widest
+    if len(_NATURALS) >= NATURALS_KEPT:
+        _NATURALS.clear()
+    _NATURALS[plain] = found
+    return found
 
 
-def _clamp(least: int, widest: int, room: int) -> Natural:
+NATURALS_KEPT = 20_000
+"""At most this many texts' natural widths are kept (labels, tokens and headings recur from
+table to table); past it they are forgotten and kept afresh."""
+
+_NATURALS: dict[str, Natural] = {}
+
+
+def clamp(least: int, widest: int, room: int) -> Natural:
     """``Measurement.get`` of a renderable of that natural width, at ``room`` columns
     (``normalize``, ``with_maximum``, nothing below 1, ``normalize``)."""
     least = max(0, min(max(0, least), widest))
@@ -68,10 +85,10 @@ def padded_measure(console: Console, options: ConsoleOptions, cell: Any, pad: in
     else:
         found = natural(cell)
         inner = (
-            _clamp(*found, room) if found is not None else Measurement.get(console, options, cell)
+            clamp(*found, room) if found is not None else Measurement.get(console, options, cell)
         )
         least, widest = min(inner[0] + pad, room), min(inner[1] + pad, room)
-    return _clamp(least, widest, room)
+    return clamp(least, widest, room)
 
 
 def _naturals(table: Table, column: Column, cells: list[Any]) -> tuple[Natural | None, list[Any]]:
@@ -157,9 +174,6 @@ def lay_out(
          0 if i == last and not table.pad_edge else table.padding[1])
         for i in range(len(table.columns))
     ]  # fmt: skip
-    if any(w < left + right + 1 for w, (left, right) in zip(widths, pads, strict=True)):
-        yield from Table._render(table, console, options, widths)  # too narrow: Rich decides
-        return
     cells = [list(column.cells) for column in table.columns]
     rows: list[tuple[list[Any], bool, Style | None]] = [
         ([column.header for column in table.columns], False, header_style)

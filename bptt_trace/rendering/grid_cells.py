@@ -9,12 +9,14 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.table import Column
 from rich.text import Span, Text
 
 from .plain import unsafe
+from .segments import text_segments
 
 
 def cell_lines(
@@ -28,6 +30,16 @@ def cell_lines(
 ) -> list[list[Segment]]:
     """A cell rendered at its column's width: the lines of ``Padding(cell)`` in ``width``."""
     left, right = pads
+    if width < left + right + 1:  # no room inside the padding: Rich's own cell, as Table renders it
+        at = options.update(
+            width=width,
+            justify=column.justify,
+            no_wrap=column.no_wrap,
+            overflow=column.overflow,
+            height=None,
+            highlight=column.highlight,
+        )
+        return console.render_lines(Padding(cell, (0, right, 0, left)), at, style=style)
     inner = options.update(
         width=width - left - right,
         justify=column.justify,
@@ -50,7 +62,9 @@ def cell_lines(
         if any(cell_len(line.plain) > inner.max_width for line in fast):
             fast = None
     if fast is not None:
-        lines = [_padded_line(console, line, inner.max_width, style) for line in fast]
+        # a vector's numbers seldom recur: its lines are rendered, not looked up and kept
+        render = _render_padded if hasattr(cell, "natural_width") else _padded_line
+        lines = [render(console, line, inner.max_width, style) for line in fast]
     else:
         lines = console.render_lines(cell, inner, style=style, pad=True)
     head = [Segment(" " * left, style)] if left else []
@@ -127,7 +141,7 @@ def _render_padded(console: Console, text: Text, width: int, style: Style | None
     joined = Text(plain + " " * (width - size), end="")  # what Text("\n").join makes of it
     joined._spans = [Span(0, length, text.style)] if text.style else []
     joined._spans += text._spans
-    segments = joined.render(console)
+    segments = text_segments(console, joined)
     if style:
         return [Segment(t, style + s) for t, s, _ in segments]
     return list(segments)
@@ -152,5 +166,5 @@ def unjustified_line(cell: Any, width: int, console: Console) -> list[Segment] |
     joined = Text(plain, end="")  # what Text("\n").join makes of it: its style a span
     joined._spans = [Span(0, len(plain), cell.style)] if cell.style else []
     joined._spans += cell._spans
-    segments = list(joined.render(console))
+    segments = text_segments(console, joined)
     return [*segments, Segment(" " * (width - size))] if size < width else segments

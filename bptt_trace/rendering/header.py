@@ -54,7 +54,9 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     lines += scheme_lines(cfg)
     if cfg.get("clip") is not None:
         lines.append(f"gradient clipping: global norm at most {cfg['clip']:g}")
-    header = Panel(Text("\n".join(lines)), title="bptt-trace", title_align="left", box=box.ROUNDED)
+    header = Panel(
+        Text("\n".join(lines)), title=Text("bptt-trace"), title_align="left", box=box.ROUNDED
+    )  # a Text title: Rich would parse a str for markup and emoji codes (importing the codes)
     return Group(header, one_hot_table(run.vocab, run.sentences))
 
 

@@ -15,6 +15,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 
+from .grid import clamp, natural
 from .grid_cells import unjustified_line
 from .kinds import LABEL, VALUES, NotedTableLike
 
@@ -99,6 +100,15 @@ def _side_by_side(
     return lines
 
 
+def widest_of(console: Console, options: ConsoleOptions, cell: RenderableType) -> int:
+    """``console.measure(cell).maximum``, from the cell's natural width where it has one (a
+    plain string goes through no markup or emoji parsing that would not change it)."""
+    found = natural(cell)
+    if found is None or options.max_width < 1:
+        return console.measure(cell, options=options).maximum
+    return clamp(*found, options.max_width)[1]
+
+
 def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -> Iterator[Any]:
     """The table with each value on lines of its own, below its row's labels."""
     values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
@@ -108,7 +118,7 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
     for i in labels:
         column = table.columns[i]
         cells = [column.header, *(cells[i] for cells, _ in rows)]
-        widest = max(console.measure(c, options=options).maximum for c in cells)
+        widest = max(widest_of(console, options, c) for c in cells)
         if column.width is not None:  # --pause fixed it for every page (pages.same_widths)
             widest = max(widest, column.width)
         widths.append(widest if table.kinds[i] == LABEL else min(widest, options.max_width // 3))
@@ -130,7 +140,11 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
         for i in values:
             if _blank(cells[i]):
                 continue
-            for line in console.render_lines(cells[i], inner, pad=False):
+            fast = getattr(cells[i], "segment_lines", None)  # a Vector's lines, directly
+            found = fast(console, inner) if fast is not None else None
+            for line in (
+                found if found is not None else console.render_lines(cells[i], inner, pad=False)
+            ):
                 yield from [Segment(" " * indent), *line, new_line]
         if end:
             yield Text("")

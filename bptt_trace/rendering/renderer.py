@@ -35,7 +35,6 @@ from ..trace.events import (
 )
 from ..trace.truncation_event import TruncationEvent
 from .budget import hidden_note
-from .check import check_view
 from .closing import TitleRule, end_line, interrupted_line, summary, update_rule
 from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
 from .formulas import formula_panel
@@ -44,7 +43,6 @@ from .header import run_header
 from .holding import GROUP_VIEWS as GROUP_VIEWS  # re-exported
 from .holding import GroupHolder
 from .theme import THEME, VisibleConsole
-from .truncation import truncation_view
 from .update import UpdateView
 from .window_scope import no_loss, scope_of
 
@@ -117,11 +115,15 @@ class TraceRenderer(GroupHolder):
 
     @handle.register
     def _(self, event: TruncationEvent) -> list[RenderableType]:
+        from .truncation import truncation_view  # a run without a scheme never needs it
+
         view = "truncation" if self.shows("truncation") else "blame"  # shown by either
         return self._keep(view, [truncation_view(event, self.symbols)])
 
     @handle.register
     def _(self, event: CheckEvent) -> list[RenderableType]:
+        from .check import check_view  # only under --check
+
         return [check_view(event, self.symbols)]
 
     @handle.register

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
+from rich.text import Text
 
 from .plain import unsafe, visible
+from .segments import one_line
 
 
 class VisibleConsole(Console):
@@ -18,6 +20,11 @@ class VisibleConsole(Console):
     def render(
         self, renderable: RenderableType, options: ConsoleOptions | None = None
     ) -> Iterable[Segment]:
+        if type(renderable) is Text:  # a plain Text on one line: its segments directly
+            at = options or self.options
+            fast = one_line(self, renderable, at.max_width, at.justify)
+            if fast is not None:
+                return fast
         segments = list(super().render(renderable, options))
         shown = "".join([segment.text for segment in segments if segment.control is None])
         if shown.replace("\n", "").isprintable():  # the common case: nothing to escape

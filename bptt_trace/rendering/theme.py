@@ -25,6 +25,8 @@ from rich.text import Span, Text
 from rich.theme import Theme
 
 from ..trace.summary import is_summary
+from .entries import assembled, biggest
+from .entries import style_of as style_of  # re-exported: a number's style
 from .heat import heat_colour as heat_colour  # re-exported: the heatmap's shades
 from .heat import heat_style as heat_style
 from .plain import plural as plural  # re-exported: the tables' count and noun
@@ -97,13 +99,6 @@ def fmt_loss(x: float, precision: int = 4) -> str:
     if significant < LOSS_DIGITS or abs(float(text)) >= FIXED_LIMIT:
         text = f"{x:.{LOSS_DIGITS - 1}e}"
     return text
-
-
-def style_of(x: float, shown: str, big: bool = False) -> str:
-    """The theme style of a number shown as ``shown``: num.pos, num.neg.big, num.zero …"""
-    if float(x) == 0 or shown.strip() == "nan":
-        return "num.zero"
-    return ("num.pos" if x > 0 else "num.neg") + (".big" if big else "")
 
 
 def number(
@@ -209,18 +204,7 @@ def vector(
         width = max(width, *(len(t) for t in texts)) if texts else width
     else:
         width = max(width, cell_width(values, precision))
-    big = 0.5 * float(np.max(np.abs(values))) if values.size else np.inf
-    big = big if big > 0 else np.inf
-    # the Text that number() and Text.join would assemble: padded entries, a span each
-    pieces, spans, at = [], [], 1 if brackets else 0
-    for v, shown in zip(entries, texts, strict=True):
-        pad = max(0, width - len(shown))
-        spans.append(Span(at + pad, at + pad + len(shown), style_of(v, shown, abs(v) >= big)))
-        pieces.append(" " * pad + shown)
-        at += pad + len(shown) + 1
-    text = Text("[" + " ".join(pieces) + "]" if brackets else " ".join(pieces))
-    text.spans = spans
-    return text
+    return assembled(entries, texts, width, biggest(values), brackets)
 
 
 def matrix(values: Any, precision: int) -> Text:

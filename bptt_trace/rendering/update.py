@@ -22,7 +22,6 @@ from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
 from .theme import cell_width, fmt_loss, plural, vector
 from .vectors import Vector, matrix_cell
 from .window_scope import WindowScope
-from .window_update import window_lines
 
 UNBOUNDED = 1_000_000
 """A width no table reaches: what side by side would need is measured at it."""
@@ -176,6 +175,8 @@ class UpdateView:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
         if self.window is not None:
+            from .window_update import window_lines  # only under --chunks or --tbptt
+
             yield from window_lines(self.window, self.precision, self.scope)
         width, tables = self._measured(console, options)
         yield from tables if width <= options.max_width else self._tables(side_by_side=False)

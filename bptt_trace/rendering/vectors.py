@@ -18,12 +18,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 
 from ..trace.summary import is_summary
-from .theme import cell_width, needs_scientific, number, vector
+from .entries import assembled, biggest
+from .plain import unsafe
+from .segments import text_segments
+from .theme import fmt, needs_scientific, number, vector
 
 MIN_ENTRIES = 4
 """A wrapped vector shows at least this many entries a line, where it has them."""
@@ -45,19 +50,45 @@ class Vector:
         self.precision = precision
         self.labels = list(labels) if labels is not None else None
         self.matrix = (matrix or self.rows.shape[0] > 1) and self.labels is None
-        self.entry = cell_width(self.rows, precision)
-        self.scientific = [needs_scientific(row, precision) for row in self.rows]  # a row's
         self.label_width = max((len(s) for s in self.labels or []), default=0)
+        self._texts: list[list[str]] | None = None  # formatted when first needed
+        self.scientific: list[bool] = []  # each row's notation, with the texts
+        self.entries: list[list[float]] = []
+        self._entry: int | None = None
+
+    def _formatted(self) -> list[list[str]]:
+        """Each entry as fmt shows it in its row's notation, once (as cell_width and vector
+        would): a table measured and never shown (the update's side-by-side tables, at a
+        width that does not fit them) formats nothing."""
+        if self._texts is None:
+            self.scientific = [needs_scientific(row, self.precision) for row in self.rows]
+            self.entries = [row.tolist() for row in self.rows]
+            self._texts = [
+                [fmt(v, self.precision, sci) for v in row]
+                for row, sci in zip(self.entries, self.scientific, strict=True)
+            ]
+        return self._texts
+
+    @property
+    def entry(self) -> int:
+        """The width every entry is padded to: the widest's, unless set (a column's)."""
+        if self._entry is None:
+            self._entry = max((len(t) for row in self._formatted() for t in row), default=0)
+        return self._entry
+
+    @entry.setter
+    def entry(self, width: int) -> None:
+        self._entry = width
 
     def _lead(self) -> int:
         """The width of a row's label, with its space (0 without labels)."""
         return self.label_width + 1 if self.labels else 0
 
     def one_line(self, i: int) -> Text:
-        line = vector(self.rows[i], self.precision, width=self.entry, scientific=self.scientific[i])
-        if self.labels:
-            return Text.assemble((f"{self.labels[i]:<{self.label_width}} ", "note"), line)
-        return line
+        texts = self._formatted()[i]  # vector(row, width=entry, scientific=its own) of the texts
+        width = max(self.entry, *(len(t) for t in texts)) if texts else self.entry
+        lead = f"{self.labels[i]:<{self.label_width}} " if self.labels else ""
+        return assembled(self.entries[i], texts, width, biggest(self.rows[i]), lead=lead)
 
     def _index_width(self) -> int:
         rows, columns = self.rows.shape
@@ -82,6 +113,7 @@ class Vector:
         whole = [self.one_line(i) for i in range(rows)]
         if all(line.cell_len <= width for line in whole):
             return whole
+        self._formatted()  # the rows' notations
         room = width - self._lead() - self._index_width() + 1
         per_line = max(1, room // (self.entry + 1))
         index_width = self._index_width() - 1
@@ -102,6 +134,24 @@ class Vector:
                 out.append(line)
         return out
 
+    def segment_lines(
+        self, console: Console, options: ConsoleOptions
+    ) -> list[list[Segment]] | None:
+        """``console.render_lines(self, options, pad=False)`` when every line fits and has
+        nothing to escape (each line's segments, as the joined text's split at its ends);
+        None otherwise."""
+        if options.justify not in (None, "default"):
+            return None
+        width = options.max_width
+        lines = self.lines(width)
+        if not lines:  # an empty vector too narrow for its brackets: Rich renders one blank
+            return None
+        for line in lines:
+            plain = line.plain
+            if "\n" in plain or unsafe(plain) or cell_len(plain) > width:
+                return None
+        return [text_segments(console, line) for line in lines]
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         lines = self.lines(options.max_width)
         text = Text("\n").join(lines)
@@ -109,7 +159,7 @@ class Vector:
         if options.justify in (None, "default") and all(
             line.cell_len <= options.max_width for line in lines
         ):
-            yield from text.render(console, end="\n")  # what Rich's wrapping would yield
+            yield from text_segments(console, text, end="\n")  # what Rich's wrapping would yield
         else:
             yield text
 
