@@ -15,9 +15,9 @@ from rich.text import Text
 from ..core.cells.declaration import Cell
 from ..trace.events import RunEvent
 from .folding import GAP, Folded, Steps
+from .plain import losses_flow
 from .tables import ONE_HOT_MAX, ONE_HOT_ROWS, NotedTable, noted_table
 from .theme import plural
-from .truncation import losses_flow
 
 
 def run_header(run: RunEvent, cell: Cell) -> RenderableType:

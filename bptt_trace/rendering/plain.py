@@ -14,6 +14,11 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
+def losses_flow(k: int) -> str:
+    """``the last 1 loss flows``, ``the last 2 losses flow``: the count and its verb."""
+    return "1 loss flows" if k == 1 else f"{k:,} losses flow"
+
+
 UNSAFE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
 """Categories of characters a terminal may act on instead of showing (ESC, C1 controls, bidi
 overrides…); the newline is the tables' own."""

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from ..trace.truncation_event import TruncationEvent
 from .flow import shown_steps
-from .plain import plural
+from .plain import losses_flow, plural
 from .tables import Values, noted_table
 from .theme import subscript
 
@@ -28,11 +28,6 @@ def what(scheme: str, k1: int, k2: int) -> str:
             f"{plural(k2, 'step')}"
         )
     return ""
-
-
-def losses_flow(k: int) -> str:
-    """``the last 1 loss flows``, ``the last 2 losses flow``: the count and its verb."""
-    return "1 loss flows" if k == 1 else f"{k:,} losses flow"
 
 
 KEPT, CUT, ZERO = "■", "×", "·"
