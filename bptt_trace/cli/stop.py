@@ -36,7 +36,13 @@ class StartUpInterrupt(BaseException):
     parser would turn into its own 'Aborted!')."""
 
 
+STOPPED_AT_START_UP = threading.Event()
+"""Set by a signal at start-up, so that the stop holds even where its exception was swallowed
+(a signal handler's exception raised inside a finaliser or a callback is only printed)."""
+
+
 def _stop_at_once(signum: int, frame: FrameType | None) -> None:
+    STOPPED_AT_START_UP.set()
     for sig in SIGNALS:  # once: the way out is not cut short by another signal
         if signal.getsignal(sig) is _stop_at_once:
             signal.signal(sig, _noted)
@@ -129,6 +135,8 @@ class Stop:
         except ValueError:  # not the main thread: signals are not ours to handle
             pass
         try:
+            if STOPPED_AT_START_UP.is_set():  # a start-up stop whose exception was lost
+                raise StartUpInterrupt
             yield self
         finally:
             self.shielded = True  # from here on a signal is only noted

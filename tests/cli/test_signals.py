@@ -25,8 +25,7 @@ from clitools import ENV
 
 from bptt_trace.cli.app import main
 from bptt_trace.core import interrupt
-from bptt_trace.files import inputs, outputs
-from bptt_trace.rendering import display
+from bptt_trace.files import atomic, inputs, outputs
 from bptt_trace.trace import loop
 
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM}
@@ -38,7 +37,7 @@ MOMENTS: dict[str, tuple[Any, str, int]] = {
     "step 1 of 3": (loop, "corpus_forward", 1),
     "step 2 of 3": (loop, "corpus_forward", 2),
     "the save": (np, "savez", 1),
-    "the export": (display, "write_atomically", 1),
+    "the export": (atomic, "write_atomically", 1),  # (display imports it when it exports)
     "renaming the output": (outputs.TraceOutput, "finish", 1),
 }
 
