@@ -68,3 +68,28 @@ def assert_refused(proc: subprocess.CompletedProcess[bytes], *words: str) -> str
     for word in words:
         assert word in err, (word, err)
     return err
+
+
+def loaded_modules(argv: list[str]) -> tuple[int, list[str]]:
+    """The exit code of ``bptt-trace argv`` in a fresh interpreter, and the modules it loaded
+    (its output thrown away)."""
+    probe = (
+        "import sys\n"
+        f"sys.argv = ['bptt-trace', *{argv!r}]\n"
+        "from bptt_trace.__main__ import main\n"
+        "try:\n    main()\n"
+        "except SystemExit as end:\n    code = end.code\n"
+        "print('LOADED', code, ' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    last = proc.stderr.splitlines()[-1] if proc.stderr else ""
+    assert last.startswith("LOADED "), proc.stderr
+    _, code, *modules = last.split()
+    return int(code), modules

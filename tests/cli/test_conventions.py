@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clitools import loaded_modules
 
 from bptt_trace.cli.app import main
 from bptt_trace.rendering.view_names import VIEWS
@@ -42,31 +41,6 @@ def test_a_view_that_does_not_exist_is_one_line_naming_the_views(value: str, cap
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and err.startswith("bptt-trace: error: ")
     assert all(view in err for view in VIEWS)
-
-
-def loaded_modules(argv: list[str]) -> tuple[int, list[str]]:
-    """The exit code of ``bptt-trace argv`` in a fresh interpreter, and the modules it loaded
-    (its output thrown away)."""
-    probe = (
-        "import sys\n"
-        f"sys.argv = ['bptt-trace', *{argv!r}]\n"
-        "from bptt_trace.__main__ import main\n"
-        "try:\n    main()\n"
-        "except SystemExit as end:\n    code = end.code\n"
-        "print('LOADED', code, ' '.join(sorted(sys.modules)), file=sys.stderr)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    last = proc.stderr.splitlines()[-1] if proc.stderr else ""
-    assert last.startswith("LOADED "), proc.stderr
-    _, code, *modules = last.split()
-    return int(code), modules
 
 
 LIGHT_RENDERING = (

@@ -6,11 +6,7 @@ these is imported where it is first needed, which the other tests of those modes
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from clitools import loaded_modules
 
 NOT_IMPORTED = [
     "html",
@@ -25,33 +21,10 @@ NOT_IMPORTED = [
 ]
 
 
-def loaded(argv: list[str]) -> tuple[int, set[str]]:
-    """The exit code of ``bptt-trace argv`` in a fresh interpreter and the modules it had
-    loaded at the end (its tables thrown away)."""
-    probe = (
-        "import sys\n"
-        f"sys.argv = ['bptt-trace', *{argv!r}]\n"
-        "from bptt_trace.__main__ import main\n"
-        "try:\n    main()\n"
-        "except SystemExit as end:\n    code = end.code\n"
-        "print('LOADED', code, ' '.join(sorted(sys.modules)), file=sys.stderr)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    last = proc.stderr.splitlines()[-1] if proc.stderr else ""
-    assert last.startswith("LOADED "), proc.stderr
-    _, code, *modules = last.split()
-    return int(code), set(modules)
-
-
 def test_the_default_example_imports_no_view_it_does_not_show() -> None:
-    code, modules = loaded(["I like NLP", "--lr", "0.001", "--width", "80", "--color", "always"])
+    code, modules = loaded_modules(
+        ["I like NLP", "--lr", "0.001", "--width", "80", "--color", "always"]
+    )
     assert code == 0
     assert "bptt_trace.rendering.update" in modules  # it did draw the tables
     assert sorted(m for m in NOT_IMPORTED if m in modules) == []
@@ -60,7 +33,7 @@ def test_the_default_example_imports_no_view_it_does_not_show() -> None:
 def test_a_training_run_with_a_check_and_a_scheme_imports_the_views_it_shows() -> None:
     """The counterpart: the lazily imported views are there when a run shows them."""
     argv = ["a b c d", "--steps", "2", "--check", "--chunks", "2", "--width", "80"]
-    code, modules = loaded(argv)
+    code, modules = loaded_modules(argv)
     assert code == 0
     shown = ["bptt_trace.rendering.check", "bptt_trace.rendering.training"]
     shown += ["bptt_trace.rendering.truncation", "bptt_trace.rendering.window_update"]
