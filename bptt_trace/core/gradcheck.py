@@ -242,7 +242,7 @@ def check_gradients(
         max_error[name] = max(compared, default=0.0)
     truncation = None
     if scheme is not None:
-        cut = scheme_gradients(cell, p, batch, scheme)
+        cut = scheme_gradients(cell, p, batch, scheme, fw)
         truncation = {name: distance(cut[name], full[name]) for name in p}
     return CheckResult(checked, total, max_error, skipped, truncation)
 

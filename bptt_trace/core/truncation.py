@@ -192,12 +192,13 @@ def corpus_length(corpus: Corpus) -> int:
 
 
 def scheme_gradients(
-    cell: Cell, p: Params, corpus: Corpus, scheme: Scheme, config: Any = None
+    cell: Cell, p: Params, corpus: Corpus, scheme: Scheme, fw: Forward | None = None
 ) -> dict[str, np.ndarray]:
     """The scheme's gradient at FIXED parameters p, summed over its windows (what
     ``--update-every sequence`` descends by), with the usual mean over sentences. For
-    ``truncate`` it is today's truncated gradient (``bptt.truncated_bptt``)."""
-    fw = corpus_forward(cell, p, corpus)
+    ``truncate`` it is today's truncated gradient (``bptt.truncated_bptt``). ``fw``: the
+    corpus's forward pass at p, when the caller has it."""
+    fw = fw if fw is not None else corpus_forward(cell, p, corpus)
     if scheme.kind == "truncate":
         return corpus_backward(cell, p, corpus, fw, scheme.k1, record=False).grads
     return windows_at(cell, p, corpus, scheme, fw)[1]

@@ -18,9 +18,9 @@ import numpy as np
 
 from ..core import interrupt
 from ..core.batch import Batch
-from ..core.bptt import Backward, Forward, backward, forward
+from ..core.bptt import Backward, Forward, forward
 from ..core.cells.declaration import Cell, Params
-from ..core.corpus import Corpus, corpus_forward
+from ..core.corpus import Corpus, corpus_backward, corpus_forward
 from ..core.truncation import Scheme
 from ..core.truncation_terms import first_kept, sentence_gradients
 from ..core.windowed import PER_TIME_STEP, scheme_backward
@@ -153,13 +153,15 @@ def as_scheme(bw: Backward, cell: Cell, p: Params, batch: Batch, scheme: Scheme 
     step in several windows of --tbptt K1:K2 takes the sum of their flows, as the tables)."""
     if scheme is None:
         return bw
-    fw = forward(cell, p, batch)
-    if scheme.kind == "truncate":
-        return backward(cell, p, batch, fw, scheme.k1)
     corpus = Corpus.of(batch)  # one bucket: its arrays are the batch's
-    windowed = scheme_backward(cell, p, corpus, scheme, corpus_forward(cell, p, corpus))
-    steps = {key: getattr(windowed, key).parts[0] for key in PER_TIME_STEP}
-    return replace(windowed, cut=windowed.cut.parts[0], **steps)
+    fw = corpus_forward(cell, p, corpus)
+    found = (
+        corpus_backward(cell, p, corpus, fw, scheme.k1)
+        if scheme.kind == "truncate"
+        else scheme_backward(cell, p, corpus, scheme, fw)
+    )
+    steps = {key: getattr(found, key).parts[0] for key in (*PER_TIME_STEP, "cut")}
+    return replace(found, **steps)
 
 
 def scheme_convention(scheme: Scheme | None) -> list[Convention]:

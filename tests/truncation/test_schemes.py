@@ -91,7 +91,7 @@ def test_every_window_and_update_of_two_steps_match_the_reference(
     corpus = make_corpus(ids, target, loss, small=8)  # one bucket a sentence: a ragged corpus
     assert len(corpus.batches) > 1
     engine_scheme = Scheme(*scheme)
-    fixed = scheme_gradients(engine_cell, p0, corpus, engine_scheme, config)
+    fixed = scheme_gradients(engine_cell, p0, corpus, engine_scheme)
     close(fixed, total, "scheme_gradients")
     full = [reference.forward_states(ref_cell, p0, s) for s in ids]
     for i, w in enumerate(windows(engine_scheme, 7)):
