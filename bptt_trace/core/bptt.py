@@ -227,7 +227,11 @@ def scatter_rows(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarra
 
 def loss_only(cell: Cell, p: Params, batch: Batch) -> float:
     """L for the given parameters, without gradients (for finite differences)."""
-    fw = forward(cell, p, batch)
+    return forward_loss(p, batch, forward(cell, p, batch))
+
+
+def forward_loss(p: Params, batch: Batch, fw: Forward) -> float:
+    """L of the forward pass ``fw`` at p (the batch's mean over its sentences)."""
     total = 0.0
     for s, t in output_chunks(batch, dims(p)["V"]):
         log_y_hat = log_softmax(logits(p, fw.h[s, t]))

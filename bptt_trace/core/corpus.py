@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch, make_batch
-from .bptt import Backward, Forward, backward, forward, loss_only
+from .bptt import Backward, Forward, backward, forward, forward_loss, loss_only
 from .cells.declaration import Cell, Params
 
 SMALL_BUCKET = 1024
@@ -188,8 +188,18 @@ def corpus_backward(
     )
 
 
-def corpus_loss(cell: Cell, p: Params, corpus: Corpus) -> float:
+def corpus_loss(cell: Cell, p: Params, corpus: Corpus, fw: Forward | None = None) -> float:
     """L for the given parameters over every bucket, without gradients (``bptt.loss_only``
-    gives a bucket's mean over its own sentences)."""
-    total = sum(loss_only(cell, p, batch) * batch.x.shape[0] for batch in corpus.batches)
+    gives a bucket's mean over its own sentences); from ``fw``, the forward pass at p, when
+    the caller has it."""
+    if fw is None:
+        means = [loss_only(cell, p, batch) for batch in corpus.batches]
+    else:
+        means = [
+            forward_loss(p, batch, Forward(state, cache, fw.hidden))
+            for batch, state, cache in zip(
+                corpus.batches, fw.state.parts, fw.cache.parts, strict=True
+            )
+        ]
+    total = sum(mean * batch.x.shape[0] for mean, batch in zip(means, corpus.batches, strict=True))
     return float(total / corpus.size)

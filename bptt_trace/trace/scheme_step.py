@@ -78,11 +78,13 @@ def chunked_step(
         interrupt.poll()
         bw = scheme_backward(cell, p, corpus, scheme, fw)
         yield from step_events(step, cell, p, corpus, fw, bw, vocab, config)
-        start = bw.loss  # (every loss lies in one window: their sum at p is L at p)
+        loss = bw.loss  # (every loss lies in one window: their sum at p is L at p)
         del bw
         if check is not None:
             yield check(step, cell, p, corpus, config)
-    loss = start if traced else corpus_loss(cell, p, corpus)
+    else:  # L at p, and the states the windows without a loss keep: one forward pass
+        fw = corpus_forward(cell, p, corpus)
+        loss = corpus_loss(cell, p, corpus, fw)
     windows, new = 0, p
     total = {name: np.zeros_like(value) for name, value in p.items()}
     watch = 0 if traced else None
