@@ -169,6 +169,22 @@ class UpdateView:
         width = max((Measurement.get(console, unbounded, t).maximum for t in tables), default=0)
         return width, tables
 
+    def _least_side_by_side(self) -> int:
+        """A floor under ``_side_by_side_width``, from the shapes alone: a row of n entries
+        in each of old | gradient(s) | new | Δ needs n·(entry + 1) + 1 columns, an entry at
+        least ``fmt``'s +0.1234 (p + 3 characters) or, where a value is not finite, " nan"."""
+        least = 0
+        for spec in self.specs:
+            _, values = self._columns(spec)
+            if any(is_summary(v) for v in values):
+                continue  # a summary's table has one column
+            arrays = [np.asarray(v, dtype=float) for v in values]
+            n = arrays[0].shape[-1] if arrays[0].ndim else 1
+            finite = all(np.isfinite(a).all() for a in arrays)
+            entry = self.precision + 3 if finite else min(self.precision + 3, 4)
+            least = max(least, (len(arrays) + 1) * (n * (entry + 1) + 1))
+        return least
+
     def natural_width(self, console: Console) -> int:
         """The columns it needs to show old, gradient, new and Δ on one line each."""
         return self._side_by_side_width(console, console.options)
@@ -178,8 +194,11 @@ class UpdateView:
             from .window_update import window_lines  # only under --chunks or --tbptt
 
             yield from window_lines(self.window, self.precision, self.scope)
-        width, tables = self._measured(console, options)
-        yield from tables if width <= options.max_width else self._tables(side_by_side=False)
+        if self._least_side_by_side() > options.max_width:  # too wide without measuring
+            yield from self._tables(side_by_side=False)
+        else:
+            width, tables = self._measured(console, options)
+            yield from tables if width <= options.max_width else self._tables(False)
         note = self.note()
         if note is not None:
             yield note

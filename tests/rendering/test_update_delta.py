@@ -10,11 +10,16 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from bptt_trace import trace_sentence
 from bptt_trace.config import Config
+from bptt_trace.core.cells import make_cell
+from bptt_trace.core.model import declared
 from bptt_trace.rendering.renderer import make_console, render
+from bptt_trace.rendering.update import UpdateView
 
 DELTA = "Δ = new − old"
 NUMBER = re.compile(r"[+-]\d+\.\d+(?:e[+-]\d+)?")
@@ -115,3 +120,28 @@ def test_summaries_say_why_delta_is_not_shown() -> None:
     said = [row for row in rows if "not computed from summaries" in row]
     assert len(said) == 3 and all("--detail full shows every entry" in row for row in said)
     assert len(rows) == 5  # W, Wʰ and V are summaries at --detail summary; b and b_output not
+
+
+@settings(max_examples=40)
+@given(
+    hidden=st.integers(1, 6),
+    precision=st.integers(1, 6),
+    lr=st.sampled_from([1e-3, 0.1, 1e3]),
+    cell=st.sampled_from(["rnn", "lstm", "gru"]),
+    spoil=st.sampled_from([None, np.nan, np.inf]),
+)
+def test_the_side_by_side_floor_never_exceeds_the_measured_width(
+    hidden: int, precision: int, lr: float, cell: str, spoil: float | None
+) -> None:
+    """The update view skips measuring its side-by-side tables when a floor from the shapes
+    alone is already wider than the console: the floor must never exceed what Rich measures
+    (else a layout that fits would be stacked), whatever the precision or a non-finite entry."""
+    events = trace_sentence("I like NLP", Config(hidden=hidden, lr=lr, cell=cell))
+    update = next(e for e in events if type(e).__name__ == "UpdateEvent")
+    if spoil is not None:
+        name = next(iter(update.new))
+        update.new[name] = np.full_like(np.asarray(update.new[name], dtype=float), spoil)
+    specs = declared(make_cell({"cell": cell}))
+    view = UpdateView(update, ["I", "like", "NLP", "<eos>"], precision, specs)
+    console = make_console(file=io.StringIO(), width=80)
+    assert view._least_side_by_side() <= view._side_by_side_width(console, console.options)
