@@ -120,9 +120,10 @@ class Folded:
     def steps(self, console: Console, options: ConsoleOptions) -> Steps:
         """Every step if they fit; else the first ones and the most of the last that fit."""
         room = options.max_width
+        every = list(range(self.n))
+        if width_of(self.table(every), console, options) <= room:  # no gap table to build
+            return every
         width = self.widths(console, options)
-        if width(list(range(self.n))) <= room:
-            return list(range(self.n))
         for first in (self.first, 0):
             low, high = 0, self.n - first - 1  # the most last steps that fit: a bisection
             while low < high:
