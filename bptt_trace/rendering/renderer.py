@@ -44,6 +44,7 @@ from .holding import GROUP_VIEWS as GROUP_VIEWS  # re-exported
 from .holding import GroupHolder
 from .theme import THEME, VisibleConsole
 from .update import UpdateView
+from .window_brief import BriefWindows, in_brief
 from .window_scope import no_loss, scope_of
 
 
@@ -59,11 +60,14 @@ class TraceRenderer(GroupHolder):
         self.before: list[PredictionsEvent] = []
         self.after: list[PredictionsEvent] = []
         self.closed = False
+        self.brief = BriefWindows()  # windows in a row each (--chunks, --tbptt)
 
     def feed(self, event: Event) -> list[RenderableType]:
         out = self._flush_if_new_group(event)
         if self.run is not None and not isinstance(event, ParamsOrPredictions):
             event = event.compacted(self.run.config.get("detail", "auto"))
+        if self.brief.rows and not self._brief(event):
+            out.extend(self._keep("update", self.brief.flush(self.precision)))
         if isinstance(event, Grouped):
             self._hold(event)
         else:
@@ -72,13 +76,21 @@ class TraceRenderer(GroupHolder):
 
     def close(self) -> list[RenderableType]:
         """Everything left, and a line saying so if the trace was cut off."""
-        out = self._flush()
+        out = [*self._flush(), *self._keep("update", self.brief.flush(self.precision))]
         if not self.closed:
             out.extend(self._summary())
             out.append(
                 Text("The trace ends without a closing event: it was cut off.", "status.bad")
             )
         return out
+
+    def _brief(self, event: Event) -> bool:
+        """Whether ``event`` is a window's in brief (its gradients, or the update after)."""
+        if isinstance(event, UpdateEvent) and event.chunk is not None:
+            event = self.step_gradients  # type: ignore[assignment]
+        if not isinstance(event, GradientsEvent) or self.run is None:
+            return False
+        return in_brief(scope_of(self.run, event), self.run.config.get("detail", "auto"))
 
     @singledispatchmethod
     def handle(self, event: Event) -> list[RenderableType]:
@@ -143,6 +155,8 @@ class TraceRenderer(GroupHolder):
             )
         hidden = hidden_note(sorted(self.unshown), traced or total)  # whatever --only says
         self.unshown = set()
+        if self._brief(event):
+            return hidden + out  # its update is a row of the step's windows in brief
         return hidden + self._keep(
             "update",
             [
@@ -163,6 +177,9 @@ class TraceRenderer(GroupHolder):
         outputs, self.step_outputs, self.step_h = self.step_outputs, [], {}
         B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
         scope = scope_of(self.run, grads)
+        if grads is not None and scope is not None and self._brief(grads):
+            self.brief.add(grads, event, scope)
+            return []
         update = UpdateView(event, vocab, precision, declared(self.cell), grads, scope)
         return [
             *self._keep("update", [update]),

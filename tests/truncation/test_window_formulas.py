@@ -75,7 +75,7 @@ def sums(panel: str) -> list[tuple[str, float, float]]:
     ],
 )
 def test_every_sum_of_a_windows_panel_adds_up_to_the_gradient_its_update_uses(options):
-    text = shown([SENTENCE], ["update", "formulas"], **options)
+    text = shown([SENTENCE], ["update", "formulas"], detail="full", **options)
     parts = windows(text)
     assert parts
     if options.get("loss") == "every":  # window 1 has terms in the trace: sums are written
@@ -96,7 +96,9 @@ def test_the_first_chunks_panel_names_its_own_steps_and_losses_only():
 
 
 def test_a_later_window_shows_its_own_gradient_entry_without_a_sum():
-    part = windows(shown([SENTENCE], ["update", "formulas"], chunks=2, loss="every"))[2]
+    part = windows(
+        shown([SENTENCE], ["update", "formulas"], chunks=2, loss="every", detail="full")
+    )[2]
     assert "Σ contributions" not in part and "per-loss terms" not in part
     assert "Σₜ" not in part
     assert re.search(r"∂L/∂Wʰ\[\d, \d\] of window 2 = [-+]\d\.\d{4}", part)
@@ -112,7 +114,7 @@ def test_a_window_whose_steps_later_windows_also_reach_writes_no_step_sum():
 
 def test_a_window_without_a_loss_says_so_and_names_no_largest_entry():
     """--chunks 1 under --loss last: the only loss is at t = 3."""
-    text = shown([SENTENCE], ["update", "formulas"], chunks=1)
+    text = shown([SENTENCE], ["update", "formulas"], chunks=1, detail="full")
     part = windows(text)
     for k in (1, 2):
         assert part[k].startswith("no loss in this window (θ unchanged)"), k
@@ -125,7 +127,7 @@ def test_a_window_without_a_loss_says_so_and_names_no_largest_entry():
 def test_a_long_sentences_chunks_under_loss_last_name_only_the_loss_at_36():
     tokens = tokenize(next(line for line in reversed(LONG) if line.strip()))
     assert len(tokens) == 36
-    part = windows(shown([tokens], ["update"], width=120, chunks=5))
+    part = windows(shown([tokens], ["update"], width=120, chunks=5, detail="full"))
     assert len(part) == 8  # 1–5, 6–10, …, 31–35, 36
     for k in range(1, 8):
         assert "no loss in this window (θ unchanged)" in part[k], k
