@@ -135,11 +135,11 @@ def formula_panel(
     losses: Collection[int] | None = None
     if scope is not None:
         losses = scope.losses
-        backward, unseen = steps_in(backward, scope) if scope.first else ([], 0)
-        if scope.shared or not scope.first:
+        backward, unseen = steps_in(backward, scope) if scope.fresh else ([], 0)
+        if scope.shared or not scope.fresh:
             backward = []
-        outputs = [(e, h) for e, h in outputs if e.t in losses] if scope.first else []
-        per_loss = per_loss if scope.first else []
+        outputs = [(e, h) for e, h in outputs if e.t in losses] if scope.fresh else []
+        per_loss = per_loss if scope.fresh else []
     for spec in specs:
         if spec in summarised:
             continue

@@ -170,13 +170,15 @@ class TraceRenderer(GroupHolder):
     @handle.register
     def _(self, event: UpdateEvent) -> list[RenderableType]:
         assert self.run is not None and self.cell is not None
-        backward, self.step_backward = self.step_backward, []
-        unseen, self.step_unseen = self.step_unseen, 0
-        per_loss, self.step_loss_gradients = self.step_loss_gradients, []
         grads, self.step_gradients = self.step_gradients, None
-        outputs, self.step_outputs, self.step_h = self.step_outputs, [], {}
-        B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
         scope = scope_of(self.run, grads)
+        backward, unseen, per_loss, outputs = [], 0, [], []  # type: ignore[var-annotated]
+        if scope is None or scope.losses or not scope.fresh:  # else: kept for the window
+            backward, self.step_backward = self.step_backward, []  # with the first loss
+            unseen, self.step_unseen = self.step_unseen, 0
+            per_loss, self.step_loss_gradients = self.step_loss_gradients, []
+            outputs, self.step_outputs, self.step_h = self.step_outputs, [], {}
+        B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
         if grads is not None and scope is not None and self._brief(grads):
             self.brief.add(grads, event, scope)
             return []

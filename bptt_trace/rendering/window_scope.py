@@ -3,9 +3,10 @@ steps, the time steps of its losses, and the steps only its own flows reach, fro
 configuration and sentence lengths (``core.truncation.windows``).
 
 The step's backward, output and per-loss events are computed at the step's starting θ and sum
-every window's flows. The first window runs with that θ from h₀, so its gradient is the sum of
-the terms of its losses (and of the steps no other window reaches); a later window runs with θ
-updated by the windows before it, and none of its terms are in the trace."""
+every window's flows. The first window runs with that θ from h₀, and so does every window
+until one with a loss has updated θ (``fresh``), so its gradient is the sum of the terms of its
+losses (and of the steps no other window reaches); a later window runs with θ updated by the
+windows before it, and none of its terms are in the trace."""
 
 from __future__ import annotations
 
@@ -136,7 +137,7 @@ def steps_in(
 def own_gradient_line(label: str, scope: WindowScope, value: str) -> str:
     """A later window's gradient entry, said to be the window's, with no sum: its terms were
     computed at a θ the trace does not hold."""
-    if scope.first or (scope.fresh and scope.shared):
+    if scope.fresh and scope.shared:
         why = "its steps are also reached by other windows, so the trace's terms mix theirs"
     elif scope.fresh:
         why = (
