@@ -80,7 +80,8 @@ InitScale = Annotated[
     option(
         MODEL,
         "Multiply every initial weight (W, Wʰ, V; each gate's) by C > 0, the biases not: "
-        "a large C shows gradients exploding, a small one vanishing.",
+        "a small C makes gradients vanish; with --activation relu a large C makes them explode "
+        "(under tanh a large C saturates f, and they vanish too).",
         "C",
     ),
 ]

@@ -35,7 +35,10 @@ def backward_table(
     """
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
-    chain = " → ".join(f"h{subscript(e.t)}" for e in events)
+    chain = " → ".join(  # the time steps left out (a long sentence's middle) as …
+        ("… → " if i and events[i - 1].t - e.t > 1 else "") + f"h{subscript(e.t)}"
+        for i, e in enumerate(events)
+    )
     truncate = config.get("truncate")
     notes = [cell.backward_note]
     if sentences > 1:

@@ -154,3 +154,20 @@ def test_the_readme_python_example_runs(capsys) -> None:
     exec(code, namespace)
     assert "Backward pass (BPTT)" in capsys.readouterr().out
     assert namespace["grads"].grads["W_h"].shape == (4, 4)
+
+
+def test_a_backward_title_marks_the_time_steps_its_table_leaves_out() -> None:
+    """A long sentence's backward table shows its first and last time steps: the path in its
+    title goes h₂₀ → h₁₉ → h₁₈ → … → h₃ → h₂ → h₁, never from h₁₈ straight to h₃."""
+    for cell in ("rnn", "lstm"):
+        text = rendered(" ".join(f"w{i}" for i in range(20)), width=200, cell=cell)
+        title = next(line for line in text.splitlines() if "Backward pass (BPTT)" in line)
+        path = title.split(" → ", 2)[2].split(" → ")  # after ŷ and the logits
+        shown = [None if step == "…" else int(step[1:].translate(DIGITS)) for step in path]
+        assert shown[0] == 20 and shown[-1] == 1 and None in shown, title
+        for before, after in zip(shown, shown[1:], strict=False):
+            if before is not None and after is not None:
+                assert before - after == 1, title  # a gap is always marked by …
+
+
+DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
