@@ -22,7 +22,8 @@ if TYPE_CHECKING:  # NumPy comes with the activations, on first use, not with th
 
     from ..activations import Activation
 
-DERIVATIVE = {"tanh": "1 − hₜ²", "sigmoid": "hₜ·(1 − hₜ)", "relu": "1 if aₜ > 0 else 0"}
+DERIVATIVE = {"tanh": "1 − h{t}²", "sigmoid": "h{t}·(1 − h{t})", "relu": "1 if a{t} > 0 else 0"}
+"""f′ from what the forward pass kept, as a row label: {t} is the row's time step."""
 
 
 class VanillaRNN(Cell):
