@@ -158,6 +158,15 @@ def needs_scientific(values: Any, precision: int) -> bool:
     return "e" in fmt(least, precision) or "e" in fmt(most, precision)
 
 
+def loses_digits(values: Any, precision: int) -> bool:
+    """Whether a nonzero finite entry of ``values`` shows fewer than 3 significant digits with
+    ``precision`` decimals (|x| < 10^(2 − precision): +0.0001 for 7.9e-05 at 4 decimals): the
+    Δ row, which exists to show a small change, is then in scientific notation."""
+    flat = np.abs(np.asarray(values, dtype=float).ravel())
+    flat = flat[np.isfinite(flat) & (flat > 0)]
+    return bool(flat.size) and float(flat.min()) < 10.0 ** (2 - precision)
+
+
 SMALL = 64
 """Up to this many entries ``needs_scientific`` looks at them one by one."""
 

@@ -19,7 +19,7 @@ from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
-from .theme import cell_width, fmt_loss, plural, vector
+from .theme import fmt_loss, plural, vector
 from .vectors import Vector, matrix_cell
 from .window_scope import WindowScope
 
@@ -111,16 +111,19 @@ class UpdateView:
                 note = f"The other {plural(others, 'row')} {have} a zero gradient: unchanged."
             if side_by_side:
                 table = noted_table(title, Tokens(""), *map(Values, columns), caption=note)
-                entries = [cell_width(a[rows], p) for a in arrays]  # a column's entries align
-                for i in rows:
-                    cells = [Vector(a[i], p) for a in arrays]
+                grid = [
+                    [Vector(a[i], p, digits=[a is arrays[-1]]) for a in arrays] for i in rows
+                ]  # Δ (the last column) keeps 3 significant digits
+                entries = [max(row[c].entry for row in grid) for c in range(len(arrays))]
+                for i, cells in zip(rows, grid, strict=True):
                     for cell, entry in zip(cells, entries, strict=True):
-                        cell.entry = entry
+                        cell.entry = entry  # a column's entries align
                     table.add_row(Text(labels[i], "note"), *cells)
             else:
                 table = noted_table(title, Tokens(""), Values("value"), caption=note)
                 for i in rows:
-                    cell = matrix_cell([a[i] for a in arrays], p, labels=columns)
+                    last = [False] * (len(arrays) - 1) + [True]  # Δ: 3 significant digits
+                    cell = matrix_cell([a[i] for a in arrays], p, labels=columns, digits=last)
                     table.add_row(Text(labels[i], "note"), cell)
             tables.append(table)
         return tables

@@ -28,7 +28,7 @@ from ..trace.summary import is_summary
 from .entries import assembled, biggest
 from .plain import unsafe
 from .segments import text_segments
-from .theme import fmt, needs_scientific, number, vector
+from .theme import fmt, loses_digits, needs_scientific, number, vector
 
 MIN_ENTRIES = 4
 """A wrapped vector shows at least this many entries a line, where it has them."""
@@ -45,6 +45,7 @@ class Vector:
         precision: int,
         labels: Sequence[str] | None = None,
         matrix: bool = False,
+        digits: Sequence[bool] | None = None,
     ) -> None:
         self.rows = np.atleast_2d(np.asarray(rows, dtype=float))
         self.precision = precision
@@ -55,13 +56,18 @@ class Vector:
         self.scientific: list[bool] = []  # each row's notation, with the texts
         self.entries: list[list[float]] = []
         self._entry: int | None = None
+        self.digits = list(digits or [])  # rows in scientific notation where fixed loses digits
 
     def _formatted(self) -> list[list[str]]:
         """Each entry as fmt shows it in its row's notation, once (as cell_width and vector
         would): a table measured and never shown (the update's side-by-side tables, at a
         width that does not fit them) formats nothing."""
         if self._texts is None:
-            self.scientific = [needs_scientific(row, self.precision) for row in self.rows]
+            keep = self.digits + [False] * (len(self.rows) - len(self.digits))
+            self.scientific = [
+                needs_scientific(row, self.precision) or (k and loses_digits(row, self.precision))
+                for row, k in zip(self.rows, keep, strict=True)
+            ]
             self.entries = [row.tolist() for row in self.rows]
             self._texts = [
                 [fmt(v, self.precision, sci) for v in row]
@@ -171,8 +177,14 @@ def vector_cell(values: Any, precision: int) -> Any:
     return Vector(np.asarray(values, dtype=float).ravel(), precision)
 
 
-def matrix_cell(values: Any, precision: int, labels: Sequence[str] | None = None) -> Any:
-    """A table cell for a matrix (rows aligned, wrapped with [row,column] indices)."""
+def matrix_cell(
+    values: Any,
+    precision: int,
+    labels: Sequence[str] | None = None,
+    digits: Sequence[bool] | None = None,
+) -> Any:
+    """A table cell for a matrix (rows aligned, wrapped with [row,column] indices); the rows
+    ``digits`` marks show in scientific notation where fixed would keep fewer than 3 digits."""
     if values is None or is_summary(values):
         return vector(values, precision)
-    return Vector(values, precision, labels=labels, matrix=True)
+    return Vector(values, precision, labels=labels, matrix=True, digits=digits)

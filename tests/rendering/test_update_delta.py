@@ -145,3 +145,20 @@ def test_the_side_by_side_floor_never_exceeds_the_measured_width(
     view = UpdateView(update, ["I", "like", "NLP", "<eos>"], precision, specs)
     console = make_console(file=io.StringIO(), width=80)
     assert view._least_side_by_side() <= view._side_by_side_width(console, console.options)
+
+
+@pytest.mark.parametrize("lr", [1e-4, 1e-3, 1e-2, 0.1, 1.0])
+@pytest.mark.parametrize("width", [240, 80])
+def test_every_delta_keeps_three_significant_digits(lr: float, width: int) -> None:
+    """Δ exists to show a small change: at any α each nonzero Δ shown is within 0.5 % of
+    new − old (three significant digits), where fixed notation at 4 decimals would show
+    7.9e-05 as +0.0001."""
+    text, update = shown(Config(lr=lr), width)
+    truth = expected(update)
+    values = np.asarray(
+        deltas_side_by_side(text) if width == 240 else deltas_one_under_another(text)
+    )
+    assert values.size == truth.size
+    nonzero = truth != 0
+    assert_allclose(values[nonzero], truth[nonzero], rtol=5e-3)
+    assert np.all(values[~nonzero] == 0)
