@@ -41,7 +41,7 @@ def load_model(path: str | os.PathLike[str]) -> Model:
     """The model saved at ``path`` by ``bptt-trace … --save``, checked as ``--load`` checks
     it (``InputError`` with one line saying what is wrong)."""
     where = Path(path)
-    params, vocab, saved = read_model(where)
+    params, vocab, saved = read_model(where, str(where))
     config = Config(
         hidden=saved["hidden"],
         activation=saved["activation"],

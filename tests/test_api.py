@@ -110,3 +110,15 @@ def test_the_api_notebook_runs_cell_by_cell(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.rstrip().endswith("match")
+
+
+@pytest.mark.parametrize("content", ["{}\n", "not a model\n"])
+def test_load_model_names_the_file_not_a_command_line_option(tmp_path: Path, content) -> None:
+    """In Python there is no --load: the error names the file the call was given."""
+    path = tmp_path / "trace.jsonl"
+    path.write_text(content)
+    with pytest.raises(InputError) as caught:
+        load_model(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and "--load" not in message
+    assert "\n" not in message

@@ -40,9 +40,10 @@ def save_model(path: Path, params: Params, vocab: list[str], config: dict[str, A
     write_atomically(path, lambda handle: np.savez(handle, **arrays))
 
 
-def load_model(path: Path) -> tuple[Params, list[str], dict[str, Any]]:
-    """The parameters, vocabulary and configuration saved in ``path``, checked."""
-    where = f"--load {path}"
+def load_model(path: Path, where: str | None = None) -> tuple[Params, list[str], dict[str, Any]]:
+    """The parameters, vocabulary and configuration saved in ``path``, checked; ``where``
+    leads every error (``--load PATH`` unless given: the Python API names the file alone)."""
+    where = where if where is not None else f"--load {path}"
     arrays = read_model_arrays(path, where)  # every header checked before any data is read
     try:
         cell, vocab, config = parse_model(arrays, where)
