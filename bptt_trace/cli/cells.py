@@ -77,10 +77,14 @@ def compare_cells(req: Request, stop: Stop) -> int:
         if not req.quiet:
             status(stopped_line(runs, stopped, req, exported, display.abandoned))
         return 130
-    code = 1 if any(events[-1].kind == "diverged" for events in runs.values()) else 0
-    if exported is not None and not req.quiet:
-        status(f"wrote {req.export} ({exported})")
-    return code
+    diverged = [name for name, events in runs.items() if events[-1].kind == "diverged"]
+    if not req.quiet:
+        ended = f"{', '.join(diverged)} diverged" if diverged else "each finished"
+        steps = "1 step" if config.steps == 1 else f"{config.steps} steps"
+        status(f"compared {', '.join(runs)} on the same input over {steps}: {ended}")
+        if exported is not None:
+            status(f"wrote {req.export} ({exported})")
+    return 1 if diverged else 0
 
 
 def deliver(writer: JsonlWriter | None, events: list[Event], event: Event) -> None:

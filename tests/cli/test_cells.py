@@ -115,3 +115,17 @@ def test_the_vanishing_table_names_each_cells_own_chain(cell, says, never, capsy
     text = " ".join(capsys.readouterr().out.split())
     assert all(" ".join(part.split()) in text for part in says), text
     assert never not in text
+
+
+@pytest.mark.parametrize(("args", "code", "line"), [
+    ([], 0, "compared rnn, lstm, gru on the same input over 1 step: each finished"),
+    (["--steps", "2"], 0, "compared rnn, lstm, gru on the same input over 2 steps: each finished"),
+    (["--activation", "relu", "--lr", "1e5"], 1, "over 1 step: rnn diverged"),
+])  # fmt: skip
+def test_compare_cells_ends_with_a_line_on_stderr_as_every_mode_does(args, code, line, capsys):
+    sentence = "x " * 200 if code else "I like NLP"  # relu at α = 1e5 overflows on 200 tokens
+    assert main([sentence, "--compare-cells", *args]) == code
+    err = capsys.readouterr().err
+    assert line in err and err.startswith("bptt-trace: compared ")
+    assert main([sentence, "--compare-cells", "--quiet", *args]) == code
+    assert capsys.readouterr().err == ""

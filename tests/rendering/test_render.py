@@ -1,6 +1,7 @@
 """What the tables show for the seed's sentence, checked against independent numbers."""
 
 import io
+import itertools
 
 import numpy as np
 from oracles import NAMES, hidden_states
@@ -165,7 +166,7 @@ def test_a_backward_title_marks_the_time_steps_its_table_leaves_out() -> None:
         path = title.split(" → ", 2)[2].split(" → ")  # after ŷ and the logits
         shown = [None if step == "…" else int(step[1:].translate(DIGITS)) for step in path]
         assert shown[0] == 20 and shown[-1] == 1 and None in shown, title
-        for before, after in zip(shown, shown[1:], strict=False):
+        for before, after in itertools.pairwise(shown):
             if before is not None and after is not None:
                 assert before - after == 1, title  # a gap is always marked by …
 
