@@ -66,10 +66,18 @@ class CheckResult:
     max_error: dict[str, float]
     skipped: dict[str, int]
     truncation_error: dict[str, float] | None
+    raw_error: dict[str, float]
+    """The largest |g − n| / max(|g| + |n|, FLOOR) of the entries, without the noise: how far
+    apart the numbers are, rounding included (``max_error`` leaves the rounding out)."""
 
     @property
     def passed(self) -> bool:
         return all(err <= TOLERANCE for err in self.max_error.values())
+
+
+def raw_error(g: float, n: float) -> float:
+    """|g − n| relative, rounding and all: ``relative_error`` without its noise."""
+    return abs(g - n) / max(abs(g) + abs(n), FLOOR)
 
 
 def relative_error(g: float, n: float, noise: float) -> float:
@@ -160,9 +168,10 @@ def entry_error(
     name: str,
     idx: tuple,
     g: float,
-) -> float | None:
+) -> tuple[float, float] | None:
     """The smallest error of entry ``idx`` of ``name`` over the steps that cross no kink
-    (stopping at the first that agrees); None when every step crosses one. Past STEPS, the
+    (stopping at the first that agrees), with the raw error at that step; None when every step
+    crosses one. Past STEPS, the
     FINER steps are tried while the last two differences disagree by more than their noise
     (the loss curves too sharply for the steps so far)."""
 
@@ -172,7 +181,7 @@ def entry_error(
         moved[name][idx] += delta
         return probe(cell, moved, batch)
 
-    best: float | None = None
+    best: tuple[float, float] | None = None
     used: list[tuple[float, float]] = []  # the differences so far, each with its noise
     for eps in STEPS + FINER:
         if eps in FINER and not unsettled(used):
@@ -189,9 +198,9 @@ def entry_error(
         numeric = (far + 8 * near) / (12 * eps)
         noise = ROUNDING * sigma / eps
         used.append((numeric, noise))
-        error = relative_error(g, numeric, noise)
+        error = (relative_error(g, numeric, noise), raw_error(g, numeric))
         best = error if best is None else min(best, error)
-        if best <= TOLERANCE:
+        if best[0] <= TOLERANCE:
             break
     return best
 
@@ -223,7 +232,7 @@ def check_gradients(
     centre = probe(cell, p, batch)
     floor = np.finfo(float).eps * loss_size(p, batch, fw.h.parts, centre.loss)
     noise_rng = np.random.default_rng(NOISE_SEED)
-    checked, total, max_error, skipped = {}, {}, {}, {}
+    checked, total, max_error, skipped, raw = {}, {}, {}, {}, {}
     for name, value in p.items():
         indices = list(np.ndindex(value.shape))
         if len(indices) > MAX_ENTRIES:
@@ -239,12 +248,13 @@ def check_gradients(
         compared = [e for e in errors if e is not None]
         checked[name], total[name] = len(compared), value.size
         skipped[name] = len(errors) - len(compared)
-        max_error[name] = max(compared, default=0.0)
+        max_error[name] = max((e for e, _ in compared), default=0.0)
+        raw[name] = max((r for _, r in compared), default=0.0)
     truncation = None
     if scheme is not None:
         cut = scheme_gradients(cell, p, batch, scheme, fw)
         truncation = {name: distance(cut[name], full[name]) for name in p}
-    return CheckResult(checked, total, max_error, skipped, truncation)
+    return CheckResult(checked, total, max_error, skipped, truncation, raw)
 
 
 def distance(truncated: np.ndarray, full: np.ndarray) -> float:

@@ -21,7 +21,13 @@ def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
     """The largest relative error per parameter, and whether the check passed."""
     truncated = event.truncation_error is not None
     skipped = any(event.skipped.values())
+    raw = event.raw_error is not None
     caption = CAPTION.format(tolerance=event.tolerance)
+    if raw:
+        caption += (
+            " The raw error |g − n| / max(|g| + |n|, 1e-6) leaves nothing out: how far apart "
+            "the two numbers are, rounding included."
+        )
     if skipped:
         caption += (
             " Skipped: entries whose stencil crosses a kink of ReLU (some aₜ changes sign) at "
@@ -40,6 +46,7 @@ def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
         "entries checked",
         "max relative error",
         "",
+        *(["raw error"] * raw),
         *(["skipped"] * skipped),
         *(["truncation error"] * truncated),
         caption=caption,
@@ -47,7 +54,8 @@ def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
     for name, symbol in symbols.items():
         err = event.max_error[name]
         ok = err <= event.tolerance
-        extra = [str(event.skipped[name])] if skipped else []
+        extra = [sci(event.raw_error[name])] if event.raw_error is not None else []
+        extra += [str(event.skipped[name])] if skipped else []
         if event.truncation_error:
             extra.append(sci(event.truncation_error[name]))
         table.add_row(

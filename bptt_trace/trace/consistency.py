@@ -103,7 +103,11 @@ def _check(data: dict[str, Any], run: dict[str, Any]) -> str | None:
             return f"{field!r} should map each parameter to a count"
     if any(data["checked"][n] > data["total"][n] for n in names):
         return "'checked' should be at most 'total'"
-    errors = [*data["max_error"].values(), *(data["truncation_error"] or {}).values()]
+    errors = [
+        *data["max_error"].values(),
+        *(data["truncation_error"] or {}).values(),
+        *(data["raw_error"] or {}).values(),
+    ]
     if any(e < 0 for e in errors) or not data["tolerance"] > 0:
         return "errors should be ≥ 0 and 'tolerance' above 0"
     return None

@@ -214,4 +214,5 @@ def check_event(step: int, cell: Cell, p: Params, batch: Corpus, config: Config)
         skipped=result.skipped,
         truncation_error=result.truncation_error,
         passed=result.passed,
+        raw_error=result.raw_error,
     )

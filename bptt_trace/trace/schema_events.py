@@ -140,6 +140,7 @@ def event_fields(cell: Cell) -> dict[str, dict[str, Check]]:
             "skipped": params_of({spec.name: integer for spec in specs}),
             "truncation_error": optional(params_of(scalars)),
             "passed": boolean,
+            "raw_error": optional(params_of(scalars)),
         },
         "gradients": {"step": integer, "loss": number, **params, **WINDOW_FIELDS},
         "update": {
@@ -191,7 +192,10 @@ LATER: dict[str, dict[str, Any]] = {
     "update": {"chunk": None},
     "jacobians": {"cause": None},
     "end": {"warning": None, "loss_after": None},
-    "check": {"skipped": lambda data: dict.fromkeys(data.get("checked") or {}, 0)},
+    "check": {
+        "skipped": lambda data: dict.fromkeys(data.get("checked") or {}, 0),
+        "raw_error": None,
+    },
 }
 """Fields added to schema 1 after its first traces, with the value they stand for when a trace
 does not have them; ``validate`` fills them in, so that every earlier trace still replays.

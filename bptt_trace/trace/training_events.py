@@ -35,6 +35,9 @@ class CheckEvent(Event):
     skipped: dict[str, int]
     truncation_error: dict[str, float] | None
     passed: bool
+    raw_error: dict[str, float] | None = None
+    """The largest |g − n| / max(|g| + |n|, 1e-6), rounding included (None in a trace
+    written before it was recorded)."""
 
 
 class ChunkedEvent(Event):

@@ -124,3 +124,20 @@ def test_a_gradient_entry_off_by_1e_5_relative_fails_the_check_and_names_it(
         err = errors[0]
         failed = err.split("failed for ")[1].split(":")[0]
         assert [part.split(" (")[0] for part in failed.split(", ")] == [name], err
+
+
+@pytest.mark.parametrize("name", ["W", "W_h", "V"])
+def test_the_raw_error_is_the_distance_rounding_included(name, monkeypatch) -> None:
+    """raw = |g − n| / max(|g| + |n|, FLOOR) at the step the check settled on: never below the
+    error that leaves the rounding out, tiny for BPTT's own gradient (the loss is smooth:
+    five-point differences at ε = 1e-3 are off by ~ε⁴), and, for the largest entry moved by
+    1e-5 relative, 1e-5 / (2 + 1e-5) ≈ 5e-6 up to that tininess."""
+    exact = checked([[0, 1, 2]], len(WORDS) + 1, 4, "tanh", "every", None, 3)
+    for param in exact.total:
+        assert exact.max_error[param] <= exact.raw_error[param] < 1e-8, param
+    largest_entry_off(monkeypatch, name)
+    off = checked([[0, 1, 2]], len(WORDS) + 1, 4, "tanh", "every", None, 3)
+    moved = 1e-5 / (2 + 1e-5)
+    assert abs(off.raw_error[name] - moved) <= 1e-8
+    for param in off.total:
+        assert off.max_error[param] <= off.raw_error[param]
