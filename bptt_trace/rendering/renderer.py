@@ -36,7 +36,7 @@ from ..trace.events import (
 from ..trace.truncation_event import TruncationEvent
 from .budget import hidden_note
 from .closing import TitleRule, end_line, interrupted_line, summary, update_rule
-from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
+from .flow import blame_view, gates_view, loss_gradients_view
 from .formulas import formula_panel
 from .groups import Grouped
 from .header import run_header
@@ -44,6 +44,7 @@ from .holding import GROUP_VIEWS as GROUP_VIEWS  # re-exported
 from .holding import GroupHolder
 from .theme import THEME, VisibleConsole
 from .update import UpdateView
+from .vanishing import jacobians_view
 from .window_brief import BriefWindows, in_brief
 from .window_scope import no_loss, scope_of
 
