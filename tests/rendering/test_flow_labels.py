@@ -1,7 +1,8 @@
 """The labels of the gradient-flow views and of the update, read against their numbers (issue
 25, every view): the blame matrices ‖∂Lₛ/∂hₖ‖ and ‖∂Lₛ/∂cₖ‖ (row Lₛ, column hₖ), each step's
 share ‖contribution of step t‖, the per-loss terms ‖∂Lₛ/∂θ‖, the gated path ∏ⱼ fⱼ (or zⱼ) for
-j = k+1 … T, the Jacobian norms ‖∂h_T/∂hₖ‖₂ (of (h, c) for the LSTM), and the update's old, ∂L/∂θ and new values.
+j = k+1 … T, the Jacobian norms ‖∂h_T/∂hₖ‖₂ (of (h, c) for the LSTM), and the update's old,
+∂L/∂θ and new values.
 
 Each number is computed again from the label's own symbols and indices: central differences of
 the loss named (Lₛ, this sentence's own, or the step's L) with respect to the quantity named at
