@@ -63,7 +63,7 @@ def heatmap(title: str, matrix: np.ndarray, losses: list[int], state: str) -> tu
         table = noted_table(title, "loss", *names)
         for r in rows:
             if r is None:
-                table.add_row(Text("…", "note"), *[""] * len(ks))
+                table.add_row(Text(GAP_ROW, "note"), *[""] * len(ks))
                 continue
             cells = []
             for k in ks:
@@ -99,8 +99,12 @@ def blame_view(
         "0 where k > s" + (f", or where {cut_by} cut the flow." if cut_by else ".")
     ]
     if cut:
+        drawn = [r for r in shown_steps(len(event.losses)) if r is not None]
+        left = [s for r, s in enumerate(event.losses) if r not in drawn]
+        names = f"L{subscript(left[0])}…L{subscript(left[-1])}" if len(left) > 1 else ""
         notes.append(
-            f"… marks losses not drawn ({len(event.losses)} in all); the JSON trace has them."
+            f"The {GAP_ROW} row stands for the losses {names or f'L{subscript(left[0])}'}, not "
+            f"drawn ({len(left)} of {len(event.losses)}); the JSON trace has them all."
         )
     values = {name: np.asarray(event.shares[name], dtype=float) for name in symbols}
 

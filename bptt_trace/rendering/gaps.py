@@ -50,4 +50,8 @@ def left_out_note(shown: Sequence[int], first: int, last: int, what: str = "k") 
         return ""
     count = sum(b - a + 1 for a, b in gaps)
     total = last - first + 1
-    return f"{GAP_ROW} rows: {what} = {spans(gaps)} not shown ({count} of {total}); {WHERE_ALL}."
+    rows = "row stands" if len(gaps) == 1 else "rows stand"
+    return (
+        f"The {GAP_ROW} {rows} for {what} = {spans(gaps)}, not shown ({count} of {total}); "
+        f"{WHERE_ALL}."
+    )
