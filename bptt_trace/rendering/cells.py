@@ -21,7 +21,7 @@ QUANTITIES = (
     "loss, first → last step",
     "‖∂L/∂h₁‖",
     "‖∂L/∂c₁‖",
-    "‖∂h_T/∂h₁‖₂ ((h, c) for the LSTM)",
+    "‖∂state_T/∂state₁‖₂",
     "  so the gradient is",
     "gates' product to t = 1",
 )
@@ -40,8 +40,8 @@ def title(name: str, events: Sequence[Event]) -> str:
 
 
 def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableType:
-    """One row a cell: the loss, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂h_T/∂h₁‖₂ (of the whole state
-    (h, c) for the LSTM), ∏ of the carry gate;
+    """One row a cell: the loss, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂state_T/∂state₁‖₂ (the state h,
+    or (h, c) for the LSTM), ∏ of the carry gate;
     then the blame of the last loss on every hₖ, cell by cell; then what the numbers say."""
     first_blame: dict[str, float] = {}
     titles = {name: title(name, events) for name, events in runs.items()}
@@ -71,6 +71,7 @@ def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableTy
         "Three cells on the same input (the last traced step, first sentence, last loss)",
         "",
         *[titles[name] for name in facts],
+        caption="The state is hₜ for the vanilla RNN and the GRU, (hₜ, cₜ) for the LSTM.",
     )
     for i, quantity in enumerate(QUANTITIES):
         summary.add_row(Text(quantity, "label"), *[values[i] for values in facts.values()])

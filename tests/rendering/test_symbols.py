@@ -240,7 +240,7 @@ def test_compare_cells_gives_each_letter_one_role(reset_after: bool) -> None:
     screen = " ".join(buffer.getvalue().split())
     assert not letter_clashes(screen), letter_clashes(screen)
     assert "fₜ" in screen and "tanh′(aⱼ)" in screen  # the gate, and the activation by name
-    assert "‖∂h_T/∂h₁‖₂ ((h, c) for the LSTM)" in screen
+    assert "‖∂state_T/∂state₁‖₂" in screen and "(hₜ, cₜ) for the LSTM" in screen
 
 
 def test_a_letter_with_two_roles_fails() -> None:
