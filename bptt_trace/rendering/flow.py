@@ -139,13 +139,16 @@ def gates_view(event: GatesEvent) -> RenderableType:
     g = event.carry
     where = f"step {event.step} · sentence {event.sentence + 1}"
     shown = [k + 1 for k in shown_steps(T, 12) if k is not None]
+    left_out = left_out_note(shown, 1, T)
     table = noted_table(
         f"The gated path · {where}: mean over units of ∏ⱼ {g}ⱼ for j = k+1 … T",
         "k",
         f"∏ {g}ⱼ",
         "",
         caption=f"What the state at T passes back to k through {g} alone, with no matrix: "
-        "a product near 1 keeps the blame alive; one near 0 forgets. " + left_out_note(shown, 1, T),
+        "a product near 1 keeps the blame alive; one near 0 forgets."
+        + f" {left_out}"
+        * bool(left_out),
     )
     for k in with_gaps(shown, 1, T):
         if k is None:

@@ -337,3 +337,37 @@ def test_compare_cells_marks_and_names_the_steps_it_folds(width: int) -> None:
     held = [f"h{sub(k)}" for k in range(1, 37)]
     shown = assert_folded(heatmap.names[1:], held, heatmap.below, column_fold(36))
     assert len(shown) < 36
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_short_sentences_tables_show_every_k_without_a_gap_or_a_note(cell: str) -> None:
+    evs = events(cell, "last", "a b c d e")
+    c = make_cell(first("run", evs).config)
+    symbols = {spec.name: spec.symbol for spec in declared(c)}
+    views = [jacobians_view(first("jacobians", evs), c, symbols[c.recurrent])]
+    views.append(gates_view(first("gates", evs)))
+    for view in views:
+        lines = drawn(view, 80)
+        table = read(lines)[0]
+        assert [r[0] for r in table.rows] == ["1", "2", "3", "4", "5"]
+        assert GAP not in "\n".join(lines) and "not shown" not in table.below
+
+
+def test_a_chain_followed_back_from_a_later_first_k_names_the_k_it_leaves_out() -> None:
+    """Past 256 steps the norms start at first = T − 255: the rows and the note count from
+    there."""
+    sentence = " ".join(f"w{i % 7}" for i in range(300))
+    evs = events("rnn", "last", sentence)
+    event = first("jacobians", evs)
+    c = make_cell(first("run", evs).config)
+    lines = drawn(jacobians_view(event, c, "Wʰ"), 80)
+    (table,) = read(lines)
+    assert event.first == 300 - 255
+    held = [str(k) for k in range(event.first, 301)]
+    ks = assert_folded(
+        [r[0] for r in table.rows],
+        held,
+        table.below,
+        lambda r: [f"k = {spans(r)}, not shown ({count(r)} of 256)"],
+    )
+    assert len(ks) == 12 and ks[0] == str(event.first) and ks[-1] == "300"
