@@ -131,14 +131,15 @@ def blame_view(
     return Group(*tables, Text(" ".join(notes), "note"), shares)
 
 
-def gates_view(event: GatesEvent) -> RenderableType:
+def gates_view(event: GatesEvent, every: bool = False) -> RenderableType:
     """The gated path ∏ (carry gate) back to each k, and how saturated each gate is; a long
-    sentence's first and last k, a ⋯ row for those between, named below."""
+    sentence's first and last k, a ⋯ row for those between, named below (``every``, under
+    --detail full: every k)."""
     products = np.asarray(event.products, dtype=float)
     T = products.size
     g = event.carry
     where = f"step {event.step} · sentence {event.sentence + 1}"
-    shown = [k + 1 for k in shown_steps(T, 12) if k is not None]
+    shown = [k + 1 for k in shown_steps(T, T if every else 12) if k is not None]
     left_out = left_out_note(shown, 1, T)
     table = noted_table(
         f"The gated path · {where}: mean over units of ∏ⱼ {g}ⱼ for j = k+1 … T",

@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 GAP_ROW = "⋯"
 """The label of a row that stands for rows left out (as ``folding.GAP`` for columns)."""
 
-WHERE_ALL = "the JSON trace (--output FILE) has them all"
-"""Where every row of a table left out is: the events hold every k (their arrays whole)."""
+WHERE_ALL = "--detail full shows them all, and the JSON trace (--output FILE) has them"
+"""Where every row of a table left out is: --detail full draws every k, and the events hold
+every k (their arrays whole)."""
 
 
 def runs(shown: Sequence[int], first: int, last: int) -> list[tuple[int, int]]:

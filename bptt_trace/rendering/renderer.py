@@ -34,7 +34,7 @@ from ..trace.events import (
     UpdateEvent,
 )
 from ..trace.truncation_event import TruncationEvent
-from .budget import hidden_note
+from .budget import every_k, hidden_note
 from .closing import TitleRule, end_line, interrupted_line, summary, update_rule
 from .flow import blame_view, gates_view, loss_gradients_view
 from .formulas import formula_panel
@@ -113,13 +113,14 @@ class TraceRenderer(GroupHolder):
 
     @handle.register
     def _(self, event: GatesEvent) -> list[RenderableType]:
-        return self._keep("blame", [gates_view(event)], event)
+        return self._keep("blame", [gates_view(event, every_k(self.run))], event)
 
     @handle.register
     def _(self, event: JacobiansEvent) -> list[RenderableType]:
         assert self.cell is not None
         recurrent = self.symbols[self.cell.recurrent]
-        return self._keep("jacobians", [jacobians_view(event, self.cell, recurrent)])
+        view = jacobians_view(event, self.cell, recurrent, every_k(self.run))
+        return self._keep("jacobians", [view])
 
     @handle.register
     def _(self, event: LossGradientsEvent) -> list[RenderableType]:

@@ -27,22 +27,26 @@ JACOBIAN_ROWS = 12
 """At most this many k in the vanishing/exploding table, spread evenly from the first to T."""
 
 
-def jacobian_ks(first: int, T: int) -> list[int]:
-    """The k the vanishing/exploding table shows: every k of a short chain, else
-    JACOBIAN_ROWS of them spread evenly from ``first`` to T (both ends included)."""
+def jacobian_ks(first: int, T: int, every: bool = False) -> list[int]:
+    """The k the vanishing/exploding table shows: every k of a short chain (or ``every``),
+    else JACOBIAN_ROWS of them spread evenly from ``first`` to T (both ends included)."""
     n = T - first + 1
+    if every:
+        return list(range(first, T + 1))
     return sorted({*np.linspace(first, T, min(n, JACOBIAN_ROWS)).round().astype(int).tolist()})
 
 
-def jacobians_view(event: JacobiansEvent, cell: Cell, recurrent: str) -> RenderableType:
+def jacobians_view(
+    event: JacobiansEvent, cell: Cell, recurrent: str, every: bool = False
+) -> RenderableType:
     """‖∂h_T/∂hₖ‖₂ for the k shown (‖∂(h_T, c_T)/∂(hₖ, cₖ)‖₂ for the LSTM, whose state is
     both), a ⋯ row for the k between, the spectral facts of the cell's recurrent matrix (its
-    symbol ``recurrent``), and the verdict."""
+    symbol ``recurrent``), and the verdict; ``every`` (--detail full): a row for every k."""
     s = cell.state_symbol
     norms = np.asarray(event.norms, dtype=float)
     first = event.first
     T = first + norms.size - 1
-    ks = jacobian_ks(first, T)
+    ks = jacobian_ks(first, T, every)
     chain = f"‖∂{state_at(s, '_T')}/∂{state_at(s, 'ₖ')}‖₂"
     left_out = left_out_note(ks, first, T)
     if left_out:

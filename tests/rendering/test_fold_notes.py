@@ -30,7 +30,7 @@ from bptt_trace.rendering.cells import cells_view
 from bptt_trace.rendering.flow import blame_view, gates_view
 from bptt_trace.rendering.header import one_hot_table
 from bptt_trace.rendering.output import output_view
-from bptt_trace.rendering.renderer import make_console
+from bptt_trace.rendering.renderer import TraceRenderer, make_console
 from bptt_trace.rendering.vanishing import jacobians_view
 from bptt_trace.trace.events import Event
 
@@ -371,3 +371,26 @@ def test_a_chain_followed_back_from_a_later_first_k_names_the_k_it_leaves_out() 
         lambda r: [f"k = {spans(r)}, not shown ({count(r)} of 256)"],
     )
     assert len(ks) == 12 and ks[0] == str(event.first) and ks[-1] == "300"
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_detail_full_shows_every_k_as_the_notes_say(cell: str) -> None:
+    """The notes say --detail full shows every k: under it the renderer draws a row for each
+    k = 1 … 36 of the gated path and of the vanishing/exploding table, no ⋯ and no note."""
+    renderer = TraceRenderer(only=["blame", "jacobians"])
+    shown: list[Any] = []
+    for event in trace_sentence(LONG, Config(cell=cell, detail="full")):
+        shown += renderer.feed(event)
+    shown += renderer.close()
+    lines = [line for item in shown for line in drawn(item, 80)]
+    titles = ("The gated path", "Vanishing or exploding?")
+    found = [
+        table
+        for table, at in zip(
+            read(lines), [i for i, x in enumerate(lines) if "───" in x], strict=True
+        )
+        if any(title in line for line in lines[at - 4 : at] for title in titles)
+    ]
+    assert len(found) == 2
+    for table in found:
+        assert [r[0] for r in table.rows] == [str(k) for k in range(1, 37)]
