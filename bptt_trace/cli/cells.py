@@ -65,7 +65,7 @@ def compare_cells(req: Request, stop: Stop) -> int:
             stop.shield()
             close_trace(writer, events, latest[-1] if latest else None)
     stop.shield()  # from here a signal cuts the comparison's tables (polls), nothing else
-    display = Display(req.precision, not req.json_out, req.export, False, req.color)
+    display = Display(req.precision, not req.json_out, req.export, False, req.color, req.width)
     try:
         display.show(cells_view(runs, req.precision))
     except Interrupted:  # a stop while the comparison is laid out: the traces are whole

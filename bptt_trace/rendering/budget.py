@@ -58,3 +58,9 @@ def time_step_edge(run: RunEvent | None, event: Event | None = None) -> int:
     if sentence is None or len(run.sentences[sentence]) <= 2 * GROUP_EDGE:
         return GROUP_EDGE
     return AUTO_EDGE
+
+
+def every_k(run: RunEvent | None) -> bool:
+    """Whether the gated path and the vanishing/exploding table show every k (--detail full),
+    not the first and last or 12 spread evenly, with a ⋯ row for the others."""
+    return run is not None and run.config.get("detail", "auto") == "full"

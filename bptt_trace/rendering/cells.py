@@ -21,7 +21,7 @@ QUANTITIES = (
     "loss, first → last step",
     "‖∂L/∂h₁‖",
     "‖∂L/∂c₁‖",
-    "‖∂s_T/∂s₁‖₂",
+    "‖∂state_T/∂state₁‖₂",
     "  so the gradient is",
     "gates' product to t = 1",
 )
@@ -40,7 +40,8 @@ def title(name: str, events: Sequence[Event]) -> str:
 
 
 def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableType:
-    """One row a cell: the loss, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂s_T/∂s₁‖₂, ∏ of the carry gate;
+    """One row a cell: the loss, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂state_T/∂state₁‖₂ (the state h,
+    or (h, c) for the LSTM), ∏ of the carry gate;
     then the blame of the last loss on every hₖ, cell by cell; then what the numbers say."""
     first_blame: dict[str, float] = {}
     titles = {name: title(name, events) for name, events in runs.items()}
@@ -70,6 +71,7 @@ def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableTy
         "Three cells on the same input (the last traced step, first sentence, last loss)",
         "",
         *[titles[name] for name in facts],
+        caption="The state is hₜ for the vanilla RNN and the GRU, (hₜ, cₜ) for the LSTM.",
     )
     for i, quantity in enumerate(QUANTITIES):
         summary.add_row(Text(quantity, "label"), *[values[i] for values in facts.values()])
@@ -91,11 +93,19 @@ def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableTy
         return heatmap
 
     heatmap = Folded(build, T, lambda k: f"h{subscript(k + 1)}")
-    return Group(summary, heatmap, Text(verdict(first_blame, T, titles), "note"))
+    config = getattr(runs["rnn"][0], "config", {}) if runs.get("rnn") else {}
+    activation = str(config.get("activation", "tanh"))
+    return Group(summary, heatmap, Text(verdict(first_blame, T, titles, activation), "note"))
 
 
-def verdict(first_blame: dict[str, float], T: int, titles: dict[str, str] | None = None) -> str:
-    """One paragraph on what the numbers show for this input."""
+def verdict(
+    first_blame: dict[str, float],
+    T: int,
+    titles: dict[str, str] | None = None,
+    activation: str = "tanh",
+) -> str:
+    """One paragraph on what the numbers show for this input; ``activation`` the vanilla RNN's,
+    named as such (f is the LSTM's forget gate in the same paragraph)."""
     if not first_blame or T < 2:
         return "A one-token input has no earlier state to blame: try a longer sentence."
     titles = titles or {}
@@ -120,7 +130,8 @@ def verdict(first_blame: dict[str, float], T: int, titles: dict[str, str] | None
         )
     if "rnn" in first_blame:
         text += (
-            " The vanilla RNN's gradient is multiplied by diag(f′(aⱼ))·Wʰᵀ at every time step; "
+            f" The vanilla RNN's gradient is multiplied by diag({activation}′(aⱼ))·Wʰᵀ at every "
+            "time step; "
             "when those products shrink, the blame vanishes geometrically."
         )
     return text

@@ -10,11 +10,11 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..core.cells.declaration import Cell
-from ..trace.events import BlameEvent, GatesEvent, JacobiansEvent, LossGradientsEvent
+from ..trace.events import BlameEvent, GatesEvent, LossGradientsEvent
 from .folding import GAP, Folded, Steps, Wrapped
+from .gaps import GAP_ROW, left_out_note, with_gaps
 from .tables import NotedTable, noted_table
-from .theme import heat_style, plural, subscript
+from .theme import heat_style, subscript
 
 ROWS_MAX = 9
 """At most this many losses are drawn down; longer sentences show the first and the last."""
@@ -63,7 +63,7 @@ def heatmap(title: str, matrix: np.ndarray, losses: list[int], state: str) -> tu
         table = noted_table(title, "loss", *names)
         for r in rows:
             if r is None:
-                table.add_row(Text("…", "note"), *[""] * len(ks))
+                table.add_row(Text(GAP_ROW, "note"), *[""] * len(ks))
                 continue
             cells = []
             for k in ks:
@@ -99,8 +99,12 @@ def blame_view(
         "0 where k > s" + (f", or where {cut_by} cut the flow." if cut_by else ".")
     ]
     if cut:
+        drawn = [r for r in shown_steps(len(event.losses)) if r is not None]
+        left = [s for r, s in enumerate(event.losses) if r not in drawn]
+        names = f"L{subscript(left[0])}…L{subscript(left[-1])}" if len(left) > 1 else ""
         notes.append(
-            f"… marks losses not drawn ({len(event.losses)} in all); the JSON trace has them."
+            f"The {GAP_ROW} row stands for the losses {names or f'L{subscript(left[0])}'}, not "
+            f"drawn ({len(left)} of {len(event.losses)}); the JSON trace has them all."
         )
     values = {name: np.asarray(event.shares[name], dtype=float) for name in symbols}
 
@@ -127,26 +131,32 @@ def blame_view(
     return Group(*tables, Text(" ".join(notes), "note"), shares)
 
 
-def gates_view(event: GatesEvent) -> RenderableType:
-    """The gated path ∏ (carry gate) back to each k, and how saturated each gate is."""
+def gates_view(event: GatesEvent, every: bool = False) -> RenderableType:
+    """The gated path ∏ (carry gate) back to each k, and how saturated each gate is; a long
+    sentence's first and last k, a ⋯ row for those between, named below (``every``, under
+    --detail full: every k)."""
     products = np.asarray(event.products, dtype=float)
     T = products.size
     g = event.carry
     where = f"step {event.step} · sentence {event.sentence + 1}"
+    shown = [k + 1 for k in shown_steps(T, T if every else 12) if k is not None]
+    left_out = left_out_note(shown, 1, T)
     table = noted_table(
         f"The gated path · {where}: mean over units of ∏ⱼ {g}ⱼ for j = k+1 … T",
         "k",
         f"∏ {g}ⱼ",
         "",
         caption=f"What the state at T passes back to k through {g} alone, with no matrix: "
-        "a product near 1 keeps the blame alive; one near 0 forgets.",
+        "a product near 1 keeps the blame alive; one near 0 forgets."
+        + f" {left_out}"
+        * bool(left_out),
     )
-    for k in shown_steps(T, 12):
+    for k in with_gaps(shown, 1, T):
         if k is None:
-            table.add_row("…", "", "")
+            table.add_row(Text(GAP_ROW, "note"), "", "")
             continue
-        v = float(products[k])
-        table.add_row(str(k + 1), sci(v), Text("█" * max(0, round(30 * v)), "label"))
+        v = float(products[k - 1])
+        table.add_row(str(k), sci(v), Text("█" * max(0, round(30 * v)), "label"))
     saturated = noted_table(
         f"Gate saturation · {where}",
         "gate",
@@ -158,51 +168,6 @@ def gates_view(event: GatesEvent) -> RenderableType:
     for name, (low, high) in event.saturation.items():
         saturated.add_row(Text(name, "label"), f"{100 * low:.0f}%", f"{100 * high:.0f}%")
     return Group(table, saturated)
-
-
-def jacobians_view(event: JacobiansEvent, cell: Cell, recurrent: str) -> RenderableType:
-    """‖∂s_T/∂sₖ‖₂ for every k (s the cell's state: h, or (h, c) for the LSTM), the spectral
-    facts of the cell's recurrent matrix (its symbol ``recurrent``), and the verdict."""
-    s = cell.state_symbol
-    norms = np.asarray(event.norms, dtype=float)
-    first = event.first
-    T = first + norms.size - 1
-    ks = sorted({*np.linspace(first, T, min(norms.size, 12)).round().astype(int).tolist()})
-    table = noted_table(
-        f"Vanishing or exploding? ‖∂{s}_T/∂{s}ₖ‖₂ · step {event.step} · sentence "
-        f"{event.sentence + 1}",
-        "k",
-        f"‖∂{s}_T/∂{s}ₖ‖₂",
-        "",
-        caption=f"{cell.jacobian_note}; ‖·‖₂ is the spectral norm (largest singular value)."
-        + (f" Followed back {plural(norms.size, 'step')}, from {s}_T." if first > 1 else ""),
-    )
-    positive = norms[norms > 0]
-    logs = np.log10(np.where(norms > 0, norms, 1.0))
-    low = float(np.log10(positive.min())) if positive.size else 0.0
-    span = (float(np.log10(positive.max())) - low if positive.size else 0.0) or 1.0
-    for k in ks:
-        v = float(norms[k - first])
-        if v > 0:  # log scale, 1 to 30 characters; no bar for an exact 0
-            bar = Text("█" * (1 + round(29 * (logs[k - first] - low) / span)), "label")
-        else:
-            bar = Text("0 exactly", "note")
-        table.add_row(str(k), sci(v), bar)
-    T_ = subscript(T)
-    style = "status.ok" if event.verdict == "stable" else "status.bad"
-    if event.rate > 0:
-        per_step = f"about ×{event.rate:.3g} a step"
-    else:
-        per_step = "×0 a step"
-    verdict = Text.assemble(
-        (f"{event.verdict}: ", style),
-        *([(f"{event.cause}. ", style)] if event.cause else []),
-        f"‖∂{s}{T_}/∂{s}{subscript(first)}‖₂ = {sci(event.end_to_end)} "
-        f"(vanishing below 1e-02, exploding above 1e+02); {per_step}. "
-        f"{recurrent}: largest singular value {event.sigma_max:.4g}, spectral radius "
-        f"{event.spectral_radius:.4g}.",
-    )
-    return Group(table, verdict)
 
 
 def loss_gradients_view(event: LossGradientsEvent, symbols: dict[str, str]) -> RenderableType:

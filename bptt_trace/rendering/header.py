@@ -14,7 +14,8 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell
 from ..trace.events import RunEvent
-from .folding import GAP, Folded, Steps
+from .folding import GAP, Steps
+from .one_hot import OneHot, gap_ranges, one_hot_cells
 from .plain import losses_flow
 from .tables import ONE_HOT_MAX, ONE_HOT_ROWS, NotedTable, noted_table
 from .theme import plural
@@ -120,35 +121,55 @@ def printable(text: str) -> str:
 
 def one_hot_table(vocab: Sequence[str], sentences: Sequence[Sequence[str]]) -> RenderableType:
     """Each input token xₜ as its one-hot row vector over the vocabulary; with a column per
-    token, the middle tokens' columns fold into one marked column when the width is short
-    (``folding.Folded``), the first and the last (``<eos>``) kept."""
+    token, the columns fold when the width is short (``one_hot.OneHot``), those of the tokens
+    listed kept first. Past ONE_HOT_ROWS tokens a ⋯ row stands for the rest, named below."""
     index = {token: i for i, token in enumerate(vocab)}
+    rows = _rows(sentences)
+    rest = rest_note(sentences)
     if len(vocab) > ONE_HOT_MAX:
-        caption = f"|vocab| = {len(vocab)}: xₜ is 1 at the index shown, 0 elsewhere"
+        caption = f"|vocab| = {len(vocab)}: xₜ is 1 at the index shown, 0 elsewhere." + rest
         index_column = "index in the vocabulary"
         table = noted_table(TITLE, "sentence", "t", "token", index_column, caption=caption)
-        for first, t, token, more in _rows(sentences):
-            cell = Text(f"… {more} more tokens", "note") if more else Text(token, "token")
+        for first, t, token, more in rows:
+            cell = Text(f"{GAP} {more} more tokens", "note") if more else Text(token, "token")
             table.add_row(first, t, cell, "" if more else str(index[token]))
         return table
 
     def build(steps: Steps) -> NotedTable:
         names = [vocab[j] if j is not None else GAP for j in steps]
-        table = noted_table(TITLE, "sentence", "t", "token", *names)
-        for first, t, token, more in _rows(sentences):
+        table = noted_table(TITLE, "sentence", "t", "token", *names, caption=rest.strip() or None)
+        folded = gap_ranges(steps, len(vocab))
+        for first, t, token, more in rows:
             if more:
-                table.add_row("", "", Text(f"… {more} more tokens", "note"), *[""] * len(steps))
+                table.add_row("", "", Text(f"{GAP} {more} more tokens", "note"), *[""] * len(steps))
                 continue
-            cells = [
-                Text(GAP, "note")
-                if j is None
-                else (Text("1", "bold") if j == index[token] else Text("0", "dim"))
-                for j in steps
-            ]
-            table.add_row(first, t, Text(token, "token"), *cells)
+            table.add_row(
+                first, t, Text(token, "token"), *one_hot_cells(steps, folded, index[token])
+            )
         return table
 
-    return Folded(build, len(vocab), lambda j: vocab[j])
+    listed = sorted({index[token] for _, _, token, more in rows if not more})
+    return OneHot(build, len(vocab), lambda j: vocab[j], listed)
+
+
+def rest_note(sentences: Sequence[Sequence[str]]) -> str:
+    """Which input tokens the table does not list (past ONE_HOT_ROWS), and where they all are;
+    "" when it lists every one."""
+    total = sum(len(tokens) for tokens in sentences)
+    if total <= ONE_HOT_ROWS:
+        return ""
+    places = [(s + 1, t) for s, tokens in enumerate(sentences) for t in range(1, len(tokens) + 1)]
+    (s0, t0), (s1, t1) = places[ONE_HOT_ROWS], places[-1]
+    span = (
+        f"sentence {s0}, t = {t0} … {t1}"
+        if s0 == s1
+        else f"sentence {s0}, t = {t0}, to {s1}, t = {t1}"
+    )
+    return (
+        f" The {GAP} row stands for the {total - ONE_HOT_ROWS} input tokens after the first "
+        f"{ONE_HOT_ROWS} ({span}): the JSON trace (--output FILE) lists them all, in its run "
+        "event's sentences."
+    )
 
 
 TITLE = "Vocabulary and one-hot inputs xₜ"

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..trace.events import OutputEvent
 from ..trace.summary import is_summary, top_indices
+from .gaps import GAP_ROW
 from .tables import ONE_HOT_MAX, OUTPUT_COLUMNS_MAX, Tokens, Values, noted_table
 from .theme import fmt, subscript, vector
 from .vectors import vector_cell
@@ -96,7 +97,14 @@ def output_view(
             vector([e.dL_do[i]], precision, False),
         )
     if len(rows) < len(vocab):
-        table.add_row(Text(f"… {len(vocab) - len(rows)} more tokens", "note"), "", "", "", "")
+        left = len(vocab) - len(rows)
+        table.add_row(Text(f"{GAP_ROW} {left} more tokens", "note"), "", "", "", "")
+        table.note = Text(
+            f"Listed: the target and the {len(rows) - 1} other tokens ŷ ranks highest, of the "
+            f"{len(vocab)}; the {GAP_ROW} row stands for the other {left}: the JSON trace "
+            f"(--output FILE) has every token's {v}{T}, ŷ and ŷ − y.",
+            "note",
+        )
     loss = Text(
         f"{loss_name} = −log ŷ[{e.target}] = −log {fmt(y_hat[e.target_index], precision)[1:]} "
         f"= {fmt(e.loss, precision)[1:]}" + (" (this sentence's loss)" if several else ""),

@@ -34,9 +34,9 @@ from ..trace.events import (
     UpdateEvent,
 )
 from ..trace.truncation_event import TruncationEvent
-from .budget import hidden_note
+from .budget import every_k, hidden_note
 from .closing import TitleRule, end_line, interrupted_line, summary, update_rule
-from .flow import blame_view, gates_view, jacobians_view, loss_gradients_view
+from .flow import blame_view, gates_view, loss_gradients_view
 from .formulas import formula_panel
 from .groups import Grouped
 from .header import run_header
@@ -44,6 +44,7 @@ from .holding import GROUP_VIEWS as GROUP_VIEWS  # re-exported
 from .holding import GroupHolder
 from .theme import THEME, VisibleConsole
 from .update import UpdateView
+from .vanishing import jacobians_view
 from .window_brief import BriefWindows, in_brief
 from .window_scope import no_loss, scope_of
 
@@ -112,13 +113,14 @@ class TraceRenderer(GroupHolder):
 
     @handle.register
     def _(self, event: GatesEvent) -> list[RenderableType]:
-        return self._keep("blame", [gates_view(event)], event)
+        return self._keep("blame", [gates_view(event, every_k(self.run))], event)
 
     @handle.register
     def _(self, event: JacobiansEvent) -> list[RenderableType]:
         assert self.cell is not None
         recurrent = self.symbols[self.cell.recurrent]
-        return self._keep("jacobians", [jacobians_view(event, self.cell, recurrent)])
+        view = jacobians_view(event, self.cell, recurrent, every_k(self.run))
+        return self._keep("jacobians", [view])
 
     @handle.register
     def _(self, event: LossGradientsEvent) -> list[RenderableType]:

@@ -102,8 +102,12 @@ def test_compare_cells_writes_three_whole_traces_under_json(tmp_path: Path, caps
 @pytest.mark.parametrize(
     ("cell", "says", "never"),
     [
-        ("rnn", ["‖∂h_T/∂hₖ‖₂", "diag(f′(aⱼ))·Wʰᵀ", "Wʰ: largest singular value"], "sₜ = (hₜ, cₜ)"),
-        ("lstm", ["‖∂s_T/∂sₖ‖₂", "sₜ = (hₜ, cₜ)", "Wʰ_f: largest singular value"], "diag(f′"),
+        ("rnn", ["‖∂h_T/∂hₖ‖₂", "diag(f′(aⱼ))·Wʰᵀ", "Wʰ: largest singular value"], "(hₜ, cₜ)"),
+        (
+            "lstm",
+            ["‖∂(h_T, c_T)/∂(hₖ, cₖ)‖₂", "state (hₜ, cₜ)", "Wʰ_f: largest singular value"],
+            "diag(f′",
+        ),
         ("gru", ["‖∂h_T/∂hₖ‖₂", "diag(zⱼ)", "Wʰ_z: largest singular value"], "diag(f′"),
     ],
 )

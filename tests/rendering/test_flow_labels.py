@@ -1,7 +1,8 @@
 """The labels of the gradient-flow views and of the update, read against their numbers (issue
 25, every view): the blame matrices ‖∂Lₛ/∂hₖ‖ and ‖∂Lₛ/∂cₖ‖ (row Lₛ, column hₖ), each step's
 share ‖contribution of step t‖, the per-loss terms ‖∂Lₛ/∂θ‖, the gated path ∏ⱼ fⱼ (or zⱼ) for
-j = k+1 … T, the Jacobian norms ‖∂s_T/∂sₖ‖₂, and the update's old, ∂L/∂θ and new values.
+j = k+1 … T, the Jacobian norms ‖∂h_T/∂hₖ‖₂ (of (h, c) for the LSTM), and the update's old,
+∂L/∂θ and new values.
 
 Each number is computed again from the label's own symbols and indices: central differences of
 the loss named (Lₛ, this sentence's own, or the step's L) with respect to the quantity named at
@@ -102,9 +103,12 @@ def read_gated_path(table, s: Sentence, gate: str) -> int:
 
 
 def read_jacobians(table, s: Sentence, states: tuple[str, ...]) -> int:
-    """‖∂s_T/∂sₖ‖₂, the spectral norm of the last state's Jacobian with respect to state k."""
-    symbol = "s" if len(states) > 1 else "h"
-    assert f"‖∂{symbol}_T/∂{symbol}ₖ‖₂" in table.heading.plain, table.heading.plain
+    """‖∂h_T/∂hₖ‖₂ (‖∂(h_T, c_T)/∂(hₖ, cₖ)‖₂ for the LSTM), the spectral norm of the last
+    state's Jacobian with respect to state k."""
+    at_T, at_k = (", ".join(f"{x}{i}" for x in states) for i in ("_T", "ₖ"))
+    if len(states) > 1:
+        at_T, at_k = f"({at_T})", f"({at_k})"
+    assert f"‖∂{at_T}/∂{at_k}‖₂" in table.heading.plain, table.heading.plain
     count = 0
     for row in rows(table):
         k = int(plain(row[0]))

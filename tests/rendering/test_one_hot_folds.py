@@ -1,6 +1,8 @@
-"""The one-hot inputs at any width: a vocabulary too wide for the terminal folds its middle
-columns into one marked column with a note naming them, as the other wide tables do; the
-first token's column and the last ones (<eos>, the target) stay, and no line is cut."""
+"""The one-hot inputs at any width: a vocabulary too wide for the terminal folds columns into
+marked columns with a note naming them, as the other wide tables do; the columns of the
+tokens the table lists stay before any other (<eos>, the target, is not an input: it folds
+first), and no line is cut. Every row shows its 1: in its token's column, or in the ⋯ column
+that stands for it when even the listed tokens do not all fit."""
 
 import io
 
@@ -27,26 +29,40 @@ def test_a_wide_vocabulary_folds_its_middle_columns_and_names_them(width: int) -
     assert all(cell_len(line) <= width for line in lines)
     header = next(line.split() for line in lines if line.split()[:3] == ["sentence", "t", "token"])
     columns = header[3:]
-    assert columns[-1] == "<eos>"
     if columns == VOCAB:  # wide enough for all of them
         assert "⋯" not in "\n".join(lines)
         return
-    gap = columns.index("⋯")
-    kept_first, kept_last = columns[:gap], columns[gap + 1 :]
-    folded = VOCAB[len(kept_first) : len(VOCAB) - len(kept_last)]
-    assert kept_first == VOCAB[: len(kept_first)] and kept_last == VOCAB[-len(kept_last) :]
+    assert columns[-1] == "⋯"  # <eos> folds before any token the rows list
+    kept = [c for c in columns if c != "⋯"]
+    assert kept == [t for t in VOCAB if t in kept]  # in the vocabulary's order
+    folded = [t for t in VOCAB if t not in kept]
+    runs, run = [], []  # the folded tokens, in runs of neighbours in the vocabulary
+    for t in VOCAB:
+        if t in folded:
+            run.append(t)
+        elif run:
+            runs, run = [*runs, run], []
+    runs += [run] if run else []
+    assert columns.count("⋯") == len(runs)
     note = " ".join(lines[lines.index(next(x for x in lines if x.startswith("⋯"))) :])
-    named = folded[0] if len(folded) == 1 else f"{folded[0]}…{folded[-1]}"
+    named = ", ".join(r[0] if len(r) == 1 else f"{r[0]}…{r[-1]}" for r in runs)
     assert note.startswith(f"⋯ {named} folded ({len(folded)} of {len(VOCAB)} columns)")
 
 
-def test_each_row_has_its_one_where_its_token_is_shown_and_the_gap_elsewhere() -> None:
+def test_each_row_has_its_one_in_its_tokens_column_or_in_the_gap_standing_for_it() -> None:
     lines = shown(60)
     header = next(line.split() for line in lines if line.split()[:3] == ["sentence", "t", "token"])
     columns = header[3:]
-    rows = [line.split() for line in lines if line.split()[:1] and line.split()[-1] in "01"]
+    rows = [x.split() for x in lines if x.split()[:1] and x.split()[-1] in ("0", "1", "⋯")]
     for t, token in enumerate(SENTENCE, start=1):
         row = next(r for r in rows if str(t) in r[:2] and token in r[1:3])
         cells = row[-len(columns) :]
-        for name, cell in zip(columns, cells, strict=True):
-            assert cell == ("⋯" if name == "⋯" else "1" if name == token else "0")
+        j = VOCAB.index(token)
+        for p, (name, cell) in enumerate(zip(columns, cells, strict=True)):
+            if name != "⋯":
+                assert cell == ("1" if name == token else "0")
+                continue
+            low = next((VOCAB.index(c) for c in reversed(columns[:p]) if c != "⋯"), -1) + 1
+            high = next((VOCAB.index(c) for c in columns[p + 1 :] if c != "⋯"), len(VOCAB)) - 1
+            assert cell == ("1" if low <= j <= high else "⋯"), (token, p)
+        assert cells.count("1") == 1

@@ -4,11 +4,18 @@ an independent forward pass (``named_quantities``) that the printed number is, o
 header's right-hand side evaluates to — and a symbol whose definitions name two different
 quantities fails (the LSTM's oₜ, its output gate in the forward table, was also the logits in
 the output table and the header).
+
+And one role a letter on one screen (every view of a run, and --compare-cells): no letter is
+both an index (a subscript: s in Lₛ, j in ∏ⱼ) and a quantity (sₜ, s_T), nor both a function
+(f′(aⱼ)) and a quantity (fₜ): the LSTM's state was s beside the losses' index s, and
+--compare-cells wrote its forget gate fₜ beside the RNN's activation f′.
 """
 
 from __future__ import annotations
 
+import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +27,10 @@ from rich.panel import Panel
 from rich.text import Text
 from shown_tables import CELLS, number, plain, rows, sentence_of, traced
 
+from bptt_trace import trace_sentence
+from bptt_trace.config import Config
+from bptt_trace.rendering.cells import cells_view
+from bptt_trace.rendering.renderer import make_console, render
 from bptt_trace.rendering.theme import subscript
 
 DEFINED = {"rnn": "a", "lstm": "ifgoc", "gru": ("z", "r", "h̃"), "gru-reset-after": ("z", "r", "h̃")}
@@ -155,3 +166,87 @@ def test_a_symbol_with_two_meanings_fails() -> None:
     gate, logits = s.values["o", 2], s.values["logits", s.T]
     assert clashes({"o": [("forward", identify(gate, s)), ("output", identify(logits, s))]})
     assert not clashes({"o": [("forward", identify(gate, s)), ("header", identify(gate, s))]})
+
+
+SUBSCRIPT_LETTERS = {"ₛ": "s", "ⱼ": "j", "ₖ": "k", "ₜ": "t", "ᵢ": "i", "ₙ": "n", "ₘ": "m"}
+"""The letters that a screen writes as subscripts: indices (Lₛ, ∏ⱼ, hₖ, xₜ)."""
+
+QUANTITY = re.compile(r"(?<![A-Za-z])([A-Za-z])(?:[ₛⱼₖₜᵢₙₘ₀-₉]|_T\b)")
+"""A letter standing for a quantity at a time step: sₜ, fⱼ, h₃₆, s_T."""
+
+FUNCTION = re.compile(r"(?<![A-Za-z])([A-Za-z])(?:′|\()")
+"""A letter standing for a function: f′(aⱼ), f(aₜ)."""
+
+
+def letter_clashes(screen: str) -> list[str]:
+    """The letters of one screen with two roles: an index (a subscript, as s in Lₛ) that is
+    also a quantity (sₜ, s_T); or a function (f′, f(…)) that is also a quantity (fₜ, fⱼ)."""
+    indices = {SUBSCRIPT_LETTERS[ch] for ch in screen if ch in SUBSCRIPT_LETTERS}
+    quantities: dict[str, str] = {}
+    for m in QUANTITY.finditer(screen):
+        quantities.setdefault(m.group(1), m.group(0))
+    functions: dict[str, str] = {}
+    for m in FUNCTION.finditer(screen):
+        functions.setdefault(m.group(1), m.group(0))
+    out = [
+        f"{x}: an index (…{'ₛⱼₖₜᵢₙₘ'['sjktinm'.index(x)]}) and a quantity ({quantities[x]})"
+        for x in sorted(indices & set(quantities))
+    ]
+    out += [
+        f"{x}: a function ({functions[x]}) and a quantity ({quantities[x]})"
+        for x in sorted(set(functions) & set(quantities))
+    ]
+    return out
+
+
+def screen_of(cell: str, loss: str) -> str:
+    """Everything one run shows (every view), as plain text, for 36 tokens."""
+    buffer = io.StringIO()
+    events = trace_sentence(SENTENCE_36, replace(CELLS[cell], loss=loss))
+    render(events, make_console(file=buffer, width=200, no_color=True))
+    return buffer.getvalue()
+
+
+SENTENCE_36 = " ".join(["the gradient must travel back through every step"] * 4 + ["of it"] * 2)
+"""36 tokens: long enough for every view's folds and notes."""
+
+
+@pytest.mark.parametrize("loss", ["last", "every"])
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_no_letter_is_both_an_index_and_a_quantity_or_a_function_on_one_screen(
+    cell: str, loss: str
+) -> None:
+    """The LSTM's screen wrote the loss's step s (‖∂Lₛ/∂hₖ‖, 0 where k > s) and its state s
+    (‖∂s_T/∂sₖ‖₂, sₜ = (hₜ, cₜ)) with one letter; now its state is (hₜ, cₜ)."""
+    screen = screen_of(cell, loss)
+    assert "Lₛ" in screen and "Vanishing or exploding?" in screen  # the screen is whole
+    assert not letter_clashes(screen), letter_clashes(screen)
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_compare_cells_gives_each_letter_one_role(reset_after: bool) -> None:
+    """--compare-cells wrote the LSTM's forget gate fₜ and the RNN's activation f′(aⱼ) in one
+    paragraph, and ‖∂s_T/∂s₁‖₂ for three cells without saying what s is."""
+    runs = {
+        cell: list(
+            trace_sentence(
+                SENTENCE_36, Config(cell=cell, reset_after=reset_after and cell == "gru")
+            )
+        )
+        for cell in ("rnn", "lstm", "gru")
+    }
+    buffer = io.StringIO()
+    make_console(file=buffer, width=120, no_color=True).print(cells_view(runs, 4))
+    screen = " ".join(buffer.getvalue().split())
+    assert not letter_clashes(screen), letter_clashes(screen)
+    assert "fₜ" in screen and "tanh′(aⱼ)" in screen  # the gate, and the activation by name
+    assert "‖∂state_T/∂state₁‖₂" in screen and "(hₜ, cₜ) for the LSTM" in screen
+
+
+def test_a_letter_with_two_roles_fails() -> None:
+    """The reading itself, on the screens' old words: s as the loss's index and the LSTM's
+    state; f as the forget gate and the activation; one role each is no clash."""
+    assert letter_clashes("‖∂Lₛ/∂hₖ‖ … 0 where k > s … ‖∂s_T/∂sₖ‖₂ over sₜ = (hₜ, cₜ)")
+    assert letter_clashes("scaled by fₜ alone … multiplied by diag(f′(aⱼ))·Wʰᵀ")
+    assert not letter_clashes("‖∂Lₛ/∂hₖ‖ … ‖∂(h_T, c_T)/∂(hₖ, cₖ)‖₂ … scaled by fₜ alone")
+    assert not letter_clashes("hₜ = f(aₜ), f = tanh … diag(f′(aⱼ))·Wʰᵀ")

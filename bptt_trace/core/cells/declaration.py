@@ -102,7 +102,8 @@ class Cell(ABC):
     backward_note: ClassVar[str]
     contributions_note: ClassVar[str]
     state_symbol: ClassVar[str] = "h"
-    """The state's symbol in the vanishing/exploding table: h, or s = (h, c) for the LSTM."""
+    """The state's symbols in the vanishing/exploding table, comma-separated: h, or "h,c" for
+    the LSTM, whose state (hₜ, cₜ) is both (shown so: no letter of its own for it)."""
     jacobian_note: ClassVar[str] = "∂h_T/∂hₖ = ∏ⱼ ∂hⱼ/∂hⱼ₋₁ for j = T … k+1"
     recurrent: ClassVar[str] = "W_h"
     """The recurrent matrix whose spectrum the vanishing/exploding diagnosis shows."""

@@ -74,9 +74,10 @@ class LSTM(Cell):
         "hₜ₋₁ᵀ·∂L/∂a_gate to Wʰ_gate, for each gate i, f, g, o."
     )
     recurrent: ClassVar[str] = "W_h_f"
-    state_symbol: ClassVar[str] = "s"
+    state_symbol: ClassVar[str] = "h,c"
     jacobian_note: ClassVar[str] = (
-        "∂s_T/∂sₖ = ∏ⱼ ∂sⱼ/∂sⱼ₋₁ for j = T … k+1, over the whole state sₜ = (hₜ, cₜ)"
+        "∂(h_T, c_T)/∂(hₖ, cₖ) = ∏ⱼ ∂(hⱼ, cⱼ)/∂(hⱼ₋₁, cⱼ₋₁) for j = T … k+1, over the whole "
+        "state (hₜ, cₜ)"
     )
     carry: ClassVar[str | None] = "f"
     extra_blame: ClassVar[tuple[str, str] | None] = ("dc", "matrix_c")
