@@ -9,7 +9,7 @@ cut: a row between its labelled groups where it can, else between lines, its lab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
@@ -26,13 +26,14 @@ CONTINUED = "(continued)"
 @dataclass
 class Block:
     """Lines kept on one screenful when they fit one. ``cuts``: where they may be cut first;
-    ``label``: the line shown again above each later piece; ``again``: the table's title and
-    header, continued, above a screenful that goes on with this table; ``lead``: a table's
-    title and header, not left at the foot of a screenful without its first row."""
+    ``label``: the line above a later piece (from the line it begins at); ``again``: the
+    table's title and header, continued, above a screenful that goes on with this table;
+    ``lead``: a table's title and header, not left at the foot of a screenful without its
+    first row."""
 
     lines: list[Line]
     cuts: list[int] = field(default_factory=list)
-    label: Line | None = None
+    label: Callable[[int], Line] | None = None
     again: list[Line] | None = None
     lead: bool = False
 
@@ -77,18 +78,36 @@ def _table_blocks(
         yield Block(found.tail)
 
 
-def _label(row: Row, console: Console, options: ConsoleOptions) -> Line:
-    """The row's labels from its first line, then "(continued)"."""
-    first = row.lines[0] if row.lines else []
-    kept = list(next(iter(Segment.divide(first, [row.label])), [])) if row.label else []
-    while kept and not kept[-1].text.rstrip():
-        kept.pop()
-    if kept:
-        kept[-1] = Segment(kept[-1].text.rstrip(), kept[-1].style)
-    room = options.max_width - cell_len("".join(s.text for s in kept)) - 1
-    if room < len(CONTINUED):
-        return kept or [Segment(CONTINUED[: max(options.max_width, 0)], console.get_style("note"))]
-    return [*kept, Segment(" " if kept else ""), Segment(CONTINUED, console.get_style("note"))]
+def _label(row: Row, console: Console, options: ConsoleOptions) -> Callable[[int], Line]:
+    """The line above the row's piece that begins at a line: the row's labels from its first
+    line, and, where the piece goes on inside a group, the group's name from the group's first
+    line; then "(continued)"."""
+    starts = [0, *row.cuts]
+
+    def label(at: int) -> Line:
+        group = max(start for start in starts if start <= at)
+        kept = _cropped(row.lines[0], 0, row.label)
+        if at > group:
+            kept += _cropped(row.lines[group], row.label, row.names)
+        while kept and not kept[-1].text.rstrip():
+            kept.pop()
+        if kept:
+            kept[-1] = Segment(kept[-1].text.rstrip(), kept[-1].style)
+        note = Segment(CONTINUED, console.get_style("note"))
+        if cell_len("".join(s.text for s in kept)) + 1 + len(CONTINUED) > options.max_width:
+            return [Segment(CONTINUED[: max(options.max_width, 0)], note.style)]
+        return [*kept, Segment(" " if kept else ""), note]
+
+    return label
+
+
+def _cropped(line: Line, start: int, end: int) -> list[Segment]:
+    """The line's segments from cell ``start`` to cell ``end``."""
+    if end <= start:
+        return []
+    parts = list(Segment.divide(line, [start, end] if start else [end]))
+    part = parts[1 if start else 0] if len(parts) > (1 if start else 0) else []
+    return list(part)
 
 
 class _Pages:
@@ -158,4 +177,4 @@ def _place(block: Block, pages: _Pages) -> None:
         pages.put([*label, *lines[start:end]])
         start = end
         pages.turn(block.again)
-        label = [block.label] if block.label is not None and block.again is not None else []
+        label = [block.label(start)] if block.label is not None and block.again is not None else []

@@ -34,11 +34,13 @@ Line = list[Segment]
 @dataclass
 class Row:
     """A row's lines; ``cuts``: where its groups after the first begin; ``label``: where its
-    labels end on its first line (the columns before its values or their names)."""
+    labels end on its first line (the columns before its values or their names); ``names``:
+    where a group's name ends on the group's first line (its value begins)."""
 
     lines: list[Line]
     cuts: list[int] = field(default_factory=list)
     label: int = 0
+    names: int = 0
 
 
 @dataclass
@@ -70,7 +72,7 @@ def table_lines(table: Table, console: Console, options: ConsoleOptions) -> Tabl
     found = (_vertical if vertical else _grid)(drawn, console, options, keep)
     if found is None:
         return None
-    head_height, heights, label = found
+    head_height, heights, label, names = found
     if head_height + sum(heights) != len(body):
         return None  # not as drawn: better no parts than wrong ones
     at = head_height
@@ -82,7 +84,7 @@ def table_lines(table: Table, console: Console, options: ConsoleOptions) -> Tabl
     for count in _drawn_per_row(table, drawn):
         parts, drawn_rows = drawn_rows[:count], drawn_rows[count:]
         cuts = [sum(len(p) for p in parts[:k]) for k in range(1, len(parts))]
-        rows.append(Row([line for part in parts for line in part], cuts, label))
+        rows.append(Row([line for part in parts for line in part], cuts, label, names))
     head = body[:head_height]
     left = [line for part in drawn_rows for line in part]  # the bottom edge
     (rows[-1].lines if rows else head).extend(left)
@@ -114,8 +116,9 @@ def _drawn_per_row(table: NotedTable, drawn: NotedTable) -> list[int]:
     return [1 + sum(not _blank(cells[i]) for i in values[1:]) for cells, _ in _rows(table)]
 
 
-Found = tuple[int, list[int], int]
-"""The header's height, each drawn row's (with what follows it), where the labels end."""
+Found = tuple[int, list[int], int, int]
+"""The header's height, each drawn row's (with what follows it), where the labels end, where
+a value's name ends."""
 
 
 def _grid(table: NotedTable, console: Console, options: ConsoleOptions, keep: int) -> Found | None:
@@ -149,7 +152,9 @@ def _grid(table: NotedTable, console: Console, options: ConsoleOptions, keep: in
     head = 1 + height([column.header for column in table.columns]) + 1
     box = table.box
     edge, between = cell_len(box.mid_left), cell_len(box.mid_vertical)  # type: ignore[union-attr]
-    return head, heights, edge + sum(widths[:keep]) + between * keep
+    value = table.kinds.index(VALUES) if VALUES in table.kinds else len(widths)
+    names = edge + sum(widths[:value]) + between * value
+    return head, heights, edge + sum(widths[:keep]) + between * keep, names
 
 
 def _vertical(
@@ -174,4 +179,4 @@ def _vertical(
             if not _blank(cells[i]):
                 height += len(console.render_lines(cells[i], inner, pad=False))
         heights.append(height + end)
-    return head, heights, 1 + sum(widths[:keep]) + 2 * keep
+    return head, heights, 1 + sum(widths[:keep]) + 2 * keep, options.max_width  # labels alone
