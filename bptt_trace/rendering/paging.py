@@ -22,6 +22,10 @@ from .table_rows import Line, Row, TableLines, table_lines
 
 CONTINUED = "(continued)"
 
+LEAST = 2
+"""A block taller than a screenful that may be cut anywhere (no groups) begins at the foot of
+one if at least this many of its lines fit there."""
+
 
 @dataclass
 class Block:
@@ -139,7 +143,7 @@ def _first_piece(block: Block, pages: _Pages) -> int:
     """How many of its lines a block puts on a screenful first, at the least."""
     if len(block.lines) <= pages.rows - len(pages.header(block.again)):
         return len(block.lines)
-    return block.cuts[0] if block.cuts else 1
+    return block.cuts[0] if block.cuts else min(LEAST, len(block.lines))
 
 
 def pack(blocks: list[Block], rows: int) -> list[list[Line]]:
@@ -151,7 +155,7 @@ def pack(blocks: list[Block], rows: int) -> list[list[Line]]:
             need += _first_piece(blocks[n + 1], pages)
         if need > pages.room() and not pages.fresh:
             whole = len(block.lines) <= pages.rows - len(pages.header(block.again))
-            cut_here = any(0 < cut <= pages.room() for cut in block.cuts)
+            cut_here = _first_piece(block, pages) <= pages.room()
             if whole or block.lead or not cut_here:
                 pages.turn(block.again)
         _place(block, pages)

@@ -49,7 +49,7 @@ Page = tuple[list[str], list[list[str]], list[NotedTable], Console]
 
 
 def paused(
-    cell: str, width: int, height: int, monkeypatch: pytest.MonkeyPatch
+    cell: str, width: int, height: int, monkeypatch: pytest.MonkeyPatch, hidden: int = 4
 ) -> tuple[list[Page], str]:
     """Every page of "I like NLP" under --pause, Enter at every prompt; and the stderr."""
     pages: list[Page] = []
@@ -69,7 +69,7 @@ def paused(
     monkeypatch.setattr(sys, "stderr", err)
     shown = Display(4, True, None, True)
     shown.console = console_at(width, height)
-    for event in run([["I", "like", "NLP"]], Config(cell=cell)):
+    for event in run([["I", "like", "NLP"]], Config(cell=cell, hidden=hidden)):
         shown.feed(event)
     shown.close()
     return pages, err.getvalue()
@@ -132,18 +132,13 @@ def region(whole: list[str], table: NotedTable, after: int, width: int) -> Regio
     return table, title, header, starts, end
 
 
-CASES = [(cell, w, h) for cell in ("rnn", "lstm", "gru") for w, h in ((80, 40), (60, 24))]
-
-
-@pytest.mark.parametrize(
-    ("cell", "width", "height"), CASES, ids=[f"{c}-{w}x{h}" for c, w, h in CASES]
-)
-def test_pause_cuts_pages_only_between_rows_and_repeats_the_header(
-    cell: str, width: int, height: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pages, _ = paused(cell, width, height, monkeypatch)
-    assert any(len(screens) > 1 for _, screens, _, _ in pages), "the update is taller"
-    goes_on = 0  # screenfuls that go on with a table
+def check(pages: list[Page], width: int, height: int) -> tuple[int, int]:
+    """Each screenful within the terminal with its prompt; together, the page drawn whole.
+    One that goes on with a table begins under the table's title "(continued)" and its header
+    as first drawn, where a row begins, or inside a row taller than a screenful under that
+    header, below a line with the row's labels and "(continued)". How many screenfuls went on
+    with a table, and how many of them inside a row."""
+    goes_on = inside_rows = 0
     for whole, screens, drawn_tables, _ in pages:
         assert all(len(screen) <= height - 1 for screen in screens)
         if len(screens) == 1:
@@ -156,20 +151,81 @@ def test_pause_cuts_pages_only_between_rows_and_repeats_the_header(
         rebuilt: list[str] = []
         for number, screen in enumerate(screens):
             at = len(rebuilt)  # where in the page drawn whole this screenful goes on
-            inside = [r for r in regions if r[3] and r[3][0] <= at < max(r[4], r[3][-1] + 1)]
-            if number == 0 or not inside:
-                assert CONTINUED not in screen[0], screen[0]
+            begun = [r for r in regions if r[3] and r[3][0] <= at]  # the tables begun by then
+            if number == 0 or not begun or CONTINUED not in " ".join(screen[:3]):
+                assert CONTINUED not in " ".join(screen[:3]), screen[:3]
+                if number > 0 and begun:  # after the table's rows (and its note, if any)
+                    table, _, _, starts, end = begun[-1]
+                    assert at >= end if table.note is not None else at > starts[-1], screen[0]
                 rebuilt.extend(screen)
                 continue
-            table, _, header, starts, _ = inside[0]
+            table, _, header, starts, end = begun[-1]
             goes_on += 1
-            assert at in starts[1:], f"a screenful goes on inside a row: {whole[at]!r}"
             assert table.heading is not None
             continued = Text.assemble(table.heading, " ", CONTINUED)
             titled = len(drawn(console_at(width, 100), [continued]))
             assert [w for line in screen[:titled] for w in words(line)] == words(continued.plain)
             head = whole[header : starts[0]]  # the header as the page drawn whole shows it
             assert screen[titled : titled + len(head)] == head
-            rebuilt.extend(screen[titled + len(head) :])
+            rest = screen[titled + len(head) :]
+            if at not in starts:
+                row = max(k for k, start in enumerate(starts) if start <= at)
+                last = row + 1 == len(starts)
+                row_end = len(whole) if last and table.note is None else [*starts, end][row + 1]
+                room = height - 1 - titled - len(head)
+                assert row_end - starts[row] > room, (
+                    f"a screenful goes on inside a row: {rest[0]!r}"
+                )
+                labels = leading_labels(table, row)
+                assert words(rest[0])[: len(labels)] == labels, rest[0]
+                assert rest[0].endswith(CONTINUED), rest[0]
+                rest = rest[1:]
+                inside_rows += 1
+            else:
+                assert at != starts[0], "a title and header left without a row"
+            rebuilt.extend(rest)
         assert rebuilt == whole  # nothing lost, nothing twice, in order
-    assert goes_on > 0
+    return goes_on, inside_rows
+
+
+CASES = [(cell, w, h) for cell in ("rnn", "lstm", "gru") for w, h in ((80, 40), (60, 24))]
+
+
+@pytest.mark.parametrize(
+    ("cell", "width", "height"), CASES, ids=[f"{c}-{w}x{h}" for c, w, h in CASES]
+)
+def test_pause_cuts_pages_only_between_rows_and_repeats_the_header(
+    cell: str, width: int, height: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages, _ = paused(cell, width, height, monkeypatch)
+    goes_on, inside_rows = check(pages, width, height)
+    assert goes_on > 0  # the contributions and the update go on past a screenful
+    assert inside_rows == 0  # no row is taller than one
+
+
+@pytest.mark.parametrize(
+    ("cell", "width", "height", "hidden"),
+    [("rnn", 60, 24, 12), ("gru", 80, 24, 10), ("lstm", 60, 9, 4)],
+    ids=["rnn-H12-60x24", "gru-H10-80x24", "lstm-60x9"],
+)
+def test_a_row_taller_than_a_screenful_goes_on_under_its_label(
+    cell: str, width: int, height: int, hidden: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wʰ's matrices of 12 rows, or a terminal of 9 lines: rows taller than a screenful."""
+    pages, _ = paused(cell, width, height, monkeypatch, hidden=hidden)
+    _, inside_rows = check(pages, width, height)
+    assert inside_rows > 0
+
+
+@pytest.mark.parametrize("height", [2, 3, 4, 6])
+def test_on_a_terminal_of_a_few_lines_every_screenful_fits_and_nothing_is_lost(
+    height: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too low for a header and a row: the screenfuls still fit, in order, each line once
+    (with at most a repeated header or label between)."""
+    pages, _ = paused("rnn", 60, height, monkeypatch)
+    for whole, screens, _, _ in pages:
+        assert all(1 <= len(screen) <= height - 1 for screen in screens)
+        shown = iter([line for screen in screens for line in screen])
+        assert all(any(line == seen for seen in shown) for line in whole)  # a subsequence
+        assert sum(map(len, screens)) <= len(whole) + 4 * (len(screens) - 1)
