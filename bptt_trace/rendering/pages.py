@@ -113,11 +113,12 @@ def screenfuls(renderables: list[RenderableType], console: Console, rows: int) -
     """The page in pieces of at most ``rows`` lines each (one piece when it fits): cut only
     between the rows of a table, each continued piece headed by the table's title and
     column header again (``paging``)."""
-    from .paging import pack, page_blocks  # only under --pause
+    height = sum(len(console.render_lines(r, console.options, pad=False)) for r in renderables)
+    if height <= rows:
+        return [renderables]
+    from .paging import pack, page_blocks  # only for a page taller than the terminal
 
     blocks = page_blocks(renderables, console, console.options)
-    if sum(len(block.lines) for block in blocks) <= rows:
-        return [renderables]
     return [
         [Segments([segment for line in piece for segment in (*line, Segment.line())])]
         for piece in pack(blocks, max(rows, 1))
