@@ -229,3 +229,23 @@ def test_on_a_terminal_of_a_few_lines_every_screenful_fits_and_nothing_is_lost(
         shown = iter([line for screen in screens for line in screen])
         assert all(any(line == seen for seen in shown) for line in whole)  # a subsequence
         assert sum(map(len, screens)) <= len(whole) + 4 * (len(screens) - 1)
+
+
+@pytest.mark.parametrize(("logits", "cell"), [("o", "rnn"), ("v", "lstm"), ("o", "gru")])
+def test_a_backward_page_is_titled_with_the_whole_path_from_the_cells_logits(
+    logits: str, cell: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The LSTM's logits are v (its o is the output gate): ŷ → v → h₃ → …, once."""
+    pages, _ = paused(cell, 80, 40, monkeypatch)
+    titles = [
+        line
+        for whole, _, _, _ in pages
+        for line in whole
+        if line.startswith("Backward pass (BPTT)")
+    ]
+    path = f"ŷ → {logits} → h₃"
+    assert [title.split(" · ")[-1] for title in titles] == [
+        path,
+        f"{path} → h₂",
+        f"{path} → h₂ → h₁",
+    ]
