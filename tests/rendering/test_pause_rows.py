@@ -249,3 +249,24 @@ def test_a_backward_page_is_titled_with_the_whole_path_from_the_cells_logits(
         f"{path} → h₂",
         f"{path} → h₂ → h₁",
     ]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_every_table_of_a_step_is_read_in_rows_at_every_width(cell: str) -> None:
+    """Each table a traced step shows, in each of its layouts (side by side, stacked,
+    vertical: 120 down to 40 columns), is told apart into its title, header and rows (none
+    left to be cut between any lines), and those are its lines as drawn."""
+    from bptt_trace.rendering.renderer import TraceRenderer
+    from bptt_trace.rendering.table_rows import table_lines
+
+    renderer = TraceRenderer(4, step_through=True)
+    shown = [r for e in run([["I", "like", "NLP"]], Config(cell=cell)) for r in renderer.feed(e)]
+    for width in (120, 80, 60, 40):
+        console = console_at(width, 24)
+        for table in tables(shown, console):
+            parts = table_lines(table, console, console.options)
+            assert parts is not None, (width, table.heading)
+            rows = [line for row in parts.rows for line in row.lines]
+            drawn_lines = [*parts.title, *parts.head, *rows, *parts.tail]
+            assert drawn_lines == console.render_lines(table, console.options, pad=False)
+            assert len(parts.rows) == table.row_count
