@@ -91,7 +91,7 @@ def _label(row: Row, console: Console, options: ConsoleOptions) -> Callable[[int
     def label(at: int) -> Line:
         group = max(start for start in starts if start <= at)
         kept = _cropped(row.lines[0], 0, row.label)
-        if at > group:
+        if at > group and group not in row.unlabelled:
             kept += _cropped(row.lines[group], row.label, row.names)
         while kept and not kept[-1].text.rstrip():
             kept.pop()

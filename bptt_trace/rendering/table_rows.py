@@ -35,12 +35,14 @@ Line = list[Segment]
 class Row:
     """A row's lines; ``cuts``: where its groups after the first begin; ``label``: where its
     labels end on its first line (the columns before its values or their names); ``names``:
-    where a group's name ends on the group's first line (its value begins)."""
+    where a group's name ends on the group's first line (its value begins); ``unlabelled``:
+    the groups (by their first line) whose first line is a value's, not labels'."""
 
     lines: list[Line]
     cuts: list[int] = field(default_factory=list)
     label: int = 0
     names: int = 0
+    unlabelled: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -80,11 +82,21 @@ def table_lines(table: Table, console: Console, options: ConsoleOptions) -> Tabl
     for height in heights:
         drawn_rows.append(body[at : at + height])
         at += height
+    counts = _drawn_per_row(table, drawn)
+    if sum(counts) != len(drawn.rows):
+        return None
+    labels = [i for i, kind in enumerate(drawn.kinds) if kind != VALUES]
+    labelled = [  # the vertical layout draws no line for blank labels
+        not vertical or not all(_blank(cells[i]) for i in labels) for cells, _ in _rows(drawn)
+    ]
     rows = []
-    for count in _drawn_per_row(table, drawn):
+    for count in counts:
         parts, drawn_rows = drawn_rows[:count], drawn_rows[count:]
-        cuts = [sum(len(p) for p in parts[:k]) for k in range(1, len(parts))]
-        rows.append(Row([line for part in parts for line in part], cuts, label, names))
+        starts = [sum(len(p) for p in parts[:k]) for k in range(len(parts))]
+        flags, labelled = labelled[:count], labelled[count:]
+        unlabelled = [start for start, flag in zip(starts, flags, strict=True) if not flag]
+        lines = [line for part in parts for line in part]
+        rows.append(Row(lines, starts[1:], 0 if 0 in unlabelled else label, names, unlabelled))
     head = body[:head_height]
     left = [line for part in drawn_rows for line in part]  # the bottom edge
     (rows[-1].lines if rows else head).extend(left)
