@@ -159,7 +159,7 @@ def pack(blocks: list[Block], rows: int) -> list[list[Line]]:
             if whole or block.lead or not cut_here:
                 pages.turn(block.again)
         _place(block, pages)
-    return [page for page in pages.pages if page]
+    return [page for page in pages.pages if not all(_blank(line) for line in page)]
 
 
 def _place(block: Block, pages: _Pages) -> None:
@@ -175,10 +175,17 @@ def _place(block: Block, pages: _Pages) -> None:
             pages.turn(block.again)
             continue
         if room < 1:  # not even the label fits beside a line: none
-            label, room = [], pages.room()
+            label = []
+            continue
         cuts = [cut for cut in block.cuts if start < cut <= start + room]
         end = cuts[-1] if cuts else start + room
         pages.put([*label, *lines[start:end]])
+        if all(_blank(line) for line in lines[end:]):
+            return  # what is left is the table's bottom edge or a section's blank line
         start = end
         pages.turn(block.again)
         label = [block.label(start)] if block.label is not None and block.again is not None else []
+
+
+def _blank(line: Line) -> bool:
+    return not "".join(segment.text for segment in line).strip()

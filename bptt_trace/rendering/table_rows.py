@@ -110,7 +110,9 @@ def _lines(console: Console, options: ConsoleOptions, text: Text | None) -> list
 def _kept_labels(table: NotedTable, drawn: NotedTable) -> int:
     """How many of the drawn table's first columns are the labels of a row as built: all
     its labels, less the one that names each value when the stacked layout put the names in
-    the last label column."""
+    the last label column; a table of labels alone (the output's) is named by its first."""
+    if VALUES not in table.kinds:
+        return 1
     labels = sum(kind != VALUES for kind in table.kinds)
     if drawn is table:
         return labels
@@ -164,7 +166,7 @@ def _grid(table: NotedTable, console: Console, options: ConsoleOptions, keep: in
     head = 1 + height([column.header for column in table.columns]) + 1
     box = table.box
     edge, between = cell_len(box.mid_left), cell_len(box.mid_vertical)  # type: ignore[union-attr]
-    value = table.kinds.index(VALUES) if VALUES in table.kinds else len(widths)
+    value = table.kinds.index(VALUES) if VALUES in table.kinds else keep  # no values: no names
     names = edge + sum(widths[:value]) + between * value
     return head, heights, edge + sum(widths[:keep]) + between * keep, names
 
