@@ -13,7 +13,14 @@ from rich.rule import Rule
 from rich.text import Text
 
 from ..core.truncation import updates_per_step
-from ..trace.events import EndEvent, GradientsEvent, InterruptedEvent, PredictionsEvent, RunEvent
+from ..trace.events import (
+    EndEvent,
+    Event,
+    GradientsEvent,
+    InterruptedEvent,
+    PredictionsEvent,
+    RunEvent,
+)
 from .theme import fmt_loss, plural
 from .update import loss_change
 
@@ -89,5 +96,34 @@ def end_line(event: EndEvent, first: float, run: RunEvent | None, precision: int
     return Text(f"✓ finished after {plural(event.step, 'step')}: {losses}", "status.ok")
 
 
-def interrupted_line(event: InterruptedEvent) -> Text:
-    return Text(f"■ interrupted after step {event.step}; shown is what it had", "status.bad")
+AFTER_A_STEP = ("train_step", "params", "predictions", "run", "end", "diverged", "interrupted")
+"""The events that do not say a step has begun: a step done, the parameters and predictions
+after it, the run's first and last events."""
+
+
+class StepsBegun:
+    """How far a trace got within its steps: the last step of which an event came (its
+    tables may show), and whether that step's update (or a window's) came."""
+
+    def __init__(self) -> None:
+        self.begun = 0
+        self.updated = False
+
+    def see(self, event: Event) -> None:
+        step = getattr(event, "step", None)
+        if event.kind in AFTER_A_STEP or not isinstance(step, int):
+            return
+        if step > self.begun:
+            self.begun, self.updated = step, False
+        if event.kind == "update" and step == self.begun:
+            self.updated = True
+
+
+def interrupted_line(event: InterruptedEvent, steps: StepsBegun | None = None) -> Text:
+    """■ after the last step done; or, when the next one had begun (its tables show, as when
+    --pause stops at one of them), during that one: its parameters were not updated."""
+    shown = "; shown is what it had"
+    if steps is None or steps.begun <= event.step:
+        return Text(f"■ interrupted after step {event.step}{shown}", "status.bad")
+    update = "before its update was kept" if steps.updated else "before its update"
+    return Text(f"■ interrupted during step {steps.begun}, {update}{shown}", "status.bad")

@@ -109,9 +109,8 @@ def widest_of(console: Console, options: ConsoleOptions, cell: RenderableType) -
     return clamp(*found, options.max_width)[1]
 
 
-def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -> Iterator[Any]:
-    """The table with each value on lines of its own, below its row's labels."""
-    values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
+def label_widths(table: NotedTableLike, console: Console, options: ConsoleOptions) -> list[int]:
+    """The widths of the vertical layout's label columns, side by side on a row's first line."""
     labels = [i for i, kind in enumerate(table.kinds) if kind != VALUES]
     rows = list(_rows(table))
     widths = []
@@ -125,6 +124,15 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
     over = 1 + sum(widths) + 2 * (len(widths) - 1) - options.max_width
     if over > 0:  # the labels side by side are too wide: the last one wraps, never cut
         widths[-1] = max(LABEL_LEAST, widths[-1] - over)
+    return widths
+
+
+def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+    """The table with each value on lines of its own, below its row's labels."""
+    values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
+    labels = [i for i, kind in enumerate(table.kinds) if kind != VALUES]
+    rows = list(_rows(table))
+    widths = label_widths(table, console, options)
     indent = widths[0] + 3 if len(labels) > 1 else 2
     new_line = Segment.line()
     heads = [Text(table.columns[i].header.plain, "bold") for i in labels]  # type: ignore[union-attr]

@@ -89,7 +89,8 @@ PATH_MOST = 6
 
 def whole_path(renderables: list[RenderableType], event: Event, run: RunEvent | None) -> None:
     """A backward page (one time step t) titled with the whole path the gradient took to
-    get there, ŷ → o → h_T → … → hₜ, not ŷ → o → hₜ as if it came from the output at once."""
+    get there, ŷ → o → h_T → … → hₜ, not ŷ → o → hₜ as if it came from the output at once
+    (the LSTM's logits are v: ŷ → v → h_T → … → hₜ)."""
     sentence, t = getattr(event, "sentence", None), getattr(event, "t", None)
     if event.kind != "backward" or run is None or sentence is None or t is None:
         return
@@ -100,20 +101,25 @@ def whole_path(renderables: list[RenderableType], event: Event, run: RunEvent | 
     for table in tables(renderables):
         heading = getattr(table, "heading", None)
         if isinstance(heading, Text) and heading.plain.startswith("Backward pass"):
-            head, _, _ = heading.plain.partition("ŷ → o → ")
-            table.heading = Text(f"{head}ŷ → o → {' → '.join(steps)}", heading.style)  # type: ignore[attr-defined]
+            head, found, path = heading.plain.rpartition(" · ŷ → ")
+            if not found:
+                continue
+            logits = path.split(" → ")[0]  # o, or the LSTM's v
+            path = " → ".join(["ŷ", logits, *steps])
+            table.heading = Text(f"{head} · {path}", heading.style)  # type: ignore[attr-defined]
 
 
 def screenfuls(renderables: list[RenderableType], console: Console, rows: int) -> list[list[Any]]:
-    """The page in pieces of at most ``rows`` lines each: whole renderables while they fit,
-    a taller one cut between its lines. One piece when the page fits."""
-    lines: list[list[Segment]] = []
-    for renderable in renderables:
-        lines.extend(console.render_lines(renderable, console.options, pad=False))
-    if len(lines) <= rows:
+    """The page in pieces of at most ``rows`` lines each (one piece when it fits): cut only
+    between the rows of a table, each continued piece headed by the table's title and
+    column header again (``paging``)."""
+    height = sum(len(console.render_lines(r, console.options, pad=False)) for r in renderables)
+    if height <= rows:
         return [renderables]
-    rows = max(rows, 1)
+    from .paging import pack, page_blocks  # only for a page taller than the terminal
+
+    blocks = page_blocks(renderables, console, console.options)
     return [
-        [Segments([segment for line in lines[i : i + rows] for segment in (*line, Segment.line())])]
-        for i in range(0, len(lines), rows)
+        [Segments([segment for line in piece for segment in (*line, Segment.line())])]
+        for piece in pack(blocks, max(rows, 1))
     ]

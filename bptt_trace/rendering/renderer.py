@@ -35,7 +35,7 @@ from ..trace.events import (
 )
 from ..trace.truncation_event import TruncationEvent
 from .budget import every_k, hidden_note
-from .closing import TitleRule, end_line, interrupted_line, summary, update_rule
+from .closing import StepsBegun, TitleRule, end_line, interrupted_line, summary, update_rule
 from .flow import blame_view, gates_view, loss_gradients_view
 from .formulas import formula_panel
 from .groups import Grouped
@@ -62,8 +62,10 @@ class TraceRenderer(GroupHolder):
         self.after: list[PredictionsEvent] = []
         self.closed = False
         self.brief = BriefWindows()  # windows in a row each (--chunks, --tbptt)
+        self.steps = StepsBegun()  # for the line of a run interrupted within a step
 
     def feed(self, event: Event) -> list[RenderableType]:
+        self.steps.see(event)
         out = self._flush_if_new_group(event)
         if self.run is not None and not isinstance(event, ParamsOrPredictions):
             event = event.compacted(self.run.config.get("detail", "auto"))
@@ -238,7 +240,7 @@ class TraceRenderer(GroupHolder):
     @handle.register
     def _(self, event: InterruptedEvent) -> list[RenderableType]:
         self.closed = True
-        return [*self._summary(), interrupted_line(event)]
+        return [*self._summary(), interrupted_line(event, self.steps)]
 
 
 ParamsOrPredictions = (ParamsEvent, PredictionsEvent)

@@ -44,6 +44,9 @@ def test_every_pause_page_fits_the_terminal_and_says_where_it_is(tmp_path: Path)
         number, total = map(int, piece.split(" of "))
         assert places[places.index(place) + total - number] == name, place
     assert places[-1] == "step 1 · update"
+    continued = [i for i, line in enumerate(screen) if line.endswith("(continued)")]
+    assert continued  # the contributions and the update go on past a screenful
+    assert all("Enter: next" in screen[i - 1] for i in continued)  # atop the next screenful
     titles = [line for line in screen if line.startswith("Backward pass")]
     assert [t.split(" · ")[-1] for t in titles] == [
         "ŷ → o → h₃",

@@ -16,6 +16,11 @@ BAR_AT_ONCE = clean_env({"BPTT_TRACE_PROGRESS_DELAY": "0"})
 """The bar shows from the first step on, so that a short run is sure to draw it."""
 BAR_AFTER_A_DAY = clean_env({"BPTT_TRACE_PROGRESS_DELAY": "86400"})
 
+INTERRUPTED = (
+    r"■ interrupted (after step \d+|during step \d+, before its update); shown is what it had"
+)
+"""A run stopped between steps, or within one (a traced step abandoned as it showed)."""
+
 BAR_TEXT = re.compile(r"━|╸|╺|steps/s|\d+/\d+ ")
 """What only the progress bar prints (the tables rule their lines with ─, not ━)."""
 
@@ -66,7 +71,7 @@ def test_ctrl_c_during_a_bar_clears_it_and_says_where_it_stopped() -> None:
     assert session.code == 130
     screen = session.lines()
     assert not [line for line in screen if BAR_TEXT.search(line)]
-    assert re.fullmatch(r"■ interrupted after step \d+; shown is what it had", screen[-1])
+    assert re.fullmatch(INTERRUPTED, screen[-1])
 
 
 def answer_every_prompt(key: bytes, at: int = 10**9) -> object:
@@ -104,7 +109,7 @@ def test_pause_keeps_the_columns_of_a_table_put_from_page_to_page() -> None:
     screen = session.lines()
     for header in (" t   xₜ     term ", " t   xₜ     ∂L/∂hₜ comes from ", " t  θ"):
         at = [i for i, line in enumerate(screen) if line.startswith(header)]
-        assert len(at) == 3  # a page a time step
+        assert len(at) >= 3  # a page a time step (a screenful that goes on repeats it)
         assert len({screen[i] for i in at}) == 1  # the same header …
         assert len({screen[i + 1] for i in at}) == 1  # … over the same rule
 
@@ -121,7 +126,7 @@ def test_pause_stops_with_one_line_saying_so(key: bytes, code: int) -> None:
     last_prompt = max(i for i, line in enumerate(screen) if "Enter: next" in line)
     assert prompts(screen)[-1] == "step 1 · forward t = 2 of 3"
     after = [line for line in screen[last_prompt + 1 :] if line]
-    assert after == ["■ interrupted after step 0; shown is what it had"]
+    assert after == ["■ interrupted during step 1, before its update; shown is what it had"]
 
 
 def test_a_prompt_names_the_sentence_when_there_are_several() -> None:
