@@ -73,8 +73,8 @@ def jacobians_view(
             table.add_row(Text(GAP_ROW, "note"), "", "")
             continue
         v = float(norms[k - first])
-        if v > 0:  # log scale, 1 to 30 characters; no bar for an exact 0
-            bar = Text("█" * (1 + round(29 * (logs[k - first] - low) / span)), "label")
+        if v > 0:  # log scale, 1 to 24 characters (whole at 60 columns); none for an exact 0
+            bar = Text("█" * (1 + round(23 * (logs[k - first] - low) / span)), "label")
         else:
             bar = Text("0 exactly", "note")
         table.add_row(str(k), sci(v), bar)
