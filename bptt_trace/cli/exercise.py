@@ -120,19 +120,21 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
 
         print(exercise_json(exercise), flush=True)
         return 0
+    width = None  # the console's: the verdicts wrap as the tables do
     if not req.json_out:
         from ..rendering.display import terminal_console
         from ..rendering.exercise import exercise_view
 
         console = terminal_console(req.color, width=req.width)
         console.print(exercise_view(exercise, req.precision))
+        width = console.width
     if prompting:
         from ..rendering.display import terminal_console
         from .exercise_prompt import ask_all
 
         dialogue = terminal_console(req.color, not sys.stdout.isatty(), req.width)
         verdicts, stopped = ask_all(exercise, req.precision, opts.tolerance, dialogue)
-        code = summary(verdicts, False)
+        code = summary(verdicts, False, width)
         return 130 if stopped else code
     if answers is None:  # nothing on stdin: the exercise was only to be shown
         return 0
@@ -140,7 +142,7 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
         check(b, answers.get(b.id), exercise.numbers, req.precision, opts.tolerance)
         for b in exercise.blanks
     ]
-    return summary(verdicts, req.json_out)
+    return summary(verdicts, req.json_out, width)
 
 
 def events_of(req: Request) -> list[Event]:
@@ -188,13 +190,14 @@ def answers_from_stdin(exercise: Exercise) -> dict[str, list[float] | None] | No
     return answers
 
 
-def summary(verdicts: list[Verdict], as_json: bool) -> int:
-    """The verdicts and the counts (as text, or as one JSON object); 0 if all are right."""
+def summary(verdicts: list[Verdict], as_json: bool, width: int | None = None) -> int:
+    """The verdicts and the counts (as text wrapped at ``width`` columns, or as one JSON
+    object); 0 if all are right."""
     from .exercise_files import verdicts_json, verdicts_text
 
     if as_json:
         print(verdicts_json(verdicts), flush=True)
     else:
-        for line in verdicts_text(verdicts):
+        for line in verdicts_text(verdicts, width):
             print(line, flush=True)
     return 0 if verdicts and all(v.status == RIGHT for v in verdicts) else 1

@@ -101,6 +101,49 @@ def write_sheet(path: Path, exercise: Exercise, precision: int, width: int | Non
     write_atomically(path, lambda handle: handle.write(data))
 
 
+def wrap(line: str, width: int | None, indent: int = 0) -> list[str]:
+    """``line`` broken at its spaces into lines of at most ``width`` columns (None: whole), the
+    lines after the first led by ``indent`` spaces (at most half the width); a word wider than
+    a line is cut. Leading spaces stay, and a trailing one (a prompt's) where it fits."""
+    from rich.cells import cell_len
+
+    if width is None or cell_len(line) <= width:
+        return [line]
+    width = max(width, 2)  # room for a wide character
+    hang = " " * min(indent, width // 2)
+    lines: list[str] = []
+    current = line[: len(line) - len(line.lstrip(" "))][: width // 2]
+    for word in line.split():
+        joined = f"{current} {word}" if current.strip() else current + word
+        if cell_len(joined) <= width:
+            current = joined
+            continue
+        if current.strip():
+            lines.append(current)
+            current = hang
+        while cell_len(current + word) > width:  # a word wider than a line: cut
+            cut = _fitting(word, width - cell_len(current))
+            lines.append(current + word[:cut])
+            current, word = hang, word[cut:]
+        current += word
+    if line.endswith(" ") and cell_len(current) < width:
+        current += " "
+    lines.append(current)
+    return lines
+
+
+def _fitting(word: str, room: int) -> int:
+    """How many of ``word``'s first characters fit ``room`` columns (one at least)."""
+    from rich.cells import get_character_cell_size
+
+    used = 0
+    for k, char in enumerate(word):
+        used += get_character_cell_size(char)
+        if used > room:
+            return max(k, 1)
+    return len(word)
+
+
 def verdict_line(v: Verdict) -> str:
     if v.status != "wrong":
         return {
@@ -121,12 +164,20 @@ def counts(verdicts: Sequence[Verdict]) -> dict[str, int]:
     }
 
 
-def verdicts_text(verdicts: Sequence[Verdict]) -> list[str]:
+VERDICT_INDENT = len("[?A] ")
+"""A verdict's lines after its first start under its words, past its blank's name."""
+
+
+def verdicts_text(verdicts: Sequence[Verdict], width: int | None = None) -> list[str]:
+    """A line a verdict and the counts, wrapped at ``width`` columns (None: not wrapped)."""
     c = counts(verdicts)
-    return [
-        *(verdict_line(v) for v in verdicts),
+    counted = (
         f"{c['right']} right, {c['wrong']} wrong, {c['revealed']} revealed, "
-        f"{c['not attempted']} not attempted, of {len(verdicts)}",
+        f"{c['not attempted']} not attempted, of {len(verdicts)}"
+    )
+    return [
+        *(part for v in verdicts for part in wrap(verdict_line(v), width, VERDICT_INDENT)),
+        *wrap(counted, width),
     ]
 
 

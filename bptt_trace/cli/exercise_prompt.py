@@ -19,15 +19,25 @@ from rich.console import Console
 from ..errors import InputError
 from ..trace.diagnosis import RIGHT, SKIPPED, Verdict, check, parse_line, title
 from ..trace.exercise import Blank, Exercise, spell
-from .exercise_files import verdict_line
+from .exercise_files import VERDICT_INDENT, verdict_line, wrap
 
 COMMANDS = "hint, skip or solution"
 
 
-def say(line: str) -> None:
-    """A line of the dialogue: on stdout at a terminal, else on stderr (stdout is a file)."""
+def say(line: str, width: int | None = None, indent: int | None = None) -> None:
+    """A line of the dialogue: on stdout at a terminal, else on stderr (stdout is a file);
+    wrapped at ``width`` columns, its lines after the first ``indent`` in (else ``hanging``)."""
     stream = sys.stdout if sys.stdout.isatty() else sys.stderr
-    print(line, file=stream, flush=True)
+    for part in wrap(line, width, hanging(line) if indent is None else indent):
+        print(part, file=stream, flush=True)
+
+
+def hanging(line: str) -> int:
+    """Where a dialogue line goes on when wrapped: under the first of its numbers (``= [``),
+    else past its ``hint N: ``, else at its start."""
+    if "= [" in line and line.endswith("]"):
+        return len(line[: line.index("= [") + 3])
+    return len("hint 1: ") if line.startswith("hint ") else 0
 
 
 class Lines:
@@ -96,6 +106,7 @@ def ask_all(
 
     verdicts: dict[str, Verdict] = {}
     n = exercise.numbers
+    width = console.width if console is not None else None
     lines = Lines()
     try:
         for k, blank in enumerate(exercise.blanks):
@@ -105,17 +116,23 @@ def ask_all(
                 console.print(blank_excerpt(exercise, blank, precision))
             level = 0
             size = " × ".join(str(d) for d in blank.value.shape)
-            prompt = f"[?{blank.id}] {title(blank)} ({size} numbers, or {COMMANDS}): "
+            *above, prompt = wrap(
+                f"[?{blank.id}] {title(blank)} ({size} numbers, or {COMMANDS}): ",
+                width,
+                VERDICT_INDENT,
+            )
             while True:
+                for line in above:
+                    say(line)
                 text = lines.read(prompt).strip()
                 word = text.lower()
                 if word == "hint":
                     if level == 3:
-                        say("no more hints for this blank: type solution to see it")
+                        say("no more hints for this blank: type solution to see it", width)
                         continue
                     level += 1
                     for line in hint(blank, level, precision):
-                        say(line)
+                        say(line, width)
                     continue
                 if not word:
                     continue
@@ -124,20 +141,20 @@ def ask_all(
                     break
                 if word == "solution":
                     shown = " ".join(fmt(x, precision) for x in np.ravel(blank.value))
-                    say(f"solution: {title(blank)} = [{shown}]")
+                    say(f"solution: {title(blank)} = [{shown}]", width)
                     verdicts[blank.id] = Verdict(blank.id, "revealed")
                     break
                 try:
                     numbers = parse_line(text, blank)
                 except InputError as err:
-                    say(f"{err}; or {COMMANDS}")
+                    say(f"{err}; or {COMMANDS}", width)
                     continue
                 verdict = check(blank, numbers, n, precision, tolerance)
                 verdicts[blank.id] = verdict
-                say(verdict_line(verdict))
+                say(verdict_line(verdict), width, VERDICT_INDENT)
                 if verdict.status == RIGHT:
                     break
-                say(f"try again, or {COMMANDS}")
+                say(f"try again, or {COMMANDS}", width)
     except EOFError:
         say("")
     except KeyboardInterrupt:

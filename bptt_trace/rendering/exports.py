@@ -38,13 +38,19 @@ EXPORT_MIN, EXPORT_MAX = 80, 200
 """The narrowest and the widest export (columns) when --width does not say."""
 
 PROJECTED_MAX = 112
-"""The widest page or image when --width does not say (a text file goes to EXPORT_MAX): 112
-columns keep the text at 18 px or more on a 1280-pixel projector, the page's at
-(1280 − 16) / (112·ADVANCE) = 18.5 px, the image's 20 px scaled by 1280 / its width
-(16 + 112·SVG_ADVANCE + 2) = 18.5 px; a wider table wraps or folds as on a terminal."""
+"""The widest page when --width does not say (a text file goes to EXPORT_MAX): 112 columns
+keep the page's text, sized to the window, at (1280 − 16) / (112·ADVANCE) = 18.5 px or more
+on a 1280-pixel projector; a wider table wraps or folds as on a terminal."""
 
 SVG_ADVANCE = 12.2
 """The width of a character in Rich's image (20 px text, 0.61 em a character)."""
+
+IMAGE_MAX = 102
+"""The widest image when --width does not say. A browser shows an image of an explicit width
+at that width, unscaled: at its 20 px, 102 columns are ceil(102·SVG_ADVANCE + 16) + 2 =
+1263 px (Rich's padding and margins), which fit a 1280-pixel window less its vertical
+scrollbar (15 px in Chromium on Linux, 17 in Windows' browsers) without sideways scrolling;
+112 columns were 1385 px, cut at the right edge."""
 
 SVG_TITLE_ADVANCE, SVG_TITLE_MARGIN = 11, 160
 """The title bar's bold 18 px sans-serif: at most 11 px a character; and the room the bar's
@@ -126,7 +132,7 @@ def export_console(
     if width is None:
         measuring = Console(file=io.StringIO(), width=EXPORT_MAX, theme=THEME)
         widest = max((measured(r, measuring) for r in recorded), default=0)
-        widest_export = PROJECTED_MAX if suffix in (".html", ".svg") else EXPORT_MAX
+        widest_export = {".html": PROJECTED_MAX, ".svg": IMAGE_MAX}.get(suffix or "", EXPORT_MAX)
         width = min(widest_export, max(EXPORT_MIN, widest))
     return VisibleConsole(
         file=io.StringIO(),

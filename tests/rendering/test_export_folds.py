@@ -9,7 +9,7 @@ from rich.console import RenderableType
 
 from bptt_trace.config import Config
 from bptt_trace.core.tokens import tokenize
-from bptt_trace.rendering.exports import EXPORT_MAX, PROJECTED_MAX, export_console
+from bptt_trace.rendering.exports import EXPORT_MAX, IMAGE_MAX, PROJECTED_MAX, export_console
 from bptt_trace.rendering.renderer import TraceRenderer, make_console
 from bptt_trace.trace.loop import run
 
@@ -52,10 +52,12 @@ def test_a_text_export_widens_until_its_folded_tables_unfold() -> None:
     assert 80 < width <= EXPORT_MAX
 
 
-@pytest.mark.parametrize("suffix", [".html", ".svg"])
-def test_a_page_or_an_image_widens_to_its_limit_for_a_table_that_folds_there(suffix: str) -> None:
+@pytest.mark.parametrize(("suffix", "limit"), [(".html", PROJECTED_MAX), (".svg", IMAGE_MAX)])
+def test_a_page_or_an_image_widens_to_its_limit_for_a_table_that_folds_there(
+    suffix: str, limit: int
+) -> None:
     _, width = exported(suffix, None)
-    assert width == PROJECTED_MAX
+    assert width == limit
 
 
 def test_a_width_given_is_kept_and_the_tables_fold_to_it() -> None:
