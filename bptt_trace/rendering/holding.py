@@ -18,9 +18,12 @@ from ..trace.events import (
     LossGradientsEvent,
     OutputEvent,
     RunEvent,
+    UpdateEvent,
 )
 from .budget import sentence_shown, time_step_edge
 from .groups import Grouped, group_views
+from .window_brief import in_brief
+from .window_scope import WindowScope, scope_of
 
 GROUP_VIEWS = {
     "forward": ("forward",),
@@ -50,6 +53,26 @@ class GroupHolder:
         self.step_outputs: list[tuple[OutputEvent, Any]] = []  # with hₜ, for ∂L/∂V's terms
         self.step_h: dict[tuple[int, int], Any] = {}
         self.unshown: set[int] = set()  # the sentences of this step whose tables --detail hid
+
+    def _brief(self, event: Event) -> bool:
+        """Whether ``event`` is a window's in brief (its gradients, or the update after)."""
+        if isinstance(event, UpdateEvent) and event.chunk is not None:
+            event = self.step_gradients  # type: ignore[assignment]
+        if not isinstance(event, GradientsEvent) or self.run is None:
+            return False
+        return in_brief(scope_of(self.run, event), self.run.config.get("detail", "auto"))
+
+    def _take_step(self, scope: WindowScope | None) -> tuple[list[Any], int, list[Any], list[Any]]:
+        """The step's backward events, how many were left out, its per-loss gradients and
+        outputs, for an update's formulas; kept, not taken, by a window without a loss that
+        ran at the step's starting θ (the window with the first loss writes out their sums)."""
+        if scope is not None and scope.fresh and not scope.losses:
+            return [], 0, [], []
+        backward, self.step_backward = self.step_backward, []
+        unseen, self.step_unseen = self.step_unseen, 0
+        per_loss, self.step_loss_gradients = self.step_loss_gradients, []
+        outputs, self.step_outputs, self.step_h = self.step_outputs, [], {}
+        return backward, unseen, per_loss, outputs
 
     def shows(self, view: str) -> bool:
         """Whether the view is shown (``--only`` names it, or there is no --only)."""

@@ -45,7 +45,7 @@ from .holding import GroupHolder
 from .theme import THEME, VisibleConsole
 from .update import UpdateView
 from .vanishing import jacobians_view
-from .window_brief import BriefWindows, in_brief
+from .window_brief import BriefWindows
 from .window_scope import no_loss, scope_of
 
 
@@ -86,14 +86,6 @@ class TraceRenderer(GroupHolder):
                 Text("The trace ends without a closing event: it was cut off.", "status.bad")
             )
         return out
-
-    def _brief(self, event: Event) -> bool:
-        """Whether ``event`` is a window's in brief (its gradients, or the update after)."""
-        if isinstance(event, UpdateEvent) and event.chunk is not None:
-            event = self.step_gradients  # type: ignore[assignment]
-        if not isinstance(event, GradientsEvent) or self.run is None:
-            return False
-        return in_brief(scope_of(self.run, event), self.run.config.get("detail", "auto"))
 
     @singledispatchmethod
     def handle(self, event: Event) -> list[RenderableType]:
@@ -176,12 +168,7 @@ class TraceRenderer(GroupHolder):
         assert self.run is not None and self.cell is not None
         grads, self.step_gradients = self.step_gradients, None
         scope = scope_of(self.run, grads)
-        backward, unseen, per_loss, outputs = [], 0, [], []  # type: ignore[var-annotated]
-        if scope is None or scope.losses or not scope.fresh:  # else: kept for the window
-            backward, self.step_backward = self.step_backward, []  # with the first loss
-            unseen, self.step_unseen = self.step_unseen, 0
-            per_loss, self.step_loss_gradients = self.step_loss_gradients, []
-            outputs, self.step_outputs, self.step_h = self.step_outputs, [], {}
+        backward, unseen, per_loss, outputs = self._take_step(scope)
         B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
         if grads is not None and scope is not None and self._brief(grads):
             self.brief.add(grads, event, scope)
