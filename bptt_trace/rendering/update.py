@@ -160,11 +160,6 @@ class UpdateView:
             default=float("inf"),
         )
 
-    def _side_by_side_width(self, console: Console, options: ConsoleOptions) -> int:
-        """The width that old | gradient(s) | new | Δ in one row need, with the row labels:
-        the widest of the side-by-side tables, as Rich measures them."""
-        return self._measured(console, options)[0]
-
     def _measured(self, console: Console, options: ConsoleOptions) -> tuple[int, list[Table]]:
         """The side-by-side tables and the width they need (built once, shown if they fit)."""
         tables = self._tables(side_by_side=True)
@@ -173,7 +168,7 @@ class UpdateView:
         return width, tables
 
     def _least_side_by_side(self) -> int:
-        """A floor under ``_side_by_side_width``, from the shapes alone: a row of n entries
+        """A floor under ``natural_width``, from the shapes alone: a row of n entries
         in each of old | gradient(s) | new | Δ needs n·(entry + 1) + 1 columns, an entry at
         least ``fmt``'s +0.1234 (p + 3 characters) or, where a value is not finite, " nan"."""
         least = 0
@@ -189,8 +184,9 @@ class UpdateView:
         return least
 
     def natural_width(self, console: Console) -> int:
-        """The columns it needs to show old, gradient, new and Δ on one line each."""
-        return self._side_by_side_width(console, console.options)
+        """The columns it needs to show old, gradient, new and Δ on one line each, with the
+        row labels: the widest of the side-by-side tables, as Rich measures them."""
+        return self._measured(console, console.options)[0]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
         if self.window is not None:

@@ -144,7 +144,7 @@ def test_the_side_by_side_floor_never_exceeds_the_measured_width(
     specs = declared(make_cell({"cell": cell}))
     view = UpdateView(update, ["I", "like", "NLP", "<eos>"], precision, specs)
     console = make_console(file=io.StringIO(), width=80)
-    assert view._least_side_by_side() <= view._side_by_side_width(console, console.options)
+    assert view._least_side_by_side() <= view.natural_width(console)
 
 
 @pytest.mark.parametrize("lr", [1e-4, 1e-3, 1e-2, 0.1, 1.0])
