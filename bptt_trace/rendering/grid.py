@@ -140,6 +140,17 @@ def measure_column(
     )
 
 
+def cell_pads(table: Table) -> list[tuple[int, int]]:
+    """Each column's left and right padding as Rich pads its cells (none at the table's outer
+    edges without ``pad_edge``)."""
+    last = len(table.columns) - 1
+    return [
+        (0 if i == 0 and not table.pad_edge else table.padding[3],
+         0 if i == last and not table.pad_edge else table.padding[1])
+        for i in range(len(table.columns))
+    ]  # fmt: skip
+
+
 def plain_grid(table: Table) -> bool:
     """Whether ``lay_out`` draws the table as Rich would: a SIMPLE_HEAD box, a header, no
     footer, no row styles, no rules between rows but the sections', and no table styles."""
@@ -168,12 +179,7 @@ def lay_out(
     )
     header_style = console.get_style(table.header_style or "")
     new_line = Segment.line()
-    last = len(table.columns) - 1
-    pads = [
-        (0 if i == 0 and not table.pad_edge else table.padding[3],
-         0 if i == last and not table.pad_edge else table.padding[1])
-        for i in range(len(table.columns))
-    ]  # fmt: skip
+    pads, last = cell_pads(table), len(table.columns) - 1
     cells = [list(column.cells) for column in table.columns]
     rows: list[tuple[list[Any], bool, Style | None]] = [
         ([column.header for column in table.columns], False, header_style)

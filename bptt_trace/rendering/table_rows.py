@@ -22,7 +22,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from .grid import plain_grid
+from .grid import cell_pads, plain_grid
 from .grid_cells import cell_lines
 from .kinds import VALUES
 from .layouts import GENERIC, _blank, _rows, _side_by_side, label_widths, stacked
@@ -145,12 +145,7 @@ def _grid(table: NotedTable, console: Console, options: ConsoleOptions, keep: in
     )
     at = options.update(width=sum(widths) + table._extra_width, highlight=table.highlight)
     at = at.update(height=None)
-    last = len(table.columns) - 1
-    pads = [
-        (0 if i == 0 and not table.pad_edge else table.padding[3],
-         0 if i == last and not table.pad_edge else table.padding[1])
-        for i in range(len(table.columns))
-    ]  # fmt: skip
+    pads = cell_pads(table)
 
     def height(cells: list[Any]) -> int:
         return max(
