@@ -174,6 +174,8 @@ class TraceRenderer(GroupHolder):
             self.brief.add(grads, event, scope)
             return []
         update = UpdateView(event, vocab, precision, declared(self.cell), grads, scope)
+        if scope is not None and not scope.losses:  # no loss, a zero gradient: nothing moved
+            return self._keep("update", [update])
         return [
             *self._keep("update", [update]),
             *self._keep(

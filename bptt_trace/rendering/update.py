@@ -193,6 +193,8 @@ class UpdateView:
             from .window_update import window_lines  # only under --chunks or --tbptt
 
             yield from window_lines(self.window, self.precision, self.scope)
+            if self.scope is not None and not self.scope.losses:
+                return  # its gradient is zero and θ stays as it was: no tables of zeros
         if self._least_side_by_side() > options.max_width:  # too wide without measuring
             yield from self._tables(side_by_side=False)
         else:

@@ -23,10 +23,11 @@ def window_lines(
     losses = scope.losses if scope is not None else tuple(range(first, end + 1))
     what = losses_named(losses) if losses else NO_LOSS
     steps = f"time step {start}" if start == end else f"time steps {start} to {end}"
+    after = "; this update follows it" if losses else ": its gradient is 0, no update"
     lines = [
         Text(
             f"window {event.chunk}: {steps}, {what}, "
-            f"from h{subscript(start - 1)} carried in as a constant; this update follows it",
+            f"from h{subscript(start - 1)} carried in as a constant{after}",
             "note",
         )
     ]

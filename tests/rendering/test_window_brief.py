@@ -134,3 +134,16 @@ def test_a_step_of_36_windows_is_about_as_long_as_the_same_step_without_a_scheme
     plain = shown(list(run([words(36)], Config(cell=cell, loss="every"))), width=80)
     chunked = shown(list(run([words(36)], Config(cell=cell, loss="every", chunks=1))), width=80)
     assert len(chunked.splitlines()) <= len(plain.splitlines()) + 80
+
+
+def test_under_detail_full_a_window_without_a_loss_shows_no_tables_of_zeros() -> None:
+    """--chunks 1 under --loss last: windows 1 … 5 have no loss, a zero gradient and no update
+    to show; window 6 (the loss) keeps its update tables and formulas."""
+    text = shown(list(run([words(6)], Config(chunks=1, detail="full"))))
+    parts = re.split(r"step 1 · window (\d+) · ", text)
+    windows = {int(parts[i]): parts[i + 1] for i in range(1, len(parts), 2)}
+    assert sorted(windows) == [*range(1, 7)]
+    for k in range(1, 6):
+        assert "its gradient is 0, no update" in " ".join(windows[k].split()), k
+        assert "← W −" not in windows[k] and "update rule" not in windows[k], k
+    assert "W ← W − α·∂L/∂W" in windows[6] and "The update rule" in windows[6]
