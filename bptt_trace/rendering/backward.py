@@ -12,6 +12,7 @@ from rich.text import Text
 from ..core.cells.declaration import Cell, Term
 from ..core.truncation import Scheme, loss_starts, scheme_of
 from ..trace.events import BackwardEvent
+from .gaps import gap_before
 from .tables import Tokens, Values, label, noted_table
 from .theme import subscript
 from .vectors import vector_cell
@@ -68,7 +69,8 @@ def backward_table(
     )
     mean = "(1/B)·" if sentences > 1 else ""
     T = length or first.t  # the events run from t = T down
-    for e in events:
+    for i, e in enumerate(events):
+        gap_before(flow, e.t, events[i - 1].t if i else None)
         t = subscript(e.t)
         rows: list[tuple[str, Any, str]] = [
             (f"  the output at t: {mean}(ŷ{t} − y{t})·Vᵀ", e.dh_from_output, "flow.output"),

@@ -12,6 +12,7 @@ from rich.text import Text
 from ..core.cells.declaration import Cell, Outer, Row
 from ..trace.events import BackwardEvent
 from ..trace.summary import is_summary
+from .gaps import gap_before
 from .tables import ONE_HOT_MAX, NotedTable, Values, label, noted_table
 from .theme import vector
 from .vectors import matrix_cell, vector_cell
@@ -39,7 +40,8 @@ def contributions_table(
     where = f"step {first.step} · sentence {first.sentence + 1}"
     sums = contributions_frame(where, cell)
     symbols = {"h_prev": "h{p}", "h": "h{t}", **cell.symbols}
-    for e in events:
+    for i, e in enumerate(events):
+        gap_before(sums, e.t, events[i - 1].t if i else None)
         for k, spec in enumerate(cell.params):
             running = e.terms[f"sum_{spec.name}"]
             rule = spec.grad

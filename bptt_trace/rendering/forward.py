@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..core.cells.declaration import Cell
 from ..trace.events import ForwardEvent
+from .gaps import gap_before
 from .tables import NotedTable, Tokens, Values, label, noted_table
 from .vectors import vector_cell
 
@@ -31,7 +32,8 @@ def forward_table(events: Sequence[ForwardEvent], precision: int, cell: Cell) ->
     first = events[0]
     table = forward_frame(first.step, first.sentence, cell)
     last = len(cell.forward_terms) - 1
-    for e in events:
+    for i, e in enumerate(events):
+        gap_before(table, e.t, events[i - 1].t if i else None)
         for k, term in enumerate(cell.forward_terms):
             table.add_row(
                 str(e.t) if k == 0 else "",

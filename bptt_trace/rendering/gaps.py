@@ -4,6 +4,7 @@ shows, and the note that names them and says where to see them all."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 GAP_ROW = "⋯"
 """The label of a row that stands for rows left out (as ``folding.GAP`` for columns)."""
@@ -56,3 +57,11 @@ def left_out_note(shown: Sequence[int], first: int, last: int, what: str = "k") 
         f"The {GAP_ROW} {rows} for {what} = {spans(gaps)}, not shown ({count} of {total}); "
         f"{WHERE_ALL}."
     )
+
+
+def gap_before(table: Any, t: int, before: int | None) -> None:
+    """Add a ⋯ row (its own section) to a table of time steps when t does not follow the
+    step shown before it: the steps between are left out."""
+    if before is not None and abs(t - before) > 1:
+        table.add_row(GAP_ROW, *[""] * (len(table.columns) - 1))
+        table.add_section()

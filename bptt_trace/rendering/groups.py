@@ -3,6 +3,7 @@ and the backward pass with its contributions; and the views --only may name."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 from rich.console import Group, RenderableType
@@ -13,6 +14,7 @@ from ..trace.events import BackwardEvent, ForwardEvent, OutputEvent, RunEvent
 from .backward import backward_table
 from .contributions import contributions_table
 from .forward import forward_table
+from .gaps import GAP_ROW
 from .output import output_view
 from .theme import plural
 
@@ -57,13 +59,13 @@ def group_views(
             parts.append(contributions_table(backward, run.vocab, precision, cell))
     if not parts:
         return []
-    shown = parts[0] if len(parts) == 1 else Group(*parts)
-    if not omitted:
-        return [shown]
-    where = f"the first and last {edge}"
-    note = Text(
-        f"{plural(omitted, 'more time step')} {'is' if omitted == 1 else 'are'} not shown "
-        f"({where} are); the JSON trace has them all.",
-        "note",
-    )
-    return [shown, note]
+    if omitted:  # below each table: which time steps its ⋯ row stands for
+        steps = sorted(e.t for e in events)
+        start, end = next((a + 1, b - 1) for a, b in itertools.pairwise(steps) if b - a > 1)
+        note = Text(
+            f"The {GAP_ROW} row stands for t = {start} … {end}: {plural(omitted, 'time step')} "
+            f"not shown (the first and last {edge} are); the JSON trace has them all.",
+            "note",
+        )
+        parts = [Group(part, note) for part in parts]
+    return [parts[0] if len(parts) == 1 else Group(*parts)]

@@ -62,7 +62,12 @@ def stacked(table: NotedTableLike) -> NotedTableLike | None:
         fewer.columns[-1].width = max(w for w in fixed if w is not None)
     for cells, end in _rows(table):
         first = True
-        for k, (i, name) in enumerate(zip(values, names, strict=True)):
+        if all(_blank(cells[i]) for i in values):  # a row of labels alone (a ⋯ row): no names
+            fewer.add_row(*[cells[j] for j in labels], *[""] * named, "")
+            values_shown: list[tuple[int, str]] = []
+        else:
+            values_shown = list(zip(values, names, strict=True))
+        for k, (i, name) in enumerate(values_shown):
             if k > 0 and _blank(cells[i]):
                 continue
             row: list[RenderableType] = [cells[j] if first else "" for j in labels]

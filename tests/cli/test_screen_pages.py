@@ -169,7 +169,8 @@ def test_a_long_sentences_tables_show_its_ends(
     ends = [*range(T, T - edge, -1), *range(edge, 0, -1)]
     assert backward_rows(out, tokens) == ends
     note = " ".join(out.split())
-    assert f"{T - 2 * edge} more time steps are not shown (the first and last {edge} are)" in note
+    gap = f"t = {edge + 1} … {T - edge}: {T - 2 * edge} time steps not shown"
+    assert f"{gap} (the first and last {edge} are)" in note
 
 
 def test_a_sentence_of_12_shows_every_time_step(capsys: pytest.CaptureFixture[str]) -> None:
