@@ -70,11 +70,12 @@ def truncation_view(event: TruncationEvent, symbols: dict[str, str]) -> Renderab
     metrics = noted_table(
         f"Truncation · step {event.step} · {name}: {said}",
         "θ",
-        Values("‖g − g_full‖/‖g_full‖"),
+        Values("relative error"),
         Values("cosine"),
         Values("signs agree"),
         caption=f"The gradient of {name} (summed over its windows at the step's starting "
-        f"parameters) against full BPTT of the same losses, over every sentence. {KEPT_SIGNS}",
+        f"parameters) against full BPTT's of the same losses, over every sentence: relative "
+        f"error ‖∂L/∂θ of {name} − ∂L/∂θ of BPTT‖ / ‖∂L/∂θ of BPTT‖. {KEPT_SIGNS}",
     )
     for param, values in event.metrics.items():
         metrics.add_row(
@@ -153,7 +154,7 @@ def bias_table(event: TruncationEvent) -> list[RenderableType]:
         f"Bias against K · sentence {event.sentence + 1}: {varies}, all of θ",
         "K",
         "scheme",
-        Values("‖g − g_full‖/‖g_full‖"),
+        Values("relative error"),
         Values("cosine"),
         Values("signs agree"),
         caption="Exact, from the terms of each loss at each state; the sentence's own losses. "

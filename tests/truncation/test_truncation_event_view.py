@@ -65,16 +65,17 @@ EXPECTED = """\
 Truncation · step 1 · --tbptt 2:3: every 2 steps the last 2 losses flow back
 through the last 3 steps
 
- θ          ‖g − g_full‖/‖g_full‖   cosine    signs agree
- ────────────────────────────────────────────────────────
- W          1.2e-01                 +0.9900   75.0%
- Wʰ         5.0e-01                 -0.2500   50.0%
- b          —                       —         100.0%
- V          0.0e+00                 +1.0000   100.0%
- b_output   0.0e+00                 +1.0000   100.0%
+ θ          relative error   cosine    signs agree
+ ─────────────────────────────────────────────────
+ W          1.2e-01          +0.9900   75.0%
+ Wʰ         5.0e-01          -0.2500   50.0%
+ b          —                —         100.0%
+ V          0.0e+00          +1.0000   100.0%
+ b_output   0.0e+00          +1.0000   100.0%
 
 The gradient of --tbptt 2:3 (summed over its windows at the step's starting
-parameters) against full BPTT of the same losses, over every sentence. Signs
+parameters) against full BPTT's of the same losses, over every sentence:
+relative error ‖∂L/∂θ of --tbptt 2:3 − ∂L/∂θ of BPTT‖ / ‖∂L/∂θ of BPTT‖. Signs
 agree: the share of entries with the true gradient's sign; an entry the scheme
 leaves at 0 does not have it.
 Kept terms · sentence 1: which hₖ each loss's flow reaches
@@ -90,12 +91,12 @@ Kept terms · sentence 1: which hₖ each loss's flow reaches
 hₖ). The reach column: how many steps each loss reaches.
 Bias against K · sentence 1: tbptt at every K (K2 = K, K1 = min(2, K)), all of θ
 
- K   scheme        ‖g − g_full‖/‖g_full‖   cosine    signs agree
- ───────────────────────────────────────────────────────────────
- 1   --tbptt 1:1   5.0e-01                 +0.8000   50.0%
- 2   --tbptt 2:2   2.5e-01                 +0.9000   75.0%
- 3   --tbptt 2:3   1.2e-01                 +0.9500   100.0%
- 4   --tbptt 2:4   0.0e+00                 +1.0000   100.0%
+ K   scheme        relative error   cosine    signs agree
+ ────────────────────────────────────────────────────────
+ 1   --tbptt 1:1   5.0e-01          +0.8000   50.0%
+ 2   --tbptt 2:2   2.5e-01          +0.9000   75.0%
+ 3   --tbptt 2:3   1.2e-01          +0.9500   100.0%
+ 4   --tbptt 2:4   0.0e+00          +1.0000   100.0%
 
 Exact, from the terms of each loss at each state; the sentence's own losses.
 Signs agree: the share of entries with the true gradient's sign; an entry the
