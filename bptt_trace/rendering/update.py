@@ -121,9 +121,11 @@ class UpdateView:
                     table.add_row(Text(labels[i], "note"), *cells)
             else:
                 table = noted_table(title, Tokens(""), Values("value"), caption=note)
-                for i in rows:
-                    last = [False] * (len(arrays) - 1) + [True]  # Δ: 3 significant digits
-                    cell = matrix_cell([a[i] for a in arrays], p, labels=columns, digits=last)
+                last = [False] * (len(arrays) - 1) + [True]  # Δ: 3 significant digits
+                cells = [matrix_cell([a[i] for a in arrays], p, columns, last) for i in rows]
+                entry = max(cell.entry for cell in cells)
+                for i, cell in zip(rows, cells, strict=True):
+                    cell.entry = entry  # every row of the table aligned alike
                     table.add_row(Text(labels[i], "note"), cell)
             tables.append(table)
         return tables
