@@ -123,7 +123,7 @@ class UpdateView:
                 table = noted_table(title, Tokens(""), Values("value"), caption=note)
                 last = [False] * (len(arrays) - 1) + [True]  # Δ: 3 significant digits
                 cells = [matrix_cell([a[i] for a in arrays], p, columns, last) for i in rows]
-                entry = max(cell.entry for cell in cells)
+                entry = max((cell.entry for cell in cells), default=0)
                 for i, cell in zip(rows, cells, strict=True):
                     cell.entry = entry  # every row of the table aligned alike
                     table.add_row(Text(labels[i], "note"), cell)
