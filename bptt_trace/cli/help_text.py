@@ -35,7 +35,8 @@ EPILOG = "\n\n".join(
         "Ctrl-C (or SIGTERM) stops after the current step, a second one at once; the trace "
         "still ends with an interrupted event, and --save saves the last parameters. Under "
         "--pause, Ctrl-C stops at once.",
-        "Exit codes: 0 done, 1 diverged (or --check failed), 2 bad input, 130 interrupted, "
+        "Exit codes: 0 done, 1 --compare or --diff found a difference, training diverged or "
+        "--check failed, 2 bad input, 130 interrupted, "
         "141 the reader of stdout went away.",
     )
 )
