@@ -127,12 +127,15 @@ def one_hot_table(vocab: Sequence[str], sentences: Sequence[Sequence[str]]) -> R
     rows = _rows(sentences)
     rest = rest_note(sentences)
     if len(vocab) > ONE_HOT_MAX:
-        caption = f"|vocab| = {len(vocab)}: xₜ is 1 at the index shown, 0 elsewhere." + rest
+        caption = (
+            f"|vocab| = {len(vocab)}: xₜ is 1 at the index shown (counted from 1, as the "
+            "tables' [row, column] indices are), 0 elsewhere." + rest
+        )
         index_column = "index in the vocabulary"
         table = noted_table(TITLE, "sentence", "t", "token", index_column, caption=caption)
         for first, t, token, more in rows:
             cell = Text(f"{GAP} {more} more tokens", "note") if more else Text(token, "token")
-            table.add_row(first, t, cell, "" if more else str(index[token]))
+            table.add_row(first, t, cell, "" if more else str(index[token] + 1))
         return table
 
     def build(steps: Steps) -> NotedTable:

@@ -285,7 +285,7 @@ def test_the_vocabulary_marks_and_names_what_it_folds_and_every_row_keeps_its_on
         assert table.names[3] == "index in the vocabulary"
         for row in table.rows:
             if not row[2].startswith(GAP):
-                assert row[3] == str(vocab.index(row[2]))
+                assert row[3] == str(vocab.index(row[2]) + 1)  # counted from 1
         return
     columns = table.names[3:]
     shown = assert_folded(columns, vocab, table.below, column_fold(len(vocab)))
