@@ -89,12 +89,12 @@ def ranking(facts: dict[str, CellFacts], T: int) -> str:
     text = f"Over {T} time steps the last loss's blame on h₁ is {listed(shown)}"
     if len(ranked) == 1:
         return text + "."
-    top = [f.title for f in ranked if f.blame_h1 == most]
+    top = [f"the {f.title}" for f in ranked if f.blame_h1 == most]
     if len(top) == len(ranked):
         return text + ": every cell keeps as much."
     if len(top) > 1:
-        return text + f": the {listed(top)} keep the most, as much each."
-    return text + f": the {top[0]} keeps the most."
+        return text + f": {listed(top)} keep the most, as much each."
+    return text + f": {top[0]} keeps the most."
 
 
 def lstm_words(f: CellFacts) -> str:

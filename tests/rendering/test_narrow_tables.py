@@ -28,6 +28,7 @@ from bptt_trace.config import Config
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.model import declared
 from bptt_trace.rendering.cells import cells_view
+from bptt_trace.rendering.cells_words import CellFacts, ranking, times
 from bptt_trace.rendering.check import check_view
 from bptt_trace.rendering.renderer import make_console
 from bptt_trace.trace.events import Event
@@ -339,3 +340,45 @@ def test_the_loss_row_is_what_a_plain_run_ends_with(steps: int, capsys) -> None:
         m = re.search(rf"loss ([\d.]+) → ([\d.]+) after {updates}$", out[-1])
         assert m is not None, out[-1]
         assert summary.cell(row, TITLES[cell]) == f"{m.group(1)} → {m.group(2)}"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "written"),
+    [
+        (1.04, "1.0"),
+        (1.7, "1.7"),
+        (9.97, "10"),
+        (11.2, "11"),
+        (125.0, "120"),  # two significant digits, rounded half to even as Python's format
+        (15234.0, "15,000"),
+        (999_999.0, "1.0 × 10⁶"),
+        (1.43e7, "1.4 × 10⁷"),
+        (9.96e9, "1.0 × 10¹⁰"),
+    ],
+)
+def test_a_ratio_is_written_in_plain_numbers_to_two_digits(ratio: float, written: str) -> None:
+    assert times(ratio) == written
+    assert close_ratio(written, ratio)
+
+
+def facts(**blame: float) -> dict[str, CellFacts]:
+    """Cells that differ only in their blame on h₁ (the ranking reads nothing else)."""
+    return {
+        name: CellFacts(TITLES[name], 1.0, 0.5, 1, np.array([h1, 1.0]), None, None, None)  # type: ignore[arg-type]
+        for name, h1 in blame.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("blame", "says"),
+    [
+        ({"rnn": 0.5, "lstm": 0.5, "gru": 0.1}, "the vanilla RNN and the LSTM keep the most"),
+        ({"rnn": 0.2, "lstm": 0.2, "gru": 0.2}, "every cell keeps as much"),
+        ({"rnn": 0.0, "lstm": 0.0, "gru": 0.0}, "is 0 with every cell: none of it reaches h₁"),
+        ({"rnn": 0.0, "lstm": 0.3, "gru": 0.1}, "0.0e+00 with the vanilla RNN (none)"),
+    ],
+)
+def test_ties_and_zeros_are_named_as_they_are(blame: dict[str, float], says: str) -> None:
+    text = ranking(facts(**blame), 2)
+    assert says in text
+    assert "keeps the most" not in text or len(set(blame.values())) == len(blame)
