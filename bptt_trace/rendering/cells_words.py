@@ -1,7 +1,7 @@
 """--compare-cells' closing paragraph: each sentence worded from the numbers it follows —
 which cell keeps the most of the last loss's blame on h₁, by how many times (in plain
-numbers: 11, 1.7, 12,000), what reaches the LSTM's c₁ and h₁, the GRU's carry, and whether
-the vanilla RNN's product of Jacobians vanishes, explodes or neither."""
+numbers: 11, 1.7, 12,000, 14 million), what reaches the LSTM's c₁ and h₁, the GRU's carry,
+and whether the vanilla RNN's product of Jacobians vanishes, explodes or neither."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ from .theme import subscript
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
-PLAIN_MAX = 1e6
-"""From this ratio on, a ratio is written m × 10ⁿ (2.2 × 10¹⁰): its digits would not be read."""
+LARGE = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+"""The words of large ratios, the largest first."""
+
+WORDS_MAX = 1e15
+"""From this ratio on, a ratio is written m × 10ⁿ (2.2 × 10¹⁷): a thousand trillion is no
+longer read as a number."""
 
 
 @dataclass(frozen=True)
@@ -42,18 +46,21 @@ class CellFacts:
 
 
 def times(ratio: float) -> str:
-    """A ratio ≥ 1 in plain numbers, to 2 significant digits: 1.7, 11, 350, 12,000; from
-    ``PLAIN_MAX`` on as 2.2 × 10¹⁰."""
+    """A ratio ≥ 1 in plain numbers, to 2 significant digits: 1.7, 11, 350, 12,000, 14 million,
+    2.3 billion; from ``WORDS_MAX`` on as 2.2 × 10¹⁷ (past the floats: over 1.8 × 10³⁰⁸)."""
+    if not math.isfinite(ratio):  # 1e-320 against 1e-3
+        return "over 1.8 × 10³⁰⁸"
     rounded = float(f"{ratio:.2g}")
     if rounded < 10:
         return f"{rounded:.1f}"
-    if rounded < PLAIN_MAX:
+    if rounded < 1e6:
         return f"{rounded:,.0f}"
+    if rounded < WORDS_MAX:
+        scale, word = next((s, w) for s, w in LARGE if rounded >= s)
+        value = rounded / scale
+        return f"{value:.1f} {word}" if value < 10 else f"{value:.0f} {word}"
     exponent = math.floor(math.log10(rounded))
-    mantissa = f"{rounded / 10**exponent:.1f}"
-    if mantissa == "10.0":  # 9.96e9 rounds up to the next power
-        mantissa, exponent = "1.0", exponent + 1
-    return f"{mantissa} × 10{str(exponent).translate(SUPERSCRIPTS)}"
+    return f"{rounded / 10**exponent:.1f} × 10{str(exponent).translate(SUPERSCRIPTS)}"
 
 
 def less(most: float, value: float) -> str:
@@ -110,8 +117,8 @@ def lstm_words(f: CellFacts) -> str:
     c1, h1 = f.blame_c1, f.blame_h1
     if c1 is None:
         return text + "."
-    text += f": the blame on c₁ is {sci(c1)}. h₁ gets its blame only through step 2's gates "
-    text += f"(Σ ∂L/∂a_gate·Wʰ_gateᵀ): {sci(h1)}"
+    text += f": the blame on c₁ is {sci(c1)}. h₁ gets its blame only through the gates at "
+    text += f"t = 2 (Σ ∂L/∂a_gate·Wʰ_gateᵀ): {sci(h1)}"
     if h1 <= 0:
         return text + "."
     ratio = times(c1 / h1) if h1 < c1 else None

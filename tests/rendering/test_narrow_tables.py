@@ -272,15 +272,14 @@ def paragraph(lines: list[str]) -> str:
 
 
 def ratio_of(text: str) -> float:
-    """A ratio as the paragraph writes it: 1.7, 11, 15,000 or 1.4 × 10⁷."""
-    m = re.fullmatch(r"([\d.,]+)(?: × 10([⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", text)
+    """A ratio as the paragraph writes it: 1.7, 11, 15,000, 14 million or 2.2 × 10¹⁷."""
+    words = {"million": 1e6, "billion": 1e9, "trillion": 1e12}
+    m = re.fullmatch(r"([\d.,]+)(?: (million|billion|trillion)| × 10([⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", text)
     assert m is not None, text
-    power = (
-        0
-        if m.group(2) is None
-        else int(m.group(2).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")))
-    )
-    return float(m.group(1).replace(",", "")) * 10**power
+    scale = words[m.group(2)] if m.group(2) else 1.0
+    if m.group(3):
+        scale = 10.0 ** int(m.group(3).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")))
+    return float(m.group(1).replace(",", "")) * scale
 
 
 def close_ratio(shown: str, exact: float) -> bool:
@@ -310,7 +309,7 @@ def test_the_paragraph_names_the_cell_that_keeps_the_most_by_its_own_trace(sente
     c1, lstm_h1 = float(lstm.extra["matrix_c"][-1][0]), h1["lstm"]
     assert f"the blame on c₁ is {c1:.1e}" in words
     if lstm_h1 < c1:
-        m = re.search(r"\): [^ ]+, ([^ ]+) times less than c₁'s", words)
+        m = re.search(r"\): [^ ]+, ([^)]+?) times less than c₁'s", words)
         assert m is not None and close_ratio(m.group(1), c1 / lstm_h1), words
     verdict = last("jacobians", runs["rnn"]).verdict
     says = {"vanishing": "vanishes", "exploding": "explodes", "stable": "neither vanishing"}
@@ -351,14 +350,22 @@ def test_the_loss_row_is_what_a_plain_run_ends_with(steps: int, capsys) -> None:
         (11.2, "11"),
         (125.0, "120"),  # two significant digits, rounded half to even as Python's format
         (15234.0, "15,000"),
-        (999_999.0, "1.0 × 10⁶"),
-        (1.43e7, "1.4 × 10⁷"),
-        (9.96e9, "1.0 × 10¹⁰"),
+        (999_999.0, "1.0 million"),
+        (1.43e7, "14 million"),
+        (9.96e9, "10 billion"),
+        (2.3e14, "230 trillion"),
+        (9.96e14, "1.0 × 10¹⁵"),
+        (2.2e17, "2.2 × 10¹⁷"),
     ],
 )
 def test_a_ratio_is_written_in_plain_numbers_to_two_digits(ratio: float, written: str) -> None:
     assert times(ratio) == written
     assert close_ratio(written, ratio)
+
+
+def test_a_ratio_past_the_floats_is_written_as_such() -> None:
+    assert 1e-3 / 1e-320 == float("inf")  # a blame of 1e-3 against one of 1e-320
+    assert times(1e-3 / 1e-320) == "over 1.8 × 10³⁰⁸"
 
 
 def facts(**blame: float) -> dict[str, CellFacts]:
