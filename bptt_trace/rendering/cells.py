@@ -103,7 +103,8 @@ def summary_of(facts: dict[str, CellFacts], precision: int) -> Wrapped:
     """A row a quantity, a column a cell, in as many blocks as the width needs."""
     names = list(facts)
     rows = {name: rows_of(facts[name], precision) for name in names}
-    labels = [label for label, _ in rows[names[0]]] if names else []
+    finished = [name for name in names if facts[name].after is not None] or names
+    labels = [label for label, _ in rows[finished[0]]] if names else []  # its update count
     caption = "The state is hₜ for the vanilla RNN and the GRU, (hₜ, cₜ) for the LSTM."
     if any(f.after is None for f in facts.values()):
         caption += (
