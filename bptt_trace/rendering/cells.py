@@ -1,5 +1,9 @@
 """--compare-cells: the vanilla RNN, the LSTM and the GRU on the same input, side by side —
-how much of the last loss's blame reaches each hidden state, and why."""
+how much of the last loss's blame reaches each hidden state, and why.
+
+The summary's cell columns go on in as many blocks as the width needs, each repeating the
+row labels (``folding.Wrapped``); the heatmap folds its time steps and says so (``Folded``);
+the closing paragraph (``cells_words``) is worded from the numbers above it."""
 
 from __future__ import annotations
 
@@ -9,23 +13,24 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..trace.events import BlameEvent, Event, GatesEvent, JacobiansEvent, TrainStepEvent
+from ..core.truncation import updates_per_step
+from ..trace.events import (
+    BlameEvent,
+    EndEvent,
+    Event,
+    GatesEvent,
+    JacobiansEvent,
+    RunEvent,
+    TrainStepEvent,
+)
+from .cells_words import CellFacts, paragraph
 from .flow import heat, sci
-from .folding import GAP, Folded, Steps
-from .tables import NotedTable, noted_table
+from .folding import GAP, Folded, Steps, Wrapped
+from .plain import plural
+from .tables import NotedTable, Values, noted_table
 from .theme import fmt_loss, subscript
 
 TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-
-QUANTITIES = (
-    "loss, first → last step",
-    "‖∂L/∂h₁‖",
-    "‖∂L/∂c₁‖",
-    "‖∂state_T/∂state₁‖₂",
-    "  so the gradient is",
-    "gates' product to t = 1",
-)
-"""The rows of the comparison, one value per cell each (``facts``)."""
 
 
 def last_of(events: Sequence[Event], kind: type) -> Event | None:
@@ -39,44 +44,92 @@ def title(name: str, events: Sequence[Event]) -> str:
     return TITLES.get(name, name) + (" (reset after)" if config.get("reset_after") else "")
 
 
-def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableType:
-    """One row a cell: the loss, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂state_T/∂state₁‖₂ (the state h,
-    or (h, c) for the LSTM), ∏ of the carry gate;
-    then the blame of the last loss on every hₖ, cell by cell; then what the numbers say."""
-    first_blame: dict[str, float] = {}
-    titles = {name: title(name, events) for name, events in runs.items()}
-    T = 0
-    rows: dict[str, np.ndarray] = {}
-    facts: dict[str, list[str]] = {}  # per cell, in the order of QUANTITIES
-    for name, events in runs.items():
-        first = [e for e in events if getattr(e, "sentence", 0) == 0]
-        blame, jac = last_of(first, BlameEvent), last_of(first, JacobiansEvent)
-        gates = last_of(first, GatesEvent)
-        losses = [e.loss for e in events if isinstance(e, TrainStepEvent)]
-        if blame is None or jac is None or not losses:
-            continue
-        row = np.asarray(blame.matrix, dtype=float)[-1]
-        rows[name], T = row, row.size
-        first_blame[name] = float(row[0])
-        extra = blame.extra.get("matrix_c")
-        facts[name] = [  # one value a row of QUANTITIES
-            f"{fmt_loss(losses[0], precision)} → {fmt_loss(losses[-1], precision)}",
-            sci(first_blame[name]),
-            sci(float(np.asarray(extra, dtype=float)[-1][0])) if extra is not None else "—",
-            sci(jac.end_to_end),
-            jac.verdict,
-            f"∏ {gates.carry}ⱼ = {sci(float(gates.products[0]))}" if gates else "—",
-        ]
-    summary = noted_table(
-        "Three cells on the same input (the last traced step, first sentence, last loss)",
-        "",
-        *[titles[name] for name in facts],
-        caption="The state is hₜ for the vanilla RNN and the GRU, (hₜ, cₜ) for the LSTM.",
+def facts_of(name: str, events: Sequence[Event]) -> CellFacts | None:
+    """One cell's facts from its trace (None when it has no traced step to compare)."""
+    first = [e for e in events if getattr(e, "sentence", 0) == 0]
+    blame, jac = last_of(first, BlameEvent), last_of(first, JacobiansEvent)
+    losses = [e.loss for e in events if isinstance(e, TrainStepEvent)]
+    if not isinstance(blame, BlameEvent) or not isinstance(jac, JacobiansEvent) or not losses:
+        return None
+    end, run = last_of(events, EndEvent), events[0]
+    after = end.loss_after if isinstance(end, EndEvent) else None
+    per_step = updates_per_step(run.config, run.sentences) if isinstance(run, RunEvent) else 1
+    extra = blame.extra.get("matrix_c")
+    gates = last_of(first, GatesEvent)
+    return CellFacts(
+        title=title(name, events),
+        first_loss=float(losses[0]),
+        after=None if after is None else float(after),
+        updates=(end.step if isinstance(end, EndEvent) else len(losses)) * per_step,
+        blame=np.asarray(blame.matrix, dtype=float)[-1],
+        blame_c1=None if extra is None else float(np.asarray(extra, dtype=float)[-1][0]),
+        jacobians=jac,
+        gates=gates if isinstance(gates, GatesEvent) else None,
     )
-    for i, quantity in enumerate(QUANTITIES):
-        summary.add_row(Text(quantity, "label"), *[values[i] for values in facts.values()])
-    assert all(len(values) == len(QUANTITIES) for values in facts.values())
-    top = max((float(r.max()) for r in rows.values()), default=0.0)
+
+
+def loss_pair(first: float, after: float | None, precision: int) -> str:
+    """``1.5078 → 1.3674``: the loss before the first update and of the final parameters, as
+    a run's closing line shows them (more decimals when the two would look alike); ``—``
+    after the arrow when the trace does not hold the latter."""
+    if after is None:
+        return f"{fmt_loss(first, precision)} → —"
+    digits = precision
+    while fmt_loss(first, digits) == fmt_loss(after, digits) and first != after and digits < 12:
+        digits += 1
+    return f"{fmt_loss(first, digits)} → {fmt_loss(after, digits)}"
+
+
+def rows_of(facts: CellFacts, precision: int) -> list[tuple[str, str]]:
+    """The summary's rows for one cell: each row's label and this cell's value."""
+    jac, gates = facts.jacobians, facts.gates
+    return [
+        (
+            f"loss → after {plural(facts.updates, 'update')}",
+            loss_pair(facts.first_loss, facts.after, precision),
+        ),
+        ("‖∂L/∂h₁‖", sci(facts.blame_h1)),
+        ("‖∂L/∂c₁‖", "—" if facts.blame_c1 is None else sci(facts.blame_c1)),
+        ("‖∂state_T/∂state₁‖₂", sci(jac.end_to_end)),
+        ("  so the gradient is", jac.verdict),
+        (
+            "gate product to t = 1",
+            f"∏ {gates.carry}ⱼ = {sci(float(gates.products[0]))}" if gates else "—",
+        ),
+    ]
+
+
+def summary_of(facts: dict[str, CellFacts], precision: int) -> Wrapped:
+    """A row a quantity, a column a cell, in as many blocks as the width needs."""
+    names = list(facts)
+    rows = {name: rows_of(facts[name], precision) for name in names}
+    finished = [name for name in names if facts[name].after is not None] or names
+    labels = [label for label, _ in rows[finished[0]]] if names else []  # its update count
+    caption = "The state is hₜ for the vanilla RNN and the GRU, (hₜ, cₜ) for the LSTM."
+    if any(f.after is None for f in facts.values()):
+        caption += (
+            " — after a loss's arrow: that cell's run stopped (diverged or was stopped) "
+            "before the loss of its final parameters."
+        )
+
+    def build(shown: Sequence[int]) -> NotedTable:
+        table = noted_table(
+            "Three cells on the same input (the last traced step, first sentence, last loss)",
+            "",
+            *[Values(facts[names[i]].title) for i in shown],
+            caption=caption,
+        )
+        for r, label in enumerate(labels):
+            table.add_row(Text(label, "label"), *[rows[names[i]][r][1] for i in shown])
+        return table
+
+    return Wrapped(build, len(names))
+
+
+def heatmap_of(facts: dict[str, CellFacts]) -> Folded:
+    """The last loss's blame on every hₖ, a row a cell, its time steps folded to the width."""
+    T = max((f.blame.size for f in facts.values()), default=0)
+    top = max((float(f.blame.max()) for f in facts.values()), default=0.0)
 
     def build(ks: Steps) -> NotedTable:  # folded to the width: h₁ and the last steps
         heatmap = noted_table(
@@ -84,54 +137,25 @@ def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableTy
             "cell",
             *[f"h{subscript(k + 1)}" if k is not None else GAP for k in ks],
         )
-        for name, row in rows.items():
+        for cell in facts.values():
+            row = cell.blame
             cells = [
                 Text(sci(float(row[k])), heat(float(row[k]), top)) if k is not None else GAP
                 for k in ks
             ]
-            heatmap.add_row(Text(titles[name], "label"), *cells)
+            heatmap.add_row(Text(cell.title, "label"), *cells)
         return heatmap
 
-    heatmap = Folded(build, T, lambda k: f"h{subscript(k + 1)}")
+    return Folded(build, T, lambda k: f"h{subscript(k + 1)}")
+
+
+def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableType:
+    """One row a quantity, a column a cell: the loss before the first update and after the
+    last, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂state_T/∂state₁‖₂ (the state h, or (h, c) for the LSTM),
+    ∏ of the carry gate; then the blame of the last loss on every hₖ, cell by cell; then what
+    the numbers say."""
+    facts = {name: f for name, events in runs.items() if (f := facts_of(name, events))}
     config = getattr(runs["rnn"][0], "config", {}) if runs.get("rnn") else {}
     activation = str(config.get("activation", "tanh"))
-    return Group(summary, heatmap, Text(verdict(first_blame, T, titles, activation), "note"))
-
-
-def verdict(
-    first_blame: dict[str, float],
-    T: int,
-    titles: dict[str, str] | None = None,
-    activation: str = "tanh",
-) -> str:
-    """One paragraph on what the numbers show for this input; ``activation`` the vanilla RNN's,
-    named as such (f is the LSTM's forget gate in the same paragraph)."""
-    if not first_blame or T < 2:
-        return "A one-token input has no earlier state to blame: try a longer sentence."
-    titles = titles or {}
-    ranked = sorted(first_blame.items(), key=lambda item: -item[1])
-    best, most = ranked[0]
-    parts = [
-        f"Over {T} time steps the last loss's blame on h₁ is {sci(most)} with the "
-        f"{titles.get(best, TITLES.get(best, best))}"
-    ]
-    for name, value in ranked[1:]:
-        ratio = most / value if value > 0 else float("inf")
-        times = "infinitely" if not np.isfinite(ratio) else f"{ratio:.1e} times"
-        parts.append(
-            f"{sci(value)} with the {titles.get(name, TITLES.get(name, name))} ({times} less)"
-        )
-    text = ", ".join(parts) + "."
-    if "lstm" in first_blame:
-        text += (
-            " The LSTM's gradient reaches back through the cell path cₜ₋₁ → cₜ, scaled by fₜ alone "
-            "at each time step (no matrix, no tanh′): its ∏ fⱼ above is what survives, so the "
-            "forget bias (--forget-bias) decides how far it goes."
-        )
-    if "rnn" in first_blame:
-        text += (
-            f" The vanilla RNN's gradient is multiplied by diag({activation}′(aⱼ))·Wʰᵀ at every "
-            "time step; "
-            "when those products shrink, the blame vanishes geometrically."
-        )
-    return text
+    words = paragraph(facts, activation)
+    return Group(summary_of(facts, precision), heatmap_of(facts), Text(words, "note"))

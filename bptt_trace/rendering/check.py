@@ -1,13 +1,19 @@
-"""The gradient check: BPTT against central finite differences, per parameter."""
+"""The gradient check: BPTT against central finite differences, per parameter.
+
+Its value columns go on in as many blocks as the width needs, each block repeating θ
+(``folding.Wrapped``); a parameter's ✓ or ✗ stays in the cell of its error."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..trace.events import CheckEvent
 from .flow import sci
-from .tables import noted_table
+from .folding import Wrapped
+from .tables import NotedTable, Values, noted_table
 
 CAPTION = (
     "Relative error (|g − n| − noise) / max(|g| + |n| + noise, 1e-6) of the BPTT gradient g "
@@ -16,13 +22,13 @@ CAPTION = (
     "measured along each parameter, so that rounding never counts."
 )
 
+Cell = Callable[[str], "str | Text"]
+"""A value column's cell for one parameter (by its JSON name)."""
 
-def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
-    """The largest relative error per parameter, and whether the check passed."""
-    truncated = event.truncation_error is not None
-    skipped = any(event.skipped.values())
-    raw = event.raw_error is not None
-    caption = CAPTION.format(tolerance=event.tolerance)
+
+def caption_of(event: CheckEvent, raw: bool, skipped: bool, truncated: bool) -> str:
+    """The note below the table: what each of its columns means."""
+    caption = CAPTION
     if raw:
         caption += (
             " The raw error |g − n| / max(|g| + |n|, 1e-6) leaves nothing out: how far apart "
@@ -40,37 +46,59 @@ def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
             "‖g_scheme − g‖ / ‖g‖, g_scheme its gradient at this step's θ summed over its "
             "windows (the truncation table has more); not a failure."
         )
-    table = noted_table(
-        f"Gradient check · step {event.step} · BPTT against central finite differences (float64)",
-        "θ",
-        "entries checked",
-        "max relative error",
-        "",
-        *(["raw error"] * raw),
-        *(["skipped"] * skipped),
-        *(["truncation error"] * truncated),
-        caption=caption,
-    )
-    for name, symbol in symbols.items():
+    return caption
+
+
+def columns_of(event: CheckEvent, skipped: bool) -> list[tuple[str, Cell]]:
+    """The value columns, each a heading and its cells: entries checked, the max relative
+    error with its ✓ or ✗, and the raw error, skipped entries and truncation error when the
+    event has them."""
+
+    def error(name: str) -> Text:
         err = event.max_error[name]
         ok = err <= event.tolerance
-        extra = [sci(event.raw_error[name])] if event.raw_error is not None else []
-        extra += [str(event.skipped[name])] if skipped else []
-        if event.truncation_error:
-            extra.append(sci(event.truncation_error[name]))
-        table.add_row(
-            Text(symbol, "label"),
-            f"{event.checked[name]} of {event.total[name]}",
-            sci(err),
-            Text("✓" if ok else "✗ too large", "status.ok" if ok else "status.bad"),
-            *extra,
+        mark = Text("✓" if ok else "✗ too large", "status.ok" if ok else "status.bad")
+        return Text.assemble(sci(err), "  ", mark)
+
+    columns: list[tuple[str, Cell]] = [
+        ("entries checked", lambda name: f"{event.checked[name]} of {event.total[name]}"),
+        ("max relative error", error),
+    ]
+    raw, truncation = event.raw_error, event.truncation_error
+    if raw is not None:
+        columns.append(("raw error", lambda name: sci(raw[name])))
+    if skipped:
+        columns.append(("skipped", lambda name: str(event.skipped[name])))
+    if truncation is not None:
+        columns.append(("truncation error", lambda name: sci(truncation[name])))
+    return columns
+
+
+def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
+    """The largest relative error per parameter, and whether the check passed."""
+    skipped = any(event.skipped.values())
+    truncated = event.truncation_error is not None
+    caption = caption_of(event, event.raw_error is not None, skipped, truncated)
+    columns = columns_of(event, skipped)
+
+    def build(shown: Sequence[int]) -> NotedTable:
+        table = noted_table(
+            f"Gradient check · step {event.step} · BPTT against central finite differences "
+            "(float64)",
+            "θ",
+            *[Values(columns[i][0]) for i in shown],
+            caption=caption,
         )
+        for name, symbol in symbols.items():
+            table.add_row(Text(symbol, "label"), *[columns[i][1](name) for i in shown])
+        return table
+
     failure = check_failure(event, symbols)
     if failure is None:
         line = Text(f"gradient check passed: every error ≤ {event.tolerance:g}", "status.ok")
     else:
         line = Text(failure, "status.bad")
-    return Group(table, line)
+    return Group(Wrapped(build, len(columns)), line)
 
 
 def check_failure(event: CheckEvent, symbols: dict[str, str] | None = None) -> str | None:
