@@ -16,10 +16,11 @@ from .folding import Wrapped
 from .tables import NotedTable, Values, noted_table
 
 CAPTION = (
-    "Relative error (|g − n| − noise) / max(|g| + |n| + noise, 1e-6) of the BPTT gradient g "
-    "against five-point central differences n, with ε = 1e-3 (or 1e-4 … 1e-8 where that one "
-    "disagrees); noise bounds the differences' own rounding, from the rounding of the loss "
-    "measured along each parameter, so that rounding never counts."
+    "Relative error (|bptt − fd| − noise) / max(|bptt| + |fd| + noise, 1e-6) of each entry "
+    "of the BPTT gradient (bptt) against the loss's five-point central difference (fd), with "
+    "ε = 1e-3 (or 1e-4 … 1e-8 where that one disagrees); noise bounds the differences' own "
+    "rounding, from the rounding of the loss measured along each parameter, so that rounding "
+    "never counts."
 )
 
 Cell = Callable[[str], "str | Text"]
@@ -31,8 +32,8 @@ def caption_of(event: CheckEvent, raw: bool, skipped: bool, truncated: bool) -> 
     caption = CAPTION
     if raw:
         caption += (
-            " The raw error |g − n| / max(|g| + |n|, 1e-6) leaves nothing out: how far apart "
-            "the two numbers are, rounding included."
+            " The raw error |bptt − fd| / max(|bptt| + |fd|, 1e-6) leaves nothing out: how far "
+            "apart the two numbers are, rounding included."
         )
     if skipped:
         caption += (
