@@ -22,7 +22,7 @@ from rich.console import Console, RenderableType
 from ..core import interrupt
 from ..trace.events import CLOSING, Event, RunEvent
 from .groups import GROUPED
-from .pages import group, same_widths, screenfuls, where, whole_path
+from .pages import group, prompt, prompt_height, same_widths, screenfuls, where, whole_path
 from .renderer import TraceRenderer
 from .screen_size import stdout_size
 from .theme import THEME, VisibleConsole
@@ -168,7 +168,9 @@ class Display:
             return
         whole_path(shown, event, self.run)
         place = where(event, self.run)
-        pieces = screenfuls(shown, self.console, self.console.height - 1)  # and the prompt
+        width = self.console.width
+        asked = max(prompt_height(prompt(p, width), width) for p in (place, f"{place} · part 99 of 99"))
+        pieces = screenfuls(shown, self.console, self.console.height - asked)  # and the prompt
         if len(pieces) == 1:
             self._print(shown)
             self.ask(place)
@@ -190,7 +192,8 @@ class Display:
         with self.hold():
             self.prompt_open = True  # before it shows: a ^C may come as soon as it does
             try:
-                sys.stderr.write(f"── {place} ── Enter: next · q: quit ")
+                width = self.console.width if self.console is not None else 80
+                sys.stderr.write(prompt(place, width))
                 sys.stderr.flush()
             except OSError:
                 self.detach()
