@@ -3,9 +3,10 @@ its bottom edge, so that ``--pause`` can cut a panel between entries, close its 
 foot of a screenful and open it again, titled "(continued)", atop the next.
 
 A panel's entries are the renderables of the group it holds (the update rule's panel: one a
-parameter, ``formulas``). The lines are the panel's own (``Console.render_lines`` of the whole
-panel); each entry's height is measured at the panel's inner width and checked against the
-lines drawn: a panel drawn some other way gives None.
+parameter, ``formulas``), or the lines of the text it holds, each with the rows it wraps onto
+(the header's: a fact or an equation a line). The lines are the panel's own
+(``Console.render_lines`` of the whole panel); each entry's height is measured at the panel's
+inner width and checked against the lines drawn: a panel drawn some other way gives None.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from copy import copy
 from dataclasses import dataclass
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.segment import Segment
@@ -37,9 +38,14 @@ class PanelLines:
 
 
 def panel_lines(panel: Panel, console: Console, options: ConsoleOptions) -> PanelLines | None:
-    """The panel's lines in parts (None: not a panel of a group, or not drawn as measured)."""
-    group = panel.renderable
-    if not isinstance(group, Group):
+    """The panel's lines in parts (None: not a panel of a group or a text, or not drawn as
+    measured)."""
+    body = panel.renderable
+    if isinstance(body, Group):
+        items: list[RenderableType] = list(body.renderables)
+    elif isinstance(body, Text):
+        items = list(body.split("\n", allow_blank=True))
+    else:
         return None
     lines = console.render_lines(panel, options, pad=False)
     if not lines:
@@ -47,7 +53,7 @@ def panel_lines(panel: Panel, console: Console, options: ConsoleOptions) -> Pane
     top_pad, right, bottom_pad, left = Padding.unpack(panel.padding)
     width = cell_len("".join(segment.text for segment in lines[0]))
     inner = options.update(width=max(1, width - 2 - left - right), height=None)
-    heights = [len(console.render_lines(item, inner, pad=False)) for item in group.renderables]
+    heights = [len(console.render_lines(item, inner, pad=False)) for item in items]
     top, bottom = 1 + top_pad, 1 + bottom_pad
     if top + sum(heights) + bottom != len(lines):
         return None  # not as drawn: better no parts than wrong ones

@@ -17,7 +17,7 @@ import re
 
 import pytest
 from pause_screens import console_at, drawn, paused
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 from rich.text import Text
 
 from bptt_trace.rendering.pages import prompt
@@ -64,7 +64,9 @@ def test_every_screenful_and_its_prompt_fit_the_terminal_as_drawn(
 def test_no_screenful_begins_inside_a_wrapped_title(
     cell: str, width: int, height: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A title wider than the terminal wraps; a screenful begins with its first line."""
+    """A title wider than the terminal wraps. What the terminal shows of a screenful, its
+    last ``height`` rows with the prompt's (each line cut into rows of ``width`` columns),
+    begins with the screenful's first line, never with the rest of a wrapped title."""
     pages, _ = paused(cell, width, height, monkeypatch)
     tails: set[str] = set()
     for _, _, found, _ in pages:
@@ -74,9 +76,18 @@ def test_no_screenful_begins_inside_a_wrapped_title(
             for title in (table.heading, Text.assemble(table.heading, " ", CONTINUED)):
                 tails.update(drawn(console_at(width, 100), [title])[1:])
     tails.discard("")
-    for _, screens, _, _ in pages:
-        for screen in screens:
-            assert screen[0] not in tails, screen[:2]
+    assert tails  # at these widths some titles wrap
+    _, screens, prompts = screens_and_prompts(cell, width, height, monkeypatch)
+    for screen, asked in zip(screens, prompts, strict=True):
+        shown = [row for line in [*screen, asked] for row in terminal_rows(line, width)]
+        top = shown[-height:][0].rstrip()
+        assert top == terminal_rows(screen[0], width)[0].rstrip(), (top, screen[0])
+        assert top not in tails, top
+
+
+def terminal_rows(line: str, width: int) -> list[str]:
+    """A line as a terminal of ``width`` columns shows it: cut into rows."""
+    return chop_cells(line, width) or [""]
 
 
 @pytest.mark.parametrize("width", range(40, 121, 4))
