@@ -127,42 +127,46 @@ def panel_parts(screen: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(("cell", "width", "height"), CASES, ids=IDS)
-def test_the_update_rules_panel_is_cut_between_its_entries_in_a_box_on_every_screenful(
+def test_a_panel_is_cut_between_its_entries_in_a_box_on_every_screenful(
     cell: str, width: int, height: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each screenful with a part of the panel holds it in a whole box: its top edge (the
-    first with the title, the others "(continued)") and its bottom edge; no entry is cut
-    between screenfuls unless taller than a screenful by itself."""
+    """Each screenful with a part of a panel (the header's, the update rule's) holds it in a
+    whole box: its top edge (the first with its title, the others titled "(continued)") and
+    its bottom edge; no entry of the update rule is cut between screenfuls unless taller
+    than a screenful by itself."""
     pages, _ = paused(cell, width, height, monkeypatch)
-    title = "The update rule"
-    cut = 0
+    cut = {"bptt-trace": 0, "The update rule": 0}
     for whole, screens, _, _ in pages:
-        if not any(line.startswith("╭") and title in line for line in whole):
-            continue
         box = panel_parts(whole)
+        if not box:
+            continue
+        title = next(name for name in cut if name in box[0])
         inner = box[1:-1]
-        starts = [n for n, line in enumerate(inner) if ENTRY.match(line)]
-        assert starts and starts[0] == 0, inner[:2]
-        ends = [*starts[1:], len(inner)]
-        pieces = [panel_parts(screen) for screen in screens]
-        pieces = [piece for piece in pieces if piece]
-        cut += len(pieces) - 1
+        pieces = [piece for piece in map(panel_parts, screens) if piece]
+        cut[title] += len(pieces) - 1
         shown: list[str] = []
         boundaries = []
         for number, piece in enumerate(pieces):
             assert piece[0].startswith("╭") and piece[-1].startswith("╰"), piece
             assert (CONTINUED in piece[0]) == (number > 0), piece[0]
+            assert piece[0].startswith(f"╭─ {title.split()[0]}"), piece[0]
             assert number > 0 or piece[0] == box[0]
             assert piece[-1] == box[-1]
             shown.extend(piece[1:-1])
             boundaries.append(len(shown))
         assert shown == inner  # every line of the box, once, in order
+        if title != "The update rule":
+            continue
+        starts = [n for n, line in enumerate(inner) if ENTRY.match(line)]
+        assert starts and starts[0] == 0, inner[:2]
         room = height - 1 - 2  # a screenful less the box's two edges
-        for start, end in zip(starts, ends, strict=True):
+        for start, end in zip(starts, [*starts[1:], len(inner)], strict=True):
             split = [b for b in boundaries[:-1] if start < b < end]
             assert not split or end - start > room, inner[start : start + 2]
     if width <= 60:
-        assert cut > 0  # the panel is taller than a screenful there
+        assert cut["The update rule"] > 0  # taller than a screenful there
+    if height <= 12 and cell != "rnn":
+        assert cut["bptt-trace"] > 0  # the gated cells' equations: taller than a screenful
 
 
 @pytest.mark.parametrize(("cell", "width", "height"), CASES, ids=IDS)
