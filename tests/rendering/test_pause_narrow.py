@@ -26,6 +26,8 @@ CONTINUED = "(continued)"
 SIZES = [(80, 40), (60, 24), (40, 12)]
 CASES = [(cell, w, h) for cell in ("rnn", "lstm", "gru") for w, h in SIZES]
 IDS = [f"{c}-{w}x{h}" for c, w, h in CASES]
+LOWEST = [(cell, 40, 10) for cell in ("rnn", "lstm", "gru")]
+"""The smallest terminal --pause is held to: for the fit alone."""
 ASKS = re.compile(r".*?(?:Enter: next · q: quit |Enter/q )")
 ENTRY = re.compile(r"│ (\S+) ← \1 |│ A derivation |│ .*: summarised at this size")
 RULE = re.compile(r"─+( .* ─+)?")
@@ -49,7 +51,9 @@ def screens_and_prompts(
     return shown, screens, prompts
 
 
-@pytest.mark.parametrize(("cell", "width", "height"), CASES, ids=IDS)
+@pytest.mark.parametrize(
+    ("cell", "width", "height"), CASES + LOWEST, ids=IDS + [f"{c}-40x10" for c, _, _ in LOWEST]
+)
 def test_every_screenful_and_its_prompt_fit_the_terminal_as_drawn(
     cell: str, width: int, height: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
