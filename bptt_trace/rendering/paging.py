@@ -5,8 +5,9 @@ of its rows (``table_rows``), its note; a panel's top edge, each of its entries 
 edge (``panel_lines``); a divider, kept with what follows it; each other renderable whole.
 ``pack`` fills each screenful with whole blocks; a screenful that goes on with a table begins
 with the table's title and header again, marked "(continued)"; one cut inside a panel ends
-with its bottom edge, and the next begins with its top edge, titled "(continued)". A block taller than a screenful is the only one
-cut: a row between its labelled groups where it can, else between lines, its label repeated.
+with its bottom edge, and the next begins with its top edge, titled "(continued)". A block
+taller than a screenful is the only one cut: a row between its labelled groups where it can,
+else between lines, its label repeated.
 """
 
 from __future__ import annotations
