@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console, RenderableType
+from rich.rule import Rule
 
 from ..core import interrupt
 from ..trace.events import CLOSING, Event, RunEvent
+from .closing import TitleRule
 from .groups import GROUPED
-from .pages import group, same_widths, screenfuls, where, whole_path
+from .pages import group, prompt, prompt_height, same_widths, screenfuls, where, whole_path
 from .renderer import TraceRenderer
 from .screen_size import stdout_size
 from .theme import THEME, VisibleConsole
@@ -89,6 +91,9 @@ class Display:
         """Wrapped around each prompt (the progress bar hides meanwhile)."""
         self.run: RunEvent | None = None
         self.pages: list[tuple[Event, list[RenderableType]]] = []
+        self.carried: list[RenderableType] = []
+        """A page's closing dividers, held for the top of the next page under --pause: a
+        divider introduces what follows it, and is not left alone above a prompt."""
         self.prompt_open = False
         self.abandoned = False
         """A stop cut the rendering: no more tables, and no export."""
@@ -105,6 +110,7 @@ class Display:
         self.recorded = None
         self.pause = False
         self.pages = []
+        self.carried = []
 
     def detach(self) -> None:
         """The terminal went away: go on recording for --export only."""
@@ -163,12 +169,22 @@ class Display:
     def _page(self, event: Event, shown: list[RenderableType]) -> None:
         """A page and its prompt; a page taller than the terminal in screenfuls, each with
         its prompt (the last one's names the page, the others say more follows)."""
+        shown, self.carried = [*self.carried, *shown], []
         if not (shown and self.pause and event.kind not in CLOSING) or self.console is None:
             self._print(shown)
             return
+        kept = len(shown)
+        while kept and isinstance(shown[kept - 1], (Rule, TitleRule)):
+            kept -= 1
+        shown, self.carried = shown[:kept], shown[kept:]
+        if not shown:
+            return
         whole_path(shown, event, self.run)
         place = where(event, self.run)
-        pieces = screenfuls(shown, self.console, self.console.height - 1)  # and the prompt
+        width = self.console.width
+        longest = (place, f"{place} · part 99 of 99")
+        asked = max(prompt_height(prompt(text, width), width) for text in longest)
+        pieces = screenfuls(shown, self.console, self.console.height - asked)  # and the prompt
         if len(pieces) == 1:
             self._print(shown)
             self.ask(place)
@@ -190,7 +206,8 @@ class Display:
         with self.hold():
             self.prompt_open = True  # before it shows: a ^C may come as soon as it does
             try:
-                sys.stderr.write(f"── {place} ── Enter: next · q: quit ")
+                width = self.console.width if self.console is not None else 80
+                sys.stderr.write(prompt(place, width))
                 sys.stderr.flush()
             except OSError:
                 self.detach()
@@ -204,11 +221,13 @@ class Display:
     def drop_pages(self) -> None:
         """Forget the pages not yet shown: the run was stopped."""
         self.pages = []
+        self.carried = []
 
     def close(self) -> None:
         if self.console is not None or self.recorded is not None:
             self._show_pages()  # a trace cut off in the middle of a table
-            self._print(self.renderer.close())
+            carried, self.carried = self.carried, []
+            self._print([*carried, *self.renderer.close()])
 
     def save_export(self) -> str | None:
         """Write the recording to --export FILE atomically; what it holds, for the user.

@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
@@ -120,6 +120,7 @@ def formula_panel(
     losses' terms where the trace holds them (the first window's), else shown as it is.
     """
     lines = Text()
+    entries = [lines]  # one a parameter (and one a note): --pause cuts the panel between them
     several = sentences > 1
     clipped = update.scale != 1.0
     specs = declared(cell)
@@ -152,6 +153,9 @@ def formula_panel(
         idx = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(grad)), grad.shape))
         label = _entry_label(spec, idx, vocab)
         s = "κ·" if clipped else ""
+        if lines.plain:
+            lines = Text()
+            entries.append(lines)
         lines.append(f"{sym} ← {sym} − α·{s}∂L/∂{sym}", "title")
         if not np.any(grad):
             lines.append(f"   ∂L/∂{sym} is 0 in every entry: {sym} is unchanged\n", "note")
@@ -213,6 +217,8 @@ def formula_panel(
                 f"({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}\n"
             )
     if one_loss and backward and cell.name == "rnn" and (scope is None or scope.losses):
+        lines = Text()
+        entries.append(lines)
         lines.append(
             "A derivation that writes W ← W − α·(∂L₁/∂W + ∂L₂/∂W + ∂L₃/∂W) means by ∂Lₜ/∂W "
             "these contributions of step t (with one loss, at the last step, there is no "
@@ -220,11 +226,17 @@ def formula_panel(
             "note",
         )
     if summarised:
+        lines = Text()
+        entries.append(lines)
         lines.append(
             f"{', '.join(s.symbol for s in summarised)}: summarised at this size; "
             "--detail full shows every entry.",
             "note",
         )
+    entries = [entry for entry in entries if entry.plain] or [Text()]
+    for entry in entries[:-1]:
+        if entry.plain.endswith("\n"):  # the group ends each entry's last line
+            entry.right_crop(1)
     return Panel(
-        lines, title=Text("The update rule, with this step's numbers"), title_align="left"
+        Group(*entries), title=Text("The update rule, with this step's numbers"), title_align="left"
     )  # a Text title: Rich would parse a str for markup and emoji codes (importing the codes)

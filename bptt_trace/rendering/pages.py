@@ -3,9 +3,11 @@ widths for all the pages of a table, so that its columns stay put from page to p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.segment import Segment, Segments
 from rich.table import Table
@@ -50,6 +52,46 @@ def where(event: Event, run: RunEvent | None) -> str:
     else:
         parts.append(PLACES.get(event.kind, event.kind.replace("_", " ")))
     return " · ".join(parts)
+
+
+HINTS = ("Enter: next · q: quit", "Enter/q")
+"""What a --pause prompt asks, and the same shorter for a narrow terminal."""
+
+SHORTER = (
+    (re.compile(r"part (\d+) of (\d+)"), r"part \1/\2"),
+    (re.compile(r" t = (\d+) of (\d+)"), r" t=\1/\2"),
+    (re.compile(r"the model and the inputs"), "model, inputs"),
+    (re.compile(r"vanishing or exploding\?"), "vanishing?"),
+    (re.compile(r"per-loss gradients"), "per-loss ∂"),
+    (re.compile(r"sentence (\d+)"), r"sent. \1"),
+)
+"""A place's words abbreviated, for a prompt on a narrow terminal."""
+
+
+def prompt(place: str, width: int) -> str:
+    """The --pause prompt for the place, on one line of a terminal ``width`` columns wide
+    with a column left for the cursor: the rules dropped on a narrow terminal, then the place
+    and the question abbreviated, then the place's first parts left out (whole words only)."""
+    short = place
+    for pattern, replacement in SHORTER:
+        short = pattern.sub(replacement, short)
+    parts = short.split(" · ")
+    candidates = [
+        f"── {place} ── {HINTS[0]} ",
+        f"{place} · {HINTS[0]} ",
+        f"{short} · {HINTS[0]} ",
+        *(f"{' · '.join(parts[k:])} · {HINTS[1]} " for k in range(len(parts))),
+        f"{HINTS[1]} ",
+    ]
+    for candidate in candidates:
+        if cell_len(candidate) < width:
+            return candidate
+    return "›"[: width - 1]  # a terminal narrower than any word
+
+
+def prompt_height(text: str, width: int) -> int:
+    """The lines the prompt takes on a terminal ``width`` columns wide."""
+    return max(1, -(-cell_len(text.rstrip()) // max(width, 1)))
 
 
 def tables(renderables: list[RenderableType]) -> Iterator[Table]:

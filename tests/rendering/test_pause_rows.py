@@ -10,81 +10,19 @@ terminal with its prompt, and each begins where a row (or something after a tabl
 
 from __future__ import annotations
 
-import io
 import re
-import sys
-from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
-from rich.console import Console, Group, RenderableType
-from rich.segment import Segment, Segments
+from pause_screens import Page, console_at, drawn, paused, tables
 from rich.text import Text
 
 from bptt_trace.config import Config
-from bptt_trace.rendering import display
-from bptt_trace.rendering.display import Display, TraceConsole
 from bptt_trace.rendering.tables import NotedTable
 from bptt_trace.trace.loop import run
 
 CONTINUED = "(continued)"
-
-
-def console_at(width: int, height: int) -> Console:
-    return TraceConsole(
-        file=io.StringIO(), width=width, height=height, force_terminal=False, color_system=None
-    )
-
-
-def drawn(console: Console, renderables: list[Any]) -> list[str]:
-    """The lines the renderables print, each stripped of its trailing blanks."""
-    with console.capture() as captured:
-        for renderable in renderables:
-            console.print(renderable)
-    return [line.rstrip() for line in captured.get().split("\n")[:-1]]
-
-
-Page = tuple[list[str], list[list[str]], list[NotedTable], Console]
-"""A page drawn whole, its screenfuls, its tables, the console."""
-
-
-def paused(
-    cell: str, width: int, height: int, monkeypatch: pytest.MonkeyPatch, hidden: int = 4
-) -> tuple[list[Page], str]:
-    """Every page of "I like NLP" under --pause, Enter at every prompt; and the stderr."""
-    pages: list[Page] = []
-    cut = display.screenfuls
-
-    def recorded(shown: list[RenderableType], console: Console, rows: int) -> list[list[Any]]:
-        pieces = cut(shown, console, rows)
-        assert rows == height - 1  # the prompt's line
-        whole = drawn(console_at(width, 10**4), shown)  # before Folded forgets its table
-        screens = [drawn(console_at(width, height), piece) for piece in pieces]
-        pages.append((whole, screens, list(tables(shown, console)), console))
-        return pieces
-
-    monkeypatch.setattr(display, "screenfuls", recorded)
-    monkeypatch.setattr(sys, "stdin", io.StringIO("\n" * 1000))
-    err = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", err)
-    shown = Display(4, True, None, True)
-    shown.console = console_at(width, height)
-    for event in run([["I", "like", "NLP"]], Config(cell=cell, hidden=hidden)):
-        shown.feed(event)
-    shown.close()
-    return pages, err.getvalue()
-
-
-def tables(renderables: list[Any], console: Console) -> Iterator[NotedTable]:
-    """The tables drawn, also inside groups and views made of tables (the update)."""
-    for item in renderables:
-        if isinstance(item, NotedTable):
-            yield item
-        elif isinstance(item, Group):
-            yield from tables(list(item.renderables), console)
-        elif not isinstance(item, (Text, str, Segments)) and hasattr(item, "__rich_console__"):
-            parts = list(item.__rich_console__(console, console.options))
-            yield from tables([p for p in parts if not isinstance(p, Segment)], console)
 
 
 def plain(cell: Any) -> str:
@@ -132,6 +70,18 @@ def region(whole: list[str], table: NotedTable, after: int, width: int) -> Regio
     return table, title, header, starts, end
 
 
+def unframed(screens: list[list[str]]) -> list[list[str]]:
+    """The screenfuls without the edges of a box cut between them: the bottom edge that
+    closes it at the foot of one, the top edge that opens it again, "(continued)", atop the
+    next (``test_pause_narrow`` holds those edges to where they must be)."""
+    kept = [list(screen) for screen in screens]
+    for before, after in pairwise(kept):
+        if after and after[0].startswith("╭") and CONTINUED in after[0]:
+            assert before and before[-1].startswith("╰"), before[-1:]
+            del before[-1], after[0]
+    return kept
+
+
 def check(pages: list[Page], width: int, height: int) -> tuple[int, int]:
     """Each screenful within the terminal with its prompt; together, the page drawn whole.
     One that goes on with a table begins under the table's title "(continued)" and its header
@@ -139,8 +89,9 @@ def check(pages: list[Page], width: int, height: int) -> tuple[int, int]:
     header, below a line with the row's labels and "(continued)". How many screenfuls went on
     with a table, and how many of them inside a row."""
     goes_on = inside_rows = 0
-    for whole, screens, drawn_tables, _ in pages:
-        assert all(len(screen) <= height - 1 for screen in screens)
+    for whole, framed, drawn_tables, _ in pages:
+        assert all(len(screen) <= height - 1 for screen in framed)
+        screens = unframed(framed)
         if len(screens) == 1:
             assert screens[0] == whole  # a page that fits is shown as it is
             continue
