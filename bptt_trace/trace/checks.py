@@ -177,6 +177,9 @@ def params_of(shape: dict[str, Check]) -> Check:
     def check(x: Any, dims: dict[str, int]) -> str | None:
         if not isinstance(x, dict):
             return "an object of the model's parameters"
+        unknown = next((name for name in x if name not in shape), None)
+        if unknown is not None:
+            return f"an object of the model's parameters (it has {unknown[:40]!r}, none of them)"
         for name, inner in shape.items():
             if name not in x:
                 return f"an object of the model's parameters (it lacks {name})"

@@ -183,6 +183,8 @@ def descent_problem(data: dict[str, Any], names: list[str]) -> str | None:
     for name in names:
         old, applied, new = (data[key][name] for key in ("old", "applied", "new"))
         o, a, n = entries(old), entries(applied), entries(new)
+        if len({o is None, a is None, n is None}) > 1:
+            return f"the update's 'old', 'applied' and 'new' {name} are not written alike"
         if o is not None and a is not None and n is not None:
             with np.errstate(all="ignore"):
                 step = lr * a

@@ -251,6 +251,14 @@ def summary_trace(tmp_path: Path) -> tuple[list[dict[str, Any]], int]:
             "between its min and max",
         ),
         (lambda u: u["new"]["W"].__setitem__("head", [["x"]]), "head and tail"),
+        (
+            lambda u: u["new"].__setitem__("W", [[0.0] * 4] * 4),
+            "'old', 'applied' and 'new' W are not written alike",
+        ),
+        (
+            lambda u: u["old"].__setitem__("\x1b[2J" * 99, [0.0]),
+            "(it has '\\x1b[2J",
+        ),
         (lambda u: u["new"]["W"].__setitem__("shape", [5, 4]), "a summary of shape [4, 4]"),
     ],
 )
