@@ -131,9 +131,10 @@ def applied_problem(
         applied, grads = data["applied"][name], gradients[name]
         a, g = entries(applied), entries(grads)
         if a is not None and g is not None:
-            want = scale * g
-            off = np.abs(a - want)
-            bad = off > 2 * EPS * np.abs(want) + TINY
+            with np.errstate(all="ignore"):  # an edited number may overflow: it is refused
+                want = scale * g
+                off = np.abs(a - want)
+                bad = ~(off <= 2 * EPS * np.abs(want) + TINY)
             if bad.any():
                 i = int(np.argmax(np.where(bad, off, -1.0)))
                 return (

@@ -20,6 +20,7 @@ import io
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -304,3 +305,26 @@ def test_the_tolerance_of_new_holds_for_every_genuine_entry(genuine) -> None:
                     if bound:
                         worst = max(worst, float(abs(Fraction(float(ni)) - exact)) / bound)
     assert worst < 1 and not math.isnan(worst)
+
+
+@pytest.mark.parametrize("value", [1.7e308, -1.7e308, 5e-324, 0.0])
+@pytest.mark.parametrize("field", ["old", "applied", "new", "grads", "applied and grads"])
+def test_extreme_numbers_are_refused_in_one_line_without_a_warning(
+    field: str, value: float, tmp_path: Path
+) -> None:
+    events = write_trace(["I like NLP", "--clip", "0.1"], tmp_path / "t.jsonl")
+    at = next(i for i, e in enumerate(events) if e["event"] == "update")
+    if field == "applied and grads":  # their difference beyond the floats
+        events[at]["applied"]["W_h"][1][2] = value
+        value = -value
+    if field.endswith("grads"):
+        at = max(i for i, e in enumerate(events[:at]) if e["event"] == "gradients")
+        events[at]["W_h"][1][2] = value
+    else:
+        events[at][field]["W_h"][1][2] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's overflow warning would be a second line
+        code, _, err = refusal([json.dumps(e) for e in events], tmp_path)
+    assert code == 2 and err.count("\n") == 1, err
+    agree = field == "applied and grads" and abs(value) < 1  # both 0 within rounding
+    assert ("'grad_norm' is" if agree else "W_h[1, 2] off by") in err, err
