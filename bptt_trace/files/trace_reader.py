@@ -14,6 +14,7 @@ bytes a byte) are refused at once, before they fill the memory.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -22,6 +23,7 @@ from ..errors import InputError
 from ..trace.events import Event, from_json
 from ..trace.order import TraceOrder
 from ..trace.schema import validate
+from ..trace.update_checks import UpdateLedger
 from .inputs import fix, open_input, reason
 from .tokens import check_tokens
 
@@ -38,6 +40,9 @@ ELEMENT_BYTES = 48
 list's spare room; a string's text is counted by the line's length (and a large int's digits)."""
 QUOTE_BYTES = 24
 """Half of a string object's own size (49 bytes and its text), for each of its two quotes."""
+
+DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+"""The most digits Python reads into an integer (a number past them is no trace's)."""
 
 WANTED = "a trace written with --json or --output"
 
@@ -74,6 +79,7 @@ def parse_lines(lines: Iterator[tuple[int, bytes, bool]], where: str) -> list[Ev
     events: list[Event] = []
     run: dict[str, Any] | None = None
     order = TraceOrder()
+    ledger = UpdateLedger()  # an update against its run and the gradients before it
     held = 0
     blank: InputError | None = None  # a blank line is an error only if a line follows it
     for number, raw, cut in lines:
@@ -97,13 +103,20 @@ def parse_lines(lines: Iterator[tuple[int, bytes, bool]], where: str) -> list[Ev
                     "mid-line); the lines before it are whole"
                 ) from None
             problem = InputError(f"{where}: line {number} is not JSON ({err})")
+            if "integer string conversion" in str(err):  # Python's advice is not for our users
+                problem = InputError(
+                    f"{where}: line {number} holds a number of more than {DIGITS:,} digits, "
+                    f"which no trace has; give {WANTED}"
+                )
             if raw.strip() or blank is not None:
                 raise (blank or problem) from None
             blank = problem
             continue
         if blank is not None:
             raise blank
-        problem = validate(parsed, run) or (order.problem(parsed) if run else None)
+        problem = validate(parsed, run) or (
+            (order.problem(parsed) or ledger.problem(parsed, run)) if run else None
+        )
         if problem is not None:
             raise InputError(f"{where}: line {number}: {problem}")
         if parsed["event"] == "run":

@@ -75,7 +75,44 @@ def summary_problem(x: dict[str, Any], shape: list[int | None]) -> str | None:
         for entry in largest
     ):
         return "a summary whose largest entries are [index…, value] lists inside its shape"
+    if edges_problem(x, got):
+        return (
+            "a summary whose head and tail are its first and last entries (5 a row, of 2 rows "
+            "of a matrix), each between its min and max"
+        )
+    if not all(x["min"] <= entry[-1] <= x["max"] for entry in largest):
+        return "a summary whose largest entries lie between its min and max"
     return None
+
+
+def edges_problem(x: dict[str, Any], shape: list[int]) -> bool:
+    """Whether a summary's head and tail are not lists of the entries its shape shows: the
+    first 5 (and, past 5, the last 5) of a vector; the first 5 of each of the first 2 (and,
+    past 2, the last 2) rows of a matrix; each between min and max."""
+    matrix, first = len(shape) > 1, shape[0]
+    row = min(5, shape[-1])
+    if matrix:
+        head = [row] * min(2, first)
+        tail = [row] * 2 if first > 2 else []
+        parts = [x.get("head"), x.get("tail")]
+    else:
+        head, tail = [min(5, first)], [5] if first > 5 else [0]
+        parts = [[x.get("head")], [x.get("tail")]]
+    for part, lengths in zip(parts, (head, tail), strict=True):
+        if not isinstance(part, list) or len(part) != len(lengths):
+            return True
+        for values, n in zip(part, lengths, strict=True):
+            if not isinstance(values, list) or len(values) != n:
+                return True
+            if not all(_is_number(v) and x["min"] <= v <= x["max"] for v in values):
+                return True
+    return False
+
+
+def size_name(letter: str) -> str:
+    """A size's name in a message: V is the vocabulary's size |vocab| (V alone names the
+    output matrix), H and T stand for themselves."""
+    return "|vocab|" if letter == "V" else letter
 
 
 def vector(n: str | None) -> Check:
@@ -88,7 +125,7 @@ def vector(n: str | None) -> Check:
         if not isinstance(x, list) or not all(_is_number(v) for v in x):
             return f"a list of {size}finite numbers"
         if n is not None and len(x) != dims[n]:
-            return f"a list of {dims[n]} numbers ({n}), not {len(x)}"
+            return f"a list of {dims[n]} numbers ({size_name(n)}), not {len(x)}"
         return None
 
     return described(check, "vector", n)
@@ -101,7 +138,7 @@ def matrix(rows: str | None, cols: str | None) -> Check:
     def check(x: Any, dims: dict[str, int]) -> str | None:
         if isinstance(x, dict) and x.get("summary") is True:
             return summary_problem(x, [dims.get(rows or ""), dims.get(cols or "")])
-        shape = f"{rows or 'n'}×{cols or 'm'}"
+        shape = f"{size_name(rows) if rows else 'n'}×{size_name(cols) if cols else 'm'}"
         if not isinstance(x, list) or (rows is not None and len(x) != dims[rows]):
             return f"a {shape} matrix (a list of rows)"
         for row in x:
@@ -140,6 +177,9 @@ def params_of(shape: dict[str, Check]) -> Check:
     def check(x: Any, dims: dict[str, int]) -> str | None:
         if not isinstance(x, dict):
             return "an object of the model's parameters"
+        unknown = next((name for name in x if name not in shape), None)
+        if unknown is not None:
+            return f"an object of the model's parameters (it has {unknown[:40]!r}, none of them)"
         for name, inner in shape.items():
             if name not in x:
                 return f"an object of the model's parameters (it lacks {name})"

@@ -124,7 +124,7 @@ def broken(lines: list[str], n: int, change) -> list[str]:
         ),
         (
             lambda ls: broken(ls, 2, lambda d: d.update(W=[[1.0] * 4] * 3)),
-            "line 2: params event: 'W' should be a V×H matrix",
+            "line 2: params event: 'W' should be a |vocab|×H matrix",
         ),
         (
             lambda ls: broken(ls, 4, lambda d: d.update(event="teleport")),
