@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 from ..core import interrupt
 
@@ -67,9 +69,19 @@ def early_signals() -> None:
     """The program's first act: a signal during the imports and the parsing of the command
     line stops it quietly (exit 130), not with a traceback (SIGINT) or a kill (SIGTERM).
     Signals the caller ignores (nohup, a background job) stay ignored."""
+    sys.unraisablehook = _quiet_start_up_stop
     for sig in SIGNALS:
         if signal.getsignal(sig) is not signal.SIG_IGN:
             signal.signal(sig, _stop_at_once)
+
+
+def _quiet_start_up_stop(unraisable: Any) -> None:
+    """Python prints an exception it cannot raise (one raised inside a finaliser or an import
+    lock's callback) as "Exception ignored in … Traceback": the start-up stop's is not printed,
+    as ``STOPPED_AT_START_UP`` holds the stop; any other goes to Python's own hook."""
+    if isinstance(unraisable.exc_value, StartUpInterrupt):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 class Stop:
