@@ -26,7 +26,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
 
 from ..core import interrupt
 
@@ -75,7 +74,7 @@ def early_signals() -> None:
             signal.signal(sig, _stop_at_once)
 
 
-def _quiet_start_up_stop(unraisable: Any) -> None:
+def _quiet_start_up_stop(unraisable: sys.UnraisableHookArgs) -> None:
     """Python prints an exception it cannot raise (one raised inside a finaliser or an import
     lock's callback) as "Exception ignored in … Traceback": the start-up stop's is not printed,
     as ``STOPPED_AT_START_UP`` holds the stop; any other goes to Python's own hook."""
