@@ -108,11 +108,8 @@ def lstm_words(f: CellFacts) -> str:
     """The LSTM's two paths back, each with its numbers: the cell path to c₁, the gates to h₁."""
     text = (
         "The LSTM's cell path cₜ₋₁ → cₜ scales the gradient by fₜ alone at each time step (no "
-        "matrix, no tanh′)"
+        "matrix, no tanh′)" + carried_back(f, "c₁")
     )
-    if f.gates is not None:
-        product = sci(float(f.gates.products[0]))
-        text += f", by ∏ {f.gates.carry}ⱼ = {product} back to c₁ (a mean over units)"
     text += ", so the forget bias (--forget-bias) decides how far it goes"
     c1, h1 = f.blame_c1, f.blame_h1
     if c1 is None:
@@ -133,12 +130,17 @@ def gru_words(f: CellFacts) -> str:
     """The GRU's carry: one path back scaled by zₜ alone, beside those through its weights."""
     text = (
         "The GRU's hₜ = zₜ ⊙ hₜ₋₁ + (1 − zₜ) ⊙ h̃ₜ passes the gradient to hₜ₋₁ scaled by zₜ "
-        "alone on one path (no matrix)"
+        "alone on one path (no matrix)" + carried_back(f, "h₁")
     )
-    if f.gates is not None:
-        product = sci(float(f.gates.products[0]))
-        text += f", by ∏ {f.gates.carry}ⱼ = {product} back to h₁ (a mean over units)"
     return text + ", beside the paths through its gates' weights."
+
+
+def carried_back(f: CellFacts, state: str) -> str:
+    """ ", by ∏ fⱼ = 5.7e-01 back to c₁ (a mean over units)": the carry gate's product, if any."""
+    if f.gates is None:
+        return ""
+    product = sci(float(f.gates.products[0]))
+    return f", by ∏ {f.gates.carry}ⱼ = {product} back to {state} (a mean over units)"
 
 
 def rnn_words(f: CellFacts, activation: str) -> str:
