@@ -60,7 +60,11 @@ class GroupHolder:
             event = self.step_gradients  # type: ignore[assignment]
         if not isinstance(event, GradientsEvent) or self.run is None:
             return False
-        return in_brief(scope_of(self.run, event), self.run.config.get("detail", "auto"))
+        return self._in_brief(scope_of(self.run, event))
+
+    def _in_brief(self, scope: WindowScope | None) -> bool:
+        """Whether the window of ``scope`` is a row of the step's windows in brief."""
+        return self.run is not None and in_brief(scope, self.run.config.get("detail", "auto"))
 
     def _take_step(self, scope: WindowScope | None) -> tuple[list[Any], int, list[Any], list[Any]]:
         """The step's backward events, how many were left out, its per-loss gradients and

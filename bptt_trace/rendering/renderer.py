@@ -170,7 +170,7 @@ class TraceRenderer(GroupHolder):
         scope = scope_of(self.run, grads)
         backward, unseen, per_loss, outputs = self._take_step(scope)
         B, vocab, precision = len(self.run.sentences), self.run.vocab, self.precision
-        if grads is not None and scope is not None and self._brief(grads):
+        if grads is not None and scope is not None and self._in_brief(scope):
             self.brief.add(grads, event, scope)
             return []
         update = UpdateView(event, vocab, precision, declared(self.cell), grads, scope)
