@@ -3,7 +3,6 @@ and the backward pass with its contributions; and the views --only may name."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 
 from rich.console import Group, RenderableType
@@ -14,7 +13,7 @@ from ..trace.events import BackwardEvent, ForwardEvent, OutputEvent, RunEvent
 from .backward import backward_table
 from .contributions import contributions_table
 from .forward import forward_table
-from .gaps import GAP_ROW
+from .gaps import GAP_ROW, runs
 from .output import output_view
 from .theme import plural
 
@@ -61,7 +60,7 @@ def group_views(
         return []
     if omitted:  # below each table: which time steps its ⋯ row stands for
         steps = sorted(e.t for e in events)
-        start, end = next((a + 1, b - 1) for a, b in itertools.pairwise(steps) if b - a > 1)
+        start, end = runs(steps, steps[0], steps[-1])[0]  # the middle left out
         note = Text(
             f"The {GAP_ROW} row stands for t = {start} … {end}: {plural(omitted, 'time step')} "
             f"not shown (the first and last {edge} are); the JSON trace has them all.",
