@@ -23,6 +23,7 @@ from .corpus import Corpus, corpus_forward
 from .optimizer import clip_scale, descend, grad_norm
 from .output import dims
 from .truncation import Scheme, Window, corpus_length, run_window, windows
+from .window_sweep import windows_backward
 
 PER_TIME_STEP = ("dh_from_output", "from_next", "delta", "do_norm")
 
@@ -31,41 +32,34 @@ def scheme_backward(
     cell: Cell, p: Params, corpus: Corpus, scheme: Scheme, fw: Forward, record: bool = True
 ) -> Backward:
     """The scheme's L, gradient and per-time-step arrays at FIXED parameters p, each window
-    run from the state of ``fw`` (the forward pass at p) at its start − 1. A time step in
-    several windows (``--tbptt`` with K2 > K1) gets the sum of their flows; ``cut`` is all
-    False (the flows stop at window starts, which the scheme's windows say)."""
+    from the state of ``fw`` (the forward pass at p) at its start − 1, all of a bucket's
+    windows in one sweep back (``window_sweep``). A time step in several windows (``--tbptt``
+    with K2 > K1) gets the sum of their flows; ``cut`` is all False (the flows stop at window
+    starts, which the scheme's windows say)."""
     B = corpus.size
-    grads = {name: np.zeros_like(value) for name, value in p.items()}
+    spans = windows(scheme, corpus_length(corpus))
     sentence_loss = np.zeros(B)
-    arrays: dict[str, list[np.ndarray]] = {key: [] for key in PER_TIME_STEP}
-    H, width = dims(p)["H"], cell.delta_width(dims(p)["H"])
-    for batch in corpus.batches:
-        shape = (batch.x.shape[0], batch.T + 1)
-        arrays["dh_from_output"].append(np.zeros((*shape, H)))
-        arrays["from_next"].append(np.zeros((*shape, cell.state_width(H))))
-        arrays["delta"].append(np.zeros((*shape, width)))
-        arrays["do_norm"].append(np.zeros(shape))
-    loss = 0.0
-    for w in windows(scheme, corpus_length(corpus)):
-        interrupt.poll()
-        carried = [part[:, min(w.start, part.shape[1]) - 1] for part in fw.state.parts]
-        run = run_window(cell, p, corpus, w, carried, keep=True, at=fw)
-        loss += run.loss
-        for name, grad in run.grads.items():
-            grads[name] += grad
-        for i, part in enumerate(run.backwards):
-            if part is None:
-                continue
-            steps = slice(w.start, w.start + part.delta.shape[1] - 1)
-            for key in PER_TIME_STEP:
-                arrays[key][i][:, steps] += getattr(part, key)[:, 1:]
-            sentence_loss[corpus.members[i]] += part.sentence_loss
-    cut = [np.zeros(a.shape[:2], dtype=bool) for a in arrays["do_norm"]]
+    grads: dict[str, np.ndarray] = {}
+    arrays: dict[str, list[np.ndarray]] = {key: [] for key in (*PER_TIME_STEP, "cut")}
+    for i, (batch, members) in enumerate(zip(corpus.batches, corpus.members, strict=True)):
+        part = windows_backward(
+            cell,
+            p,
+            batch,
+            Forward(fw.state.parts[i], fw.cache.parts[i], fw.hidden),
+            spans,
+            B,
+            record,
+        )
+        sentence_loss[members] = part.sentence_loss
+        for key in arrays:
+            arrays[key].append(getattr(part, key))
+        for name, grad in part.grads.items():
+            grads[name] = grad if name not in grads else grads[name] + grad
     return Backward(
-        loss=loss,
+        loss=float(sentence_loss.sum() * (1.0 / B)),
         sentence_loss=sentence_loss,
         grads=grads,
-        cut=corpus.by_sentence(cut),  # type: ignore[arg-type]
         **{key: corpus.by_sentence(parts) for key, parts in arrays.items()},  # type: ignore[arg-type]
     )
 
