@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..trace.events import OutputEvent
 from ..trace.summary import is_summary, top_indices
-from .gaps import GAP_ROW
+from .gaps import GAP_ROW, gap_before
 from .tables import ONE_HOT_MAX, OUTPUT_COLUMNS_MAX, Tokens, Values, noted_table
 from .theme import fmt, subscript, vector
 from .vectors import vector_cell
@@ -57,7 +57,10 @@ def output_view(
         table = noted_table(
             f"Outputs and losses · {where}", *columns, *([Values(f"ŷₜ − yₜ = ∂Lₜ/∂{v}ₜ")] * wide)
         )
+        before: int | None = None
         for e in events:
+            gap_before(table, e.t, before)
+            before = e.t
             p_target = np.exp(-e.loss) if is_summary(e.y_hat) else e.y_hat[e.target_index]
             cells = [
                 str(e.t),
@@ -66,9 +69,12 @@ def output_view(
                 fmt(e.loss, precision)[1:],
             ]
             table.add_row(*cells, *([vector_cell(e.dL_do, precision)] * wide))
-        total = sum(e.loss for e in events)
-        table.add_section()
-        table.add_row("", "", "", Text(f"Σ = {fmt(total, precision)[1:]}", "bold"), *[""] * wide)
+        steps = [e.t for e in events]
+        if steps == list(range(steps[0], steps[0] + len(steps))):  # no row left out
+            total = sum(e.loss for e in events)
+            table.add_section()
+            sigma = Text(f"Σ = {fmt(total, precision)[1:]}", "bold")
+            table.add_row("", "", "", sigma, *[""] * wide)
         if not wide:
             note += f" The {len(vocab)} entries of each ŷₜ − yₜ are in the JSON trace."
         return Group(table, Text(note, "note"))

@@ -34,3 +34,24 @@ def test_each_time_step_table_marks_and_names_the_steps_it_leaves_out(cell, widt
         part = text[at : at + text[at:].index("The ⋯ row stands for t =") + 1]
         assert len(re.findall(r"^ ⋯ *$", part, re.M)) == 1, (title, part[-400:])
         assert note in flat[flat.index(" ".join(title.split())) :], title
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_the_outputs_table_marks_its_gap_and_sums_only_a_whole_sentence(width) -> None:
+    """With every loss shown, Σ is the sentence's Σₜ Lₜ (from the events); with time steps
+    left out, a Σ of the rows shown would not be the sentence's loss: no Σ row, one ⋯ row."""
+    for sentence, whole in ((SENTENCE, False), ("I like NLP very much", True)):
+        events = list(trace_sentence(sentence, Config(loss="every")))
+        out = io.StringIO()
+        render(events, make_console(file=out, width=width, no_color=True))
+        text = out.getvalue()
+        at = text.index("Outputs and losses ·")
+        table = text[at : at + text[at:].index("A common shorthand")]
+        total = sum(e.loss for e in events if e.kind == "output" and e.step == 1)
+        sigmas = re.findall(r"Σ = (\d+\.\d+)", table)
+        if whole:
+            assert sigmas == [f"{total:.4f}"]
+            assert "⋯" not in table
+        else:
+            assert sigmas == []
+            assert len(re.findall(r"^ ⋯ *$", table, re.M)) == 1
