@@ -4,9 +4,11 @@ Specification: ``--replay`` refuses an ``update`` event (one line on stderr nami
 chunk and the field, exit 2, no traceback) whose ``old`` differs from the parameters the trace
 holds from just before it: for a whole-step update of step k, and for window 1 of a step under
 ``--update-every chunk``, the ``params`` event of step k − 1 (step 0: the initial parameters);
-for window j > 1, the ``new`` of window j − 1's update. Where the trace does not hold them (an
-untraced step before, under ``--trace-every``), nothing is compared, and every trace the tool
-writes replays.
+for window j > 1, the ``new`` of window j − 1's update. Where the trace does not hold them (its
+params event left out), nothing is compared; every trace the tool writes holds them, under
+``--trace-every`` too (a traced step after an untraced one begins with its params event), and
+replays. The other way round, a ``params`` event of step s that follows an update of step
+s (its last) must be that update's ``new``: an edit has to carry on through the whole chain.
 
 The tolerance is exact equality: the writer hands the same array to the event before and to the
 update's ``old``, at the same detail, so both are the same JSON. That is checked here of the
@@ -93,6 +95,18 @@ def pairs(events: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     return found
 
 
+def followers(events: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """Each params event (its index) whose last params event or update before it is an update
+    of its own step, with that update's new."""
+    found, last = [], None
+    for i, e in enumerate(events):
+        if e["event"] == "params" and last is not None and last["step"] == e["step"]:
+            found.append((i, last["new"]))
+        if e["event"] in ("params", "update"):
+            last = e if e["event"] == "update" else None
+    return found
+
+
 @pytest.mark.parametrize("scheme", SCHEMES, ids=list(SCHEMES))
 @pytest.mark.parametrize("cell", CELLS, ids=list(CELLS))
 def test_a_genuine_old_is_the_json_of_the_parameters_before_it(
@@ -108,6 +122,10 @@ def test_a_genuine_old_is_the_json_of_the_parameters_before_it(
     assert [i for i, _ in found] == updates  # every update of a genuine trace has them
     for i, before in found:
         assert events[i]["old"] == before  # the same JSON: equal floats, equal summaries
+    after = followers(events)
+    assert [events[i]["step"] for i, _ in after] == [3, 4]  # before step 4, and the last
+    for i, new in after:
+        assert parameters(events[i]) == new
     summaries = [v for i, _ in found for v in events[i]["old"].values() if isinstance(v, dict)]
     assert bool(summaries) == (detail == "summary")
     assert replay(events, tmp_path) == (0, "")
@@ -280,6 +298,56 @@ def test_without_the_params_event_a_whole_steps_new_is_the_parameters_before(
         "its 'old' V is not the parameters before it, the 'new' of the update of step 1 (V[0, 1]"
         in err
     )
+
+
+PARAMS_CASES = {
+    "after a whole step": ([SENTENCE, "--steps", "2", "--trace-every", "1"], 1, ""),
+    "after the last window": (
+        [SENTENCE, "--steps", "2", "--trace-every", "1", "--tbptt", "2:3"],
+        1,
+        ", chunk 3",
+    ),
+    "the last": ([SENTENCE, "--chunks", "2", "--detail", "summary"], 1, ", chunk 3"),
+}
+
+
+@pytest.mark.parametrize("case", PARAMS_CASES, ids=list(PARAMS_CASES))
+def test_a_params_event_after_its_steps_update_is_that_updates_new(
+    case: str, tmp_path: Path
+) -> None:
+    """Edited alone, or with the next update's old and new (the edit carried on): refused at
+    the params event, the first line that disagrees."""
+    args, step, chunk = PARAMS_CASES[case]
+    events = trace_of(args)
+    at = next(i for i, e in enumerate(events) if e["event"] == "params" and e["step"] == step)
+    events[at]["b_output"][2] += 0.125
+    nxt = [i for i, e in enumerate(events) if e["event"] == "update" and e["step"] == step + 1]
+    if nxt:
+        edit_together(events[nxt[0]], "b_output", (2,), 0.125)
+    code, err = replay(events, tmp_path)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.endswith(
+        f": line {at + 1}: the params event of step {step}: its b_output is not the 'new' of "
+        f"the update of step {step}{chunk} before it (b_output[2] off by 0.12); {REDO}\n"
+    ), err
+
+
+def test_a_stopped_runs_last_params_event_is_its_last_updates_new(tmp_path: Path) -> None:
+    """The trace of a run stopped after step 1 of 3 (as Ctrl-C stops it): step 1's params
+    event, then ``interrupted``."""
+    from bptt_trace.config import Config
+    from bptt_trace.files.jsonl import dumps
+    from bptt_trace.trace.loop import run as training
+
+    config = Config(steps=3, chunks=2, update_every="chunk")
+    events = [
+        json.loads(dumps(e)) for e in training([SENTENCE.split()], config, should_stop=lambda: True)
+    ]
+    assert [e["event"] for e in events[-3:]] == ["params", "predictions", "interrupted"]
+    assert replay(events, tmp_path) == (0, "")
+    events[-3]["W"][0][0] = 0.5
+    code, err = replay(events, tmp_path)
+    assert code == 2 and "the params event of step 1: its W is not the 'new' of the update" in err
 
 
 def test_a_refusal_as_a_user_sees_it(tmp_path: Path) -> None:
