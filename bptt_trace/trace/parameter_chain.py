@@ -1,5 +1,6 @@
-"""What ``--replay`` checks of an update's ``old``: that it is the parameters the run had before
-that update, wherever the trace holds them.
+"""What ``--replay`` checks of the parameters from event to event: an update's ``old`` is the
+parameters the run had before that update, and a step's ``params`` event what its last update
+made, wherever the trace holds them.
 
 The parameters before an update are, in a trace:
 - for a whole-step update of step k (and for the first window's, chunk 1, under ``--chunks``
