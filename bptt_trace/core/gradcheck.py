@@ -10,9 +10,9 @@ random sample of ``MAX_ENTRIES`` entries of a larger one. An entry's error at a 
 σ being the rounding error of one L(θ): at least u·S (u float64's machine epsilon, S = L +
 (1/B)·Σ max|oₜ| over the outputs, the size of the numbers the loss is made of), and more where
 the network amplifies its own rounding (saturated units beside amplifying ones, at large
-weights), which ``measured_noise`` measures for each parameter. Whenever n is within noise(ε)
-of the exact derivative, the error is at most g's own relative distance from it: a gradient
-within TOLERANCE of the exact one never fails.
+weights), which ``loss_noise`` measures for each parameter. Whenever n is within noise(ε) of the
+exact derivative, the error is at most g's own relative distance from it: a gradient within
+TOLERANCE of the exact one never fails.
 
 The steps ``STEPS`` are tried from the largest until one agrees (error ≤ TOLERANCE): a large
 step misjudges a loss that curves sharply (large weights), a small one magnifies rounding.
@@ -35,12 +35,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import interrupt
-from .batch import Batch, output_chunks
+from .batch import Batch
 from .cells.declaration import Cell, Params
 from .corpus import Corpus, corpus_forward
 from .corpus import corpus_backward as backward  # BPTT over the corpus' buckets
+from .loss_noise import NOISE_SEED, Probe, loss_size, measured_noise, probe
 from .norms import norm
-from .output import dims, log_softmax, logits
 from .truncation import Scheme, scheme_gradients
 
 STEPS = (1e-3, 1e-4, 1e-5, 1e-6)
@@ -52,11 +52,6 @@ ROUNDING = 10.0
 """noise(ε) = ROUNDING·σ/ε: 200 times the largest rounding error measured over random RNNs
 (σ = u·S there); 3.6 times the largest, 2.8·σ/ε, over 262 differences of the saturated network
 of issue 25 (σ measured, 700 to 1000 times u·S) at ε = 1e-7 and 1e-8, against mpmath."""
-NOISE_STEP = 1e-10
-NOISE_POINTS = 12
-NOISE_ORDERS = (4, 5, 6)
-NOISE_DIRECTIONS = 2
-NOISE_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -85,78 +80,6 @@ def relative_error(g: float, n: float, noise: float) -> float:
     ``noise`` of the exact derivative d, this is at most |g − d| / max(|g| + |d|, FLOOR), so
     that a gradient within TOLERANCE of the exact one never fails."""
     return max(abs(g - n) - noise, 0.0) / max(abs(g) + abs(n) + noise, FLOOR)
-
-
-@dataclass(frozen=True)
-class Probe:
-    """The loss at a point, and which side of its kinks every unit is on (None: no kinks)."""
-
-    loss: float
-    sides: np.ndarray | None
-
-
-def probe(cell: Cell, p: Params, corpus: Corpus) -> Probe:
-    """L(θ) (as ``bptt.loss_only``, bucket by bucket) and the kink sides of the real time
-    steps."""
-    fw = corpus_forward(cell, p, corpus)
-    total, sides = 0.0, []
-    for batch, h, kept in zip(corpus.batches, fw.h.parts, fw.cache.parts, strict=True):
-        for s, t in output_chunks(batch, dims(p)["V"]):
-            log_y_hat = log_softmax(logits(p, h[s, t]))
-            total -= log_y_hat[np.arange(s.size), batch.y[s, t]].sum()
-        sides.append(cell.kink_sides(kept[batch.mask]))
-    kinks = None if sides[0] is None else np.concatenate(sides)
-    return Probe(float(total / corpus.size), kinks)
-
-
-def loss_size(p: Params, corpus: Corpus, h: list[np.ndarray], loss: float) -> float:
-    """S = L + (1/B)·Σ max|oₜ|: the size of the numbers that L is computed from."""
-    largest = sum(
-        float(np.abs(logits(p, states[s, t])).max(axis=1).sum())
-        for batch, states in zip(corpus.batches, h, strict=True)
-        for s, t in output_chunks(batch, dims(p)["V"])
-    )
-    return abs(loss) + largest / corpus.size
-
-
-def measured_noise(
-    cell: Cell,
-    p: Params,
-    batch: Corpus,
-    centre: Probe,
-    name: str,
-    indices: list[tuple],
-    rng: np.random.Generator,
-) -> float:
-    """σ, the rounding error of L(θ) as the checked entries of ``name`` move (0 when no move
-    could be measured). Moré and Wild's ECnoise: L at NOISE_POINTS points NOISE_STEP apart
-    along a random ±1 direction of those entries. Each point moves the pre-activations by
-    thousands of units in their last place, so that its rounding is new, and by so little that
-    L's own k-th derivative times NOISE_STEPᵏ is far below it: the k-th differences Δᵏ are
-    rounding alone, and σ² = (k!)²/(2k)!·mean((Δᵏ)²). The largest over the orders NOISE_ORDERS
-    and NOISE_DIRECTIONS directions; one that crosses a kink or leaves the floats is not used.
-    Rounding grows along the time steps where the network amplifies (large weights, units
-    between saturation and the linear range): there it is a thousand times u·L."""
-    where = tuple(np.array(indices).T)
-    largest = 0.0
-    for _ in range(NOISE_DIRECTIONS):
-        signs = rng.choice([-1.0, 1.0], size=len(indices))
-        losses = []
-        for k in range(NOISE_POINTS):
-            interrupt.poll(0)  # a loss of the whole corpus: a stop may be due
-            moved = p[name].copy()
-            moved[where] += (k * NOISE_STEP) * signs
-            q = probe(cell, {**p, name: moved}, batch)
-            if centre.sides is not None and not np.array_equal(q.sides, centre.sides):
-                break
-            losses.append(q.loss)
-        if len(losses) < NOISE_POINTS or not all(map(math.isfinite, losses)):
-            continue
-        for order in NOISE_ORDERS:
-            d = np.diff(np.array(losses), order)
-            share = math.factorial(order) ** 2 / math.factorial(2 * order)
-            largest = max(largest, math.sqrt(share * float(np.mean(d * d))))
-    return largest
 
 
 def entry_error(

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 from ..errors import InputError
 from ..trace.events import Event, from_json
 from ..trace.order import TraceOrder
+from ..trace.parameter_chain import ParameterChain
 from ..trace.schema import validate
 from ..trace.update_checks import UpdateLedger
 from .inputs import fix, open_input, reason
@@ -80,6 +81,7 @@ def parse_lines(lines: Iterator[tuple[int, bytes, bool]], where: str) -> list[Ev
     run: dict[str, Any] | None = None
     order = TraceOrder()
     ledger = UpdateLedger()  # an update against its run and the gradients before it
+    chain = ParameterChain()  # an update's old against the parameters before it
     held = 0
     blank: InputError | None = None  # a blank line is an error only if a line follows it
     for number, raw, cut in lines:
@@ -115,7 +117,9 @@ def parse_lines(lines: Iterator[tuple[int, bytes, bool]], where: str) -> list[Ev
         if blank is not None:
             raise blank
         problem = validate(parsed, run) or (
-            (order.problem(parsed) or ledger.problem(parsed, run)) if run else None
+            (order.problem(parsed) or ledger.problem(parsed, run) or chain.problem(parsed))
+            if run
+            else None
         )
         if problem is not None:
             raise InputError(f"{where}: line {number}: {problem}")

@@ -126,38 +126,46 @@ def applied_problem(
     data: dict[str, Any], gradients: dict[str, Any], names: list[str]
 ) -> str | None:
     """applied = scale·∂L/∂θ, within 2·eps of each entry."""
-    scale = data["scale"]
     for name in names:
-        applied, grads = data["applied"][name], gradients[name]
-        a, g = entries(applied), entries(grads)
-        if a is not None and g is not None:
-            with np.errstate(all="ignore"):  # an edited number may overflow: it is refused
-                want = scale * g
-                off = np.abs(a - want)
-                bad = ~(off <= 2 * EPS * np.abs(want) + TINY)
-            if bad.any():
-                i = int(np.argmax(np.where(bad, off, -1.0)))
-                return (
-                    f"the update's 'applied' {name} is not scale·{name!r} of the gradients "
-                    f"event before it ({place(name, a.shape, i)} off by {off.flat[i]:.2g})"
-                )
-            continue
-        shown_a, shown_g = edge_entries(applied), edge_entries(grads)
-        (na, la, ha), (ng, lg, hg) = facts(applied), facts(grads)
-        size = math.prod(data["applied"][name]["shape"] if a is None else a.shape)
-        close = [(shown_a.get(k, math.nan), scale * v, 2 * EPS) for k, v in shown_g.items()] + [
-            (na, scale * ng, (size + 8) * 2 * EPS),
-            (la, scale * lg, 2 * EPS),
-            (ha, scale * hg, 2 * EPS),
-        ]
-        if set(shown_a) != set(shown_g) or any(
-            not abs(x - y) <= rel * abs(y) + TINY for x, y, rel in close
-        ):
+        off = mismatch(name, data["applied"][name], gradients[name], data["scale"], 2 * EPS, TINY)
+        if off is not None:
             return (
                 f"the update's 'applied' {name} is not scale·{name!r} of the gradients event "
-                "before it (their summaries' entries, norms, minima or maxima differ)"
+                f"before it ({off})"
             )
     return None
+
+
+def mismatch(
+    name: str, value: Any, reference: Any, factor: float, rel: float, tiny: float
+) -> str | None:
+    """Where ``value`` (parameter ``name``) is not factor·``reference``: off by more than
+    rel·|factor·reference| + tiny at an entry, or where either is a summary, at an entry both
+    show, or in a norm by more than (N + 8)·rel of it (N entries; rel·|…| for the minima and
+    maxima). rel = tiny = 0 asks for equality; None when they agree."""
+    v, r = entries(value), entries(reference)
+    if v is not None and r is not None:
+        with np.errstate(all="ignore"):  # an edited number may overflow: it is refused
+            want = factor * r
+            off = np.abs(v - want)
+            bad = ~(off <= rel * np.abs(want) + tiny)
+        if not bad.any():
+            return None
+        i = int(np.argmax(np.where(bad, off, -1.0)))
+        return f"{place(name, v.shape, i)} off by {off.flat[i]:.2g}"
+    shown_v, shown_r = edge_entries(value), edge_entries(reference)
+    (nv, low_v, high_v), (nr, low_r, high_r) = facts(value), facts(reference)
+    size = math.prod(value["shape"] if v is None else v.shape)
+    close = [(shown_v.get(k, math.nan), factor * x, rel) for k, x in shown_r.items()] + [
+        (nv, factor * nr, (size + 8) * rel),
+        (low_v, factor * low_r, rel),
+        (high_v, factor * high_r, rel),
+    ]
+    if set(shown_v) == set(shown_r) and all(
+        abs(x - y) <= tol * abs(y) + tiny for x, y, tol in close
+    ):
+        return None
+    return "their summaries' entries, norms, minima or maxima differ"
 
 
 def norm_problem(data: dict[str, Any], gradients: dict[str, Any], names: list[str]) -> str | None:

@@ -111,7 +111,7 @@ TRACES = [
     [SENTENCE, "--cell", "gru", "--clip", "0.3", "--detail", "full"],
     ["I like NLP", "--steps", "2", "--trace-every", "1"],
 ]
-FIELDS = ["lr", "grad_norm", "old", "applied", "new", "grads"]
+FIELDS = ["lr", "grad_norm", "old", "applied", "new", "grads", "old and new"]
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def test_one_number_of_an_update_changed_past_rounding_is_refused(
         update[field] = x * (1 + sign * min(relative, 0.5) if sign < 0 else 1 + relative)
         expected = f"'{field}'"
     else:
-        host = events[grads_at] if field == "grads" else update[field]
+        host = events[grads_at] if field == "grads" else update[field.split()[0]]
         names = [n for n in names if np.any(np.asarray(host[n], dtype=float))]
         name = data.draw(st.sampled_from(names), label="parameter")
         array = np.asarray(host[name], dtype=float)
@@ -169,7 +169,8 @@ def test_one_number_of_an_update_changed_past_rounding_is_refused(
         o = np.asarray(update["old"][name], dtype=float)[index]
         a = np.asarray(update["applied"][name], dtype=float)[index]
         x = float(array[index])
-        if field in ("old", "new"):  # new = old − lr·applied within 4·eps·(|old| + |lr·applied|)
+        if field in ("old", "new", "old and new"):  # new = old − lr·applied within
+            # 4·eps·(|old| + |lr·applied|)
             tolerance = 4 * EPS * (abs(o) + abs(lr * a))
         else:  # applied = scale·grads within 2·eps of it: either one 2·eps of itself off
             tolerance = 2 * EPS * abs(x)
@@ -179,6 +180,12 @@ def test_one_number_of_an_update_changed_past_rounding_is_refused(
             target = target[int(i)]
         target[int(index[-1])] = changed
         expected = f"'{name}'" if field == "grads" else f"'{field}'"
+        if field == "old and new":  # new recomputed from it: only the parameters before tell
+            new = update["new"][name]
+            for i in index[:-1]:
+                new = new[int(i)]
+            new[int(index[-1])] = changed - lr * a
+            expected = f"its 'old' {name} is not the parameters before it"
         at = grads_at if field == "grads" else at
         events[at] = host if field == "grads" else update
     lines[at] = json.dumps(events[at])
