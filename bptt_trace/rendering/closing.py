@@ -79,7 +79,7 @@ def summary(
         from .training import LossCurve
 
         steps, losses = [s for s, _ in curve], [v for _, v in curve]
-        out.append(LossCurve(steps, losses, precision=precision))
+        out += [LossCurve(steps, losses, precision=precision), Text()]  # then a blank line
         if before and after:
             out.append(predictions_table(before, after, precision, total))
     return out

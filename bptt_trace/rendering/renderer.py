@@ -149,6 +149,7 @@ class TraceRenderer(GroupHolder):
                     "note",
                 )
             )
+            out.append(Text())  # a blank line below it, before the update's rule
         hidden = hidden_note(sorted(self.unshown), traced or total)  # whatever --only says
         self.unshown = set()
         if self._brief(event):
@@ -194,7 +195,8 @@ class TraceRenderer(GroupHolder):
                         outputs,
                         self.run.config.get("loss") == "last",
                         scope,
-                    )
+                    ),
+                    Text(),  # a blank line below the panel, before what follows
                 ],
             ),
         ]

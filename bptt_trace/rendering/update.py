@@ -195,6 +195,7 @@ class UpdateView:
             from .window_update import window_lines  # only under --chunks or --tbptt
 
             yield from window_lines(self.window, self.precision, self.scope)
+            yield Text()  # a blank line between the window's lines and the tables
             if self.scope is not None and not self.scope.losses:
                 return  # its gradient is zero and θ stays as it was: no tables of zeros
         if self._least_side_by_side() > options.max_width:  # too wide without measuring
