@@ -11,6 +11,7 @@ row of its own, and at the narrowest each value goes on lines of its own below i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -160,6 +161,16 @@ def noted_table(title: str, *columns: str, caption: str | None = None) -> NotedT
             kind = VALUES if isinstance(column, Values) else TOKEN
         table.add_kind(str(column), kind)
     return table
+
+
+GATE_INPUT = re.compile(r"(?<![A-Za-zʰ])(a_[a-z]+)(?![A-Za-z₀-₉ₜ])")
+"""A gate's pre-activation (a_i, a_z, a_gate) with no time index after it."""
+
+
+def gates_at(text: str, t: int) -> str:
+    """``text`` with each gate's pre-activation named at step t (∂L/∂a_i₃, Σ ∂L/∂a_gate₄), as
+    every other symbol of a time-step table is; the cells' labels leave it out."""
+    return GATE_INPUT.sub(lambda m: m.group(1) + subscript(t), text)
 
 
 def label(template: str, t: int) -> str:
