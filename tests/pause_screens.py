@@ -16,8 +16,9 @@ from rich.text import Text
 
 from bptt_trace.config import Config
 from bptt_trace.rendering import display
-from bptt_trace.rendering.display import Display, TraceConsole
+from bptt_trace.rendering.display import Display
 from bptt_trace.rendering.tables import NotedTable
+from bptt_trace.rendering.terminal import TraceConsole
 from bptt_trace.trace.loop import run
 
 

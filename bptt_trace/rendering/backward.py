@@ -13,7 +13,7 @@ from ..core.cells.declaration import Cell, Term
 from ..core.truncation import Scheme, loss_starts, scheme_of
 from ..trace.events import BackwardEvent
 from .gaps import gap_before
-from .tables import Tokens, Values, label, noted_table
+from .tables import Tokens, Values, gates_at, label, noted_table
 from .theme import subscript
 from .vectors import vector_cell
 
@@ -77,7 +77,7 @@ def backward_table(
             (next_label(cell, e.t, T, config, longest), e.dh_from_next, "flow.next"),
             (f"= ∂L/∂h{t} (total)", e.dh, "bold"),
             *[
-                (label(term.label, e.t), after(term, e), "bold" if term.result else "label")
+                (gates_at(label(term.label, e.t), e.t), after(term, e), style_of(term))
                 for term in cell.backward_terms
             ],
         ]
@@ -104,6 +104,10 @@ def backward_table(
     return flow
 
 
+def style_of(term: Term) -> str:
+    return "bold" if term.result else "label"
+
+
 def after(term: Term, e: BackwardEvent) -> Any:
     """A term's value, or None for a term that names step t + 1 (``{n}``, as the LSTM's cell
     path ∂L/∂cₜ₊₁ ⊙ fₜ₊₁) at the sentence's last step, where nothing comes from a step t + 1
@@ -118,7 +122,7 @@ def next_label(
     """The label of the part of ∂L/∂hₜ from step t+1; when a loss's flow stops at hₜ₊₁
     (``--truncate K`` and a loss at t + K; under --chunks and --tbptt, a loss whose window
     starts at t + 1), it says that this part leaves that loss out."""
-    text = label(cell.next_label, t)
+    text = gates_at(label(cell.next_label, t), t + 1)  # step t + 1's gates
     scheme = scheme_of(config)
     if scheme is not None and scheme.kind != "truncate":
         return _window_label(text, scheme, t, T, longest or T, config.get("loss") == "every")

@@ -45,7 +45,8 @@ def hidden_note(hidden: list[int], traced: int) -> list[RenderableType]:
             f"{traced} traced); the update and the formulas cover every sentence. --detail full "
             "shows them all, --only picks views, --output FILE keeps the whole trace.",
             "note",
-        )
+        ),
+        Text(),  # a blank line below it, before what follows
     ]
 
 

@@ -80,9 +80,13 @@ def loss_pair(first: float, after: float | None, precision: int) -> str:
     return f"{fmt_loss(first, digits)} → {fmt_loss(after, digits)}"
 
 
-def rows_of(facts: CellFacts, precision: int) -> list[tuple[str, str]]:
-    """The summary's rows for one cell: each row's label and this cell's value."""
+def rows_of(facts: CellFacts, precision: int, first: int | None = None) -> list[tuple[str, str]]:
+    """The summary's rows for one cell: each row's label and this cell's value. The Jacobian's
+    norm is from the state at ``first``, every cell's (its diagnosis begins later where the
+    product back to 1 overflowed); None: the cells' differ, and each value names its own."""
     jac, gates = facts.jacobians, facts.gates
+    k = subscript(first) if first is not None else "ₖ"
+    own = "" if first is not None else f" (k = {jac.first})"
     return [
         (
             f"loss → after {plural(facts.updates, 'update')}",
@@ -90,7 +94,7 @@ def rows_of(facts: CellFacts, precision: int) -> list[tuple[str, str]]:
         ),
         ("‖∂L/∂h₁‖", sci(facts.blame_h1)),
         ("‖∂L/∂c₁‖", "—" if facts.blame_c1 is None else sci(facts.blame_c1)),
-        ("‖∂state_T/∂state₁‖₂", sci(jac.end_to_end)),
+        (f"‖∂state_T/∂state{k}‖₂", sci(jac.end_to_end) + own),
         ("  so the gradient is", jac.verdict),
         (
             "gate product to t = 1",
@@ -102,7 +106,9 @@ def rows_of(facts: CellFacts, precision: int) -> list[tuple[str, str]]:
 def summary_of(facts: dict[str, CellFacts], precision: int) -> Wrapped:
     """A row a quantity, a column a cell, in as many blocks as the width needs."""
     names = list(facts)
-    rows = {name: rows_of(facts[name], precision) for name in names}
+    firsts = {f.jacobians.first for f in facts.values()}
+    first = firsts.pop() if len(firsts) == 1 else None  # the row's k, when the cells agree
+    rows = {name: rows_of(facts[name], precision, first) for name in names}
     finished = [name for name in names if facts[name].after is not None] or names
     labels = [label for label, _ in rows[finished[0]]] if names else []  # its update count
     caption = "The state is hₜ for the vanilla RNN and the GRU, (hₜ, cₜ) for the LSTM."
@@ -151,7 +157,8 @@ def heatmap_of(facts: dict[str, CellFacts]) -> Folded:
 
 def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableType:
     """One row a quantity, a column a cell: the loss before the first update and after the
-    last, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂state_T/∂state₁‖₂ (the state h, or (h, c) for the LSTM),
+    last, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂state_T/∂stateₖ‖₂ from the first k the diagnosis has
+    (1 unless the product overflowed; the state h, or (h, c) for the LSTM),
     ∏ of the carry gate; then the blame of the last loss on every hₖ, cell by cell; then what
     the numbers say."""
     facts = {name: f for name, events in runs.items() if (f := facts_of(name, events))}

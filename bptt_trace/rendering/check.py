@@ -99,7 +99,7 @@ def check_view(event: CheckEvent, symbols: dict[str, str]) -> RenderableType:
         line = Text(f"gradient check passed: every error ≤ {event.tolerance:g}", "status.ok")
     else:
         line = Text(failure, "status.bad")
-    return Group(Wrapped(build, len(columns)), line)
+    return Group(Wrapped(build, len(columns)), line, Text())  # a blank line ends the view
 
 
 def check_failure(event: CheckEvent, symbols: dict[str, str] | None = None) -> str | None:

@@ -1,5 +1,6 @@
 """The trace's closing lines: the rule above a step's update, the loss curve and the
-predictions after training, and the line that says how the run ended."""
+predictions after training, and the line that says how the run ended; ``Ending`` gathers
+what they are made of as the events come."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from rich.text import Text
 
 from ..core.truncation import updates_per_step
 from ..trace.events import (
+    DivergedEvent,
     EndEvent,
     Event,
     GradientsEvent,
     InterruptedEvent,
     PredictionsEvent,
     RunEvent,
+    TrainStepEvent,
 )
 from .theme import fmt_loss, plural
 from .update import loss_change
@@ -79,7 +82,7 @@ def summary(
         from .training import LossCurve
 
         steps, losses = [s for s, _ in curve], [v for _, v in curve]
-        out.append(LossCurve(steps, losses, precision=precision))
+        out += [LossCurve(steps, losses, precision=precision), Text()]  # then a blank line
         if before and after:
             out.append(predictions_table(before, after, precision, total))
     return out
@@ -127,3 +130,43 @@ def interrupted_line(event: InterruptedEvent, steps: StepsBegun | None = None) -
         return Text(f"■ interrupted after step {event.step}{shown}", "status.bad")
     update = "before its update was kept" if steps.updated else "before its update"
     return Text(f"■ interrupted during step {steps.begun}, {update}{shown}", "status.bad")
+
+
+class Ending:
+    """What the closing lines are made of, gathered as the events come: each step's loss
+    (the curve), the predictions before and after training, how far the steps got (for a run
+    interrupted within one), and whether the trace closed with an event of its own."""
+
+    def __init__(self) -> None:
+        self.curve: list[tuple[int, float]] = []
+        self.before: list[PredictionsEvent] = []
+        self.after: list[PredictionsEvent] = []
+        self.steps = StepsBegun()
+        self.closed = False
+
+    def see(self, event: Event) -> None:
+        self.steps.see(event)
+        if isinstance(event, TrainStepEvent):
+            self.curve.append((event.step, event.loss))
+        elif isinstance(event, PredictionsEvent):
+            (self.after if event.step > 0 else self.before).append(event)
+
+    def summary(self, run: RunEvent | None, precision: int) -> list[RenderableType]:
+        """The loss curve and the predictions (after more than one step)."""
+        total = len(run.sentences) if run is not None else 0
+        return summary(self.curve, self.before, self.after, total, precision)
+
+    def lines(
+        self, event: Event, run: RunEvent | None, precision: int, training: bool = True
+    ) -> list[RenderableType]:
+        """A closing event's lines (end, diverged, interrupted): the summary (when
+        ``training`` shows) and the line that says how the run ended."""
+        self.closed = True
+        shown = self.summary(run, precision) if training else []
+        if isinstance(event, EndEvent):
+            first = self.curve[0][1] if self.curve else event.loss
+            return [*shown, end_line(event, first, run, precision)]
+        if isinstance(event, InterruptedEvent):
+            return [*shown, interrupted_line(event, self.steps)]
+        assert isinstance(event, DivergedEvent)
+        return [*shown, Text(f"✗ {event.message}", "status.bad")]

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console, RenderableType
+from rich.console import RenderableType
 from rich.rule import Rule
 
 from ..core import interrupt
@@ -26,8 +26,7 @@ from .closing import TitleRule
 from .groups import GROUPED
 from .pages import group, prompt, prompt_height, same_widths, screenfuls, where, whole_path
 from .renderer import TraceRenderer
-from .screen_size import stdout_size
-from .theme import THEME, VisibleConsole
+from .terminal import terminal_console
 
 EXPORTS = {
     ".html": "the tables as a web page",
@@ -38,33 +37,6 @@ EXPORTS = {
 
 class Quit(Exception):
     """The user typed q at a --pause prompt, or its input ended."""
-
-
-class TraceConsole(VisibleConsole):
-    """A console with the trace's theme that lets a closed pipe be the caller's business."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(theme=THEME, highlight=False, **kwargs)
-
-    def on_broken_pipe(self) -> None:
-        # Rich's own answer is to exit with status 1; the caller closes the trace first.
-        self.quiet = True
-        raise BrokenPipeError
-
-
-def terminal_console(
-    color: str = "auto", stderr: bool = False, width: int | None = None
-) -> Console:
-    """A console on stdout (or stderr) that colours as ``--color`` says; ``auto`` leaves it
-    to the terminal and to NO_COLOR and FORCE_COLOR. ``width``: --width, else the terminal's."""
-    options: dict[str, Any] = stdout_size() if not stderr else {}
-    if width is not None:
-        options["width"] = width
-    if color == "always":
-        options.update(force_terminal=True, no_color=False)
-    elif color == "never":
-        options.update(color_system=None)
-    return TraceConsole(stderr=stderr, **options)
 
 
 class Display:

@@ -31,6 +31,7 @@ from rich.theme import Theme
 from ..core import interrupt
 from ..trace.events import RunEvent
 from .folding import Folded, Wrapped
+from .plain import without_trailing_spaces
 from .theme import THEME, VisibleConsole, plural, visible
 from .update import UpdateView
 
@@ -178,4 +179,4 @@ def exported(recorder: Console, suffix: str, run: RunEvent | None) -> str:
         return recorder.export_svg(
             title=fitted(name, recorder.width), code_format=SVG_FORMAT, theme=DARK
         )
-    return recorder.export_text()
+    return without_trailing_spaces(recorder.export_text())  # as the console's, off a terminal

@@ -128,7 +128,7 @@ def blame_view(
         return shares
 
     shares = Folded(build, T, lambda k: f"t={k + 1}")
-    return Group(*tables, Text(" ".join(notes), "note"), shares)
+    return Group(*tables, Text(" ".join(notes), "note"), Text(), shares)
 
 
 def gates_view(event: GatesEvent, every: bool = False) -> RenderableType:

@@ -155,6 +155,7 @@ class Folded:
         note = self.note(steps)
         if note is not None:
             yield note
+            yield Text()  # a blank line below the note, as below a table's own
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement.get(console, options, self.build(list(range(self.n))))
@@ -186,6 +187,7 @@ class Wrapped:
             table = self.build(block)
             if number > 0 and hasattr(table, "heading"):
                 table.heading = None  # the heading above the first block only
+                table.edge_above = False  # one blank line between blocks, not two
             if number < len(blocks) - 1 and hasattr(table, "note"):
                 table.note = None  # the note below the last block only
             yield table

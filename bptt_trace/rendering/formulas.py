@@ -34,6 +34,7 @@ from ..trace.events import (
 from ..trace.summary import is_summary
 from .formula_terms import TERMS_MAX as TERMS_MAX
 from .formula_terms import Terms, _output_lines, _rest, _sum, _total
+from .hanging import hanging
 from .theme import fmt, plural, subscript
 from .window_scope import WindowScope, own_gradient_line, steps_in
 
@@ -217,7 +218,7 @@ def formula_panel(
                 f"({fmt(grad[idx], precision)}) = {fmt(new[idx], precision)}\n"
             )
     if one_loss and backward and cell.name == "rnn" and (scope is None or scope.losses):
-        lines = Text()
+        lines = Text(style="note")  # prose: it wraps as a paragraph
         entries.append(lines)
         lines.append(
             "A derivation that writes W ← W − α·(∂L₁/∂W + ∂L₂/∂W + ∂L₃/∂W) means by ∂Lₜ/∂W "
@@ -226,7 +227,7 @@ def formula_panel(
             "note",
         )
     if summarised:
-        lines = Text()
+        lines = Text(style="note")
         entries.append(lines)
         lines.append(
             f"{', '.join(s.symbol for s in summarised)}: summarised at this size; "
@@ -238,5 +239,7 @@ def formula_panel(
         if entry.plain.endswith("\n"):  # the group ends each entry's last line
             entry.right_crop(1)
     return Panel(
-        Group(*entries), title=Text("The update rule, with this step's numbers"), title_align="left"
+        Group(*map(hanging, entries)),  # each line wraps under its own start
+        title=Text("The update rule, with this step's numbers"),
+        title_align="left",
     )  # a Text title: Rich would parse a str for markup and emoji codes (importing the codes)

@@ -66,5 +66,5 @@ def group_views(
             f"not shown (the first and last {edge} are); the JSON trace has them all.",
             "note",
         )
-        parts = [Group(part, note) for part in parts]
+        parts = [Group(part, note, Text()) for part in parts]
     return [parts[0] if len(parts) == 1 else Group(*parts)]

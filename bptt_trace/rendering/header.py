@@ -58,7 +58,7 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     header = Panel(
         Text("\n".join(lines)), title=Text("bptt-trace"), title_align="left", box=box.ROUNDED
     )  # a Text title: Rich would parse a str for markup and emoji codes (importing the codes)
-    return Group(header, one_hot_table(run.vocab, run.sentences))
+    return Group(header, Text(), one_hot_table(run.vocab, run.sentences))  # a blank line between
 
 
 def scheme_lines(cfg: Mapping[str, Any]) -> list[str]:

@@ -133,7 +133,8 @@ def label_widths(table: NotedTableLike, console: Console, options: ConsoleOption
 
 
 def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -> Iterator[Any]:
-    """The table with each value on lines of its own, below its row's labels."""
+    """The table with each value on lines of its own, below its row's labels; a blank line
+    below it, as a table's bottom edge is."""
     values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
     labels = [i for i, kind in enumerate(table.kinds) if kind != VALUES]
     rows = list(_rows(table))
@@ -145,7 +146,7 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
         yield from [*line, new_line]
     yield Text(" " + "─" * max(1, min(sum(widths) + 2 * len(widths), options.max_width - 1)))
     inner = options.update(width=max(1, options.max_width - indent), height=None)
-    for cells, end in rows:
+    for n, (cells, end) in enumerate(rows):
         label_cells = [cells[i] for i in labels]
         if not all(_blank(c) for c in label_cells):
             for line in _side_by_side(label_cells, widths, console, options):
@@ -159,5 +160,6 @@ def vertical(table: NotedTableLike, console: Console, options: ConsoleOptions) -
                 found if found is not None else console.render_lines(cells[i], inner, pad=False)
             ):
                 yield from [Segment(" " * indent), *line, new_line]
-        if end:
-            yield Text("")
+        if end and n < len(rows) - 1:  # a section's end, as Rich's grid draws it
+            yield new_line
+    yield new_line  # the bottom edge

@@ -77,7 +77,7 @@ def output_view(
             table.add_row("", "", "", sigma, *[""] * wide)
         if not wide:
             note += f" The {len(vocab)} entries of each ŷₜ − yₜ are in the JSON trace."
-        return Group(table, Text(note, "note"))
+        return Group(table, Text(note, "note"), Text())
     e = first
     T = subscript(e.t)
     if is_summary(e.y_hat):
@@ -116,7 +116,7 @@ def output_view(
         f"= {fmt(e.loss, precision)[1:]}" + (" (this sentence's loss)" if several else ""),
         "bold",
     )
-    return Group(table, loss, Text(note, "note"))
+    return Group(table, loss, Text(note, "note"), Text())  # a blank line ends the view
 
 
 def summarised_output(
@@ -131,7 +131,7 @@ def summarised_output(
     for label, value in ((v, e.o), (f"ŷ = softmax({v})", e.y_hat), (own, e.dL_do)):
         table.add_row(Text(label, "label"), vector(value, precision))
     loss = Text(f"{name} = −log ŷ[{e.target}] = {fmt(e.loss, precision)[1:]}", "bold")
-    return Group(table, loss, Text(note, "note"))
+    return Group(table, loss, Text(note, "note"), Text())  # a blank line ends the view
 
 
 def _shown_rows(y_hat: np.ndarray, target: int, most: int = ONE_HOT_MAX) -> list[int]:

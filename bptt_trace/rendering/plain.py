@@ -4,9 +4,10 @@ message or ``--help`` costs neither."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-__all__ = ["UNSAFE", "plural", "unsafe", "visible"]
+__all__ = ["UNSAFE", "plural", "unsafe", "visible", "without_trailing_spaces"]
 
 
 def plural(count: int, noun: str) -> str:
@@ -38,3 +39,23 @@ def visible(text: str) -> str:
     return "".join(
         ascii(ch)[1:-1] if ch != "\n" and unicodedata.category(ch) in UNSAFE else ch for ch in text
     )
+
+
+TRAILING_SPACES = re.compile(r" +(?=(?:\x1b\[[0-9;]*m)+\n)")
+"""Spaces that end a line before its styles' closing escapes (a coloured text's)."""
+
+
+def without_trailing_spaces(text: str) -> str:
+    """``text`` with no line ending in spaces: what a table pads its rows with to its width
+    shows nowhere, but ``cat -A``, ``diff`` and a reviewer's editor see it. Its last line,
+    without a newline yet, may go on in the next write: its spaces stay."""
+    if " " not in text:
+        return text
+    lines = text.split("\n")
+    last = lines.pop()
+    lines = [line.rstrip(" ") for line in lines]
+    text = "\n".join([*lines, last])
+    found = "\x1b" in text  # coloured: spaces may sit between escapes, before the newline
+    while found:
+        text, found = TRAILING_SPACES.subn("", text)
+    return text

@@ -30,12 +30,11 @@ from ..trace.events import (
     ParamsEvent,
     PredictionsEvent,
     RunEvent,
-    TrainStepEvent,
     UpdateEvent,
 )
 from ..trace.truncation_event import TruncationEvent
 from .budget import every_k, hidden_note
-from .closing import StepsBegun, TitleRule, end_line, interrupted_line, summary, update_rule
+from .closing import Ending, TitleRule, update_rule
 from .flow import blame_view, gates_view, loss_gradients_view
 from .formulas import formula_panel
 from .groups import Grouped
@@ -57,15 +56,11 @@ class TraceRenderer(GroupHolder):
     ) -> None:
         super().__init__(precision, step_through, only)
         self.symbols: dict[str, str] = {}
-        self.curve: list[tuple[int, float]] = []
-        self.before: list[PredictionsEvent] = []
-        self.after: list[PredictionsEvent] = []
-        self.closed = False
         self.brief = BriefWindows()  # windows in a row each (--chunks, --tbptt)
-        self.steps = StepsBegun()  # for the line of a run interrupted within a step
+        self.ending = Ending()  # the loss curve, the predictions, the closing line
 
     def feed(self, event: Event) -> list[RenderableType]:
-        self.steps.see(event)
+        self.ending.see(event)
         out = self._flush_if_new_group(event)
         if self.run is not None and not isinstance(event, ParamsOrPredictions):
             event = event.compacted(self.run.config.get("detail", "auto"))
@@ -80,8 +75,8 @@ class TraceRenderer(GroupHolder):
     def close(self) -> list[RenderableType]:
         """Everything left, and a line saying so if the trace was cut off."""
         out = [*self._flush(), *self._keep("update", self.brief.flush(self.precision))]
-        if not self.closed:
-            out.extend(self._summary())
+        if not self.ending.closed:
+            out.extend(self.ending.summary(self.run, self.precision) if self.training else [])
             out.append(
                 Text("The trace ends without a closing event: it was cut off.", "status.bad")
             )
@@ -149,6 +144,7 @@ class TraceRenderer(GroupHolder):
                     "note",
                 )
             )
+            out.append(Text())  # a blank line below it, before the update's rule
         hidden = hidden_note(sorted(self.unshown), traced or total)  # whatever --only says
         self.unshown = set()
         if self._brief(event):
@@ -194,42 +190,28 @@ class TraceRenderer(GroupHolder):
                         outputs,
                         self.run.config.get("loss") == "last",
                         scope,
-                    )
+                    ),
+                    Text(),  # a blank line below the panel, before what follows
                 ],
             ),
         ]
 
-    @handle.register
-    def _(self, event: TrainStepEvent) -> list[RenderableType]:
-        self.curve.append((event.step, event.loss))
-        return []
-
-    @handle.register
-    def _(self, event: PredictionsEvent) -> list[RenderableType]:
-        (self.after if event.step > 0 else self.before).append(event)
-        return []
-
-    def _summary(self) -> list[RenderableType]:
-        total = len(self.run.sentences) if self.run is not None else 0
-        if not self.shows("training"):
-            return []
-        return summary(self.curve, self.before, self.after, total, self.precision)
+    @property
+    def training(self) -> bool:
+        """Whether the loss curve and the predictions show (``--only`` may leave them out)."""
+        return self.shows("training")
 
     @handle.register
     def _(self, event: EndEvent) -> list[RenderableType]:
-        self.closed = True
-        first = self.curve[0][1] if self.curve else event.loss
-        return [*self._summary(), end_line(event, first, self.run, self.precision)]
+        return self.ending.lines(event, self.run, self.precision, self.training)
 
     @handle.register
     def _(self, event: DivergedEvent) -> list[RenderableType]:
-        self.closed = True
-        return [*self._summary(), Text(f"✗ {event.message}", "status.bad")]
+        return self.ending.lines(event, self.run, self.precision, self.training)
 
     @handle.register
     def _(self, event: InterruptedEvent) -> list[RenderableType]:
-        self.closed = True
-        return [*self._summary(), interrupted_line(event, self.steps)]
+        return self.ending.lines(event, self.run, self.precision, self.training)
 
 
 ParamsOrPredictions = (ParamsEvent, PredictionsEvent)

@@ -60,7 +60,7 @@ def table_lines(table: Table, console: Console, options: ConsoleOptions) -> Tabl
         return None
     lines = console.render_lines(table, options, pad=False)
     title = _lines(console, options, table.heading)
-    tail = _lines(console, options, table.note)
+    tail = [line for text in table.foot() for line in _lines(console, options, text)]
     body = lines[len(title) : len(lines) - len(tail)]
     if VALUES not in table.kinds or table.fits(console, options):
         drawn, vertical = table, False
@@ -75,6 +75,7 @@ def table_lines(table: Table, console: Console, options: ConsoleOptions) -> Tabl
     if found is None:
         return None
     head_height, heights, label, names = found
+    head_height -= not (table.edge_above or vertical)  # goes on from the block above
     if head_height + sum(heights) != len(body):
         return None  # not as drawn: better no parts than wrong ones
     at = head_height
@@ -170,7 +171,8 @@ def _vertical(
     table: NotedTable, console: Console, options: ConsoleOptions, keep: int
 ) -> Found | None:
     """``layouts.vertical``'s parts: the headings and their rule; each row's labels (unless
-    blank), its values' lines, and a blank line after its section."""
+    blank), its values' lines, and a blank line after its section; the bottom edge (the last
+    "row")."""
     values = [i for i, kind in enumerate(table.kinds) if kind == VALUES]
     labels = [i for i, kind in enumerate(table.kinds) if kind != VALUES]
     widths = label_widths(table, console, options)
@@ -179,7 +181,8 @@ def _vertical(
     heads = [Text(table.columns[i].header.plain, "bold") for i in labels]  # type: ignore[union-attr]
     head = len(_side_by_side(heads, widths, console, options)) + 1
     heights = []
-    for cells, end in _rows(table):
+    rows = list(_rows(table))
+    for n, (cells, end) in enumerate(rows):
         label_cells = [cells[i] for i in labels]
         height = 0
         if not all(_blank(c) for c in label_cells):
@@ -187,5 +190,6 @@ def _vertical(
         for i in values:
             if not _blank(cells[i]):
                 height += len(console.render_lines(cells[i], inner, pad=False))
-        heights.append(height + end)
+        heights.append(height + (end and n < len(rows) - 1))
+    heights.append(1)  # the bottom edge
     return head, heights, 1 + sum(widths[:keep]) + 2 * keep, options.max_width  # labels alone

@@ -11,10 +11,13 @@ row of its own, and at the narrowest each value goes on lines of its own below i
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich import box
 from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -50,6 +53,9 @@ class NotedTable(Table):
     heading: Text | None = None
     note: Text | None = None
     kinds: list[str]
+    edge_above: bool = True
+    """False for a table that goes on from the one above it (``folding.Wrapped``'s later
+    blocks): the blank line below that one is all that separates them."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,16 +121,32 @@ class NotedTable(Table):
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
         if self.heading is not None:
             yield self.heading
+        edge = not self.edge_above  # a top edge to leave out
         if VALUES not in self.kinds or self.fits(console, options):
-            yield from super().__rich_console__(console, options)
+            drawn = super().__rich_console__(console, options)
         else:
             fewer = stacked(self)
             if fewer is not None and fewer.fits(console, options):
-                yield from Table.__rich_console__(fewer, console, options)  # type: ignore[arg-type]
+                drawn = Table.__rich_console__(fewer, console, options)  # type: ignore[arg-type]
             else:
-                yield from vertical(fewer or self, console, options)
-        if self.note is not None:
-            yield self.note
+                drawn, edge = vertical(fewer or self, console, options), False  # none drawn
+        yield from below_top_edge(drawn) if edge else drawn
+        yield from self.foot()
+
+    def foot(self) -> list[Text]:
+        """What is below the table: its note and a blank line (a table without a note ends
+        with its blank bottom edge), so that the next block's title never follows a note."""
+        return [] if self.note is None else [self.note, Text()]
+
+
+def below_top_edge(drawn: Iterable[Any]) -> Iterator[Any]:
+    """A drawn table's segments after its first line, the blank top edge of Rich's layouts
+    (``Table._render``, ``grid.lay_out``)."""
+    items = iter(drawn)
+    for item in items:
+        if isinstance(item, Segment) and item.text == "\n":
+            break
+    yield from items
 
 
 def noted_table(title: str, *columns: str, caption: str | None = None) -> NotedTable:
@@ -139,6 +161,16 @@ def noted_table(title: str, *columns: str, caption: str | None = None) -> NotedT
             kind = VALUES if isinstance(column, Values) else TOKEN
         table.add_kind(str(column), kind)
     return table
+
+
+GATE_INPUT = re.compile(r"(?<![A-Za-zʰ])(a_[a-z]+)(?![A-Za-z₀-₉ₜ])")
+"""A gate's pre-activation (a_i, a_z, a_gate) with no time index after it."""
+
+
+def gates_at(text: str, t: int) -> str:
+    """``text`` with each gate's pre-activation named at step t (∂L/∂a_i₃, Σ ∂L/∂a_gate₄), as
+    every other symbol of a time-step table is; the cells' labels leave it out."""
+    return GATE_INPUT.sub(lambda m: m.group(1) + subscript(t), text)
 
 
 def label(template: str, t: int) -> str:

@@ -14,10 +14,10 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from ..config import MAX_PRECISION
 from ..core.cells.declaration import Param
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
+from .precision_advice import advice
 from .tables import ONE_HOT_MAX, Tokens, Values, noted_table
 from .theme import fmt_loss, plural, vector
 from .vectors import Vector, matrix_cell
@@ -195,6 +195,7 @@ class UpdateView:
             from .window_update import window_lines  # only under --chunks or --tbptt
 
             yield from window_lines(self.window, self.precision, self.scope)
+            yield Text()  # a blank line between the window's lines and the tables
             if self.scope is not None and not self.scope.losses:
                 return  # its gradient is zero and θ stays as it was: no tables of zeros
         if self._least_side_by_side() > options.max_width:  # too wide without measuring
@@ -234,27 +235,3 @@ def loss_change(
         f"loss {fmt_loss(first, digits)} → {fmt_loss(after, digits)} "
         f"after {plural(updates, 'update')}"
     )
-
-
-def advice(change: float) -> str:
-    """Which --precision shows a change this small; never one past the allowed range."""
-    if change == 0:
-        return "They are the same floats: the update changed no entry."
-    needed = decimals_showing(change)
-    if needed > MAX_PRECISION:
-        return (
-            f"Even --precision {MAX_PRECISION} does not show it; the JSON trace (--json, "
-            "--output) holds every digit."
-        )
-    return f"--precision {needed} shows it."
-
-
-def decimals_showing(change: float) -> int:
-    """The fewest decimals at which ``change`` no longer rounds away (≥ half the last one),
-    the rule of ``UpdateView.note``."""
-    needed = max(0, int(np.ceil(-np.log10(2 * change))))
-    while change < 0.5 * 10.0**-needed:  # the logarithm's rounding, one way or the other
-        needed += 1
-    while needed > 0 and change >= 0.5 * 10.0 ** -(needed - 1):
-        needed -= 1
-    return needed

@@ -92,4 +92,4 @@ def jacobians_view(
         f"{recurrent}: largest singular value {event.sigma_max:.4g}, spectral radius "
         f"{event.spectral_radius:.4g}.",
     )
-    return Group(table, verdict)
+    return Group(table, verdict, Text())  # a blank line ends the view

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bptt_trace.cli.app import main
 from bptt_trace.config import MAX_PRECISION
-from bptt_trace.rendering.update import advice
+from bptt_trace.rendering.precision_advice import advice
 
 SUGGESTED = re.compile(r"--precision (\d+) shows it")
 

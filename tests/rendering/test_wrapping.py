@@ -71,7 +71,7 @@ def test_the_table_stacks_its_value_columns_then_puts_values_below_labels() -> N
         "          = a₁     [+0.1000 -0.2000 +0.3000 -0.4000]",
         "          hₜ       [+0.5000 -0.6000 +0.7000 -0.8000]",
     ]
-    assert shown(table(), 40)[1:] == [
+    assert shown(table(), 40)[1:] == [  # a blank line below, as the layouts above
         " t  xₜ  term",
         " " + "─" * 15,
         " 1  I     x₁·W",
@@ -80,4 +80,5 @@ def test_the_table_stacks_its_value_columns_then_puts_values_below_labels() -> N
         "    [+0.1000 -0.2000 +0.3000 -0.4000]",
         "        hₜ",
         "    [+0.5000 -0.6000 +0.7000 -0.8000]",
+        "",
     ]

@@ -1,0 +1,62 @@
+"""Every symbol on the backward table names its time step, the gates' pre-activations too:
+∂L/∂a_i₃ on the row of t = 3 as ∂L/∂h₃ is, and Σ ∂L/∂a_gate₄·Wʰ_gateᵀ on the line of what
+comes from step 4, as the vanilla RNN's ∂L/∂a₄·Wʰᵀ. A derivative ∂L/∂X of a bare symbol
+without its index is the class of mistake this reads for, in every cell's table.
+
+The tables are a real run's (two ragged sentences, every sentence's tables), read as objects:
+each row's t, and each label of its "comes from" column."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from shown_tables import plain, rows, traced
+
+SUBSCRIPT = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+BARE = re.compile(r"∂L[₀-₉]*/∂((?:ŷ|h̃|[A-Za-z])ʰ?(?:_[A-Za-z]+)?)(?![₀-₉ₜ_A-Za-z])")
+"""∂L/∂X of a symbol with no time index after it (∂L/∂a_i, not ∂L/∂a_i₃ nor ∂L/∂(r₃⊙h₂))."""
+GATE_INPUT = re.compile(r"(?<![A-Za-zʰ])a_([a-z]+)([₀-₉]*)")
+STEP = re.compile(r"step (\d+) through")
+
+
+def labelled_rows(cell: str, loss: str) -> list[tuple[int, str]]:
+    """(t, label) of each row of every backward table."""
+    tables, _, _ = traced(cell, loss, "backward")
+    found = []
+    for table in tables:
+        if not table.heading.plain.startswith("Backward pass"):
+            continue
+        t = None
+        for cells in rows(table):
+            if plain(cells[0]).strip():
+                t = int(plain(cells[0]))
+            text = plain(cells[2])
+            if t is not None and text.strip():
+                found.append((t, text))
+    return found
+
+
+@pytest.mark.parametrize("loss", ["last", "every"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "gru-reset-after"])
+def test_each_derivative_on_the_backward_table_names_its_time_step(cell: str, loss: str) -> None:
+    found = labelled_rows(cell, loss)
+    assert found
+    for t, text in found:
+        bare = BARE.findall(text)
+        assert not bare, f"t = {t}: {text!r} names ∂L/∂{bare[0]} with no time step"
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "gru-reset-after"])
+def test_a_gates_pre_activation_is_at_the_rows_step_or_the_step_it_comes_through(
+    cell: str,
+) -> None:
+    gates = 0
+    for t, text in labelled_rows(cell, "every"):
+        through = STEP.search(text)
+        step = int(through.group(1)) if through else t  # "step t+1 through the gates: …"
+        for gate, index in GATE_INPUT.findall(text):
+            gates += 1
+            assert index, f"t = {t}: a_{gate} has no time step in {text!r}"
+            assert int(index.translate(SUBSCRIPT)) == step, (t, text)
+    assert gates > 0
