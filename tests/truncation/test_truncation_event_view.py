@@ -78,6 +78,7 @@ parameters) against full BPTT's of the same losses, over every sentence:
 relative error ‖∂L/∂θ of --tbptt 2:3 − ∂L/∂θ of BPTT‖ / ‖∂L/∂θ of BPTT‖. Signs
 agree: the share of entries with the true gradient's sign; an entry the scheme
 leaves at 0 does not have it.
+
 Kept terms · sentence 1: which hₖ each loss's flow reaches
 
  loss   h₁   h₂   h₃   h₄   reach
@@ -89,6 +90,7 @@ Kept terms · sentence 1: which hₖ each loss's flow reaches
 
 ■ kept, × cut by --tbptt 2:3, · structurally zero (k > s: Lₛ does not depend on
 hₖ). The reach column: how many steps each loss reaches.
+
 Bias against K · sentence 1: tbptt at every K (K2 = K, K1 = min(2, K)), all of θ
 
  K   scheme        relative error   cosine    signs agree
@@ -101,7 +103,8 @@ Bias against K · sentence 1: tbptt at every K (K2 = K, K1 = min(2, K)), all of 
 Exact, from the terms of each loss at each state; the sentence's own losses.
 Signs agree: the share of entries with the true gradient's sign; an entry the
 scheme leaves at 0 does not have it. All of θ includes V and b_output, whose
-gradients no scheme changes."""
+gradients no scheme changes.
+"""
 
 
 def test_the_truncation_table_at_80_columns():
