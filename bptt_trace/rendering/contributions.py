@@ -13,7 +13,7 @@ from ..core.cells.declaration import Cell, Outer, Row
 from ..trace.events import BackwardEvent
 from ..trace.summary import is_summary
 from .gaps import gap_before
-from .tables import ONE_HOT_MAX, NotedTable, Values, label, noted_table
+from .tables import ONE_HOT_MAX, NotedTable, Values, gates_at, label, noted_table
 from .theme import vector
 from .vectors import matrix_cell, vector_cell
 
@@ -50,17 +50,18 @@ def contributions_table(
                 total = np.asarray(running) if whole else running
                 rows = _touched_rows(total, e.token_index) if whole else []
                 what = Text.assemble(
-                    (f"\nrow {e.token}", "token"), (": " + label(symbols[rule.key], e.t), "note")
+                    (f"\nrow {e.token}", "token"),
+                    (": " + gates_at(label(symbols[rule.key], e.t), e.t), "note"),
                 )
                 shown = vector_cell(e.terms[rule.key], precision)
                 summed = _labelled_matrix(total, rows, vocab, precision)
             elif isinstance(rule, Outer):
                 outer = f"{symbols[rule.left]}ᵀ·{symbols[rule.right]}"
-                what = Text("\n" + label(outer, e.t), "note")
+                what = Text("\n" + gates_at(label(outer, e.t), e.t), "note")
                 shown = matrix_cell(e.terms[f"d{spec.name}"], precision)
                 summed = matrix_cell(running, precision)
             else:
-                what = Text("\n" + label(symbols[rule.key], e.t), "note")
+                what = Text("\n" + gates_at(label(symbols[rule.key], e.t), e.t), "note")
                 shown = vector_cell(e.terms[rule.key], precision)
                 summed = vector_cell(running, precision)
             name = Text.assemble((spec.symbol, "label"), what)

@@ -11,7 +11,7 @@ from rich.text import Text
 from ..core.cells.declaration import Cell
 from ..trace.events import ForwardEvent
 from .gaps import gap_before
-from .tables import NotedTable, Tokens, Values, label, noted_table
+from .tables import NotedTable, Tokens, Values, gates_at, label, noted_table
 from .vectors import vector_cell
 
 
@@ -38,7 +38,7 @@ def forward_table(events: Sequence[ForwardEvent], precision: int, cell: Cell) ->
             table.add_row(
                 str(e.t) if k == 0 else "",
                 Text(e.token, "token") if k == 0 else "",
-                Text(label(term.label, e.t), "label"),
+                Text(gates_at(label(term.label, e.t), e.t), "label"),
                 vector_cell(e.terms[term.key], precision),
                 vector_cell(e.h, precision) if k == last else "",
             )

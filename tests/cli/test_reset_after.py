@@ -50,7 +50,7 @@ def test_its_trace_replays_to_the_same_tables(tmp_path, capsys) -> None:
     assert main(["--replay", str(trace), "--quiet", "--width", "120"]) == 0
     assert capsys.readouterr().out == live
     assert "reset after the product" in live and "bʰ_n ←" in live
-    assert "h₂ᵀ·(∂L/∂a_n ⊙ r₃)" in live  # the contribution to Wʰ_n names rₜ at its own t
+    assert "h₂ᵀ·(∂L/∂a_n₃ ⊙ r₃)" in live  # the contribution to Wʰ_n names rₜ at its own t
 
 
 def test_the_schema_takes_a_trace_of_every_form_and_holds_it_to_its_run_event(capsys) -> None:

@@ -60,3 +60,38 @@ def test_a_gates_pre_activation_is_at_the_rows_step_or_the_step_it_comes_through
             assert index, f"t = {t}: a_{gate} has no time step in {text!r}"
             assert int(index.translate(SUBSCRIPT)) == step, (t, text)
     assert gates > 0
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "gru-reset-after"])
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_forward_and_contributions_tables_index_every_gates_pre_activation(
+    cell: str, width: int
+) -> None:
+    """a_i₁ = x₁·W_i + …, i₁ = σ(a_i₁) on the forward table, h₂ᵀ·∂L/∂a_z₃ on the
+    contributions: each a_gate carries a time step, and the forward table's the row's."""
+    import io
+
+    from bptt_trace import Config, trace_sentence
+    from bptt_trace.rendering.renderer import make_console, render
+
+    name = cell.removesuffix("-reset-after")
+    extra = {"reset_after": True} if cell != name else {}
+    events = list(trace_sentence("the cat sat", Config(cell=name, loss="every", **extra)))
+    out = io.StringIO()
+    render(events, make_console(file=out, width=width, no_color=True))
+    text = out.getvalue()
+    forward = text[text.index("Forward pass ·") : text.index("Output")]
+    contributions = text[text.index("Contributions of each step") :]
+    contributions = contributions[: contributions.index("\nStep t adds")]  # its rows
+    seen = 0
+    for part in (forward, contributions):
+        for gate, index in GATE_INPUT.findall(part):
+            seen += 1
+            assert index, f"a_{gate} has no time step in {part[:200]!r}"
+    assert seen
+    t = None
+    for line in forward.splitlines():  # on the forward table, the row's own step
+        first = re.match(r"^ (\d+) ", line)
+        t = int(first.group(1)) if first else t
+        for _, index in GATE_INPUT.findall(line):
+            assert int(index.translate(SUBSCRIPT)) == t, line
