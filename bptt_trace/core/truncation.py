@@ -196,26 +196,12 @@ def scheme_gradients(
 ) -> dict[str, np.ndarray]:
     """The scheme's gradient at FIXED parameters p, summed over its windows (what
     ``--update-every sequence`` descends by), with the usual mean over sentences. For
-    ``truncate`` it is today's truncated gradient (``bptt.truncated_bptt``). ``fw``: the
-    corpus's forward pass at p, when the caller has it."""
+    ``truncate`` it is today's truncated gradient (``bptt.truncated_bptt``); the others' is
+    ``windowed.scheme_backward``'s, the one the traced step shows. ``fw``: the corpus's
+    forward pass at p, when the caller has it."""
     fw = fw if fw is not None else corpus_forward(cell, p, corpus)
     if scheme.kind == "truncate":
         return corpus_backward(cell, p, corpus, fw, scheme.k1, record=False).grads
-    return windows_at(cell, p, corpus, scheme, fw)[1]
+    from .windowed import scheme_backward  # (windowed builds on this module)
 
-
-def windows_at(
-    cell: Cell, p: Params, corpus: Corpus, scheme: Scheme, fw: Forward | None = None
-) -> tuple[float, dict[str, np.ndarray]]:
-    """L and the scheme's gradient at fixed p by running its windows, each from the state of
-    the forward pass ``fw`` at p (computed when not given)."""
-    fw = fw if fw is not None else corpus_forward(cell, p, corpus)
-    loss, grads = 0.0, {name: np.zeros_like(value) for name, value in p.items()}
-    for w in windows(scheme, corpus_length(corpus)):
-        # a bucket whose sentences have all ended before the window takes no part in it
-        carried = [part[:, min(w.start, part.shape[1]) - 1] for part in fw.state.parts]
-        run = run_window(cell, p, corpus, w, carried, at=fw)
-        loss += run.loss
-        for name, grad in run.grads.items():
-            grads[name] += grad
-    return loss, grads
+    return scheme_backward(cell, p, corpus, scheme, fw, record=False).grads

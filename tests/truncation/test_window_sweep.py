@@ -116,3 +116,24 @@ def test_the_slots_are_the_most_windows_covering_one_step() -> None:
         spans = windows(Scheme("tbptt", k1, k2), T)
         counted = max(sum(w.start <= k <= w.end for w in spans) for k in range(1, T + 1))
         assert most_windows(spans, T) == counted == want
+
+
+@pytest.mark.parametrize("scheme", [["--chunks", "2"], ["--tbptt", "1:3"], ["--truncate", "2"]])
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_the_checks_truncation_error_is_the_truncation_tables(scheme, cell, capsys) -> None:
+    """One quantity, one value: the gradient check's truncation error of each parameter is the
+    truncation event's relative error (the same scheme gradient at the step's θ; V and
+    b_output, which no scheme changes, exactly 0 in both)."""
+    import json
+
+    from bptt_trace.cli.app import main
+
+    args = ["I like NLP", "--loss", "every", "--cell", cell, *scheme, "--check", "--json"]
+    assert main(args) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    check = next(e for e in events if e["event"] == "check")
+    metrics = next(e for e in events if e["event"] == "truncation")["metrics"]
+    assert set(check["truncation_error"]) == set(metrics)
+    for name, error in check["truncation_error"].items():
+        assert error == pytest.approx(metrics[name]["relative_error"], rel=1e-12, abs=0), name
+    assert check["truncation_error"]["V"] == 0.0 == check["truncation_error"]["b_output"]
