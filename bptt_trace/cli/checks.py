@@ -127,6 +127,11 @@ def prepare(req: Request) -> tuple[Any, ...]:
         )
     )
     schemes = check_schemes(req)
+    if "truncation" in req.only and not (schemes.truncate or schemes.chunks or schemes.tbptt):
+        raise InputError(
+            "--only truncation shows a truncation scheme beside full BPTT, and this run has "
+            "none; add --truncate K, --chunks K or --tbptt K1:K2, or name another view"
+        )
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
     params = vocab = loaded = None

@@ -30,6 +30,9 @@ S = "I like NLP"
         (["--truncate", "2", "--tbptt", "1:3"], ["--truncate and --tbptt"]),
         (["--update-every", "chunk"], ["--update-every chunk", "add --chunks K"]),
         (["--update-every", "sequence", "--truncate", "2"], ["--update-every sequence"]),
+        # a view of a scheme, in a run that has none: it would show nothing
+        (["--only", "truncation"], ["--only truncation", "add --truncate K, --chunks K"]),
+        (["--only", "forward,truncation"], ["--only truncation", "--tbptt K1:K2"]),
         # K past any sentence (and past a C long: it must not reach NumPy's integers)
         *(
             ([option, value], [f"{option} {value[:20]}", "at most 1,000,000", "full BPTT"])
