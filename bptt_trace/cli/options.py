@@ -58,7 +58,7 @@ ForgetBias = Annotated[
     option(
         MODEL,
         "The LSTM's initial forget-gate bias b_f: 1 makes fₜ ≈ 0.73 at first, so the cell "
-        "path carries gradients back from the start (Keras's unit_forget_bias); 0 halves it.",
+        "path carries gradients back from the start (Keras's unit_forget_bias); 0 makes it 0.5.",
         "F",
     ),
 ]

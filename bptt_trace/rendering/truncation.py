@@ -33,8 +33,17 @@ def what(scheme: str, k1: int, k2: int) -> str:
 KEPT, CUT, ZERO = "■", "×", "·"
 
 KEPT_SIGNS = (
-    "Signs agree: the share of entries with the true gradient's sign; an entry the scheme "
-    "leaves at 0 does not have it."
+    "Signs agree: the share of entries with the true gradient's sign, 0 a sign of its own: an "
+    "entry the scheme leaves at 0 where the true one is not 0 disagrees, one 0 in both agrees "
+    "(entries near 0, as where a gradient vanishes, flip easily: read it beside the cosine)."
+)
+
+
+ONE_LOSS = (
+    " With one loss (--loss last) a scheme's gradient is fixed by how far that loss reaches: "
+    "every K that gives it the same reach (for --chunks, a last chunk as long: T mod K steps, "
+    "or K when K divides T) "
+    "has the same row, so the rows need not fall as K grows."
 )
 
 
@@ -159,7 +168,8 @@ def bias_table(event: TruncationEvent) -> list[RenderableType]:
         Values("signs agree"),
         caption="Exact, from the terms of each loss at each state; the sentence's own losses. "
         + KEPT_SIGNS
-        + " All of θ includes V and b_output, whose gradients no scheme changes.",
+        + " All of θ includes V and b_output, whose gradients no scheme changes."
+        + (ONE_LOSS if len(event.losses) == 1 else ""),
     )
     current = event.k2
     for k in shown_steps(len(event.bias), 64):

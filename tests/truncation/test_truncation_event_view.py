@@ -76,8 +76,10 @@ through the last 3 steps
 The gradient of --tbptt 2:3 (summed over its windows at the step's starting
 parameters) against full BPTT's of the same losses, over every sentence:
 relative error ‖∂L/∂θ of --tbptt 2:3 − ∂L/∂θ of BPTT‖ / ‖∂L/∂θ of BPTT‖. Signs
-agree: the share of entries with the true gradient's sign; an entry the scheme
-leaves at 0 does not have it.
+agree: the share of entries with the true gradient's sign, 0 a sign of its own:
+an entry the scheme leaves at 0 where the true one is not 0 disagrees, one 0 in
+both agrees (entries near 0, as where a gradient vanishes, flip easily: read it
+beside the cosine).
 
 Kept terms · sentence 1: which hₖ each loss's flow reaches
 
@@ -101,9 +103,11 @@ Bias against K · sentence 1: tbptt at every K (K2 = K, K1 = min(2, K)), all of 
  4   --tbptt 2:4   0.0e+00          +1.0000   100.0%
 
 Exact, from the terms of each loss at each state; the sentence's own losses.
-Signs agree: the share of entries with the true gradient's sign; an entry the
-scheme leaves at 0 does not have it. All of θ includes V and b_output, whose
-gradients no scheme changes.
+Signs agree: the share of entries with the true gradient's sign, 0 a sign of its
+own: an entry the scheme leaves at 0 where the true one is not 0 disagrees, one
+0 in both agrees (entries near 0, as where a gradient vanishes, flip easily:
+read it beside the cosine). All of θ includes V and b_output, whose gradients no
+scheme changes.
 """
 
 
@@ -173,14 +177,20 @@ def test_the_bias_table_says_which_k_it_varies_and_what_all_of_theta_holds(schem
 
 def test_the_signs_column_says_an_entry_left_at_zero_lacks_the_true_sign():
     flat = " ".join(rendered(sample(), 120).split())
-    says = "Signs agree: the share of entries with the true gradient's sign; an entry the "
-    assert flat.count(says + "scheme leaves at 0 does not have it.") == 2  # both tables
+    says = "Signs agree: the share of entries with the true gradient's sign, 0 a sign of its own: "
+    assert (
+        flat.count(
+            says + "an entry the scheme leaves at 0 where the true one is not 0 "
+            "disagrees, one 0 in both agrees"
+        )
+        == 2
+    )  # both tables
 
 
 def test_the_readme_reads_the_signs_column_as_it_counts():
     text = " ".join((ROOT / "README.md").read_text().split())
     assert "the share of entries with the true gradient's sign" in text
-    assert "leaves at exactly 0 does not have it" in text
+    assert "leaves at exactly 0 where the true one is not 0 does not have it, one 0 in both" in text
 
 
 def trace_of(args: list[str], capsys) -> list[str]:
@@ -362,3 +372,14 @@ def test_the_json_schema_accepts_the_truncation_event_and_refuses_a_malformed_on
     jsonschema.Draft202012Validator({**schema, "$ref": "#/$defs/trace"}).validate(trace)
     for broken in ({**event, "reach": "far"}, {**event, "extra": 1}, {**event, "metrics": []}):
         assert not validator.is_valid(broken)
+
+
+@pytest.mark.parametrize("loss", ["last", "every"])
+def test_the_bias_table_says_why_its_rows_repeat_with_one_loss(loss, capsys):
+    """Under --loss last every K with the same reach of the one loss has the same row (the
+    table is not monotone in K); the caption says so then, and only then."""
+    args = [*EXAMPLE, "--chunks", "2", "--loss", loss, "--only", "truncation", "--width", "80"]
+    assert main([*args, "--color", "never", "--no-pager"]) == 0
+    flat = " ".join(capsys.readouterr().out.split())
+    says = "With one loss (--loss last) a scheme's gradient is fixed by how far that loss reaches"
+    assert (says in flat) == (loss == "last")
