@@ -76,8 +76,13 @@ def backward_table(
             (f"  the output at t: {mean}(ŷ{t} − y{t})·Vᵀ", e.dh_from_output, "flow.output"),
             (next_label(cell, e.t, T, config, longest), e.dh_from_next, "flow.next"),
             (f"= ∂L/∂h{t} (total)", e.dh, "bold"),
-            *[
-                (gates_at(label(term.label, e.t), e.t), after(term, e), style_of(term))
+            *[  # a term from step t + 1 (the LSTM's cell path) is cut where that flow is
+                (
+                    gates_at(label(term.label, e.t), e.t)
+                    + (cut_note(e.t, T, config, longest) if "{n}" in term.label else ""),
+                    after(term, e),
+                    style_of(term),
+                )
                 for term in cell.backward_terms
             ],
         ]
@@ -119,17 +124,22 @@ def after(term: Term, e: BackwardEvent) -> Any:
 def next_label(
     cell: Cell, t: int, T: int, config: Mapping[str, Any], longest: int | None = None
 ) -> str:
-    """The label of the part of ∂L/∂hₜ from step t+1; when a loss's flow stops at hₜ₊₁
-    (``--truncate K`` and a loss at t + K; under --chunks and --tbptt, a loss whose window
-    starts at t + 1), it says that this part leaves that loss out."""
+    """The label of the part of ∂L/∂hₜ from step t+1, with ``cut_note``."""
     text = gates_at(label(cell.next_label, t), t + 1)  # step t + 1's gates
+    return text + cut_note(t, T, config, longest)
+
+
+def cut_note(t: int, T: int, config: Mapping[str, Any], longest: int | None = None) -> str:
+    """What a part of ∂L/∂sₜ from step t+1 leaves out, on a line of its own, when a loss's
+    flow stops at sₜ₊₁ (``--truncate K`` and a loss at t + K; under --chunks and --tbptt, a
+    loss whose window starts at t + 1); "" when nothing is cut there."""
     scheme = scheme_of(config)
     if scheme is not None and scheme.kind != "truncate":
-        return _window_label(text, scheme, t, T, longest or T, config.get("loss") == "every")
+        return _window_note(scheme, t, T, longest or T, config.get("loss") == "every")
     K = config.get("truncate")
     if K is None or t + K > T or (config.get("loss") != "every" and t + K != T):
-        return text
-    return f"{text}\n    less L{subscript(t + K)}'s part — cut by --truncate {K}"
+        return ""
+    return f"\n    less L{subscript(t + K)}'s part — cut by --truncate {K}"
 
 
 @lru_cache(maxsize=8)
@@ -137,17 +147,17 @@ def _starts(scheme: Scheme, longest: int) -> tuple[int, ...]:
     return tuple(loss_starts(scheme, longest).tolist())
 
 
-def _window_label(text: str, scheme: Scheme, t: int, T: int, longest: int, every: bool) -> str:
-    """``text``, and which losses' flows a window cut at hₜ₊₁: all of those that reach hₜ₊₁
-    (their window starts at t + 1, as at a chunk's end: one wording wherever it is) or some
-    (overlapping --tbptt windows). A loss cut at a later step does not reach hₜ₊₁ at all."""
+def _window_note(scheme: Scheme, t: int, T: int, longest: int, every: bool) -> str:
+    """Which losses' flows a window cut at sₜ₊₁: all of those that reach it (their window
+    starts at t + 1, as at a chunk's end: one wording wherever it is) or some (overlapping
+    --tbptt windows). A loss cut at a later step does not reach sₜ₊₁ at all."""
     starts = _starts(scheme, longest)
     steps = range(t + 1, T + 1) if every else [T]
     later = [s for s in steps if s > t and starts[s] <= t + 1]
     cut = [s for s in later if starts[s] == t + 1]
     if not cut:
-        return text
+        return ""
     if len(cut) == len(later):
-        return f"{text}\n    cut by {scheme.flag()}: h{subscript(t)} ends a window"
+        return f"\n    cut by {scheme.flag()}: h{subscript(t)} ends a window"
     names = ", ".join(f"L{subscript(s)}" for s in cut[:3]) + (", …" if len(cut) > 3 else "")
-    return f"{text}\n    less {names}'s part — cut by {scheme.flag()}"
+    return f"\n    less {names}'s part — cut by {scheme.flag()}"

@@ -95,3 +95,33 @@ def test_the_forward_and_contributions_tables_index_every_gates_pre_activation(
         t = int(first.group(1)) if first else t
         for _, index in GATE_INPUT.findall(line):
             assert int(index.translate(SUBSCRIPT)) == t, line
+
+
+@pytest.mark.parametrize(
+    "scheme", [["--chunks", "5"], ["--tbptt", "2:4"], ["--truncate", "3"]], ids=lambda a: a[0]
+)
+@pytest.mark.parametrize("loss", ["last", "every"])
+def test_the_lstms_cell_path_says_where_a_scheme_cuts_it_as_the_h_path_does(scheme, loss) -> None:
+    """At a window's start the flow from step t+1 stops on both of the LSTM's paths: the
+    cell path ∂L/∂cₜ₊₁ ⊙ fₜ₊₁ carries the same "cut by" line as the h path, at every t
+    (its zeros there are the scheme's, not the gates')."""
+    import io
+
+    from bptt_trace.cli.app import main
+
+    sentence = " ".join(f"w{i % 7}" for i in range(12))
+    out = io.StringIO()
+    from contextlib import redirect_stdout
+
+    with redirect_stdout(out):
+        args = [sentence, "--cell", "lstm", "--loss", loss, *scheme, "--only", "backward"]
+        assert main([*args, "--width", "120", "--no-pager", "--color", "never"]) == 0
+    lines = out.getvalue().splitlines()
+    notes: dict[str, list[str]] = {"through the gates: ": [], "cell path: ∂L/∂c": []}
+    for i, line in enumerate(lines):
+        for key, found in notes.items():
+            if key in line:
+                after = lines[i + 1].strip()
+                found.append(after if ("cut by" in after) else "")
+    assert notes["cell path: ∂L/∂c"] == notes["through the gates: "]
+    assert any(notes["cell path: ∂L/∂c"])  # the scheme cuts somewhere on this sentence
