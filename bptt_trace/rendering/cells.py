@@ -13,7 +13,7 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..core.truncation import updates_per_step
+from ..core.truncation import loss_starts, scheme_of, updates_per_step
 from ..trace.events import (
     BlameEvent,
     EndEvent,
@@ -92,8 +92,8 @@ def rows_of(facts: CellFacts, precision: int, first: int | None = None) -> list[
             f"loss → after {plural(facts.updates, 'update')}",
             loss_pair(facts.first_loss, facts.after, precision),
         ),
-        ("‖∂L/∂h₁‖", sci(facts.blame_h1)),
-        ("‖∂L/∂c₁‖", "—" if facts.blame_c1 is None else sci(facts.blame_c1)),
+        ("‖∂L_T/∂h₁‖", sci(facts.blame_h1)),  # the last loss's, as the heatmap's
+        ("‖∂L_T/∂c₁‖", "—" if facts.blame_c1 is None else sci(facts.blame_c1)),
         (f"‖∂state_T/∂state{k}‖₂", sci(jac.end_to_end) + own),
         ("  so the gradient is", jac.verdict),
         (
@@ -155,6 +155,23 @@ def heatmap_of(facts: dict[str, CellFacts]) -> Folded:
     return Folded(build, T, lambda k: f"h{subscript(k + 1)}")
 
 
+def scheme_cut(runs: dict[str, Sequence[Event]]) -> tuple[str, int] | None:
+    """(the scheme's option, the first state the last loss of the first sentence reaches)
+    when a truncation scheme stops that loss's flow after h₁; None otherwise."""
+    run = next((events[0] for events in runs.values() if events), None)
+    if not isinstance(run, RunEvent) or not run.sentences:
+        return None
+    scheme = scheme_of(run.config)
+    if scheme is None:
+        return None
+    T = len(run.sentences[0])
+    if scheme.kind == "truncate":
+        start = max(1, T - scheme.k1 + 1)
+    else:  # the windows of the corpus's time axis, the longest sentence's
+        start = int(loss_starts(scheme, max(len(s) for s in run.sentences))[T])
+    return (scheme.flag(), start) if start > 1 else None
+
+
 def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableType:
     """One row a quantity, a column a cell: the loss before the first update and after the
     last, ‖∂L/∂h₁‖ (and ‖∂L/∂c₁‖), ‖∂state_T/∂stateₖ‖₂ from the first k the diagnosis has
@@ -164,5 +181,5 @@ def cells_view(runs: dict[str, Sequence[Event]], precision: int) -> RenderableTy
     facts = {name: f for name, events in runs.items() if (f := facts_of(name, events))}
     config = getattr(runs["rnn"][0], "config", {}) if runs.get("rnn") else {}
     activation = str(config.get("activation", "tanh"))
-    words = paragraph(facts, activation)
+    words = paragraph(facts, activation, scheme_cut(runs))
     return Group(summary_of(facts, precision), heatmap_of(facts), Text(words, "note"))

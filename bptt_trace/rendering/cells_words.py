@@ -158,14 +158,28 @@ def rnn_words(f: CellFacts, activation: str) -> str:
     return text + f", neither vanishing (below {VANISHING:g}) nor exploding (above {EXPLODING:g})."
 
 
-def paragraph(facts: dict[str, CellFacts], activation: str = "tanh") -> str:
+def paragraph(
+    facts: dict[str, CellFacts], activation: str = "tanh", cut: tuple[str, int] | None = None
+) -> str:
     """What the numbers show for this input; ``activation`` the vanilla RNN's, named as
-    such (f is the LSTM's forget gate in the same paragraph)."""
+    such (f is the LSTM's forget gate in the same paragraph). ``cut``: a scheme's option and
+    the first state the last loss reaches under it, when that is after h₁ (its blame on h₁
+    is then the scheme's 0, whatever the cell)."""
     if not facts:
         return "No cell's run reached a traced step: there is nothing to compare."
     T = max(f.blame.size for f in facts.values())
     if T < 2:
         return "A one-token input has no earlier state to blame: try a longer sentence."
+    if cut is not None:
+        flag, start = cut
+        before = "h₁" if start == 2 else f"h₁ … h{subscript(start - 1)}"
+        return (
+            f"Under {flag} the last loss's flow stops at h{subscript(start)}, where its window "
+            f"starts: its blame on {before} is 0 with every cell, by the "
+            "scheme, not by the cells. The rows ‖∂state_T/∂state₁‖₂ and the gate product are "
+            "each cell's own path back to t = 1, as it would carry the gradient without the cut; "
+            "leave the scheme out to compare how far each cell's blame reaches."
+        )
     text = ranking(facts, T)
     if "lstm" in facts:
         text += " " + lstm_words(facts["lstm"])

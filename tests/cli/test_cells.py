@@ -64,7 +64,7 @@ def test_options_of_another_cell_are_refused(args, says, refused) -> None:
 
 
 def test_compare_cells_shows_each_cells_own_numbers(capsys) -> None:
-    """The comparison's ‖∂L/∂h₁‖, ‖∂L/∂c₁‖ and ∏ gates are those of each cell's own trace."""
+    """The comparison's ‖∂L_T/∂h₁‖, ‖∂L_T/∂c₁‖ (the last loss's) and ∏ gates are each cell's own."""
     sentence = "the blame of the last word fades on its way back"
     assert main([sentence, "--compare-cells", "--quiet"]) == 0
     text = capsys.readouterr().out
@@ -73,9 +73,9 @@ def test_compare_cells_shows_each_cells_own_numbers(capsys) -> None:
         assert main([sentence, "--cell", cell, "--json", "--quiet"]) == 0
         events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         blame = next(e for e in events if e["event"] == "blame")
-        assert f"{blame['matrix'][-1][0]:.1e}" in rows["‖∂L/∂h₁‖"].split()[1:][CELLS.index(cell)]
+        assert f"{blame['matrix'][-1][0]:.1e}" in rows["‖∂L_T/∂h₁‖"].split()[1:][CELLS.index(cell)]
         if cell == "lstm":
-            assert f"{blame['matrix_c'][-1][0]:.1e}" in rows["‖∂L/∂c₁‖"]
+            assert f"{blame['matrix_c'][-1][0]:.1e}" in rows["‖∂L_T/∂c₁‖"]
         gates = [e for e in events if e["event"] == "gates"]
         if gates:
             assert f"{gates[0]['products'][0]:.1e}" in text
@@ -133,3 +133,25 @@ def test_compare_cells_ends_with_a_line_on_stderr_as_every_mode_does(args, code,
     assert line in err and err.startswith("bptt-trace: compared ")
     assert main([sentence, "--compare-cells", "--quiet", *args]) == code
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("scheme", "start"),
+    [(["--chunks", "5"], 36), (["--tbptt", "2:4"], 33), (["--truncate", "3"], 34), ([], None)],
+)
+def test_compare_cells_says_when_a_scheme_cuts_the_last_loss_before_h1(scheme, start, capsys):
+    """Under a scheme that stops the last loss's flow after h₁, the paragraph says the zero
+    blame on h₁ is the scheme's (from the first state the loss reaches, worked out here from
+    the windows), not the cells'; without one it compares the cells."""
+    sentence = " ".join(f"w{i % 9}" for i in range(36))
+    assert main([sentence, "--compare-cells", "--loss", "every", *scheme, "--width", "200"]) == 0
+    words = " ".join(capsys.readouterr().out.split())
+    if start is None:
+        assert "by the scheme, not by the cells" not in words
+        assert "Over 36 time steps the last loss's blame on h₁ is" in words
+        return
+    sub = str(start).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    flag = " ".join(scheme)
+    assert f"Under {flag} the last loss's flow stops at h{sub}, where its window starts" in words
+    assert "by the scheme, not by the cells" in words
+    assert "‖∂L_T/∂h₁‖" in words

@@ -211,8 +211,8 @@ def summary_values(events: tuple[Event, ...]) -> dict[str, str]:
     jac = last("jacobians", events)
     values = {
         "loss": f"{first:.4f} → {end.loss_after:.4f}",
-        "‖∂L/∂h₁‖": f"{blame.matrix[-1][0]:.1e}",
-        "‖∂L/∂c₁‖": f"{blame.extra['matrix_c'][-1][0]:.1e}" if blame.extra else "—",
+        "‖∂L_T/∂h₁‖": f"{blame.matrix[-1][0]:.1e}",
+        "‖∂L_T/∂c₁‖": f"{blame.extra['matrix_c'][-1][0]:.1e}" if blame.extra else "—",
         "‖∂state_T/∂state₁‖₂": f"{jac.end_to_end:.1e}",
         "so the gradient is": jac.verdict,
         "gate product to t = 1": "—",
