@@ -119,7 +119,8 @@ Tbptt = Annotated[
     option(
         TRAINING,
         "TBPTT(K1, K2): every K1 steps the last K1 losses flow back through the last K2 steps "
-        "(K1 ≤ K2), an update after each window.",
+        "(K1 ≤ K2), an update after each window; at the end T, the losses since the last "
+        "window.",
         "K1:K2",
     ),
 ]

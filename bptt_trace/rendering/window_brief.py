@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.norms import norm
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
 from .tables import NotedTable, noted_table
@@ -35,6 +36,8 @@ class WindowRow:
     last: int
     start: int
     end: int
+    losses: tuple[int, ...]
+    """The time steps of the window's losses (its L is their sum)."""
     loss: float | None
     """The window's own L; None: no loss in the window."""
     grad_norm: float
@@ -56,12 +59,13 @@ def window_row(gradients: GradientsEvent, update: UpdateEvent, scope: WindowScop
     if then is not None and now is not None and not (is_summary(then) or is_summary(now)):
         if scope.start > 1:  # h₀ = 0 is carried into the first window, never stale
             diff = np.asarray(now, dtype=float) - np.asarray(then, dtype=float)
-            stale = float(np.linalg.norm(diff))
+            stale = norm(diff)  # (overflow-safe: a trace's numbers may be as large as floats)
     return WindowRow(
         first=scope.chunk,
         last=scope.chunk,
         start=scope.start,
         end=scope.end,
+        losses=scope.losses,
         loss=float(gradients.loss) if scope.losses else None,
         grad_norm=float(update.grad_norm),
         change=float(update.lr * update.scale * update.grad_norm),
@@ -74,7 +78,9 @@ def merged(rows: Sequence[WindowRow]) -> list[WindowRow]:
     out: list[WindowRow] = []
     for row in rows:
         if out and idle(row) and idle(out[-1]):
-            out[-1] = WindowRow(out[-1].first, row.last, out[-1].start, row.end, None, 0, 0, None)
+            out[-1] = WindowRow(
+                out[-1].first, row.last, out[-1].start, row.end, (), None, 0, 0, None
+            )
         else:
             out.append(row)
     return out
@@ -104,6 +110,7 @@ def brief_table(step: int, rows: Sequence[WindowRow], precision: int) -> NotedTa
         f"Windows · step {step} · each followed by its update",
         "window",
         "time steps",
+        "its losses",
         "its L",
         "‖∂L/∂θ‖",
         "‖Δθ‖",
@@ -113,18 +120,30 @@ def brief_table(step: int, rows: Sequence[WindowRow], precision: int) -> NotedTa
     p = precision
     for row in shown:
         if row is None:
-            table.add_row(*["⋯"] * 6)
+            table.add_row(*["⋯"] * 7)
             continue
         unchanged = idle(row)
         table.add_row(
             steps_named(row.first, row.last).replace("t = ", ""),
             steps_named(row.start, row.end).replace("t = ", ""),
+            losses_named(row.losses),
             "no loss" if row.loss is None else fmt_loss(row.loss, p),
             NONE if unchanged else fmt_loss(row.grad_norm, p),
             "θ unchanged" if unchanged else fmt_loss(row.change, p),
             NONE if row.stale is None else fmt_loss(row.stale, p),
         )
     return table
+
+
+def losses_named(steps: tuple[int, ...]) -> str:
+    """The losses' time steps as runs: "6 to 10", "36", "3, 5 to 7"; NONE for none."""
+    runs: list[list[int]] = []
+    for t in steps:
+        if runs and t == runs[-1][1] + 1:
+            runs[-1][1] = t
+        else:
+            runs.append([t, t])
+    return ", ".join(steps_named(a, b).replace("t = ", "") for a, b in runs) or NONE
 
 
 def _windows(first: int, last: int) -> str:

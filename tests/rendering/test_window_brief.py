@@ -37,7 +37,8 @@ def shown(events: list[Event], width: int = 200, only: list[str] | None = None) 
 
 
 def rows(text: str) -> dict[int, list[str]]:
-    """The brief table's rows by their window: [time steps, L, ‖∂L/∂θ‖, ‖Δθ‖, stale by]."""
+    """The brief table's rows by their window: [time steps, losses, L, ‖∂L/∂θ‖, ‖Δθ‖, stale
+    by]."""
     table = text[text.index(TITLE) :]
     found = {}
     for line in table.splitlines()[4:]:
@@ -71,6 +72,7 @@ def close(shown_text: str, value: float) -> None:
         {"chunks": 1, "loss": "every"},
         {"tbptt": (2, 4), "loss": "every", "cell": "lstm"},
         {"chunks": 3, "loss": "every", "cell": "gru", "clip": 0.5},
+        {"tbptt": (5, 7), "loss": "every"},  # a ragged end: the last window's losses 11, 12
     ],
 )
 def test_each_later_window_is_a_row_of_its_own_numbers(options: dict) -> None:
@@ -83,9 +85,11 @@ def test_each_later_window_is_a_row_of_its_own_numbers(options: dict) -> None:
     for k, (gradients, update) in windows.items():
         if k == 1:
             continue
-        steps, loss, grad_norm, change, stale = table[k]
-        start, _, end = gradients.window
+        steps, losses, loss, grad_norm, change, stale = table[k]
+        start, first_loss, end = gradients.window
         assert steps == (str(start) if start == end else f"{start} to {end}")
+        # every step has a loss (--loss every): the window's are first_loss … end
+        assert losses == (str(end) if first_loss == end else f"{first_loss} to {end}")
         close(loss, gradients.loss)
         close(grad_norm, norm(gradients.grads))  # before clipping
         delta = {n: np.asarray(update.new[n]) - np.asarray(update.old[n]) for n in update.new}
@@ -110,7 +114,7 @@ def test_windows_without_a_loss_that_changed_nothing_share_a_row() -> None:
     with the loss, keeps its tables."""
     text = shown(list(run([words(36)], Config(chunks=1))))
     table = text[text.index(TITLE) :]
-    assert re.search(r"^ 1 to 35 +1 to 35 +no loss +— +θ unchanged +— *$", table, re.M)
+    assert re.search(r"^ 1 to 35 +1 to 35 +— +no loss +— +θ unchanged +— *$", table, re.M)
     assert "step 1 · window 36 · its L = " in text and text.count(" · its update") == 1
 
 
@@ -147,3 +151,12 @@ def test_under_detail_full_a_window_without_a_loss_shows_no_tables_of_zeros() ->
         assert "its gradient is 0, no update" in " ".join(windows[k].split()), k
         assert "← W −" not in windows[k] and "update rule" not in windows[k], k
     assert "W ← W − α·∂L/∂W" in windows[6] and "The update rule" in windows[6]
+
+
+def test_a_windows_losses_are_named_as_runs_of_time_steps() -> None:
+    from bptt_trace.rendering.window_brief import losses_named
+
+    assert losses_named(()) == "—"
+    assert losses_named((36,)) == "36"
+    assert losses_named((6, 7, 8, 9, 10)) == "6 to 10"
+    assert losses_named((3, 5, 6, 7, 9)) == "3, 5 to 7, 9"
