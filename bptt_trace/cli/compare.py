@@ -7,6 +7,7 @@ Exit codes: 0 equal / matching, 1 a difference found, 2 bad input.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +115,7 @@ def dispatch(req: CheckRequest) -> int:
 def compare(req: CheckRequest) -> int:
     from ..files.inputs import read_sentences
     from ..files.jsonl import json_document
-    from ..files.user_bptt import compare_arrays, read_npz
+    from ..files.user_bptt import compare_files
     from .checks import check_target
 
     assert req.compare is not None
@@ -123,16 +124,14 @@ def compare(req: CheckRequest) -> int:
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
     scheme = compared_scheme(*req.scheme)
-    weights, grads = read_npz(req.init, "--init"), read_npz(req.compare, "--compare")
-    result = compare_arrays(
-        weights,
-        grads,
+    result = compare_files(  # every key and shape checked from the headers, then read
+        req.init,
+        req.compare,
         corpus,
         req.layout,
         req.activation or "tanh",
         req.loss,
         target,
-        (f"--init {req.init}", f"--compare {req.compare}"),
         req.cell,
         req.reset_after,
         req.grads_transposed,
@@ -168,8 +167,10 @@ def diff(req: CheckRequest) -> int:
     from ..trace.diff import diff_traces
 
     assert req.diff is not None
-    if not req.tolerance > 0:
-        raise InputError(f"--tolerance must be above 0, not {req.tolerance}; try 1e-9")
+    if not (math.isfinite(req.tolerance) and req.tolerance > 0):
+        raise InputError(
+            f"--tolerance must be a finite number above 0, not {req.tolerance}; try 1e-9"
+        )
     if req.json_out and req.no_pager:
         raise InputError("--json shows no tables; leave out --no-pager")
     first, second = (read_trace(path, "--diff") for path in req.diff)
