@@ -58,8 +58,11 @@ class Reader:
         plain = {key.removesuffix(":0"): key for key in arrays if key not in EXTRA[self.kind]}
         try:
             found = LAYOUTS[self.layout](self.cell, self.reset_after)(list(plain))
-        except ValueError as err:
-            raise self.fail(str(err), list(plain)) from None
+        except ValueError as err:  # it may quote keys: each shortened
+            text = str(err)
+            for key in sorted(plain.values(), key=len, reverse=True):
+                text = text.replace(key, shortened(key)) if len(key) > 40 else text
+            raise self.fail(text, list(plain)) from None
         found = [
             Source(s.name, tuple(_rekeyed(p, plain.get(p.key, p.key)) for p in s.parts))
             for s in found
