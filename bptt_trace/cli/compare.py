@@ -136,6 +136,7 @@ def compare(req: CheckRequest) -> int:
         req.reset_after,
         req.grads_transposed,
         scheme,
+        lambda vocab_size, hidden: fits(req, corpus, vocab_size, hidden),
     )
     if req.json_out:
         print(json_document(result.to_json()))
@@ -145,6 +146,17 @@ def compare(req: CheckRequest) -> int:
 
         make_console().print(compare_view(result))
     return result.exit_code
+
+
+def fits(req: CheckRequest, corpus: list[list[str]], vocab_size: int, hidden: int) -> None:
+    """Refuse, from the files' headers, a comparison that would not fit in memory: it holds
+    about what a run's traced step does (the parameters, their gradients and copies: the
+    user's arrays, the trace's, a mistake's), estimated as a run's (``checks.check_size``)."""
+    from ..core.cells import make_cell
+    from .checks import check_size
+
+    cell = make_cell({"cell": req.cell, "reset_after": req.reset_after})
+    check_size([cell], vocab_size, hidden, [len(sentence) for sentence in corpus])
 
 
 def compared_scheme(truncate: int | None, chunks: int | None, tbptt: str | None) -> Any:

@@ -182,9 +182,11 @@ def compare_files(
     reset_after: bool,
     grads_transposed: bool,
     scheme: Any,
+    fits: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """--compare: ``compare_arrays`` of the two files, every key and shape of both checked
-    from their headers before any array's data is read."""
+    from their headers, and ``fits(|vocab|, H)`` (the comparison's memory), before any array's
+    data but the weights' vocab is read."""
     from .npz import open_user_npz
 
     where = (f"--init {init}", f"--compare {grads}")
@@ -199,6 +201,8 @@ def compare_files(
         reader = Reader(cell, layout, reset_after, where[1], "gradients")
         reader.check_declared(gradients.declared, specs_of(setup), dims, True)
         check_extras(gradients.declared, T, hidden, len(sentences), cell, where[1])
+        if fits is not None:
+            fits(len(vocab), hidden)
         arrays = {**first, **weights.read_all(skip=first)}, gradients.read_all()
     return compare_arrays(
         *arrays,

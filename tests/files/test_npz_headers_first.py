@@ -121,6 +121,8 @@ def test_a_run_that_would_not_fit_is_refused_unread(tmp_path, refused, decompres
     small = {k: v for k, v in big.items() if k != "W_h"}
     weights = zeros_npz(tmp_path / "w.npz", {"W_h": (7_000, 7_000)}, small)
     refused_unread(refused, decompressed, [SENTENCE, "--init", weights], "GB of memory at once")
+    compare = [SENTENCE, "--init", weights, "--compare", weights]  # shapes that agree
+    refused_unread(refused, decompressed, compare, "GB of memory at once")
     honest = {k: v for k, v in model_arrays(7_000).items() if k != "W_h"}
     model = zeros_npz(tmp_path / "m.npz", {"W_h": (7_000, 7_000)}, honest)
     refused_unread(refused, decompressed, [SENTENCE, "--load", model], "GB of memory at once")
