@@ -12,13 +12,19 @@ import numpy as np
 from bombs import npy_header, write_zip, zeros_member
 
 
-def zeros_npz(path: Path, zeros: dict[str, tuple[int, ...]], honest: dict[str, np.ndarray]) -> str:
-    """An .npz like ``np.savez_compressed``'s: each of ``zeros`` a float64 array of that shape
-    of zeros (its CRC left out: a reader that checks the headers first never gets there), and
-    each of ``honest`` as NumPy saves it."""
+def zeros_npz(
+    path: Path,
+    zeros: dict[str, tuple[int, ...]],
+    honest: dict[str, np.ndarray],
+    dtype: str = "<f8",
+) -> str:
+    """An .npz like ``np.savez_compressed``'s: each of ``zeros`` an array of that shape of
+    zeros (float64, or ``dtype``: '<U1000' is text), its CRC left out (a reader that checks
+    the headers first never gets there); and each of ``honest`` as NumPy saves it."""
     members = {}
     for name, shape in zeros.items():
-        data, size = zeros_member(npy_header(shape), 8 * int(np.prod(shape)))
+        itemsize = np.dtype(dtype).itemsize
+        data, size = zeros_member(npy_header(shape, dtype), itemsize * int(np.prod(shape)))
         members[f"{name}.npy"] = (data, size, 0)
     for name, array in honest.items():
         raw = io.BytesIO()

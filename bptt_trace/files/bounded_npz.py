@@ -43,6 +43,11 @@ from .paths import kind_of
 Header = tuple[zipfile.ZipInfo, tuple[int, ...], bool, np.dtype]
 Result = TypeVar("Result")
 
+SMALL_BYTES = 1 << 20
+"""A member read before the others' shapes are checked (a vocabulary, a configuration) is
+read first only up to this size: a larger one is read once the checks from the headers passed,
+so that no member inflates much before a file is refused for its shapes."""
+
 
 @dataclass(frozen=True)
 class Declared:
@@ -58,6 +63,11 @@ class Declared:
     @property
     def size(self) -> int:
         return math.prod(self.shape)
+
+    @property
+    def small(self) -> bool:
+        """Small enough to be read before the other members are checked (``SMALL_BYTES``)."""
+        return self.size * self.dtype.itemsize <= SMALL_BYTES
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -56,9 +56,9 @@ def load_model(
     where = where if where is not None else f"--load {path}"
     with open_model_npz(path, where) as npz:
         declared = npz.declared
-        small = {name: npz.read(name) for name in SMALL if name in declared}
-        cell, vocab, config = guarded_parse(lambda: parse_model(small, where), where)
-        vocab_size = len(vocab)
+        small = {n: npz.read(n) for n in SMALL if n in declared and declared[n].small}
+        cell, vocab, config = guarded_parse(lambda: parse_model(small, where, declared), where)
+        vocab_size = len(vocab) if vocab is not None else declared["vocab"].shape[0]
         problem = declared_problem(cell, declared, vocab_size)
         if problem is not None:
             raise InputError(f"{where}: {problem}; the file is not a model of this tool")
@@ -70,6 +70,10 @@ def load_model(
             )
         if fits is not None:
             fits(config, vocab_size)
+        if vocab is None:  # a large one: read once the headers passed
+            read = {**small, "vocab": npz.read("vocab")}
+            _, vocab, _ = guarded_parse(lambda: parse_model(read, where, declared), where)
+        assert vocab is not None
         arrays = {spec.name: npz.read(spec.name) for spec in declared_params(cell)}
     problem = shape_problem(cell, arrays, len(vocab))
     if problem is not None:
@@ -89,9 +93,9 @@ Fits = Callable[[dict[str, Any], int], None]
 """Refuses, from a model's configuration and vocabulary size, a run that would not fit."""
 
 SMALL = ("format", "format_version", "vocab", "config")
-"""The members read before the others: small (a name, a number, the tokens, the
-configuration's JSON; each bounded by its header's rule) and what says what the others must
-be."""
+"""The members read before the others, when small (``Declared.small``; a name, a number, the
+tokens, the configuration's JSON: each bounded by its header's rule), being what says what the
+others must be."""
 
 
 def guarded_parse(parse: Callable[[], Result], where: str) -> Result:
@@ -110,9 +114,12 @@ def guarded_parse(parse: Callable[[], Result], where: str) -> Result:
         ) from None
 
 
-def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[str], dict]:
-    """The cell, vocabulary and configuration of a model file, or InputError / ValueError when
-    they are not ours."""
+def parse_model(
+    arrays: dict[str, np.ndarray], where: str, names: Container[str]
+) -> tuple[Cell, list[str] | None, dict]:
+    """The cell, vocabulary and configuration of a model file (``names``: its members), or
+    InputError / ValueError when they are not ours; the vocabulary None if it is not in
+    ``arrays`` (not read yet)."""
     if "format" not in arrays or str(arrays["format"]) != FORMAT:
         raise InputError(f"{where}: not a model saved by bptt-trace; save one with --save")
     version = int(arrays.get("format_version", np.array(-1)))
@@ -121,15 +128,12 @@ def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[s
             f"{where}: model format {version} is not supported (this version reads "
             f"{FORMAT_VERSION}); save the model again with --save"
         )
-    missing = [name for name in ("vocab", "config") if name not in arrays]
+    missing = [name for name in ("vocab", "config") if name not in names]
     if missing:
         raise InputError(f"{where}: the model lacks {', '.join(missing)}; save it again")
-    if arrays["vocab"].ndim != 1 or arrays["vocab"].dtype.kind != "U":
-        raise ValueError("its vocabulary is not a list of tokens")
-    vocab = [str(token) for token in arrays["vocab"].tolist()]
-    check_tokens(vocab, f"{where}: its vocabulary")  # the same rule as a sentence's tokens
-    if len(set(vocab)) != len(vocab):
-        raise InputError(f"{where}: its vocabulary lists a token twice; {FIX_SAVE}")
+    if "config" not in arrays:
+        raise ValueError("its configuration is not a short text")
+    vocab = parse_vocab(arrays["vocab"], where) if "vocab" in arrays else None
     config = json.loads(str(arrays["config"]))
     if not isinstance(config, dict) or config.get("activation") not in ACTIVATIONS:
         raise ValueError("its configuration names no known activation")
@@ -142,12 +146,23 @@ def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[s
             f"{where}: its configuration says H = {config['hidden']}, and a model has at least "
             f"one hidden unit; {FIX_SAVE}"
         )
-    if not vocab:
+    if vocab == []:
         raise InputError(f"{where}: its vocabulary is empty; {FIX_SAVE}")
     bias = config.get("forget_bias", 1.0)
     if not isinstance(bias, (int, float)) or isinstance(bias, bool) or not math.isfinite(bias):
         raise ValueError("its configuration's forget_bias is not a finite number")
     return make_cell(config), vocab, config
+
+
+def parse_vocab(array: np.ndarray, where: str) -> list[str]:
+    """A model's vocabulary: its tokens, each following the rule of every token, none twice."""
+    if array.ndim != 1 or array.dtype.kind != "U":
+        raise ValueError("its vocabulary is not a list of tokens")
+    vocab = [str(token) for token in array.tolist()]
+    check_tokens(vocab, f"{where}: its vocabulary")  # the same rule as a sentence's tokens
+    if len(set(vocab)) != len(vocab):
+        raise InputError(f"{where}: its vocabulary lists a token twice; {FIX_SAVE}")
+    return vocab
 
 
 def declared_problem(cell: Cell, declared: Mapping[str, Declared], vocab_size: int) -> str | None:

@@ -135,19 +135,31 @@ def load_init(
     where = f"--init {path}"
     with open_user_npz(path, where) as npz:
         first = small(npz)
-        vocab = vocabulary(first, corpus, target, where)
-        hidden = declared_weights(npz.declared, layout, len(vocab), cell, reset_after, where)
+        size = first_vocabulary(npz, first, corpus, target, where)
+        hidden = declared_weights(npz.declared, layout, size, cell, reset_after, where)
         if fits is not None:
-            fits(len(vocab), hidden)
+            fits(size, hidden)
         arrays = {**first, **npz.read_all(skip=first)}
+    vocab = vocabulary(arrays, corpus, target, where)
     setup = Setup(cell, "tanh", reset_after, (), tuple(vocab), True, target, "last")
     return user_params(arrays, setup, layout, where), vocab
 
 
 def small(npz: Npz) -> dict[str, np.ndarray]:
-    """A weights file's vocab, read before the rest (its size is bounded by its header's
-    rule): the other keys' shapes follow from its length."""
-    return {"vocab": npz.read("vocab")} if "vocab" in npz.declared else {}
+    """A weights file's vocab, read before the rest when it is small (``Declared.small``): the
+    other keys' shapes follow from its length."""
+    vocab = npz.declared.get("vocab")
+    return {"vocab": npz.read("vocab")} if vocab is not None and vocab.small else {}
+
+
+def first_vocabulary(
+    npz: Npz, first: Mapping[str, np.ndarray], corpus: list[list[str]], target: str, where: str
+) -> int:
+    """|vocab|: the weights' vocab checked when it was read first, else its header's length
+    (a large one is checked once read), or the input's."""
+    if "vocab" in npz.declared and "vocab" not in first:
+        return npz.declared["vocab"].shape[0]
+    return len(vocabulary(first, corpus, target, where))
 
 
 def declared_weights(
@@ -192,17 +204,18 @@ def compare_files(
     where = (f"--init {init}", f"--compare {grads}")
     with open_user_npz(init, where[0]) as weights, open_user_npz(grads, where[1]) as gradients:
         first = small(weights)
-        vocab = vocabulary(first, sentences, target, where[0])
-        hidden = declared_weights(weights.declared, layout, len(vocab), cell, reset_after, where[0])
+        size = first_vocabulary(weights, first, sentences, target, where[0])
+        hidden = declared_weights(weights.declared, layout, size, cell, reset_after, where[0])
         corpus = tuple(tuple(sentence) for sentence in sentences)
-        setup = Setup(cell, activation, reset_after, corpus, tuple(vocab), True, target, loss)
+        vocab = tuple(build_vocab(sentences, target))  # the input's: T is the same for any
+        setup = Setup(cell, activation, reset_after, corpus, vocab, True, target, loss)
         T = setup.batch().T
-        dims = {"V": len(vocab), "H": hidden}
+        dims = {"V": size, "H": hidden}
         reader = Reader(cell, layout, reset_after, where[1], "gradients")
         reader.check_declared(gradients.declared, specs_of(setup), dims, True)
         check_extras(gradients.declared, T, hidden, len(sentences), cell, where[1])
         if fits is not None:
-            fits(len(vocab), hidden)
+            fits(size, hidden)
         arrays = {**first, **weights.read_all(skip=first)}, gradients.read_all()
     return compare_arrays(
         *arrays,

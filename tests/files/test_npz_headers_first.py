@@ -147,6 +147,23 @@ def test_a_model_file_is_refused_from_its_keys_and_shapes_unread(
     refused_unread(refused, decompressed, [SENTENCE, "--load", bad], f"--load {bad}: ", says)
 
 
+def test_a_large_vocabulary_is_read_only_once_the_shapes_fit(
+    tmp_path, refused, decompressed
+) -> None:
+    """50,002 tokens of up to 1,000 characters (200 MB of zeros, within the limits): a file
+    whose parameters do not fit its length is refused before it is read; a small vocab is read
+    first (its tokens make better messages: 'its vocab lacks …')."""
+    vocab = {"vocab": (50_002,)}
+    weights = zeros_npz(tmp_path / "w.npz", vocab, rows(), "<U1000")
+    says = "W has shape (4, 4)", "|vocab| = 50002"
+    refused_unread(refused, decompressed, [SENTENCE, "--init", weights], *says)
+    compare = [SENTENCE, "--init", weights, "--compare", weights]
+    refused_unread(refused, decompressed, compare, *says)
+    honest = {k: v for k, v in model_arrays(H).items() if k != "vocab"}
+    model = zeros_npz(tmp_path / "m.npz", vocab, honest, "<U1000")
+    refused_unread(refused, decompressed, [SENTENCE, "--load", model], "W has shape (4, 4)")
+
+
 def test_the_options_a_model_must_fit_are_checked_before_its_parameters_are_read(
     tmp_path, refused, decompressed
 ) -> None:
