@@ -151,12 +151,22 @@ def compare(req: CheckRequest) -> int:
 def fits(req: CheckRequest, corpus: list[list[str]], vocab_size: int, hidden: int) -> None:
     """Refuse, from the files' headers, a comparison that would not fit in memory: it holds
     about what a run's traced step does (the parameters, their gradients and copies: the
-    user's arrays, the trace's, a mistake's), estimated as a run's (``checks.check_size``)."""
+    user's arrays, the trace's, a mistake's), estimated as a run's (``core.footprint``)."""
     from ..core.cells import make_cell
-    from .checks import check_size
+    from ..core.footprint import run_bytes
+    from .checks import MAX_RUN_BYTES, gigabytes
 
     cell = make_cell({"cell": req.cell, "reset_after": req.reset_after})
-    check_size([cell], vocab_size, hidden, [len(sentence) for sentence in corpus])
+    lengths = [len(sentence) for sentence in corpus]
+    total = sum(
+        run_bytes(cell, vocab_size, hidden, lengths, None, False, "auto", False, None).values()
+    )
+    if total > MAX_RUN_BYTES:
+        raise InputError(
+            f"--init {req.init}: gradients of H = {hidden} over |vocab| = {vocab_size:,} would "
+            f"hold about {gigabytes(total)} GB of memory at once to compare, more than the "
+            f"limit of {MAX_RUN_BYTES / 1e9:.1f} GB; compare a smaller model's"
+        )
 
 
 def compared_scheme(truncate: int | None, chunks: int | None, tbptt: str | None) -> Any:
