@@ -18,7 +18,13 @@ from ..core.tokens import tokenize
 from ..errors import InputError
 from .gru_options import check_reset_after, check_reset_after_loaded
 from .messages import warning
-from .model_checks import check_cell, check_cell_options, check_loaded, loaded_from
+from .model_checks import (
+    check_cell,
+    check_cell_options,
+    check_loaded,
+    check_loaded_options,
+    loaded_from,
+)
 from .number_checks import Numbers, check_numbers
 from .request import Request
 from .schemes import check_schemes
@@ -26,6 +32,9 @@ from .schemes import check_schemes
 MAX_PARAMETERS = 50_000_000
 """Largest model accepted, in float64 parameters (400 MB)."""
 
+
+CELL_NAMES = ("rnn", "lstm", "gru")
+"""The cells --compare-cells runs."""
 
 MAX_RUN_BYTES = 1_500_000_000
 """The most a run may be estimated to hold at its peak (``core.footprint``): with Python,
@@ -138,51 +147,78 @@ def prepare(req: Request) -> tuple[Any, ...]:
     hidden, activation, cell_name = req.hidden, req.activation, req.cell or "rnn"
     forget_bias = req.forget_bias if req.forget_bias is not None else DEFAULT_FORGET_BIAS
     reset_after = req.reset_after
+    lengths = [len(sentence) for sentence in corpus]
+
+    def fits(model: dict[str, Any], vocab_size: int, hidden: int) -> None:
+        """The run's memory estimate (``check_size``) for a model of this configuration."""
+        cells = (
+            [make_cell({"cell": c, "reset_after": model["reset_after"]}) for c in CELL_NAMES]
+            if req.compare_cells
+            else [make_cell(model)]
+        )
+        tables = not req.json_out or req.export is not None  # tables shown or recorded
+        check_size(
+            cells,
+            vocab_size,
+            hidden,
+            lengths,
+            req.truncate,
+            req.check,
+            req.detail,
+            tables,
+            schemes.window,
+        )
+
+    def loaded_options(saved: dict[str, Any]) -> dict[str, Any]:
+        """A loaded model's cell, checked against the options given."""
+        assert req.load is not None
+        check_loaded_options(saved, req.hidden, req.activation)
+        return {
+            "cell": check_cell(saved.get("cell", "rnn"), req.cell, req.load),
+            "activation": saved["activation"],
+            "forget_bias": saved.get("forget_bias", DEFAULT_FORGET_BIAS),
+            "reset_after": check_reset_after_loaded(saved, req.reset_after, req.load),
+        }
+
     if req.load is not None:
         from ..files.model_file import load_model
 
-        params, vocab, saved = load_model(req.load)
+        # the configuration and the shapes are checked, and the run's memory estimated, from
+        # the file's headers and small members before its parameters are read
+        params, vocab, saved = load_model(
+            req.load,
+            fits=lambda saved, size: fits(loaded_options(saved), size, saved["hidden"]),
+        )
         check_loaded(vocab, saved, corpus, target, req.hidden, req.activation)
-        hidden, activation = saved["hidden"], saved["activation"]
-        cell_name = check_cell(saved.get("cell", "rnn"), req.cell, req.load)
-        forget_bias = saved.get("forget_bias", DEFAULT_FORGET_BIAS)
-        reset_after = check_reset_after_loaded(saved, req.reset_after, req.load)
+        model = loaded_options(saved)
+        hidden, activation, cell_name = saved["hidden"], saved["activation"], model["cell"]
+        forget_bias, reset_after = model["forget_bias"], model["reset_after"]
         loaded = loaded_from(req.load, saved)
     check_cell_options(cell_name, req.activation, req.forget_bias)
     check_reset_after(cell_name, req.reset_after, req.compare_cells)
+    model = {
+        "cell": cell_name,
+        "activation": activation or "tanh",
+        "forget_bias": forget_bias,
+        "reset_after": reset_after,
+    }
     if req.init is not None:
         from ..files.user_bptt import load_init
 
         if req.load is not None or req.hidden is not None:
             raise InputError("--init gives the weights and H; leave out --load and --hidden")
-        params, vocab = load_init(req.init, req.layout, corpus, target, cell_name, reset_after)
+        params, vocab = load_init(
+            req.init,
+            req.layout,
+            corpus,
+            target,
+            cell_name,
+            reset_after,
+            fits=lambda size, hidden: fits(model, size, hidden),
+        )
         hidden = params["V"].shape[0]
     hidden = hidden if hidden is not None else DEFAULT_HIDDEN
-    cell = make_cell(
-        {
-            "cell": cell_name,
-            "activation": activation or "tanh",
-            "forget_bias": forget_bias,
-            "reset_after": reset_after,
-        }
-    )
-    cells = (
-        [make_cell({"cell": c, "reset_after": reset_after}) for c in ("rnn", "lstm", "gru")]
-        if req.compare_cells
-        else [cell]
-    )
-    lengths = [len(sentence) for sentence in corpus]
-    check_size(
-        cells,
-        len(vocab or build_vocab(corpus, target)),
-        hidden,
-        lengths,
-        req.truncate,
-        req.check,
-        req.detail,
-        not req.json_out or req.export is not None,  # tables shown or recorded
-        schemes.window,
-    )
+    fits(model, len(vocab or build_vocab(corpus, target)), hidden)
     config = Config(
         cell=cell_name,
         forget_bias=forget_bias,

@@ -7,6 +7,7 @@ Exit codes: 0 equal / matching, 1 a difference found, 2 bad input.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +115,7 @@ def dispatch(req: CheckRequest) -> int:
 def compare(req: CheckRequest) -> int:
     from ..files.inputs import read_sentences
     from ..files.jsonl import json_document
-    from ..files.user_bptt import compare_arrays, read_npz
+    from ..files.user_bptt import compare_files
     from .checks import check_target
 
     assert req.compare is not None
@@ -123,20 +124,19 @@ def compare(req: CheckRequest) -> int:
     corpus = read_sentences(req.sentence, req.file)
     target = check_target(req.target)
     scheme = compared_scheme(*req.scheme)
-    weights, grads = read_npz(req.init, "--init"), read_npz(req.compare, "--compare")
-    result = compare_arrays(
-        weights,
-        grads,
+    result = compare_files(  # every key and shape checked from the headers, then read
+        req.init,
+        req.compare,
         corpus,
         req.layout,
         req.activation or "tanh",
         req.loss,
         target,
-        (f"--init {req.init}", f"--compare {req.compare}"),
         req.cell,
         req.reset_after,
         req.grads_transposed,
         scheme,
+        lambda vocab_size, hidden: fits(req, corpus, vocab_size, hidden),
     )
     if req.json_out:
         print(json_document(result.to_json()))
@@ -146,6 +146,27 @@ def compare(req: CheckRequest) -> int:
 
         make_console().print(compare_view(result))
     return result.exit_code
+
+
+def fits(req: CheckRequest, corpus: list[list[str]], vocab_size: int, hidden: int) -> None:
+    """Refuse, from the files' headers, a comparison that would not fit in memory: it holds
+    about what a run's traced step does (the parameters, their gradients and copies: the
+    user's arrays, the trace's, a mistake's), estimated as a run's (``core.footprint``)."""
+    from ..core.cells import make_cell
+    from ..core.footprint import run_bytes
+    from .checks import MAX_RUN_BYTES, gigabytes
+
+    cell = make_cell({"cell": req.cell, "reset_after": req.reset_after})
+    lengths = [len(sentence) for sentence in corpus]
+    total = sum(
+        run_bytes(cell, vocab_size, hidden, lengths, None, False, "auto", False, None).values()
+    )
+    if total > MAX_RUN_BYTES:
+        raise InputError(
+            f"--init {req.init}: gradients of H = {hidden} over |vocab| = {vocab_size:,} would "
+            f"hold about {gigabytes(total)} GB of memory at once to compare, more than the "
+            f"limit of {MAX_RUN_BYTES / 1e9:.1f} GB; compare a smaller model's"
+        )
 
 
 def compared_scheme(truncate: int | None, chunks: int | None, tbptt: str | None) -> Any:
@@ -168,8 +189,10 @@ def diff(req: CheckRequest) -> int:
     from ..trace.diff import diff_traces
 
     assert req.diff is not None
-    if not req.tolerance > 0:
-        raise InputError(f"--tolerance must be above 0, not {req.tolerance}; try 1e-9")
+    if not (math.isfinite(req.tolerance) and req.tolerance > 0):
+        raise InputError(
+            f"--tolerance must be a finite number above 0, not {req.tolerance}; try 1e-9"
+        )
     if req.json_out and req.no_pager:
         raise InputError("--json shows no tables; leave out --no-pager")
     first, second = (read_trace(path, "--diff") for path in req.diff)

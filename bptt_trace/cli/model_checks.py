@@ -29,6 +29,13 @@ def check_loaded(
             f"the loaded model's vocabulary lacks {shown}; "
             "train a new model on a corpus that has them"
         )
+    check_loaded_options(config, hidden, activation)
+
+
+def check_loaded_options(
+    config: dict[str, Any], hidden: int | None, activation: str | None
+) -> None:
+    """--hidden and --activation, if given, must be the loaded model's."""
     if hidden is not None and hidden != config["hidden"]:
         raise InputError(
             f"--hidden {hidden} differs from the loaded model's "

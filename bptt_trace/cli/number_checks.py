@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from ..config import MAX_K, MAX_PRECISION
-from ..errors import InputError
+from ..errors import InputError, shortened
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,7 @@ def check_numbers(n: Numbers) -> None:
 
 def too_far(option: str, value: int | str) -> str:
     """The refusal of a K past ``MAX_K`` (the value shown at most 40 characters long)."""
-    text = str(value)
-    shown = text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+    shown = shortened(str(value))
     return (
         f"{option} {shown}: K is at most {MAX_K:,} steps; a K at least as long as the "
         "sentence is full BPTT, which is what leaving the option out gives"

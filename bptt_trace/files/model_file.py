@@ -9,23 +9,27 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Container, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..config import ACTIVATIONS
 from ..core.cells import CELLS, make_cell
 from ..core.cells.declaration import Cell, Params
-from ..core.model import declared, shape_problem
+from ..core.model import declared as declared_params
+from ..core.model import shape_problem
 from ..errors import InputError
 from .atomic import write_atomically
-from .npz import read_model_arrays
+from .bounded_npz import Declared
+from .npz import open_model_npz
 from .tokens import check_tokens
 
 FIX_SAVE = "save the model again with --save"
 FORMAT = "bptt-trace-model"
 FORMAT_VERSION = 1
+Result = TypeVar("Result")
 
 
 def save_model(path: Path, params: Params, vocab: list[str], config: dict[str, Any]) -> None:
@@ -40,13 +44,64 @@ def save_model(path: Path, params: Params, vocab: list[str], config: dict[str, A
     write_atomically(path, lambda handle: np.savez(handle, **arrays))
 
 
-def load_model(path: Path, where: str | None = None) -> tuple[Params, list[str], dict[str, Any]]:
+def load_model(
+    path: Path, where: str | None = None, fits: Fits | None = None
+) -> tuple[Params, list[str], dict[str, Any]]:
     """The parameters, vocabulary and configuration saved in ``path``, checked; ``where``
-    leads every error (``--load PATH`` unless given: the Python API names the file alone)."""
+    leads every error (``--load PATH`` unless given: the Python API names the file alone).
+
+    Before any parameter's data is read: every header (``npz``), the keys, the small members
+    (``SMALL``: the format, the vocabulary, the configuration), every parameter's shape against
+    them, and ``fits(config, vocabulary size)`` (the run's memory); only then the parameters."""
     where = where if where is not None else f"--load {path}"
-    arrays = read_model_arrays(path, where)  # every header checked before any data is read
+    with open_model_npz(path, where) as npz:
+        declared = npz.declared
+        small = {n: npz.read(n) for n in SMALL if n in declared and declared[n].small}
+        cell, vocab, config = guarded_parse(lambda: parse_model(small, where, declared), where)
+        vocab_size = len(vocab) if vocab is not None else declared["vocab"].shape[0]
+        problem = declared_problem(cell, declared, vocab_size)
+        if problem is not None:
+            raise InputError(f"{where}: {problem}; the file is not a model of this tool")
+        hidden = declared["V"].shape[0]
+        if config["hidden"] != hidden:
+            raise InputError(
+                f"{where}: its configuration says H = {config['hidden']} but its "
+                f"matrices have H = {hidden}; save the model again"
+            )
+        if fits is not None:
+            fits(config, vocab_size)
+        if vocab is None:  # a large one: read once the headers passed
+            read = {**small, "vocab": npz.read("vocab")}
+            _, vocab, _ = guarded_parse(lambda: parse_model(read, where, declared), where)
+        assert vocab is not None
+        arrays = {spec.name: npz.read(spec.name) for spec in declared_params(cell)}
+    problem = shape_problem(cell, arrays, len(vocab))
+    if problem is not None:
+        fix = (
+            "load a model saved before training diverged"
+            if "NaN" in problem
+            else "the file is not a model of this tool"
+        )
+        raise InputError(f"{where}: {problem}; {fix}")
+    # float16 and float32 are read as float64, the engine's type (its norms and LAPACK calls
+    # take no float16); float64 as it is, not copied
+    params = {name: array.astype(np.float64, copy=False) for name, array in arrays.items()}
+    return params, vocab, config
+
+
+Fits = Callable[[dict[str, Any], int], None]
+"""Refuses, from a model's configuration and vocabulary size, a run that would not fit."""
+
+SMALL = ("format", "format_version", "vocab", "config")
+"""The members read before the others, when small (``Declared.small``; a name, a number, the
+tokens, the configuration's JSON: each bounded by its header's rule), being what says what the
+others must be."""
+
+
+def guarded_parse(parse: Callable[[], Result], where: str) -> Result:
+    """``parse``, whose failures are one line: not a model of ours."""
     try:
-        cell, vocab, config = parse_model(arrays, where)
+        return parse()
     except InputError:  # a ValueError too, but already one line that says it all
         raise
     except RecursionError:  # json.loads of "[[[[…" nested deeper than Python recurses
@@ -57,28 +112,14 @@ def load_model(path: Path, where: str | None = None) -> tuple[Params, list[str],
         raise InputError(
             f"{where}: not a model saved by bptt-trace ({err}); save one with --save"
         ) from None
-    problem = shape_problem(cell, arrays, len(vocab))
-    if problem is not None:
-        fix = (
-            "load a model saved before training diverged"
-            if "NaN" in problem
-            else "the file is not a model of this tool"
-        )
-        raise InputError(f"{where}: {problem}; {fix}")
-    # float16 and float32 are read as float64, the engine's type (its norms and LAPACK calls
-    # take no float16)
-    params = {spec.name: arrays[spec.name].astype(np.float64) for spec in declared(cell)}
-    if config["hidden"] != params["V"].shape[0]:
-        raise InputError(
-            f"{where}: its configuration says H = {config['hidden']} but its "
-            f"matrices have H = {params['V'].shape[0]}; save the model again"
-        )
-    return params, vocab, config
 
 
-def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[str], dict]:
-    """The cell, vocabulary and configuration of a model file, or InputError / ValueError when
-    they are not ours."""
+def parse_model(
+    arrays: dict[str, np.ndarray], where: str, names: Container[str]
+) -> tuple[Cell, list[str] | None, dict]:
+    """The cell, vocabulary and configuration of a model file (``names``: its members), or
+    InputError / ValueError when they are not ours; the vocabulary None if it is not in
+    ``arrays`` (not read yet)."""
     if "format" not in arrays or str(arrays["format"]) != FORMAT:
         raise InputError(f"{where}: not a model saved by bptt-trace; save one with --save")
     version = int(arrays.get("format_version", np.array(-1)))
@@ -87,15 +128,12 @@ def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[s
             f"{where}: model format {version} is not supported (this version reads "
             f"{FORMAT_VERSION}); save the model again with --save"
         )
-    missing = [name for name in ("vocab", "config") if name not in arrays]
+    missing = [name for name in ("vocab", "config") if name not in names]
     if missing:
         raise InputError(f"{where}: the model lacks {', '.join(missing)}; save it again")
-    if arrays["vocab"].ndim != 1 or arrays["vocab"].dtype.kind != "U":
-        raise ValueError("its vocabulary is not a list of tokens")
-    vocab = [str(token) for token in arrays["vocab"].tolist()]
-    check_tokens(vocab, f"{where}: its vocabulary")  # the same rule as a sentence's tokens
-    if len(set(vocab)) != len(vocab):
-        raise InputError(f"{where}: its vocabulary lists a token twice; {FIX_SAVE}")
+    if "config" not in arrays:
+        raise ValueError("its configuration is not a short text")
+    vocab = parse_vocab(arrays["vocab"], where) if "vocab" in arrays else None
     config = json.loads(str(arrays["config"]))
     if not isinstance(config, dict) or config.get("activation") not in ACTIVATIONS:
         raise ValueError("its configuration names no known activation")
@@ -108,9 +146,36 @@ def parse_model(arrays: dict[str, np.ndarray], where: str) -> tuple[Cell, list[s
             f"{where}: its configuration says H = {config['hidden']}, and a model has at least "
             f"one hidden unit; {FIX_SAVE}"
         )
-    if not vocab:
+    if vocab == []:
         raise InputError(f"{where}: its vocabulary is empty; {FIX_SAVE}")
     bias = config.get("forget_bias", 1.0)
     if not isinstance(bias, (int, float)) or isinstance(bias, bool) or not math.isfinite(bias):
         raise ValueError("its configuration's forget_bias is not a finite number")
     return make_cell(config), vocab, config
+
+
+def parse_vocab(array: np.ndarray, where: str) -> list[str]:
+    """A model's vocabulary: its tokens, each following the rule of every token, none twice."""
+    if array.ndim != 1 or array.dtype.kind != "U":
+        raise ValueError("its vocabulary is not a list of tokens")
+    vocab = [str(token) for token in array.tolist()]
+    check_tokens(vocab, f"{where}: its vocabulary")  # the same rule as a sentence's tokens
+    if len(set(vocab)) != len(vocab):
+        raise InputError(f"{where}: its vocabulary lists a token twice; {FIX_SAVE}")
+    return vocab
+
+
+def declared_problem(cell: Cell, declared: Mapping[str, Declared], vocab_size: int) -> str | None:
+    """What is wrong with the parameters' headers for ``cell`` over a vocabulary of this size:
+    a missing one, a shape that does not fit, not floats (None if fine): ``shape_problem``'s
+    words, from the headers alone."""
+    missing = [spec.name for spec in declared_params(cell) if spec.name not in declared]
+    if missing:
+        return f"it lacks {', '.join(missing)}"
+    V = declared["V"]
+    dims = {"V": vocab_size, "H": V.shape[0] if V.ndim == 2 else -1}
+    for spec in declared_params(cell):
+        array, shape = declared[spec.name], spec.shape_in(dims)
+        if array.shape != shape or array.dtype.kind != "f":
+            return f"{spec.name} has shape {array.shape} ({array.dtype}), expected {shape} floats"
+    return None

@@ -11,11 +11,14 @@ from typing import IO, BinaryIO
 import numpy as np
 from numpy.lib import format as npy
 
-from ..errors import InputError
+from ..errors import InputError, quoted
 from .npz_rules import Policy
 
 MAX_HEADER_BYTES = 10_000
 """Longest .npy header read (NumPy's own limit of a safe header); a real one is about 128."""
+
+CHUNK = 1 << 20
+"""Bytes of an array's data decompressed at a time."""
 
 
 def read_exactly(member: IO[bytes], size: int) -> bytes:
@@ -36,7 +39,7 @@ def read_header(
 
     def unreadable(why: str) -> InputError:
         return InputError(
-            f"{where}: the array {name!r} has no readable header ({why}); {policy.fix}"
+            f"{where}: the array {quoted(name)} has no readable header ({why}); {policy.fix}"
         )
 
     magic = read_exactly(member, len(npy.MAGIC_PREFIX) + 2)
@@ -71,15 +74,18 @@ def read_header(
 def read_data(
     member: BinaryIO, shape: tuple[int, ...], fortran: bool, dtype: np.dtype, where: str, name: str
 ) -> np.ndarray:
-    """The array's data: exactly the declared number of bytes, no more is decompressed."""
+    """The array's data: exactly the declared number of bytes, no more is decompressed, a chunk
+    at a time (``readinto`` of a zip member reads the whole into a second buffer first)."""
     size = math.prod(shape) * dtype.itemsize
     buffer = bytearray(size)
-    view = memoryview(buffer)
     done = 0
     while done < size:
-        got = member.readinto(view[done:])
+        got = member.read(min(size - done, CHUNK))
         if not got:
-            raise InputError(f"{where}: the array {name!r} is cut short (truncated); save it again")
-        done += got
+            raise InputError(
+                f"{where}: the array {quoted(name)} is cut short (truncated); save it again"
+            )
+        buffer[done : done + len(got)] = got
+        done += len(got)
     array = np.frombuffer(buffer, dtype=dtype)
     return array.reshape(shape, order="F" if fortran else "C")

@@ -4,13 +4,14 @@ weights or gradients (``--init``, ``--compare``: any ``np.savez`` of arrays). Ev
 .npy header is read within a small cap and checked, and the totals bounded from the headers,
 before any data is decompressed; nothing is ever unpickled.
 
-What the arrays mean is for ``model_file.parse_model`` (and ``user_bptt``) to check; the tokens
+What the arrays mean is for ``model_file.load_model`` (and ``user_bptt``) to check; the tokens
 of a vocabulary go through ``tokens.check_tokens``, the rule every other source of tokens
 follows.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ from numpy.lib import format as npy
 
 from ..core.cells import every_form
 from ..core.model import declared
-from .bounded_npz import read_arrays
+from ..errors import quoted
+from .bounded_npz import Npz, open_npz, read_arrays
 from .inputs import MAX_TOKENS
 from .npz_rules import Member, Policy
 from .tokens import MAX_TOKEN_CHARS
@@ -83,7 +85,7 @@ def model_policy() -> Policy:
     rules = members()
     return Policy(
         rule=rules.get,
-        unknown=lambda name: f"not a model saved by bptt-trace (it holds {name!r})",
+        unknown=lambda name: f"not a model saved by bptt-trace (it holds {quoted(name)})",
         fix=FIX,
         max_members=max_members(),
         max_numbers=MAX_PARAMETERS,
@@ -107,7 +109,7 @@ def user_rule(name: str) -> Member | None:
 def user_policy() -> Policy:
     return Policy(
         rule=user_rule,
-        unknown=lambda name: f"holds {name!r}, which is not a NumPy array (.npy)",
+        unknown=lambda name: f"holds {quoted(name)}, which is not a NumPy array (.npy)",
         fix=USER_FIX,
         max_members=MAX_USER_MEMBERS,
         max_numbers=MAX_ENTRIES,
@@ -125,6 +127,17 @@ def read_user_arrays(path: Path, where: str) -> dict[str, np.ndarray]:
     """Every array of a user's weights or gradients at ``path``, each checked before it is
     read; the floats as they are stored (float16, float32 or float64)."""
     return read_arrays(path, where, user_policy(), lambda head: what_it_is(head, "an .npz file"))
+
+
+def open_model_npz(path: Path, where: str) -> AbstractContextManager[Npz]:
+    """The model file at ``path``, its headers checked, its data read when asked."""
+    return open_npz(path, where, model_policy(), what_it_is)
+
+
+def open_user_npz(path: Path, where: str) -> AbstractContextManager[Npz]:
+    """A user's weights or gradients at ``path``, the headers checked, the data read when
+    asked."""
+    return open_npz(path, where, user_policy(), lambda head: what_it_is(head, "an .npz file"))
 
 
 def what_it_is(head: bytes, noun: str = "a model file") -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, quoted
 
 FLOAT_SIZES = (2, 4, 8)
 """float16, float32, float64: the floats read (float128 would pass a finite check and then
@@ -50,7 +50,7 @@ def check_member(
         raise InputError(f"{where}: holds a pickled object, which is never loaded; {fix_}")
     if dtype.kind == "U" and "U" in rule.kinds and dtype.itemsize > rule.max_itemsize:
         raise InputError(
-            f"{where}: the array {name!r} holds text of up to {dtype.itemsize // 4:,} "
+            f"{where}: the array {quoted(name)} holds text of up to {dtype.itemsize // 4:,} "
             f"characters, more than the {rule.max_itemsize // 4:,} it may hold; {fix_}"
         )
     float_ok = dtype.kind != "f" or dtype.itemsize in FLOAT_SIZES
@@ -62,16 +62,16 @@ def check_member(
         or dtype.subdtype
     ):
         raise InputError(
-            f"{where}: the array {name!r} is of type {dtype}, which it may not be (numbers: "
+            f"{where}: the array {quoted(name)} is of type {dtype}, which it may not be (numbers: "
             f"float16, float32 or float64); {fix_}"
         )
     if rule.ndim is not None and len(shape) != rule.ndim:
         raise InputError(
-            f"{where}: the array {name!r} has shape {shape}, not {rule.ndim}-D; {fix_}"
+            f"{where}: the array {quoted(name)} has shape {shape}, not {rule.ndim}-D; {fix_}"
         )
     count = math.prod(shape)
     if count > rule.max_count:
         raise InputError(
-            f"{where}: the array {name!r} declares {count:,} entries, more than the limit "
+            f"{where}: the array {quoted(name)} declares {count:,} entries, more than the limit "
             f"of {rule.max_count:,}; nothing of it was read"
         )

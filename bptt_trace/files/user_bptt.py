@@ -8,7 +8,7 @@ of W (column i of torch's weight_ih_l0) is token i.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +19,16 @@ from ..core.cells.declaration import Param, Params
 from ..core.model import declared
 from ..core.tokens import build_vocab, tokenize
 from ..errors import InputError
-from ..usercode.arrays import Reader, extras
+from ..usercode.arrays import Reader
 from ..usercode.compare import compare
 from ..usercode.comparison import Comparison
+from ..usercode.extras import check_extras, extras
 from ..usercode.forward_check import Setup
 from ..usercode.layouts import refusal
 from ..usercode.numbers import UserNumbers
 from ..usercode.precision import dtype_of, floor
+from .bounded_npz import Declared, Npz
 from .tokens import check_tokens
-
-
-def read_npz(path: Path, option: str) -> dict[str, np.ndarray]:
-    """Every array of an .npz file, never unpickled, read by the one bounded reader: every
-    header read within a cap and checked, the totals bounded, before any data is read."""
-    from .npz import read_user_arrays
-
-    return read_user_arrays(path, f"{option} {path}")
 
 
 def vocabulary(
@@ -130,10 +124,109 @@ def load_init(
     target: str,
     cell: str = "rnn",
     reset_after: bool = False,
+    fits: Callable[[int, int], None] | None = None,
 ) -> tuple[Params, list[str]]:
-    """--init: the user's weights as the tool's parameters, and the vocabulary."""
+    """--init: the user's weights as the tool's parameters, and the vocabulary. Before any
+    array's data is read: every header, the keys and each one's shape (H from the recurrent
+    matrix's, |vocab| from the vocab's or the input's), and ``fits(|vocab|, H)`` (the run's
+    memory); only then the vocabulary and the weights."""
+    from .npz import open_user_npz
+
     where = f"--init {path}"
-    arrays = read_npz(path, "--init")
+    with open_user_npz(path, where) as npz:
+        first = small(npz)
+        size = first_vocabulary(npz, first, corpus, target, where)
+        hidden = declared_weights(npz.declared, layout, size, cell, reset_after, where)
+        if fits is not None:
+            fits(size, hidden)
+        arrays = {**first, **npz.read_all(skip=first)}
     vocab = vocabulary(arrays, corpus, target, where)
     setup = Setup(cell, "tanh", reset_after, (), tuple(vocab), True, target, "last")
     return user_params(arrays, setup, layout, where), vocab
+
+
+def small(npz: Npz) -> dict[str, np.ndarray]:
+    """A weights file's vocab, read before the rest when it is small (``Declared.small``): the
+    other keys' shapes follow from its length."""
+    vocab = npz.declared.get("vocab")
+    return {"vocab": npz.read("vocab")} if vocab is not None and vocab.small else {}
+
+
+def first_vocabulary(
+    npz: Npz, first: Mapping[str, np.ndarray], corpus: list[list[str]], target: str, where: str
+) -> int:
+    """|vocab|: the weights' vocab checked when it was read first, else its header's length
+    (a large one is checked once read), or the input's."""
+    if "vocab" in npz.declared and "vocab" not in first:
+        return npz.declared["vocab"].shape[0]
+    return len(vocabulary(first, corpus, target, where))
+
+
+def declared_weights(
+    declared: Mapping[str, Declared],
+    layout: str,
+    vocab_size: int,
+    cell: str,
+    reset_after: bool,
+    where: str,
+) -> int:
+    """H, once every key of the weights and its shape is checked from the headers alone."""
+    refused = refusal(cell, layout, reset_after)
+    if refused:
+        raise InputError(f"--layout {layout} with --cell {cell}: {refused}")
+    reader = Reader(cell, layout, reset_after, where, "weights")
+    hidden = reader.hidden(declared, reader.sources(declared))
+    setup = Setup(cell, "tanh", reset_after, (), (), True, EOS, "last")
+    dims = {"V": vocab_size, "H": hidden}
+    reader.check_declared(declared, specs_of(setup), dims)
+    return hidden
+
+
+def compare_files(
+    init: Path,
+    grads: Path,
+    sentences: list[list[str]],
+    layout: str,
+    activation: str,
+    loss: str,
+    target: str,
+    cell: str,
+    reset_after: bool,
+    grads_transposed: bool,
+    scheme: Any,
+    fits: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """--compare: ``compare_arrays`` of the two files, every key and shape of both checked
+    from their headers, and ``fits(|vocab|, H)`` (the comparison's memory), before any array's
+    data but the weights' vocab is read."""
+    from .npz import open_user_npz
+
+    where = (f"--init {init}", f"--compare {grads}")
+    with open_user_npz(init, where[0]) as weights, open_user_npz(grads, where[1]) as gradients:
+        first = small(weights)
+        size = first_vocabulary(weights, first, sentences, target, where[0])
+        hidden = declared_weights(weights.declared, layout, size, cell, reset_after, where[0])
+        corpus = tuple(tuple(sentence) for sentence in sentences)
+        vocab = tuple(build_vocab(sentences, target))  # the input's: T is the same for any
+        setup = Setup(cell, activation, reset_after, corpus, vocab, True, target, loss)
+        T = setup.batch().T
+        dims = {"V": size, "H": hidden}
+        reader = Reader(cell, layout, reset_after, where[1], "gradients")
+        reader.check_declared(gradients.declared, specs_of(setup), dims, True)
+        check_extras(gradients.declared, T, hidden, len(sentences), cell, where[1])
+        if fits is not None:
+            fits(size, hidden)
+        arrays = {**first, **weights.read_all(skip=first)}, gradients.read_all()
+    return compare_arrays(
+        *arrays,
+        sentences,
+        layout,
+        activation,
+        loss,
+        target,
+        where,
+        cell,
+        reset_after,
+        grads_transposed,
+        scheme,
+    )

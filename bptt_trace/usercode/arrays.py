@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from ..core.cells.declaration import Param, Params
-from ..errors import InputError
+from ..errors import InputError, shortened
 from .layouts import LAYOUTS, Part, Source, described, expected_shape
 from .precision import FLOAT64_TOLERANCE
 
@@ -23,6 +24,16 @@ EXTRA = {
 }
 """Keys that a weights or gradients file may hold besides the parameters (a model saved with
 --save is a weights file)."""
+
+
+class Shaped(Protocol):
+    """What a key's shape and dtype are checked on: an array, or a file's header of one."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def dtype(self) -> np.dtype: ...
 
 
 @dataclass(frozen=True)
@@ -42,13 +53,16 @@ class Reader:
         hint = layout_hint(keys or [], self.layout)
         return InputError(f"{self.where}: {text}; the {self.layout} layout reads {what}{hint}")
 
-    def sources(self, arrays: Mapping[str, np.ndarray]) -> list[Source]:
+    def sources(self, arrays: Mapping[str, object]) -> list[Source]:
         """The sources of every parameter; InputError for missing or unknown keys."""
         plain = {key.removesuffix(":0"): key for key in arrays if key not in EXTRA[self.kind]}
         try:
             found = LAYOUTS[self.layout](self.cell, self.reset_after)(list(plain))
-        except ValueError as err:
-            raise self.fail(str(err), list(plain)) from None
+        except ValueError as err:  # it may quote keys: each shortened
+            text = str(err)
+            for key in sorted(plain.values(), key=len, reverse=True):
+                text = text.replace(key, shortened(key)) if len(key) > 40 else text
+            raise self.fail(text, list(plain)) from None
         found = [
             Source(s.name, tuple(_rekeyed(p, plain.get(p.key, p.key)) for p in s.parts))
             for s in found
@@ -56,17 +70,17 @@ class Reader:
         used = list(dict.fromkeys(p.key for s in found for p in s.parts))
         missing = [k for k in used if k not in arrays]
         if missing:
-            raise self.fail(f"lacks {', '.join(missing)}", list(plain))
+            raise self.fail(f"lacks {', '.join(map(shortened, missing))}", list(plain))
         unknown = sorted(set(plain.values()) - set(used))
         if unknown:
             raise InputError(
                 f"{self.where}: holds keys the {self.layout} layout of the {self.cell} does not "
-                f"use: {', '.join(unknown)}; leave them out (extra keys allowed: "
+                f"use: {', '.join(map(shortened, unknown))}; leave them out (extra keys allowed: "
                 f"{', '.join(EXTRA[self.kind])})"
             )
         return found
 
-    def hidden(self, arrays: Mapping[str, np.ndarray], found: list[Source]) -> int:
+    def hidden(self, arrays: Mapping[str, Shaped], found: list[Source]) -> int:
         """H, from the first recurrent matrix (its shape also tells another cell's file)."""
         part = next(s.parts[0] for s in found if s.name.startswith("W_h"))
         shape = arrays[part.key].shape
@@ -77,7 +91,7 @@ class Reader:
             other = {1: "rnn", 4: "lstm", 3: "gru --reset-after"}.get(max(shape) // min(shape))
             hint = f"; a file of another cell? try --cell {other}" if other else ""
         raise InputError(
-            f"{self.where}: {part.key} has shape {shape}, expected "
+            f"{self.where}: {shortened(part.key)} has shape {shape}, expected "
             f"{'×'.join(expected_shape(part, ('H', 'H')))} (the recurrent matrix of the "
             f"{self.cell}){hint}"
         )
@@ -124,6 +138,52 @@ class Reader:
                 )
         return np.mean(values, axis=0)  # their mean is ∂L/∂b
 
+    def check_declared(
+        self,
+        arrays: Mapping[str, Shaped],
+        specs: Mapping[str, Param],
+        dims: Mapping[str, int],
+        either_way: bool = False,
+    ) -> None:
+        """Every key's shape and dtype as ``read`` checks them, from those alone (a file's
+        headers, before its data is read)."""
+        for source in self.sources(arrays):
+            for part in source.parts:
+                letters = expected_shape(part, specs[source.name].shape)
+                self.fitted(arrays[part.key], part, letters, dims, either_way)
+
+    def fitted(
+        self,
+        array: Shaped,
+        part: Part,
+        letters: tuple[str, ...],
+        dims: Mapping[str, int],
+        either_way: bool,
+    ) -> bool:
+        """Whether the key's array was given transposed, or InputError naming the key and the
+        shape expected, with the sizes it is made of."""
+        shape = tuple(size(letter, dims) for letter in letters)
+        turned = either_way and len(shape) == 2 and shape[0] != shape[1]
+        turned = turned and array.shape == shape[::-1]
+        if (
+            array.dtype.kind != "f"
+            or array.dtype.itemsize > 8
+            or not (array.shape == shape or turned)
+        ):
+            names = "×".join("|vocab|" if s == "V" else s for s in letters)
+            used = dict.fromkeys(letter[-1] for letter in letters if not letter.isdigit())
+            sizes = "".join(f", {'|vocab|' if d == 'V' else d} = {dims[d]}" for d in used)
+            if "T" in used:
+                fix = "save one row a time step of the sentence (t = 1 … T)"
+            else:
+                vocab = " (or add a vocab array of the file's tokens)" if "V" in used else ""
+                fix = f"save it in the layout that --layout names{vocab}"
+            raise InputError(
+                f"{self.where}: {shortened(part.key)} has shape {array.shape} ({array.dtype}), "
+                f"expected {shape} float16/32/64 ({names}{sizes}); {fix}"
+            )
+        return turned
+
     def checked(
         self,
         array: np.ndarray,
@@ -134,24 +194,11 @@ class Reader:
     ) -> tuple[np.ndarray, bool]:
         """The key's array as float64 (and whether it was given transposed), or InputError
         naming the key and the shape expected."""
-        shape = tuple(size(letter, dims) for letter in letters)
-        turned = either_way and len(shape) == 2 and shape[0] != shape[1]
-        turned = turned and array.shape == shape[::-1]
-        if (
-            array.dtype.kind != "f"
-            or array.dtype.itemsize > 8
-            or not (array.shape == shape or turned)
-        ):
-            names = "×".join("|vocab|" if s == "V" else s for s in letters)
-            raise InputError(
-                f"{self.where}: {part.key} has shape {array.shape} ({array.dtype}), expected "
-                f"{shape} float16/32/64 ({names}, |vocab| = {dims['V']}, H = {dims['H']}); "
-                "save it in the layout that --layout names (or add a vocab array of the file's "
-                "tokens)"
-            )
+        turned = self.fitted(array, part, letters, dims, either_way)
         if not np.isfinite(array).all():
             raise InputError(
-                f"{self.where}: {part.key} holds NaN or infinite values; save finite numbers"
+                f"{self.where}: {shortened(part.key)} holds NaN or infinite values; save finite "
+                "numbers"
             )
         return np.asarray(array, dtype=np.float64), turned
 
@@ -189,33 +236,3 @@ def select(value: np.ndarray, part: Part) -> np.ndarray:
         return value
     width = value.shape[-1] // part.blocks
     return value[..., part.block * width : (part.block + 1) * width]
-
-
-def extras(
-    arrays: Mapping[str, np.ndarray], T: int, H: int, sentences: int, cell: str, where: str
-) -> dict[str, np.ndarray | float]:
-    """The optional ``dh`` (T×H), ``dc`` (T×H, the LSTM's ∂L/∂cₜ) and ``loss`` (a number)."""
-    found: dict[str, np.ndarray | float] = {}
-    for key in ("dh", "dc"):
-        if key not in arrays:
-            continue
-        if key == "dc" and cell != "lstm":
-            raise InputError(f"{where}: dc is the LSTM's ∂L/∂cₜ; leave it out for the {cell}")
-        if sentences != 1:
-            raise InputError(f"{where}: {key} is for a one-sentence input; give one sentence")
-        part = Part(key)
-        reader = Reader(cell, "rows", False, where, "gradients")
-        found[key], _ = reader.checked(
-            arrays[key], part, ("T", "H"), {"T": T, "H": H, "V": 0}, False
-        )
-    if "loss" in arrays:
-        loss = np.asarray(arrays["loss"])
-        if loss.size != 1 or loss.dtype.kind not in "fiu" or loss.dtype.itemsize > 8:
-            raise InputError(
-                f"{where}: loss should be one number (loss=loss.item()), not an array of shape "
-                f"{loss.shape} ({loss.dtype})"
-            )
-        if not np.isfinite(loss).all():
-            raise InputError(f"{where}: loss is not a finite number; save loss.item()")
-        found["loss"] = float(loss.reshape(()))
-    return found
