@@ -41,7 +41,8 @@ from .corpus import Corpus, corpus_forward
 from .corpus import corpus_backward as backward  # BPTT over the corpus' buckets
 from .loss_noise import NOISE_SEED, Probe, loss_size, measured_noise, probe
 from .norms import norm
-from .truncation import Scheme, scheme_gradients
+from .truncation import Scheme
+from .windowed import scheme_gradients
 
 STEPS = (1e-3, 1e-4, 1e-5, 1e-6)
 FINER = (1e-7, 1e-8)

@@ -26,7 +26,7 @@ import numpy as np
 from .batch import Batch
 from .bptt import Backward, Forward, backward
 from .cells.declaration import Cell, Params
-from .corpus import Corpus, corpus_backward, corpus_forward
+from .corpus import Corpus
 from .output import dims
 
 KINDS = ("truncate", "chunks", "tbptt")
@@ -189,19 +189,3 @@ def forward_from(cell: Cell, p: Params, batch: Batch, s0: np.ndarray) -> Forward
 def corpus_length(corpus: Corpus) -> int:
     """T of the scheme's time axis: the longest sentence's length."""
     return int(corpus.lengths.max())
-
-
-def scheme_gradients(
-    cell: Cell, p: Params, corpus: Corpus, scheme: Scheme, fw: Forward | None = None
-) -> dict[str, np.ndarray]:
-    """The scheme's gradient at FIXED parameters p, summed over its windows (what
-    ``--update-every sequence`` descends by), with the usual mean over sentences. For
-    ``truncate`` it is today's truncated gradient (``bptt.truncated_bptt``); the others' is
-    ``windowed.scheme_backward``'s, the one the traced step shows. ``fw``: the corpus's
-    forward pass at p, when the caller has it."""
-    fw = fw if fw is not None else corpus_forward(cell, p, corpus)
-    if scheme.kind == "truncate":
-        return corpus_backward(cell, p, corpus, fw, scheme.k1, record=False).grads
-    from .windowed import scheme_backward  # (windowed builds on this module)
-
-    return scheme_backward(cell, p, corpus, scheme, fw, record=False).grads

@@ -19,7 +19,7 @@ import numpy as np
 from . import interrupt
 from .bptt import Backward, Forward
 from .cells.declaration import Cell, Params
-from .corpus import Corpus, corpus_forward
+from .corpus import Corpus, corpus_backward, corpus_forward
 from .optimizer import clip_scale, descend, grad_norm
 from .output import dims
 from .truncation import Scheme, Window, corpus_length, run_window, windows
@@ -62,6 +62,20 @@ def scheme_backward(
         grads=grads,
         **{key: corpus.by_sentence(parts) for key, parts in arrays.items()},  # type: ignore[arg-type]
     )
+
+
+def scheme_gradients(
+    cell: Cell, p: Params, corpus: Corpus, scheme: Scheme, fw: Forward | None = None
+) -> dict[str, np.ndarray]:
+    """The scheme's gradient at FIXED parameters p, summed over its windows (what
+    ``--update-every sequence`` descends by), with the usual mean over sentences. For
+    ``truncate`` it is today's truncated gradient (``bptt.truncated_bptt``); the others' is
+    ``scheme_backward``'s, the one the traced step shows. ``fw``: the corpus's
+    forward pass at p, when the caller has it."""
+    fw = fw if fw is not None else corpus_forward(cell, p, corpus)
+    if scheme.kind == "truncate":
+        return corpus_backward(cell, p, corpus, fw, scheme.k1, record=False).grads
+    return scheme_backward(cell, p, corpus, scheme, fw, record=False).grads
 
 
 @dataclass(frozen=True)

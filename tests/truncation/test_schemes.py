@@ -16,7 +16,8 @@ from truncation import reference
 from bptt_trace.config import Config
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.corpus import make_corpus
-from bptt_trace.core.truncation import Scheme, run_window, scheme_gradients, windows
+from bptt_trace.core.truncation import Scheme, run_window, windows
+from bptt_trace.core.windowed import scheme_gradients
 from bptt_trace.trace.events import GradientsEvent, ParamsEvent, RunEvent, UpdateEvent
 from bptt_trace.trace.loop import run
 

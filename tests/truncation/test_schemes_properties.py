@@ -18,8 +18,8 @@ from bptt_trace.core.cells import make_cell
 from bptt_trace.core.corpus import corpus_backward, corpus_forward, make_corpus
 from bptt_trace.core.model import init_params
 from bptt_trace.core.optimizer import descend
-from bptt_trace.core.truncation import Scheme, kept_terms, scheme_gradients, windows
-from bptt_trace.core.windowed import window_updates
+from bptt_trace.core.truncation import Scheme, kept_terms, windows
+from bptt_trace.core.windowed import scheme_gradients, window_updates
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORMS = [{"cell": "rnn"}, {"cell": "lstm"}, {"cell": "gru"}, {"cell": "gru", "reset_after": True}]

@@ -117,8 +117,8 @@ def test_every_cells_bias_table_is_the_engines_scheme_gradient_at_each_k(
     cell_config, kind, k1, k2, mode
 ):
     from bptt_trace.core.corpus import corpus_backward, corpus_forward, make_corpus
-    from bptt_trace.core.truncation import scheme_gradients
     from bptt_trace.core.truncation_terms import overall
+    from bptt_trace.core.windowed import scheme_gradients
 
     cell = make_cell({"activation": "tanh", **cell_config})
     p = init_params(cell, 5, 3, np.random.default_rng(7))
@@ -143,8 +143,8 @@ def test_in_a_ragged_corpus_the_first_sentence_takes_the_windows_of_the_longest(
     window that ends at 6, not at its own end. The engine's scheme gradient of the pair, less
     that of the long sentence alone, is the short sentence's (the mean over 2, times 2)."""
     from bptt_trace.core.corpus import corpus_backward, corpus_forward, make_corpus
-    from bptt_trace.core.truncation import scheme_gradients
     from bptt_trace.core.truncation_terms import overall
+    from bptt_trace.core.windowed import scheme_gradients
 
     cell = make_cell({"activation": "tanh", **cell_config})
     p = init_params(cell, 5, 3, np.random.default_rng(3))
@@ -230,8 +230,8 @@ def test_every_cells_event_metrics_are_the_engines_scheme_gradient_against_full_
 
     from bptt_trace.cli.app import main
     from bptt_trace.core.corpus import corpus_backward, corpus_forward, make_corpus
-    from bptt_trace.core.truncation import scheme_gradients
     from bptt_trace.core.truncation_terms import parameter_metrics
+    from bptt_trace.core.windowed import scheme_gradients
 
     capsys.readouterr()
     args = ["the cat sat on the mat", "--loss", "every", *cell_flags, *scheme, "--json"]
