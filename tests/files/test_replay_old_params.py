@@ -6,8 +6,9 @@ holds from just before it: for a whole-step update of step k, and for window 1 o
 ``--update-every chunk``, the ``params`` event of step k − 1 (step 0: the initial parameters);
 for window j > 1, the ``new`` of window j − 1's update. Every trace the tool writes holds them,
 under ``--trace-every`` too (a traced step after an untraced one begins with its params event),
-and replays; one whose params event was left out is refused by its order. The other way round, a ``params`` event of step s that follows an update of step
-s (its last) must be that update's ``new``: an edit has to carry on through the whole chain.
+and replays; one whose params event was left out is refused by its order. The other way
+round, a ``params`` event of step s that follows an update of step s (its last) must be that
+update's ``new``: an edit has to carry on through the whole chain.
 
 The tolerance is exact equality: the writer hands the same array to the event before and to the
 update's ``old``, at the same detail, so both are the same JSON. That is checked here of the
