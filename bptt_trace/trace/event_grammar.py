@@ -36,7 +36,7 @@ from typing import Any
 
 from ..core.cells.declaration import count
 from ..core.model import declared
-from ..core.truncation import scheme_of, windows
+from ..core.truncation import scheme_of
 from .flow_events import PER_LOSS_MAX
 from .schema_events import cell_of
 from .summary import traced_sentences
@@ -100,7 +100,9 @@ class Shape:
     per_loss: list[bool]  # whether each traced sentence has a loss_gradients event
     diagnosed: frozenset[int]
     scheme: bool
-    windows: int | None  # with --update-every chunk, the windows of a step
+    windows: int | None  # with --update-every chunk, the windows of a step: ⌈T / K1⌉ for both
+    # --chunks K1 and --tbptt K1:K2 over the longest sentence's T (core.truncation.windows:
+    # one ending at each multiple of K1, and a ragged one at T), counted without listing them
     check: bool
 
     def traced(self, step: int) -> bool:
@@ -131,7 +133,7 @@ def shape_of(run: dict[str, Any]) -> Shape:
         per_loss=[n > 1 and n * size <= PER_LOSS_MAX for n in losses],
         diagnosed=frozenset({0, lengths.index(max(lengths))}),
         scheme=scheme is not None,
-        windows=len(windows(scheme, T)) if chunked and scheme is not None else None,
+        windows=-(-T // scheme.k1) if chunked and scheme is not None else None,
         check=config.get("check") is True,
     )
 

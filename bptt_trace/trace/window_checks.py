@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from ..core.truncation import scheme_of, windows
+from ..core.truncation import Scheme, Window, scheme_of, windows
 from .summary import is_summary
 
 
@@ -54,11 +55,17 @@ def staleness_problem(data: dict[str, Any]) -> str | None:
     )
 
 
+@lru_cache(maxsize=1)
+def scheme_windows(scheme: Scheme, T: int) -> tuple[Window, ...]:
+    """The scheme's windows over 1 … T, listed once for all the window events of a trace."""
+    return tuple(windows(scheme, T))
+
+
 def window_mismatch(data: dict[str, Any], run: dict[str, Any]) -> str | None:
     """The window must be the scheme's window number ``chunk`` over the run's T."""
     scheme = scheme_of(run["config"])
     T = max(len(sentence) for sentence in run["sentences"])
-    runs = windows(scheme, T) if scheme is not None else []
+    runs = scheme_windows(scheme, T) if scheme is not None else ()
     if not 1 <= data["chunk"] <= len(runs):
         return f"'chunk' should be a window of the run's scheme, 1 … {len(runs)}"
     w = runs[data["chunk"] - 1]
