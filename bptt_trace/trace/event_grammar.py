@@ -14,7 +14,8 @@ they are written::
                 order), backward (t = T … 1), blame, gates (a gated cell), loss_gradients
                 (more than one loss, losses × parameters ≤ PER_LOSS_MAX), jacobians (the first
                 sentence and the first of the longest traced ones)
-            truncation (under a scheme; optional: traces written before it lack it)
+            truncation (under a scheme; optional under --truncate, whose traces written before
+                the event lack it; --chunks and --tbptt came with it)
             gradients (the whole step's)
             check (with config.check, at step 1)
             update, or with --update-every chunk for each window j = 1 … n:
@@ -99,7 +100,7 @@ class Shape:
     gated: bool
     per_loss: list[bool]  # whether each traced sentence has a loss_gradients event
     diagnosed: frozenset[int]
-    scheme: bool
+    scheme: str | None  # the scheme's kind: truncate, chunks, tbptt
     windows: int | None  # with --update-every chunk, the windows of a step: ⌈T / K1⌉ for both
     # --chunks K1 and --tbptt K1:K2 over the longest sentence's T (core.truncation.windows:
     # one ending at each multiple of K1, and a ragged one at T), counted without listing them
@@ -132,7 +133,7 @@ def shape_of(run: dict[str, Any]) -> Shape:
         gated=cell.carry is not None,
         per_loss=[n > 1 and n * size <= PER_LOSS_MAX for n in losses],
         diagnosed=frozenset({0, lengths.index(max(lengths))}),
-        scheme=scheme is not None,
+        scheme=scheme.kind if scheme is not None else None,
         windows=-(-T // scheme.k1) if chunked and scheme is not None else None,
         check=config.get("check") is True,
     )
@@ -162,8 +163,8 @@ def traced_step(shape: Shape, k: int) -> Iterator[Slot]:
         yield Slot("params", k - 1)
     for s, T in enumerate(shape.lengths):
         yield from sentence_events(shape, k, s, T)
-    if shape.scheme:
-        yield Slot("truncation", k, 0, optional=True)
+    if shape.scheme is not None:
+        yield Slot("truncation", k, 0, optional=shape.scheme == "truncate")
     yield Slot("gradients", k)
     if shape.check and k == 1:
         yield Slot("check", k)
