@@ -117,7 +117,7 @@ def parse_lines(lines: Iterator[tuple[int, bytes, bool]], where: str) -> list[Ev
         if blank is not None:
             raise blank
         problem = validate(parsed, run) or (
-            (order.problem(parsed) or ledger.problem(parsed, run) or chain.problem(parsed))
+            (order.problem(parsed, run) or ledger.problem(parsed, run) or chain.problem(parsed))
             if run
             else None
         )

@@ -44,7 +44,9 @@ def diff_view(result: TraceDiff, first: str, second: str) -> RenderableType:
         Values("first parts at"),
         caption=(
             "Events paired by type and order; line numbers are those of the first trace; "
-            "sentences count from 1, entries from 0; — : the field holds no numbers."
+            "sentences count from 1, entries from 0; — : no numbers compared (the field holds "
+            "none, or says which event it is: step, sentence, t, chunk and window are compared "
+            "as structure)."
         ),
     )
     table.columns[-1].min_width = WHERE_MIN

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from ..core.norms import norm
 from ..trace.events import GradientsEvent, UpdateEvent
 from ..trace.summary import is_summary
+from ..trace.window_checks import staleness
 from .tables import NotedTable, noted_table
 from .theme import fmt_loss
 from .window_scope import WindowScope, steps_named
@@ -58,8 +56,7 @@ def window_row(gradients: GradientsEvent, update: UpdateEvent, scope: WindowScop
     then, now = gradients.carried_state, gradients.carried_state_now
     if then is not None and now is not None and not (is_summary(then) or is_summary(now)):
         if scope.start > 1:  # h₀ = 0 is carried into the first window, never stale
-            diff = np.asarray(now, dtype=float) - np.asarray(then, dtype=float)
-            stale = norm(diff)  # (overflow-safe: a trace's numbers may be as large as floats)
+            stale = staleness(then, now)
     return WindowRow(
         first=scope.chunk,
         last=scope.chunk,

@@ -3,11 +3,11 @@ staleness of the state carried into it, above the update's tables (``update.Upda
 
 from __future__ import annotations
 
-import numpy as np
 from rich.text import Text
 
 from ..trace.events import GradientsEvent
 from ..trace.summary import is_summary
+from ..trace.window_checks import staleness
 from .theme import subscript, vector
 from .window_scope import NO_LOSS, WindowScope, losses_named
 
@@ -40,6 +40,6 @@ def window_lines(
     for label, value in zip(labels, (then, now), strict=True):
         lines.append(Text.assemble((label.ljust(width), "label"), vector(value, precision)))
     if not (is_summary(then) or is_summary(now)):
-        gap = float(np.linalg.norm(np.asarray(now, dtype=float) - np.asarray(then, dtype=float)))
+        gap = staleness(then, now)
         lines.append(Text(f"the carried state is stale by ‖difference‖ = {gap:.3e}", "note"))
     return lines

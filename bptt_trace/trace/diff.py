@@ -7,7 +7,9 @@ Events are paired by their type and their place among the events of that type (t
 (``entries``): mappings by key, lists by position, tokens exactly, a number relative to the
 largest |value| of the array it is in. A difference in structure (a key on one side only, a
 list of another length, a token, NaN against a number) is described in words and is a
-difference at any tolerance.
+difference at any tolerance. So is any difference in the fields that say which event it is
+(``PLACES``: its step, sentence, t, window): chunk 2 against chunk 1 is another window, not a
+number 1 apart, and no number of them is counted.
 
 Every number of the result is finite or null: a difference beyond the largest float (1.7e308
 against −1.7e308) is null with ``beyond_floats``, its relative difference taken of the scaled
@@ -130,6 +132,10 @@ def grouped(events: list[Event]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
     return out
 
 
+PLACES = ("step", "sentence", "t", "chunk", "window")
+"""The fields that say which event it is and where: compared exactly, as structure."""
+
+
 def compare_event(kind: str, line: int, x: dict, y: dict, tol: float, out: dict) -> None:
     place = {"line": line, **{k: x[k] for k in ("step", "sentence", "t") if k in x}}
     for name in dict.fromkeys([*x, *y]):
@@ -138,7 +144,19 @@ def compare_event(kind: str, line: int, x: dict, y: dict, tol: float, out: dict)
         q = out.setdefault(f"{kind}.{name}", Quantity(f"{kind}.{name}"))
         if name not in x or name not in y:
             found = Found(tol)
-            found.structural((), *(describe(e[name]) if name in e else ABSENT for e in (x, y)))
+            found.structural((), *(worded(e[name]) if name in e else ABSENT for e in (x, y)))
+        elif name in PLACES:
+            found = Found(tol)
+            if x[name] != y[name]:
+                found.structural((), worded(x[name]), worded(y[name]))
         else:
             found = compare(x[name], y[name], tol)
         q.add(found, place)
+
+
+def worded(value: Any) -> str:
+    """One side of a difference in structure in words; a place's list of time steps (a
+    window's [start, first loss, end]) as it is."""
+    if isinstance(value, list) and len(value) <= 3 and all(type(v) is int for v in value):
+        return f"[{', '.join(str(v) for v in value)}]"
+    return describe(value)

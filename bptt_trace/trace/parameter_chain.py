@@ -15,7 +15,8 @@ that update's ``new``: an edit of an update's ``old`` and ``new`` must then carr
 every params event and update back to step 0's to pass.
 
 Where the last parameters before an update are none of these (an edited trace that left them
-out), there is nothing to compare with, and nothing is refused.
+out), there is nothing to compare with, and nothing is refused here: the order of the events
+(``order``) refuses such a trace first, at the event that should have followed them.
 
 The writer hands the same array to the event before and to the update's ``old`` (``loop``:
 ``old=p`` beside ``ParamsEvent(params=p)``, and ``p = new`` after the update; ``windowed``: a
