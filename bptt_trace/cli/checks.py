@@ -178,6 +178,13 @@ def prepare(req: Request) -> tuple[Any, ...]:
         not req.json_out or req.export is not None,  # tables shown or recorded
         schemes.window,
     )
+    from ..core.truncation import scheme_of
+    from .work_checks import check_work
+
+    scheme = scheme_of({"truncate": None, "chunks": schemes.chunks, "tbptt": schemes.tbptt})
+    check_work(
+        cells, hidden, lengths, scheme, req.steps, schemes.update_every, req.loss, req.trace_every
+    )
     config = Config(
         cell=cell_name,
         forget_bias=forget_bias,

@@ -219,3 +219,16 @@ def windows_at(
         for name, grad in run.grads.items():
             grads[name] += grad
     return loss, grads
+
+
+def window_positions(scheme: Scheme, T: int, longest: list[int], first: int = 1) -> list[int]:
+    """A pure count, nothing run: for each bucket (``longest``: its longest sentence, at most
+    T tokens), the time steps the scheme's windows over 1 … T run in it, Σ over the windows
+    from the one whose losses hold time step ``first`` on, of max(0, min(end, T_b) − start + 1)
+    (a window runs a bucket only up to its longest sentence, and not at all past it)."""
+    spans = windows(scheme, T)
+    starts = np.array([w.start for w in spans], dtype=np.int64)
+    ends = np.array([w.end for w in spans], dtype=np.int64)
+    keep = ends >= first  # the window holding loss `first` and those after it
+    starts, ends = starts[keep], ends[keep]
+    return [int(np.maximum(np.minimum(ends, t) - starts + 1, 0).sum()) for t in longest]
