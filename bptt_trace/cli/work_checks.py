@@ -37,15 +37,15 @@ def scheme_work(
     scheme: Scheme,
     steps: int,
     update_every: str,
-    loss: str,
+    first: int,
     traced: int = 1,
 ) -> int:
     """The estimated work of ``steps`` steps under ``scheme``, ``traced`` of them traced;
     ``buckets`` (sentences, longest sentence) as ``core.corpus.buckets_of`` makes them. Every
     step of --update-every sequence, and every traced step, sweeps the windows back together;
-    under --update-every chunk a step runs its windows one by one, a window without a loss
-    not until one has been (``loss`` last: from the one holding the shortest sentence's last
-    step)."""
+    under --update-every chunk a step runs its windows one by one, from the one holding the
+    ``first`` loss (1 for --loss every; the shortest sentence's length for --loss last): a
+    window without a loss is not run until one has been."""
     m = max(1, cell.delta_width(hidden) // hidden)
     T = max(longest for _, longest in buckets)
     longest = [t for _, t in buckets]
@@ -56,7 +56,6 @@ def scheme_work(
     )
     if update_every != "chunk":
         return steps * sweep
-    first = 1 if loss == "every" else min(longest)
     runs = window_positions(scheme, T, longest, first)
     each = sum(
         n * m * (rows * hidden**2 + PER_POSITION)
@@ -95,7 +94,8 @@ def check_work(
     sizes = np.array(lengths, dtype=np.intp)
     buckets = [(int(b.size), int(sizes[b].max())) for b in buckets_of(sizes, SMALL_BUCKET)]
     mode, traced = update_every or "chunk", traced_steps(steps, trace_every)
-    work = max(scheme_work(c, hidden, buckets, scheme, steps, mode, loss, traced) for c in cells)
+    first = 1 if loss == "every" else min(lengths)  # the first loss of any sentence
+    work = max(scheme_work(c, hidden, buckets, scheme, steps, mode, first, traced) for c in cells)
     if work <= WORK_BUDGET:
         return
     T = max(lengths)
@@ -105,7 +105,7 @@ def check_work(
         if scheme.kind == "tbptt"
         else "a smaller --hidden or shorter sentences"
     )
-    swept = max(scheme_work(c, hidden, buckets, scheme, steps, "sequence", loss) for c in cells)
+    swept = max(scheme_work(c, hidden, buckets, scheme, steps, "sequence", first) for c in cells)
     if mode == "chunk" and swept <= WORK_BUDGET:
         fix += ", or --update-every sequence (the windows swept back together)"
     said = "step" if steps == 1 else "steps"
