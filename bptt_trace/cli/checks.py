@@ -12,11 +12,10 @@ from typing import Any
 
 from ..config import DEFAULT_FORGET_BIAS, DEFAULT_HIDDEN, EOS
 from ..core.cells import make_cell
-from ..core.cells.declaration import Cell
-from ..core.model import parameter_count
 from ..core.tokens import tokenize
 from ..errors import InputError
 from .gru_options import check_reset_after, check_reset_after_loaded
+from .memory_checks import check_size
 from .messages import warning
 from .model_checks import (
     check_cell,
@@ -35,71 +34,6 @@ MAX_PARAMETERS = 50_000_000
 
 CELL_NAMES = ("rnn", "lstm", "gru")
 """The cells --compare-cells runs."""
-
-MAX_RUN_BYTES = 1_500_000_000
-"""The most a run may be estimated to hold at its peak (``core.footprint``): with Python,
-NumPy and their libraries (about 0.2 GB of address space) it stays under 2 GB."""
-
-
-def check_size(
-    cells: list[Cell],
-    vocab_size: int,
-    hidden: int,
-    lengths: list[int],
-    truncate: int | None = None,
-    check: bool = False,
-    detail: str = "auto",
-    tables: bool = False,
-    window: int | None = None,
-) -> None:
-    """Refuse, from an estimate of everything the run holds at its peak (``run_bytes``: with
-    ``--detail full``, its whole arrays in the events, and in the tables when ``tables`` are
-    shown or recorded) and before allocating anything, a run that would not fit in memory; one
-    line names the estimate, its largest part and what to change. With several cells, the
-    largest."""
-    from ..core.footprint import run_bytes
-
-    parts = max(
-        (
-            run_bytes(c, vocab_size, hidden, lengths, truncate, check, detail, tables, window)
-            for c in cells
-        ),
-        key=lambda p: sum(p.values()),
-    )
-    total = sum(parts.values())
-    if total <= MAX_RUN_BYTES:
-        return
-    largest = max(parts, key=parts.__getitem__)
-    gb = f"{gigabytes(parts[largest])} GB"
-    if largest == "tables":
-        why = f"--detail full's whole arrays in the tables' rows, {gb}"
-        fix = "leave out --detail full (summaries), or add --json, or use a smaller --hidden"
-    elif largest == "events":
-        count = max(parameter_count(c, vocab_size, hidden) for c in cells)
-        why = f"--detail full's whole arrays of {count:,} parameters in the events, {gb}"
-        fix = f"leave out --detail full (summaries), or use a smaller --hidden (now {hidden})"
-    elif largest == "parameters":
-        count = max(parameter_count(c, vocab_size, hidden) for c in cells)
-        why = f"{count:,} parameters and their copies, {gb}"
-        fix = f"use a smaller --hidden (now {hidden}) or a corpus of fewer distinct tokens"
-    else:
-        tokens, longest = sum(lengths), max(lengths)
-        why = (
-            f"the {largest} pass over {tokens:,} tokens in sentences of up to {longest:,} at "
-            f"--hidden {hidden}, {gb}"
-        )
-        shorter = ", or a smaller --truncate" if truncate is not None else ""
-        shorter = ", or shorter windows (--chunks, --tbptt)" if window is not None else shorter
-        fix = f"use a smaller --hidden, or fewer or shorter sentences{shorter}"
-    raise InputError(
-        f"this run would hold about {gigabytes(total)} GB of memory at once, more than the "
-        f"limit of {MAX_RUN_BYTES / 1e9:.1f} GB (largest part: {why}); {fix}"
-    )
-
-
-def gigabytes(size: float) -> str:
-    """``size`` bytes in GB, to one decimal (past a million GB, as 4.8e+32)."""
-    return f"{size / 1e9:,.1f}" if size < 1e15 else f"{size / 1e9:.1e}"
 
 
 def check_target(target: str | None) -> str:
@@ -151,14 +85,9 @@ def prepare(req: Request) -> tuple[Any, ...]:
 
     def fits(model: dict[str, Any], vocab_size: int, hidden: int) -> None:
         """The run's memory estimate (``check_size``) for a model of this configuration."""
-        cells = (
-            [make_cell({"cell": c, "reset_after": model["reset_after"]}) for c in CELL_NAMES]
-            if req.compare_cells
-            else [make_cell(model)]
-        )
         tables = not req.json_out or req.export is not None  # tables shown or recorded
         check_size(
-            cells,
+            cells_of(model),
             vocab_size,
             hidden,
             lengths,
@@ -168,6 +97,12 @@ def prepare(req: Request) -> tuple[Any, ...]:
             tables,
             schemes.window,
         )
+
+    def cells_of(model: dict[str, Any]) -> list[Any]:
+        """The run's cells: the model's, or the three of --compare-cells."""
+        if req.compare_cells:
+            return [make_cell({"cell": c, "reset_after": model["reset_after"]}) for c in CELL_NAMES]
+        return [make_cell(model)]
 
     def loaded_options(saved: dict[str, Any]) -> dict[str, Any]:
         """A loaded model's cell, checked against the options given."""
@@ -219,6 +154,20 @@ def prepare(req: Request) -> tuple[Any, ...]:
         hidden = params["V"].shape[0]
     hidden = hidden if hidden is not None else DEFAULT_HIDDEN
     fits(model, len(vocab or build_vocab(corpus, target)), hidden)
+    from ..core.truncation import scheme_of
+    from .work_checks import check_work
+
+    scheme = scheme_of({"truncate": None, "chunks": schemes.chunks, "tbptt": schemes.tbptt})
+    check_work(  # the windows a scheme re-runs, estimated before anything runs
+        cells_of(model),
+        hidden,
+        lengths,
+        scheme,
+        req.steps,
+        schemes.update_every,
+        req.loss,
+        req.trace_every,
+    )
     config = Config(
         cell=cell_name,
         forget_bias=forget_bias,

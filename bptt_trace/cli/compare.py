@@ -154,7 +154,7 @@ def fits(req: CheckRequest, corpus: list[list[str]], vocab_size: int, hidden: in
     user's arrays, the trace's, a mistake's), estimated as a run's (``core.footprint``)."""
     from ..core.cells import make_cell
     from ..core.footprint import run_bytes
-    from .checks import MAX_RUN_BYTES, gigabytes
+    from .memory_checks import MAX_RUN_BYTES, gigabytes
 
     cell = make_cell({"cell": req.cell, "reset_after": req.reset_after})
     lengths = [len(sentence) for sentence in corpus]

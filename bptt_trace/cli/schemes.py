@@ -69,11 +69,14 @@ def parse_tbptt(text: str) -> tuple[int, int]:
     """ "K1:K2" as (K1, K2), whole numbers with 1 ≤ K1 ≤ K2."""
     parts = text.split(":")
     shown = text.encode("unicode_escape").decode("ascii")[:40]  # no control sequence shown
-    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+    if len(parts) != 2 or not all(part.strip().isdecimal() for part in parts):
         raise InputError(
             f"--tbptt takes K1:K2, two whole numbers of steps such as --tbptt 2:4, not {shown!r}"
         )
-    k1, k2 = (int(part) for part in parts)
+    digits = [part.strip().lstrip("0") or "0" for part in parts]
+    if any(len(d) > len(str(MAX_K)) for d in digits):  # before int(): 4,301 digits raise
+        raise InputError(too_far("--tbptt", f"{parts[0].strip()}:{parts[1].strip()}"))
+    k1, k2 = (int(d) for d in digits)
     if k2 > MAX_K or k1 > MAX_K:
         raise InputError(too_far("--tbptt", f"{parts[0].strip()}:{parts[1].strip()}"))
     if k1 < 1:

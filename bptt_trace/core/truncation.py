@@ -17,6 +17,7 @@ windows' gradients, and a mask over the terms of full BPTT (``kept_terms``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -189,3 +190,25 @@ def forward_from(cell: Cell, p: Params, batch: Batch, s0: np.ndarray) -> Forward
 def corpus_length(corpus: Corpus) -> int:
     """T of the scheme's time axis: the longest sentence's length."""
     return int(corpus.lengths.max())
+
+
+def window_positions(scheme: Scheme, T: int, longest: list[int], first: int = 1) -> list[int]:
+    """A pure count, nothing run: for each bucket (``longest``: its longest sentence, at most
+    T tokens), the time steps the scheme's windows over 1 … T run in it, Σ over the windows
+    from the one whose losses hold time step ``first`` on, of max(0, min(end, T_b) − start + 1)
+    (a window runs a bucket only up to its longest sentence, and not at all past it)."""
+    starts, ends = scheme_bounds(scheme, T)
+    keep = ends >= first  # the window holding loss `first` and those after it
+    starts, ends = starts[keep], ends[keep]
+    return [int(np.maximum(np.minimum(ends, t) - starts + 1, 0).sum()) for t in longest]
+
+
+@functools.lru_cache(maxsize=4)
+def scheme_bounds(scheme: Scheme, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """The starts and the ends of ``windows(scheme, T)``, read-only (kept for the next count
+    of the same scheme: an estimate counts a few times)."""
+    spans = windows(scheme, T)
+    starts = np.array([w.start for w in spans], dtype=np.int64)
+    ends = np.array([w.end for w in spans], dtype=np.int64)
+    starts.flags.writeable = ends.flags.writeable = False
+    return starts, ends

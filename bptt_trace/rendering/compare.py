@@ -150,6 +150,8 @@ def verdict_text(result: Comparison, names: dict[str, str]) -> RenderableType:
         )
         lines.append(Text(hint, "note"))
         return Group(*lines)
+    if result.said is not None and not result.named:  # the numbers in words (usercode)
+        return Group(Text("✗ differs", "status.bad"), Text(result.said))
     if result.named:
         lines = [candidate_text(c, result.scheme) for c in result.named]
         if result.same_numbers:
@@ -157,8 +159,8 @@ def verdict_text(result: Comparison, names: dict[str, str]) -> RenderableType:
             why = (
                 "are one computation under two names (each loss flowing back one step)"
                 if result.same_on_every_input
-                else "give the same numbers on this input: either explains them; try a "
-                "longer sentence to tell them apart"
+                else "give the same numbers on this input: either explains them; "
+                + (result.apart or "try a longer sentence to tell them apart")
             )
             lines.append(Text(f"{ids} {why}", "note"))
         return Group(Text("✗ differs", "status.bad"), *lines)

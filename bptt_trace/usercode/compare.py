@@ -31,6 +31,7 @@ from .comparison import NEAR, Candidate, Comparison, Convention, ForwardCheck, W
 from .fit import Fit, fit, known_factors, relative
 from .forward_check import Setup, by_gradients, forward_first
 from .numbers import UserNumbers, quantities
+from .scheme_words import apart, full_flows_words, not_the_given
 from .schemes import Scheme, as_scheme, scheme_convention
 from .where import departure, locations
 
@@ -51,7 +52,8 @@ def compared(
 ) -> Comparison:
     cell, batch = setup.make_cell(), setup.batch()
     fw = forward(cell, p, batch)
-    bw = as_scheme(backward(cell, p, batch, fw), cell, p, batch, scheme)
+    full = backward(cell, p, batch, fw)
+    bw = as_scheme(full, cell, p, batch, scheme)
     user = mine.quantities()
     computed = quantities(bw, setup.cell, user)
 
@@ -94,6 +96,8 @@ def compared(
     every: list[Candidate] = []  # every variant tried, for the partial explanations
     with interrupt.phase("catalogue"):
         candidates = ranked(setup, p, batch, user, computed, tolerance, allowed, every)
+    candidates = not_the_given(candidates, scheme, batch)  # never itself under another name
+    every = not_the_given(every, scheme, batch)
     named = [c for c in candidates if c.fit.worst <= tolerance]
     if not named and fwd is None:
         fwd = by_gradients(setup, p, user, tolerance, allowed)
@@ -107,6 +111,12 @@ def compared(
         # mistake of the output layer gives it: the forward pass differs
         fwd = ForwardCheck(None, None, None, False, evidence="b_output")
     grads = [n for n in differing if n in bw.grads]
+    where = flows_departing(bw, setup.cell, user, best.factor, tolerance, full, scheme)
+    said = None
+    if scheme is not None and not named:
+        full_flows = {n: w.t for n, w in where.items() if w.full_bptt and w.t is not None}
+        if full_flows:
+            said = full_flows_words(full_flows, scheme, not grads)
     return Comparison(
         **base,
         reference=reference,
@@ -120,7 +130,9 @@ def compared(
         locations={}
         if named
         else locations(user, computed, reference.factor, grads, tolerance, setup.vocab),
-        where=flows_departing(bw, setup.cell, user, best.factor, tolerance),
+        where=where,
+        said=said,
+        apart=apart(named, batch.T, setup.loss) if len(named) > 1 else None,
     )
 
 
@@ -187,17 +199,34 @@ def square_transposes(
 
 
 def flows_departing(
-    bw: Backward, cell: str, user: Mapping[str, np.ndarray], factor: float, tol: float
+    bw: Backward,
+    cell: str,
+    user: Mapping[str, np.ndarray],
+    factor: float,
+    tol: float,
+    full: Backward | None = None,
+    scheme: Scheme | None = None,
 ) -> dict[str, Where]:
     """Where the user's ∂L/∂hₜ (and ∂L/∂cₜ) first depart, from T down (shown only when
-    something differs)."""
+    something differs), from the flows of ``bw``: under a ``scheme``, its own (from the output
+    at t, and from t+1 inside its windows), beside full BPTT's (``full``)."""
     H = bw.dh_from_output.shape[2]
+    beside = full if scheme is not None else None
     found: dict[str, Where] = {}
     if "dh" in user:
         own, nxt = bw.dh_from_output[0, 1:], bw.from_next[0, 1:, :H]
-        found["dh"] = departure(user["dh"], factor * own, factor * nxt, tol)
+        whole = None if beside is None else factor * flow(beside, "dh", H)
+        found["dh"] = departure(user["dh"], factor * own, factor * nxt, tol, whole)
     if "dc" in user and cell == "lstm":
         nxt = bw.from_next[0, 1:, H:]
-        dc = parts(bw.delta, 5)[4][0, 1:]
-        found["dc"] = departure(user["dc"], factor * (dc - nxt), factor * nxt, tol)
+        dc = flow(bw, "dc", H)
+        whole = None if beside is None else factor * flow(beside, "dc", H)
+        found["dc"] = departure(user["dc"], factor * (dc - nxt), factor * nxt, tol, whole)
     return found
+
+
+def flow(bw: Backward, name: str, H: int) -> np.ndarray:
+    """The first sentence's ∂L/∂hₜ ("dh") or the LSTM's ∂L/∂cₜ ("dc"), t = 1 … T."""
+    if name == "dh":
+        return bw.dh_from_output[0, 1:] + bw.from_next[0, 1:, :H]
+    return parts(bw.delta, 5)[4][0, 1:]

@@ -14,7 +14,11 @@ The JSON form is what ``--compare --json`` prints, one object (numbers always fi
      "nearest": [candidate…],                      within 10 % when none explains them all
      "partial": {name: [id…]},                    the mistakes that reproduce that gradient
      "locations": {name: {"differ", "of", "labels", "row_sums_match", "column_sums_match"}},
-     "where": {name: {"t", "part", "max_rel"}}}    ∂L/∂hₜ (and ∂L/∂cₜ): where they depart
+     "where": {name: {"t", "part", "max_rel",     ∂L/∂hₜ (and ∂L/∂cₜ): where they depart
+                      "full_bptt"}},              (under a scheme: full BPTT's at every t)
+     "said": str | null,                          the verdict in words, when no candidate is
+                                                  named (a scheme's gradients, full BPTT's dh)
+     "apart": str | null}                         what input tells the named schemes apart
 
 A candidate is {"id": "truncated-2", "mistake": "truncated-K", "numbers": {"K": 2},
 "explanation", "should", "implied", "max_rel": {name: …}, "factor"}.
@@ -108,9 +112,11 @@ class Where:
     t: int | None  # None: it agrees at every t
     part: str | None
     rel: float
+    full_bptt: bool = False
+    """Under a scheme given on the command line: the user's flow is full BPTT's at every t."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"t": self.t, "part": self.part, "max_rel": self.rel}
+        return {"t": self.t, "part": self.part, "max_rel": self.rel, "full_bptt": self.full_bptt}
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,11 @@ class Comparison:
     partial: dict[str, list[str]] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     where: dict[str, Where] = field(default_factory=dict)
+    said: str | None = None
+    """The verdict in words when no candidate is named and the numbers say more than the
+    catalogue: under a scheme, a ∂L/∂hₜ that is full BPTT's beside the scheme's gradients."""
+    apart: str | None = None
+    """Several schemes named (the same numbers on this input): what input tells them apart."""
 
     @property
     def matches(self) -> bool:
@@ -205,4 +216,6 @@ class Comparison:
             "partial": self.partial,
             "locations": {name: loc.to_json() for name, loc in self.locations.items()},
             "where": {name: w.to_json() for name, w in self.where.items()},
+            "said": self.said,
+            "apart": self.apart,
         }

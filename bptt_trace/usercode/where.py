@@ -58,21 +58,34 @@ def locations(
     return {n: location(n, user[n], factor * computed[n], tolerance, vocab) for n in names}
 
 
-def departure(user: np.ndarray, own: np.ndarray, from_next: np.ndarray, tolerance: float) -> Where:
+def departure(
+    user: np.ndarray,
+    own: np.ndarray,
+    from_next: np.ndarray,
+    tolerance: float,
+    full: np.ndarray | None = None,
+) -> Where:
     """The first t from T down to 1 at which the user's T×H flow departs from the trace's
     ``own + from_next`` (its part at step t itself, and its part from step t+1), and which
-    part is off; t None when it never departs."""
+    part is off; t None when it never departs. Under a scheme, ``full`` is full BPTT's flow:
+    where the scheme takes nothing from t+1 (a window's start is t+1) and the user's is full
+    BPTT's there, the part from step t+1 is off (it crosses what the scheme cuts); and
+    ``full_bptt`` says whether the user's is full BPTT's at every t."""
     total = own + from_next
     last = user.shape[0] - 1
+    whole = full is not None and relative(user, full) <= tolerance
     for i in range(last, -1, -1):
         rel = relative(user[i], total[i])
         if rel <= tolerance:
             continue
-        if i == last or not np.any(from_next[i]):
+        crossing = full is not None and i != last and relative(user[i], full[i]) <= tolerance
+        if crossing and not np.any(from_next[i]):
+            part = "step t+1"  # the scheme cuts the flow from t+1 here; the user's carries it
+        elif i == last or not np.any(from_next[i]):
             part = "at t"  # nothing comes from t+1: the part at t is off
         elif np.any(own[i]) and relative(user[i], from_next[i]) <= tolerance:
             part = "at t"  # the user's is the part from t+1 alone
         else:
             part = "step t+1"
-        return Where(t=i + 1, part=part, rel=rel)
+        return Where(t=i + 1, part=part, rel=rel, full_bptt=whole)
     return Where(t=None, part=None, rel=relative(user, total))

@@ -151,7 +151,9 @@ def test_dh_tells_apart_mistakes_with_the_same_gradients(tmp_path, capsys):
     code, result = run(tmp_path, capsys, w, {**g, "dh": dh}, SENTENCE)
     assert code == 1
     assert {c["id"] for c in result["named"]} == {"missing-dh-next", "truncated-1"}
-    assert result["where"] == {"dh": {"t": 5, "part": "step t+1", "max_rel": 1.0}}
+    assert result["where"] == {
+        "dh": {"t": 5, "part": "step t+1", "max_rel": 1.0, "full_bptt": False}
+    }
     assert result["same_on_every_input"] is True  # no longer sentence tells them apart
 
 

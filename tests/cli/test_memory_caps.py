@@ -69,7 +69,7 @@ def test_a_long_sentence_of_one_token_is_refused_under_the_cap(tmp_path: Path) -
 
 
 # Inside the limits, a run finishes or is refused at once from the estimate of what it holds
-# (cli.checks.check_size, core.footprint): never a MemoryError under the cap.
+# (cli.memory_checks.check_size, core.footprint): never a MemoryError under the cap.
 
 
 def finished(proc: subprocess.CompletedProcess[bytes]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from clitools import ENV, GIB, assert_refused, memory_cap, run_cli
 
-from bptt_trace.cli.checks import MAX_RUN_BYTES
+from bptt_trace.cli.memory_checks import MAX_RUN_BYTES
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.cells.declaration import Cell
 from bptt_trace.core.footprint import run_bytes

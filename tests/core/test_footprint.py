@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bptt_trace.cli.checks import MAX_PARAMETERS, MAX_RUN_BYTES
+from bptt_trace.cli.checks import MAX_PARAMETERS
+from bptt_trace.cli.memory_checks import MAX_RUN_BYTES
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.footprint import run_bytes
 from bptt_trace.core.model import parameter_count
