@@ -61,3 +61,26 @@ def test_lines_typed_at_once_answer_a_blank_each_and_ctrl_d_ends_the_prompt() ->
     session = run_on_pty([SENTENCE, "--exercise", "forward"], reply)
     assert session.code == 1
     assert session.lines()[-1] == "0 right, 0 wrong, 0 revealed, 3 not attempted, of 3"
+
+
+def test_a_blank_skipped_after_a_wrong_answer_counts_as_wrong(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """skip leaves a blank not attempted only when nothing was answered: a wrong answer, then
+    skip, is a wrong answer in the summary (a teacher grading the sheet sees it)."""
+    trace = trace_of(capsys)
+    exercise = exercise_of(capsys, "--exercise", "forward")
+    a = exercise["blanks"][0]
+    wrong = " ".join(f"{-x:.6f}" for x in trace.truth(a)).encode() + b"\n"
+    typed = [wrong, b"skip\n", b"skip\n", b"skip\n"]
+
+    def reply(session: Session) -> bytes | None:
+        prompts = session.output.count(PROMPT_END)
+        if prompts > len(session.sent) and len(session.sent) < len(typed):
+            return typed[len(session.sent)]
+        return None
+
+    session = run_on_pty([SENTENCE, "--exercise", "forward"], reply)
+    screen = "\n".join(session.lines())
+    assert f"[?{a['id']}] ✗ wrong" in screen
+    assert screen.splitlines()[-1] == "0 right, 1 wrong, 0 revealed, 2 not attempted, of 3"
