@@ -1,11 +1,12 @@
 """The exercise's prompt on a terminal: a blank at a time, the numbers typed on one line.
 
 ``hint`` gives up to three levels (the formula; the numbers that go into it; the first entry
-worked out), ``skip`` leaves the blank not attempted (wrong after a wrong answer), ``solution``
-shows the answer and marks the blank revealed; a wrong answer may be tried again. Above each prompt the view's rows that
-hold the blank are shown again (``rendering.blank_excerpt``): what is asked stays on the
-screen however long the view. Ctrl-C or the end of input ends the prompt with what was
-answered (the caller shows the summary)."""
+worked out), ``skip`` leaves the blank not attempted (wrong after a wrong answer),
+``solution`` shows the answer and marks the blank revealed; a wrong answer may be tried
+again. Above each prompt the view's rows that hold the blank are shown again
+(``rendering.blank_excerpt``): what is asked stays on the screen however long the view.
+Ctrl-C or the end of input ends the prompt with what was answered (the caller shows the
+summary)."""
 
 from __future__ import annotations
 
