@@ -18,7 +18,7 @@ from ..trace.summary import is_summary
 from ..trace.window_checks import staleness
 from .tables import NotedTable, noted_table
 from .theme import fmt_loss
-from .window_scope import WindowScope, steps_named
+from .window_scope import WindowScope, runs_named, steps_named
 
 EDGE = 8
 """More than 2·EDGE + 1 rows: the first and last EDGE show, a row says how many between."""
@@ -123,24 +123,13 @@ def brief_table(step: int, rows: Sequence[WindowRow], precision: int) -> NotedTa
         table.add_row(
             steps_named(row.first, row.last).replace("t = ", ""),
             steps_named(row.start, row.end).replace("t = ", ""),
-            losses_named(row.losses),
+            runs_named(row.losses) or NONE,
             "no loss" if row.loss is None else fmt_loss(row.loss, p),
             NONE if unchanged else fmt_loss(row.grad_norm, p),
             "θ unchanged" if unchanged else fmt_loss(row.change, p),
             NONE if row.stale is None else fmt_loss(row.stale, p),
         )
     return table
-
-
-def losses_named(steps: tuple[int, ...]) -> str:
-    """The losses' time steps as runs: "6 to 10", "36", "3, 5 to 7"; NONE for none."""
-    runs: list[list[int]] = []
-    for t in steps:
-        if runs and t == runs[-1][1] + 1:
-            runs[-1][1] = t
-        else:
-            runs.append([t, t])
-    return ", ".join(steps_named(a, b).replace("t = ", "") for a, b in runs) or NONE
 
 
 def _windows(first: int, last: int) -> str:

@@ -96,9 +96,18 @@ def losses_named(losses: Sequence[int]) -> str:
     several lengths under --loss last)."""
     if len(losses) == 1:
         return f"the loss at {losses[0]}"
-    if list(losses) == list(range(losses[0], losses[-1] + 1)):
-        return f"the losses at {losses[0]} to {losses[-1]}"
-    return f"the losses at {', '.join(map(str, losses))}"
+    return f"the losses at {runs_named(losses)}"
+
+
+def runs_named(steps: Sequence[int]) -> str:
+    """Time steps (ascending) as runs: ``6 to 10``, ``36``, ``3, 5 to 7``; "" for none."""
+    runs: list[list[int]] = []
+    for t in steps:
+        if runs and t == runs[-1][1] + 1:
+            runs[-1][1] = t
+        else:
+            runs.append([t, t])
+    return ", ".join(str(a) if a == b else f"{a} to {b}" for a, b in runs)
 
 
 NO_LOSS = "no loss in this window (θ unchanged)"

@@ -35,6 +35,10 @@ def window_lines(
     if then is None or now is None or start == 1:
         return lines
     h = f"h{subscript(start - 1)}"
+    if scope is not None and scope.fresh:  # no window before it changed θ: nothing is stale
+        lines.append(Text.assemble((f"{h} carried  ", "label"), vector(then, precision)))
+        lines.append(Text("not stale: no window before this one changed θ", "note"))
+        return lines
     labels = [f"{h} carried (older θ)", f"{h} recomputed (this θ)"]
     width = max(len(label) for label in labels) + 2
     for label, value in zip(labels, (then, now), strict=True):

@@ -154,9 +154,27 @@ def test_under_detail_full_a_window_without_a_loss_shows_no_tables_of_zeros() ->
 
 
 def test_a_windows_losses_are_named_as_runs_of_time_steps() -> None:
-    from bptt_trace.rendering.window_brief import losses_named
+    from bptt_trace.rendering.window_scope import losses_named, runs_named
 
-    assert losses_named(()) == "—"
-    assert losses_named((36,)) == "36"
-    assert losses_named((6, 7, 8, 9, 10)) == "6 to 10"
-    assert losses_named((3, 5, 6, 7, 9)) == "3, 5 to 7, 9"
+    assert runs_named(()) == ""
+    assert runs_named((36,)) == "36"
+    assert runs_named((6, 7, 8, 9, 10)) == "6 to 10"
+    assert runs_named((3, 5, 6, 7, 9)) == "3, 5 to 7, 9"
+    assert losses_named((36,)) == "the loss at 36"
+    assert losses_named((1, 2, 3, 4, 5)) == "the losses at 1 to 5"
+    assert losses_named((3, 7)) == "the losses at 3, 7"
+
+
+@pytest.mark.parametrize("loss", ["last", "every"])
+def test_a_state_carried_with_the_steps_own_theta_is_not_called_older(loss: str) -> None:
+    """Under --loss last the windows before the last change nothing: the state carried into
+    the last one was computed with its own θ, not an older one. Under --loss every the
+    windows before it updated θ, and its carried state is older."""
+    events = list(run([words(12)], Config(chunks=5, loss=loss, detail="full")))
+    text = " ".join(shown(events).split())
+    last = text[text.index("window 3: time steps 11 to 12") :]
+    if loss == "last":
+        assert "not stale: no window before this one changed θ" in last
+        assert "(older θ)" not in last
+    else:
+        assert "h₁₀ carried (older θ)" in last and "not stale" not in last
