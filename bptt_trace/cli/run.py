@@ -2,8 +2,9 @@
 writers, the tables, the progress bar), stop cleanly, say how it ended; and replay.
 
 However a run stops (Ctrl-C, SIGTERM, ``q`` at a prompt, the reader of stdout going away),
-the trace is closed with an event, ``--save`` saves the last parameters seen, and
-``--export`` is written; only bad input leaves everything as it was.
+the trace is closed with an event and ``--save`` saves the last parameters seen; ``--export``
+is written when the run ended or was stopped with ``q``, never after a signal or a reader
+gone (an existing file is left as it was). Bad input leaves everything as it was.
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
             readers.stopped(req, 130 if isinstance(how, KeyboardInterrupt) else 0)
         stop.shield()
         bar.close()
-        exported = closed(display)
+        exported = closed(display, stopped=readers.code == 130)
     if display.abandoned:  # a stop cut the tables, and the export
         readers.code = 130
     saved = readers.saved
@@ -232,9 +233,13 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
     return readers.code
 
 
-def closed(display: Display) -> str | None:
-    """The tables' end and the export, unless a stop cuts them (the export is then not
-    written); what the export holds."""
+def closed(display: Display, stopped: bool) -> str | None:
+    """The tables' end and the export; what the export holds. A run that was stopped (a
+    signal, the reader of stdout gone) writes no export: an existing file stays as it was,
+    and nothing is laid out for it, so that the stop is not held up by a large trace. A stop
+    while the tables are laid out cuts them, and the export too."""
+    if stopped:
+        display.recorded = None  # what was recorded for the export is dropped, unprinted
     try:
         display.close()
     except Interrupted:
