@@ -1,12 +1,14 @@
-"""How a run ends: ``--save`` (the last parameters the trace holds) and the lines on stderr
-that say how the run ended and which files it wrote."""
+"""How a run ends: ``--save`` (the last parameters the trace holds), the tables' end and the
+export, and the lines on stderr that say how the run ended and which files it wrote."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
+from ..core import interrupt
 from ..core.truncation import updates_per_step
+from ..rendering.display import Display
 from ..rendering.update import loss_change
 from .messages import plural, status
 from .request import Request
@@ -69,3 +71,19 @@ def report(req: Request, readers: Readers, exported: str | None, saved: str | No
         status(f"interrupted while laying out the tables: {unwritten}")
     if saved is not None:
         status(f"wrote {req.save} ({saved})")
+
+
+def closed(display: Display, stopped: bool) -> str | None:
+    """The tables' end and the export; what the export holds. A ``stopped`` run (a signal,
+    the reader of stdout gone) lays out no export and leaves an existing file as it was; a
+    stop while the tables are laid out cuts them, and the export too."""
+    if stopped:
+        display.recorded = None
+    try:
+        display.close()
+    except interrupt.Interrupted:
+        display.abandon()
+    if display.recorded is None:
+        return None
+    with interrupt.phase("export"):  # (marked for the tests: the export is laid out)
+        return display.save_export()

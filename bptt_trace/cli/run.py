@@ -3,8 +3,7 @@ writers, the tables, the progress bar), stop cleanly, say how it ended; and repl
 
 However a run stops (Ctrl-C, SIGTERM, ``q`` at a prompt, the reader of stdout going away),
 the trace is closed with an event and ``--save`` saves the last parameters seen; ``--export``
-is written when the run ended or was stopped with ``q``, never after a signal or a reader
-gone (an existing file is left as it was). Bad input leaves everything as it was.
+is written unless a signal or a reader gone stopped it. Bad input leaves everything as it was.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from ..files.jsonl import JsonlWriter
 from ..rendering.display import Display, Quit
 from ..trace.events import CLOSING, Event, InterruptedEvent, ParamsEvent
 from .checks import pause_wanted, prepare
-from .ending import report, save
+from .ending import closed, report, save
 from .messages import error, status
 from .output_checks import check_outputs
 from .progress import TrainingBar, progress_bar
@@ -231,20 +230,6 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
     if not req.quiet:
         report(req, readers, exported, saved)
     return readers.code
-
-
-def closed(display: Display, stopped: bool) -> str | None:
-    """The tables' end and the export; what the export holds. A run that was stopped (a
-    signal, the reader of stdout gone) writes no export: an existing file stays as it was,
-    and nothing is laid out for it, so that the stop is not held up by a large trace. A stop
-    while the tables are laid out cuts them, and the export too."""
-    if stopped:
-        display.recorded = None  # what was recorded for the export is dropped, unprinted
-    try:
-        display.close()
-    except Interrupted:
-        display.abandon()
-    return display.save_export()
 
 
 def open_output(path: Any) -> Any:
