@@ -9,7 +9,8 @@ the old page with them. So nothing is laid out for the export after a stop: unde
 BPTT_TRACE_TEST_PHASES=1 the program marks the export's layout (``phase export``) when it
 begins, and a stopped run never shows that mark; a run that ends does (so the mark is seen
 when it is due). No clock decides anything: the signal is sent once the run is inside its
-first step (``phase blame``), and the test reads what the program wrote.
+first step (``phase blame``), and the test reads what the program wrote. The reader of stdout
+going away stops a run too, and so leaves the export as it was.
 """
 
 from __future__ import annotations
@@ -154,3 +155,36 @@ def test_compare_cells_stopped_writes_no_export(tmp_path: Path) -> None:
         r"cells.html was not written\n",
         lines[0],
     ), lines
+
+
+def test_a_reader_gone_leaves_the_old_export_whole(tmp_path: Path) -> None:
+    """The reader of stdout gone (``| true``) stops the run as a signal does: exit 141,
+    quietly, and the export is not written."""
+    page = tmp_path / "tables.html"
+    page.write_bytes(OLD)
+    read, write = os.pipe()
+    os.close(read)  # the reader went away before the first byte
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bptt_trace",
+                "I like NLP",
+                "--steps",
+                "3",
+                "--export",
+                "tables.html",
+            ],
+            env=ENV,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=300,  # only ends a hang
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (141, b"")
+    assert page.read_bytes() == OLD
+    assert os.listdir(tmp_path) == [page.name]
