@@ -29,7 +29,8 @@ REFUSED = ("--cell", "--load", "--init", "--output", "--save", "--replay", "--pa
 def compare_cells(req: Request, stop: Stop) -> int:
     """Run every cell on the request's input; show (or write) the comparison; the exit code.
     A signal stops the cell being run as it stops a run (its trace ends ``interrupted``,
-    after the parameters of its last whole step); the cells after it are not run."""
+    after the parameters of its last whole step); the cells after it are not run, and the
+    export is not written."""
     given = [name for name in req.given if name in REFUSED]
     if given:
         raise InputError(
@@ -66,6 +67,8 @@ def compare_cells(req: Request, stop: Stop) -> int:
             close_trace(writer, events, latest[-1] if latest else None)
     stop.shield()  # from here a signal cuts the comparison's tables (polls), nothing else
     display = Display(req.precision, not req.json_out, req.export, False, req.color, req.width)
+    if stopped_in(runs) is not None or len(runs) < len(CELL_NAMES):
+        display.recorded = None  # a stopped comparison writes no export: the old file stays
     try:
         display.show(cells_view(runs, req.precision))
     except Interrupted:  # a stop while the comparison is laid out: the traces are whole

@@ -2,8 +2,8 @@
 writers, the tables, the progress bar), stop cleanly, say how it ended; and replay.
 
 However a run stops (Ctrl-C, SIGTERM, ``q`` at a prompt, the reader of stdout going away),
-the trace is closed with an event, ``--save`` saves the last parameters seen, and
-``--export`` is written; only bad input leaves everything as it was.
+the trace is closed with an event and ``--save`` saves the last parameters seen; ``--export``
+is written unless a signal or a reader gone stopped it. Bad input leaves everything as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..files.jsonl import JsonlWriter
 from ..rendering.display import Display, Quit
 from ..trace.events import CLOSING, Event, InterruptedEvent, ParamsEvent
 from .checks import pause_wanted, prepare
-from .ending import report, save
+from .ending import closed, report, save
 from .messages import error, status
 from .output_checks import check_outputs
 from .progress import TrainingBar, progress_bar
@@ -216,7 +216,7 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
             readers.stopped(req, 130 if isinstance(how, KeyboardInterrupt) else 0)
         stop.shield()
         bar.close()
-        exported = closed(display)
+        exported = closed(display, stopped=readers.code == 130)
     if display.abandoned:  # a stop cut the tables, and the export
         readers.code = 130
     saved = readers.saved
@@ -230,16 +230,6 @@ def stream(req: Request, stop: Stop, corpus: Any, config: Any, params: Any, voca
     if not req.quiet:
         report(req, readers, exported, saved)
     return readers.code
-
-
-def closed(display: Display) -> str | None:
-    """The tables' end and the export, unless a stop cuts them (the export is then not
-    written); what the export holds."""
-    try:
-        display.close()
-    except Interrupted:
-        display.abandon()
-    return display.save_export()
 
 
 def open_output(path: Any) -> Any:
