@@ -8,12 +8,17 @@ refused after a few megabytes instead of filling the memory.
 from __future__ import annotations
 
 import errno
+import io
+import os
+import select
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from ..core import interrupt
 from ..core.tokens import tokenize
 from ..errors import InputError
 from .stdio import stdin_closed
@@ -114,11 +119,17 @@ def open_input(path: Path, option: str, wanted: str) -> Iterator[BinaryIO]:
 
 
 def read_capped(handle: BinaryIO, where: str, limit: int) -> bytes:
-    """Read ``handle`` to its end, a chunk at a time, refusing it past ``limit`` bytes."""
+    """Read ``handle`` to its end, a chunk at a time, refusing it past ``limit`` bytes. A pipe,
+    a FIFO or a terminal is waited on between short looks (``readable``), so that a stop
+    requested while it sends nothing ends the wait, even if the signal's exception was lost."""
     chunks: list[bytes] = []
     size = 0
+    fd = waited_fd(handle)
     while True:
-        chunk = handle.read(min(CHUNK, limit + 1 - size))
+        if fd is not None:
+            readable(fd)
+        want = min(CHUNK, limit + 1 - size)
+        chunk = handle.read1(want) if fd is not None else handle.read(want)  # type: ignore[attr-defined]
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
@@ -128,6 +139,31 @@ def read_capped(handle: BinaryIO, where: str, limit: int) -> bytes:
                 f"{where}: is larger than {limit:,} bytes, the limit for this input; "
                 "give a smaller file"
             )
+
+
+WAIT = 0.25
+"""Seconds of one look for input on a pipe (not a timeout: it waits as long as it takes)."""
+
+
+def waited_fd(handle: BinaryIO) -> int | None:
+    """The file descriptor of a handle that may block with nothing to read (a pipe, a FIFO, a
+    terminal: not a regular file), when it can be waited on; else None."""
+    try:
+        fd = handle.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if stat.S_ISREG(mode) or not hasattr(handle, "read1"):
+        return None
+    return fd
+
+
+def readable(fd: int) -> None:
+    """Wait until ``fd`` has something to read (or its end); KeyboardInterrupt when a stop was
+    requested meanwhile (``interrupt.request``, made by the run's signal handler)."""
+    while not select.select([fd], [], [], WAIT)[0]:
+        if interrupt.requested():
+            raise KeyboardInterrupt
 
 
 def reason(err: OSError) -> str:

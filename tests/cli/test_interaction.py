@@ -150,7 +150,7 @@ def test_ctrl_c_during_start_up_writes_nothing(tmp_path: Path) -> None:
     wait_for(reading, "the run to read its corpus")
     try:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate()
+        out, err = proc.communicate(timeout=120)  # a safety net only, never a pass condition
     finally:
         os.close(writer)
     assert proc.returncode == 130 and out == ""
