@@ -28,25 +28,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from trace_variants import CELLS, SCHEMES
 
 from bptt_trace.cli.app import main
 from tests.clitools import run_cli
 
 SENTENCE = "a b c d e"
-CELLS = {
-    "rnn": ["--cell", "rnn"],
-    "lstm": ["--cell", "lstm"],
-    "gru": ["--cell", "gru"],
-    "gru-reset-after": ["--cell", "gru", "--reset-after"],
-}
-SCHEMES = {
-    "full": [],
-    "truncate": ["--truncate", "2"],
-    "chunks": ["--chunks", "2"],
-    "tbptt": ["--tbptt", "2:3"],
-    "chunks-sequence": ["--chunks", "2", "--update-every", "sequence"],
-    "tbptt-sequence": ["--tbptt", "1:2", "--update-every", "sequence"],
-}
 REDO = "the trace was edited or damaged; write it again with --json"
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from trace_variants import CELLS, SCHEMES
 
 from bptt_trace.cli.app import main
 from bptt_trace.files.trace_reader import parse_lines
@@ -38,20 +39,6 @@ from bptt_trace.trace.order import TraceOrder
 
 SENTENCE = "a b c d e"
 CORPUS = "a b\nc d e f\ng h i\n"  # three sentences, the second the longest
-CELLS = {
-    "rnn": ["--cell", "rnn"],
-    "lstm": ["--cell", "lstm"],
-    "gru": ["--cell", "gru"],
-    "gru-reset-after": ["--cell", "gru", "--reset-after"],
-}
-SCHEMES = {
-    "full": [],
-    "truncate": ["--truncate", "2"],
-    "chunks": ["--chunks", "2"],
-    "tbptt": ["--tbptt", "2:3"],
-    "chunks-sequence": ["--chunks", "2", "--update-every", "sequence"],
-    "tbptt-sequence": ["--tbptt", "1:2", "--update-every", "sequence"],
-}
 STEPS = ["--steps", "4", "--trace-every", "3"]  # traced 1, 3, 4; step 2 untraced
 PLACE = ("event", "step", "sentence", "t", "chunk")
 
