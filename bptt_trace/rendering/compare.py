@@ -8,8 +8,8 @@ from rich.text import Text
 
 from ..core.cells import make_cell
 from ..core.model import declared
-from ..usercode.comparison import Candidate, Comparison, ForwardCheck, Where
-from .plain import plural
+from ..usercode.comparison import Comparison, ForwardCheck, Where
+from .compare_candidates import candidate_text, sci
 from .tables import noted_table
 
 FLOWS = {"dh": "∂L/∂hₜ", "dc": "∂L/∂cₜ"}
@@ -19,10 +19,6 @@ def symbols(cell: str) -> dict[str, str]:
     """Each parameter's table symbol, and the flows'."""
     found = {spec.name: spec.symbol for spec in declared(make_cell({"cell": cell}))}
     return {**found, "b_h_n": "bʰ_n", **FLOWS}
-
-
-def sci(x: float) -> str:
-    return f"{x:.2e}"
 
 
 def compare_view(result: Comparison) -> RenderableType:
@@ -221,30 +217,3 @@ def gate_summary(result: Comparison) -> str:
     agree = [g for g in gates if g not in differing]
     text = f"the gates that differ: {', '.join(g for g in gates if g in differing)}"
     return text + (f"; {', '.join(agree)} match" if agree else "")
-
-
-def candidate_text(c: Candidate, given: str | None = None) -> Text:
-    if c.mistake.id == "scheme":  # a truncation scheme's gradient (usercode.schemes)
-        flag = c.variant.numbers["flag"]
-        fix = f"use {flag} instead of {given}" if given else f"add {flag}"
-        return Text(
-            f"your gradients are those of {c.variant.implied}.\n"
-            f"  {c.mistake.should}\n"
-            f"  reproduces every gradient within {sci(c.fit.worst)} relative; to check them "
-            f"as such, {fix}"
-        )
-    if c.mistake.id == "truncated-K":
-        K = c.variant.numbers["K"]
-        return Text(
-            f"your gradients are those of --truncate {K}: each loss flows back through at "
-            f"most {plural(int(K), 'step')}.\n  as a mistake, {c.variant.id}: should be "
-            f"{c.mistake.should}\n"
-            f"  reproduces every gradient within {sci(c.fit.worst)} relative; to check them "
-            f"as such, add --truncate {K}"
-        )
-    return Text(
-        f"mistake {c.variant.id}: {c.mistake.explanation}.\n"
-        f"  should be:      {c.mistake.should}\n"
-        f"  your numbers:   {c.variant.implied}\n"
-        f"  reproduces every gradient within {sci(c.fit.worst)} relative"
-    )

@@ -18,10 +18,11 @@ from .fit import fit, relative
 from .forward_check import Setup
 from .gated_catalogue import INSIDE
 from .gated_catalogue import catalogue as gated_catalogue
-from .gated_mistakes import GatedContext, gated_backprop, with_mistake
-from .mistakes import Context, Result, backprop
+from .gated_mistakes import GatedContext, GatedKnobs, gated_backprop, with_mistake
+from .mistakes import Context, Knobs, Result, backprop
 from .numbers import quantities
 from .schemes import scheme_candidates
+from .variants import Variant
 
 SAME = 1e-12
 """Two computed sets this close are the same numbers."""
@@ -40,14 +41,26 @@ def ranked(
     """Every catalogued mistake that changes the numbers on this input, its best variant only,
     the best fitting first; ``every`` receives each variant tried."""
     mistakes, run, ctx = catalogue_of(setup, p, batch)
+    full = quantities(run(ctx, correct(setup)), setup.cell, user)  # full BPTT, no mistake
+
+    def same(numbers: Mapping[str, np.ndarray], than: Mapping[str, np.ndarray]) -> bool:
+        return all(relative(numbers[n], than[n]) <= SAME for n in numbers)
+
+    def near(numbers: Mapping[str, np.ndarray], than: Mapping[str, np.ndarray], tol: float) -> bool:
+        return all(relative(numbers[n], than[n]) <= tol for n in numbers)
+
     found: list[Candidate] = []
+    if not same(full, computed):  # a scheme was given: full BPTT is an answer of its own
+        found.append(Candidate(FULL, FULL_VARIANT, fit(user, full, tol, factors)))
+        every.append(found[0])
     for mistake in mistakes:
         tried = []
         for variant in mistake.variants(ctx, user):
             interrupt.poll()  # a variant is a backward pass: Ctrl-C is honoured between them
             numbers = quantities(run(ctx, variant.knobs), setup.cell, user)
-            if all(relative(numbers[n], computed[n]) <= SAME for n in numbers):
-                continue  # the trace's own numbers on this input
+            if same(numbers, computed) or (found and near(numbers, full, tol)):
+                continue  # the trace's own numbers; under a scheme, full BPTT's to within the
+                # tolerance (a clip at the largest entry, which clips nothing but rounding)
             tried.append(Candidate(mistake, variant, fit(user, numbers, tol, factors)))
         if tried:
             found.append(min(tried, key=lambda c: c.fit.worst))
@@ -55,6 +68,21 @@ def ranked(
     schemes = scheme_candidates(setup.make_cell(), p, batch, user, computed, tol, factors)
     every += schemes  # (--chunks K, --tbptt K1:K2: the catalogue names --truncate K)
     return sorted(found + schemes, key=lambda c: c.fit.worst)
+
+
+FULL = Mistake(
+    "full-bptt",
+    "full BPTT's gradient, not the given scheme's",
+    "the gradient of the scheme given",
+    lambda ctx, user: [],
+)
+"""Under a scheme given on the command line: the user's gradients are full BPTT's."""
+FULL_VARIANT = Variant("full-bptt", None, "full BPTT: every loss flows back to t = 1", {})
+
+
+def correct(setup: Setup) -> Any:
+    """The knobs of the catalogue's pass without a mistake (full BPTT)."""
+    return Knobs() if setup.cell == "rnn" else GatedKnobs()
 
 
 def catalogue_of(

@@ -244,3 +244,30 @@ def test_near_convergence_float32_still_tells_a_one_percent_error(
     result = strict_json(proc.stdout.decode())
     assert proc.returncode == 1 and result["verdict"] == "differs"
     assert result["tolerance"] < 0.01 / 2
+
+
+FULL_CASES = [
+    c["name"]
+    for c in CASES
+    if c["expect"] == "match" and c["trained"] == 0 and len(c["sentence"].split()) >= 4
+]
+
+
+@pytest.mark.parametrize("name", FULL_CASES)
+@pytest.mark.parametrize("scheme", [["--chunks", "2"], ["--tbptt", "1:2"]], ids=" ".join)
+def test_full_bptt_gradients_checked_under_a_scheme_are_called_full_bptt(
+    name: str, scheme: list[str], capsys
+) -> None:
+    """A framework's full-BPTT gradients (the stored exports, float32 and float64) compared
+    with a scheme given: the answer is that they are full BPTT's, to be checked without the
+    scheme; never a mistake that reproduces them only by changing nothing, as a clip at their
+    own largest entry does (it was called 'mistake elementwise-clip-C')."""
+    case = next(c for c in CASES if c["name"] == name)
+    proc = compare(capsys, case, *stored(case), *scheme)
+    out = " ".join(proc.stdout.decode().split())
+    assert proc.returncode == 1, out[-1500:]
+    flag = " ".join(scheme)
+    said = f"your gradients are those of full BPTT (every loss flows back to t = 1), not of {flag}"
+    assert said in out, out[-1500:]
+    assert f"leave out {flag}" in out
+    assert "mistake elementwise-clip" not in out and "mistake norm-clip" not in out
