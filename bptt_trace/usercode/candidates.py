@@ -46,11 +46,12 @@ def ranked(
     def same(numbers: Mapping[str, np.ndarray], than: Mapping[str, np.ndarray]) -> bool:
         return all(relative(numbers[n], than[n]) <= SAME for n in numbers)
 
-    def near(numbers: Mapping[str, np.ndarray], than: Mapping[str, np.ndarray], tol: float) -> bool:
-        return all(relative(numbers[n], than[n]) <= tol for n in numbers)
+    def near_full(numbers: Mapping[str, np.ndarray]) -> bool:
+        return all(relative(numbers[n], full[n]) <= tol for n in numbers)
 
     found: list[Candidate] = []
-    if not same(full, computed):  # a scheme was given: full BPTT is an answer of its own
+    scheme_given = not same(full, computed)
+    if scheme_given:  # full BPTT is an answer of its own
         found.append(Candidate(FULL, FULL_VARIANT, fit(user, full, tol, factors)))
         every.append(found[0])
     for mistake in mistakes:
@@ -58,7 +59,7 @@ def ranked(
         for variant in mistake.variants(ctx, user):
             interrupt.poll()  # a variant is a backward pass: Ctrl-C is honoured between them
             numbers = quantities(run(ctx, variant.knobs), setup.cell, user)
-            if same(numbers, computed) or (found and near(numbers, full, tol)):
+            if same(numbers, computed) or (scheme_given and near_full(numbers)):
                 continue  # the trace's own numbers; under a scheme, full BPTT's to within the
                 # tolerance (a clip at the largest entry, which clips nothing but rounding)
             tried.append(Candidate(mistake, variant, fit(user, numbers, tol, factors)))
