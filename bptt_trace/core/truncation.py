@@ -110,7 +110,14 @@ def updates_per_step(config: Mapping[str, Any], sentences: list[list[str]]) -> i
     scheme = scheme_of(config)
     if scheme is None or scheme.kind == "truncate" or config.get("update_every") != "chunk":
         return 1
-    return len(windows(scheme, max(len(sentence) for sentence in sentences)))
+    return window_count(scheme, max(len(sentence) for sentence in sentences))
+
+
+def window_count(scheme: Scheme, T: int) -> int:
+    """``len(windows(scheme, T))`` without listing them (a trace's config may name a sentence
+    of any length): one window a loss under --truncate; under --chunks and --tbptt one ending
+    at each multiple of K1, and a ragged one at T."""
+    return T if scheme.kind == "truncate" else -(-T // scheme.k1)
 
 
 def loss_starts(scheme: Scheme, T: int) -> np.ndarray:

@@ -37,7 +37,7 @@ from typing import Any
 
 from ..core.cells.declaration import count
 from ..core.model import declared
-from ..core.truncation import scheme_of
+from ..core.truncation import scheme_of, window_count
 from .flow_events import PER_LOSS_MAX
 from .schema_events import cell_of
 from .summary import traced_sentences
@@ -101,9 +101,8 @@ class Shape:
     per_loss: list[bool]  # whether each traced sentence has a loss_gradients event
     diagnosed: frozenset[int]
     scheme: str | None  # the scheme's kind: truncate, chunks, tbptt
-    windows: int | None  # with --update-every chunk, the windows of a step: ⌈T / K1⌉ for both
-    # --chunks K1 and --tbptt K1:K2 over the longest sentence's T (core.truncation.windows:
-    # one ending at each multiple of K1, and a ragged one at T), counted without listing them
+    windows: int | None  # with --update-every chunk, the windows of a step over the longest
+    # sentence's T (core.truncation.window_count), counted without listing them
     check: bool
 
     def traced(self, step: int) -> bool:
@@ -134,7 +133,7 @@ def shape_of(run: dict[str, Any]) -> Shape:
         per_loss=[n > 1 and n * size <= PER_LOSS_MAX for n in losses],
         diagnosed=frozenset({0, lengths.index(max(lengths))}),
         scheme=scheme.kind if scheme is not None else None,
-        windows=-(-T // scheme.k1) if chunked and scheme is not None else None,
+        windows=window_count(scheme, T) if chunked and scheme is not None else None,
         check=config.get("check") is True,
     )
 
