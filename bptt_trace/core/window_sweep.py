@@ -26,23 +26,15 @@ from .batch import Batch
 from .bptt import Backward, Forward, cell_gradients, outputs
 from .cells.declaration import Cell, Params
 from .output import dims
-from .truncation import Window
+from .truncation import Scheme, scheme_bounds
 
 
-def most_windows(spans: list[Window], T: int) -> int:
-    """The most windows covering one time step of 1 … T (1 if none)."""
-    starts, ends = window_bounds(spans)
+def most_windows(starts: np.ndarray, ends: np.ndarray, T: int) -> int:
+    """The most windows covering one time step of 1 … T (1 if none), from the windows' starts
+    and ends (``truncation.scheme_bounds``), each nondecreasing in the order they run."""
     ks = np.arange(1, T + 1)
     covering = np.searchsorted(starts, ks, side="right") - np.searchsorted(ends, ks)
     return max(1, int(covering.max(initial=1)))
-
-
-def window_bounds(spans: list[Window]) -> tuple[np.ndarray, np.ndarray]:
-    """The windows' starts and ends, each nondecreasing in the order the windows run."""
-    starts = np.array([w.start for w in spans], dtype=np.intp)
-    ends = np.array([w.end for w in spans], dtype=np.intp)
-    assert np.all(np.diff(starts) >= 0) and np.all(np.diff(ends) > 0)
-    return starts, ends
 
 
 def windows_backward(
@@ -50,12 +42,14 @@ def windows_backward(
     p: Params,
     batch: Batch,
     fw: Forward,
-    spans: list[Window],
+    scheme: Scheme,
+    axis: int,
     sentences: int,
     record: bool = True,
 ) -> Backward:
-    """The summed ``Backward`` of the windows ``spans`` (each loss of ``batch`` in exactly one
-    of them: window w's are those after window w−1's end up to its own) over one padded
+    """The summed ``Backward`` of the scheme's windows over a time axis of ``axis`` steps
+    (each loss of ``batch`` in exactly one of them: window w's are those after window w−1's
+    end up to its own) over one padded
     ``batch`` and its forward pass ``fw`` at p, with the 1/``sentences`` of the corpus's mean.
     ``cut`` is all False: the flows stop at the windows' starts."""
     q, H = cell.prepare(p), dims(p)["H"]
@@ -63,13 +57,13 @@ def windows_backward(
     B, T1 = batch.x.shape[0], batch.T + 1
     from_next = np.zeros((B, T1, fw.state.shape[2]))
     delta = np.zeros((B, T1, cell.delta_width(H)))
-    starts, ends = window_bounds(spans)
-    slots = most_windows(spans, batch.T)
+    starts, ends = scheme_bounds(scheme, axis)
+    slots = most_windows(starts, ends, batch.T)
     ds = np.zeros((slots, B, fw.state.shape[2]))  # window w's ∂L_w/∂sₖ in slot w % slots
     ks = np.arange(batch.T + 1)
     first = np.searchsorted(ends, ks)  # the first window ending at k or later: loss k's
     stop = np.searchsorted(starts, ks, side="right")  # the windows starting at k or earlier
-    entered = len(spans)  # windows from here on have entered the sweep (their slots in use)
+    entered = len(ends)  # windows from here on have entered the sweep (their slots in use)
     for k in range(batch.T, 0, -1):
         interrupt.poll()
         a, b = int(first[k]), int(stop[k])

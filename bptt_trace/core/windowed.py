@@ -36,8 +36,7 @@ def scheme_backward(
     windows in one sweep back (``window_sweep``). A time step in several windows (``--tbptt``
     with K2 > K1) gets the sum of their flows; ``cut`` is all False (the flows stop at window
     starts, which the scheme's windows say)."""
-    B = corpus.size
-    spans = windows(scheme, corpus_length(corpus))
+    B, axis = corpus.size, corpus_length(corpus)
     sentence_loss = np.zeros(B)
     grads: dict[str, np.ndarray] = {}
     arrays: dict[str, list[np.ndarray]] = {key: [] for key in (*PER_TIME_STEP, "cut")}
@@ -47,7 +46,8 @@ def scheme_backward(
             p,
             batch,
             Forward(fw.state.parts[i], fw.cache.parts[i], fw.hidden),
-            spans,
+            scheme,
+            axis,
             B,
             record,
         )

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.corpus import Corpus, corpus_forward, make_corpus
 from bptt_trace.core.model import init_params
-from bptt_trace.core.truncation import Scheme, corpus_length, run_window, windows
+from bptt_trace.core.truncation import Scheme, corpus_length, run_window, scheme_bounds, windows
 from bptt_trace.core.window_sweep import most_windows
 from bptt_trace.core.windowed import PER_TIME_STEP, scheme_backward
 
@@ -115,7 +115,7 @@ def test_the_slots_are_the_most_windows_covering_one_step() -> None:
     for k1, k2, T, want in cases:
         spans = windows(Scheme("tbptt", k1, k2), T)
         counted = max(sum(w.start <= k <= w.end for w in spans) for k in range(1, T + 1))
-        assert most_windows(spans, T) == counted == want
+        assert most_windows(*scheme_bounds(Scheme("tbptt", k1, k2), T), T) == counted == want
 
 
 @pytest.mark.parametrize("scheme", [["--chunks", "2"], ["--tbptt", "1:3"], ["--truncate", "2"]])
