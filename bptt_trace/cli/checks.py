@@ -157,8 +157,8 @@ def prepare(req: Request) -> tuple[Any, ...]:
     from ..core.truncation import scheme_of
     from .work_checks import check_work
 
-    scheme = scheme_of({"truncate": None, "chunks": schemes.chunks, "tbptt": schemes.tbptt})
-    check_work(  # the windows a scheme re-runs, estimated before anything runs
+    scheme = scheme_of({"truncate": req.truncate, "chunks": schemes.chunks, "tbptt": schemes.tbptt})
+    check_work(  # the time steps a scheme runs, estimated before anything runs
         cells_of(model),
         hidden,
         lengths,

@@ -1,7 +1,8 @@
-"""A windowed run's work, estimated before anything is computed: --chunks and --tbptt re-run
+"""A truncated run's work, estimated before anything is computed: --chunks and --tbptt re-run
 each window's time steps from its carried state, so that --tbptt K1:K2 runs about T·K2/K1
 time steps a step where full BPTT runs T. A run estimated past ``WORK_BUDGET`` is refused at
-once, in one line naming the estimate and what to change.
+once, in one line naming the estimate and what to change. --truncate K (``truncate_work``)
+follows each of the K latest losses back at every time step: T·K (loss, time step) pairs.
 
 The estimate counts, per step, the time steps the windows run in each bucket of sentences
 (``core.truncation.window_positions``), each weighted by the cell's cost there: m·(B·H² +
@@ -28,6 +29,15 @@ PER_POSITION = 2048
 
 PER_ROW = 64
 """The elementwise work of one sentence's time step in the sweep of --update-every sequence."""
+
+TRUNCATE_BUDGET = 10**13
+"""The most multiply-adds a --truncate run may be estimated at (about a quarter of an hour of
+CPU: its products are whole matrices, (K, H)·(H, H) at every time step, 0.06 to 0.08 ns a
+multiply-add on one core at H = 64 and 128, measured with --steps 2 against --steps 4)."""
+
+PER_PAIR = 512
+"""The elementwise work of one (loss, time step) pair of --truncate, in multiply-adds (about
+40 ns a pair at H = 4, where the products are nothing)."""
 
 
 def scheme_work(
@@ -64,6 +74,16 @@ def scheme_work(
     return steps * each + traced * sweep
 
 
+def truncate_work(
+    cell: Cell, hidden: int, buckets: list[tuple[int, int]], k: int, steps: int
+) -> int:
+    """The multiply-adds of ``steps`` steps of --truncate k: in a bucket of B sentences of up
+    to T_b tokens, ``bptt.truncated_bptt`` carries the min(k, T_b) latest losses' flows at each
+    of its T_b time steps, m·B·(H² + PER_PAIR) each (m: the cell's delta width in H)."""
+    m = max(1, cell.delta_width(hidden) // hidden)
+    return steps * sum(t * min(k, t) * m * rows * (hidden**2 + PER_PAIR) for rows, t in buckets)
+
+
 def traced_steps(steps: int, every: int | None) -> int:
     """How many of ``steps`` steps are traced: the first, the last and every ``every``-th
     (``Config.traced``)."""
@@ -83,9 +103,9 @@ def check_work(
     loss: str,
     trace_every: int | None = None,
 ) -> None:
-    """Refuse a --chunks or --tbptt run estimated past ``WORK_BUDGET`` (with several cells,
-    the largest), in one line: the estimate, the time steps a step re-runs, and the fix."""
-    if scheme is None or scheme.kind == "truncate":
+    """Refuse a truncated run estimated past its budget (with several cells, the largest),
+    in one line: the estimate, the time steps a step runs, and the fix."""
+    if scheme is None:
         return
     import numpy as np
 
@@ -93,6 +113,18 @@ def check_work(
 
     sizes = np.array(lengths, dtype=np.intp)
     buckets = [(int(b.size), int(sizes[b].max())) for b in buckets_of(sizes, SMALL_BUCKET)]
+    said = "step" if steps == 1 else "steps"
+    if scheme.kind == "truncate":
+        work = max(truncate_work(c, hidden, buckets, scheme.k1, steps) for c in cells)
+        if work <= TRUNCATE_BUDGET:
+            return
+        T = max(lengths)
+        raise InputError(
+            f"{scheme.flag()} would follow {min(scheme.k1, T):,} losses back at each of "
+            f"{T:,} time steps: about {work:.2e} multiply-adds in {steps:,} {said}, past the "
+            f"limit of {TRUNCATE_BUDGET:.2e} (about a quarter of an hour); use a smaller K, a "
+            "smaller --hidden, shorter sentences or fewer --steps"
+        )
     mode, traced = update_every or "chunk", traced_steps(steps, trace_every)
     first = 1 if loss == "every" else min(lengths)  # the first loss of any sentence
     work = max(scheme_work(c, hidden, buckets, scheme, steps, mode, first, traced) for c in cells)
@@ -108,7 +140,6 @@ def check_work(
     swept = max(scheme_work(c, hidden, buckets, scheme, steps, "sequence", first) for c in cells)
     if mode == "chunk" and swept <= WORK_BUDGET:
         fix += ", or --update-every sequence (the windows swept back together)"
-    said = "step" if steps == 1 else "steps"
     raise InputError(
         f"{scheme.flag()} would run its windows over {rerun:,} time steps a step where the "
         f"longest sentence has {T:,}: about {work:.2e} units of work in {steps:,} {said}, past "

@@ -20,11 +20,14 @@ from truncation.windows_reference import reference_windows
 from bptt_trace.cli import work_checks
 from bptt_trace.cli.memory_checks import MAX_RUN_BYTES
 from bptt_trace.cli.work_checks import (
+    PER_PAIR,
     PER_POSITION,
     PER_ROW,
+    TRUNCATE_BUDGET,
     WORK_BUDGET,
     check_work,
     scheme_work,
+    truncate_work,
 )
 from bptt_trace.core.cells import make_cell
 from bptt_trace.core.corpus import make_corpus
@@ -167,3 +170,53 @@ def test_the_refusal_comes_at_once_in_one_line(tmp_path: Path) -> None:
     refusal = child_cpu() - before
     assert "a larger K1 or a smaller K2" in said and "fewer --steps" in said
     assert refusal - start_up < 0.5, (refusal, start_up)
+    before = child_cpu()  # --truncate 50000 --steps 20: every loss back to the start, 20 times
+    truncate = ["--file", str(corpus), "--truncate", "50000", "--steps", "20"]
+    said = assert_refused(run_cli(truncate), "--truncate 50000", "50,000 losses back")
+    assert child_cpu() - before - start_up < 0.5
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_the_truncate_estimate_counts_the_pairs_the_sweep_carries(cell: str) -> None:
+    """--truncate K: the (loss, time step) pairs ``truncated_bptt`` carries, counted here from
+    the flows it sends back (every call of the cell's delta on the losses' flows, B·K rows
+    a time step), each weighted m·(H² + PER_PAIR), over a corpus of several buckets."""
+    from bptt_trace.core.corpus import corpus_backward, corpus_forward
+    from bptt_trace.core.model import init_params
+
+    rng = np.random.default_rng(1)
+    lengths = [int(n) for n in rng.integers(3, 30, size=30)] + [90, 61]
+    sentences = [[int(t) for t in rng.integers(0, 6, size=n)] for n in lengths]
+    c, H, K = make_cell({"cell": cell}), 5, 40  # K between the buckets' lengths
+    corpus = make_corpus(sentences, 1, "every")
+    p = init_params(c, 6, H, np.random.default_rng(0))
+    pairs = 0
+    delta = c.delta
+
+    def counting(q: dict[str, np.ndarray], ds: np.ndarray, *rest: np.ndarray) -> np.ndarray:
+        nonlocal pairs
+        if ds.ndim == 3:  # (B, K, S): the losses' flows one by one
+            pairs += ds.shape[0] * ds.shape[1]
+        return delta(q, ds, *rest)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(c, "delta", counting)
+        corpus_backward(c, p, corpus, corpus_forward(c, p, corpus), K)
+    buckets = [(b.x.shape[0], b.T) for b in corpus.batches]
+    m = WIDTH[cell]
+    assert truncate_work(c, H, buckets, K, 2) == 2 * pairs * m * (H * H + PER_PAIR)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_truncate_at_the_token_limit(cell: str) -> None:
+    """--truncate 35 at 50,000 tokens at the largest --hidden the memory admits there is
+    admitted; --truncate 50,000 there (every loss back to the start: T² pairs) is not, in one
+    line naming K and the fix."""
+    H = largest_hidden(cell, [LIMIT], 50)
+    cells = [make_cell({"cell": cell})]
+    check_work(cells, H, [LIMIT], Scheme("truncate", 35, 35), 1, None, "every")
+    with pytest.raises(InputError) as refused:
+        check_work(cells, H, [LIMIT], Scheme("truncate", LIMIT, LIMIT), 1, None, "every")
+    said = str(refused.value)
+    assert said.startswith("--truncate 50000 would follow 50,000 losses back")
+    assert "a smaller K" in said and f"{TRUNCATE_BUDGET:.2e}" in said
