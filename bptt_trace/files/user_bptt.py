@@ -26,7 +26,7 @@ from ..usercode.extras import check_extras, extras
 from ..usercode.forward_check import Setup
 from ..usercode.layouts import refusal
 from ..usercode.numbers import UserNumbers
-from ..usercode.precision import dtype_of, floor
+from ..usercode.precision import dtype_of, floor, mixed_widths
 from .bounded_npz import Declared, Npz
 from .tokens import check_tokens
 
@@ -109,6 +109,12 @@ def compare_arrays(
     params = user_params(weights, setup, layout, where[0])
     T = setup.batch().T
     dims = {"V": len(vocab), "H": params["V"].shape[0]}
+    mixed = mixed_widths(grads)
+    if mixed is not None:
+        raise InputError(
+            f"{where[1]}: {mixed}; save every gradient in the dtype your code computed it in "
+            "(one float16 array would loosen the check of all of them)"
+        )
     dtype = dtype_of(grads)
     reader = Reader(cell, layout, reset_after, where[1], "gradients", floor(dtype, T))
     user, flipped = reader.read(grads, specs_of(setup), dims, True, grads_transposed)

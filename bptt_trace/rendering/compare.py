@@ -34,13 +34,19 @@ def compare_view(result: Comparison) -> RenderableType:
     table = noted_table(
         "Your gradients against the trace's"
         + (f" (those of {given})" if given else "")
-        + (" (after undoing the conventions)" if undone else ""),
+        + (" (after undoing the conventions)" if undone else "")
+        + (
+            f" (the trace's × {result.reference.factor:.6g}: the known factor under which the "
+            "most agree)"
+            if result.reference.factor != 1.0 and not undone
+            else ""
+        ),
         "θ",
         "max |difference|",
         "max relative",
         "",
         caption=f"Relative to the largest |entry| of either; the verdict at {result.tolerance:g} "
-        f"(your arrays are {result.dtype}).",
+        f"(your arrays are {result.dtype}).{rounding_words(result, names)}",
     )
     fit = result.reference
     for name, rel in fit.max_rel.items():
@@ -109,6 +115,21 @@ def forward_lines(forward: ForwardCheck) -> list[Text]:
             Text("  your gradients still differ then: run again with it to see where", "note")
         )
     return lines
+
+
+def rounding_words(result: Comparison, names: dict[str, str]) -> str:
+    """What the check cannot tell at the user's precision, when rounding moves a quantity past
+    the verdict's cap."""
+    rounding = result.rounding
+    if rounding is None:
+        return ""
+    worst = rounding.worst or ""
+    on = FLOWS.get(worst, f"∂L/∂{names.get(worst, worst)}")
+    return (
+        f" Rounding at {result.dtype} alone moves the trace's {on} by up to {rounding.noise:.2g}"
+        f" of its largest entry on this input, more than the verdict's {result.tolerance:g}: "
+        "there a right answer and a wrong one look alike; save float64 gradients to check them."
+    )
 
 
 def where_text(name: str, where: Where, result: Comparison) -> Text:

@@ -64,9 +64,11 @@ def compared(
     def output_noise(u: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
         return noise_of_outputs(cell, p, batch, fw, u, rng, setup.cell, user)
 
-    tolerance = precision.tolerance(dtype, batch.T, p, numbers, computed, output_noise)
+    rounding = precision.tolerance(dtype, batch.T, p, numbers, computed, output_noise)
+    tolerance = rounding.tolerance
     factors = known_factors(batch)
-    base = {"cell": setup.cell, "dtype": dtype, "tolerance": tolerance}
+    base: dict[str, Any] = {"cell": setup.cell, "dtype": dtype, "tolerance": tolerance}
+    base["rounding"] = rounding if rounding.beyond else None
     base["scheme"] = scheme.flag() if scheme is not None else None
     fwd = None
     if "loss" in mine.extras:

@@ -3,6 +3,8 @@
 The JSON form is what ``--compare --json`` prints, one object (numbers always finite):
 
     {"verdict": "match" | "differs", "cell", "dtype", "tolerance",
+     "rounding": {"noise", "on"} | null   (rounding at dtype moves "on" by "noise", past the
+                                          tolerance: the verdict cannot tell there),
      "forward": {"user_loss", "trace_loss", "rel", "matches", "explained_by": [option…],
                  "gradients_then": "match" | "differs" | null,
                  "evidence": "b_output" | null} | null,
@@ -31,6 +33,7 @@ from typing import Any
 
 from .catalogue import Mistake, Variant
 from .fit import Fit
+from .precision import Rounding
 
 NEAR = 0.1
 """A mistake that reproduces no number within the tolerance is shown only this close."""
@@ -163,6 +166,9 @@ class Comparison:
     catalogue: under a scheme, a ∂L/∂hₜ that is full BPTT's beside the scheme's gradients."""
     apart: str | None = None
     """Several schemes named (the same numbers on this input): what input tells them apart."""
+    rounding: Rounding | None = None
+    """Rounding at the user's dtype moves a quantity further than the tolerance, held at its
+    cap (``precision.CAP``): at that precision the check cannot tell right from wrong there."""
 
     @property
     def matches(self) -> bool:
@@ -197,6 +203,9 @@ class Comparison:
             "cell": self.cell,
             "dtype": self.dtype,
             "tolerance": self.tolerance,
+            "rounding": None
+            if self.rounding is None
+            else {"noise": self.rounding.noise, "on": self.rounding.worst},
             "forward": None if self.forward is None else self.forward.to_json(),
             "conventions": [c.to_json() for c in self.conventions],
             "quantities": {
