@@ -117,8 +117,12 @@ def ask_all(
                     verdicts.setdefault(blank.id, Verdict(blank.id, SKIPPED))
                     break
                 if word == "solution":
-                    for line in rows(f"solution: {title(blank)} = ", blank.value, precision):
-                        say(line, width)  # a matrix a row a line
+                    name = f"solution: {title(blank)} = "
+                    if blank.value.ndim == 2:  # a matrix: a row a line, below its name
+                        say(name.rstrip(), width)
+                        name = "  "
+                    for line in rows(name, blank.value, precision):
+                        say(line, width, len(name) + 1)  # a long row goes on under its [
                     verdicts[blank.id] = Verdict(blank.id, "revealed")
                     break
                 try:

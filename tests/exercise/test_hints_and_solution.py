@@ -92,7 +92,8 @@ def test_an_empty_line_says_what_to_type_and_solution_shows_a_matrix_by_rows(cap
     assert "skip leaves it; Ctrl-D ends the exercise" in " ".join(screen.split())
     lines = screen.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("solution: "))
-    for i, row in enumerate(truth):
+    assert lines[start].endswith(" =")  # the name, then the rows below it
+    for i, row in enumerate(truth, start=start + 1):
         entries = " ".join(f"{x:+.4f}" for x in row)
-        assert lines[start + i].endswith(f"[{entries}]"), lines[start : start + 4]
+        assert lines[i] == f"  [{entries}]", lines[start : start + 5]
     assert f"[?{blank['id']}] revealed" in screen
