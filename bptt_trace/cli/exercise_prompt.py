@@ -38,6 +38,8 @@ def hanging(line: str) -> int:
     else past its ``hint N: ``, else at its start."""
     if "= [" in line and line.endswith("]"):
         return len(line[: line.index("= [") + 3])
+    if line.startswith("  = "):  # a step of hint 3's working
+        return len("  = ")
     return len("hint 1: ") if line.startswith("hint ") else 0
 
 

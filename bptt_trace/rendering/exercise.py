@@ -222,6 +222,6 @@ def fewer_note(exercise: Exercise) -> str | None:
         return None
     more = "; a longer sentence has more" if exercise.view != "update" else ""
     return (
-        f"{exercise.asked} asked: this view has only {n} numbers that can be hidden at once, "
+        f"--blanks {exercise.asked}: this view has only {n} numbers that can be hidden at once, "
         f"each computed from numbers shown and none from another blank{more}"
     )
