@@ -19,7 +19,7 @@ import pytest
 import typer
 
 from bptt_trace.cli.app import app, main
-from tests.clitools import run_cli
+from tests.clitools import assert_refused, run_cli
 
 COMMAND = typer.main.get_command(app)
 DISPLAY = [p for p in COMMAND.params if getattr(p, "rich_help_panel", None) == "Display"]
@@ -140,3 +140,9 @@ def test_json_output_takes_the_looks_and_is_the_same_json(two_traces) -> None:
         told = run_cli([*args, "--json", *looks])
         assert told.returncode == bare.returncode and told.stderr == b""
         assert json.loads(told.stdout) == json.loads(bare.stdout)
+
+
+def test_what_a_mode_would_drop_is_refused_by_the_program(two_traces) -> None:
+    """Through the program: exit 2, one line naming the option, nothing on stdout."""
+    assert_refused(run_cli(["--diff", *map(str, two_traces), "--precision", "2"]), "--precision")
+    assert_refused(run_cli([*COMPARE, "--only", "forward"]), "--compare does not use --only")
