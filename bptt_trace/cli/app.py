@@ -25,6 +25,7 @@ from . import options as o
 from .help_text import EPILOG, HELP
 from .help_text import EXAMPLES as EXAMPLES  # the README's test reads them here
 from .messages import error
+from .modes import EXERCISE_TRIGGERS
 from .uses import given_parameters
 
 
@@ -185,8 +186,7 @@ def trace_command(
         update_every=update_every,
         no_pager=no_pager,
     )
-    exercising = ("--exercise", "--blanks", "--answers", "--exercise-key")
-    if any(name in given for name in exercising):  # issue 23: exercise mode
+    if any(name in given for name in EXERCISE_TRIGGERS):  # issue 23: exercise mode
         from .exercise import ExerciseOptions, exercise_mode
 
         view = exercise if exercise is not None else "backward"

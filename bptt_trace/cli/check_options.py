@@ -58,7 +58,15 @@ Exercise = Annotated[
         "VIEW",
     ),
 ]
-Blanks = Annotated[int, option(EXERCISE, "How many blanks the exercise has (1 to 26).", "N")]
+Blanks = Annotated[
+    int,
+    option(
+        EXERCISE,
+        "How many blanks the exercise has (1 to 26); fewer when the view has fewer numbers "
+        "that can be hidden at once (the exercise says so).",
+        "N",
+    ),
+]
 Answers = Annotated[
     Path | None,
     option(EXERCISE, 'Check the answers in FILE, JSON: {"A": \\[numbers], …}.', "FILE"),

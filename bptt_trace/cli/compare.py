@@ -41,6 +41,9 @@ class CheckRequest:
     """Options given that these modes do not use (refused)."""
     no_pager: bool = False
     """--diff's tables straight to the terminal, never through the pager."""
+    color: str = "auto"
+    width: int | None = None
+    """--color and --width of --diff's and --compare's tables."""
 
 
 def from_options(options: dict[str, Any]) -> int:
@@ -76,6 +79,8 @@ def from_options(options: dict[str, Any]) -> int:
             scheme=(options.get("truncate"), options.get("chunks"), options.get("tbptt")),
             others=tuple(ignored(modes[0], given)) if modes else (),
             no_pager=options.get("no_pager", False),
+            color=value("color") if "color" in options else "auto",
+            width=options.get("width"),
         )
     )
 
@@ -142,9 +147,9 @@ def compare(req: CheckRequest) -> int:
         print(json_document(result.to_json()))
     else:
         from ..rendering.compare import compare_view
-        from ..rendering.renderer import make_console
+        from ..rendering.terminal import terminal_console
 
-        make_console().print(compare_view(result))
+        terminal_console(req.color, width=req.width).print(compare_view(result))
     return result.exit_code
 
 
@@ -193,19 +198,17 @@ def diff(req: CheckRequest) -> int:
         raise InputError(
             f"--tolerance must be a finite number above 0, not {req.tolerance}; try 1e-9"
         )
-    if req.json_out and req.no_pager:
-        raise InputError("--json shows no tables; leave out --no-pager")
     first, second = (read_trace(path, "--diff") for path in req.diff)
     result = diff_traces(first, second, req.tolerance)
     if req.json_out:
         print(json_document(result.to_json()))
         return 0 if result.equal else 1
     from ..rendering.diff import diff_view
-    from ..rendering.renderer import make_console
+    from ..rendering.terminal import terminal_console
     from .pager import pager_ready, paging
 
     with paging(not req.no_pager and pager_ready()) as code:  # longer than the screen: paged
-        make_console().print(diff_view(result, *map(str, req.diff)))
+        terminal_console(req.color, width=req.width).print(diff_view(result, *map(str, req.diff)))
     return code[0] or (0 if result.equal else 1)
 
 

@@ -17,10 +17,8 @@ from ..trace.diagnosis import RIGHT, Verdict, check, parse_line
 from ..trace.events import Event, UpdateEvent
 from ..trace.exercise import Exercise, Numbers, choose
 from .messages import error, status
+from .modes import EXERCISE_TAKES
 from .request import Request
-
-EXERCISE_OPTIONS = ("--exercise", "--blanks", "--answers", "--exercise-key", "--tolerance")
-"""The options of exercise mode (taken out before the trace's own refusal rules)."""
 
 STDIN_CAP = 1_000_000
 """Characters of answers read from standard input."""
@@ -72,13 +70,6 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
     ignored = [name for name in req.given if name in IGNORED]
     if ignored:
         raise InputError(f"{IGNORED[ignored[0]]}; leave out {', '.join(ignored)}")
-    colour = [
-        name
-        for name in req.given
-        if name == "--color" or (name == "--width" and req.export is None)
-    ]
-    if req.json_out and colour:
-        raise InputError(f"--json shows no tables; leave out {', '.join(colour)}")
     if opts.blanks < 1 or opts.blanks > 26:
         raise InputError(f"--blanks {opts.blanks}: give a number of blanks from 1 to 26")
     if opts.tolerance is not None and not (0 < opts.tolerance < 1e6):
@@ -87,7 +78,7 @@ def _exercise(req: Request, opts: ExerciseOptions) -> int:
         raise InputError(f"--export {req.export}: the sheet's name must end in .html, .svg or .txt")
     trace_req = dataclasses.replace(
         req,
-        given=tuple(n for n in req.given if n not in (*EXERCISE_OPTIONS, "--export", "--json")),
+        given=tuple(n for n in req.given if n not in (*EXERCISE_TAKES, "--export")),
         export=None,
         json_out=False,
     )

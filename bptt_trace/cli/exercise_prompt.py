@@ -14,13 +14,13 @@ import os
 import select
 import sys
 
-import numpy as np
 from rich.console import Console
 
 from ..errors import InputError
 from ..trace.diagnosis import RIGHT, SKIPPED, Verdict, check, parse_line, title
-from ..trace.exercise import Blank, Exercise, spell
+from ..trace.exercise import Exercise
 from .exercise_files import VERDICT_INDENT, verdict_line, wrap
+from .exercise_hints import hint, rows
 
 COMMANDS = "hint, skip or solution"
 
@@ -38,6 +38,8 @@ def hanging(line: str) -> int:
     else past its ``hint N: ``, else at its start."""
     if "= [" in line and line.endswith("]"):
         return len(line[: line.index("= [") + 3])
+    if line.startswith("  = "):  # a step of hint 3's working
+        return len("  = ")
     return len("hint 1: ") if line.startswith("hint ") else 0
 
 
@@ -71,31 +73,6 @@ class Lines:
         return line.decode("utf-8", "replace")
 
 
-def hint(blank: Blank, level: int, precision: int) -> list[str]:
-    """Hint ``level`` (1 to 3) of the blank."""
-    from ..rendering.theme import fmt
-
-    if level == 1:
-        return [f"hint 1: {spell(blank.rule.formula, blank.t)}"]
-    if level == 2:
-        lines = ["hint 2: the numbers that go into it:"]
-        for inp, t, value in blank.inputs:
-            rows = np.atleast_2d(np.asarray(value, dtype=float))  # a matrix: a row a line
-            name = f"  {spell(inp.label, t)} = "
-            for i, row in enumerate(rows):
-                shown = " ".join(fmt(x, precision) for x in row)
-                lines.append(f"{name if i == 0 else ' ' * len(name)}[{shown}]")
-        return lines
-    first = float(np.ravel(blank.value)[0])
-    elementwise = all(np.shape(value) == blank.value.shape for _, _, value in blank.inputs)
-    parts = [  # entry by entry (⊙, +): the first entries that make the first entry
-        f"{spell(inp.label, t)}[1] = {fmt(np.ravel(value)[0], precision)}"
-        for inp, t, value in blank.inputs
-    ]
-    where = f" (from {', '.join(parts)})" if parts and elementwise else ""
-    return [f"hint 3: the first entry of {title(blank)} is {fmt(first, precision)}{where}"]
-
-
 def ask_all(
     exercise: Exercise, precision: int, tolerance: float | None, console: Console | None = None
 ) -> tuple[list[Verdict], bool]:
@@ -103,7 +80,6 @@ def ask_all(
     prompt comes after the blank's rows of the view, again (on ``console``, the dialogue's),
     so that what is asked is on the screen however long the view was."""
     from ..rendering.blank_excerpt import blank_excerpt
-    from ..rendering.theme import fmt
 
     verdicts: dict[str, Verdict] = {}
     n = exercise.numbers
@@ -132,17 +108,23 @@ def ask_all(
                         say("no more hints for this blank: type solution to see it", width)
                         continue
                     level += 1
-                    for line in hint(blank, level, precision):
+                    for line in hint(blank, level, precision, n):
                         say(line, width)
                     continue
                 if not word:
+                    say(f"nothing typed: type its {size} numbers, or {COMMANDS} (skip leaves "
+                        "it; Ctrl-D ends the exercise)", width)  # fmt: skip
                     continue
                 if word == "skip":  # after a wrong answer the blank stays wrong
                     verdicts.setdefault(blank.id, Verdict(blank.id, SKIPPED))
                     break
                 if word == "solution":
-                    shown = " ".join(fmt(x, precision) for x in np.ravel(blank.value))
-                    say(f"solution: {title(blank)} = [{shown}]", width)
+                    name = f"solution: {title(blank)} = "
+                    if blank.value.ndim == 2:  # a matrix: a row a line, below its name
+                        say(name.rstrip(), width)
+                        name = "  "
+                    for line in rows(name, blank.value, precision):
+                        say(line, width, len(name) + 1)  # a long row goes on under its [
                     verdicts[blank.id] = Verdict(blank.id, "revealed")
                     break
                 try:

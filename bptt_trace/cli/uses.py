@@ -12,12 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .modes import LOOKS_OPTIONS
+
 INPUT = ("sentence", "file", "target")
 """The input, as for a trace."""
 
+LOOKS = tuple(flag.removeprefix("--").replace("-", "_") for flag in LOOKS_OPTIONS)
+"""How the output looks (--quiet, --color, --width, --no-pager): every mode takes them."""
+
 USES: dict[str, frozenset[str]] = {
-    "--schema": frozenset({"schema", *INPUT, "hidden"}),
-    "--diff": frozenset({"diff", "tolerance", "json_out", "no_pager"}),
+    "--schema": frozenset({"schema", *INPUT, "hidden", *LOOKS}),
+    "--diff": frozenset({"diff", "tolerance", "json_out", *LOOKS}),
     "--compare": frozenset(
         {
             "compare",
@@ -33,6 +38,7 @@ USES: dict[str, frozenset[str]] = {
             "truncate",  # the scheme the gradients are checked as (usercode.schemes)
             "chunks",
             "tbptt",
+            *LOOKS,
         }
     ),
 }

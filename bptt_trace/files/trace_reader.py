@@ -14,6 +14,7 @@ bytes a byte) are refused at once, before they fill the memory.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,7 +126,7 @@ def parse_lines(lines: Iterator[tuple[int, bytes, bool]], where: str) -> list[Ev
             raise InputError(f"{where}: line {number}: {problem}")
         if parsed["event"] == "run":
             if run is not None:
-                raise InputError(f"{where}: line {number}: a second run event")
+                raise InputError(f"{where}: line {number}: {several_runs(where)}")
             run = parsed
             check_tokens(parsed["vocab"], f"{where}: line {number}: run event vocab")
         events.append(from_json(parsed))
@@ -135,6 +136,19 @@ def parse_lines(lines: Iterator[tuple[int, bytes, bool]], where: str) -> list[Ev
     if problem is not None:
         raise InputError(f"{where}: {problem}")
     return events
+
+
+def several_runs(where: str) -> str:
+    """What a second run event means, and how to replay each run of the file."""
+    option, _, name = where.partition(" ")
+    how = "split it at each run line"
+    if name != "-":
+        how += f" (csplit -z -f run- {shlex.quote(name)} '/^{{\"event\":\"run\"/' '{{*}}')"
+    return (
+        "a second run event: the file holds several runs one after another (--compare-cells "
+        f"--json writes one a cell), and {option} reads one run a file; {how} and give each "
+        f"part to {option}"
+    )
 
 
 def lines_of(handle: BinaryIO, where: str) -> Iterator[tuple[int, bytes, bool]]:

@@ -202,10 +202,26 @@ def exercise_view(exercise: Exercise, precision: int) -> RenderableType:
                           if value.ndim == 2 else vector_cell(value, precision))  # fmt: skip
         parts.append(table)
     blanks = noted_table(
-        f"Exercise · {plural(len(exercise.blanks), 'blank')} to fill in", "blank", "what", "numbers"
+        f"Exercise · {plural(len(exercise.blanks), 'blank')} to fill in",
+        "blank",
+        "what",
+        "numbers",
+        caption=fewer_note(exercise),
     )
     for blank in exercise.blanks:
         shape = " × ".join(str(d) for d in blank.value.shape)
         blanks.add_row(blank_text(blank.id), Text(title(blank), "label"), Text(shape))
     parts.append(blanks)
     return Group(*parts)
+
+
+def fewer_note(exercise: Exercise) -> str | None:
+    """Why the exercise has fewer blanks than --blanks asked for, if it has."""
+    n = len(exercise.blanks)
+    if exercise.asked <= n:
+        return None
+    more = "; a longer sentence has more" if exercise.view != "update" else ""
+    return (
+        f"--blanks {exercise.asked}: this view has only {n} numbers that can be hidden at once, "
+        f"each computed from numbers shown and none from another blank{more}"
+    )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import interrupt
+from .config_defaults import effective
 from .entries import ABSENT, Entry, Found, compare, describe
 from .events import Event
 
@@ -104,11 +105,10 @@ class TraceDiff:
 def diff_traces(a: list[Event], b: list[Event], tolerance: float) -> TraceDiff:
     result = TraceDiff(tolerance)
     first_a, first_b = a[0].to_json("full"), b[0].to_json("full")
-    keys = dict.fromkeys([*first_a["config"], *first_b["config"]])
+    config_a, config_b = effective(first_a["config"]), effective(first_b["config"])  # defaults
+    keys = dict.fromkeys([*config_a, *config_b])
     result.config = {
-        k: (first_a["config"].get(k), first_b["config"].get(k))
-        for k in keys
-        if first_a["config"].get(k) != first_b["config"].get(k)
+        k: (config_a.get(k), config_b.get(k)) for k in keys if config_a.get(k) != config_b.get(k)
     }
     if first_a["vocab"] != first_b["vocab"]:
         result.vocab = (first_a["vocab"], first_b["vocab"])

@@ -116,6 +116,9 @@ class Exercise:
     view: str
     numbers: Numbers
     blanks: tuple[Blank, ...]
+    asked: int = 0
+    """The blanks asked for (--blanks): more than ``blanks`` when the view has fewer numbers
+    that can be hidden at once (each computable from those shown, none another's input)."""
 
     def given(self) -> list[tuple[Input, int, np.ndarray]]:
         """The inputs of the blanks that the view's tables do not show, each once."""
@@ -209,7 +212,7 @@ def choose(numbers: Numbers, view: str, count: int, precision: int = 4) -> Exerc
     named = tuple(
         Blank(label_id(k), c.rule, c.t, c.value, c.inputs, c.twins) for k, c in enumerate(chosen)
     )
-    return Exercise(view, numbers, named)
+    return Exercise(view, numbers, named, count)
 
 
 def depends(a: Blank, b: Blank) -> bool:

@@ -230,6 +230,44 @@ def test_the_readmes_table_of_options_is_what_help_lists(monkeypatch, capsys) ->
             assert all(p in shown[0].split(maxsplit=2)[-1] for p in placeholder), cell
 
 
+def readme_option_rows() -> set[str]:
+    """Every option named in the first cell of a row of the README's table of options."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("| option |")
+    table = readme[start : readme.index("\n\n", start)]
+    rows = re.findall(r"^\| `([^|]+)` \|", table, flags=re.M)
+    return {cell.split()[0] for row in rows for cell in row.split("`, `")}
+
+
+def test_every_option_help_lists_has_a_row_in_the_readmes_table(monkeypatch, capsys) -> None:
+    listed = {
+        match.group(1)
+        for line in help_at(120, monkeypatch, capsys).splitlines()
+        if (match := re.match(r"│ (--[a-z][a-z-]*)", line))
+    }
+    assert len(listed) > 40
+    assert listed - readme_option_rows() == set()
+
+
+FOREIGN_FLAGS = {
+    "--bptt": "PyTorch's word_language_model example",
+    "--section": "benchmarks/bench.py",
+}
+"""Flags the README names that are other programs' (each says whose)."""
+
+
+def test_every_flag_the_readme_names_is_an_option_of_the_command() -> None:
+    import typer.main
+
+    command = typer.main.get_command(app)
+    real = {name for p in command.params for name in (*p.opts, *p.secondary_opts)}
+    real |= {"--help", "-h"}  # the context's help option
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", readme))
+    assert named - real - set(FOREIGN_FLAGS) == set()
+    assert set(FOREIGN_FLAGS) <= named  # each still named, or no longer an exception
+
+
 WORDS = st.text(
     alphabet=st.sampled_from(list("abcde-–αŷ世h\u0303 \n[]")),  # a combining mark, a wide one
     max_size=300,

@@ -283,7 +283,7 @@ def test_color_wins_over_the_environment() -> None:
         (["I like NLP", "--load", "m.npz", "--seed", "7"], "--seed"),
         (["I like NLP", "--json", "--precision", "2"], "--precision"),
         (["I like NLP", "--json", "--pause"], "--pause"),
-        (["I like NLP", "--json", "--color", "never"], "--color"),
+        (["I like NLP", "--json", "--only", "forward"], "--only"),
         (["I like NLP", "--json", "--export", "x.html", "--pause"], "--pause"),
     ],
 )

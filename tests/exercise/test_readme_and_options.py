@@ -94,7 +94,7 @@ def test_tolerance_makes_the_check_looser_or_stricter(
         ("--check",),
         ("--pause",),
         ("--save", "{m}"),
-        ("--color", "always", "--json"),
+        ("--only", "forward", "--json"),
     ],
 )
 def test_what_an_exercise_would_ignore_is_refused(
