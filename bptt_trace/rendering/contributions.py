@@ -22,11 +22,11 @@ def contributions_frame(where: str, cell: Cell) -> NotedTable:
     """The contributions table's title and columns (its rows: ``contributions_table``, or an
     exercise's)."""
     return noted_table(
-        f"Contributions of each step and running sums · {where}",
+        f"Contributions of each time step and running sums · {where}",
         "t",
         "θ",
-        Values("contribution of step t"),
-        Values("running sum after step t"),
+        Values("contribution of time step t"),
+        Values("running sum after time step t"),
         caption=cell.contributions_note,
     )
 

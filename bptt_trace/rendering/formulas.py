@@ -166,10 +166,10 @@ def formula_panel(
         if raw is not None and spec in cell.params and backward:
             terms = _step_terms(spec, idx, backward, several)
             labels = " + ".join(t for t, _ in terms[:TERMS_MAX])
-            lines.append(f"  ∂L/∂{label} = Σ contributions of steps {labels}\n", "label")
+            lines.append(f"  ∂L/∂{label} = Σ contributions of time steps {labels}\n", "label")
             left_out = []
             if unseen:
-                left_out.append(f"{plural(unseen, 'step')} not shown")
+                left_out.append(f"{plural(unseen, 'time step')} not shown")
             if len(traced) < sentences:
                 left_out.append(f"{plural(sentences - len(traced), 'sentence')} not traced")
             rest = ""
@@ -222,7 +222,7 @@ def formula_panel(
         entries.append(lines)
         lines.append(
             "A derivation that writes W ← W − α·(∂L₁/∂W + ∂L₂/∂W + ∂L₃/∂W) means by ∂Lₜ/∂W "
-            "these contributions of step t (with one loss, at the last step, there is no "
+            "these contributions of time step t (with one loss, at the last time step, there is no "
             "L₁ or L₂ of its own).\n",
             "note",
         )

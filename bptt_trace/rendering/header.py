@@ -33,7 +33,7 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
         )
     else:
         v = cell.logits
-        out = f"logits {v} = h_T·V + b_output, ŷ = softmax({v}) at the last step; L = −log ŷ[y]"
+        out = f"logits {v} = h_T·V + b_output, ŷ = softmax({v}) at t = T; L = −log ŷ[y]"
     facts = [cell.title, f"|vocab| = {len(run.vocab)}", f"H = {cfg['hidden']}", *cell.facts]
     loaded = cfg.get("loaded")
     drawn = [] if loaded is not None else [f"seed {cfg['seed']}"]  # a loaded model: no draw
@@ -50,7 +50,7 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     if cfg.get("truncate") is not None:
         lines.append(
             f"truncated BPTT: each loss flows back through at most "
-            f"{plural(int(cfg['truncate']), 'step')}"
+            f"{plural(int(cfg['truncate']), 'time step')}"
         )
     lines += scheme_lines(cfg)
     if cfg.get("clip") is not None:
@@ -71,15 +71,15 @@ def scheme_lines(cfg: Mapping[str, Any]) -> list[str]:
     if cfg.get("chunks") is not None:
         K = cfg["chunks"]
         return [
-            f"chunked BPTT (--chunks {K}): windows of {plural(int(K), 'step')}, each from the "
+            f"chunked BPTT (--chunks {K}): windows of {plural(int(K), 'time step')}, each from the "
             "state carried "
             f"in as a constant, its losses flowing back inside it; {update}"
         ]
     if cfg.get("tbptt") is not None:
         k1, k2 = cfg["tbptt"]
         return [
-            f"TBPTT({k1}, {k2}): every {plural(int(k1), 'step')} the last "
-            f"{losses_flow(int(k1))} back through the last {plural(int(k2), 'step')}, re-run "
+            f"TBPTT({k1}, {k2}): every {plural(int(k1), 'time step')} the last "
+            f"{losses_flow(int(k1))} back through the last {plural(int(k2), 'time step')}, re-run "
             f"from the state carried in; {update}"
         ]
     return []

@@ -1,6 +1,6 @@
 """The update panel speaks the derivation's language: the output layer's gradient written out
 as ∂L/∂V = Σₜ hₜᵀ·(ŷₜ − yₜ) with the trace's own numbers, and the note that a derivation's
-∂Lₜ/∂W is step t's contribution when there is one loss. The expectation is NumPy on the
+∂Lₜ/∂W is time step t's contribution when there is one loss. The expectation is NumPy on the
 trace's forward states and output events, not the renderer's arithmetic."""
 
 from __future__ import annotations
@@ -71,6 +71,6 @@ def test_dV_is_written_as_the_sum_of_h_times_y_hat_minus_y(corpus, options) -> N
 
 
 def test_a_derivations_dL_t_dW_is_named_as_step_ts_contribution_with_one_loss() -> None:
-    note = "means by ∂Lₜ/∂W these contributions of step t"
+    note = "means by ∂Lₜ/∂W these contributions of time step t"
     assert note in panel([["I", "like", "NLP"]])[0].replace("\n", " ")
     assert note not in panel([["I", "like", "NLP"]], loss="every")[0].replace("\n", " ")
