@@ -89,7 +89,7 @@ def jacobians_view(
         *([(f"{event.cause}. ", style)] if event.cause else []),
         f"‖∂{state_at(s, T_)}/∂{state_at(s, subscript(first))}‖₂ = {sci(event.end_to_end)} "
         f"(vanishing below 1e-02, exploding above 1e+02); {per_step}. "
-        f"{recurrent}: largest singular value {event.sigma_max:.4g}, spectral radius "
-        f"{event.spectral_radius:.4g}.",
+        f"{recurrent}{cell.recurrent_note}: largest singular value {event.sigma_max:.4g}, "
+        f"spectral radius {event.spectral_radius:.4g}.",
     )
     return Group(table, verdict, Text())  # a blank line ends the view

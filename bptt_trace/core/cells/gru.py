@@ -73,6 +73,10 @@ class GRU(Cell):
         "hₜ₋₁ᵀ·∂L/∂a_z and hₜ₋₁ᵀ·∂L/∂a_r to Wʰ_z and Wʰ_r, and (rₜ ⊙ hₜ₋₁)ᵀ·∂L/∂a_n to Wʰ_n."
     )
     recurrent: ClassVar[str] = "W_h_z"
+    recurrent_note: ClassVar[str] = (
+        ", the update gate's recurrent matrix (shown as that of the gate that decides what "
+        "hₜ₋₁ passes on unchanged; the norms above are the whole state's, through every gate)"
+    )
     jacobian_note: ClassVar[str] = (
         "∂h_T/∂hₖ = ∏ⱼ ∂hⱼ/∂hⱼ₋₁ for j = T … k+1, each diag(zⱼ) plus the gates' matrices"
     )

@@ -74,6 +74,10 @@ class LSTM(Cell):
         "hₜ₋₁ᵀ·∂L/∂a_gate to Wʰ_gate, for each gate i, f, g, o."
     )
     recurrent: ClassVar[str] = "W_h_f"
+    recurrent_note: ClassVar[str] = (
+        ", the forget gate's recurrent matrix (shown as that of the gate that decides what the "
+        "cell path keeps; the norms above are the whole state's, through all four gates)"
+    )
     state_symbol: ClassVar[str] = "h,c"
     jacobian_note: ClassVar[str] = (
         "∂(h_T, c_T)/∂(hₖ, cₖ) = ∏ⱼ ∂(hⱼ, cⱼ)/∂(hⱼ₋₁, cⱼ₋₁) for j = T … k+1, over the whole "
