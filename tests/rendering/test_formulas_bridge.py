@@ -62,9 +62,13 @@ def test_dV_is_written_as_the_sum_of_h_times_y_hat_minus_y(corpus, options) -> N
     j = events[0].vocab.index(token)
     assert np.abs(grads[i][j]) == np.max(np.abs(np.asarray(grads)))  # the largest entry
     numbers = text[line.end() :].split("\n", 2)[1]
-    assert numbers.rstrip(" │").endswith(f"= {fmt(dV[i, j], 4)}")
     outputs = [e for e in events if e.kind == "output"]
     h = {(e.sentence, e.t): np.asarray(e.h) for e in events if e.kind == "forward"}
+    pairs = [(float(fmt(h[e.sentence, e.t][i], 4)), float(fmt(e.dL_do[j], 4))) for e in outputs]
+    more = sum(h[e.sentence, e.t][i] * e.dL_do[j] for e in outputs[6:])
+    added = (sum(a * b for a, b in pairs[:6]) + (float(fmt(more, 4)) if outputs[6:] else 0)) / B
+    why = "" if fmt(added, 4) == fmt(dV[i, j], 4) else " (computed before rounding the factors)"
+    assert numbers.rstrip(" │").endswith(f"= {fmt(dV[i, j], 4)}{why}")  # as a reader adds them
     for e in outputs[:6]:  # the terms shown, each hₜ[i]·(ŷₜ − yₜ)[j] from the trace
         term = f"({fmt(h[e.sentence, e.t][i], 4)}) × ({fmt(e.dL_do[j], 4)})"
         assert term in numbers, (term, numbers)
