@@ -90,7 +90,9 @@ def test_nor_does_compare_cells_or_a_summary(capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "gru-reset-after"])
 def test_no_exercise_rule_says_step_for_a_time_step(cell: str) -> None:
     """Every rule's label and formula, its inputs' labels and its mistakes' words, at t = 2."""
-    made = make_cell({"cell": cell.removesuffix("-reset-after"), "reset_after": cell.endswith("-after")})
+    made = make_cell(
+        {"cell": cell.removesuffix("-reset-after"), "reset_after": cell.endswith("-after")}
+    )
     rules = [
         *cell_rules(made.name, "tanh"),
         *gated_rules(made),
