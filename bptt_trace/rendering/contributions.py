@@ -22,7 +22,7 @@ def contributions_frame(where: str, cell: Cell) -> NotedTable:
     """The contributions table's title and columns (its rows: ``contributions_table``, or an
     exercise's)."""
     return noted_table(
-        f"Contributions of each time step and running sums · {where}",
+        f"Contributions of each time step, running sums · {where}",
         "t",
         "θ",
         Values("contribution of time step t"),

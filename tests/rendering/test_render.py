@@ -41,7 +41,7 @@ def test_the_seed_sentence_shows_every_part_of_one_round() -> None:
         "Forward pass · step 1 · sentence 1",
         "Output and loss · step 1 · sentence 1 · t = 3",
         "Backward pass (BPTT) · step 1 · sentence 1 · ŷ → o → h₃ → h₂ → h₁",
-        "Contributions of each time step and running sums",
+        "Contributions of each time step, running sums",
         "W ← W − α·∂L/∂W   (α = 0.001)",
         "Wʰ ← Wʰ − α·∂L/∂Wʰ",
         "b_output ← b_output − α·∂L/∂b_output",
