@@ -26,6 +26,7 @@ from bptt_trace import trace_sentence
 from bptt_trace.config import Config
 from bptt_trace.rendering.renderer import TraceRenderer, make_console
 from bptt_trace.rendering.theme import fmt, subscript, summary_text
+from bptt_trace.trace.loop import run
 from bptt_trace.trace.summary import summarize
 
 ROOT = Path(__file__).parents[2]
@@ -189,35 +190,54 @@ def test_the_update_panel_says_why_its_sum_is_not_what_the_rounded_terms_add_to(
 NUMBER = r"[+-]\d+\.\d+(?:e[+-]\d+)?"
 
 
+def added_as_written(written: str) -> float:
+    """What a reader adding the printed numbers of "(a) + (b: what)" gets; "(1/B)·(…) + (c)"
+    divides the group by B."""
+    mean = re.match(r"\(1/(\d+)\)·\(", written)
+    if mean is None:
+        return sum(float(x) for x in re.findall(rf"\(({NUMBER})[):]", written))
+    depth, at = 1, mean.end()
+    while depth:  # the group's closing parenthesis
+        depth += {"(": 1, ")": -1}.get(written[at], 0)
+        at += 1
+    inside, rest = written[mean.end() : at - 1], written[at:]
+    return added_as_written(inside) / int(mean[1]) + added_as_written(rest)
+
+
+TWO = [["the", "cat", "sat", "on", "the", "mat"], ["a", "cat", "sat"]]
+
+
 @pytest.mark.parametrize(
-    "options",
+    ("corpus", "options"),
     [
-        {"lr": 0.001},
-        {"cell": "lstm"},
-        {"cell": "gru", "loss": "every"},
-        {"loss": "every", "hidden": 6, "seed": 3},
-        {"cell": "lstm", "loss": "every", "clip": 0.1},
+        (TWO[:1], {"lr": 0.001}),
+        (TWO[:1], {"cell": "lstm"}),
+        (TWO[:1], {"cell": "gru", "loss": "every"}),
+        (TWO[:1], {"loss": "every", "hidden": 6, "seed": 3}),
+        (TWO[:1], {"cell": "lstm", "loss": "every", "clip": 0.1}),
+        (TWO, {"loss": "every"}),
+        (TWO, {"cell": "gru", "seed": 5}),
     ],
     ids=str,
 )
 def test_every_written_sum_adds_up_as_written_or_says_it_was_summed_unrounded(
-    options: dict,
+    corpus: list[list[str]], options: dict
 ) -> None:
-    """The class: each "= (a) + (b) + …" line of the panel, added as a reader adds the numbers
-    it prints, gives the gradient the update line uses; where it does not, the line ends with
-    "= g (summed before rounding the terms)"."""
-    events = list(trace_sentence("the cat sat on the mat", Config(**options)))  # type: ignore[arg-type]
+    """The class: each "= (a) + (b) + …" line of the panel (per time step, per loss, with the
+    1/B of several sentences), added as a reader adds the numbers it prints, gives the gradient
+    the update line uses; where it does not, the line ends with "= g (summed before rounding
+    the terms)"."""
+    events = list(run(corpus, Config(**options)))  # type: ignore[arg-type]
     lines = [line.strip("│ ") for line in shown(events, ["formulas"], 400).splitlines()]
     checked = 0
     for i, line in enumerate(lines):
-        if not line.startswith("= (") or " × " in line or "(1/" in line:
+        if not line.startswith("= (") or " × " in line:
             continue
         update = next(x for x in lines[i + 1 :] if " ← " in x and " × (" in x)
         gradient = re.findall(rf"× \(({NUMBER})\) =", update)[-1]
         written = line.split(" = ")[0].removeprefix("= ")
-        added = sum(float(x) for x in re.findall(rf"\(({NUMBER})[):]", written))
         ends = line[len("= " + written) :]
-        if fmt(added, 4) == gradient:
+        if fmt(added_as_written(written), 4) == gradient:
             assert ends in ("", f" = {gradient}"), line
         else:
             assert ends == f" = {gradient} (summed before rounding the terms)", line
