@@ -7,9 +7,9 @@ The grammar is the tables' own: ``·`` a product of row vectors and matrices, ``
 ``ᵀ`` a transpose, ``²`` a square, ``σ``, ``tanh``, ``f′``, ``log``, ``softmax``, ``Σ … gate …``
 a sum over the cell's gates, ``X[yₜ]`` the entry of the target; a subscript ``ₜ`` is the row's
 time step (``ₜ₋₁``, ``ₜ₊₁`` the ones beside it), a symbol without one (a_z) the row's own. Text
-before a colon is prose (``the output at t:``), as is a trailing ``(total)``; ``step K
-through …`` says that the row is the part of ∂L/∂hₖ₋₁ that flows through step K, and that the
-symbols without a time index after it are step K's.
+before a colon is prose (``the output at t:``), as is a trailing ``(total)``; ``from t = K
+via …`` says that the row is the part of ∂L/∂hₖ₋₁ that flows through time step K, and that the
+symbols without a time index after it are time step K's.
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ class Reader:
         text = re.sub(r"\n\s*less L.*", "", label).strip()
         text = re.sub(r"^[+=⊙−]\s+", "", text)
         checks: list[tuple[str, Any]] = []
-        step = re.match(r"step (\d+) through[^:]*:?\s*", text)
+        step = re.match(r"from t = (\d+) via[^:]*:?\s*", text)
         at = t
         if step:
             at = int(step.group(1))

@@ -50,14 +50,15 @@ def backward_table(
     if truncate is not None:
         notes.append(
             f"With --truncate {truncate} the loss at s flows back to hₛ₋{subscript(truncate - 1)} "
-            "at most: ∂L/∂hₜ and ∂L/∂aₜ here are those of the losses whose flow reaches step t."
+            "at most: ∂L/∂hₜ and ∂L/∂aₜ here are those of the losses whose flow reaches "
+            "time step t."
         )
     scheme = scheme_of(config)  # the run's config, as a trace holds it
     if scheme is not None and scheme.kind != "truncate":
         notes.append(
             f"With {scheme.flag()} each loss flows back only inside its window (the state "
             "before it is carried in as a constant): ∂L/∂hₜ and ∂L/∂aₜ here are those of the "
-            "losses whose window reaches step t, at the step's starting parameters."
+            "losses whose window reaches time step t, at the step's starting parameters."
         )
     flow = noted_table(
         f"Backward pass (BPTT) · {where} · ŷ → {cell.logits} → {chain}",

@@ -22,20 +22,33 @@ def contributions_frame(where: str, cell: Cell) -> NotedTable:
     """The contributions table's title and columns (its rows: ``contributions_table``, or an
     exercise's)."""
     return noted_table(
-        f"Contributions of each step and running sums · {where}",
+        f"Contributions of each time step, running sums · {where}",
         "t",
         "θ",
-        Values("contribution of step t"),
-        Values("running sum after step t"),
+        Values("contribution of time step t"),
+        Values("running sum after time step t"),
         caption=cell.contributions_note,
     )
 
 
+NOT_KEPT = {
+    "summary": "— not kept under --detail summary (it summarises every matrix); the gradients "
+    "have the totals",
+}
+"""Why a running sum is not in the trace, by the run's --detail; else it was too large."""
+TOO_LARGE = "— too large to follow; the gradients have the totals"
+
+
 def contributions_table(
-    events: Sequence[BackwardEvent], vocab: Sequence[str], precision: int, cell: Cell
+    events: Sequence[BackwardEvent],
+    vocab: Sequence[str],
+    precision: int,
+    cell: Cell,
+    detail: str = "auto",
 ) -> Table:
     """For t = T down to 1: what time step t adds to each of the cell's gradients (for the vanilla
-    RNN ∂L/∂W, ∂L/∂Wʰ and ∂L/∂b), and the running sums so far."""
+    RNN ∂L/∂W, ∂L/∂Wʰ and ∂L/∂b), and the running sums so far; a running sum the trace does
+    not hold (None) says why, by the run's ``detail``."""
     first = events[0]
     where = f"step {first.step} · sentence {first.sentence + 1}"
     sums = contributions_frame(where, cell)
@@ -64,6 +77,8 @@ def contributions_table(
                 what = Text("\n" + gates_at(label(symbols[rule.key], e.t), e.t), "note")
                 shown = vector_cell(e.terms[rule.key], precision)
                 summed = vector_cell(running, precision)
+            if running is None:
+                summed = Text(NOT_KEPT.get(detail, TOO_LARGE), "note")
             name = Text.assemble((spec.symbol, "label"), what)
             sums.add_row(str(e.t) if k == 0 else "", name, shown, summed)
         sums.add_section()

@@ -1,5 +1,5 @@
-"""Views of the gradient flow: the blame heatmap, each step's share, the Jacobian norms,
-and the per-loss terms."""
+"""Views of the gradient flow: the blame heatmap, each time step's contribution (in norm), the
+Jacobian norms, and the per-loss terms."""
 
 from __future__ import annotations
 
@@ -81,8 +81,8 @@ def heatmap(title: str, matrix: np.ndarray, losses: list[int], state: str) -> tu
 def blame_view(
     event: BlameEvent, symbols: dict[str, str], cut_by: str | None = None
 ) -> RenderableType:
-    """The heatmap ‖∂Lₛ/∂hₖ‖ (and ‖∂Lₛ/∂cₖ‖ for the LSTM) and each step's share of each
-    gradient; ``cut_by`` the option of the run's truncation scheme, if any."""
+    """The heatmap ‖∂Lₛ/∂hₖ‖ (and ‖∂Lₛ/∂cₖ‖ for the LSTM) and each time step's contribution
+    to each gradient, in norm; ``cut_by`` the option of the run's truncation scheme, if any."""
     matrix = np.atleast_2d(np.asarray(event.matrix, dtype=float))
     T = matrix.shape[1]
     where = f"step {event.step} · sentence {event.sentence + 1}"
@@ -110,7 +110,8 @@ def blame_view(
 
     def build(ks: Steps) -> NotedTable:
         shares = noted_table(
-            f"Each step's share of each gradient (‖contribution of step t‖) · {where}",
+            "Each time step's contribution to each gradient, ‖contribution of time step t‖ · "
+            + where,
             "θ",
             *[gap_heading(k, f"t={(k or 0) + 1}") for k in ks],
         )

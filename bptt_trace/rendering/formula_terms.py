@@ -4,6 +4,7 @@ from the output steps."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,9 @@ from ..trace.summary import is_summary
 from .theme import fmt, subscript
 
 TERMS_MAX = 6
+
+ROUNDED = "summed before rounding the terms"
+"""Why a written sum's total is not what its rounded terms add up to."""
 
 Terms = list[tuple[str, float]]
 
@@ -34,6 +38,7 @@ def _output_lines(
     j = idx[-1]
     token = vocab[j]  # V's and b_output's last axis is the vocabulary's
     names, terms = [], []
+    products = False
     for e, h in outputs:
         if is_summary(e.dL_do) or (len(idx) == 2 and (h is None or is_summary(h))):
             continue
@@ -44,6 +49,7 @@ def _output_lines(
             hi = float(np.asarray(h, dtype=float)[idx[0]])
             names.append(f"{where}h{t}[{idx[0] + 1}]·(ŷ{t} − y{t})[{token}]")
             terms.append((f"({fmt(hi, precision)}) × ({fmt(dy, precision)})", hi * dy))
+            products = True
         else:
             names.append(f"{where}(ŷ{t} − y{t})[{token}]")
             terms.append((f"({fmt(dy, precision)})", dy))
@@ -58,10 +64,13 @@ def _output_lines(
         body += f" + ({fmt(hidden, precision)}: {len(terms) - TERMS_MAX} more)"
     rest_value = float(grad[idx]) - sum(v for _, v in terms) / sentences
     shown_all = abs(rest_value) <= 1e-12 * max(1.0, abs(float(grad[idx])))
-    rest = "" if shown_all else _rest("output steps not shown", rest_value, precision)
+    rest = "" if shown_all else _rest("output time steps not shown", rest_value, precision)
+    added = written_value(body) / sentences + written_value(rest)
+    how = "computed before rounding the factors" if products else ROUNDED
+    total = _total(added, float(grad[idx]), precision, True, how)
     return (
         f"  ∂L/∂{spec.symbol} = {rule}: ∂L/∂{label} = {mean}{shown}{close}\n"
-        f"        = {mean}{body}{close}{rest} = {fmt(float(grad[idx]), precision)}\n"
+        f"        = {mean}{body}{close}{rest}{total}\n"
     )
 
 
@@ -73,9 +82,32 @@ def _sum(terms: Terms, precision: int) -> str:
     return " + ".join(shown) + (f" + ({fmt(hidden, precision)}: {len(more)} more)" if more else "")
 
 
-def _total(terms: Terms, rest: str, value: float, precision: int) -> str:
-    """ " = ∂L/∂θ" after a sum with hidden terms or a rest, where the reader cannot add it up."""
-    return f" = {fmt(value, precision)}" if rest or len(terms) > TERMS_MAX else ""
+def _total(added: float, value: float, precision: int, always: bool, how: str = ROUNDED) -> str:
+    """ " = ∂L/∂θ" after a written sum: ``always`` (a sum with hidden terms or a rest, which
+    the reader cannot add up), and wherever the numbers as written (``added``: what a reader
+    adding them gets) round to another value than ∂L/∂θ, which is then said to be the sum of
+    the unrounded terms: (+0.0000) + (-0.0173) + (-0.0826) = -0.0998, not the -0.0999 the
+    rounded terms add to, with no word on why."""
+    written = fmt(value, precision)
+    if fmt(added, precision) != written:
+        return f" = {written} ({how})"
+    return f" = {written}" if always else ""
+
+
+NUMBER = re.compile(r"\(([+-](?:\d+\.?\d*)(?:e[+-]?\d+)?)(?=[):])")
+"""A number as a written sum shows it: "(-0.0173)", or "(+0.0012: 3 more)"."""
+
+PRODUCT = re.compile(r"\(([^()]+)\) × \(([^()]+)\)")
+
+
+def written_value(written: str) -> float:
+    """What the numbers of a written sum add up to, each as written (rounded): a product
+    "(a) × (b)" counts as a·b."""
+    total = 0.0
+    for a, b in PRODUCT.findall(written):
+        total += float(a) * float(b)
+    rest = PRODUCT.sub("", written)
+    return total + sum(float(x) for x in NUMBER.findall(rest))
 
 
 def _rest(what: str, value: float, precision: int) -> str:

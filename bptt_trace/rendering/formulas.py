@@ -33,7 +33,7 @@ from ..trace.events import (
 )
 from ..trace.summary import is_summary
 from .formula_terms import TERMS_MAX as TERMS_MAX
-from .formula_terms import Terms, _output_lines, _rest, _sum, _total
+from .formula_terms import Terms, _output_lines, _rest, _sum, _total, written_value
 from .hanging import hanging
 from .theme import fmt, plural, subscript
 from .window_scope import WindowScope, own_gradient_line, steps_in
@@ -166,18 +166,20 @@ def formula_panel(
         if raw is not None and spec in cell.params and backward:
             terms = _step_terms(spec, idx, backward, several)
             labels = " + ".join(t for t, _ in terms[:TERMS_MAX])
-            lines.append(f"  ∂L/∂{label} = Σ contributions of steps {labels}\n", "label")
+            lines.append(f"  ∂L/∂{label} = Σ contributions of time steps {labels}\n", "label")
             left_out = []
             if unseen:
-                left_out.append(f"{plural(unseen, 'step')} not shown")
+                left_out.append(f"{plural(unseen, 'time step')} not shown")
             if len(traced) < sentences:
                 left_out.append(f"{plural(sentences - len(traced), 'sentence')} not traced")
             rest = ""
             if left_out:
                 rest_value = float(grad[idx]) - sum(v for _, v in terms)
                 rest = _rest(", ".join(left_out), rest_value, precision)
-            total = _total(terms, rest, grad[idx], precision)
-            lines.append(f"        = {_sum(terms, precision)}{rest}{total}\n")
+            body = _sum(terms, precision)
+            many = bool(rest) or len(terms) > TERMS_MAX
+            total = _total(written_value(body + rest), grad[idx], precision, many)
+            lines.append(f"        = {body}{rest}{total}\n")
         if raw is not None and spec.name in ("V", "b_output") and outputs:
             lines.append(
                 _output_lines(spec, idx, label, vocab, outputs, sentences, grad, precision)
@@ -201,7 +203,9 @@ def formula_panel(
                     f"the {others} other sentences, their terms not traced", rest_value, precision
                 )
             body = _sum(loss_terms, precision)
-            total = _total(loss_terms, rest, grad[idx], precision)
+            added = written_value(body) / sentences + written_value(rest)
+            many = bool(rest) or len(loss_terms) > TERMS_MAX
+            total = _total(added, grad[idx], precision, many)
             lines.append(f"        = {mean}{body}{close}{rest}{total}\n")
         if scope is not None and raw is not None and len(lines) == written:
             lines.append(own_gradient_line(label, scope, fmt(grad[idx], precision)), "label")
@@ -222,7 +226,7 @@ def formula_panel(
         entries.append(lines)
         lines.append(
             "A derivation that writes W ← W − α·(∂L₁/∂W + ∂L₂/∂W + ∂L₃/∂W) means by ∂Lₜ/∂W "
-            "these contributions of step t (with one loss, at the last step, there is no "
+            "these contributions of time step t (with one loss, at the last time step, there is no "
             "L₁ or L₂ of its own).\n",
             "note",
         )

@@ -55,7 +55,8 @@ def group_views(
             longest = max((len(s) for s in run.sentences), default=T)
             parts.append(backward_table(backward, precision, cell, run.config, B, T, longest))
         if shows("contributions"):
-            parts.append(contributions_table(backward, run.vocab, precision, cell))
+            detail = run.config.get("detail", "auto")
+            parts.append(contributions_table(backward, run.vocab, precision, cell, detail))
     if not parts:
         return []
     if omitted:  # below each table: which time steps its ⋯ row stands for

@@ -33,7 +33,7 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
         )
     else:
         v = cell.logits
-        out = f"logits {v} = h_T·V + b_output, ŷ = softmax({v}) at the last step; L = −log ŷ[y]"
+        out = f"logits {v} = h_T·V + b_output, ŷ = softmax({v}) at t = T; L = −log ŷ[y]"
     facts = [cell.title, f"|vocab| = {len(run.vocab)}", f"H = {cfg['hidden']}", *cell.facts]
     loaded = cfg.get("loaded")
     drawn = [] if loaded is not None else [f"seed {cfg['seed']}"]  # a loaded model: no draw
@@ -43,6 +43,7 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
         *([loaded_line(loaded, cell, cfg)] if loaded is not None else []),
         *([scale_line(cfg)] if cfg.get("init_scale", 1.0) != 1.0 else []),
         *cell.equations,
+        *([SIGMOID] if any("σ(" in line for line in cell.equations) else []),
         out,
         f"target after the last token: {cfg['target']}"
         + (f" · loss: mean over {n_sent} sentences" if n_sent > 1 else ""),
@@ -50,7 +51,7 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
     if cfg.get("truncate") is not None:
         lines.append(
             f"truncated BPTT: each loss flows back through at most "
-            f"{plural(int(cfg['truncate']), 'step')}"
+            f"{plural(int(cfg['truncate']), 'time step')}"
         )
     lines += scheme_lines(cfg)
     if cfg.get("clip") is not None:
@@ -59,6 +60,10 @@ def run_header(run: RunEvent, cell: Cell) -> RenderableType:
         Text("\n".join(lines)), title=Text("bptt-trace"), title_align="left", box=box.ROUNDED
     )  # a Text title: Rich would parse a str for markup and emoji codes (importing the codes)
     return Group(header, Text(), one_hot_table(run.vocab, run.sentences))  # a blank line between
+
+
+SIGMOID = "σ is the logistic sigmoid, σ(a) = 1/(1 + e^(−a)), entry by entry"
+"""Said once below a cell's equations that use σ (the gates')."""
 
 
 def scheme_lines(cfg: Mapping[str, Any]) -> list[str]:
@@ -71,15 +76,15 @@ def scheme_lines(cfg: Mapping[str, Any]) -> list[str]:
     if cfg.get("chunks") is not None:
         K = cfg["chunks"]
         return [
-            f"chunked BPTT (--chunks {K}): windows of {plural(int(K), 'step')}, each from the "
+            f"chunked BPTT (--chunks {K}): windows of {plural(int(K), 'time step')}, each from the "
             "state carried "
             f"in as a constant, its losses flowing back inside it; {update}"
         ]
     if cfg.get("tbptt") is not None:
         k1, k2 = cfg["tbptt"]
         return [
-            f"TBPTT({k1}, {k2}): every {plural(int(k1), 'step')} the last "
-            f"{losses_flow(int(k1))} back through the last {plural(int(k2), 'step')}, re-run "
+            f"TBPTT({k1}, {k2}): every {plural(int(k1), 'time step')} the last "
+            f"{losses_flow(int(k1))} back through the last {plural(int(k2), 'time step')}, re-run "
             f"from the state carried in; {update}"
         ]
     return []
@@ -93,10 +98,14 @@ def loaded_line(loaded: Mapping[str, Any], cell: Cell, cfg: Mapping[str, Any]) -
 
 
 def scale_line(cfg: Mapping[str, Any]) -> str:
-    """--init-scale C: the weights' spread at the start (σ = C·0.5/√H)."""
+    """--init-scale C: the weights' spread at the start (standard deviation C·0.5/√H; not σ,
+    which a gated cell's equations use for the sigmoid)."""
     scale = cfg["init_scale"]
     sigma = scale * 0.5 / math.sqrt(cfg["hidden"])
-    return f"--init-scale {scale:g}: initial weights ×{scale:g}, σ = {sigma:.3g}, biases not scaled"
+    return (
+        f"--init-scale {scale:g}: initial weights ×{scale:g}, standard deviation {sigma:.3g}, "
+        "biases not scaled"
+    )
 
 
 ESCAPED = ("Cc", "Cf", "Cs", "Zl", "Zp")

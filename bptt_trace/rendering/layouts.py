@@ -1,7 +1,8 @@
 """The narrower layouts of a table whose numbers do not fit beside its labels.
 
 ``stacked``: one value column; each further value of a row goes on a row of its own, named
-by its column's heading (hₜ = tanh(aₜ) under = aₜ; the running sum under the contribution).
+by its column's heading (hₜ = tanh(aₜ) under = aₜ; the running sum under the contribution),
+in a table of time steps at its row's t (h₃ = tanh(a₃) on the rows of t = 3).
 ``vertical``: the labels of a row on one line, each value below them, indented, on as many
 lines as it needs; the whole width is the values'.
 """
@@ -18,6 +19,7 @@ from rich.text import Text
 from .grid import clamp, natural
 from .grid_cells import unjustified_line
 from .kinds import LABEL, VALUES, NotedTableLike
+from .theme import subscript
 
 GENERIC = "value"
 """A value column so headed is named by its row's label; any other heading names its values."""
@@ -36,6 +38,27 @@ def _rows(table: NotedTableLike) -> Iterator[tuple[list[RenderableType], bool]]:
     cells = [list(column.cells) for column in table.columns]
     for r, row in enumerate(table.rows):
         yield [column[r] for column in cells], row.end_section
+
+
+def at_time(name: str, t: str | None) -> str:
+    """A column's heading as the name of a row at time step ``t`` (digits): hₜ₋₁ becomes h₂,
+    aₜ a₃ and cₜ₊₁ c₄ at t = 3; unchanged where t is None."""
+    if t is None:
+        return name
+    n = int(t)
+    for mark, k in (("ₜ₋₁", n - 1), ("ₜ₊₁", n + 1), ("ₜ", n)):
+        name = name.replace(mark, subscript(k))
+    return name
+
+
+def _time(table: NotedTableLike, cells: list[RenderableType], now: str | None) -> str | None:
+    """The row's t in a table whose first column is headed t: its own, or the one above's."""
+    heading = table.columns[0].header if table.columns else ""
+    if (heading.plain if isinstance(heading, Text) else str(heading)) != "t":
+        return None
+    first = cells[0]
+    text = first.plain if isinstance(first, Text) else str(first)
+    return text.strip() if text.strip().isdigit() else now
 
 
 def stacked(table: NotedTableLike) -> NotedTableLike | None:
@@ -60,8 +83,10 @@ def stacked(table: NotedTableLike) -> NotedTableLike | None:
     fixed = [table.columns[i].width for i in values]
     if all(w is not None for w in fixed):
         fewer.columns[-1].width = max(w for w in fixed if w is not None)
+    t = None
     for cells, end in _rows(table):
         first = True
+        t = _time(table, cells, t)
         if all(_blank(cells[i]) for i in values):  # a row of labels alone (a ⋯ row): no names
             fewer.add_row(*[cells[j] for j in labels], *[""] * named, "")
             values_shown: list[tuple[int, str]] = []
@@ -72,9 +97,9 @@ def stacked(table: NotedTableLike) -> NotedTableLike | None:
                 continue
             row: list[RenderableType] = [cells[j] if first else "" for j in labels]
             if named:
-                row.append(Text(name, "label"))
+                row.append(Text(at_time(name, t), "label"))
             elif k > 0:
-                row[-1] = Text(name, "label")
+                row[-1] = Text(at_time(name, t), "label")
             fewer.add_row(*row, cells[i])
             first = False
         if end:

@@ -12,6 +12,7 @@ else between lines, its label repeated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -28,6 +29,10 @@ from .panel_lines import PanelLines, panel_lines
 from .table_rows import Line, Row, TableLines, table_lines
 
 CONTINUED = "(continued)"
+
+GAPS = re.compile(r" {3,}")
+"""The padding between a row's labels, closed up to two spaces where the labels and
+"(continued)" would not fit the width as drawn."""
 
 LEAST = 2
 """A block taller than a screenful that may be cut anywhere (no groups) begins at the foot of
@@ -126,7 +131,10 @@ def _label(row: Row, console: Console, options: ConsoleOptions) -> Callable[[int
         if kept:
             kept[-1] = Segment(kept[-1].text.rstrip(), kept[-1].style)
         note = Segment(CONTINUED, console.get_style("note"))
-        if cell_len("".join(s.text for s in kept)) + 1 + len(CONTINUED) > options.max_width:
+        room = options.max_width - 1 - len(CONTINUED)
+        if cell_len("".join(s.text for s in kept)) > room:  # the labels closer together
+            kept = [Segment(GAPS.sub("  ", s.text), s.style) for s in kept]
+        if cell_len("".join(s.text for s in kept)) > room:
             return [Segment(CONTINUED[: max(options.max_width, 0)], note.style)]
         return [*kept, Segment(" " if kept else ""), note]
 

@@ -20,7 +20,7 @@ def predictions_table(
 
     ``sentences``: how many sentences the run has, when it has more than the events cover.
     """
-    caption = "ŷₜ is read out at every t; only the steps with a target have a loss."
+    caption = "ŷₜ is read out at every t; only the time steps with a target have a loss."
     shown = len(before)
     if sentences is not None and sentences > shown:
         caption += (

@@ -118,6 +118,8 @@ def number(
 def summary_text(summary: dict[str, Any], precision: int) -> Text:
     """A summarised array in one line: its shape, norm, range and largest entries."""
     shape = "×".join(str(n) for n in summary["shape"])
+    if summary["min"] == 0 and summary["max"] == 0:  # no entry is largest: say so
+        return Text(f"‖·‖ = 0 · {shape} · all zero", "note")
     head = (
         f"‖·‖ = {fmt_loss(summary['norm'], precision)} · {shape} · "
         f"range {fmt(summary['min'], precision)} … {fmt(summary['max'], precision)}"
@@ -125,7 +127,7 @@ def summary_text(summary: dict[str, Any], precision: int) -> Text:
     )
     # the Text that number(), Text.assemble and Text.join would make: a span a piece
     parts, spans, at = [], [], len(head)
-    for entry in summary["largest"][:3]:
+    for entry in [e for e in summary["largest"] if e[-1] != 0][:3]:  # a 0 is not "largest"
         *index, value = entry
         label = "[" + ",".join(str(i + 1) for i in index) + "] "
         shown = fmt(value, precision)

@@ -16,16 +16,18 @@ from .theme import subscript
 def what(scheme: str, k1: int, k2: int) -> str:
     """What the scheme does, in words (1 step, 2 steps)."""
     if scheme == "truncate":
-        return f"each loss flows back through at most {plural(k1, 'step')}, one update per step"
+        return (
+            f"each loss flows back through at most {plural(k1, 'time step')}, one update per step"
+        )
     if scheme == "chunks":
         return (
-            f"chunks of {plural(k1, 'step')}, each from the state carried out of the one before "
-            "as a constant; the losses of a chunk reach back only inside it"
+            f"chunks of {plural(k1, 'time step')}, each from the state carried out of the one "
+            "before as a constant; the losses of a chunk reach back only inside it"
         )
     if scheme == "tbptt":
         return (
-            f"every {plural(k1, 'step')} the last {losses_flow(k1)} back through the last "
-            f"{plural(k2, 'step')}"
+            f"every {plural(k1, 'time step')} the last {losses_flow(k1)} back through the last "
+            f"{plural(k2, 'time step')}"
         )
     return ""
 
@@ -41,7 +43,7 @@ KEPT_SIGNS = (
 
 ONE_LOSS = (
     " With one loss (--loss last) a scheme's gradient is fixed by how far that loss reaches: "
-    "every K that gives it the same reach (for --chunks, a last chunk as long: T mod K steps, "
+    "every K that gives it the same reach (for --chunks, a last chunk as long: T mod K time steps, "
     "or K when K divides T) "
     "has the same row, so the rows need not fall as K grows."
 )
@@ -107,7 +109,7 @@ def kept_grid(event: TruncationEvent) -> RenderableType:
         *[Values(f"h{subscript(k + 1)}" if k is not None else "…") for k in ks],
         Values("reach"),
         caption=f"{KEPT} kept, {CUT} cut by {flag(event)}, {ZERO} structurally zero (k > s: "
-        "Lₛ does not depend on hₖ). The reach column: how many steps each loss reaches."
+        "Lₛ does not depend on hₖ). The reach column: how many time steps each loss reaches."
         + folded_note(ks, rows, losses),
     )
     for r in rows:
@@ -148,7 +150,7 @@ def bias_table(event: TruncationEvent) -> list[RenderableType]:
     if event.bias is None:
         return [
             Text(
-                "No bias against K here: it is computed for sentences of up to 256 steps "
+                "No bias against K here: it is computed for sentences of up to 256 time steps "
                 "while it costs less than the step (a wide state under --loss every costs "
                 "more); the numbers above are exact.",
                 "note",

@@ -58,7 +58,7 @@ def jacobians_view(
         "",
         caption=f"{cell.jacobian_note}; ‖·‖₂ is the spectral norm (largest singular value)."
         + (
-            f" Followed back {plural(norms.size, 'step')}, from {state_at(s, '_T')}."
+            f" Followed back {plural(norms.size, 'time step')}, from {state_at(s, '_T')}."
             if first > 1
             else ""
         )
@@ -81,15 +81,15 @@ def jacobians_view(
     T_ = subscript(T)
     style = "status.ok" if event.verdict == "stable" else "status.bad"
     if event.rate > 0:
-        per_step = f"about ×{event.rate:.3g} a step"
+        per_step = f"about ×{event.rate:.3g} a time step"
     else:
-        per_step = "×0 a step"
+        per_step = "×0 a time step"
     verdict = Text.assemble(
         (f"{event.verdict}: ", style),
         *([(f"{event.cause}. ", style)] if event.cause else []),
         f"‖∂{state_at(s, T_)}/∂{state_at(s, subscript(first))}‖₂ = {sci(event.end_to_end)} "
         f"(vanishing below 1e-02, exploding above 1e+02); {per_step}. "
-        f"{recurrent}: largest singular value {event.sigma_max:.4g}, spectral radius "
-        f"{event.spectral_radius:.4g}.",
+        f"{recurrent}{cell.recurrent_note}: largest singular value {event.sigma_max:.4g}, "
+        f"spectral radius {event.spectral_radius:.4g}.",
     )
     return Group(table, verdict, Text())  # a blank line ends the view

@@ -147,7 +147,7 @@ def own_gradient_line(label: str, scope: WindowScope, value: str) -> str:
     """A later window's gradient entry, said to be the window's, with no sum: its terms were
     computed at a θ the trace does not hold."""
     if scope.fresh and scope.shared:
-        why = "its steps are also reached by other windows, so the trace's terms mix theirs"
+        why = "its time steps are also reached by other windows, so the trace's terms mix theirs"
     elif scope.fresh:
         why = (
             "the windows before it had no loss, so it ran at the step's starting θ: its terms "

@@ -1,5 +1,5 @@
 """The exercise's rules of the gated cells' gates: each gate from its pre-activation, and the
-LSTM's part of ∂L/∂hₜ from step t+1, through the four gates (see ``exercise_rules``)."""
+LSTM's part of ∂L/∂hₜ from time step t+1, through the four gates (see ``exercise_rules``)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def gate_rules(cell: str) -> list[Rule]:
 
 
 def lstm_next_rules() -> list[Rule]:
-    """∂L/∂hₜ's part from step t+1: Σ over the gates of ∂L/∂a_gate,t+1·Wʰ_gateᵀ."""
+    """∂L/∂hₜ's part from time step t+1: Σ over the gates of ∂L/∂a_gate,t+1·Wʰ_gateᵀ."""
 
     def through(g: Get, t: int, skip: str = "", transposed: bool = False) -> np.ndarray:
         total = np.zeros_like(b("da_i", 1)(g, t))
@@ -46,14 +46,15 @@ def lstm_next_rules() -> list[Rule]:
         return total
 
     left_out = tuple(
-        Mistake(f"no_gate_{gate}", f"you left out gate {gate}'s part: the flow from step "
+        Mistake(f"no_gate_{gate}", f"you left out gate {gate}'s part: the flow from time step "
                 f"{{next}} is Σ ∂L/∂a_gate{{n}}·Wʰ_gateᵀ over all four gates, {gate} too",
                 lambda g, t, k=gate: through(g, t, skip=k))
         for gate in LSTM_GATES
     )  # fmt: skip
     return [
-        Rule("backward", "dh_from_next", "backward", "∂L/∂h{t} from step {next}",
-             "the part of ∂L/∂h{t} from step {next} = Σ over the gates of ∂L/∂a_gate{n}·Wʰ_gateᵀ",
+        Rule("backward", "dh_from_next", "backward", "∂L/∂h{t} from time step {next}",
+             "the part of ∂L/∂h{t} from time step {next} = Σ over the gates of "
+             "∂L/∂a_gate{n}·Wʰ_gateᵀ",
              (*(Input("backward", 1, f"da_{gate}", f"∂L/∂a_{gate} at t = {{k}}")
                 for gate in LSTM_GATES),
               *(Input("param", 0, f"W_h_{gate}", f"Wʰ_{gate}") for gate in LSTM_GATES)),
@@ -64,7 +65,7 @@ def lstm_next_rules() -> list[Rule]:
 
 
 def gru_next_rules(cell: Cell) -> list[Rule]:
-    """The GRU's part of ∂L/∂hₜ from step t+1: the direct path (``direct``, through zₜ₊₁ and
+    """The GRU's part of ∂L/∂hₜ from time step t+1: the direct path (``direct``, through zₜ₊₁ and
     the reset gate) plus each gate's ∂L/∂a·Wʰᵀ whose contribution is an outer product with
     hₜ (as the cell declares it: Wʰ_z, Wʰ_r, and Wʰ_n after the reset)."""
     pairs = [(s.name, s.symbol, s.grad.right) for s in cell.params
@@ -78,8 +79,8 @@ def gru_next_rules(cell: Cell) -> list[Rule]:
         return total
 
     return [
-        Rule("backward", "dh_from_next", "backward", "∂L/∂h{t} from step {next}",
-             "the part of ∂L/∂h{t} from step {next} = (the direct path into h{t} at step "
+        Rule("backward", "dh_from_next", "backward", "∂L/∂h{t} from time step {next}",
+             "the part of ∂L/∂h{t} from time step {next} = (the direct path into h{t} at time step "
              "{next}) + Σ ∂L/∂a·Wʰᵀ over " + ", ".join(sym for _, sym, _ in pairs),
              (Input("backward", 1, "direct", "the direct path to h{p}"),
               *(Input("backward", 1, right, f"{cell.symbols.get(right, right)} at t = {{k}}")

@@ -1,4 +1,4 @@
-"""The exercise's rules of the parameters: each step's outer-product contribution with hₜ₋₁,
+"""The exercise's rules of the parameters: each time step's outer-product contribution with hₜ₋₁,
 each running sum, and each parameter's update (see ``exercise_rules``)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def param_rules(cell: Cell) -> list[Rule]:
             delta = cell.symbols.get(right, right)  # with its {t}: ∂L/∂a₃
             rules.append(
                 Rule("contributions", f"d{spec.name}", "backward",
-                     f"step {{k}}'s contribution to ∂L/∂{sym}", f"h{{p}}ᵀ·{delta}",
+                     f"time step {{k}}'s contribution to ∂L/∂{sym}", f"h{{p}}ᵀ·{delta}",
                      (Input("backward", 0, "h_prev", "h{p}"), Input("backward", 0, right, delta)),
                      outer("h_prev", right),
                      (Mistake("h_for_h_prev", "you used h{t} where h{p} goes: the contribution "
@@ -34,14 +34,14 @@ def param_rules(cell: Cell) -> list[Rule]:
             part = f"d{spec.name}" if isinstance(grad, Outer) else grad.key
             rules.append(
                 Rule("contributions", f"sum_{spec.name}", "backward",
-                     f"the running sum of ∂L/∂{sym} after step {{k}}",
-                     f"(the running sum after step {{next}}) + (step {{k}}'s contribution to "
-                     f"∂L/∂{sym})",
-                     (Input("backward", 1, f"sum_{spec.name}", "the sum after step {k}"),
-                      Input("backward", 0, part, "step {k}'s contribution")),
+                     f"the running sum of ∂L/∂{sym} after time step {{k}}",
+                     f"(the running sum after time step {{next}}) + (time step {{k}}'s "
+                     f"contribution to ∂L/∂{sym})",
+                     (Input("backward", 1, f"sum_{spec.name}", "the sum after time step {k}"),
+                      Input("backward", 0, part, "time step {k}'s contribution")),
                      added(f"sum_{spec.name}", part),
                      (Mistake("no_running_sum", "you left out the running sum so far: each "
-                              "step adds its contribution to the sum after step {next}",
+                              "time step adds its contribution to the sum after time step {next}",
                               lambda g, t, p=part: g("backward", t, p)),))
             )  # fmt: skip
     return rules

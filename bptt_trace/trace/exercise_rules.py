@@ -60,8 +60,8 @@ def sigma(x: np.ndarray) -> np.ndarray:
 
 NEXT_FLOW = {
     "rnn": "∂L/∂a{n}·Wʰᵀ",
-    "lstm": "Σ ∂L/∂a_gate{n}·Wʰ_gateᵀ, through step {next}'s gates",
-    "gru": "the part through step {next}'s gates and z{n}",
+    "lstm": "Σ ∂L/∂a_gate{n}·Wʰ_gateᵀ, through time step {next}'s gates",
+    "gru": "the part through time step {next}'s gates and z{n}",
 }
 
 
@@ -79,12 +79,12 @@ def dh_rules(cell: str) -> list[Rule]:
     return [
         Rule(
             "backward", "dh", "backward", "∂L/∂h{t}",
-            "∂L/∂h{t} = (the part from the output at t) + (the part from step {next})",
+            "∂L/∂h{t} = (the part from the output at t) + (the part from time step {next})",
             (Input("backward", 0, "dh_from_output", "∂L/∂h{t} from the output"),
-             Input("backward", 0, "dh_from_next", "∂L/∂h{t} from step t+1")),
+             Input("backward", 0, "dh_from_next", "∂L/∂h{t} from time step t+1")),
             lambda g, t: g("backward", t, "dh_from_output") + g("backward", t, "dh_from_next"),
-            (Mistake("no_next", f"you left out the flow from step {{next}}: {{label}} also gets "
-                     f"{flow}", b("dh_from_output")),
+            (Mistake("no_next", f"you left out the flow from time step {{next}}: {{label}} also "
+                     f"gets {flow}", b("dh_from_output")),
              Mistake("no_output", "you left out the part from the output at t: {label} also "
                      "gets (ŷ{t} − y{t})·Vᵀ", b("dh_from_next"))),
         )
@@ -106,7 +106,7 @@ def rnn_rules(activation: str = "tanh") -> list[Rule]:
              (Input("forward", -1, "h", "h{t}"), Input("param", 0, "W_h", "Wʰ")),
              lambda g, t: f("h", -1)(g, t) @ g("param", 0, "W_h"),
              (Mistake("h_for_h_prev", "you used h{t} where h{p} goes: the recurrent term reads "
-                      "the state of the step before",
+                      "the state of the time step before",
                       lambda g, t: f("h")(g, t) @ g("param", 0, "W_h")),
               Mistake("transposed", "you multiplied by Wʰᵀ where Wʰ goes (h{p}·Wʰ, a row vector "
                       "times the matrix)",
@@ -115,11 +115,11 @@ def rnn_rules(activation: str = "tanh") -> list[Rule]:
              (Input("forward", 0, "a", "a{t}"),), lambda g, t: act(f("a")(g, t)),
              (Mistake("no_activation", "you left out f: h{t} = f(a{t}), not a{t}", f("a")),)),
         *dh_rules("rnn"),
-        Rule("backward", "dh_from_next", "backward", "∂L/∂h{t} from step {next}",
-             "the part of ∂L/∂h{t} from step {next} = ∂L/∂a{n}·Wʰᵀ",
+        Rule("backward", "dh_from_next", "backward", "∂L/∂h{t} from time step {next}",
+             "the part of ∂L/∂h{t} from time step {next} = ∂L/∂a{n}·Wʰᵀ",
              (Input("backward", 1, "da", "∂L/∂a{t}"), Input("param", 0, "W_h", "Wʰ")),
              lambda g, t: b("da", 1)(g, t) @ g("param", 0, "W_h").T,
-             (Mistake("no_f_prime", "you left out f′: the flow from step {next} starts from "
+             (Mistake("no_f_prime", "you left out f′: the flow from time step {next} starts from "
                       "∂L/∂a{n} = ∂L/∂h{n} ⊙ f′(a{n}), not from ∂L/∂h{n}",
                       lambda g, t: b("dh", 1)(g, t) @ g("param", 0, "W_h").T),
               Mistake("transposed", "you multiplied by Wʰ where Wʰᵀ goes: the way back through "
@@ -129,12 +129,13 @@ def rnn_rules(activation: str = "tanh") -> list[Rule]:
              (Input("backward", 0, "dh", "∂L/∂h{t}"), Input("backward", 0, "f_prime", "f′(a{t})")),
              lambda g, t: b("dh")(g, t) * b("f_prime")(g, t),
              (Mistake("no_f_prime", "you left out f′: {label} = ∂L/∂h{t} ⊙ f′(a{t})", b("dh")),
-              Mistake("no_next", f"you left out the flow from step {{next}}: ∂L/∂h{{t}} also gets "
-                      f"{NEXT_FLOW['rnn']}",
+              Mistake("no_next", f"you left out the flow from time step {{next}}: ∂L/∂h{{t}} also "
+                      f"gets {NEXT_FLOW['rnn']}",
                       lambda g, t: b("dh_from_output")(g, t) * b("f_prime")(g, t)),
-              Mistake("f_prime_next", "f′ of the wrong step: {label} takes f′(a{t}), not f′(a{n})",
+              Mistake("f_prime_next", "f′ of the wrong time step: {label} takes f′(a{t}), not "
+                      "f′(a{n})",
                       lambda g, t: b("dh")(g, t) * b("f_prime", 1)(g, t)),
-              Mistake("f_prime_prev", "f′ of the wrong step: {label} takes f′(a{t}), not "
+              Mistake("f_prime_prev", "f′ of the wrong time step: {label} takes f′(a{t}), not "
                       "f′(a{p}) (h{p} for h{t})",
                       lambda g, t: b("dh")(g, t) * b("f_prime", -1)(g, t)))),
     ]  # fmt: skip
@@ -174,7 +175,7 @@ def lstm_rules() -> list[Rule]:
              lambda g, t: b("dc", 1)(g, t) * f("f", 1)(g, t),
              (Mistake("no_forget", "you left out f{n}: the cell path carries ∂L/∂c{n} ⊙ f{n}",
                       b("dc", 1)),
-              Mistake("forget_wrong_step", "the forget gate of the wrong step: c{t} reaches "
+              Mistake("forget_wrong_step", "the forget gate of the wrong time step: c{t} reaches "
                       "c{n} through f{n}, not f{t}",
                       lambda g, t: b("dc", 1)(g, t) * f("f")(g, t)))),
         Rule("backward", "da_o", "backward", "∂L/∂a_o at t = {k}",

@@ -30,7 +30,7 @@ NAMES: dict[tuple[str, str], str] = {
     ("output", "dL_do"): "∂Lₜ/∂(the logits)",
     ("backward", "terms"): "a backward term (∂L/∂aₜ, a contribution or a running sum)",
     ("blame", "matrix"): "the blame norms ‖∂Lₛ/∂hₖ‖",
-    ("blame", "shares"): "a step's share ‖contribution of step t‖",
+    ("blame", "shares"): "a time step's contribution ‖contribution of time step t‖",
     ("loss_gradients", "grads"): "a per-loss gradient ∂Lₛ/∂θ",
     ("jacobians", "norms"): "the Jacobian norms ‖∂h_T/∂hₖ‖",
     ("jacobians", "sigma_max"): "the recurrent matrix's largest singular value",

@@ -1,5 +1,6 @@
-"""The gradient-flow events of one sentence in a traced step: the blame matrix with each time
-step's share of each gradient, the gradient of each loss alone, and the Jacobian norms."""
+"""The gradient-flow events of one sentence in a traced step: the blame matrix with the norm of
+each time step's contribution to each gradient, the gradient of each loss alone, and the
+Jacobian norms."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ def flow_events(
     recurrent_spectrum: tuple[float, float] | None,
     starts: np.ndarray | None = None,
 ) -> Iterator[Event]:
-    """The blame matrix, each time step's share, per-loss gradients; and the Jacobian norms
-    when the sentence is diagnosed (``recurrent_spectrum`` given, else None)."""
+    """The blame matrix, each time step's contribution in norm, per-loss gradients; and the
+    Jacobian norms when the sentence is diagnosed (``recurrent_spectrum`` given, else None)."""
     T = int(batch.mask[s].sum())
     n_losses = int(batch.out[s].sum())
     per_loss = n_losses > 1 and n_losses * sum(v.size for v in p.values()) <= PER_LOSS_MAX

@@ -12,7 +12,8 @@ from .base_event import Event
 
 @dataclass(frozen=True)
 class BlameEvent(Event):
-    """‖∂Lₛ/∂hₖ‖ for each loss s (``losses``) and k = 1 … T, and each step's share.
+    """‖∂Lₛ/∂hₖ‖ for each loss s (``losses``) and k = 1 … T, and the norm of each time step's
+    contribution to each gradient (``shares``, a name kept from older traces).
 
     ``matrix`` has a row per loss s in ``losses`` (s = 1 … T under ``every``, s = T under
     ``last``) and a column per k = 1 … T, 0 where k > s or past a truncation. ``extra`` holds

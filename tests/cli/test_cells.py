@@ -105,10 +105,14 @@ def test_compare_cells_writes_three_whole_traces_under_json(tmp_path: Path, caps
         ("rnn", ["‖∂h_T/∂hₖ‖₂", "diag(f′(aⱼ))·Wʰᵀ", "Wʰ: largest singular value"], "(hₜ, cₜ)"),
         (
             "lstm",
-            ["‖∂(h_T, c_T)/∂(hₖ, cₖ)‖₂", "state (hₜ, cₜ)", "Wʰ_f: largest singular value"],
+            [
+                "‖∂(h_T, c_T)/∂(hₖ, cₖ)‖₂",
+                "state (hₜ, cₜ)",
+                "Wʰ_f, the forget gate's recurrent matrix",
+            ],
             "diag(f′",
         ),
-        ("gru", ["‖∂h_T/∂hₖ‖₂", "diag(zⱼ)", "Wʰ_z: largest singular value"], "diag(f′"),
+        ("gru", ["‖∂h_T/∂hₖ‖₂", "diag(zⱼ)", "Wʰ_z, the update gate's recurrent matrix"], "diag(f′"),
     ],
 )
 def test_the_vanishing_table_names_each_cells_own_chain(cell, says, never, capsys) -> None:

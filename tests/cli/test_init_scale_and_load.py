@@ -81,7 +81,9 @@ def test_the_header_says_where_a_loaded_model_came_from() -> None:
 def test_the_header_shows_the_scale_and_its_sigma() -> None:
     lines = header({**BASE, "init_scale": 3.0})
     sigma = f"{3 * 0.5 / np.sqrt(4):.3g}"
-    assert lines[2] == f"--init-scale 3: initial weights ×3, σ = {sigma}, biases not scaled"
+    assert lines[2] == (
+        f"--init-scale 3: initial weights ×3, standard deviation {sigma}, biases not scaled"
+    )
     assert max(len(line) for line in header({**BASE, "init_scale": 0.125}, 80)) <= 80
 
 

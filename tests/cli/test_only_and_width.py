@@ -18,7 +18,7 @@ HEADINGS = {
     "forward": "Forward pass · step 1",
     "output": "Output and loss · step 1",
     "backward": "Backward pass (BPTT) · step 1",
-    "contributions": "Contributions of each step and running sums",
+    "contributions": "Contributions of each time step, running sums",
     "blame": "Blame matrix",
     "update": "W ← W − α·∂L/∂W",
     "formulas": "update formulas, with this step's numbers",

@@ -41,7 +41,7 @@ def test_a_dead_relu_has_rate_zero_and_says_the_gradient_is_exactly_zero() -> No
     table = text[text.index("Vanishing") :]
     rows = [line for line in table.splitlines() if line.startswith((" 1 ", " 2 ", " 3 "))]
     assert ["█" in row for row in rows] == [False, False, True]  # no bar for an exact 0
-    assert "about ×1 a step" not in text and "×0 a step" in text
+    assert "about ×1 a time step" not in text and "×0 a time step" in text
 
 
 def test_a_live_network_has_no_cause_and_a_positive_rate() -> None:

@@ -91,6 +91,6 @@ def test_rows_below_a_cut_say_which_loss_they_leave_out() -> None:
         cuts = [e.t for e in events if e.kind == "backward" and e.cut]
         assert sorted(t - 1 for t in cuts) == cut_rows
         for t in cut_rows:
-            assert f"step {t + 1} through Wʰ" in text
+            assert f"from t = {t + 1} via Wʰ" in text
             assert f"less L{'₀₁₂₃₄₅₆₇₈₉'[t + 3]}'s part — cut by --truncate 3" in text
         assert text.count("'s part — cut by --truncate 3") == len(cut_rows)

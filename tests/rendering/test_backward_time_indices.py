@@ -1,6 +1,6 @@
 """Every symbol on the backward table names its time step, the gates' pre-activations too:
 ∂L/∂a_i₃ on the row of t = 3 as ∂L/∂h₃ is, and Σ ∂L/∂a_gate₄·Wʰ_gateᵀ on the line of what
-comes from step 4, as the vanilla RNN's ∂L/∂a₄·Wʰᵀ. A derivative ∂L/∂X of a bare symbol
+comes from time step 4, as the vanilla RNN's ∂L/∂a₄·Wʰᵀ. A derivative ∂L/∂X of a bare symbol
 without its index is the class of mistake this reads for, in every cell's table.
 
 The tables are a real run's (two ragged sentences, every sentence's tables), read as objects:
@@ -17,7 +17,7 @@ SUBSCRIPT = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 BARE = re.compile(r"∂L[₀-₉]*/∂((?:ŷ|h̃|[A-Za-z])ʰ?(?:_[A-Za-z]+)?)(?![₀-₉ₜ_A-Za-z])")
 """∂L/∂X of a symbol with no time index after it (∂L/∂a_i, not ∂L/∂a_i₃ nor ∂L/∂(r₃⊙h₂))."""
 GATE_INPUT = re.compile(r"(?<![A-Za-zʰ])a_([a-z]+)([₀-₉]*)")
-STEP = re.compile(r"step (\d+) through")
+STEP = re.compile(r"from t = (\d+) via")
 
 
 def labelled_rows(cell: str, loss: str) -> list[tuple[int, str]]:
@@ -54,7 +54,7 @@ def test_a_gates_pre_activation_is_at_the_rows_step_or_the_step_it_comes_through
     gates = 0
     for t, text in labelled_rows(cell, "every"):
         through = STEP.search(text)
-        step = int(through.group(1)) if through else t  # "step t+1 through the gates: …"
+        step = int(through.group(1)) if through else t  # "from t = 5 via the gates: …"
         for gate, index in GATE_INPUT.findall(text):
             gates += 1
             assert index, f"t = {t}: a_{gate} has no time step in {text!r}"
@@ -81,8 +81,8 @@ def test_the_forward_and_contributions_tables_index_every_gates_pre_activation(
     render(events, make_console(file=out, width=width, no_color=True))
     text = out.getvalue()
     forward = text[text.index("Forward pass ·") : text.index("Output")]
-    contributions = text[text.index("Contributions of each step") :]
-    contributions = contributions[: contributions.index("\nStep t adds")]  # its rows
+    contributions = text[text.index("Contributions of each time step") :]
+    contributions = contributions[: contributions.index("\nTime step t adds")]  # its rows
     seen = 0
     for part in (forward, contributions):
         for gate, index in GATE_INPUT.findall(part):
@@ -102,7 +102,7 @@ def test_the_forward_and_contributions_tables_index_every_gates_pre_activation(
 )
 @pytest.mark.parametrize("loss", ["last", "every"])
 def test_the_lstms_cell_path_says_where_a_scheme_cuts_it_as_the_h_path_does(scheme, loss) -> None:
-    """At a window's start the flow from step t+1 stops on both of the LSTM's paths: the
+    """At a window's start the flow from time step t+1 stops on both of the LSTM's paths: the
     cell path ∂L/∂cₜ₊₁ ⊙ fₜ₊₁ carries the same "cut by" line as the h path, at every t
     (its zeros there are the scheme's, not the gates')."""
     import io
@@ -117,11 +117,11 @@ def test_the_lstms_cell_path_says_where_a_scheme_cuts_it_as_the_h_path_does(sche
         args = [sentence, "--cell", "lstm", "--loss", loss, *scheme, "--only", "backward"]
         assert main([*args, "--width", "120", "--no-pager", "--color", "never"]) == 0
     lines = out.getvalue().splitlines()
-    notes: dict[str, list[str]] = {"through the gates: ": [], "cell path: ∂L/∂c": []}
+    notes: dict[str, list[str]] = {"via the gates: ": [], "cell path: ∂L/∂c": []}
     for i, line in enumerate(lines):
         for key, found in notes.items():
             if key in line:
                 after = lines[i + 1].strip()
                 found.append(after if ("cut by" in after) else "")
-    assert notes["cell path: ∂L/∂c"] == notes["through the gates: "]
+    assert notes["cell path: ∂L/∂c"] == notes["via the gates: "]
     assert any(notes["cell path: ∂L/∂c"])  # the scheme cuts somewhere on this sentence

@@ -1,8 +1,8 @@
 """The labels of the gradient-flow views and of the update, read against their numbers (issue
-25, every view): the blame matrices ‖∂Lₛ/∂hₖ‖ and ‖∂Lₛ/∂cₖ‖ (row Lₛ, column hₖ), each step's
-share ‖contribution of step t‖, the per-loss terms ‖∂Lₛ/∂θ‖, the gated path ∏ⱼ fⱼ (or zⱼ) for
-j = k+1 … T, the Jacobian norms ‖∂h_T/∂hₖ‖₂ (of (h, c) for the LSTM), and the update's old,
-∂L/∂θ and new values.
+25, every view): the blame matrices ‖∂Lₛ/∂hₖ‖ and ‖∂Lₛ/∂cₖ‖ (row Lₛ, column hₖ), each time
+step's contribution ‖contribution of time step t‖, the per-loss terms ‖∂Lₛ/∂θ‖, the gated path
+∏ⱼ fⱼ (or zⱼ) for j = k+1 … T, the Jacobian norms ‖∂h_T/∂hₖ‖₂ (of (h, c) for the LSTM), and
+the update's old, ∂L/∂θ and new values.
 
 Each number is computed again from the label's own symbols and indices: central differences of
 the loss named (Lₛ, this sentence's own, or the step's L) with respect to the quantity named at
@@ -62,7 +62,8 @@ def read_blame(table, s: Sentence) -> int:
 
 
 def read_shares(table, s: Sentence, params: dict[str, str]) -> int:
-    """‖contribution of step t‖ to θ: ∂L/∂θ of the step's L through step t's use of θ only."""
+    """‖contribution of time step t‖ to θ: ∂L/∂θ of the step's L through time step t's use of θ
+    only."""
     headers = [plain(c.header) for c in table.columns]
     count = 0
     for row in rows(table):
@@ -130,7 +131,7 @@ def test_the_flow_views_labels_are_their_numbers(cell: str, loss: str) -> None:
             heading = table.heading.plain
             if heading.startswith("Blame"):
                 read["blame"] += read_blame(table, s)
-            elif heading.startswith("Each step's share"):
+            elif heading.startswith("Each time step's contribution to each gradient"):
                 read["shares"] += read_shares(table, s, params)
             elif heading.startswith("The per-loss terms"):
                 read["per-loss"] += read_per_loss(table, s, params)

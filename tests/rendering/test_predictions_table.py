@@ -62,7 +62,7 @@ def test_tokens_and_probabilities_line_up_down_each_column() -> None:
         "                                     I         0.3000   I             0.0060",
         "                                     a         0.2000   recurrent     0.0040",
         "",
-        "ŷₜ is read out at every t; only the steps with a target have a loss.",
+        "ŷₜ is read out at every t; only the time steps with a target have a loss.",
     ]
 
 

@@ -41,7 +41,7 @@ def test_the_seed_sentence_shows_every_part_of_one_round() -> None:
         "Forward pass · step 1 · sentence 1",
         "Output and loss · step 1 · sentence 1 · t = 3",
         "Backward pass (BPTT) · step 1 · sentence 1 · ŷ → o → h₃ → h₂ → h₁",
-        "Contributions of each step and running sums",
+        "Contributions of each time step, running sums",
         "W ← W − α·∂L/∂W   (α = 0.001)",
         "Wʰ ← Wʰ − α·∂L/∂Wʰ",
         "b_output ← b_output − α·∂L/∂b_output",
@@ -74,8 +74,8 @@ def test_backward_table_starts_from_the_output_at_t_equals_T() -> None:
     text = rendered(lr=0.001)
     assert lines_with(text, "= ∂L/∂h₃ (total)")[0].endswith(vec(dh3))
     assert lines_with(text, "= ∂L/∂a₃")[0].endswith(vec(da3))
-    assert lines_with(text, "+ step 3 through Wʰ: ∂L/∂a₃·Wʰᵀ")[0].endswith(vec(da3 @ p["W_h"].T))
-    assert lines_with(text, "+ step 4 through Wʰ")[0].endswith("— none")
+    assert lines_with(text, "+ from t = 3 via Wʰ: ∂L/∂a₃·Wʰᵀ")[0].endswith(vec(da3 @ p["W_h"].T))
+    assert lines_with(text, "+ from t = 4 via Wʰ")[0].endswith("— none")
 
 
 def test_tiny_updates_are_explained_not_hidden() -> None:
@@ -121,7 +121,7 @@ def test_formula_panel_follows_one_entry_from_its_terms_to_the_new_value() -> No
 def test_blame_and_jacobian_views_show_the_verdict() -> None:
     text = rendered("the gradient from the last word fades on its way back to the first one")
     assert "Blame matrix ‖∂Lₛ/∂hₖ‖" in text
-    assert "Each step's share of each gradient" in text
+    assert "Each time step's contribution to each gradient, ‖contribution of time step t‖" in text
     assert "Vanishing or exploding? ‖∂h_T/∂hₖ‖₂" in text
     assert any(
         line.startswith(("vanishing:", "stable:", "exploding:")) for line in text.splitlines()

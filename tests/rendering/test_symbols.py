@@ -117,7 +117,7 @@ def header_meanings(cell: str, loss: str, meanings: Meanings) -> list[str]:
     for line in lines:
         line = line.replace("_T", T).replace("ₜ₋₁", subscript(s.T - 1))
         line = line.replace("ₜ₊₁", subscript(s.T + 1)).replace("ₜ", T)
-        for clause in re.split(r",\s+|;\s+| and | at every t| at the last step", line):
+        for clause in re.split(r",\s+|;\s+| and | at every t| at t = T\b", line):
             sides = clause.split(" = ")
             if len(sides) < 2:
                 continue

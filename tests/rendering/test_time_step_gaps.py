@@ -14,7 +14,7 @@ from bptt_trace.rendering.budget import AUTO_EDGE
 from bptt_trace.rendering.renderer import make_console, render
 
 SENTENCE = " ".join(f"w{i}" for i in range(36))
-TITLES = ("Forward pass ·", "Backward pass (BPTT) ·", "Contributions of each step")
+TITLES = ("Forward pass ·", "Backward pass (BPTT) ·", "Contributions of each time step")
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])

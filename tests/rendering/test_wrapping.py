@@ -69,7 +69,7 @@ def test_the_table_stacks_its_value_columns_then_puts_values_below_labels() -> N
         " " + "─" * 51,
         " 1   I      x₁·W   [+0.1000 -0.2000 +0.3000 -0.4000]",
         "          = a₁     [+0.1000 -0.2000 +0.3000 -0.4000]",
-        "          hₜ       [+0.5000 -0.6000 +0.7000 -0.8000]",
+        "          h₁       [+0.5000 -0.6000 +0.7000 -0.8000]",  # hₜ named at its row's t
     ]
     assert shown(table(), 40)[1:] == [  # a blank line below, as the layouts above
         " t  xₜ  term",
@@ -78,7 +78,7 @@ def test_the_table_stacks_its_value_columns_then_puts_values_below_labels() -> N
         "    [+0.1000 -0.2000 +0.3000 -0.4000]",
         "        = a₁",
         "    [+0.1000 -0.2000 +0.3000 -0.4000]",
-        "        hₜ",
+        "        h₁",
         "    [+0.5000 -0.6000 +0.7000 -0.8000]",
         "",
     ]

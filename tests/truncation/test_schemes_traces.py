@@ -136,7 +136,7 @@ def test_a_window_that_diverges_ends_the_run_naming_it() -> None:
 def test_the_header_names_the_scheme_and_when_it_updates(capsys) -> None:
     assert main([S, "--tbptt", "2:3", "--color", "never", "--width", "200"]) == 0
     out = capsys.readouterr().out
-    assert "TBPTT(2, 3): every 2 steps the last 2 losses" in out
+    assert "TBPTT(2, 3): every 2 time steps the last 2 losses" in out
     assert "an update after each window" in out
 
 

@@ -62,8 +62,8 @@ def rendered(event: TruncationEvent, width: int = 80) -> str:
 
 
 EXPECTED = """\
-Truncation · step 1 · --tbptt 2:3: every 2 steps the last 2 losses flow back
-through the last 3 steps
+Truncation · step 1 · --tbptt 2:3: every 2 time steps the last 2 losses flow
+back through the last 3 time steps
 
  θ          relative error   cosine    signs agree
  ─────────────────────────────────────────────────
@@ -91,7 +91,7 @@ Kept terms · sentence 1: which hₖ each loss's flow reaches
  L₄     ×    ×    ■    ■    2
 
 ■ kept, × cut by --tbptt 2:3, · structurally zero (k > s: Lₛ does not depend on
-hₖ). The reach column: how many steps each loss reaches.
+hₖ). The reach column: how many time steps each loss reaches.
 
 Bias against K · sentence 1: tbptt at every K (K2 = K, K1 = min(2, K)), all of θ
 

@@ -89,7 +89,7 @@ def test_the_first_chunks_panel_names_its_own_steps_and_losses_only():
     """--chunks 2 on 3 steps: window 1 is steps 1–2 with L₁, L₂; window 2 is step 3."""
     part = windows(shown([SENTENCE], ["update", "formulas"], chunks=2, loss="every"))
     first = part[1]
-    assert re.search(r"Σ contributions of steps t=1 \+ t=2 *│", first)
+    assert re.search(r"Σ contributions of time steps t=1 \+ t=2 *│", first)
     assert "t=3" not in first and "L₃" not in first and "ŷ₃" not in first
     assert "∂L₁/∂Wʰ + ∂L₂/∂Wʰ  (the per-loss terms)" in first
     assert "not shown" not in first  # every step of the window is shown: no remainder
@@ -148,7 +148,7 @@ def test_a_window_after_windows_without_a_loss_writes_out_its_sum_from_the_steps
     contribution[step3.token_index] = np.asarray(step3.terms["da"])  # xₜᵀ·∂L/∂aₜ
     np.testing.assert_allclose(window.grads["W"], contribution, rtol=1e-12, atol=1e-15)
     part = windows(shown([SENTENCE], ["update", "formulas"], chunks=1, detail=detail))[3]
-    assert re.search(r"Σ contributions of steps t=3 *│", part)
+    assert re.search(r"Σ contributions of time steps t=3 *│", part)
     assert sums(part) and "θ updated by the windows before it" not in part
     for entry, total, grad in sums(part):
         assert abs(total - grad) <= 5e-4 * 8, (entry, total, grad)

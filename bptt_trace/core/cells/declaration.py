@@ -107,6 +107,8 @@ class Cell(ABC):
     jacobian_note: ClassVar[str] = "∂h_T/∂hₖ = ∏ⱼ ∂hⱼ/∂hⱼ₋₁ for j = T … k+1"
     recurrent: ClassVar[str] = "W_h"
     """The recurrent matrix whose spectrum the vanishing/exploding diagnosis shows."""
+    recurrent_note: ClassVar[str] = ""
+    """Why that matrix, where the cell has several (a gated cell): words after its symbol."""
     logits: ClassVar[str] = "o"
     """The logits' symbol, oₜ = hₜ·V + b_output, as the derivation writes them; another letter
     where a gate is called o (the LSTM's output gate), so that one symbol means one thing."""

@@ -63,16 +63,20 @@ class GRU(Cell):
         "h_prev": "h{p}",
         "rh_prev": "(r{t}⊙h{p})",
     }
-    next_label: ClassVar[str] = "+ step {next} through the gates and z{n}"
+    next_label: ClassVar[str] = "+ from t = {next} via the gates and z{n}"
     backward_note: ClassVar[str] = (
         "∂L/∂hₜ₋₁ has a path with no matrix at all, ∂L/∂hₜ ⊙ zₜ: where zₜ is near 1 the gradient "
         "passes back unchanged. The reset gate's gradient goes through the candidate h̃ₜ."
     )
     contributions_note: ClassVar[str] = (
-        "Step t adds ∂L/∂a_gate to b_gate and to the row of xₜ's token in W_gate; hₜ₋₁ᵀ·∂L/∂a_z "
-        "and hₜ₋₁ᵀ·∂L/∂a_r to Wʰ_z and Wʰ_r, and (rₜ ⊙ hₜ₋₁)ᵀ·∂L/∂a_n to Wʰ_n."
+        "Time step t adds ∂L/∂a_gate to b_gate and to the row of xₜ's token in W_gate; "
+        "hₜ₋₁ᵀ·∂L/∂a_z and hₜ₋₁ᵀ·∂L/∂a_r to Wʰ_z and Wʰ_r, and (rₜ ⊙ hₜ₋₁)ᵀ·∂L/∂a_n to Wʰ_n."
     )
     recurrent: ClassVar[str] = "W_h_z"
+    recurrent_note: ClassVar[str] = (
+        ", the update gate's recurrent matrix (shown as that of the gate that decides what "
+        "hₜ₋₁ passes on unchanged; the norms above are the whole state's, through every gate)"
+    )
     jacobian_note: ClassVar[str] = (
         "∂h_T/∂hₖ = ∏ⱼ ∂hⱼ/∂hⱼ₋₁ for j = T … k+1, each diag(zⱼ) plus the gates' matrices"
     )

@@ -63,17 +63,21 @@ class LSTM(Cell):
         **{f"da_{g}": f"∂L/∂a_{g}" for g in GATES},
         "h_prev": "h{p}",
     }
-    next_label: ClassVar[str] = "+ step {next} through the gates: Σ ∂L/∂a_gate·Wʰ_gateᵀ"
+    next_label: ClassVar[str] = "+ from t = {next} via the gates: Σ ∂L/∂a_gate·Wʰ_gateᵀ"
     backward_note: ClassVar[str] = (
         "∂L/∂cₜ adds two paths: the cell path from cₜ₊₁ (through fₜ₊₁ only, no matrix) and the "
         "path through hₜ = oₜ ⊙ tanh(cₜ). Dropping either, or writing = for +, is the classic "
         "hand-written LSTM bug."
     )
     contributions_note: ClassVar[str] = (
-        "Step t adds ∂L/∂a_gate to b_gate and to the row of xₜ's token in W_gate, and "
+        "Time step t adds ∂L/∂a_gate to b_gate and to the row of xₜ's token in W_gate, and "
         "hₜ₋₁ᵀ·∂L/∂a_gate to Wʰ_gate, for each gate i, f, g, o."
     )
     recurrent: ClassVar[str] = "W_h_f"
+    recurrent_note: ClassVar[str] = (
+        ", the forget gate's recurrent matrix (shown as that of the gate that decides what the "
+        "cell path keeps; the norms above are the whole state's, through all four gates)"
+    )
     state_symbol: ClassVar[str] = "h,c"
     jacobian_note: ClassVar[str] = (
         "∂(h_T, c_T)/∂(hₖ, cₖ) = ∏ⱼ ∂(hⱼ, cⱼ)/∂(hⱼ₋₁, cⱼ₋₁) for j = T … k+1, over the whole "

@@ -41,15 +41,15 @@ class VanillaRNN(Cell):
         Term("a", "= a{t}"),
     )
     symbols: ClassVar[dict[str, str]] = {"da": "∂L/∂a{t}", "h_prev": "h{p}"}
-    next_label: ClassVar[str] = "+ step {next} through Wʰ: ∂L/∂a{n}·Wʰᵀ"
+    next_label: ClassVar[str] = "+ from t = {next} via Wʰ: ∂L/∂a{n}·Wʰᵀ"
     jacobian_note: ClassVar[str] = "∂h_T/∂hₖ = ∏ⱼ diag(f′(aⱼ))·Wʰᵀ for j = T … k+1"
     backward_note: ClassVar[str] = (
         "∂L/∂hₜ is the total derivative: everything downstream of hₜ, through all "
-        "later steps. hₜ₋₁ᵀ in the contribution to Wʰ is the immediate one (hₜ₋₁ held "
+        "later time steps. hₜ₋₁ᵀ in the contribution to Wʰ is the immediate one (hₜ₋₁ held "
         "fixed); summing the immediate terms over t gives the total gradient ∂L/∂Wʰ."
     )
     contributions_note: ClassVar[str] = (
-        "Step t adds ∂L/∂aₜ to ∂L/∂b and to the row of xₜ's token in ∂L/∂W "
+        "Time step t adds ∂L/∂aₜ to ∂L/∂b and to the row of xₜ's token in ∂L/∂W "
         "(xₜᵀ·∂L/∂aₜ is zero elsewhere), and hₜ₋₁ᵀ·∂L/∂aₜ to ∂L/∂Wʰ."
     )
 
