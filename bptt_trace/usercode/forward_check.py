@@ -23,6 +23,7 @@ from ..core.cells.declaration import Cell, Params
 from ..core.output import log_softmax, logits
 from .comparison import ForwardCheck
 from .fit import fit, known_factors, relative
+from .forward_choice import Option, judged, kinds_changed, leading, simplest_first
 from .mistakes import Context, Knobs, Result, backprop
 from .numbers import UserNumbers, quantities
 
@@ -167,22 +168,36 @@ def forward_first(
         if factor > 0 and relative(np.array(user_loss), np.array(factor * trace_loss)) <= tol:
             kept = {c: t for c, t in factors.items() if abs(c) == factor}
             return ForwardCheck(user_loss, trace_loss, rel, True, [text] if text else []), kept
-    found = [(alt, c, text) for alt, c, text in reproducing(setup, p, user_loss, tol)]
-    said = [", ".join([*alt.options(setup), *([text] if text else [])]) for alt, _, text in found]
+    user = mine.quantities()
+    options = simplest_first(
+        [
+            Option(
+                alt,
+                c,
+                text,
+                ", ".join([*alt.options(setup), *([text] if text else [])]),
+                kinds_changed(alt, setup, text),
+            )
+            for alt, c, text in reproducing(setup, p, user_loss, tol)
+        ]
+    )
+    verdicts = judged(options, p, user, tol, alt_gradients_fit)
+    said = [o.said for o in options]
     leak = leaked(setup, p)
     if leak is not None and relative(np.array(user_loss), np.array(leak.loss)) <= tol:
-        fits = fit(mine.quantities(), dict(leak.grads), tol).worst <= tol
-        return ForwardCheck(
-            user_loss, trace_loss, rel, False, [*said, PADDING_LEAK], "match" if fits else None
-        ), factors
+        fits = fit(user, dict(leak.grads), tol).worst <= tol
+        said.append(PADDING_LEAK)
+        verdicts.append("match" if fits else "differs")
+    order = leading(verdicts)
+    said, verdicts = [said[i] for i in order], [verdicts[i] for i in order]
     then = None
-    if found:
-        alt, factor, _ = found[0]
-        if factor:  # a constant factor: the gradients can be compared at it
-            fits = alt_gradients_fit(alt, p, mine.quantities(), tol, (factor, -factor))
-            then = "match" if fits else "differs"
-    explained = [s for s in dict.fromkeys(said) if s]
-    return ForwardCheck(user_loss, trace_loss, rel, False, explained, then), factors
+    if verdicts and verdicts[0] == "match":
+        then = "match"
+    elif verdicts and all(v == "differs" for v in verdicts):
+        then = "differs"  # every option listed was tried: none makes the gradients agree
+    return ForwardCheck(
+        user_loss, trace_loss, rel, False, said, then, gradients_under=verdicts
+    ), factors
 
 
 PADDING_LEAK = (
@@ -211,11 +226,15 @@ def by_gradients(
     setup: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
 ) -> ForwardCheck | None:
     """Without a loss: the alternatives whose full BPTT gives every one of the user's numbers."""
-    said = []
+    found = []
     for alt in alternatives(setup, targets=False):
         interrupt.poll()
         if alt_gradients_fit(alt, p, user, tol, tuple(known_factors(alt.batch()))):
-            said.append(", ".join(alt.options(setup)))
-    if not said:
+            said = ", ".join(alt.options(setup))
+            found.append(Option(alt, 1.0, "", said, kinds_changed(alt, setup, "")))
+    if not found:
         return None
-    return ForwardCheck(None, None, None, False, said, "match")
+    said = [o.said for o in simplest_first(found)]
+    return ForwardCheck(
+        None, None, None, False, said, "match", gradients_under=["match"] * len(said)
+    )

@@ -1,0 +1,131 @@
+"""Which of the options that reproduce a user's loss to lead with.
+
+Several options can give the same loss: a network whose units are all dead (or saturated)
+loses the input, so every token order gives its loss; logits that tie give every tied target
+the same loss. Then the loss does not tell them apart, and the gradients may: each option is
+tried on them (∂L/∂b_output = Σₜ (ŷₜ − yₜ)/B first, from the forward pass alone, then full
+BPTT for the options it leaves), and the verdict leads with the simplest option under which
+the gradients agree. The others follow simplest first: fewer options changed before more, and
+among as many, an activation before --loss, --target, a token order and a reduction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..core import interrupt
+from ..core.bptt import forward
+from ..core.cells.declaration import Params
+from ..core.output import log_softmax, logits
+from .fit import relative
+
+if TYPE_CHECKING:
+    from .forward_check import Setup
+
+GradientsFit = Callable[["Setup", Params, Mapping[str, np.ndarray], float, tuple[float, ...]], bool]
+
+GRADIENT_TRIES = 32
+"""Full BPTT is run for at most this many options (those whose ∂L/∂b_output agrees); the
+rest are left untried (their verdict unknown, never said to differ)."""
+
+KINDS = ("activation", "loss", "target", "vocab", "reduction")
+"""The kinds of option in the order the simplest first puts them."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to reproduce the user's loss: the setup (``forward_check.Setup``), the factor of
+    its reduction (0: none relates the gradients), the reduction in words, and what to give
+    on the command line."""
+
+    setup: Setup
+    factor: float
+    text: str
+    said: str
+    kinds: tuple[int, ...]
+
+
+def kinds_changed(alt: Setup, default: Setup, text: str) -> tuple[int, ...]:
+    """The ranks (in ``KINDS``) of what ``alt`` changes from ``default``."""
+    names = ("activation", "loss", "target", "vocab")
+    ranks = [KINDS.index(n) for n in names if getattr(alt, n) != getattr(default, n)]
+    return (*ranks, KINDS.index("reduction")) if text else tuple(ranks)
+
+
+def simplest_first(options: Sequence[Option]) -> list[Option]:
+    """Fewer changes first; among as many, by kind (``KINDS``); then as they were found. An
+    option said twice is kept once."""
+    order = sorted(range(len(options)), key=lambda i: (len(options[i].kinds), options[i].kinds, i))
+    found: dict[str, Option] = {}
+    for i in order:
+        if options[i].said:
+            found.setdefault(options[i].said, options[i])
+    return list(found.values())
+
+
+def output_bias_gradients(setup: Setup, p: Params) -> np.ndarray:
+    """∂L/∂b_output of ``setup`` for every target at once, one row per target (index in its
+    vocabulary): Σ over the outputs of (ŷ − y)/B; only the last outputs' y is the target."""
+    batch = setup.batch()
+    fw = forward(setup.make_cell(), p, batch)
+    s, t = np.nonzero(batch.out)
+    y_hat = np.exp(log_softmax(logits(p, fw.h[s, t])))
+    last = t == batch.lengths[s]
+    base = y_hat.sum(axis=0)
+    np.subtract.at(base, batch.y[s, t][~last], 1.0)  # the targets that are the next tokens
+    B = batch.x.shape[0]
+    n_last = int(last.sum())
+    return (base[None, :] - n_last * np.eye(base.size)) / B
+
+
+def judged(
+    options: Sequence[Option],
+    p: Params,
+    user: Mapping[str, np.ndarray],
+    tol: float,
+    gradients_fit: GradientsFit,
+) -> list[str | None]:
+    """For each option (simplest first): "match" when the user's gradients are its full BPTT's
+    (at its factor, either sign), "differs" when they are not, None when not tried (no factor
+    relates them, or past ``GRADIENT_TRIES`` full passes)."""
+    biases: dict[tuple[str, tuple[str, ...], str], np.ndarray] = {}
+    found: list[str | None] = []
+    tries = 0
+    for option in options:
+        alt = option.setup
+        if not option.factor:
+            found.append(None)
+            continue
+        key = (alt.activation, alt.vocab, alt.loss)
+        if key not in biases:
+            interrupt.poll()
+            biases[key] = output_bias_gradients(alt, p)
+        row = biases[key][alt.vocab.index(alt.target)]
+        factors = (option.factor, -option.factor)
+        mine = user.get("b_output")
+        if mine is not None and all(relative(mine, c * row) > tol for c in factors):
+            found.append("differs")  # ∂L/∂b_output alone already differs
+            continue
+        if tries >= GRADIENT_TRIES:
+            found.append(None)
+            continue
+        tries += 1
+        interrupt.poll()
+        fits = gradients_fit(alt, p, user, tol, factors)
+        found.append("match" if fits else "differs")
+    return found
+
+
+def leading(verdicts: Sequence[str | None]) -> list[int]:
+    """The order to show the options in (given simplest first, with their ``judged``
+    verdicts): the first under which the gradients agree, then the rest as they are."""
+    order = list(range(len(verdicts)))
+    agree = [i for i in order if verdicts[i] == "match"]
+    if agree:
+        order.remove(agree[0])
+        order.insert(0, agree[0])
+    return order
