@@ -13,18 +13,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from ..core import interrupt
+from ..core.batch import Batch
 from ..core.bptt import forward
-from ..core.cells.declaration import Params
+from ..core.cells.declaration import Cell, Params
 from ..core.output import log_softmax, logits
 from .fit import relative
 
-if TYPE_CHECKING:
-    from .forward_check import Setup
+
+class Setup(Protocol):
+    """What is read of a ``forward_check.Setup`` here."""
+
+    activation: str
+    loss: str
+    target: str
+    vocab: tuple[str, ...]
+
+    def batch(self) -> Batch: ...
+
+    def make_cell(self) -> Cell: ...
+
 
 GradientsFit = Callable[["Setup", Params, Mapping[str, np.ndarray], float, tuple[float, ...]], bool]
 
