@@ -31,13 +31,14 @@ def rnn_loop(
     skip: str,
     visited: bool = False,
     outputs_in_loop: bool = False,
+    vocab: list[str] | None = None,
 ) -> tuple[dict, np.ndarray]:
     """(gradients, ∂L/∂hₜ as T×H) of a hand-written tanh RNN whose backward loop skips the
     first step (``range(T, 1, -1)``) or the last (``range(T − 1, 0, -1)``). ``visited``: the
     skipped step's ∂L/∂hₜ is still computed and flows on (∂L/∂h₁ carried out of the loop;
     step T handled before the loop), only its contributions are never added. The outputs'
     gradients are computed before the loop, or in it (``outputs_in_loop``)."""
-    vocab = vocabulary(sentence)
+    vocab = vocab or vocabulary(sentence)
     ids = [vocab.index(t) for t in sentence.split()]
     T, n = len(ids), len(vocab)
     targets = [*ids[1:], vocab.index("<eos>")]
@@ -88,7 +89,13 @@ def compare(tmp_path: Path, capsys, sentence: str, w: dict, g: dict, *more: str)
     """(exit code, the JSON verdict, the verdict on screen in one line)."""
     np.savez(tmp_path / "w.npz", **w)
     np.savez(tmp_path / "g.npz", **g)
-    args = [sentence, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")]
+    args = [
+        *([sentence] if sentence else []),
+        "--init",
+        str(tmp_path / "w.npz"),
+        "--compare",
+        str(tmp_path / "g.npz"),
+    ]
     capsys.readouterr()
     code = main([*args, *more, "--json"])
     out, err = capsys.readouterr()
@@ -149,6 +156,22 @@ def test_the_tryouts_case_with_dh_is_named(tmp_path, capsys) -> None:
     code, result, text = compare(tmp_path, capsys, "I like NLP", w, {**g, "dh": dh})
     assert code == 1 and named(result) == ["first-step-missing"]
     assert "no single catalogued mistake" not in text
+
+
+@pytest.mark.parametrize("loss", ["last", "every"])
+@pytest.mark.parametrize("skip", ["first", "last"])
+def test_on_a_corpus_each_sentences_own_step_is_skipped(skip, loss, tmp_path, capsys):
+    """Sentences of 7 and 2 tokens: the loop skips each one's own first (or last) step, never
+    a padded one; L is the mean over the sentences."""
+    corpus = [SEVEN, "gradients flow"]
+    vocab = vocabulary(" ".join(corpus))
+    w = rnn_weights(" ".join(corpus))
+    runs = [rnn_loop(w, s, loss, skip, vocab=vocab) for s in corpus]
+    g = {k: sum(grads[k] for grads, _ in runs) / len(corpus) for k in w}
+    (tmp_path / "corpus.txt").write_text("\n".join(corpus) + "\n")
+    args = ["--file", str(tmp_path / "corpus.txt"), "--loss", loss]
+    code, result, _ = compare(tmp_path, capsys, "", w, g, *args)
+    assert code == 1 and f"{skip}-step-missing" in named(result), result["partial"]
 
 
 GATED = {"lstm": ["--cell", "lstm"], "gru": ["--cell", "gru", "--reset-after"]}
