@@ -9,147 +9,20 @@ loss, ``by_gradients`` tries the alternatives' full BPTT against the user's grad
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 
 import numpy as np
 
-from ..config import EOS
 from ..core import interrupt
-from ..core.batch import Batch, make_batch
 from ..core.bptt import backward, forward
-from ..core.cells import make_cell
-from ..core.cells.declaration import Cell, Params
-from ..core.output import log_softmax, logits
+from ..core.cells.declaration import Params
 from .comparison import ForwardCheck
 from .fit import fit, known_factors, relative
 from .forward_choice import Option, judged, kinds_changed, leading, simplest_first
+from .forward_losses import reproducing
 from .mistakes import Context, Knobs, Result, backprop
 from .numbers import UserNumbers, quantities
-
-ACTIVATIONS = ("tanh", "sigmoid", "relu")
-
-
-@dataclass(frozen=True)
-class Setup:
-    """The model and input the trace computes: the cell and its options, the sentences, the
-    vocabulary (row i of W is token i), the target and the loss."""
-
-    cell: str
-    activation: str
-    reset_after: bool
-    corpus: tuple[tuple[str, ...], ...]
-    vocab: tuple[str, ...]
-    vocab_given: bool
-    target: str
-    loss: str
-
-    def make_cell(self) -> Cell:
-        config = {"cell": self.cell, "activation": self.activation}
-        return make_cell({**config, "reset_after": True} if self.reset_after else config)
-
-    def batch(self) -> Batch:
-        index = {token: i for i, token in enumerate(self.vocab)}
-        return make_batch(
-            [[index[t] for t in s] for s in self.corpus], index[self.target], self.loss
-        )
-
-    def options(self, default: Setup) -> list[str]:
-        """What to give on the command line (or in the file) to make ``default`` this."""
-        said = []
-        if self.activation != default.activation:
-            said.append(f"--activation {self.activation}")
-        if self.loss != default.loss:
-            said.append(f"--loss {self.loss}")
-        if self.target != default.target:
-            said.append(f"--target {self.target}")
-        if self.vocab != default.vocab:
-            said.append(
-                "add a vocab array of your token order to your weights file "
-                f"(vocab=np.array([{', '.join(repr(t) for t in self.vocab[:6])}"
-                f"{', …' if len(self.vocab) > 6 else ''}]))"
-            )
-        return said
-
-
-def orders(setup: Setup) -> list[tuple[str, ...]]:
-    """The token orders a user's code may have: first appearance (the trace's), sorted,
-    <eos> first, <eos> first then sorted."""
-    if setup.vocab_given:
-        return [setup.vocab]
-    rest = tuple(t for t in setup.vocab if t != EOS)
-    found = [setup.vocab, tuple(sorted(setup.vocab)), (EOS, *rest), (EOS, *sorted(rest))]
-    return list(dict.fromkeys(found))
-
-
-def alternatives(setup: Setup, targets: bool) -> Iterator[Setup]:
-    """Every other setup a user's code plausibly ran (the targets too when ``targets``)."""
-    activations = ACTIVATIONS if setup.cell == "rnn" else (setup.activation,)
-    for activation in activations:
-        for vocab in orders(setup):
-            for loss in ("last", "every"):
-                base = replace(setup, activation=activation, vocab=vocab, loss=loss)
-                for target in vocab if targets else (setup.target,):
-                    if target in vocab:
-                        alt = replace(base, target=target)
-                        if alt != setup:
-                            yield alt
-
-
-def losses_by_target(setup: Setup, p: Params) -> dict[str, tuple[float, float]]:
-    """(L, each sentence's loss averaged over its outputs then over the sentences) of
-    ``setup`` for every target at once (one forward pass): the target is only the last
-    output's."""
-    batch = setup.batch()
-    fw = forward(setup.make_cell(), p, batch)
-    s, t = np.nonzero(batch.out)
-    log_y = log_softmax(logits(p, fw.h[s, t]))
-    last = t == batch.lengths[s]
-    B = batch.x.shape[0]
-    per_output = -log_y[np.arange(s.size), batch.y[s, t]]
-    weight = 1.0 / np.bincount(s, minlength=B)[s]  # 1/(the sentence's outputs)
-    fixed = np.array([per_output[~last].sum(), (weight * per_output)[~last].sum()])
-    at_last = -log_y[last]  # each target's loss at the last outputs
-    found = {}
-    for i, token in enumerate(setup.vocab):
-        summed = fixed[0] + at_last[:, i].sum()
-        averaged = fixed[1] + (weight[last] * at_last[:, i]).sum()
-        found[token] = (float(summed / B), float(averaged / B))
-    return found
-
-
-PER_SENTENCE_MEAN = (
-    "your loss averages each sentence's outputs, then the sentences (the trace sums each "
-    "sentence's outputs; no option does that: compare one sentence at a time)"
-)
-
-
-def reproducing(
-    setup: Setup, p: Params, user_loss: float, tolerance: float
-) -> list[tuple[Setup, float, str]]:
-    """The alternatives (with the reduction that makes them so, a factor and its words) whose
-    loss is the user's within ``tolerance``."""
-    found = []
-    seen: set[tuple[str, tuple[str, ...], str]] = set()
-    candidates = [setup, *alternatives(setup, targets=True)]
-    for alt in candidates:
-        key = (alt.activation, alt.vocab, alt.loss)
-        if key in seen:
-            continue
-        seen.add(key)
-        interrupt.poll()
-        factors = known_factors(alt.batch())
-        for target, (loss, averaged) in losses_by_target(alt, p).items():
-            candidate = replace(alt, target=target)
-            tried = [(c, c * loss, text) for c, text in factors.items() if c > 0]
-            if candidate.loss == "every" and candidate.corpus and len(candidate.corpus) > 1:
-                tried.append((0.0, averaged, PER_SENTENCE_MEAN))
-            for factor, value, text in tried:
-                if candidate == setup and factor == 1.0:
-                    continue
-                if relative(np.array(user_loss), np.array(value)) <= tolerance:
-                    found.append((candidate, factor, text))
-    return found
+from .setup import Setup, alternatives
 
 
 def forward_first(

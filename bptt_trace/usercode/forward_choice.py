@@ -13,30 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from ..core import interrupt
-from ..core.batch import Batch
 from ..core.bptt import forward
-from ..core.cells.declaration import Cell, Params
+from ..core.cells.declaration import Params
 from ..core.output import log_softmax, logits
 from .fit import relative
-
-
-class Setup(Protocol):
-    """What is read of a ``forward_check.Setup`` here."""
-
-    activation: str
-    loss: str
-    target: str
-    vocab: tuple[str, ...]
-
-    def batch(self) -> Batch: ...
-
-    def make_cell(self) -> Cell: ...
-
+from .setup import Setup
 
 GradientsFit = Callable[["Setup", Params, Mapping[str, np.ndarray], float, tuple[float, ...]], bool]
 
@@ -50,7 +35,7 @@ KINDS = ("activation", "loss", "target", "vocab", "reduction")
 
 @dataclass(frozen=True)
 class Option:
-    """One way to reproduce the user's loss: the setup (``forward_check.Setup``), the factor of
+    """One way to reproduce the user's loss: the setup, the factor of
     its reduction (0: none relates the gradients), the reduction in words, and what to give
     on the command line."""
 
