@@ -42,6 +42,9 @@ def forward_lines(forward: ForwardCheck) -> list[Text]:
     return lines + option_lines(forward)
 
 
+SLIP = "your forward pass "
+"""How a slip of the forward pass that no option makes begins (usercode.forward_slips)."""
+
 SHOWN = 6
 """The options shown besides the first; the JSON lists them all."""
 
@@ -53,7 +56,11 @@ def option_lines(forward: ForwardCheck) -> list[Text]:
     under = forward.gradients_under or [forward.gradients_then, *[None] * (len(said) - 1)]
     lines = [Text(f"  reproduced with: {said[0]}")]
     every = forward.gradients_then == "differs"  # under each option listed
-    if forward.gradients_then == "match":
+    if forward.gradients_then == "match" and said[0].startswith(SLIP):
+        lines.append(
+            Text("  and your gradients are that forward pass's: your BPTT is right for it", "note")
+        )
+    elif forward.gradients_then == "match":
         lines.append(
             Text("  and with it your gradients agree with the trace's: run again so", "note")
         )

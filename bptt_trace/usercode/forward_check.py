@@ -18,8 +18,9 @@ from ..core.bptt import backward, forward
 from ..core.cells.declaration import Params
 from .comparison import ForwardCheck
 from .fit import fit, known_factors, relative
-from .forward_choice import Option, judged, kinds_changed, leading, simplest_first
+from .forward_choice import judged, leading, option_of, simplest_first
 from .forward_losses import reproducing
+from .forward_slips import slips
 from .mistakes import Context, Knobs, Result, backprop
 from .numbers import UserNumbers, quantities
 from .setup import Setup, alternatives
@@ -42,18 +43,8 @@ def forward_first(
             kept = {c: t for c, t in factors.items() if abs(c) == factor}
             return ForwardCheck(user_loss, trace_loss, rel, True, [text] if text else []), kept
     user = mine.quantities()
-    options = simplest_first(
-        [
-            Option(
-                alt,
-                c,
-                text,
-                ", ".join([*alt.options(setup), *([text] if text else [])]),
-                kinds_changed(alt, setup, text),
-            )
-            for alt, c, text in reproducing(setup, p, user_loss, tol)
-        ]
-    )
+    found = reproducing(setup, p, user_loss, tol)
+    options = simplest_first([option_of(alt, setup, c, text, slip) for alt, c, text, slip in found])
     verdicts = judged(options, p, user, tol, alt_gradients_fit)
     said = [o.said for o in options]
     leak = leaked(setup, p)
@@ -98,13 +89,16 @@ def alt_gradients_fit(
 def by_gradients(
     setup: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
 ) -> ForwardCheck | None:
-    """Without a loss: the alternatives whose full BPTT gives every one of the user's numbers."""
+    """Without a loss: the alternatives (and the forward slips, at the setup's target) whose
+    full BPTT gives every one of the user's numbers."""
+    runs = [(alt, p, None) for alt in alternatives(setup, targets=False)]
+    runs += [(slip.setup, slip.p, slip) for slip in slips(setup, p)]  # the same target
     found = []
-    for alt in alternatives(setup, targets=False):
+    for alt, q, slip in runs:
         interrupt.poll()
-        if alt_gradients_fit(alt, p, user, tol, tuple(known_factors(alt.batch()))):
-            said = ", ".join(alt.options(setup))
-            found.append(Option(alt, 1.0, "", said, kinds_changed(alt, setup, "")))
+        mine = user if slip is None else slip.mine(user)
+        if alt_gradients_fit(alt, q, mine, tol, tuple(known_factors(alt.batch()))):
+            found.append(option_of(alt, setup, 1.0, "", slip))
     if not found:
         return None
     said = [o.said for o in simplest_first(found)]

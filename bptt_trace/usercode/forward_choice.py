@@ -12,7 +12,7 @@ among as many, an activation before --loss, --target, a token order and a reduct
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from ..core.bptt import forward
 from ..core.cells.declaration import Params
 from ..core.output import log_softmax, logits
 from .fit import relative
+from .forward_slips import Slip
 from .setup import Setup
 
 GradientsFit = Callable[["Setup", Params, Mapping[str, np.ndarray], float, tuple[float, ...]], bool]
@@ -29,7 +30,7 @@ GRADIENT_TRIES = 32
 """Full BPTT is run for at most this many options (those whose ∂L/∂b_output agrees); the
 rest are left untried (their verdict unknown, never said to differ)."""
 
-KINDS = ("activation", "loss", "target", "vocab", "reduction")
+KINDS = ("activation", "loss", "target", "vocab", "reduction", "slip")
 """The kinds of option in the order the simplest first puts them."""
 
 
@@ -44,6 +45,19 @@ class Option:
     text: str
     said: str
     kinds: tuple[int, ...]
+    slip: Slip | None = None
+    """A forward slip no option makes (``forward_slips``): its parameters are run, and the
+    user's gradients of the matrices it turns are turned back."""
+
+
+def option_of(alt: Setup, default: Setup, factor: float, text: str, slip: Slip | None) -> Option:
+    """The option ``alt`` (at ``factor``, a reduction in words ``text``; a ``slip``) in words."""
+    said = [*alt.options(default), *([text] if text else [])]
+    kinds = kinds_changed(alt, default, text)
+    if slip is not None:
+        said = [slip.words(alt, default), *slip.others(alt, default), *([text] if text else [])]
+        kinds = (*kinds, KINDS.index("slip"))
+    return Option(alt, factor, text, ", ".join(said), kinds, slip)
 
 
 def kinds_changed(alt: Setup, default: Setup, text: str) -> tuple[int, ...]:
@@ -89,7 +103,7 @@ def judged(
     """For each option (simplest first): "match" when the user's gradients are its full BPTT's
     (at its factor, either sign), "differs" when they are not, None when not tried (no factor
     relates them, or past ``GRADIENT_TRIES`` full passes)."""
-    biases: dict[tuple[str, tuple[str, ...], str], np.ndarray] = {}
+    biases: dict[tuple[Setup, str], np.ndarray] = {}
     found: list[str | None] = []
     tries = 0
     for option in options:
@@ -97,10 +111,12 @@ def judged(
         if not option.factor:
             found.append(None)
             continue
-        key = (alt.activation, alt.vocab, alt.loss)
+        q = p if option.slip is None else option.slip.p
+        mine_all = user if option.slip is None else option.slip.mine(user)
+        key = (replace(alt, target=alt.vocab[0]), "" if option.slip is None else option.slip.id)
         if key not in biases:
             interrupt.poll()
-            biases[key] = output_bias_gradients(alt, p)
+            biases[key] = output_bias_gradients(alt, q)
         row = biases[key][alt.vocab.index(alt.target)]
         factors = (option.factor, -option.factor)
         mine = user.get("b_output")
@@ -112,7 +128,7 @@ def judged(
             continue
         tries += 1
         interrupt.poll()
-        fits = gradients_fit(alt, p, user, tol, factors)
+        fits = gradients_fit(alt, q, mine_all, tol, factors)
         found.append("match" if fits else "differs")
     return found
 

@@ -13,6 +13,7 @@ from ..core.bptt import forward
 from ..core.cells.declaration import Params
 from ..core.output import log_softmax, logits
 from .fit import known_factors, relative
+from .forward_slips import Slip, slips
 from .setup import Setup, alternatives
 
 
@@ -46,27 +47,30 @@ PER_SENTENCE_MEAN = (
 
 def reproducing(
     setup: Setup, p: Params, user_loss: float, tolerance: float
-) -> list[tuple[Setup, float, str]]:
-    """The alternatives (with the reduction that makes them so, a factor and its words) whose
-    loss is the user's within ``tolerance``."""
+) -> list[tuple[Setup, float, str, Slip | None]]:
+    """The alternatives and the forward slips (each with the reduction that makes it so, a
+    factor and its words, and the slip or None) whose loss is the user's within
+    ``tolerance``."""
     found = []
     seen: set[tuple[str, tuple[str, ...], str]] = set()
-    candidates = [setup, *alternatives(setup, targets=True)]
-    for alt in candidates:
+    runs: list[tuple[Setup, Params, Slip | None]] = []
+    for alt in [setup, *alternatives(setup, targets=True)]:
         key = (alt.activation, alt.vocab, alt.loss)
-        if key in seen:
-            continue
-        seen.add(key)
+        if key not in seen:
+            seen.add(key)
+            runs.append((alt, p, None))
+    runs += [(slip.setup, slip.p, slip) for slip in slips(setup, p)]
+    for alt, q, slip in runs:
         interrupt.poll()
         factors = known_factors(alt.batch())
-        for target, (loss, averaged) in losses_by_target(alt, p).items():
+        for target, (loss, averaged) in losses_by_target(alt, q).items():
             candidate = replace(alt, target=target)
             tried = [(c, c * loss, text) for c, text in factors.items() if c > 0]
             if candidate.loss == "every" and candidate.corpus and len(candidate.corpus) > 1:
                 tried.append((0.0, averaged, PER_SENTENCE_MEAN))
             for factor, value, text in tried:
-                if candidate == setup and factor == 1.0:
+                if candidate == setup and factor == 1.0 and slip is None:
                     continue
                 if relative(np.array(user_loss), np.array(value)) <= tolerance:
-                    found.append((candidate, factor, text))
+                    found.append((candidate, factor, text, slip))
     return found
