@@ -78,19 +78,19 @@ def simplest_first(options: Sequence[Option]) -> list[Option]:
     return list(found.values())
 
 
-def output_bias_gradients(setup: Setup, p: Params) -> np.ndarray:
-    """∂L/∂b_output of ``setup`` for every target at once, one row per target (index in its
-    vocabulary): Σ over the outputs of (ŷ − y)/B; only the last outputs' y is the target."""
+def output_bias_gradients(setup: Setup, p: Params) -> tuple[np.ndarray, float]:
+    """∂L/∂b_output of ``setup`` for every target at once, as (the part every target shares,
+    the weight of the target's one-hot): Σ over the outputs of (ŷ − y)/B, only the last
+    outputs' y being the target. Target k's is ``shared − weight·e_k``."""
     batch = setup.batch()
     fw = forward(setup.make_cell(), p, batch)
     s, t = np.nonzero(batch.out)
     y_hat = np.exp(log_softmax(logits(p, fw.h[s, t])))
     last = t == batch.lengths[s]
-    base = y_hat.sum(axis=0)
-    np.subtract.at(base, batch.y[s, t][~last], 1.0)  # the targets that are the next tokens
+    shared = y_hat.sum(axis=0)
+    np.subtract.at(shared, batch.y[s, t][~last], 1.0)  # the targets that are the next tokens
     B = batch.x.shape[0]
-    n_last = int(last.sum())
-    return (base[None, :] - n_last * np.eye(base.size)) / B
+    return shared / B, float(last.sum()) / B
 
 
 def judged(
@@ -103,7 +103,7 @@ def judged(
     """For each option (simplest first): "match" when the user's gradients are its full BPTT's
     (at its factor, either sign), "differs" when they are not, None when not tried (no factor
     relates them, or past ``GRADIENT_TRIES`` full passes)."""
-    biases: dict[tuple[Setup, str], np.ndarray] = {}
+    biases: dict[tuple[Setup, str], tuple[np.ndarray, float]] = {}
     found: list[str | None] = []
     tries = 0
     for option in options:
@@ -117,7 +117,9 @@ def judged(
         if key not in biases:
             interrupt.poll()
             biases[key] = output_bias_gradients(alt, q)
-        row = biases[key][alt.vocab.index(alt.target)]
+        shared, weight = biases[key]
+        row = shared.copy()
+        row[alt.vocab.index(alt.target)] -= weight
         factors = (option.factor, -option.factor)
         mine = user.get("b_output")
         if mine is not None and all(relative(mine, c * row) > tol for c in factors):
