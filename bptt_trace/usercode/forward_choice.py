@@ -12,7 +12,7 @@ among as many, an activation before --loss, --target, a token order and a reduct
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,9 +20,8 @@ from ..core import interrupt
 from ..core.bptt import forward
 from ..core.cells.declaration import Params
 from ..core.output import log_softmax, logits
-from .fit import relative
 from .forward_slips import Slip
-from .setup import Setup
+from .setup import Setup, differs
 
 GradientsFit = Callable[["Setup", Params, Mapping[str, np.ndarray], float, tuple[float, ...]], bool]
 
@@ -63,7 +62,7 @@ def option_of(alt: Setup, default: Setup, factor: float, text: str, slip: Slip |
 def kinds_changed(alt: Setup, default: Setup, text: str) -> tuple[int, ...]:
     """The ranks (in ``KINDS``) of what ``alt`` changes from ``default``."""
     names = ("activation", "loss", "target", "vocab")
-    ranks = [KINDS.index(n) for n in names if getattr(alt, n) != getattr(default, n)]
+    ranks = [KINDS.index(n) for n in names if differs(getattr(alt, n), getattr(default, n))]
     return (*ranks, KINDS.index("reduction")) if text else tuple(ranks)
 
 
@@ -93,6 +92,28 @@ def output_bias_gradients(setup: Setup, p: Params) -> tuple[np.ndarray, float]:
     return shared / B, float(last.sum()) / B
 
 
+def others_max(a: np.ndarray) -> np.ndarray:
+    """For each k, the largest entry of ``a`` (≥ 0) but the k-th: in O(len(a))."""
+    if a.size < 2:
+        return np.zeros_like(a)
+    i = int(np.argmax(a))
+    found = np.full_like(a, a[i])
+    found[i] = np.delete(a, i).max()
+    return found
+
+
+def bias_misfits(user: np.ndarray, shared: np.ndarray, weight: float, c: float) -> np.ndarray:
+    """``relative(user, c·(shared − weight·e_k))`` for every target k at once, in O(|vocab|):
+    the k-th row differs from ``shared`` in its k-th entry alone."""
+    d = np.abs(user - c * shared)
+    at_k = np.abs(user - c * (shared - weight))  # entry k, with the target's one-hot
+    diff = np.maximum(others_max(d), at_k)
+    r = np.abs(c * shared)
+    scale = np.maximum(np.maximum(others_max(r), np.abs(c * (shared - weight))), np.abs(user).max())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), 0.0)
+
+
 def judged(
     options: Sequence[Option],
     p: Params,
@@ -102,8 +123,10 @@ def judged(
 ) -> list[str | None]:
     """For each option (simplest first): "match" when the user's gradients are its full BPTT's
     (at its factor, either sign), "differs" when they are not, None when not tried (no factor
-    relates them, or past ``GRADIENT_TRIES`` full passes)."""
-    biases: dict[tuple[Setup, str], tuple[np.ndarray, float]] = {}
+    relates them, or past ``GRADIENT_TRIES`` full passes). ∂L/∂b_output, from one forward pass
+    per setup, tells every target at once; full BPTT runs only for the options it leaves."""
+    misfits: dict[tuple[object, ...], tuple[dict[str, int], np.ndarray]] = {}
+    mine = user.get("b_output")
     found: list[str | None] = []
     tries = 0
     for option in options:
@@ -112,17 +135,15 @@ def judged(
             found.append(None)
             continue
         q = p if option.slip is None else option.slip.p
-        mine_all = user if option.slip is None else option.slip.mine(user)
-        key = (replace(alt, target=alt.vocab[0]), "" if option.slip is None else option.slip.id)
-        if key not in biases:
+        slip = "" if option.slip is None else option.slip.id
+        key = (alt.activation, alt.loss, id(alt.vocab), id(alt.corpus), slip, option.factor)
+        if mine is not None and key not in misfits:
             interrupt.poll()
-            biases[key] = output_bias_gradients(alt, q)
-        shared, weight = biases[key]
-        row = shared.copy()
-        row[alt.vocab.index(alt.target)] -= weight
-        factors = (option.factor, -option.factor)
-        mine = user.get("b_output")
-        if mine is not None and all(relative(mine, c * row) > tol for c in factors):
+            shared, weight = output_bias_gradients(alt, q)
+            worse = [bias_misfits(mine, shared, weight, c) for c in (option.factor, -option.factor)]
+            index = {token: i for i, token in enumerate(alt.vocab)}
+            misfits[key] = (index, np.minimum(*worse))
+        if mine is not None and misfits[key][1][misfits[key][0][alt.target]] > tol:
             found.append("differs")  # ∂L/∂b_output alone already differs
             continue
         if tries >= GRADIENT_TRIES:
@@ -130,6 +151,8 @@ def judged(
             continue
         tries += 1
         interrupt.poll()
+        factors = (option.factor, -option.factor)
+        mine_all = user if option.slip is None else option.slip.mine(user)
         fits = gradients_fit(alt, q, mine_all, tol, factors)
         found.append("match" if fits else "differs")
     return found

@@ -54,7 +54,7 @@ def reproducing(
     found = []
     seen: set[tuple[str, tuple[str, ...], str]] = set()
     runs: list[tuple[Setup, Params, Slip | None]] = []
-    for alt in [setup, *alternatives(setup, targets=True)]:
+    for alt in [setup, *alternatives(setup, targets=False)]:
         key = (alt.activation, alt.vocab, alt.loss)
         if key not in seen:
             seen.add(key)
@@ -69,7 +69,7 @@ def reproducing(
             if candidate.loss == "every" and candidate.corpus and len(candidate.corpus) > 1:
                 tried.append((0.0, averaged, PER_SENTENCE_MEAN))
             for factor, value, text in tried:
-                if candidate == setup and factor == 1.0 and slip is None:
+                if slip is None and alt is setup and target == setup.target and factor == 1.0:
                     continue
                 if relative(np.array(user_loss), np.array(value)) <= tolerance:
                     found.append((candidate, factor, text, slip))
