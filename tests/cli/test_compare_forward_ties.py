@@ -196,3 +196,18 @@ def test_still_differ_only_when_every_option_was_tried_and_differs(tmp_path, cap
     assert not any(agrees(g, under_option(w, option)) for option in fwd["explained_by"])
     out = screen(tmp_path, capsys, w, g)
     assert "your gradients still differ under each of them: run again with the first" in out
+
+
+def test_without_a_loss_the_options_the_gradients_give_are_simplest_first(tmp_path, capsys):
+    """No loss saved: the options are found from the gradients alone, each one agreeing, and
+    listed simplest first."""
+    w = weights(1, b=-10.0)
+    g = the_users(w, "relu", "<eos>")
+    del g["loss"]
+    code, result = run(tmp_path, capsys, w, g, SENTENCE)
+    fwd = result["forward"]
+    assert code == 1 and fwd["explained_by"][0] == "--activation relu"
+    assert all(agrees(g, under_option(w, option)) for option in fwd["explained_by"])
+    assert set(fwd["gradients_under"]) == {"match"} and fwd["gradients_then"] == "match"
+    counts = [changes(option) for option in fwd["explained_by"]]
+    assert counts == sorted(counts)
