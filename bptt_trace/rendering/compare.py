@@ -8,8 +8,9 @@ from rich.text import Text
 
 from ..core.cells import make_cell
 from ..core.model import declared
-from ..usercode.comparison import Comparison, ForwardCheck, Where
+from ..usercode.comparison import Comparison, Where
 from .compare_candidates import candidate_text, sci
+from .compare_forward import evidence_text, forward_lines
 from .tables import noted_table
 
 FLOWS = {"dh": "∂L/∂hₜ", "dc": "∂L/∂cₜ"}
@@ -72,49 +73,6 @@ def compare_view(result: Comparison) -> RenderableType:
         parts.append(evidence_text(forward.evidence, names))
     parts.append(verdict_text(result, names))
     return Group(*parts)
-
-
-def evidence_text(name: str, names: dict[str, str]) -> Text:
-    """A gradient of the forward pass alone differs: the forward pass does."""
-    return Text(
-        f"✗ the forward pass differs, not BPTT: your ∂L/∂{names.get(name, name)} = Σₜ (ŷₜ − yₜ) "
-        "depends on the forward pass alone, and it differs; check the activation, --loss, "
-        "--target and the token order (add a vocab array), or save your loss to find out",
-        "status.bad",
-    )
-
-
-def forward_lines(forward: ForwardCheck) -> list[Text]:
-    """The forward verdict: the forward pass differs, and what reproduces the user's numbers."""
-    if forward.user_loss is not None:
-        head = (
-            f"✗ the forward pass differs, not BPTT: your loss {forward.user_loss:.10g}, the "
-            f"trace's {forward.trace_loss:.10g} (relative difference {sci(forward.rel or 0.0)})"
-        )
-    else:
-        head = "✗ the forward pass differs, not BPTT: your gradients are those of another model"
-    lines = [Text(head, "status.bad")]
-    if not forward.explained_by:
-        lines.append(
-            Text(
-                "  no option tried reproduces your loss: check the activation, --loss last or "
-                "every, a mean or a sum over sentences and time steps, --target, the token order "
-                "and the output layer",
-                "note",
-            )
-        )
-        return lines
-    for said in forward.explained_by:
-        lines.append(Text(f"  reproduced with: {said}"))
-    if forward.gradients_then == "match":
-        lines.append(
-            Text("  and with it your gradients agree with the trace's: run again so", "note")
-        )
-    elif forward.gradients_then == "differs":
-        lines.append(
-            Text("  your gradients still differ then: run again with it to see where", "note")
-        )
-    return lines
 
 
 def rounding_words(result: Comparison, names: dict[str, str]) -> str:

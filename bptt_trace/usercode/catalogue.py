@@ -20,6 +20,7 @@ from .variants import (
     kept_choices,
     kept_words,
     ratio_counts,
+    skipped,
     truncated,
 )
 
@@ -60,6 +61,20 @@ def kept_step(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
         )
         for which in kept_choices(ctx.batch.lengths)
     ]
+
+
+def skipped_step(which: str) -> Callable[[Context, Mapping[str, np.ndarray]], list[Variant]]:
+    return lambda ctx, user: skipped(ctx.batch.lengths, ctx.batch.out, which, Knobs)
+
+
+FIRST_STEP = (
+    "the first time step's contributions are missing (does your loop stop at t = 2?)",
+    "∂L/∂θ = Σₜ (step t's contribution), t = T down to 1",
+)
+LAST_STEP = (
+    "the last time step's contributions are missing (does your loop start at t = T − 1?)",
+    "∂L/∂θ = Σₜ (step t's contribution), t = T down to 1",
+)
 
 
 def runs(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
@@ -154,6 +169,8 @@ CATALOGUE: tuple[Mistake, ...] = (
         "∂L/∂θ = Σₜ (step t's contribution)",
         kept_step,
     ),
+    Mistake("first-step-missing", *FIRST_STEP, skipped_step("first")),
+    Mistake("last-step-missing", *LAST_STEP, skipped_step("last")),
     Mistake(
         "not-reset",
         "the cell's gradient accumulators are not reset between runs: "

@@ -6,7 +6,9 @@ The JSON form is what ``--compare --json`` prints, one object (numbers always fi
      "rounding": {"noise", "on"} | null   (rounding at dtype moves "on" by "noise", past the
                                           tolerance: the verdict cannot tell there),
      "forward": {"user_loss", "trace_loss", "rel", "matches", "explained_by": [option…],
-                 "gradients_then": "match" | "differs" | null,
+                 "gradients_then": "match" | "differs" | null,   under the first option
+                 (differs: under every one listed; null: not known of every one),
+                 "gradients_under": ["match" | "differs" | null, …],  beside each option
                  "evidence": "b_output" | null} | null,
      "conventions": [{"id": "scale-2" | "transposed-layout", "text", "factor"?, "keys"?}],
      "quantities": {name: {"max_abs", "max_rel", "matches"}},
@@ -94,6 +96,9 @@ class ForwardCheck:
     gradients_then: str | None = None
     evidence: str | None = None
     """Without a loss: the gradient that tells the forward pass differs (∂L/∂b_output)."""
+    gradients_under: list[str | None] = field(default_factory=list)
+    """Beside each of ``explained_by``: "match" when the user's gradients are that option's,
+    "differs" when not, None when not tried."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +109,7 @@ class ForwardCheck:
             "explained_by": self.explained_by,
             "gradients_then": self.gradients_then,
             "evidence": self.evidence,
+            "gradients_under": self.gradients_under,
         }
 
 

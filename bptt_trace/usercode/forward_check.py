@@ -9,146 +9,21 @@ loss, ``by_gradients`` tries the alternatives' full BPTT against the user's grad
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 
 import numpy as np
 
-from ..config import EOS
 from ..core import interrupt
-from ..core.batch import Batch, make_batch
 from ..core.bptt import backward, forward
-from ..core.cells import make_cell
-from ..core.cells.declaration import Cell, Params
-from ..core.output import log_softmax, logits
+from ..core.cells.declaration import Params
 from .comparison import ForwardCheck
 from .fit import fit, known_factors, relative
+from .forward_choice import judged, leading, option_of, simplest_first
+from .forward_losses import reproducing
+from .forward_slips import slips
 from .mistakes import Context, Knobs, Result, backprop
 from .numbers import UserNumbers, quantities
-
-ACTIVATIONS = ("tanh", "sigmoid", "relu")
-
-
-@dataclass(frozen=True)
-class Setup:
-    """The model and input the trace computes: the cell and its options, the sentences, the
-    vocabulary (row i of W is token i), the target and the loss."""
-
-    cell: str
-    activation: str
-    reset_after: bool
-    corpus: tuple[tuple[str, ...], ...]
-    vocab: tuple[str, ...]
-    vocab_given: bool
-    target: str
-    loss: str
-
-    def make_cell(self) -> Cell:
-        config = {"cell": self.cell, "activation": self.activation}
-        return make_cell({**config, "reset_after": True} if self.reset_after else config)
-
-    def batch(self) -> Batch:
-        index = {token: i for i, token in enumerate(self.vocab)}
-        return make_batch(
-            [[index[t] for t in s] for s in self.corpus], index[self.target], self.loss
-        )
-
-    def options(self, default: Setup) -> list[str]:
-        """What to give on the command line (or in the file) to make ``default`` this."""
-        said = []
-        if self.activation != default.activation:
-            said.append(f"--activation {self.activation}")
-        if self.loss != default.loss:
-            said.append(f"--loss {self.loss}")
-        if self.target != default.target:
-            said.append(f"--target {self.target}")
-        if self.vocab != default.vocab:
-            said.append(
-                "add a vocab array of your token order to your weights file "
-                f"(vocab=np.array([{', '.join(repr(t) for t in self.vocab[:6])}"
-                f"{', …' if len(self.vocab) > 6 else ''}]))"
-            )
-        return said
-
-
-def orders(setup: Setup) -> list[tuple[str, ...]]:
-    """The token orders a user's code may have: first appearance (the trace's), sorted,
-    <eos> first, <eos> first then sorted."""
-    if setup.vocab_given:
-        return [setup.vocab]
-    rest = tuple(t for t in setup.vocab if t != EOS)
-    found = [setup.vocab, tuple(sorted(setup.vocab)), (EOS, *rest), (EOS, *sorted(rest))]
-    return list(dict.fromkeys(found))
-
-
-def alternatives(setup: Setup, targets: bool) -> Iterator[Setup]:
-    """Every other setup a user's code plausibly ran (the targets too when ``targets``)."""
-    activations = ACTIVATIONS if setup.cell == "rnn" else (setup.activation,)
-    for activation in activations:
-        for vocab in orders(setup):
-            for loss in ("last", "every"):
-                base = replace(setup, activation=activation, vocab=vocab, loss=loss)
-                for target in vocab if targets else (setup.target,):
-                    if target in vocab:
-                        alt = replace(base, target=target)
-                        if alt != setup:
-                            yield alt
-
-
-def losses_by_target(setup: Setup, p: Params) -> dict[str, tuple[float, float]]:
-    """(L, each sentence's loss averaged over its outputs then over the sentences) of
-    ``setup`` for every target at once (one forward pass): the target is only the last
-    output's."""
-    batch = setup.batch()
-    fw = forward(setup.make_cell(), p, batch)
-    s, t = np.nonzero(batch.out)
-    log_y = log_softmax(logits(p, fw.h[s, t]))
-    last = t == batch.lengths[s]
-    B = batch.x.shape[0]
-    per_output = -log_y[np.arange(s.size), batch.y[s, t]]
-    weight = 1.0 / np.bincount(s, minlength=B)[s]  # 1/(the sentence's outputs)
-    fixed = np.array([per_output[~last].sum(), (weight * per_output)[~last].sum()])
-    at_last = -log_y[last]  # each target's loss at the last outputs
-    found = {}
-    for i, token in enumerate(setup.vocab):
-        summed = fixed[0] + at_last[:, i].sum()
-        averaged = fixed[1] + (weight[last] * at_last[:, i]).sum()
-        found[token] = (float(summed / B), float(averaged / B))
-    return found
-
-
-PER_SENTENCE_MEAN = (
-    "your loss averages each sentence's outputs, then the sentences (the trace sums each "
-    "sentence's outputs; no option does that: compare one sentence at a time)"
-)
-
-
-def reproducing(
-    setup: Setup, p: Params, user_loss: float, tolerance: float
-) -> list[tuple[Setup, float, str]]:
-    """The alternatives (with the reduction that makes them so, a factor and its words) whose
-    loss is the user's within ``tolerance``."""
-    found = []
-    seen: set[tuple[str, tuple[str, ...], str]] = set()
-    candidates = [setup, *alternatives(setup, targets=True)]
-    for alt in candidates:
-        key = (alt.activation, alt.vocab, alt.loss)
-        if key in seen:
-            continue
-        seen.add(key)
-        interrupt.poll()
-        factors = known_factors(alt.batch())
-        for target, (loss, averaged) in losses_by_target(alt, p).items():
-            candidate = replace(alt, target=target)
-            tried = [(c, c * loss, text) for c, text in factors.items() if c > 0]
-            if candidate.loss == "every" and candidate.corpus and len(candidate.corpus) > 1:
-                tried.append((0.0, averaged, PER_SENTENCE_MEAN))
-            for factor, value, text in tried:
-                if candidate == setup and factor == 1.0:
-                    continue
-                if relative(np.array(user_loss), np.array(value)) <= tolerance:
-                    found.append((candidate, factor, text))
-    return found
+from .setup import Setup, alternatives
 
 
 def forward_first(
@@ -167,22 +42,26 @@ def forward_first(
         if factor > 0 and relative(np.array(user_loss), np.array(factor * trace_loss)) <= tol:
             kept = {c: t for c, t in factors.items() if abs(c) == factor}
             return ForwardCheck(user_loss, trace_loss, rel, True, [text] if text else []), kept
-    found = [(alt, c, text) for alt, c, text in reproducing(setup, p, user_loss, tol)]
-    said = [", ".join([*alt.options(setup), *([text] if text else [])]) for alt, _, text in found]
+    user = mine.quantities()
+    found = reproducing(setup, p, user_loss, tol)
+    options = simplest_first([option_of(alt, setup, c, text, slip) for alt, c, text, slip in found])
+    verdicts = judged(options, p, user, tol, alt_gradients_fit)
+    said = [o.said for o in options]
     leak = leaked(setup, p)
     if leak is not None and relative(np.array(user_loss), np.array(leak.loss)) <= tol:
-        fits = fit(mine.quantities(), dict(leak.grads), tol).worst <= tol
-        return ForwardCheck(
-            user_loss, trace_loss, rel, False, [*said, PADDING_LEAK], "match" if fits else None
-        ), factors
+        fits = fit(user, dict(leak.grads), tol).worst <= tol
+        said.append(PADDING_LEAK)
+        verdicts.append("match" if fits else "differs")
+    order = leading(verdicts)
+    said, verdicts = [said[i] for i in order], [verdicts[i] for i in order]
     then = None
-    if found:
-        alt, factor, _ = found[0]
-        if factor:  # a constant factor: the gradients can be compared at it
-            fits = alt_gradients_fit(alt, p, mine.quantities(), tol, (factor, -factor))
-            then = "match" if fits else "differs"
-    explained = [s for s in dict.fromkeys(said) if s]
-    return ForwardCheck(user_loss, trace_loss, rel, False, explained, then), factors
+    if verdicts and verdicts[0] == "match":
+        then = "match"
+    elif verdicts and all(v == "differs" for v in verdicts):
+        then = "differs"  # every option listed was tried: none makes the gradients agree
+    return ForwardCheck(
+        user_loss, trace_loss, rel, False, said, then, gradients_under=verdicts
+    ), factors
 
 
 PADDING_LEAK = (
@@ -210,12 +89,19 @@ def alt_gradients_fit(
 def by_gradients(
     setup: Setup, p: Params, user: Mapping[str, np.ndarray], tol: float, factors: tuple[float, ...]
 ) -> ForwardCheck | None:
-    """Without a loss: the alternatives whose full BPTT gives every one of the user's numbers."""
-    said = []
-    for alt in alternatives(setup, targets=False):
+    """Without a loss: the alternatives (and the forward slips, at the setup's target) whose
+    full BPTT gives every one of the user's numbers."""
+    runs = [(alt, p, None) for alt in alternatives(setup, targets=False)]
+    runs += [(slip.setup, slip.p, slip) for slip in slips(setup, p)]  # the same target
+    found = []
+    for alt, q, slip in runs:
         interrupt.poll()
-        if alt_gradients_fit(alt, p, user, tol, tuple(known_factors(alt.batch()))):
-            said.append(", ".join(alt.options(setup)))
-    if not said:
+        mine = user if slip is None else slip.mine(user)
+        if alt_gradients_fit(alt, q, mine, tol, tuple(known_factors(alt.batch()))):
+            found.append(option_of(alt, setup, 1.0, "", slip))
+    if not found:
         return None
-    return ForwardCheck(None, None, None, False, said, "match")
+    said = [o.said for o in simplest_first(found)]
+    return ForwardCheck(
+        None, None, None, False, said, "match", gradients_under=["match"] * len(said)
+    )

@@ -10,7 +10,15 @@ import numpy as np
 
 from .catalogue import BY_ID, Mistake
 from .gated_mistakes import GatedContext, GatedKnobs, gated_backprop
-from .variants import Variant, clipped, kept_choices, kept_words, ratio_counts, truncated
+from .variants import (
+    Variant,
+    clipped,
+    kept_choices,
+    kept_words,
+    ratio_counts,
+    skipped,
+    truncated,
+)
 
 INSIDE: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "lstm": (
@@ -156,6 +164,14 @@ COMMON: tuple[Mistake, ...] = (
     ),
     shared("truncated-K", truncation),
     shared("overwrite-not-accumulate", kept_step),
+    shared(
+        "first-step-missing",
+        lambda ctx, user: skipped(ctx.batch.lengths, ctx.batch.out, "first", GatedKnobs),
+    ),
+    shared(
+        "last-step-missing",
+        lambda ctx, user: skipped(ctx.batch.lengths, ctx.batch.out, "last", GatedKnobs),
+    ),
     shared("not-reset", runs),
     shared("elementwise-clip-C", clip),
     shared("norm-clip-C", norm_clip),

@@ -29,6 +29,7 @@ from ..core.cells.declaration import Cell, Params
 from ..core.cells.gru import GRU
 from ..core.cells.gru_reset_after import ResetAfterGRU
 from ..core.cells.lstm import LSTM, parts
+from ..core.output import log_softmax, logits
 from .mistakes import Result, norm_clipped
 
 
@@ -134,6 +135,9 @@ class GatedKnobs:
     clip: float | None = None
     clip_norm: float | None = None  # every gradient × min(1, C/‖g‖), the global norm
     zero_grads: tuple[str, ...] = ()
+    skipped_step: str | None = None  # "first" or "last": the loop never visits that step
+    unvisited: bool = False  # nor is its ∂L/∂hₜ (∂L/∂cₜ) computed, nor does its output enter
+    skipped_output: bool = False  # nor does it reach ∂L/∂V, ∂L/∂b_output
 
 
 @dataclass(frozen=True)
@@ -170,14 +174,20 @@ def gated_backprop(ctx: GatedContext, k: GatedKnobs) -> Result:
         }
     q = cell.prepare(p)
     dh_out = k.output_sign * dh_out
+    if k.skipped_step is not None:
+        dh_out, out_grads = skipped(p, batch, fw, k, dh_out, out_grads)
     if k.truncate is None:
         from_next, delta, _ = full_bptt(cell, q, fw, dh_out)
     else:
         from_next, delta, _ = truncated_bptt(cell, q, fw, dh_out, k.truncate, batch.out)
     dh = dh_out + from_next[..., :H]
     dc = parts(delta, 5)[4] if ctx.cell.name == "lstm" else None
+    if k.skipped_step is not None and k.unvisited:  # never computed at the step skipped
+        dh, dc = unvisited(dh, batch, k.skipped_step), unvisited(dc, batch, k.skipped_step)
     if k.kept_step is not None:
         delta = kept(delta, batch, k.kept_step)
+    if k.skipped_step is not None:
+        delta = delta - kept(delta, batch, k.skipped_step)
     grads = {
         n: g * k.runs for n, g in cell_gradients(cell, q, batch, fw, delta, p["V"].shape[1]).items()
     }
@@ -189,6 +199,32 @@ def gated_backprop(ctx: GatedContext, k: GatedKnobs) -> Result:
     for name in k.zero_grads:
         grads[name] = np.zeros_like(grads[name])
     return Result(grads=grads, dh=dh, loss=float(sentence_loss.sum() / B), dc=dc)
+
+
+def skipped(
+    p: Params, batch: Batch, fw: Forward, k: GatedKnobs, dh_out: np.ndarray, out_grads: Params
+) -> tuple[np.ndarray, Params]:
+    """∂L/∂hₜ from the output, ∂L/∂V and ∂L/∂b_output without the output at the step the loop
+    skips, as ``k`` says (``unvisited``, ``skipped_output``)."""
+    rows = np.arange(batch.x.shape[0])
+    steps = np.ones(rows.size, dtype=np.intp) if k.skipped_step == "first" else batch.lengths
+    has = batch.out[rows, steps]
+    rows, steps = rows[has], steps[has]
+    if k.unvisited:
+        dh_out = dh_out.copy()
+        dh_out[rows, steps] = 0.0
+    if k.skipped_output and rows.size:
+        h = fw.h[rows, steps]
+        y_hat = np.exp(log_softmax(logits(p, h)))
+        y_hat[np.arange(rows.size), batch.y[rows, steps]] -= 1.0
+        do = y_hat / batch.x.shape[0]  # the outputs' ∂L/∂o there, taken back out
+        out_grads = {"V": out_grads["V"] - h.T @ do, "b_output": out_grads["b_output"] - do.sum(0)}
+    return dh_out, out_grads
+
+
+def unvisited(flow: np.ndarray | None, batch: Batch, which: str) -> np.ndarray | None:
+    """``flow`` with each sentence's first (or own last) step's row left at 0."""
+    return None if flow is None else flow - kept(flow, batch, which)
 
 
 def kept(delta: np.ndarray, batch: Batch, which: str) -> np.ndarray:

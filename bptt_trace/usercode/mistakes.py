@@ -48,6 +48,10 @@ class Knobs:
     clip_norm: float | None = None  # every gradient × min(1, C/‖g‖), the global norm
     zero_grads: tuple[str, ...] = ()  # gradients left at zero
     padding_leak: bool = False  # shorter sentences run on through padding (xₜ = 0) to T
+    skipped_step: Literal["first", "last"] | None = None  # the backward loop never visits each
+    # sentence's first (or own last) step: its contributions to the cell's gradients missing
+    unvisited: bool = False  # nor is its ∂L/∂hₜ computed (0), nor does the output there enter
+    skipped_output: bool = False  # nor does it reach ∂L/∂V, ∂L/∂b_output
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,12 @@ def backprop(ctx: Context, k: Knobs) -> Result:
     do[s, t_out] = np.exp(log_y) / B
     if k.minus_one:
         do[s, t_out, y[s, t_out]] -= 1.0 / B
+    skipped = skipped_steps(running, k.skipped_step)
+    if k.skipped_output:
+        do[skipped] = 0.0
     dh_out = k.output_sign * (do @ p["V"].T)
+    if k.unvisited:
+        dh_out[skipped] = 0.0
     f_prime = derivative(act, a, h, k.derivative, running)
     dh = np.zeros((B, T1, H))
     da = np.zeros((B, T1, H))
@@ -133,6 +142,8 @@ def backprop(ctx: Context, k: Knobs) -> Result:
             dh[:, t] = dh_out[:, t] + (dh_next if k.from_next else 0.0)
             da[:, t] = dh[:, t] * f_prime[:, t] * running[:, t, None]
             dh_next = da[:, t] @ recurrent
+    if k.unvisited:
+        dh[skipped] = 0.0
     return Result(grads=gradients(ctx, k, h, da, do, running), dh=dh, loss=loss)
 
 
@@ -171,6 +182,14 @@ def one_step(running: np.ndarray, which: str) -> np.ndarray:
     return kept
 
 
+def skipped_steps(running: np.ndarray, which: str | None) -> np.ndarray:
+    """(B, T+1) mask of the step the loop skips in each sentence (none when ``which`` is None)."""
+    found = np.zeros_like(running)
+    if which is not None:
+        found[:, 1:] = one_step(running[:, 1:], which)
+    return found
+
+
 def norm_clipped(grads: Params, C: float) -> Params:
     """Every gradient times min(1, C/‖g‖), ‖g‖ the norm of all of them together
     (``torch.nn.utils.clip_grad_norm_``)."""
@@ -189,6 +208,8 @@ def gradients(
     steps = running[:, 1:].copy()  # column t − 1 for time step t
     if k.kept_step is not None:
         steps = one_step(steps, k.kept_step)
+    if k.skipped_step is not None:
+        steps &= ~one_step(steps, k.skipped_step)
     h_left = h[:, :-1].copy()  # hₜ₋₁ in ∂L/∂Wʰ's contribution of step t
     if k.h_in_dW_h == "current":
         h_left = h[:, 1:]

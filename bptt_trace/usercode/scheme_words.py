@@ -69,9 +69,18 @@ def telling_length(schemes: Sequence[Scheme], T: int, loss: str) -> int | None:
     return None
 
 
+LOOP_STOPS_AT_2 = (
+    "under --loss last a loop that stops at t = 2 is --truncate T − 1 on every sentence of T "
+    "tokens (the loss at T flows back through T − 1 steps, to t = 2); --loss every tells them apart"
+)
+
+
 def apart(named: Sequence[Candidate], T: int, loss: str) -> str | None:
     """How another input tells the named candidates apart, when they are all schemes (they
     give the same numbers on this input), or that none does; None when one is a mistake."""
+    ids = {c.variant.id for c in named}
+    if loss == "last" and "first-step-missing" in ids and f"truncated-{T - 1}" in ids:
+        return LOOP_STOPS_AT_2
     schemes = [candidate_scheme(c) for c in named]
     if len(schemes) < 2 or any(s is None for s in schemes):
         return None

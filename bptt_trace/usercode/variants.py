@@ -98,3 +98,41 @@ def clipped(
         implied = f"every gradient × min(1, C/‖g‖), ‖g‖ the norm of all of them, C = {C:.6g}"
         found.append(Variant(f"norm-clip-{C:.6g}", knobs(clip_norm=C), implied, {"C": C}))
     return found
+
+
+def skipped(
+    lengths: np.ndarray, out: np.ndarray, which: str, knobs: Callable[..., Any]
+) -> list[Variant]:
+    """Each sentence's first (or own last) step left out of the backward loop, whatever the
+    cell: its contributions to the cell's gradients missing; or the step never visited at all
+    (its ∂L/∂hₜ left at 0, nothing of its output flowing back), and then also its output's
+    contributions to ∂L/∂V and ∂L/∂b_output when it has one (computed in the loop).
+    ``out``: the batch's outputs (B, T+1). None for the last step when every sentence is one
+    step long (its first)."""
+    if which not in kept_choices(lengths):
+        return []
+    step = kept_words(lengths, which)[: -len("'s")]
+    sums = "Σ over t = 2 … T" if which == "first" else "Σ over t = 1 … T − 1"
+    left = f"the cell's gradients = {sums} of the contributions ({step} left out)"
+    sub = "₁" if which == "first" else "_T"
+    never = f"{left}; the loop never visits it: ∂L/∂h{sub} stays 0, nothing of its output flows"
+    found = [
+        Variant(f"{which}-step-missing", knobs(skipped_step=which), left, {"visited": True}),
+        Variant(
+            f"{which}-step-missing",
+            knobs(skipped_step=which, unvisited=True),
+            never,
+            {"visited": False, "outputs": "kept"},
+        ),
+    ]
+    rows = np.arange(lengths.size)
+    if (out[rows, 1] if which == "first" else out[rows, lengths]).any():
+        found.append(
+            Variant(
+                f"{which}-step-missing",
+                knobs(skipped_step=which, unvisited=True, skipped_output=True),
+                f"{never}, nor into ∂L/∂V and ∂L/∂b_output",
+                {"visited": False, "outputs": "in the loop"},
+            )
+        )
+    return found

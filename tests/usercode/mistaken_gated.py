@@ -12,7 +12,9 @@ dictionaries of states indexed by t. Row vectors and the rows layout's names:
             --loss every: L = Σₜ −log softmax(oₜ)[next token] (<eos> after the last)
 
 ``lstm_bptt(p, ids, eos, loss, mistake=None)`` is correct; each mistake changes the lines that
-README's definitions name. Gradients come back in the rows layout, with the loss.
+README's definitions name; ``SKIPS`` are slips of the loop's bounds (the outputs' gradients
+are computed before the loop, and a step the loop skips keeps ∂L/∂hₜ, ∂L/∂cₜ at 0).
+Gradients come back in the rows layout, with the loss.
 """
 
 from __future__ import annotations
@@ -82,6 +84,16 @@ def outputs(
     return dh_out, total
 
 
+SKIPS = ("first-step-missing", "last-step-missing")
+"""The loop's slips: ``range(T, 1, -1)`` never visits t = 1, ``range(T − 1, 0, -1)`` t = T."""
+
+
+def loop(T: int, mistake: str | None) -> range:
+    """The backward loop's time steps, T down to 1 (or as a slip in ``SKIPS`` has them)."""
+    top = T - 1 if mistake == "last-step-missing" else T
+    return range(top, 1 if mistake == "first-step-missing" else 0, -1)
+
+
 def one_hot(i: int, size: int) -> np.ndarray:
     x = np.zeros(size)
     x[i] = 1.0
@@ -111,7 +123,7 @@ def lstm_bptt(
     dh_out, total = outputs(p, hs, ids, eos, loss, g)
     dh_next, dc_next = np.zeros(hidden), np.zeros(hidden)
     seen = {"dh": np.zeros((T, hidden)), "dc": np.zeros((T, hidden))}
-    for t in range(T, 0, -1):
+    for t in loop(T, mistake):
         v, tc = gates[t], np.tanh(cs[t])
         dh = dh_out[t] + dh_next
         if mistake == "tanh-c-derivative-missing":
@@ -160,7 +172,7 @@ def gru_bptt(
     g = {k: np.zeros_like(v) for k, v in p.items()}
     dh_out, total = outputs(p, hs, ids, eos, loss, g)
     dh_next = np.zeros(hidden)
-    for t in range(T, 0, -1):
+    for t in loop(T, mistake):
         h = hs[t - 1]
         dh = dh_out[t] + dh_next
         da_n = dh * (1 - z[t]) * (1 - n[t] ** 2)
