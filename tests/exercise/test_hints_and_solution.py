@@ -72,7 +72,7 @@ def test_the_readme_examples_hint_3_shows_the_dot_product(capsys) -> None:
 
 def screen_of(args: list[str], typed: list[bytes]) -> tuple[int, str]:
     def reply(session: Session) -> bytes | None:  # a line at each prompt (shown again after one)
-        prompts = session.output.count(PROMPT_END)
+        prompts = b" ".join(session.output.split()).count(PROMPT_END)  # (wrapped or not)
         if prompts > len(session.sent) and len(session.sent) < len(typed):
             return typed[len(session.sent)]
         return None
