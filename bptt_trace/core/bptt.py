@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import interrupt
 from .batch import Batch, output_chunks
 from .cells.declaration import Cell, Contribution, Outer, Params, Row, Total
 from .output import dims, log_softmax, logits, output_gradient
@@ -157,6 +158,7 @@ def full_bptt(
     return from_next, delta, np.zeros((B, T1), dtype=bool)
 
 
+@interrupt.phased("truncated")
 def truncated_bptt(
     cell: Cell, p: Params, fw: Forward, dh_from_output: np.ndarray, K: int, has_loss: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -177,6 +179,7 @@ def truncated_bptt(
     ages = np.zeros((B, K, S))
     cut[:, 2 : T1 - K + 1] = has_loss[:, K + 1 : T1]  # the loss at t + K − 1 stops at sₜ
     for t in range(T1 - 1, 0, -1):
+        interrupt.poll()  # a time step: B·K flows back one step (--truncate 2000: 4 ms)
         ages[:, 0, :H] += dh_from_output[:, t]  # the loss at t enters with age 0
         ds_t = ages.sum(axis=1)  # ∂L/∂sₜ, over the losses whose flow still reaches sₜ
         from_next[:, t] = ds_t

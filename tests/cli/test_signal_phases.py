@@ -204,3 +204,17 @@ def test_compare_cells_stopped_in_a_run(sig, count: int, tmp_path: Path) -> None
         timeout=300,
     )
     assert replayed.returncode == 0, replayed.stderr
+
+
+def test_a_signal_in_truncated_bptt(tmp_path: Path) -> None:
+    """--truncate K follows the K latest losses back at every time step (T·K pairs, seconds
+    at T = K = 3000): a signal inside stops it within a small part of its T time steps."""
+    T = 3000
+    one_long_sentence(tmp_path / "s.txt", T, 50)
+    args = ["--file", "s.txt", "--loss", "every", "--truncate", str(T), "--hidden", "48"]
+    run = Running([*args, "--json"], tmp_path)
+    run.wait_for("bptt-trace-test: phase truncated")
+    run.signal()
+    code, _, err = run.finish()
+    assert code == 130, err
+    assert units_done(err, "truncated") < T / 2
