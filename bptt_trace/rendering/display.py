@@ -191,9 +191,11 @@ class Display:
             raise Quit
 
     def drop_pages(self) -> None:
-        """Forget the pages not yet shown: the run was stopped."""
+        """Forget the pages not yet shown, and the tables held until their group is whole:
+        the run was stopped, and only its closing lines are shown."""
         self.pages = []
         self.carried = []
+        self.renderer.drop_held()
 
     def close(self) -> None:
         if self.console is not None or self.recorded is not None:

@@ -108,6 +108,11 @@ class GroupHolder:
         """The events held for a group, rendered now (``--pause`` shows each as it comes)."""
         return self._flush()
 
+    def drop_held(self) -> None:
+        """Forget the events held for a table: the run was stopped (a stop shows no more
+        tables; a sentence's held backward pass at --detail full is megabytes of them)."""
+        self.pending, self.omitted = [], 0
+
     def _flush_if_new_group(self, event: Event) -> list[RenderableType]:
         if not self.pending:
             return []

@@ -72,6 +72,10 @@ class TraceRenderer(GroupHolder):
             out.extend(self.handle(event))
         return out
 
+    def drop_held(self) -> None:
+        super().drop_held()
+        self.brief.rows = []  # (a step's windows in brief: a table too)
+
     def close(self) -> list[RenderableType]:
         """Everything left, and a line saying so if the trace was cut off."""
         out = [*self._flush(), *self._keep("update", self.brief.flush(self.precision))]

@@ -24,6 +24,7 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
 
+from ..core import interrupt
 from ..trace.summary import is_summary
 from .entries import assembled, biggest
 from .plain import unsafe
@@ -72,6 +73,7 @@ class Vector:
             self._texts = [
                 [fmt(v, self.precision, sci) for v in row]
                 for row, sci in zip(self.entries, self.scientific, strict=True)
+                if interrupt.poll(0) is None  # (a look for a stop every row)
             ]
         return self._texts
 
@@ -116,7 +118,7 @@ class Vector:
     def lines(self, width: int) -> list[Text]:
         """The lines at ``width`` columns: one a row when they fit, else wrapped."""
         rows, columns = self.rows.shape
-        whole = [self.one_line(i) for i in range(rows)]
+        whole = [self.one_line(i) for i in range(rows) if interrupt.poll(0) is None]
         if all(line.cell_len <= width for line in whole):
             return whole
         self._formatted()  # the rows' notations
@@ -125,6 +127,7 @@ class Vector:
         index_width = self._index_width() - 1
         out = []
         for i in range(rows):
+            interrupt.poll(0)  # a row of a matrix: 500 entries at --hidden 500 --detail full
             big = 0.5 * float(np.max(np.abs(self.rows[i]))) if columns else np.inf
             big = big if big > 0 else np.inf  # as in theme.vector: the row's largest are bold
             for start in range(0, columns, per_line):
@@ -146,6 +149,7 @@ class Vector:
         """``console.render_lines(self, options, pad=False)`` when every line fits and has
         nothing to escape (each line's segments, as the joined text's split at its ends);
         None otherwise."""
+        interrupt.poll()  # a vector of a table: a unit of its layout
         if options.justify not in (None, "default"):
             return None
         width = options.max_width
@@ -159,6 +163,7 @@ class Vector:
         return [text_segments(console, line) for line in lines]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        interrupt.poll()  # a vector of a table: a unit of its layout
         lines = self.lines(options.max_width)
         text = Text("\n").join(lines)
         text.no_wrap, text.overflow = False, "fold"  # narrower than one entry: fold, never cut

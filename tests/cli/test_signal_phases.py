@@ -218,3 +218,18 @@ def test_a_signal_in_truncated_bptt(tmp_path: Path) -> None:
     code, _, err = run.finish()
     assert code == 130, err
     assert units_done(err, "truncated") < T / 2
+
+
+def test_a_stop_lays_out_no_held_table(tmp_path: Path) -> None:
+    """A sentence's backward events are held until their group is whole (the blame comes
+    next); a signal while the blame is computed shows none of them: the backward tables at
+    --detail full were 1.6 MB printed after the signal (2 to 3.5 s), for a step abandoned."""
+    one_long_sentence(tmp_path / "s.txt", 36, 12)
+    args = ["--file", "s.txt", "--loss", "every", "--detail", "full", "--hidden", "64"]
+    run = Running(args, tmp_path, stdout=subprocess.PIPE)
+    run.wait_for("bptt-trace-test: phase blame")
+    run.signal()
+    code, out, err = run.finish()
+    assert code == 130, err
+    assert "Forward pass" in out  # (the forward tables came before)
+    assert "Backward pass" not in out and "interrupted" in err
