@@ -90,11 +90,24 @@ def compare_cells(req: Request, stop: Stop) -> int:
     return 1 if diverged else 0
 
 
+KEPT = frozenset(
+    ("run", "blame", "jacobians", "gates", "train_step", "end", "diverged", "interrupted")
+)
+"""The events the comparison reads (a ``params`` event is kept for its
+step alone). The others are written under --json and dropped: a traced step's forward,
+backward, gradients and update arrays at --hidden 3000 are a gigabyte a cell, and three
+cells' of them ended the comparison in a MemoryError where each cell alone fits."""
+
+
 def deliver(writer: JsonlWriter | None, events: list[Event], event: Event) -> None:
-    """An event of the cell being run: on stdout under --json, and kept for the comparison."""
+    """An event of the cell being run: on stdout under --json, and kept for the comparison
+    if it reads it."""
     if writer is not None:
         writer.write(event)
-    events.append(event)
+    if event.kind in KEPT:
+        events.append(event)
+    elif isinstance(event, ParamsEvent):  # its step: where a stopped run's trace closes
+        events.append(ParamsEvent(step=event.step, params={}))
 
 
 def close_trace(

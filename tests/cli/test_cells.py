@@ -159,3 +159,55 @@ def test_compare_cells_says_when_a_scheme_cuts_the_last_loss_before_h1(scheme, s
     assert f"Under {flag} the last loss's flow stops at h{sub}, where its window starts" in words
     assert "by the scheme, not by the cells" in words
     assert "‖∂L_T/∂h₁‖" in words
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--loss", "every", "--steps", "3", "--trace-every", "2"], ["--chunks", "2"]],
+    ids=["plain", "every-3-steps", "chunks"],
+)
+def test_compare_cells_keeps_only_the_events_it_reads(args: list[str], monkeypatch) -> None:
+    """Each cell's events are written (--json) and dropped unless the comparison reads them:
+    held, a step's arrays at --hidden 3000 over three cells ran out of memory where each cell
+    alone fits. The comparison drawn from what is kept is the one drawn from every event."""
+    from io import StringIO
+
+    from bptt_trace.cli import cells as cli_cells
+    from bptt_trace.config import CELL_NAMES, Config
+    from bptt_trace.rendering.cells import cells_view
+    from bptt_trace.rendering.renderer import make_console
+    from bptt_trace.trace.loop import run
+
+    seen: dict[str, list] = {}
+    real = cli_cells.cells_view
+
+    def keeping(runs, precision):
+        seen.update({name: list(events) for name, events in runs.items()})
+        return real(runs, precision)
+
+    monkeypatch.setattr(cli_cells, "cells_view", keeping)
+    sentence = "the cat sat on the mat"
+    assert main([sentence, "--compare-cells", *args, "--quiet"]) in (0, 1)
+    options = dict(zip(args[::2], args[1::2], strict=True))
+    config = Config(
+        loss=options.get("--loss", "last"),
+        steps=int(options.get("--steps", "1")),
+        trace_every=int(options["--trace-every"]) if "--trace-every" in options else None,
+        chunks=int(options["--chunks"]) if "--chunks" in options else None,
+    )
+    every = {
+        c: list(run([sentence.split()], Config(**{**config.__dict__, "cell": c})))
+        for c in CELL_NAMES
+    }
+
+    def drawn(runs) -> str:
+        console = make_console(file=StringIO(), width=100)
+        console.print(cells_view(runs, 4))
+        return console.file.getvalue()
+
+    assert set(seen) == set(CELL_NAMES)
+    for name, kept in seen.items():
+        assert {e.kind for e in kept} <= cli_cells.KEPT | {"params"}
+        assert all(e.params == {} for e in kept if e.kind == "params")
+        assert len(kept) < len(every[name])
+    assert drawn(seen) == drawn(every)
