@@ -153,25 +153,40 @@ def compare(req: CheckRequest) -> int:
     return result.exit_code
 
 
+COMPARE_COPIES = 6
+"""θ-sized float64 arrays a comparison holds beyond a run's traced step: the user's weights
+and gradients as read and in float64, the parameters the rounding noise moves and their
+gradients, a mistake's. Measured (peak resident memory, ``/usr/bin/time``) on the LSTM in the
+torch layout at float32: 377 MB at H = 1000 and 1,830 MB at H = 2500, 8.6 θ a step up in H;
+10.7 θ from H = 300 to 900 (tests/cli/test_compare_memory.py), where a run's estimate counts
+5.3: the estimate was half the peak, and H = 2500 ended in a MemoryError under a 1.5 GB
+cap. With 6 it grows 11.3 θ, and H = 2500 is estimated at 2.2 GB."""
+
+
 def fits(req: CheckRequest, corpus: list[list[str]], vocab_size: int, hidden: int) -> None:
-    """Refuse, from the files' headers, a comparison that would not fit in memory: it holds
-    about what a run's traced step does (the parameters, their gradients and copies: the
-    user's arrays, the trace's, a mistake's), estimated as a run's (``core.footprint``)."""
+    """Refuse, from the files' headers, a comparison that would not fit in memory
+    (``compare_bytes``)."""
     from ..core.cells import make_cell
-    from ..core.footprint import run_bytes
     from .memory_checks import MAX_RUN_BYTES, gigabytes
 
     cell = make_cell({"cell": req.cell, "reset_after": req.reset_after})
-    lengths = [len(sentence) for sentence in corpus]
-    total = sum(
-        run_bytes(cell, vocab_size, hidden, lengths, None, False, "auto", False, None).values()
-    )
+    total = compare_bytes(cell, vocab_size, hidden, [len(sentence) for sentence in corpus])
     if total > MAX_RUN_BYTES:
         raise InputError(
             f"--init {req.init}: gradients of H = {hidden} over |vocab| = {vocab_size:,} would "
             f"hold about {gigabytes(total)} GB of memory at once to compare, more than the "
             f"limit of {MAX_RUN_BYTES / 1e9:.1f} GB; compare a smaller model's"
         )
+
+
+def compare_bytes(cell: Any, vocab_size: int, hidden: int, lengths: list[int]) -> int:
+    """What a comparison holds at once: a run's traced step (the parameters, their gradients
+    and copies, estimated as a run's: ``core.footprint``) and ``COMPARE_COPIES`` more θ."""
+    from ..core.footprint import run_bytes
+    from ..core.model import parameter_count
+
+    step = run_bytes(cell, vocab_size, hidden, lengths, None, False, "auto", False, None)
+    return sum(step.values()) + COMPARE_COPIES * 8 * parameter_count(cell, vocab_size, hidden)
 
 
 def compared_scheme(truncate: int | None, chunks: int | None, tbptt: str | None) -> Any:
