@@ -161,13 +161,14 @@ def events_of(req: Request) -> list[Event]:
 
 def answers_from_stdin(exercise: Exercise) -> dict[str, list[float] | None] | None:
     """One blank a line, in blank order ('skip' or an empty line: not attempted); None when
-    standard input holds nothing."""
+    standard input holds nothing at all (a blank sheet of empty lines is answers: none
+    attempted, exit 1, not an exercise only shown, exit 0)."""
     text = sys.stdin.read(STDIN_CAP + 1)
     if len(text) > STDIN_CAP:
         raise InputError(f"standard input: more than {STDIN_CAP:,} characters of answers")
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
+    if not text:
         return None
+    lines = text.splitlines()
     extra = [line for line in lines[len(exercise.blanks) :] if line.strip()]
     if extra:
         raise InputError(

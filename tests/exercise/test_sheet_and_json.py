@@ -113,6 +113,12 @@ def test_answers_come_from_standard_input_one_blank_a_line(
     empty = run_cli([SENTENCE, "--exercise", "backward"], stdin=subprocess.DEVNULL)
     assert empty.returncode == 0  # nothing on stdin: the exercise is only shown
     assert "right" not in empty.stdout.decode()
+    n = len(rest) + 1
+    for blank_sheet in (b"\n", b"  \n\n", b"\n" * n):  # empty lines: none attempted
+        proc = run_cli([SENTENCE, "--exercise", "backward"], input=blank_sheet, stdin=None)
+        assert proc.returncode == 1, (blank_sheet, proc.stderr)
+        last = proc.stdout.decode().splitlines()[-1]
+        assert last == f"0 right, 0 wrong, 0 revealed, {n} not attempted, of {n}"
 
 
 @pytest.mark.parametrize(
