@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, shortened
 from .messages import error
 
 
@@ -239,9 +239,16 @@ def schema(req: CheckRequest) -> int:
     if req.sentence is not None or req.file is not None:
         corpus = read_sentences(req.sentence, req.file)
         vocab = build_vocab(corpus, check_target(req.target))
-        sizes = {"V": len(vocab), "H": req.hidden or DEFAULT_HIDDEN}
+        sizes = {"V": len(vocab), "H": DEFAULT_HIDDEN if req.hidden is None else req.hidden}
     if sizes.get("H", 1) < 1:
-        raise InputError(f"--hidden must be at least 1, not {req.hidden}")
+        raise InputError(f"--hidden must be at least 1, not {req.hidden}; try --hidden 4")
+    from .memory_checks import MAX_RUN_BYTES
+
+    if 8 * sizes.get("H", 1) ** 2 > MAX_RUN_BYTES:  # Wʰ alone: no run writes such a trace
+        raise InputError(
+            f"--hidden {shortened(str(req.hidden))}: no run of that size fits in memory (Wʰ "
+            f"alone past the limit of {MAX_RUN_BYTES / 1e9:.1f} GB); give the trace's --hidden"
+        )
     text = json.dumps(trace_line_schema(sizes=sizes), ensure_ascii=False, indent=1)
     sys.stdout.write(text + "\n")  # whole, in one write
     return 0

@@ -91,3 +91,22 @@ def test_the_table_names_only_options_of_the_command_or_ones_announced() -> None
     announced = {"reset_after", "grads_transposed"}  # flags being added to cli/options.py
     for mode, uses in USES.items():
         assert uses - names <= announced, (mode, uses - names)
+
+
+@pytest.mark.parametrize("sentence", [[], ["I like NLP"]], ids=["any-trace", "a-run's"])
+@pytest.mark.parametrize(
+    ("hidden", "says"),
+    [
+        ("0", "--hidden must be at least 1, not 0"),
+        ("-3", "--hidden must be at least 1"),
+        ("99999999999999999999999", "no run of that size fits in memory"),
+    ],
+)
+def test_schema_refuses_a_hidden_size_no_run_has(sentence, hidden, says, capsys) -> None:
+    """--schema --hidden H describes the traces of runs of that H: 0 (with a sentence it was
+    taken as the default, 4, exit 0) and sizes no run can hold are refused as a run is."""
+    from bptt_trace.cli.app import main
+
+    assert main(["--schema", *sentence, "--hidden", hidden]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and says in err and len(err.strip().splitlines()) == 1
