@@ -220,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(err, "exit_code", 2)
     except typer.Abort:
         return 130
+    except MemoryError:  # the estimates refuse what they know to be too large; past them:
+        error(
+            "ran out of memory; use a smaller --hidden, fewer or shorter sentences, or leave "
+            "out --detail full"
+        )
+        return 2
     return code if isinstance(code, int) else 0
 
 

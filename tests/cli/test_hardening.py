@@ -479,3 +479,28 @@ def test_extreme_but_valid_values_replay(mutate, tmp_path, capsys) -> None:
     capsys.readouterr()
     assert main(["--replay", str(trace), "--width", "80"]) == 0
     assert capsys.readouterr().err.count("\n") <= 1
+
+
+@pytest.mark.parametrize("where", ["bptt_trace.trace.loop.training", "bptt_trace.cli.run.stream"])
+def test_running_out_of_memory_is_one_line_and_leaves_the_output(
+    where: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the estimates (which refuse what they know to be too large) a MemoryError is one
+    line and exit 2, not a traceback, and an existing --output file is left as it was."""
+    import importlib
+
+    module, name = where.rsplit(".", 1)
+
+    def exhausted(*args: object, **kwargs: object) -> object:
+        raise MemoryError
+
+    monkeypatch.setattr(importlib.import_module(module), name, exhausted)
+    old = tmp_path / "t.jsonl"
+    old.write_text('{"event": "kept"}\n')
+    code = main(["I like NLP", "--output", str(old), "--quiet"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("bptt-trace: error: ran out of memory; use a smaller --hidden")
+    assert old.read_text() == '{"event": "kept"}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl"]
