@@ -168,6 +168,12 @@ def answers_from_stdin(exercise: Exercise) -> dict[str, list[float] | None] | No
         raise InputError(f"standard input: more than {STDIN_CAP:,} characters of answers")
     if not text:
         return None
+    escaped = next((ch for ch in text if "\udc80" <= ch <= "\udcff"), None)
+    if escaped is not None:  # (a byte that is not UTF-8, as Python reads stdin)
+        raise InputError(
+            f"standard input: not UTF-8 (a byte {ord(escaped) - 0xDC00:#04x}); give the answers "
+            "in UTF-8, one blank a line"
+        )
     lines = text.splitlines()
     extra = [line for line in lines[len(exercise.blanks) :] if line.strip()]
     if extra:

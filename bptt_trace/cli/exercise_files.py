@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, shortened
 from ..trace.diagnosis import RIGHT, Verdict, from_mapping, title
 from ..trace.exercise import Exercise, spell
 
@@ -31,12 +31,44 @@ def read_answers(path: Path, exercise: Exercise) -> dict[str, list[float] | None
     if len(data) > ANSWERS_CAP:
         raise InputError(f"{where}: more than {ANSWERS_CAP:,} bytes; an answers file is small")
     try:
-        parsed = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{where}: not UTF-8 (byte {err.start + 1} is {data[err.start]:#04x}); save it as UTF-8"
+        ) from None
+    try:
+        parsed = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_once_each)
+    except _Twice as twice:
+        raise InputError(
+            f"{where}: blank {shortened(str(twice))} is answered twice; give each blank once"
+        ) from None
+    except ValueError as err:
+        if "digits" in str(err):  # Python's limit on an integer's digits (4,300)
+            raise InputError(
+                f"{where}: a number of more than 4,300 digits; write the answers' numbers as "
+                "decimals"
+            ) from None
+        raise InputError(
+            f'{where}: not a JSON object of answers; write {{"A": [numbers], …}} in UTF-8'
+        ) from None
+    except RecursionError:
         raise InputError(
             f'{where}: not a JSON object of answers; write {{"A": [numbers], …}} in UTF-8'
         ) from None
     return from_mapping(parsed, exercise)
+
+
+class _Twice(Exception):
+    """A key given twice in one JSON object (json keeps the last, silently)."""
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _Twice(key)
+        found[key] = value
+    return found
 
 
 def _no_constant(name: str) -> Any:

@@ -145,6 +145,8 @@ def test_bad_answers_on_standard_input_are_one_line_and_exit_2(
         (["--answers", "{answers}"], '{"A": ["x", 1, 2, 3]}', "list of numbers"),
         (["--answers", "{answers}"], "not json\x1b[31m", "not a JSON object"),
         (["--answers", "{answers}"], '{"A": [NaN, 1, 2, 3]}', "not a JSON object"),
+        (["--answers", "{answers}"], '{"A": [1, 2, 3, 4], "A": [0, 0, 0, 0]}', "answered twice"),
+        (["--answers", "{answers}"], '{"A": [' + "1" * 5000 + "]}", "more than 4,300 digits"),
         (["--exercise-key", "{answers}"], None, "--exercise-key"),
         (["--export", "{dir}/sheet.png"], None, ".html, .svg or .txt"),
     ],
@@ -171,3 +173,19 @@ def test_bad_input_is_one_line_and_exit_2(
     assert words in result.err
     assert "\x1b" not in result.err + result.out
     assert not (tmp_path / "sheet.png").exists()
+
+
+def test_answers_that_are_not_utf8_say_so() -> None:
+    """A byte that is not UTF-8, in an --answers file or on standard input: said as such (it
+    was 'not a JSON object', and on stdin "'\\udcff' is not a number")."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        answers = Path(folder) / "a.json"
+        answers.write_bytes(b'{"A": [1, \xff]}')
+        proc = run_cli([SENTENCE, "--exercise", "backward", "--answers", str(answers)])
+        assert proc.returncode == 2
+        assert b"not UTF-8 (byte 11 is 0xff); save it as UTF-8" in proc.stderr
+    proc = run_cli([SENTENCE, "--exercise", "backward"], input=b"\xff\xfe 1 2\n", stdin=None)
+    assert proc.returncode == 2 and proc.stderr.count(b"\n") == 1
+    assert b"standard input: not UTF-8 (a byte 0xff)" in proc.stderr
