@@ -222,6 +222,7 @@ def fewer_note(exercise: Exercise) -> str | None:
         return None
     more = "; a longer sentence has more" if exercise.view != "update" else ""
     return (
-        f"--blanks {exercise.asked}: this view has only {n} numbers that can be hidden at once, "
+        f"{exercise.asked} blanks asked (--blanks, 3 unless given): this view has only {n} "
+        "numbers that can be hidden at once, "
         f"each computed from numbers shown and none from another blank{more}"
     )

@@ -30,7 +30,7 @@ def test_fewer_blanks_than_asked_are_said_to_be_so(capsys, view: str) -> None:
     assert 1 <= most < 26
     screen = shown(capsys, view, 26)
     assert f"Exercise · {most} blank" in screen
-    said = f"--blanks 26: this view has only {most} numbers that can be hidden at once"
+    said = f"26 blanks asked (--blanks, 3 unless given): this view has only {most} numbers"
     assert said in screen
     for asked in (most, 1):
         assert blank_count(capsys, view, asked) == asked
