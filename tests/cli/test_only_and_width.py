@@ -20,8 +20,8 @@ HEADINGS = {
     "backward": "Backward pass (BPTT) · step 1",
     "contributions": "Contributions of each time step, running sums",
     "blame": "Blame matrix",
-    "update": "W ← W − α·∂L/∂W",
-    "formulas": "update formulas, with this step's numbers",
+    "update": "W ← W − α·∂L/∂W   (α = 0.1)",
+    "formulas": "The update rule, with this step's numbers",
 }
 
 
@@ -35,6 +35,15 @@ def test_only_shows_the_views_it_names_and_the_closing_line(
     assert "╭─ bptt-trace" not in out  # the model's header shows without --only only
     assert "✓ finished after 1 step:" in out
     assert max(len(line) for line in out.splitlines()) <= 70
+
+
+@pytest.mark.parametrize("view", list(HEADINGS))
+def test_each_heading_is_its_views_own(view: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each view alone shows its heading (so that the test above, which looks for the headings
+    of the views left out, cannot pass on a heading no view prints)."""
+    assert main([SENTENCE, "--only", view, "--width", "100"]) == 0
+    out = capsys.readouterr().out
+    assert [v for v, heading in HEADINGS.items() if heading in out] == [view]
 
 
 def test_width_lays_out_every_table_for_that_many_columns(
