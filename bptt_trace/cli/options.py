@@ -109,8 +109,8 @@ Chunks = Annotated[
     int | None,
     option(
         TRAINING,
-        "Chunked BPTT (PyTorch's repackage_hidden): cut time into chunks of K steps, the state "
-        "carried in as a constant, an update after each chunk.",
+        "Chunked BPTT (PyTorch's repackage_hidden): cut time into chunks of K time steps, the "
+        "state carried in as a constant, an update after each chunk.",
         "K",
     ),
 ]
@@ -118,9 +118,9 @@ Tbptt = Annotated[
     str | None,
     option(
         TRAINING,
-        "TBPTT(K1, K2): every K1 steps the last K1 losses flow back through the last K2 steps "
-        "(K1 ≤ K2), an update after each window; at the end T, the losses since the last "
-        "window.",
+        "TBPTT(K1, K2): every K1 time steps the last K1 losses flow back through the last K2 "
+        "time steps (K1 ≤ K2), an update after each window; at the end T, the losses since "
+        "the last window.",
         "K1:K2",
     ),
 ]

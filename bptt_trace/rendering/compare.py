@@ -98,7 +98,11 @@ def where_text(name: str, where: Where, result: Comparison) -> Text:
             f"where: your {flow} agrees with the trace's at every t; the difference is in the "
             "contributions to the gradients, not in the flow back"
         )
-    part = f"its part at t = {t} itself" if where.part == "at t" else f"its part from step {t + 1}"
+    part = (
+        f"its part at t = {t} itself"
+        if where.part == "at t"
+        else f"its part from time step {t + 1}"
+    )
     return Text(
         f"where: your {flow} first departs at t = {t} (from T down; relative difference "
         f"{sci(where.rel)}): {part} is off"

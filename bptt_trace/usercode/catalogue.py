@@ -69,11 +69,11 @@ def skipped_step(which: str) -> Callable[[Context, Mapping[str, np.ndarray]], li
 
 FIRST_STEP = (
     "the first time step's contributions are missing (does your loop stop at t = 2?)",
-    "∂L/∂θ = Σₜ (step t's contribution), t = T down to 1",
+    "∂L/∂θ = Σₜ (time step t's contribution), t = T down to 1",
 )
 LAST_STEP = (
     "the last time step's contributions are missing (does your loop start at t = T − 1?)",
-    "∂L/∂θ = Σₜ (step t's contribution), t = T down to 1",
+    "∂L/∂θ = Σₜ (time step t's contribution), t = T down to 1",
 )
 
 
@@ -124,7 +124,7 @@ def zero_biases(ctx: Context, user: Mapping[str, np.ndarray]) -> list[Variant]:
 CATALOGUE: tuple[Mistake, ...] = (
     Mistake(
         "missing-dh-next",
-        "the flow from step t+1 is left out of ∂L/∂hₜ",
+        "the flow from time step t+1 is left out of ∂L/∂hₜ",
         "∂L/∂hₜ = (ŷₜ − yₜ)·Vᵀ + ∂L/∂aₜ₊₁·Wʰᵀ",
         one("missing-dh-next", "∂L/∂hₜ = (ŷₜ − yₜ)·Vᵀ (from the output only)", from_next=False),
     ),
@@ -166,7 +166,7 @@ CATALOGUE: tuple[Mistake, ...] = (
         "overwrite-not-accumulate",
         "'=' where '+=' belongs: a cell gradient keeps only one step's contribution "
         "(of each sentence: its first or its own last)",
-        "∂L/∂θ = Σₜ (step t's contribution)",
+        "∂L/∂θ = Σₜ (time step t's contribution)",
         kept_step,
     ),
     Mistake("first-step-missing", *FIRST_STEP, skipped_step("first")),
@@ -180,7 +180,7 @@ CATALOGUE: tuple[Mistake, ...] = (
     ),
     Mistake(
         "transposed-recurrence",
-        "the flow to step t−1 goes through Wʰ, not Wʰᵀ",
+        "the flow to time step t−1 goes through Wʰ, not Wʰᵀ",
         "∂L/∂hₜ₋₁ = ∂L/∂aₜ·Wʰᵀ",
         one("transposed-recurrence", "∂L/∂hₜ₋₁ = ∂L/∂aₜ·Wʰ", recurrence_transposed=False),
     ),
@@ -205,7 +205,7 @@ CATALOGUE: tuple[Mistake, ...] = (
     ),
     Mistake(
         "truncated-K",
-        "truncated BPTT: each loss flows back through at most K steps",
+        "truncated BPTT: each loss flows back through at most K time steps",
         "full BPTT: each loss flows back to t = 1",
         truncation,
     ),

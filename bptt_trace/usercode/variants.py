@@ -34,9 +34,9 @@ def kept_words(lengths: np.ndarray, which: str) -> str:
     """Whose contribution '=' keeps: step 1's, step T's (one sentence), or each sentence's own
     last step's."""
     if which == "first":
-        return "step 1's" if lengths.size == 1 else "each sentence's step 1's"
+        return "time step 1's" if lengths.size == 1 else "each sentence's time step 1's"
     if lengths.size == 1:
-        return f"step {int(lengths[0])}'s"
+        return f"time step {int(lengths[0])}'s"
     return "each sentence's own last step's"
 
 

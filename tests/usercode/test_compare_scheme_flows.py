@@ -185,7 +185,7 @@ def test_the_attack_chunks_3_on_a_multiple_of_3_says_the_boundary_and_no_self_ad
     code = main([text, "--loss", "every", "--chunks", "3", *args])
     out = " ".join(capsys.readouterr().out.split())
     assert code == 1
-    assert "first departs at t = 6" in out and "its part from step 7 is off" in out
+    assert "first departs at t = 6" in out and "its part from time step 7 is off" in out
     assert "itself is off" not in out and "instead of" not in out and "--tbptt 3:3" not in out
     assert (
         "your ∂L/∂hₜ is full BPTT's: it carries the flow from t = 7 across the chunk boundary, "
