@@ -96,7 +96,8 @@ class Blank:
     inputs: tuple[tuple[Input, int, np.ndarray], ...]
     """Each input, its own time step and its value."""
     twins: tuple[Place, ...] = ()
-    """Other places of the view that show the same number: hidden with it, under its name."""
+    """Other places of the view that show the same number (alike to the shown decimals): hidden
+    with it, under its name."""
 
     @property
     def place(self) -> Place:
@@ -170,13 +171,19 @@ def candidates(numbers: Numbers, view: str, rules: list[Rule], precision: int) -
             if any(v.shape == value.shape and np.all(np.abs(v - value) <= 10 * floor)
                    for _, _, v in inputs):  # fmt: skip
                 continue
-            twins = tuple(
-                place
+            near = [
+                (place, other)
                 for place, other in shown
                 if place != (rule.where, t, rule.param or rule.field)
                 and other.shape == value.shape
                 and np.all(np.abs(other - value) <= 10 * floor)
+            ]
+            alike = np.round(value, precision)  # (as the tables print it)
+            twins = tuple(
+                place for place, other in near if np.array_equal(np.round(other, precision), alike)
             )
+            if len(twins) < len(near):  # another number shown nearly as its own: read off, or
+                continue  # taken for it (the LSTM's new b_o beside a hidden new b_i)
             found.append(Blank("", rule, t, value, inputs, twins))
     return found
 

@@ -71,3 +71,22 @@ def test_the_excerpt_is_the_blanks_rows_and_no_blanks_number(
         if view in ("forward", "backward"):
             token = data["t"], trace.forward[data["t"]]["token"]
             assert all(line.split()[:2] == [str(token[0]), token[1]] for line in rows), rows
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("view", ["forward", "backward", "contributions", "update"])
+def test_a_blank_hides_only_numbers_shown_as_its_own(
+    view: str, cell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every place a blank's label stands in shows its number as the tables print it (4
+    decimals): the LSTM's update exercise put blank B on new b_i and on new b_o, two numbers
+    apart by up to 3 units of the last decimal, so that B computed from b_o's rows was
+    marked wrong. The trace's own arrays, read at each place, are the expectation."""
+    out = run(capsys, SENTENCE, "--cell", cell, "--loss", "every", "--json").out
+    events = [from_json(json.loads(line)) for line in out.splitlines()]
+    numbers = Numbers(events)
+    exercise = choose(numbers, view, 26)
+    for blank in exercise.blanks:
+        for where, t, key in blank.hides:
+            shown = np.round(np.asarray(numbers.get(where, t, key), dtype=float), 4)
+            assert np.array_equal(shown, np.round(blank.value, 4)), (blank.id, where, t, key)
