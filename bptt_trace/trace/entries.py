@@ -98,6 +98,9 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a summary" if value.get("summary") is True else "a mapping"
     if isinstance(value, list):
+        rows = [row for row in value if isinstance(row, list)]
+        if value and len(rows) == len(value) and len({len(row) for row in rows}) == 1:
+            return f"a {len(value)} × {len(rows[0])} matrix"  # (a list of rows, as JSON's)
         return f"{len(value)} {'entry' if len(value) == 1 else 'entries'}"
     return type(value).__name__
 

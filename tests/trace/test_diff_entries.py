@@ -170,7 +170,16 @@ SUMMARY = {"summary": True, "shape": [2, 3], "norm": 1.0, "min": -0.5, "max": 0.
         ({"dh": None}, {"dh": [0.1, 0.2]}, ("dh",), "null", "2 entries"),
         ({"cut": False}, {"cut": True}, ("cut",), "false", "true"),
         ([True, 1], [1, 1], (0,), "true", "1"),
-        ({"W": SUMMARY}, {"W": [[0.5] * 3] * 2}, ("W",), "a summary", "2 entries"),
+        ({"W": SUMMARY}, {"W": [[0.5] * 3] * 2}, ("W",), "a summary", "a 2 × 3 matrix"),
+        ({"W": [[0.5] * 4] * 4}, {}, ("W",), "a 4 × 4 matrix", "absent"),  # (rows: 4 entries)
+        (
+            {"W": [[0.5] * 4] * 4},
+            {"W": [[0.5] * 4] * 3},
+            ("W",),
+            "a 4 × 4 matrix",
+            "a 3 × 4 matrix",
+        ),
+        ({"x": [[1.0], [2.0, 3.0]]}, {"x": [1.0]}, ("x",), "2 entries", "1 entry"),
         ({"t": "3"}, {"t": 3}, ("t",), "'3'", "3"),
         ([2**2000], [2**2000 + 1], (0,), "an integer of 2001 bits", "an integer of 2001 bits"),
     ],
