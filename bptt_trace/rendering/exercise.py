@@ -11,6 +11,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..core.cells.declaration import Outer, Row
+from ..core.model import declared
 from ..trace.diagnosis import title
 from ..trace.exercise import Exercise, spell
 from ..trace.exercise_rules import Input
@@ -136,17 +137,20 @@ def update_view(ex: Exercise, cells: Cells) -> RenderableType:
     )
     words = vocab(ex)
     by_token = {spec.name for spec in ex.numbers.cell.params if spec.shape[0] == "V"}
+    symbols = {spec.name: spec.symbol for spec in declared(ex.numbers.cell)}
     for name in u.old:
         old, applied, new = u.old[name], u.applied[name], u.new[name]
         if name in by_token and _is_matrix(old):  # a row a token (past 12: the sentence's)
             shown = [token_rows(v, applied, words, cells.precision) for v in (old, applied, new)]
             hidden = cells.hidden.get(("new", 0, name))
             table.add_row(
-                Text(name, "label"), *shown[:2], blank_text(hidden) if hidden else shown[2]
+                Text(symbols.get(name, name), "label"),
+                *shown[:2],
+                blank_text(hidden) if hidden else shown[2],
             )
         else:
             table.add_row(
-                Text(name, "label"),
+                Text(symbols.get(name, name), "label"),
                 cells("old", 0, name, old, _is_matrix(old)),
                 cells("applied", 0, name, applied, _is_matrix(applied)),
                 cells("new", 0, name, new, _is_matrix(old)),

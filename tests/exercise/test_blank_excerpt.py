@@ -90,3 +90,21 @@ def test_a_blank_hides_only_numbers_shown_as_its_own(
         for where, t, key in blank.hides:
             shown = np.round(np.asarray(numbers.get(where, t, key), dtype=float), 4)
             assert np.array_equal(shown, np.round(blank.value, 4)), (blank.id, where, t, key)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_update_exercise_names_each_parameter_by_its_symbol(
+    cell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The update view's rows are labelled as the trace's update tables label them (Wʰ_i), not
+    by their JSON names (W_h_i), which the LSTM's update exercise showed."""
+    from bptt_trace.core.cells import make_cell
+    from bptt_trace.core.model import declared
+
+    out = run(capsys, SENTENCE, "--cell", cell, "--json").out
+    events = [from_json(json.loads(line)) for line in out.splitlines()]
+    lines = text_of(exercise_view(choose(Numbers(events), "update", 1), 4))
+    labels = {line.split()[0] for line in lines if line.startswith(" ") and line.split()}
+    for spec in declared(make_cell({"cell": cell})):
+        assert spec.symbol in labels, spec.symbol
+        assert spec.name == spec.symbol or spec.name not in labels, spec.name
