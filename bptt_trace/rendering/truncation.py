@@ -78,14 +78,19 @@ def truncation_view(event: TruncationEvent, symbols: dict[str, str]) -> Renderab
     """The metrics table, the kept-terms grid with the reach row, and the bias against K."""
     name = flag(event)
     said = what(event.scheme, event.k1, event.k2)
+    over = (
+        "each loss within its K time steps"
+        if event.scheme == "truncate"
+        else ("summed over its windows")
+    )
     metrics = noted_table(
         f"Truncation · step {event.step} · {name}: {said}",
         "θ",
         Values("relative error"),
         Values("cosine"),
         Values("signs agree"),
-        caption=f"The gradient of {name} (summed over its windows at the step's starting "
-        f"parameters) against full BPTT's of the same losses, over every sentence: relative "
+        caption=f"The gradient of {name} ({over} at the step's starting parameters) against "
+        f"full BPTT's of the same losses, over every sentence: relative "
         f"error ‖∂L/∂θ of {name} − ∂L/∂θ of BPTT‖ / ‖∂L/∂θ of BPTT‖. {KEPT_SIGNS}",
     )
     for param, values in event.metrics.items():

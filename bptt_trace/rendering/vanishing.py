@@ -56,7 +56,8 @@ def jacobians_view(
         "k",
         chain,
         "",
-        caption=f"{cell.jacobian_note}; ‖·‖₂ is the spectral norm (largest singular value)."
+        caption=f"{cell.jacobian_note}; ‖·‖₂ is the spectral norm (largest singular value); "
+        "the bars on a log scale, from the smallest norm shown to the largest."
         + (
             f" Followed back {plural(norms.size, 'time step')}, from {state_at(s, '_T')}."
             if first > 1

@@ -99,7 +99,8 @@ def brief_table(step: int, rows: Sequence[WindowRow], precision: int) -> NotedTa
         left = rows[EDGE : len(rows) - EDGE]
         caption += f" ({_windows(left[0].first, left[-1].last).lower()} left out: ⋯)"
     caption += (
-        ": ‖Δθ‖ = α·κ·‖∂L/∂θ‖ is the size of the update after the window; stale by: "
+        ": ‖Δθ‖ = α·κ·‖∂L/∂θ‖ is the size of the update after the window (κ: the --clip "
+        "scale, 1 unclipped); stale by: "
         "‖h carried in − h recomputed from h₀ with the window's θ‖ at its start, first sentence. "
         "--detail full shows each window's update tables; the JSON trace has them all."
     )

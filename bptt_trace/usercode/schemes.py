@@ -43,7 +43,7 @@ WHAT = {
     "tbptt": "every {k1} {s1} the last {k1} {l1} back through the last {k2} {s2} "
     "(the windows' gradients summed)",
 }
-"""A scheme in words: {s1}, {s2} and {l1} agree with the counts (1 step, 1 loss flows)."""
+"""A scheme in words: {s1}, {s2} and {l1} agree with the counts (1 time step, 1 loss flows)."""
 
 SCHEME = Mistake(
     "scheme",
@@ -67,8 +67,8 @@ def flag_text(scheme: Scheme) -> str:
     """ "--chunks 35: the losses of a chunk reach back only inside it (…)"."""
     k1, k2 = scheme.k1, scheme.k2
     words = {
-        "s1": "step" if k1 == 1 else "steps",
-        "s2": "step" if k2 == 1 else "steps",
+        "s1": "time step" if k1 == 1 else "time steps",
+        "s2": "time step" if k2 == 1 else "time steps",
         "l1": "loss flows" if k1 == 1 else "losses flow",
     }
     return f"{scheme.flag()}: {WHAT[scheme.kind].format(k1=k1, k2=k2, **words)}"

@@ -76,7 +76,7 @@ def truncated(T: int, knobs: Callable[..., Any]) -> list[Variant]:
         Variant(
             f"truncated-{K}",
             knobs(truncate=K),
-            f"each loss flows back through at most K = {K} step{'' if K == 1 else 's'}",
+            f"each loss flows back through at most K = {K} time step{'' if K == 1 else 's'}",
             {"K": K},
         )
         for K in range(1, min(T - 1, MAX_K) + 1)
