@@ -184,6 +184,11 @@ def answers_from_stdin(exercise: Exercise) -> dict[str, list[float] | None] | No
     answers: dict[str, list[float] | None] = {}
     for k, blank in enumerate(exercise.blanks):
         text = lines[k].strip() if k < len(lines) else ""
+        if text.lower() in ("hint", "solution"):
+            raise InputError(
+                f"standard input: {text!r} works at the prompt on a terminal only; give each "
+                "blank's numbers, skip or an empty line, one blank a line"
+            )
         answers[blank.id] = None if text in ("", "skip") else parse_line(text, blank)
     return answers
 

@@ -123,7 +123,12 @@ def test_answers_come_from_standard_input_one_blank_a_line(
 
 @pytest.mark.parametrize(
     ("stdin", "words"),
-    [("1 2 3 4\n" * 30, "more answer lines"), ("1 2 x 4\n", "'x' is not a number")],
+    [
+        ("1 2 3 4\n" * 30, "more answer lines"),
+        ("1 2 x 4\n", "'x' is not a number"),
+        ("hint\n", "'hint' works at the prompt on a terminal only"),
+        ("skip\nsolution\n", "'solution' works at the prompt on a terminal only"),
+    ],
 )
 def test_bad_answers_on_standard_input_are_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, stdin: str, words: str
