@@ -175,6 +175,14 @@ class Reader:
             sizes = "".join(f", {'|vocab|' if d == 'V' else d} = {dims[d]}" for d in used)
             if "T" in used:
                 fix = "save one row a time step of the sentence (t = 1 … T)"
+                axis = letters.index("T") if "T" in letters else -1
+                if axis >= 0 and len(array.shape) == len(shape):
+                    if array.shape[axis] == shape[axis] - 1 and array.dtype.kind == "f":
+                        fix = (  # the symptom of a loop one time step short
+                            "one row short: a loop over range(len(x) - 1) or one stopping at "
+                            "t = 2 leaves a time step out; leave it out of the file, and the "
+                            "gradients are checked (and such a loop named), or " + fix
+                        )
             else:
                 vocab = " (or add a vocab array of the file's tokens)" if "V" in used else ""
                 fix = f"save it in the layout that --layout names{vocab}"
