@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core import interrupt
+from ..core.batch import output_chunks
 from ..core.bptt import forward
 from ..core.cells.declaration import Params
 from ..core.output import log_softmax, logits
@@ -83,13 +84,15 @@ def output_bias_gradients(setup: Setup, p: Params) -> tuple[np.ndarray, float]:
     outputs' y being the target. Target k's is ``shared − weight·e_k``."""
     batch = setup.batch()
     fw = forward(setup.make_cell(), p, batch)
-    s, t = np.nonzero(batch.out)
-    y_hat = np.exp(log_softmax(logits(p, fw.h[s, t])))
-    last = t == batch.lengths[s]
-    shared = y_hat.sum(axis=0)
-    np.subtract.at(shared, batch.y[s, t][~last], 1.0)  # the targets that are the next tokens
+    shared, lasts = np.zeros(len(setup.vocab)), 0
+    for s, t in output_chunks(batch, len(setup.vocab)):  # (outputs × |vocab| at once: GBs)
+        interrupt.poll(0)
+        shared += np.exp(log_softmax(logits(p, fw.h[s, t]))).sum(axis=0)
+        last = t == batch.lengths[s]
+        np.subtract.at(shared, batch.y[s, t][~last], 1.0)  # the targets: the next tokens
+        lasts += int(last.sum())
     B = batch.x.shape[0]
-    return shared / B, float(last.sum()) / B
+    return shared / B, float(lasts) / B
 
 
 def others_max(a: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from ..core.activations import Activation
-from ..core.batch import Batch
+from ..core.batch import CHUNK_ENTRIES, Batch
 from ..core.bptt import Forward, truncated_bptt
 from ..core.cells.declaration import Params
 from ..core.cells.rnn import VanillaRNN
@@ -114,17 +114,8 @@ def backprop(ctx: Context, k: Knobs) -> Result:
     for t in range(1, T1):
         a[:, t] = p["W"][batch.x[:, t]] * present[:, t, None] + h[:, t - 1] @ p["W_h"] + p["b"]
         h[:, t] = act.f(a[:, t])
-    s, t_out = np.nonzero(out)
-    log_y = log_softmax(logits(p, h[s, t_out]))
-    loss = float(-log_y[np.arange(s.size), y[s, t_out]].sum() / B)
-    do = np.zeros((B, T1, p["V"].shape[1]))
-    do[s, t_out] = np.exp(log_y) / B
-    if k.minus_one:
-        do[s, t_out, y[s, t_out]] -= 1.0 / B
     skipped = skipped_steps(running, k.skipped_step)
-    if k.skipped_output:
-        do[skipped] = 0.0
-    dh_out = k.output_sign * (do @ p["V"].T)
+    loss, dh_out, output = output_layer(p, h, out, y, k, skipped)
     if k.unvisited:
         dh_out[skipped] = 0.0
     f_prime = derivative(act, a, h, k.derivative, running)
@@ -144,7 +135,36 @@ def backprop(ctx: Context, k: Knobs) -> Result:
             dh_next = da[:, t] @ recurrent
     if k.unvisited:
         dh[skipped] = 0.0
-    return Result(grads=gradients(ctx, k, h, da, do, running), dh=dh, loss=loss)
+    return Result(grads=gradients(ctx, k, h, da, output, running), dh=dh, loss=loss)
+
+
+def output_layer(
+    p: Params, h: np.ndarray, out: np.ndarray, y: np.ndarray, k: Knobs, skipped: np.ndarray
+) -> tuple[float, np.ndarray, Params]:
+    """L, ∂L/∂hₜ from the outputs and the output layer's gradients, from ∂L/∂oₜ = (ŷₜ − yₜ)/B
+    as ``k`` makes it, a chunk of outputs at a time (their logits within ``CHUNK_ENTRIES``:
+    every output's at once were outputs × |vocab| floats, gigabytes for a corpus over a large
+    vocabulary)."""
+    B, T1, H = h.shape
+    size = p["V"].shape[1]
+    s, t_out = np.nonzero(out)
+    loss, dh_out = 0.0, np.zeros((B, T1, H))
+    grads = {"V": np.zeros_like(p["V"]), "b_output": np.zeros_like(p["b_output"])}
+    step = max(1, CHUNK_ENTRIES // size)
+    for i in range(0, s.size, step):
+        sc, tc = s[i : i + step], t_out[i : i + step]
+        log_y = log_softmax(logits(p, h[sc, tc]))
+        rows = np.arange(sc.size)
+        loss -= float(log_y[rows, y[sc, tc]].sum())
+        do = np.exp(log_y) / B  # ∂L/∂oₜ of the chunk's outputs
+        if k.minus_one:
+            do[rows, y[sc, tc]] -= 1.0 / B
+        if k.skipped_output:
+            do[skipped[sc, tc]] = 0.0
+        dh_out[sc, tc] = k.output_sign * (do @ p["V"].T)
+        grads["V"] += h[sc, tc].T @ do
+        grads["b_output"] += do.sum(axis=0)
+    return loss / B, dh_out, grads
 
 
 def derivative(
@@ -199,11 +219,11 @@ def norm_clipped(grads: Params, C: float) -> Params:
 
 
 def gradients(
-    ctx: Context, k: Knobs, h: np.ndarray, da: np.ndarray, do: np.ndarray, running: np.ndarray
+    ctx: Context, k: Knobs, h: np.ndarray, da: np.ndarray, output: Params, running: np.ndarray
 ) -> Params:
     """Each step's contributions summed (or, for the cell's accumulators, only each sentence's
-    first or own last step's: ``kept_step``; the output layer's are right), then the
-    after-effects."""
+    first or own last step's: ``kept_step``; the output layer's, ``output``, are right), then
+    the after-effects."""
     p, batch = ctx.p, ctx.batch
     steps = running[:, 1:].copy()  # column t − 1 for time step t
     if k.kept_step is not None:
@@ -223,8 +243,8 @@ def gradients(
         "W": dW * k.runs,
         "W_h": (h_left[steps].T @ d) * k.runs,
         "b": d.sum(axis=0) * k.runs,
-        "V": np.einsum("bti,btj->ij", h, do),
-        "b_output": do.sum(axis=(0, 1)),
+        "V": output["V"],
+        "b_output": output["b_output"],
     }
     if k.clip is not None:
         grads = {name: np.clip(g, -k.clip, k.clip) for name, g in grads.items()}

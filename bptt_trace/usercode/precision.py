@@ -63,11 +63,16 @@ def dtype_of(arrays: Mapping[str, np.ndarray]) -> str:
 
 
 def mixed_widths(arrays: Mapping[str, np.ndarray]) -> str | None:
-    """What mixes float widths among the user's gradient arrays (a scalar loss aside), or None:
-    one narrow array would loosen the verdict on all of them."""
+    """What mixes float widths among the user's arrays, or None: one narrow array would loosen
+    the verdict on all of them. A scalar (the loss) may be wider than the gradients (a Python
+    float from ``loss.item()`` is float64), never narrower."""
     widths: dict[int, list[str]] = {}
     for name, a in arrays.items():
         if a.dtype.kind == "f" and a.ndim > 0:
+            widths.setdefault(a.dtype.itemsize, []).append(name)
+    narrowest = min(widths, default=8)
+    for name, a in arrays.items():
+        if a.dtype.kind == "f" and a.ndim == 0 and a.dtype.itemsize < narrowest:
             widths.setdefault(a.dtype.itemsize, []).append(name)
     if len(widths) < 2:
         return None

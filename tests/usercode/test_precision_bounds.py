@@ -120,11 +120,38 @@ def test_gradients_of_mixed_float_widths_are_refused(
     assert "save every gradient in the dtype your code computed it in" in line
 
 
-def test_a_scalar_loss_beside_float32_gradients_is_not_mixed(tmp_path: Path, capsys) -> None:
+def loss_of(w: dict[str, np.ndarray]) -> float:
+    """L of the sentence's one loss (--loss last) at ``w``: −log ŷ[<eos>] at T, in NumPy."""
+    h = np.zeros(w["W_h"].shape[0])
+    for i in IDS:
+        h = np.tanh(w["W"][i] + h @ w["W_h"] + w["b"])
+    o = h @ w["V"] + w["b_output"]
+    return float(np.log(np.exp(o - o.max()).sum()) + o.max() - o[EOS])
+
+
+def test_a_wider_loss_beside_float32_gradients_is_not_mixed(tmp_path: Path, capsys) -> None:
+    """A float64 loss (a Python float: loss.item()) beside float32 gradients is no mix."""
     w = as_dtype(weights(3), "float32")
     true, _ = hand_bptt({k: v.astype(float) for k, v in w.items()}, [IDS], EOS)
-    code, result = run(tmp_path, capsys, w, as_dtype(true, "float32"), SENTENCE)
+    loss = loss_of({k: v.astype(float) for k, v in w.items()})
+    code, result = run(tmp_path, capsys, w, {**as_dtype(true, "float32"), "loss": loss}, SENTENCE)
     assert code == 0 and result["dtype"] == "float32"
+
+
+@pytest.mark.parametrize("narrow", ["float16", "float32"])
+def test_a_loss_narrower_than_the_gradients_is_refused(narrow: str, tmp_path, capsys) -> None:
+    """A float16 loss beside float64 gradients set the verdict at float16's tolerance: W off
+    by 0.9 % matched (exit 0)."""
+    w = weights(3)
+    true, _ = hand_bptt(w, [IDS], EOS)
+    g = {**true, "W": 1.009 * true["W"], "loss": np.array(loss_of(w), dtype=narrow)}
+    np.savez(tmp_path / "w.npz", **w)
+    np.savez(tmp_path / "g.npz", **g)
+    capsys.readouterr()
+    code = main([SENTENCE, "--init", str(tmp_path / "w.npz"), "--compare", str(tmp_path / "g.npz")])
+    _, err = capsys.readouterr()
+    assert code == 2 and f"loss float{8 * np.dtype(narrow).itemsize}" in err
+    assert "the gradients mix float widths" in err
 
 
 def test_the_table_says_the_factor_it_is_read_at(tmp_path: Path, capsys) -> None:
