@@ -98,3 +98,38 @@ def test_the_attacks_lstm_is_refused_at_once(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert "more than the limit of 1.5 GB; compare a smaller model's" in done.stderr
     assert estimate("lstm", 2500) > MAX_RUN_BYTES
+
+
+def test_a_corpus_over_a_large_vocabulary_is_compared_within_a_memory_cap(tmp_path: Path) -> None:
+    """Every output's logits at once (outputs × |vocab|) in the catalogue and the forward check
+    held gigabytes for a corpus over a large vocabulary (1,000 sentences over 3,000 tokens:
+    2.9 GB; over 30,000 tokens the kernel killed it at 24 GB). 300 sentences over 3,000
+    tokens (3,000 outputs × 3,000 logits, 72 MB an array) under an address-space cap of
+    350 MB: the comparison ends with a verdict (it passes at 250 MB; before, it ran out of
+    memory at 370 MB)."""
+    V, H, rng = 3000, 4, np.random.default_rng(2)
+    vocab = np.array(["I", "like", "NLP", "<eos>"] + [f"t{i}" for i in range(V - 4)])
+    p = {"W": np.zeros((V, H)), "W_h": np.zeros((H, H)), "b": np.zeros(H)}
+    p |= {"V": np.zeros((H, V)), "b_output": np.zeros(V)}
+    p["b_output"][3] = -5.0  # every target but <eos> tied
+    np.savez(tmp_path / "w.npz", vocab=vocab, **p)
+    np.savez(tmp_path / "g.npz", **{k: np.zeros_like(v) for k, v in p.items()})
+    lines = [" ".join(rng.choice(vocab[4:], size=10)) for _ in range(300)]
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n")
+    args = ["--file", "c.txt", "--loss", "every", "--init", "w.npz", "--compare", "g.npz"]
+    cap = "import resource; resource.setrlimit(resource.RLIMIT_AS, (350 << 20, 350 << 20))"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"{cap}; import runpy; runpy.run_module('bptt_trace', run_name='__main__')",
+            *args,
+        ],
+        env=ENV,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stderr  # all-zero gradients differ
+    assert "ran out of memory" not in done.stderr and "Traceback" not in done.stderr
