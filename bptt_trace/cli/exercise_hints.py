@@ -76,8 +76,45 @@ def worked(blank: Blank, precision: int, numbers: Numbers | None = None) -> list
     lines = [f"{head} = {symbols}", f"  = {put_in}"]
     if terms is not None:
         lines.append(f"  = {' + '.join(num(x) for x in terms)}")
-    lines.append(f"  = {fmt(target, precision)}")
+    said = fmt(target, precision)
+    as_written = written(lines[-1][4:])
+    unrounded = as_written is not None and fmt(as_written, precision) != said
+    lines.append(f"  = {said}" + (" (worked from the unrounded numbers)" if unrounded else ""))
     return lines
+
+
+def written(expression: str) -> float | None:
+    """What a line of the working comes to with its numbers as written (rounded), or None if
+    it is not plain arithmetic: 0.0293 × 0.9273 printed as = +0.0271 beside its 0.02717."""
+    import ast
+
+    text = expression.replace("×", "*").replace("−", "-").replace("·", "*")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return None
+
+    def value(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd | ast.USub):
+            inner = value(node.operand)
+            return inner if isinstance(node.op, ast.UAdd) else -inner
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
+            a, b = value(node.left), value(node.right)
+            return (
+                a + b
+                if isinstance(node.op, ast.Add)
+                else a - b
+                if isinstance(node.op, ast.Sub)
+                else a * b
+            )
+        raise ValueError(node)
+
+    try:
+        return value(tree.body)
+    except ValueError:
+        return None
 
 
 Working = tuple[str, str, list[float] | None]
