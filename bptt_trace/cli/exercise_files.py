@@ -31,7 +31,7 @@ def read_answers(path: Path, exercise: Exercise) -> dict[str, list[float] | None
     if len(data) > ANSWERS_CAP:
         raise InputError(f"{where}: more than {ANSWERS_CAP:,} bytes; an answers file is small")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # (a BOM, as Notepad writes, is no answer)
     except UnicodeDecodeError as err:
         raise InputError(
             f"{where}: not UTF-8 (byte {err.start + 1} is {data[err.start]:#04x}); save it as UTF-8"

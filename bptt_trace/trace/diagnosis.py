@@ -11,6 +11,7 @@ names the misconception. The verdict says which entries are off, never what they
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -111,7 +112,7 @@ def parse_line(text: str, blank: Blank) -> list[float]:
     """The numbers of one answer typed on a line (spaces or commas between them)."""
     parts = text.replace(",", " ").replace("[", " ").replace("]", " ").split()
     try:
-        numbers = [float(p.replace("−", "-")) for p in parts]
+        numbers = [_number(p) for p in parts]
     except ValueError:
         bad = next(p for p in parts if not _is_number(p))
         raise InputError(
@@ -132,9 +133,21 @@ def checked(numbers: list[float], blank: Blank) -> list[float]:
     return numbers
 
 
+DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.I | re.A)
+"""A number as typed: ASCII digits, a sign, a point, an exponent (float() would also take
+1_0 and other scripts' digits)."""
+
+
+def _number(text: str) -> float:
+    text = text.replace("−", "-")
+    if DECIMAL.fullmatch(text) is None:
+        raise ValueError(text)
+    return float(text)
+
+
 def _is_number(text: str) -> bool:
     try:
-        float(text.replace("−", "-"))
+        _number(text)
     except ValueError:
         return False
     return True

@@ -127,6 +127,8 @@ def test_answers_come_from_standard_input_one_blank_a_line(
         ("1 2 3 4\n" * 30, "more answer lines"),
         ("1 2 x 4\n", "'x' is not a number"),
         ("hint\n", "'hint' works at the prompt on a terminal only"),
+        ("1_0 2 3 4\n", "'1_0' is not a number"),  # (float() takes it)
+        ("\u0661 2 3 4\n", "is not a number"),  # an Arabic-Indic digit one (float() takes it)
         ("skip\nsolution\n", "'solution' works at the prompt on a terminal only"),
     ],
 )
@@ -194,3 +196,15 @@ def test_answers_that_are_not_utf8_say_so() -> None:
     proc = run_cli([SENTENCE, "--exercise", "backward"], input=b"\xff\xfe 1 2\n", stdin=None)
     assert proc.returncode == 2 and proc.stderr.count(b"\n") == 1
     assert b"standard input: not UTF-8 (a byte 0xff)" in proc.stderr
+
+
+def test_an_answers_file_with_a_byte_order_mark_is_read() -> None:
+    """Notepad writes UTF-8 with a BOM: the answers are read (it was 'not a JSON object')."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        answers = Path(folder) / "a.json"
+        answers.write_bytes(b'\xef\xbb\xbf{"A": [1, 2, 3, 4]}')
+        proc = run_cli([SENTENCE, "--exercise", "backward", "--answers", str(answers)])
+        assert proc.returncode == 1, proc.stderr  # read, and wrong
+        assert proc.stdout.decode().splitlines()[-1].startswith("0 right, 1 wrong")
