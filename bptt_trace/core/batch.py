@@ -68,6 +68,11 @@ CHUNK_ENTRIES = 1 << 20
 def output_chunks(batch: Batch, vocab_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (sentence, time step) pairs that have an output, in chunks small enough to hold their
     logits: pairs of index arrays (sentences, time steps)."""
-    s, t = np.nonzero(batch.out)
+    return mask_chunks(batch.out, vocab_size)
+
+
+def mask_chunks(out: np.ndarray, vocab_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``output_chunks`` of the outputs ``out`` (B, T+1) marks."""
+    s, t = np.nonzero(out)
     size = max(1, CHUNK_ENTRIES // vocab_size)
     return [(s[i : i + size], t[i : i + size]) for i in range(0, s.size, size)]

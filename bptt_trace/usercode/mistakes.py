@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from ..core.activations import Activation
-from ..core.batch import CHUNK_ENTRIES, Batch
+from ..core.batch import Batch, mask_chunks
 from ..core.bptt import Forward, truncated_bptt
 from ..core.cells.declaration import Params
 from ..core.cells.rnn import VanillaRNN
@@ -142,17 +142,14 @@ def output_layer(
     p: Params, h: np.ndarray, out: np.ndarray, y: np.ndarray, k: Knobs, skipped: np.ndarray
 ) -> tuple[float, np.ndarray, Params]:
     """L, ∂L/∂hₜ from the outputs and the output layer's gradients, from ∂L/∂oₜ = (ŷₜ − yₜ)/B
-    as ``k`` makes it, a chunk of outputs at a time (their logits within ``CHUNK_ENTRIES``:
+    as ``k`` makes it, a chunk of outputs at a time (``batch.mask_chunks``:
     every output's at once were outputs × |vocab| floats, gigabytes for a corpus over a large
     vocabulary)."""
     B, T1, H = h.shape
     size = p["V"].shape[1]
-    s, t_out = np.nonzero(out)
     loss, dh_out = 0.0, np.zeros((B, T1, H))
     grads = {"V": np.zeros_like(p["V"]), "b_output": np.zeros_like(p["b_output"])}
-    step = max(1, CHUNK_ENTRIES // size)
-    for i in range(0, s.size, step):
-        sc, tc = s[i : i + step], t_out[i : i + step]
+    for sc, tc in mask_chunks(out, size):
         log_y = log_softmax(logits(p, h[sc, tc]))
         rows = np.arange(sc.size)
         loss -= float(log_y[rows, y[sc, tc]].sum())
