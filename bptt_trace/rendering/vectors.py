@@ -70,11 +70,11 @@ class Vector:
                 for row, k in zip(self.rows, keep, strict=True)
             ]
             self.entries = [row.tolist() for row in self.rows]
-            self._texts = [
-                [fmt(v, self.precision, sci) for v in row]
-                for row, sci in zip(self.entries, self.scientific, strict=True)
-                if interrupt.poll(0) is None  # (a look for a stop every row)
-            ]
+            texts = []  # (kept only whole: a stop may come at any row)
+            for row, sci in zip(self.entries, self.scientific, strict=True):
+                interrupt.poll(0)  # a look for a stop every row
+                texts.append([fmt(v, self.precision, sci) for v in row])
+            self._texts = texts
         return self._texts
 
     @property
@@ -118,7 +118,10 @@ class Vector:
     def lines(self, width: int) -> list[Text]:
         """The lines at ``width`` columns: one a row when they fit, else wrapped."""
         rows, columns = self.rows.shape
-        whole = [self.one_line(i) for i in range(rows) if interrupt.poll(0) is None]
+        whole = []
+        for i in range(rows):
+            interrupt.poll(0)  # a look for a stop every row
+            whole.append(self.one_line(i))
         if all(line.cell_len <= width for line in whole):
             return whole
         self._formatted()  # the rows' notations
